@@ -1,0 +1,15 @@
+# Map the target processor to its arch/ directory. Common code never tests
+# the architecture; it includes "asm/..." from the directory chosen here.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|amd64|AMD64)$")
+	set(CRL_ARCH_DIR x86)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(ppc64le|ppc64|powerpc64le)$")
+	set(CRL_ARCH_DIR ppc64)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^s390x$")
+	set(CRL_ARCH_DIR s390)
+else()
+	message(FATAL_ERROR "unsupported architecture '${CMAKE_SYSTEM_PROCESSOR}': criu-lite supports x86_64, ppc64le and s390x")
+endif()
+if(NOT EXISTS ${CMAKE_SOURCE_DIR}/arch/${CRL_ARCH_DIR})
+	message(FATAL_ERROR "arch/${CRL_ARCH_DIR} is missing for '${CMAKE_SYSTEM_PROCESSOR}'")
+endif()
+message(STATUS "criu-lite arch: ${CRL_ARCH_DIR}")

@@ -1,0 +1,33 @@
+# Dependencies come from Debian; a missing one stops configure with the name
+# of the package that provides it.
+find_package(PkgConfig)
+if(NOT PKG_CONFIG_FOUND)
+	message(FATAL_ERROR "pkg-config not found: install the Debian package 'pkg-config' (scripts/setup.sh does)")
+endif()
+
+function(crl_require_pkg var module debpkg)
+	pkg_check_modules(${var} QUIET ${module})
+	if(NOT ${var}_FOUND)
+		message(FATAL_ERROR "${module} not found: install the Debian package '${debpkg}' (scripts/setup.sh does)")
+	endif()
+	if(CRIU_LITE_STATIC)
+		set(${var}_LINK ${${var}_STATIC_LIBRARIES} PARENT_SCOPE)
+	else()
+		set(${var}_LINK ${${var}_LIBRARIES} PARENT_SCOPE)
+	endif()
+	set(${var}_INCLUDE_DIRS ${${var}_INCLUDE_DIRS} PARENT_SCOPE)
+	set(${var}_LIBRARY_DIRS ${${var}_LIBRARY_DIRS} PARENT_SCOPE)
+endfunction()
+
+crl_require_pkg(PROTOBUFC libprotobuf-c libprotobuf-c-dev)
+crl_require_pkg(LIBNL libnl-3.0 libnl-3-dev)
+crl_require_pkg(LIBCAP libcap libcap-dev)
+
+find_program(PROTOC_C protoc-c)
+if(NOT PROTOC_C)
+	message(FATAL_ERROR "protoc-c not found: install the Debian package 'protobuf-c-compiler' (scripts/setup.sh does)")
+endif()
+
+include_directories(SYSTEM ${PROTOBUFC_INCLUDE_DIRS} ${LIBNL_INCLUDE_DIRS} ${LIBCAP_INCLUDE_DIRS})
+link_directories(${PROTOBUFC_LIBRARY_DIRS} ${LIBNL_LIBRARY_DIRS} ${LIBCAP_LIBRARY_DIRS})
+set(CRL_DEP_LIBS ${PROTOBUFC_LINK} ${LIBNL_LINK} ${LIBCAP_LINK})

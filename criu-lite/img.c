@@ -1,0 +1,576 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "img.h"
+#include "log.h"
+
+#include "core.pb-c.h"
+#include "files.pb-c.h"
+#include "fs.pb-c.h"
+#include "ghost-file.pb-c.h"
+#include "inventory.pb-c.h"
+#include "mm.pb-c.h"
+#include "pagemap.pb-c.h"
+#include "pipe-data.pb-c.h"
+#include "pstree.pb-c.h"
+#include "stats.pb-c.h"
+#include "tty.pb-c.h"
+
+#define IMG_BUF_SIZE (64u << 10)
+
+/* Type magics are CRIU's published values, so crit recognises the files. */
+static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
+	[IMG_INVENTORY] = { "inventory.img", "INVENTORY", 0x58313116, IMG_FIRST_NONE, NULL,
+			    &inventory_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_PSTREE] = { "pstree.img", "PSTREE", 0x50273030, IMG_FIRST_COMMON, NULL,
+			 &pstree_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_CORE] = { "core-%lu.img", "CORE", 0x55053847, IMG_FIRST_COMMON, NULL,
+		       &core_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_MM] = { "mm-%lu.img", "MM", 0x57492820, IMG_FIRST_COMMON, NULL,
+		     &mm_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_PAGEMAP] = { "pagemap-%lu.img", "PAGEMAP", 0x56084025, IMG_FIRST_COMMON,
+			  &pagemap_head__descriptor, &pagemap_entry__descriptor,
+			  IMG_PAYLOAD_NONE },
+	/* CRIU gives shmem pagemaps the pagemap magic. */
+	[IMG_SHMEM_PAGEMAP] = { "pagemap-shmem-%lu.img", "PAGEMAP", 0x56084025, IMG_FIRST_COMMON,
+				&pagemap_head__descriptor, &pagemap_entry__descriptor,
+				IMG_PAYLOAD_NONE },
+	[IMG_PAGES] = { "pages-%lu.img", "PAGES", 0, IMG_FIRST_NONE, NULL, NULL,
+			IMG_PAYLOAD_NONE },
+	[IMG_FDINFO] = { "fdinfo-%lu.img", "FDINFO", 0x56213732, IMG_FIRST_COMMON, NULL,
+			 &fdinfo_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_FILES] = { "files.img", "FILES", 0x56303138, IMG_FIRST_COMMON, NULL,
+			&file_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_FS] = { "fs-%lu.img", "FS", 0x51403912, IMG_FIRST_COMMON, NULL, &fs_entry__descriptor,
+		     IMG_PAYLOAD_NONE },
+	[IMG_IDS] = { "ids-%lu.img", "IDS", 0x54432030, IMG_FIRST_COMMON, NULL,
+		      &task_kobj_ids_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_STATS_DUMP] = { "stats-dump", "STATS", 0x57093306, IMG_FIRST_SERVICE, NULL,
+			     &stats_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_STATS_RESTORE] = { "stats-restore", "STATS", 0x57093306, IMG_FIRST_SERVICE, NULL,
+				&stats_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_PIPES_DATA] = { "pipes-data.img", "PIPES_DATA", 0x56453709, IMG_FIRST_COMMON, NULL,
+			     &pipe_data_entry__descriptor, IMG_PAYLOAD_PIPE_DATA },
+	[IMG_FIFO_DATA] = { "fifo-data.img", "FIFO_DATA", 0x59333054, IMG_FIRST_COMMON, NULL,
+			    &pipe_data_entry__descriptor, IMG_PAYLOAD_PIPE_DATA },
+	[IMG_TTY_INFO] = { "tty-info.img", "TTY_INFO", 0x59453036, IMG_FIRST_COMMON, NULL,
+			   &tty_info_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_GHOST_FILE] = { "ghost-file-%lx.img", "GHOST_FILE", 0x52583605, IMG_FIRST_COMMON, NULL,
+			     &ghost_file_entry__descriptor, IMG_PAYLOAD_GHOST },
+};
+
+const struct img_kind_desc *img_kind_desc(enum img_kind k)
+{
+	return k < IMG_KIND_MAX ? &kinds[k] : NULL;
+}
+
+const struct img_kind_desc *img_kind_by_magic(uint32_t magic)
+{
+	for (int i = 0; i < IMG_KIND_MAX; i++)
+		if (kinds[i].magic && kinds[i].magic == magic)
+			return &kinds[i];
+	return NULL;
+}
+
+/* Image names come from the table above, never from input. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static void img_name(const struct img_kind_desc *kd, unsigned long id, char *buf, size_t len)
+{
+	snprintf(buf, len, kd->name, id);
+}
+#pragma GCC diagnostic pop
+
+/* ---- directories ---- */
+
+int img_dir_open(const char *path, bool create, struct img_dir *d)
+{
+	int fd;
+
+	if (strlen(path) >= sizeof(d->path)) {
+		pr_err("images dir '%.64s...': path too long", path);
+		return -ENAMETOOLONG;
+	}
+	if (create && mkdir(path, 0700) && errno != EEXIST) {
+		pr_err("images dir '%s': cannot create: %s", path, strerror(errno));
+		return -errno;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		pr_err("images dir '%s': %s", path, strerror(e));
+		return -e;
+	}
+	d->fd = fd;
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	return 0;
+}
+
+int img_dir_open_parent(const struct img_dir *d, struct img_dir *parent)
+{
+	int fd = openat(d->fd, "parent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	parent->fd = fd;
+	snprintf(parent->path, sizeof(parent->path), "%.4080s/parent", d->path);
+	return 0;
+}
+
+int img_dir_link_parent(const struct img_dir *d, const char *target)
+{
+	if (unlinkat(d->fd, "parent", 0) && errno != ENOENT) {
+		pr_err("images dir '%s': cannot replace 'parent': %s", d->path, strerror(errno));
+		return -errno;
+	}
+	if (symlinkat(target, d->fd, "parent")) {
+		pr_err("images dir '%s': cannot link parent '%s': %s", d->path, target,
+		       strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+void img_dir_close(struct img_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+/* ---- files ---- */
+
+static struct img *img_alloc(const char *path, int fd, bool write)
+{
+	struct img *img = calloc(1, sizeof(*img));
+
+	if (!img)
+		return NULL;
+	img->fd = fd;
+	img->writing = write;
+	snprintf(img->path, sizeof(img->path), "%s", path);
+	return img;
+}
+
+static int img_fill(struct img *img, size_t want)
+{
+	/* Make buf[pos..pos+want) available; returns bytes available (may be < want). */
+	if (img->len - img->pos >= want)
+		return (int)want;
+	if (img->pos) {
+		memmove(img->buf, img->buf + img->pos, img->len - img->pos);
+		img->off += img->pos;
+		img->len -= img->pos;
+		img->pos = 0;
+	}
+	if (want > img->cap) {
+		uint8_t *nb = realloc(img->buf, want);
+
+		if (!nb)
+			return -ENOMEM;
+		img->buf = nb;
+		img->cap = want;
+	}
+	while (img->len < want) {
+		ssize_t n = read(img->fd, img->buf + img->len, img->cap - img->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		img->len += (size_t)n;
+	}
+	return (int)(img->len - img->pos < want ? img->len - img->pos : want);
+}
+
+static int img_get_u32(struct img *img, uint32_t *v, bool eof_ok)
+{
+	int n = img_fill(img, 4);
+	uint8_t *p;
+
+	if (n < 0) {
+		pr_err("image '%s': read at offset %llu: %s", img->path,
+		       (unsigned long long)(img->off + img->pos), strerror(-n));
+		return n;
+	}
+	if (n == 0 && eof_ok)
+		return 0;
+	if (n < 4) {
+		pr_err("image '%s': truncated at offset %llu (%d of 4 bytes)", img->path,
+		       (unsigned long long)(img->off + img->pos), n);
+		return -EIO;
+	}
+	p = img->buf + img->pos;
+	*v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	img->pos += 4;
+	return 1;
+}
+
+static int img_check_magic(struct img *img, const struct img_kind_desc *k)
+{
+	uint32_t m;
+	int ret;
+
+	if (!k->magic)
+		return 0;
+	ret = img_get_u32(img, &m, false);
+	if (ret < 0)
+		return ret;
+	if (m == IMG_COMMON_MAGIC || m == IMG_SERVICE_MAGIC) {
+		ret = img_get_u32(img, &m, false);
+		if (ret < 0)
+			return ret;
+	}
+	if (m != k->magic) {
+		pr_err("image '%s': wrong magic 0x%08x (expected %s 0x%08x)", img->path, m,
+		       k->label, k->magic);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int img_put_u32(struct img *img, uint32_t v);
+
+static int img_write_magic(struct img *img, const struct img_kind_desc *k)
+{
+	int ret = 0;
+
+	if (!k->magic)
+		return 0;
+	if (k->first == IMG_FIRST_COMMON)
+		ret = img_put_u32(img, IMG_COMMON_MAGIC);
+	else if (k->first == IMG_FIRST_SERVICE)
+		ret = img_put_u32(img, IMG_SERVICE_MAGIC);
+	return ret ? ret : img_put_u32(img, k->magic);
+}
+
+int img_open(const struct img_dir *d, enum img_kind k, unsigned long id, bool write,
+	     struct img **out)
+{
+	const struct img_kind_desc *kd = img_kind_desc(k);
+	char name[256], path[sizeof(((struct img *)0)->path)];
+	struct img *img;
+	struct stat st;
+	int fd, ret;
+
+	img_name(kd, id, name, sizeof(name));
+	snprintf(path, sizeof(path), "%.4000s/%.200s", d->path, name);
+	/* Never follow a symlink planted in the images dir. */
+	if (write)
+		fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	else
+		fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		/* A missing optional image is the caller's call to report. */
+		if (!(ret == -ENOENT && !write))
+			pr_err("image '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	img = img_alloc(path, fd, write);
+	if (!img) {
+		close(fd);
+		return -ENOMEM;
+	}
+	img->kind = kd;
+	if (!write && fstat(fd, &st) == 0)
+		img->size = (uint64_t)st.st_size;
+	ret = write ? img_write_magic(img, kd) : img_check_magic(img, kd);
+	if (ret) {
+		img->writing = false;
+		img_close(img);
+		return ret;
+	}
+	*out = img;
+	return 0;
+}
+
+int img_open_path(const char *path, struct img **out)
+{
+	const struct img_kind_desc *kd;
+	struct img *img;
+	struct stat st;
+	uint32_t m;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("image '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	img = img_alloc(path, fd, false);
+	if (!img) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (fstat(fd, &st) == 0)
+		img->size = (uint64_t)st.st_size;
+	ret = img_get_u32(img, &m, false);
+	if (ret >= 0 && (m == IMG_COMMON_MAGIC || m == IMG_SERVICE_MAGIC))
+		ret = img_get_u32(img, &m, false);
+	if (ret < 0)
+		goto err;
+	/* Stats and pagemap kinds share magics with siblings; the first match names them. */
+	kd = img_kind_by_magic(m);
+	if (!kd) {
+		pr_err("image '%s': unknown magic 0x%08x", path, m);
+		ret = -EINVAL;
+		goto err;
+	}
+	img->kind = kd;
+	*out = img;
+	return 0;
+err:
+	img_close(img);
+	return ret;
+}
+
+static int img_flush(struct img *img)
+{
+	size_t done = 0;
+
+	while (done < img->len) {
+		ssize_t n = write(img->fd, img->buf + done, img->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			pr_err("image '%s': write at offset %llu: %s", img->path,
+			       (unsigned long long)(img->off + done), strerror(e));
+			return -e;
+		}
+		done += (size_t)n;
+	}
+	img->off += img->len;
+	img->len = 0;
+	return 0;
+}
+
+int img_close(struct img *img)
+{
+	int ret = 0;
+
+	if (!img)
+		return 0;
+	if (img->writing)
+		ret = img_flush(img);
+	if (img->fd >= 0 && close(img->fd) && !ret && img->writing) {
+		ret = -errno;
+		pr_err("image '%s': close: %s", img->path, strerror(-ret));
+	}
+	free(img->buf);
+	free(img);
+	return ret;
+}
+
+static int img_put(struct img *img, const void *data, size_t len)
+{
+	int ret;
+
+	if (!img->buf) {
+		img->buf = malloc(IMG_BUF_SIZE);
+		if (!img->buf)
+			return -ENOMEM;
+		img->cap = IMG_BUF_SIZE;
+	}
+	if (img->len + len > img->cap) {
+		ret = img_flush(img);
+		if (ret)
+			return ret;
+	}
+	if (len >= img->cap) {
+		/* Large raw payloads (pages) go straight to the file. */
+		const uint8_t *p = data;
+		size_t done = 0;
+
+		while (done < len) {
+			ssize_t n = write(img->fd, p + done, len - done);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				int e = errno;
+
+				pr_err("image '%s': write at offset %llu: %s", img->path,
+				       (unsigned long long)(img->off + done), strerror(e));
+				return -e;
+			}
+			done += (size_t)n;
+		}
+		img->off += len;
+		return 0;
+	}
+	memcpy(img->buf + img->len, data, len);
+	img->len += len;
+	return 0;
+}
+
+static int img_put_u32(struct img *img, uint32_t v)
+{
+	uint8_t b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+
+	return img_put(img, b, 4);
+}
+
+const ProtobufCMessageDescriptor *img_next_desc(const struct img *img)
+{
+	if (img->nr_read == 0 && img->kind->head)
+		return img->kind->head;
+	return img->kind->entry;
+}
+
+int img_write_msg(struct img *img, const ProtobufCMessage *msg)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t small[512], *p = small;
+	int ret;
+
+	if (len > IMG_MAX_ENTRY) {
+		pr_err("image '%s': entry of %zu bytes is too large", img->path, len);
+		return -EFBIG;
+	}
+	if (len > sizeof(small)) {
+		p = malloc(len);
+		if (!p)
+			return -ENOMEM;
+	}
+	protobuf_c_message_pack(msg, p);
+	ret = img_put_u32(img, (uint32_t)len);
+	if (!ret)
+		ret = img_put(img, p, len);
+	if (p != small)
+		free(p);
+	return ret;
+}
+
+int img_write_raw(struct img *img, const void *data, size_t len)
+{
+	return img_put(img, data, len);
+}
+
+int img_read_msg(struct img *img, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **msg)
+{
+	uint64_t at = img->off + img->pos;
+	uint32_t len;
+	int ret, n;
+
+	ret = img_get_u32(img, &len, true);
+	if (ret <= 0)
+		return ret;
+	if (len > IMG_MAX_ENTRY || (img->size && at + 4 + len > img->size)) {
+		pr_err("image '%s': entry at offset %llu claims %u bytes, the file has %lld left",
+		       img->path, (unsigned long long)at, len,
+		       img->size ? (long long)(img->size - at - 4) : -1LL);
+		return -EIO;
+	}
+	n = img_fill(img, len);
+	if (n < 0) {
+		pr_err("image '%s': read at offset %llu: %s", img->path,
+		       (unsigned long long)at, strerror(-n));
+		return n;
+	}
+	if ((uint32_t)n < len) {
+		pr_err("image '%s': truncated entry at offset %llu (%d of %u bytes)", img->path,
+		       (unsigned long long)at, n, len);
+		return -EIO;
+	}
+	*msg = protobuf_c_message_unpack(desc, NULL, len, img->buf + img->pos);
+	if (!*msg) {
+		pr_err("image '%s': corrupt %s entry at offset %llu (%u bytes)", img->path,
+		       desc->name, (unsigned long long)at, len);
+		return -EIO;
+	}
+	img->pos += len;
+	img->nr_read++;
+	return 1;
+}
+
+int img_read_raw(struct img *img, void *data, size_t len)
+{
+	uint64_t at = img->off + img->pos;
+	uint8_t *p = data;
+	size_t have = img->len - img->pos;
+
+	if (have > len)
+		have = len;
+	memcpy(p, img->buf + img->pos, have);
+	img->pos += have;
+	while (have < len) {
+		ssize_t n = read(img->fd, p + have, len - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			pr_err("image '%s': read at offset %llu: %s", img->path,
+			       (unsigned long long)at, strerror(e));
+			return -e;
+		}
+		if (n == 0) {
+			pr_err("image '%s': truncated data at offset %llu (%zu of %zu bytes)",
+			       img->path, (unsigned long long)at, have, len);
+			return -EIO;
+		}
+		have += (size_t)n;
+		img->off += (uint64_t)n;
+	}
+	return 0;
+}
+
+void img_free_msg(ProtobufCMessage *msg)
+{
+	if (msg)
+		protobuf_c_message_free_unpacked(msg, NULL);
+}
+
+int img_read_one(const struct img_dir *d, enum img_kind k, unsigned long id,
+		 const ProtobufCMessageDescriptor *desc, ProtobufCMessage **msg)
+{
+	struct img *img;
+	int ret = img_open(d, k, id, false, &img);
+
+	if (ret) {
+		if (ret == -ENOENT) {
+			char name[256];
+
+			img_name(img_kind_desc(k), id, name, sizeof(name));
+			pr_err("image '%s/%s': missing", d->path, name);
+		}
+		return ret;
+	}
+	ret = img_read_msg(img, desc, msg);
+	if (ret == 0) {
+		pr_err("image '%s': no entry", img->path);
+		ret = -EIO;
+	}
+	img_close(img);
+	return ret < 0 ? ret : 0;
+}
+
+int img_write_one(const struct img_dir *d, enum img_kind k, unsigned long id,
+		  const ProtobufCMessage *msg)
+{
+	struct img *img;
+	int ret = img_open(d, k, id, true, &img);
+
+	if (ret)
+		return ret;
+	ret = img_write_msg(img, msg);
+	if (ret) {
+		img_close(img);
+		return ret;
+	}
+	return img_close(img);
+}

@@ -1,0 +1,131 @@
+/*
+ * Image layer: CRIU's on-disk format.
+ *
+ *   file   := [u32 first-magic] u32 type-magic entry*
+ *   entry  := u32 size (little endian) + protobuf message [+ raw payload]
+ *
+ * first-magic is IMG_COMMON for most kinds, IMG_SERVICE for stats, and
+ * absent for inventory.img. pages-N.img is raw page data with no header.
+ * This is the only layer that calls protobuf-c pack/unpack.
+ */
+#ifndef CRL_IMG_H
+#define CRL_IMG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+
+#define IMG_COMMON_MAGIC 0x54564319u
+#define IMG_SERVICE_MAGIC 0x55105940u
+#define IMG_VERSION 2 /* CRTOOLS_IMAGES_V1_1 */
+
+/* Entries larger than this are treated as corruption. */
+#define IMG_MAX_ENTRY (64u << 20)
+
+enum img_kind {
+	IMG_INVENTORY,
+	IMG_PSTREE,
+	IMG_CORE,
+	IMG_MM,
+	IMG_PAGEMAP,
+	IMG_SHMEM_PAGEMAP,
+	IMG_PAGES,
+	IMG_FDINFO,
+	IMG_FILES,
+	IMG_FS,
+	IMG_IDS,
+	IMG_STATS_DUMP,
+	IMG_STATS_RESTORE,
+	IMG_PIPES_DATA,
+	IMG_FIFO_DATA,
+	IMG_TTY_INFO,
+	IMG_GHOST_FILE,
+	IMG_KIND_MAX,
+};
+
+enum img_first_magic {
+	IMG_FIRST_NONE,
+	IMG_FIRST_COMMON,
+	IMG_FIRST_SERVICE,
+};
+
+/* What follows each entry on disk, beyond the protobuf message. */
+enum img_payload {
+	IMG_PAYLOAD_NONE,
+	IMG_PAYLOAD_PIPE_DATA,	/* pipe_data_entry.bytes raw bytes */
+	IMG_PAYLOAD_GHOST,	/* ghost file content: ghost_file_entry.size raw bytes */
+};
+
+struct img_kind_desc {
+	const char *name;		/* printf format taking one unsigned long id, or fixed */
+	const char *label;		/* crit's name for the magic, e.g. "CORE" */
+	uint32_t magic;
+	enum img_first_magic first;
+	const ProtobufCMessageDescriptor *head;	 /* first entry's type, if it differs */
+	const ProtobufCMessageDescriptor *entry; /* NULL for raw files */
+	enum img_payload payload;
+};
+
+const struct img_kind_desc *img_kind_desc(enum img_kind k);
+/* Finds the kind whose type magic is @magic; NULL if none. */
+const struct img_kind_desc *img_kind_by_magic(uint32_t magic);
+
+/* An images directory, opened without following symlinks in it. */
+struct img_dir {
+	int fd;
+	char path[4096];
+};
+
+/* Opens (and with @create, creates 0700) the directory @path. Logs on error. */
+int img_dir_open(const char *path, bool create, struct img_dir *d);
+/* Opens the parent of @d through its "parent" link; -ENOENT if there is none. */
+int img_dir_open_parent(const struct img_dir *d, struct img_dir *parent);
+/* Links @d to its parent: a "parent" symlink holding @target. */
+int img_dir_link_parent(const struct img_dir *d, const char *target);
+void img_dir_close(struct img_dir *d);
+
+struct img {
+	int fd;
+	bool writing;
+	const struct img_kind_desc *kind;
+	unsigned int nr_read;	/* entries read so far (the head counts) */
+	uint64_t off;		/* file offset of buf[0] */
+	uint64_t size;		/* file size when opened for reading */
+	size_t pos, len, cap;
+	uint8_t *buf;
+	char path[4096 + 256];	/* for messages: "DIR/core-42.img" */
+};
+
+/* Opens image @k (name formatted with @id) in @d. Reading checks the magics. */
+int img_open(const struct img_dir *d, enum img_kind k, unsigned long id, bool write,
+	     struct img **out);
+/* Opens any image file by path, taking its kind from its magic (for show). */
+int img_open_path(const char *path, struct img **out);
+/* Flushes and closes; returns the first write error. img_close(NULL) is a no-op. */
+int img_close(struct img *img);
+
+/* Descriptor the next entry read from @img will have. */
+const ProtobufCMessageDescriptor *img_next_desc(const struct img *img);
+
+int img_write_msg(struct img *img, const ProtobufCMessage *msg);
+/* Raw bytes after an entry (pipe data) or into a raw file (pages). */
+int img_write_raw(struct img *img, const void *data, size_t len);
+
+/*
+ * Reads one entry of type @desc into *@msg (free with img_free_msg).
+ * Returns 1 on an entry, 0 at a clean end of file, -errno on corruption
+ * (logged with the file and offset).
+ */
+int img_read_msg(struct img *img, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **msg);
+int img_read_raw(struct img *img, void *data, size_t len);
+void img_free_msg(ProtobufCMessage *msg);
+
+/* Convenience: read exactly one entry of an image that must hold one. */
+int img_read_one(const struct img_dir *d, enum img_kind k, unsigned long id,
+		 const ProtobufCMessageDescriptor *desc, ProtobufCMessage **msg);
+/* Convenience: write an image holding exactly one entry. */
+int img_write_one(const struct img_dir *d, enum img_kind k, unsigned long id,
+		  const ProtobufCMessage *msg);
+
+#endif

@@ -1,0 +1,36 @@
+/* Command-line options. main() fills one struct; commands get it const. */
+#ifndef CRL_OPTIONS_H
+#define CRL_OPTIONS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct opts {
+	const char *command;
+	pid_t pid;			/* -t */
+	const char *images_dir;		/* -D, default "." */
+	const char *prev_images_dir;	/* --prev-images-dir, relative to -D */
+	const char *pidfile;		/* --pidfile */
+	const char *log_file;		/* -o */
+	const char *address;		/* --address */
+	const char *tracker;		/* --tracker=auto|soft-dirty|uffd-wp|digest|none */
+	const char *show_file;		/* show FILE / -f FILE */
+	int port;			/* --port */
+	int verbosity;			/* -v */
+	int status_fd;			/* --status-fd, -1 unset */
+	bool track_mem;
+	bool leave_running;
+	bool restore_detached;
+	bool shell_job;
+	bool page_server;
+	bool daemon;
+	bool json;
+	bool ext_unix_sk;
+	bool tcp_established;
+};
+
+/* Fills *o from argv; returns 0, or -EINVAL after printing why. */
+int opts_parse(int argc, char **argv, struct opts *o);
+void opts_usage(const char *prog);
+
+#endif

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Installs every Debian package criu-lite needs to build and test, then
+# builds into ./build. Run as root on Debian 12. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(
+	build-essential cmake ninja-build pkg-config git
+	protobuf-c-compiler libprotobuf-c-dev
+	libnl-3-dev libnl-route-3-dev libcap-dev
+	# crit (CRIU's image decoder) checks our images; it needs python3-protobuf
+	criu python3-protobuf
+	# zdtm and live-migration tests: namespaces, veth, process tools
+	iproute2 procps psmisc util-linux
+)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "setup.sh: run as root (apt-get install)" >&2
+	exit 1
+fi
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-}
+cmake --build build
+echo "setup.sh: built build/criu-lite"
