@@ -1,0 +1,64 @@
+/*
+ * The arch contract. Every arch/<arch>/ implements all of it; a feature an
+ * arch lacks is a function returning -EOPNOTSUPP. Common code includes only
+ * this header and never tests the architecture itself.
+ */
+#ifndef CRL_ARCH_H
+#define CRL_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "asm/arch-regs.h" /* struct arch_regs, struct arch_thread_state */
+
+struct _CoreEntry;
+
+/* Name as printed by check and recorded in images ("x86_64", "ppc64le", "s390x"). */
+const char *arch_name(void);
+/* core_entry.mtype value for this arch (CoreEntry__March). */
+int arch_core_march(void);
+
+/* ---- registers of a ptrace-stopped thread ---- */
+int arch_get_regs(pid_t tid, struct arch_regs *r);
+int arch_set_regs(pid_t tid, const struct arch_regs *r);
+/* General registers plus FPU/vector state (x86: NT_PRSTATUS + NT_X86_XSTATE). */
+int arch_get_thread_state(pid_t tid, struct arch_thread_state *st);
+int arch_set_thread_state(pid_t tid, const struct arch_thread_state *st);
+
+/*
+ * A thread stopped inside an interrupted syscall carries the kernel's restart
+ * code in its return register. Rewrite the registers the way the kernel would
+ * when it restarts the call without running a handler, so that resuming from
+ * these registers (in this process or a restored one) re-executes the call.
+ */
+void arch_regs_fixup_restart(struct arch_regs *r);
+
+unsigned long arch_regs_ip(const struct arch_regs *r);
+unsigned long arch_regs_sp(const struct arch_regs *r);
+/* TLS base of the thread (x86: fs_base). */
+unsigned long arch_regs_tls(const struct arch_regs *r);
+
+/* ---- syscall injection ---- */
+/* The machine code of one syscall instruction. */
+const uint8_t *arch_syscall_insn(size_t *len);
+/* Points @r at the syscall instruction at @insn_addr with number and arguments. */
+void arch_regs_prep_syscall(struct arch_regs *r, unsigned long insn_addr, long nr,
+			    const unsigned long args[6]);
+long arch_regs_syscall_ret(const struct arch_regs *r);
+/* Makes a freshly cloned thread (clone returns 0 in it) look like it has @sp. */
+void arch_regs_set_sp(struct arch_regs *r, unsigned long sp);
+
+/* ---- core images ---- */
+/* Fills the arch part of @core (thread_info for x86) from @st; allocates with malloc. */
+int arch_core_fill(struct _CoreEntry *core, const struct arch_thread_state *st);
+void arch_core_free(struct _CoreEntry *core);
+/* Reads the arch part of @core back; -EINVAL if it is another arch's core. */
+int arch_core_read(const struct _CoreEntry *core, struct arch_thread_state *st);
+
+/* ---- memory ---- */
+/* Largest transparent huge page size a write can dirty as a unit (0 if none). */
+unsigned long arch_thp_size(void);
+
+#endif
