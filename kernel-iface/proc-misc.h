@@ -1,0 +1,37 @@
+/* Small /proc readers: auxv, links, posix timers, comm, boot id. No policy. */
+#ifndef CRL_PROC_MISC_H
+#define CRL_PROC_MISC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Reads /proc/@pid/auxv as raw u64 words, including the terminating AT_NULL
+ * pair, into @auxv (room for @max words). -E2BIG if it does not fit. 0 or -errno.
+ */
+int proc_read_auxv(pid_t pid, uint64_t *auxv, size_t max, size_t *n);
+/*
+ * readlink of /proc/@pid/@what ("exe", "cwd", "root", "fd/3"); NUL-terminated.
+ * -ENAMETOOLONG if @len is too small. 0 or -errno.
+ */
+int proc_readlink(pid_t pid, const char *what, char *buf, size_t len);
+
+struct proc_posix_timer {
+	int id;
+	int signo;
+	uint64_t sigev_value;
+	int notify;		/* SIGEV_SIGNAL, SIGEV_THREAD_ID (with SIGEV_SIGNAL bit), SIGEV_NONE */
+	pid_t notify_tid;	/* for thread / signal: the pid/tid of the notify line */
+	int clock_id;
+};
+
+/* Parses /proc/PID/timers text; *out malloc'd (NULL when *n == 0). 0, -EINVAL, -ENOMEM. */
+int proc_parse_timers(const char *buf, struct proc_posix_timer **out, size_t *n);
+int proc_read_timers(pid_t pid, struct proc_posix_timer **out, size_t *n);
+/* comm of @pid (or of thread @tid when != 0), trailing newline removed. 0 or -errno. */
+int proc_read_comm(pid_t pid, pid_t tid, char *buf, size_t len);
+/* /proc/sys/kernel/random/boot_id without the newline (36 chars + NUL). 0 or -errno. */
+int proc_read_boot_id(char *buf, size_t len);
+
+#endif
