@@ -1,0 +1,51 @@
+/*
+ * userfaultfd for write tracking (Documentation/admin-guide/mm/userfaultfd.rst):
+ * async write-protect mode (UFFD_FEATURE_WP_ASYNC, 6.7+; arm64 6.10+), where a
+ * write to a protected page is resolved by the kernel itself and only clears
+ * the page's uffd-wp bit, which PAGEMAP_SCAN reports as PAGE_IS_WRITTEN.
+ * Also pidfd_open/pidfd_getfd to take a uffd created inside another process.
+ * No policy.
+ */
+#ifndef CRL_UFFD_H
+#define CRL_UFFD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/userfaultfd.h>
+
+/* Newer than Debian 12's headers (kernel names and values). */
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED	(1ULL << 13)	/* none PTEs count as protected */
+#endif
+#ifndef UFFD_FEATURE_WP_ASYNC
+#define UFFD_FEATURE_WP_ASYNC		(1ULL << 15)	/* kernel resolves WP faults */
+#endif
+
+/* What a write tracker asks of UFFDIO_API. */
+#define UFFD_TRACK_FEATURES (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)
+
+/* userfaultfd(@flags) in this process; returns the fd or -errno. */
+int uffd_open(int flags);
+/*
+ * UFFDIO_API asking for @features. *@got (may be NULL) receives what the
+ * kernel offers. -EINVAL when a feature is missing (the fd is then useless).
+ */
+int uffd_api(int uffd, uint64_t features, uint64_t *got);
+/* UFFDIO_REGISTER [@start, @start+@len) in write-protect mode. 0 or -errno. */
+int uffd_register_wp(int uffd, unsigned long start, unsigned long len);
+/* UFFDIO_UNREGISTER; 0 or -errno. */
+int uffd_unregister(int uffd, unsigned long start, unsigned long len);
+/* UFFDIO_WRITEPROTECT: protect (@wp true) or unprotect the range. 0 or -errno. */
+int uffd_wp(int uffd, unsigned long start, unsigned long len, int wp);
+
+/* pidfd_open(@pid, 0): returns a pidfd or -errno. */
+int uffd_pidfd_open(pid_t pid);
+/* pidfd_getfd: a copy of @pid's fd @fd in this process (O_CLOEXEC); fd or -errno. */
+int uffd_pidfd_getfd(int pidfd, int fd);
+/* Both in one: @fd of process @pid. Needs ptrace-attach rights. fd or -errno. */
+int uffd_steal_fd(pid_t pid, int fd);
+
+/* Is @fd (in this process) a userfaultfd? 1, 0, or -errno. */
+int uffd_is_uffd(int fd);
+
+#endif
