@@ -13,7 +13,7 @@
 
 #include "asm/arch-regs.h" /* struct arch_regs, struct arch_thread_state */
 
-struct _CoreEntry;
+struct CoreEntry;
 
 /* Name as printed by check and recorded in images ("x86_64", "ppc64le", "s390x"). */
 const char *arch_name(void);
@@ -23,7 +23,11 @@ int arch_core_march(void);
 /* ---- registers of a ptrace-stopped thread ---- */
 int arch_get_regs(pid_t tid, struct arch_regs *r);
 int arch_set_regs(pid_t tid, const struct arch_regs *r);
-/* General registers plus FPU/vector state (x86: NT_PRSTATUS + NT_X86_XSTATE). */
+/*
+ * General registers plus FPU/vector state (x86: NT_PRSTATUS + NT_X86_XSTATE).
+ * The registers returned are restart-fixed (arch_regs_fixup_restart), as a
+ * checkpoint needs them.
+ */
 int arch_get_thread_state(pid_t tid, struct arch_thread_state *st);
 int arch_set_thread_state(pid_t tid, const struct arch_thread_state *st);
 
@@ -47,15 +51,16 @@ const uint8_t *arch_syscall_insn(size_t *len);
 void arch_regs_prep_syscall(struct arch_regs *r, unsigned long insn_addr, long nr,
 			    const unsigned long args[6]);
 long arch_regs_syscall_ret(const struct arch_regs *r);
-/* Makes a freshly cloned thread (clone returns 0 in it) look like it has @sp. */
-void arch_regs_set_sp(struct arch_regs *r, unsigned long sp);
+/* Number of the clone3 and restart_syscall syscalls (they differ per arch). */
+long arch_nr_clone3(void);
+long arch_nr_restart_syscall(void);
 
 /* ---- core images ---- */
 /* Fills the arch part of @core (thread_info for x86) from @st; allocates with malloc. */
-int arch_core_fill(struct _CoreEntry *core, const struct arch_thread_state *st);
-void arch_core_free(struct _CoreEntry *core);
+int arch_core_fill(struct CoreEntry *core, const struct arch_thread_state *st);
+void arch_core_free(struct CoreEntry *core);
 /* Reads the arch part of @core back; -EINVAL if it is another arch's core. */
-int arch_core_read(const struct _CoreEntry *core, struct arch_thread_state *st);
+int arch_core_read(const struct CoreEntry *core, struct arch_thread_state *st);
 
 /* ---- memory ---- */
 /* Largest transparent huge page size a write can dirty as a unit (0 if none). */

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "arch.h"
@@ -21,13 +22,19 @@ struct inject {
 	pid_t tid;
 	unsigned long insn;	/* address of a syscall instruction in the target */
 	struct arch_regs saved;	/* registers at inject_begin, restart-fixed */
+	uint64_t saved_mask;	/* blocked signals at inject_begin */
+	uint64_t held_sigs;	/* unblockable stops swallowed meanwhile, re-sent at the end */
+	unsigned long event_msg; /* PTRACE_GETEVENTMSG of the last event (clone: new tid) */
 	unsigned long scratch;	/* target address of scratch memory, 0 if none */
 	size_t scratch_len;
 };
 
 /*
  * Starts injecting into @tid, which must be in a ptrace stop (seized with
- * ptrace_seize_stop). Saves its registers and finds the syscall instruction.
+ * ptrace_seize_stop). Saves its registers (restart-fixed) and its signal
+ * mask, blocks every signal while syscalls run (pending ones stay queued,
+ * untouched), and finds the syscall instruction. Read the thread's real
+ * mask from in->saved_mask, not with ptrace, between begin and end.
  */
 int inject_begin(struct inject *in, pid_t tid);
 /*

@@ -3,24 +3,32 @@
 #define CRL_PTRACE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+/* Default bound for a task to reach a stop. */
+#define PTRACE_STOP_TIMEOUT_MS 5000
+
 /*
- * PTRACE_SEIZE @tid with TRACESYSGOOD (and @extra_opts) and PTRACE_INTERRUPT it;
- * waits up to @timeout_ms for the stop. Returns 0, -ESRCH if it vanished,
- * -ETIMEDOUT if it did not stop, or -errno.
+ * PTRACE_SEIZE @tid with PTRACE_O_TRACESYSGOOD | @extra_opts, PTRACE_INTERRUPT
+ * it and wait up to @timeout_ms for the interrupt stop. A signal that arrives
+ * first is delivered (as it would have been), and the wait goes on.
+ * *group_stopped (may be NULL) tells whether the task was in a group stop
+ * (SIGSTOP/SIGTSTP...) when seized. Returns 0, -ESRCH if the task is gone,
+ * -ETIMEDOUT if it did not stop (it is then detached again), or -errno.
  */
-int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms);
+int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool *group_stopped);
 /*
- * Waits for @tid's next ptrace stop; *status gets the wait status. Stops for
- * signals other than @want_sig are not swallowed: their signal is returned
- * via *pending_sig (0 if none) so the caller can re-deliver it at detach.
+ * Waits up to @timeout_ms for @tid's next ptrace stop (or exit); *status
+ * gets the wait status. Returns 0, -ESRCH when it exited, -ETIMEDOUT.
  */
 int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms);
-/* Detaches, delivering @sig (0 for none). */
+/* Detaches, delivering @sig (0 for none). A vanished task is not an error. */
 int ptrace_detach(pid_t tid, int sig);
-/* Reads the blocked signal mask of a stopped tracee (PTRACE_GETSIGMASK). */
+/* Blocked signal mask of a stopped tracee (PTRACE_GETSIGMASK / SETSIGMASK). */
 int ptrace_get_sigmask(pid_t tid, uint64_t *mask);
 int ptrace_set_sigmask(pid_t tid, uint64_t mask);
+/* The message of the last ptrace event stop (new tid after PTRACE_EVENT_CLONE). */
+int ptrace_event_msg(pid_t tid, unsigned long *msg);
 
 #endif

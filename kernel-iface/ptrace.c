@@ -1,0 +1,114 @@
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "ptrace.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
+{
+	long long deadline = now_us() + (long long)timeout_ms * 1000;
+	unsigned int spins = 0;
+
+	/*
+	 * Injected syscalls finish in microseconds: poll with yields first, then
+	 * sleep, so a task that never stops cannot hang the tool.
+	 */
+	for (;;) {
+		pid_t r = waitpid(tid, status, WNOHANG | __WALL);
+
+		if (r == tid) {
+			if (WIFEXITED(*status) || WIFSIGNALED(*status))
+				return -ESRCH;
+			return 0;
+		}
+		if (r < 0 && errno != EINTR)
+			return errno == ECHILD ? -ESRCH : -errno;
+		if (now_us() > deadline)
+			return -ETIMEDOUT;
+		if (++spins < 2000) {
+			sched_yield();
+		} else {
+			struct timespec ts = { 0, 100000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool *group_stopped)
+{
+	int status, ret;
+
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(PTRACE_O_TRACESYSGOOD | extra_opts)))
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL)) {
+		ret = -errno;
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		return ret;
+	}
+	for (;;) {
+		ret = ptrace_wait_stop(tid, &status, timeout_ms);
+		if (ret) {
+			if (ret == -ETIMEDOUT)
+				ptrace(PTRACE_DETACH, tid, NULL, NULL);
+			return ret;
+		}
+		if (!WIFSTOPPED(status))
+			return -ESRCH;
+		if ((status >> 16) == PTRACE_EVENT_STOP) {
+			int sig = WSTOPSIG(status);
+
+			/* An interrupt stop reports SIGTRAP; a group stop its stop signal. */
+			if (group_stopped)
+				*group_stopped = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+						 sig == SIGTTOU;
+			return 0;
+		}
+		/* A signal-delivery stop came first: deliver it and keep waiting. */
+		if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)WSTOPSIG(status)))
+			return -errno;
+	}
+}
+
+int ptrace_detach(pid_t tid, int sig)
+{
+	if (ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig) && errno != ESRCH)
+		return -errno;
+	return 0;
+}
+
+int ptrace_get_sigmask(pid_t tid, uint64_t *mask)
+{
+	if (ptrace(PTRACE_GETSIGMASK, tid, (void *)sizeof(*mask), mask))
+		return -errno;
+	return 0;
+}
+
+int ptrace_set_sigmask(pid_t tid, uint64_t mask)
+{
+	if (ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof(mask), &mask))
+		return -errno;
+	return 0;
+}
+
+int ptrace_event_msg(pid_t tid, unsigned long *msg)
+{
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, msg))
+		return -errno;
+	return 0;
+}
