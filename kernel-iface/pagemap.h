@@ -2,6 +2,7 @@
 #ifndef CRL_PAGEMAP_H
 #define CRL_PAGEMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>

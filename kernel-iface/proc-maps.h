@@ -30,7 +30,7 @@
 #define PROC_VMF_SEQREAD	(1u << 19)	/* sr */
 
 enum proc_vma_kind {
-	PROC_VMA_ANON,
+	PROC_VMA_ANON,		/* no path, or "[anon:NAME]" (PR_SET_VMA_ANON_NAME) */
 	PROC_VMA_FILE,
 	PROC_VMA_HEAP,
 	PROC_VMA_STACK,
@@ -38,7 +38,7 @@ enum proc_vma_kind {
 	PROC_VMA_VVAR,		/* [vvar] and [vvar_vclock] */
 	PROC_VMA_VSYSCALL,
 	PROC_VMA_SHMEM_ANON,	/* shared anon: "/dev/zero (deleted)", "/SYSV...", "[anon_shmem:..." */
-	PROC_VMA_OTHER_SPECIAL,	/* any other [name] */
+	PROC_VMA_OTHER_SPECIAL,	/* any other [name], or a path not starting with '/' */
 };
 
 struct proc_vma {

@@ -9,7 +9,10 @@
 int proc_list_threads(pid_t pid, pid_t **tids, size_t *n);
 /* Child pids from /proc/@pid/task/@tid/children, in file order. 0 or -errno. */
 int proc_list_children(pid_t pid, pid_t tid, pid_t **kids, size_t *n);
-/* Open fd numbers from /proc/@pid/fd, sorted ascending. 0 or -errno. */
+/*
+ * Open fd numbers from /proc/@pid/fd, sorted ascending; for our own pid the fd
+ * used to list the directory is left out. 0 or -errno.
+ */
 int proc_list_fds(pid_t pid, int **fds, size_t *n);
 
 #endif

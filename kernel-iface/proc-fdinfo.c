@@ -1,0 +1,168 @@
+/*
+ * /proc/PID/fdinfo/FD: the common "pos/flags/mnt_id/ino" lines
+ * (fs/proc/fd.c) plus per-type lines written by each file's show_fdinfo:
+ * eventfd (fs/eventfd.c, count in hex), signalfd (fs/signalfd.c), timerfd
+ * (fs/timerfd.c), epoll (fs/eventpoll.c, one "tfd:" line per target).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc-fdinfo.h"
+#include "proc-maps.h"
+
+static int fi_ull(const char *p, int base, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(p, &end, base);
+	return end == p || errno ? -EINVAL : 0;
+}
+
+static int fi_add_tfd(struct proc_fdinfo *o, const char *line, size_t *cap)
+{
+	struct proc_epoll_tfd t = { 0 }, *nt;
+	unsigned long long data, pos, ino;
+	unsigned int events, dev;
+
+	/* "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x" */
+	if (sscanf(line, "tfd: %d events: %x data: %llx pos:%lli ino:%llx sdev:%x", &t.tfd,
+		   &events, &data, &pos, &ino, &dev) != 6)
+		return -EINVAL;
+	t.events = events;
+	t.data = data;
+	t.pos = pos;
+	t.ino = ino;
+	t.dev = dev;
+	if (o->n_tfds == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		nt = realloc(o->tfds, *cap * sizeof(*nt));
+		if (!nt)
+			return -ENOMEM;
+		o->tfds = nt;
+	}
+	o->tfds[o->n_tfds++] = t;
+	o->is_epoll = true;
+	return 0;
+}
+
+static int fi_pair(const char *p, uint64_t *a, uint64_t *b)
+{
+	unsigned long long x, y;
+
+	if (sscanf(p, "(%llu, %llu)", &x, &y) != 2)
+		return -EINVAL;
+	*a = x;
+	*b = y;
+	return 0;
+}
+
+static int fi_line(const char *line, const char *key, size_t klen, const char *val,
+		   struct proc_fdinfo *o, size_t *cap)
+{
+	unsigned long long x;
+	int ret;
+
+#define KEY(s) (klen == sizeof(s) - 1 && !memcmp(key, s, klen))
+	if (KEY("tfd"))
+		return fi_add_tfd(o, line, cap);
+	if (KEY("it_value")) {
+		o->has_timerfd = true;
+		return fi_pair(val, &o->it_value_sec, &o->it_value_nsec);
+	}
+	if (KEY("it_interval")) {
+		o->has_timerfd = true;
+		return fi_pair(val, &o->it_interval_sec, &o->it_interval_nsec);
+	}
+	if (KEY("pos"))
+		ret = fi_ull(val, 10, &o->pos);
+	else if (KEY("ino"))
+		ret = fi_ull(val, 10, &o->ino);
+	else if (KEY("flags") || KEY("settime flags")) {
+		ret = fi_ull(val, 8, &x);
+		if (KEY("flags"))
+			o->flags = x;
+		else
+			o->settime_flags = x;
+	} else if (KEY("mnt_id")) {
+		ret = fi_ull(val, 10, &x);
+		o->mnt_id = x;
+	} else if (KEY("eventfd-count")) {
+		o->has_eventfd = true;
+		ret = fi_ull(val, 16, &x);
+		o->eventfd_count = x;
+	} else if (KEY("sigmask")) {
+		o->has_signalfd = true;
+		ret = fi_ull(val, 16, &x);
+		o->sigmask = x;
+	} else if (KEY("clockid")) {
+		o->has_timerfd = true;
+		ret = fi_ull(val, 10, &x);
+		o->clockid = x;
+	} else if (KEY("ticks")) {
+		ret = fi_ull(val, 10, &x);
+		o->ticks = x;
+	} else {
+		ret = 0; /* other kinds (inotify, fanotify, ...) are not parsed here */
+	}
+#undef KEY
+	return ret;
+}
+
+int proc_parse_fdinfo(const char *buf, struct proc_fdinfo *out)
+{
+	const char *p = buf, *eol, *colon, *val;
+	char line[512];
+	size_t cap = 0, n;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (; *p && !ret; p = *eol ? eol + 1 : eol) {
+		eol = strchrnul(p, '\n');
+		colon = memchr(p, ':', eol - p);
+		if (!colon)
+			continue;
+		/* Work on a NUL-terminated copy so sscanf/strtoull stop at the line end. */
+		n = eol - p;
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if ((size_t)(colon - p) >= n)
+			continue;
+		val = line + (colon - p) + 1;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		ret = fi_line(line, line, colon - p, val, out, &cap);
+	}
+	if (ret)
+		proc_fdinfo_fini(out);
+	return ret;
+}
+
+int proc_read_fdinfo(pid_t pid, int fd, struct proc_fdinfo *out)
+{
+	char path[64], *buf;
+	size_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	ret = proc_read_file(path, &buf, &len);
+	if (ret)
+		return ret;
+	ret = proc_parse_fdinfo(buf, out);
+	free(buf);
+	return ret;
+}
+
+void proc_fdinfo_fini(struct proc_fdinfo *f)
+{
+	if (!f)
+		return;
+	free(f->tfds);
+	f->tfds = NULL;
+	f->n_tfds = 0;
+}
