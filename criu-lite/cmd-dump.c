@@ -1,6 +1,8 @@
 #include "cmd.h"
+#include "dump.h"
 
 int cmd_dump(const struct opts *o)
 {
-	return cmd_not_implemented("dump");
+	dump_install_signal_handlers();
+	return dump_run(o, NULL) ? 1 : 0;
 }

@@ -1,0 +1,438 @@
+/*
+ * Open files: fdinfo-N.img per files table, files.img with every open-file
+ * object once (deduplicated with kcmp(KCMP_FILE)), pipe and FIFO buffered
+ * data (copied with tee(2), which leaves the data in the pipe), fs-PID.img.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "files.pb-c.h"
+#include "fs.pb-c.h"
+#include "log.h"
+#include "pipe-data.pb-c.h"
+#include "proc-fdinfo.h"
+#include "proc-misc.h"
+#include "proc-task.h"
+
+/* One open-file object already in files.img. */
+struct dump_file_key {
+	dev_t dev;
+	ino_t ino;
+	unsigned int flags;	/* path-only objects (maps, exe, cwd): open flags */
+	pid_t pid;		/* fd-backed objects: an owner, for kcmp */
+	int fd;			/* -1 for path-only objects */
+	FdTypes type;
+	uint32_t id;
+};
+
+/* Sub-messages of the file_entry being built for one fd. */
+struct fd_bufs {
+	RegFileEntry r;
+	PipeEntry p;
+	FifoEntry f;
+	FownEntry fown;
+};
+
+struct fd_desc {
+	pid_t pid;
+	int fd;
+	char path[4096];
+	struct stat st;
+	struct proc_fdinfo fi;
+};
+
+int dump_files_init(struct dump_ctx *ctx)
+{
+	return img_open(&ctx->dir, IMG_FILES, 0, true, &ctx->files_img);
+}
+
+void dump_files_fini(struct dump_ctx *ctx)
+{
+	img_close(ctx->files_img);
+	img_close(ctx->pipes_img);
+	img_close(ctx->fifos_img);
+	ctx->files_img = ctx->pipes_img = ctx->fifos_img = NULL;
+	free(ctx->keys);
+	ctx->keys = NULL;
+	ctx->nr_keys = ctx->cap_keys = 0;
+}
+
+static int key_add(struct dump_ctx *ctx, const struct dump_file_key *k)
+{
+	if (ctx->nr_keys == ctx->cap_keys) {
+		size_t cap = ctx->cap_keys ? ctx->cap_keys * 2 : 64;
+		struct dump_file_key *n = realloc(ctx->keys, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ctx->keys = n;
+		ctx->cap_keys = cap;
+	}
+	ctx->keys[ctx->nr_keys++] = *k;
+	return 0;
+}
+
+/* The key of an fd whose open file is one we saw already, or NULL. */
+static const struct dump_file_key *key_find_fd(struct dump_ctx *ctx, const struct fd_desc *d)
+{
+	for (size_t i = 0; i < ctx->nr_keys; i++) {
+		const struct dump_file_key *k = &ctx->keys[i];
+
+		if (k->fd < 0 || k->dev != d->st.st_dev || k->ino != d->st.st_ino)
+			continue;
+		if (syscall(SYS_kcmp, k->pid, d->pid, KCMP_FILE, k->fd, d->fd) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static void reg_fill(RegFileEntry *r, FownEntry *fown, uint32_t id, const char *path,
+		     unsigned int flags, const struct stat *st)
+{
+	r->id = id;
+	r->flags = flags;
+	r->fown = fown;
+	r->name = (char *)path;
+	r->has_size = true;
+	r->size = (uint64_t)st->st_size;
+	r->has_mode = true;
+	r->mode = st->st_mode;
+}
+
+int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags,
+		  const struct stat *st, uint32_t *id)
+{
+	struct dump_file_key k = { .dev = st->st_dev, .ino = st->st_ino, .flags = flags,
+				   .fd = -1, .type = FD_TYPES__REG };
+	FileEntry fe = FILE_ENTRY__INIT;
+	RegFileEntry r = REG_FILE_ENTRY__INIT;
+	FownEntry fown = FOWN_ENTRY__INIT;
+	int ret;
+
+	for (size_t i = 0; i < ctx->nr_keys; i++) {
+		const struct dump_file_key *o = &ctx->keys[i];
+
+		if (o->fd < 0 && o->dev == k.dev && o->ino == k.ino && o->flags == flags) {
+			*id = o->id;
+			return 0;
+		}
+	}
+	k.id = ++ctx->next_file_id;
+	reg_fill(&r, &fown, k.id, path, flags, st);
+	fe.type = FD_TYPES__REG;
+	fe.id = k.id;
+	fe.reg = &r;
+	ret = img_write_msg(ctx->files_img, &fe.base);
+	if (!ret)
+		ret = key_add(ctx, &k);
+	*id = k.id;
+	return ret;
+}
+
+static int unsupported(const struct fd_desc *d, const char *what)
+{
+	pr_err("unsupported fd %d of %d: %s", d->fd, d->pid, what);
+	return -EOPNOTSUPP;
+}
+
+/* Copies the bytes buffered in a pipe without consuming them: tee into a pipe of ours. */
+static int pipe_data(struct dump_ctx *ctx, const struct fd_desc *d, bool fifo)
+{
+	struct img **img = fifo ? &ctx->fifos_img : &ctx->pipes_img;
+	PipeDataEntry pde = PIPE_DATA_ENTRY__INIT;
+	char path[64];
+	int pfd, priv[2] = { -1, -1 }, size, ret = 0;
+	ssize_t n = 0, got = 0;
+	char *buf = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", d->pid, d->fd);
+	pfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	size = fcntl(pfd, F_GETPIPE_SZ);
+	if (size < 0 || pipe2(priv, O_NONBLOCK | O_CLOEXEC) ||
+	    fcntl(priv[1], F_SETPIPE_SZ, size) < size) {
+		ret = -errno;
+		goto out;
+	}
+	n = tee(pfd, priv[1], (size_t)size, SPLICE_F_NONBLOCK);
+	if (n < 0 && errno != EAGAIN) {
+		ret = -errno;
+		goto out;
+	}
+	if (n < 0)
+		n = 0;
+	buf = malloc((size_t)n + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (got < n) {
+		ssize_t r = read(priv[0], buf + got, (size_t)(n - got));
+
+		if (r <= 0) {
+			ret = r < 0 ? -errno : -EIO;
+			goto out;
+		}
+		got += r;
+	}
+	if (!*img)
+		ret = img_open(&ctx->dir, fifo ? IMG_FIFO_DATA : IMG_PIPES_DATA, 0, true, img);
+	pde.pipe_id = (uint32_t)d->st.st_ino;
+	pde.bytes = (uint32_t)n;
+	pde.has_size = true;
+	pde.size = (uint32_t)size;
+	if (!ret)
+		ret = img_write_msg(*img, &pde.base);
+	if (!ret && n)
+		ret = img_write_raw(*img, buf, (size_t)n);
+out:
+	if (ret)
+		pr_err("dump: data of pipe fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
+	free(buf);
+	close(pfd);
+	if (priv[0] >= 0)
+		close(priv[0]);
+	if (priv[1] >= 0)
+		close(priv[1]);
+	return ret;
+}
+
+static bool pipe_data_done(struct dump_ctx *ctx, const struct fd_desc *d, FdTypes type)
+{
+	for (size_t i = 0; i < ctx->nr_keys; i++)
+		if (ctx->keys[i].type == type && ctx->keys[i].ino == d->st.st_ino &&
+		    ctx->keys[i].dev == d->st.st_dev)
+			return true;
+	return false;
+}
+
+static int fd_pipe(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+		   struct fd_bufs *b)
+{
+	b->p.id = fe->id;
+	b->p.pipe_id = (uint32_t)d->st.st_ino;
+	b->p.flags = d->fi.flags & ~O_CLOEXEC;
+	b->p.fown = &b->fown;
+	fe->type = FD_TYPES__PIPE;
+	fe->pipe = &b->p;
+	if (pipe_data_done(ctx, d, FD_TYPES__PIPE))
+		return 0;
+	return pipe_data(ctx, d, false);
+}
+
+static int fd_fifo(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+		   struct fd_bufs *b)
+{
+	FifoEntry *f = &b->f;
+	uint32_t regf;
+	int ret;
+
+	ret = dump_reg_file(ctx, d->path, d->fi.flags & ~O_CLOEXEC, &d->st, &regf);
+	if (ret)
+		return ret;
+	f->id = fe->id;
+	f->pipe_id = (uint32_t)d->st.st_ino;
+	f->has_regf_id = true;
+	f->regf_id = regf;
+	fe->type = FD_TYPES__FIFO;
+	fe->fifo = f;
+	if (pipe_data_done(ctx, d, FD_TYPES__FIFO))
+		return 0;
+	return pipe_data(ctx, d, true);
+}
+
+static bool chr_plain(const struct stat *st)
+{
+	/* mem devices (major 1): null 3, zero 5, full 7, random 8, urandom 9 */
+	unsigned int mi = minor(st->st_rdev);
+
+	return major(st->st_rdev) == 1 && (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9);
+}
+
+static int fd_reg(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+		  struct fd_bufs *b)
+{
+	RegFileEntry *r = &b->r;
+	size_t len = strlen(d->path);
+
+	if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st)) {
+		unsigned int ma = major(d->st.st_rdev);
+
+		return unsupported(d, (ma == 4 || ma == 5 || (ma >= 136 && ma <= 143)) ?
+					      "tty" : "character device");
+	}
+	if (S_ISREG(d->st.st_mode) && d->st.st_nlink == 0)
+		return unsupported(d, "unlinked file");
+	if (len > 10 && !strcmp(d->path + len - 10, " (deleted)"))
+		return unsupported(d, "unlinked file");
+	if (d->path[0] != '/')
+		return unsupported(d, d->path);
+	reg_fill(r, &b->fown, fe->id, d->path, d->fi.flags & ~O_CLOEXEC, &d->st);
+	r->pos = d->fi.pos;
+	r->has_mnt_id = true;
+	r->mnt_id = d->fi.mnt_id;
+	fe->type = FD_TYPES__REG;
+	fe->reg = r;
+	return 0;
+}
+
+static int fd_classify(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+		       struct fd_bufs *b)
+{
+	if (!strncmp(d->path, "pipe:[", 6))
+		return fd_pipe(ctx, d, fe, b);
+	if (!strncmp(d->path, "socket:[", 8))
+		return unsupported(d, "socket");
+	if (!strncmp(d->path, "anon_inode:", 11))
+		return unsupported(d, d->path);
+	if (S_ISFIFO(d->st.st_mode))
+		return fd_fifo(ctx, d, fe, b);
+	if (S_ISREG(d->st.st_mode) || S_ISDIR(d->st.st_mode) || S_ISCHR(d->st.st_mode))
+		return fd_reg(ctx, d, fe, b);
+	return unsupported(d, S_ISBLK(d->st.st_mode) ? "block device" : d->path);
+}
+
+static int fd_describe(pid_t pid, int fd, struct fd_desc *d)
+{
+	char what[32], link[64];
+	int ret;
+
+	d->pid = pid;
+	d->fd = fd;
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, fd);
+	ret = proc_readlink(pid, what, d->path, sizeof(d->path));
+	if (!ret && stat(link, &d->st))
+		ret = -errno;
+	if (!ret)
+		ret = proc_read_fdinfo(pid, fd, &d->fi);
+	if (ret)
+		pr_err("dump: fd %d of %d: %s", fd, pid, strerror(-ret));
+	return ret;
+}
+
+/* Fills @fdi for one descriptor, writing its file_entry on first sight. */
+static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi)
+{
+	const struct dump_file_key *seen;
+	struct dump_file_key k = { 0 };
+	FileEntry fe = FILE_ENTRY__INIT;
+	struct fd_bufs b;
+	int ret;
+
+	reg_file_entry__init(&b.r);
+	pipe_entry__init(&b.p);
+	fifo_entry__init(&b.f);
+	fown_entry__init(&b.fown);
+	ret = fd_describe(d->pid, d->fd, d);
+	if (ret)
+		return ret;
+	fdi->fd = (uint32_t)d->fd;
+	fdi->flags = (d->fi.flags & O_CLOEXEC) ? FD_CLOEXEC : 0;
+	seen = key_find_fd(ctx, d);
+	if (seen) {
+		fdi->id = seen->id;
+		fdi->type = seen->type;
+		goto out;
+	}
+	fe.id = ++ctx->next_file_id;
+	ret = fd_classify(ctx, d, &fe, &b);
+	if (ret)
+		goto out;
+	ret = img_write_msg(ctx->files_img, &fe.base);
+	k.dev = d->st.st_dev;
+	k.ino = d->st.st_ino;
+	k.pid = d->pid;
+	k.fd = d->fd;
+	k.type = fe.type;
+	k.id = fe.id;
+	if (!ret)
+		ret = key_add(ctx, &k);
+	fdi->id = fe.id;
+	fdi->type = fe.type;
+out:
+	proc_fdinfo_fini(&d->fi);
+	return ret;
+}
+
+int dump_task_files(struct dump_ctx *ctx, struct dump_task *t)
+{
+	FdinfoEntry fdi;
+	struct fd_desc *d;
+	struct img *img = NULL;
+	int *fds = NULL, ret;
+	size_t n = 0;
+
+	if (t->zombie || !t->own_files)
+		return 0;
+	ret = proc_list_fds(t->pid, &fds, &n);
+	if (ret) {
+		pr_err("dump: fds of pid %d: %s", t->pid, strerror(-ret));
+		return ret;
+	}
+	d = malloc(sizeof(*d));
+	if (!d) {
+		free(fds);
+		return -ENOMEM;
+	}
+	ret = img_open(&ctx->dir, IMG_FDINFO, t->files_id, true, &img);
+	for (size_t i = 0; i < n && !ret; i++) {
+		fdinfo_entry__init(&fdi);
+		memset(d, 0, sizeof(*d));
+		d->pid = t->pid;
+		d->fd = fds[i];
+		ret = dump_one_fd(ctx, d, &fdi);
+		if (!ret)
+			ret = img_write_msg(img, &fdi.base);
+	}
+	ret = img_close(img) ?: ret;
+	free(d);
+	free(fds);
+	return ret;
+}
+
+static int fs_link(struct dump_ctx *ctx, pid_t pid, const char *what, uint32_t *id)
+{
+	char path[4096], link[64];
+	struct stat st;
+	int ret;
+
+	snprintf(link, sizeof(link), "/proc/%d/%s", pid, what);
+	ret = proc_readlink(pid, what, path, sizeof(path));
+	if (!ret && stat(link, &st))
+		ret = -errno;
+	if (ret) {
+		pr_err("dump: %s of pid %d: %s", what, pid, strerror(-ret));
+		return ret;
+	}
+	return dump_reg_file(ctx, path, O_RDONLY | O_DIRECTORY, &st, id);
+}
+
+int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t)
+{
+	FsEntry fs = FS_ENTRY__INIT;
+	int ret;
+
+	if (t->zombie || !t->own_fs)
+		return 0;
+	ret = fs_link(ctx, t->pid, "cwd", &fs.cwd_id);
+	if (!ret)
+		ret = fs_link(ctx, t->pid, "root", &fs.root_id);
+	if (ret)
+		return ret;
+	if (t->status.umask >= 0) {
+		fs.has_umask = true;
+		fs.umask = (uint32_t)t->status.umask;
+	}
+	return img_write_one(&ctx->dir, IMG_FS, (unsigned long)t->pid, &fs.base);
+}

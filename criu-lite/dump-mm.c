@@ -1,0 +1,259 @@
+/*
+ * mm-PID.img: the VMAs of a process (from smaps) with CRIU's status bits,
+ * the mm fields from /proc/PID/stat, the saved auxv and the exe link.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "dump.h"
+#include "log.h"
+#include "mm.pb-c.h"
+#include "proc-misc.h"
+
+/* vma_entry.status bits (CRIU's values, docs/image-format.md). */
+#define VMA_AREA_REGULAR	(1u << 0)
+#define VMA_AREA_STACK		(1u << 1)
+#define VMA_AREA_VSYSCALL	(1u << 2)
+#define VMA_AREA_VDSO		(1u << 3)
+#define VMA_AREA_HEAP		(1u << 5)
+#define VMA_FILE_PRIVATE	(1u << 6)
+#define VMA_FILE_SHARED		(1u << 7)
+#define VMA_ANON_SHARED		(1u << 8)
+#define VMA_ANON_PRIVATE	(1u << 9)
+#define VMA_AREA_SYSVIPC	(1u << 10)
+#define VMA_AREA_VVAR		(1u << 12)
+
+#define DUMP_MAX_AUXV 512
+
+static uint64_t vma_madv(unsigned int f)
+{
+	static const struct {
+		unsigned int vmf;
+		int madv;
+	} map[] = {
+		{ PROC_VMF_HUGEPAGE, MADV_HUGEPAGE },	  { PROC_VMF_NOHUGEPAGE, MADV_NOHUGEPAGE },
+		{ PROC_VMF_DONTDUMP, MADV_DONTDUMP },	  { PROC_VMF_DONTCOPY, MADV_DONTFORK },
+		{ PROC_VMF_WIPEONFORK, MADV_WIPEONFORK }, { PROC_VMF_MERGEABLE, MADV_MERGEABLE },
+		{ PROC_VMF_RANDREAD, MADV_RANDOM },	  { PROC_VMF_SEQREAD, MADV_SEQUENTIAL },
+	};
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (f & map[i].vmf)
+			m |= 1ULL << map[i].madv;
+	return m;
+}
+
+static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, VmaEntry *e)
+{
+	char link[96];
+	struct stat st;
+	unsigned int flags;
+	uint32_t id;
+	int ret;
+
+	if (v->deleted) {
+		pr_err("dump: mapping %lx-%lx of pid %d: unlinked file '%s' is not supported",
+		       v->start, v->end, pid, v->path ? v->path : "");
+		return -EOPNOTSUPP;
+	}
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%lx-%lx", pid, v->start, v->end);
+	if (stat(link, &st)) {
+		ret = -errno;
+		pr_err("dump: mapping %lx-%lx of pid %d ('%s'): %s", v->start, v->end, pid,
+		       v->path ? v->path : "", strerror(errno));
+		return ret;
+	}
+	flags = (v->shared && (v->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
+	ret = dump_reg_file(ctx, v->path ? v->path : "", flags, &st, &id);
+	if (ret)
+		return ret;
+	e->shmid = id;
+	e->fd = id;
+	e->has_fdflags = true;
+	e->fdflags = flags;
+	e->flags |= v->shared ? MAP_SHARED : MAP_PRIVATE;
+	e->status |= VMA_AREA_REGULAR | (v->shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE);
+	return 0;
+}
+
+static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v,
+		    VmaEntry *e)
+{
+	e->start = v->start;
+	e->end = v->end;
+	e->pgoff = v->pgoff;
+	e->prot = v->prot;
+	e->fd = -1;
+	if (v->vmflags & PROC_VMF_GROWSDOWN)
+		e->flags |= MAP_GROWSDOWN;
+	e->madv = vma_madv(v->vmflags);
+	e->has_madv = e->madv != 0;
+	if (v->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP) && v->kind != PROC_VMA_VVAR) {
+		pr_err("dump: mapping %lx-%lx of pid %d ('%s'): device memory is not supported",
+		       v->start, v->end, t->pid, v->path ? v->path : "");
+		return -EOPNOTSUPP;
+	}
+	switch (v->kind) {
+	case PROC_VMA_ANON:
+	case PROC_VMA_HEAP:
+	case PROC_VMA_STACK:
+		e->flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+		e->status = VMA_AREA_REGULAR | VMA_ANON_PRIVATE;
+		if (v->kind == PROC_VMA_HEAP)
+			e->status |= VMA_AREA_HEAP;
+		if (v->kind == PROC_VMA_STACK)
+			e->status |= VMA_AREA_STACK;
+		return 0;
+	case PROC_VMA_FILE:
+		return vma_file(ctx, t->pid, v, e);
+	case PROC_VMA_VDSO:
+		e->flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+		e->status = VMA_AREA_REGULAR | VMA_AREA_VDSO;
+		return 0;
+	case PROC_VMA_VVAR:
+		e->flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+		e->status = VMA_AREA_REGULAR | VMA_AREA_VVAR;
+		return 0;
+	case PROC_VMA_VSYSCALL:
+		e->flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+		e->status = VMA_AREA_VSYSCALL;
+		return 0;
+	case PROC_VMA_SHMEM_ANON:
+		if (!v->shared) {
+			pr_err("dump: mapping %lx-%lx of pid %d: private mapping of shared "
+			       "memory '%s' is not supported", v->start, v->end, t->pid,
+			       v->path ? v->path : "");
+			return -EOPNOTSUPP;
+		}
+		e->flags |= MAP_SHARED | MAP_ANONYMOUS;
+		e->status = VMA_AREA_REGULAR | VMA_ANON_SHARED;
+		if (v->path && !strncmp(v->path, "/SYSV", 5))
+			e->status |= VMA_AREA_SYSVIPC;
+		e->shmid = v->ino;
+		return 0;
+	default:
+		pr_err("dump: mapping %lx-%lx of pid %d: unsupported special area '%s'", v->start,
+		       v->end, t->pid, v->path ? v->path : "");
+		return -EOPNOTSUPP;
+	}
+}
+
+static int shmem_once(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v)
+{
+	unsigned long *n;
+
+	for (size_t i = 0; i < ctx->nr_shmids; i++)
+		if (ctx->shmids[i] == v->ino)
+			return 0;
+	n = realloc(ctx->shmids, (ctx->nr_shmids + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	ctx->shmids = n;
+	ctx->shmids[ctx->nr_shmids++] = v->ino;
+	return dump_shmem_pages(ctx, t, v, v->ino);
+}
+
+static int mm_exe(struct dump_ctx *ctx, pid_t pid, uint32_t *id)
+{
+	char path[4096], link[64];
+	struct stat st;
+	int ret;
+
+	ret = proc_readlink(pid, "exe", path, sizeof(path));
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	if (!ret && stat(link, &st))
+		ret = -errno;
+	if (ret) {
+		pr_err("dump: exe of pid %d: %s", pid, strerror(-ret));
+		return ret;
+	}
+	return dump_reg_file(ctx, path, O_RDONLY, &st, id);
+}
+
+static void mm_fields(MmEntry *mm, const struct dump_task *t)
+{
+	const struct proc_stat *s = &t->stat;
+
+	mm->mm_start_code = s->start_code;
+	mm->mm_end_code = s->end_code;
+	mm->mm_start_data = s->start_data;
+	mm->mm_end_data = s->end_data;
+	mm->mm_start_stack = s->start_stack;
+	mm->mm_start_brk = s->start_brk;
+	mm->mm_brk = s->start_brk;
+	/* The current break is the end of [heap] (page-rounded); a syscall would say exactly. */
+	for (size_t i = 0; i < t->vmas.n; i++)
+		if (t->vmas.v[i].kind == PROC_VMA_HEAP)
+			mm->mm_brk = t->vmas.v[i].end;
+	mm->mm_arg_start = s->arg_start;
+	mm->mm_arg_end = s->arg_end;
+	mm->mm_env_start = s->env_start;
+	mm->mm_env_end = s->env_end;
+}
+
+static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas, VmaEntry **vp)
+{
+	MmEntry mm = MM_ENTRY__INIT;
+	uint64_t *auxv;
+	size_t nauxv = 0;
+	int ret;
+
+	auxv = calloc(DUMP_MAX_AUXV, sizeof(*auxv));
+	if (!auxv)
+		return -ENOMEM;
+	ret = proc_read_auxv(t->pid, auxv, DUMP_MAX_AUXV, &nauxv);
+	if (ret) {
+		pr_err("dump: auxv of pid %d: %s", t->pid, strerror(-ret));
+		goto out;
+	}
+	ret = mm_exe(ctx, t->pid, &mm.exe_file_id);
+	if (ret)
+		goto out;
+	mm_fields(&mm, t);
+	mm.n_mm_saved_auxv = nauxv;
+	mm.mm_saved_auxv = auxv;
+	for (size_t i = 0; i < t->vmas.n; i++)
+		vp[i] = &vmas[i];
+	mm.n_vmas = t->vmas.n;
+	mm.vmas = vp;
+	ret = img_write_one(&ctx->dir, IMG_MM, (unsigned long)t->pid, &mm.base);
+out:
+	free(auxv);
+	return ret;
+}
+
+int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
+{
+	VmaEntry *vmas = NULL, **vp = NULL;
+	int ret;
+
+	ret = proc_read_maps(t->pid, true, &t->vmas);
+	if (ret) {
+		pr_err("dump: smaps of pid %d: %s", t->pid, strerror(-ret));
+		return ret;
+	}
+	vmas = calloc(t->vmas.n + 1, sizeof(*vmas));
+	vp = calloc(t->vmas.n + 1, sizeof(*vp));
+	if (!vmas || !vp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
+		vma_entry__init(&vmas[i]);
+		ret = vma_fill(ctx, t, &t->vmas.v[i], &vmas[i]);
+		if (!ret && t->vmas.v[i].kind == PROC_VMA_SHMEM_ANON)
+			ret = shmem_once(ctx, t, &t->vmas.v[i]);
+	}
+	if (!ret)
+		ret = mm_write(ctx, t, vmas, vp);
+out:
+	free(vmas);
+	free(vp);
+	return ret;
+}

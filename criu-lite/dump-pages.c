@@ -1,0 +1,512 @@
+/*
+ * Memory contents: pagemap-PID.img + pages-N.img for private memory, and
+ * pagemap-shmem-ID.img + pages-N.img once per shared anonymous object.
+ *
+ * Which pages: present or swapped ones from /proc/PID/pagemap; in private
+ * file mappings only the anonymous (COWed) ones, as the rest is in the file;
+ * never the shared zero page. An optional filter (struct dump_page_filter)
+ * narrows the set to pages changed since a parent dump; the others become
+ * PE_PARENT entries.
+ *
+ * How: runs of pages are gathered as remote iovecs into one batch buffer
+ * (allocated once, populated up front: first touch is expensive here),
+ * copied with process_vm_readv (falling back to /proc/PID/mem for what it
+ * cannot read, such as PROT_NONE areas), and written with one write().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "log.h"
+#include "pagemap.h"
+#include "pagemap.pb-c.h"
+
+#define PE_PARENT	(1u << 0)
+#define PE_PRESENT	(1u << 2)
+
+#define PAGEBUF_SIZE	(32u << 20)
+#define BATCH_IOVS	1024		/* UIO_MAXIOV */
+#define PME_CHUNK	(64u << 10)	/* pagemap entries read at once */
+
+static size_t page_size;
+
+/* The pfn of the zero page, as our own pagemap shows it after a read fault. */
+static uint64_t find_zero_pfn(void)
+{
+	uint64_t pme = 0, pfn = 0;
+	volatile char *p;
+	int fd;
+
+	p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	(void)p[0];
+	fd = pagemap_open(getpid());
+	if (fd >= 0) {
+		if (!pagemap_read(fd, (unsigned long)p, 1, &pme) && (pme & PME_PRESENT))
+			pfn = pme & PME_PFN_MASK;
+		close(fd);
+	}
+	munmap((void *)p, page_size);
+	return pfn;
+}
+
+int dump_pages_init(struct dump_ctx *ctx)
+{
+	page_size = (size_t)sysconf(_SC_PAGESIZE);
+	ctx->pagebuf_len = PAGEBUF_SIZE;
+	ctx->pagebuf = mmap(NULL, ctx->pagebuf_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (ctx->pagebuf == MAP_FAILED) {
+		ctx->pagebuf = NULL;
+		pr_err("dump: page buffer of %zu bytes: %s", ctx->pagebuf_len, strerror(errno));
+		return -ENOMEM;
+	}
+	ctx->zero_pfn = find_zero_pfn();
+	return 0;
+}
+
+void dump_pages_fini(struct dump_ctx *ctx)
+{
+	if (ctx->pagebuf)
+		munmap(ctx->pagebuf, ctx->pagebuf_len);
+	ctx->pagebuf = NULL;
+	free(ctx->shmids);
+	ctx->shmids = NULL;
+	ctx->nr_shmids = 0;
+}
+
+/* One pagemap-*.img + pages-N.img pair being written. */
+struct page_out {
+	struct dump_ctx *ctx;
+	pid_t pid;
+	int mem_fd;			/* /proc/PID/mem, opened on first need */
+	struct img *pm, *pages;
+	/* the entry being grown */
+	unsigned long ent_addr;
+	size_t ent_nr;
+	unsigned int ent_flags;
+	/* the read batch: remote ranges landing back to back in ctx->pagebuf */
+	struct iovec iov[BATCH_IOVS];
+	size_t nr_iov, bytes;
+};
+
+static int out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum img_kind k,
+		    unsigned long id)
+{
+	PagemapHead head = PAGEMAP_HEAD__INIT;
+	int ret;
+
+	memset(po, 0, sizeof(*po));
+	po->ctx = ctx;
+	po->pid = pid;
+	po->mem_fd = -1;
+	head.pages_id = ++ctx->next_pages_id;
+	ret = img_open(&ctx->dir, k, id, true, &po->pm);
+	if (ret)
+		return ret;
+	ret = img_write_msg(po->pm, &head.base);
+	if (!ret)
+		ret = img_open(&ctx->dir, IMG_PAGES, head.pages_id, true, &po->pages);
+	return ret;
+}
+
+/* /proc/PID/mem for what process_vm_readv refused (unreadable areas). */
+static int batch_read_mem(struct page_out *po, size_t iov_idx, size_t skip, uint8_t *dst)
+{
+	for (size_t i = iov_idx; i < po->nr_iov; i++, skip = 0) {
+		size_t len = po->iov[i].iov_len - skip;
+		unsigned long addr = (unsigned long)po->iov[i].iov_base + skip;
+		size_t done = 0;
+
+		if (po->mem_fd < 0) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/mem", po->pid);
+			po->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (po->mem_fd < 0)
+				return -errno;
+		}
+		while (done < len) {
+			ssize_t n = pread(po->mem_fd, dst + done, len - done,
+					  (off_t)(addr + done));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				int e = n < 0 ? errno : EIO;
+
+				pr_err("dump: memory of pid %d at %lx: %s", po->pid, addr + done,
+				       strerror(e));
+				return -e;
+			}
+			done += (size_t)n;
+		}
+		dst += len;
+	}
+	return 0;
+}
+
+static int batch_flush(struct page_out *po)
+{
+	struct dump_ctx *ctx = po->ctx;
+	uint8_t *dst = ctx->pagebuf;
+	size_t i = 0, off = 0;
+	uint64_t t0 = dump_now_us(), t1;
+	int ret = 0;
+
+	if (!po->bytes)
+		return 0;
+	while (i < po->nr_iov) {
+		struct iovec local = { dst, po->bytes - off };
+		ssize_t n = process_vm_readv(po->pid, &local, 1, &po->iov[i], po->nr_iov - i, 0);
+		size_t got = n > 0 ? (size_t)n : 0;
+
+		/* Advance over the fully read remote ranges. */
+		while (i < po->nr_iov && got >= po->iov[i].iov_len) {
+			got -= po->iov[i].iov_len;
+			off += po->iov[i].iov_len;
+			dst += po->iov[i].iov_len;
+			i++;
+		}
+		if (i == po->nr_iov)
+			break;
+		if (n > 0 && got == 0)
+			continue;
+		/* Partial or failed: the rest of the batch through /proc/PID/mem. */
+		ret = batch_read_mem(po, i, got, dst + got);
+		if (ret)
+			return ret;
+		dst += got;
+		break;
+	}
+	t1 = dump_now_us();
+	ctx->st.memdump_us += t1 - t0;
+	ret = img_write_raw(po->pages, ctx->pagebuf, po->bytes);
+	ctx->st.memwrite_us += dump_now_us() - t1;
+	ctx->st.pages_written += po->bytes / page_size;
+	po->nr_iov = 0;
+	po->bytes = 0;
+	return ret;
+}
+
+static int batch_add(struct page_out *po, unsigned long addr, size_t nr)
+{
+	size_t len = nr * page_size;
+	int ret;
+
+	while (len) {
+		size_t room = po->ctx->pagebuf_len - po->bytes, take = len < room ? len : room;
+
+		if (!room || po->nr_iov == BATCH_IOVS) {
+			ret = batch_flush(po);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (po->nr_iov && (unsigned long)po->iov[po->nr_iov - 1].iov_base +
+					  po->iov[po->nr_iov - 1].iov_len == addr) {
+			po->iov[po->nr_iov - 1].iov_len += take;
+		} else {
+			po->iov[po->nr_iov].iov_base = (void *)addr;
+			po->iov[po->nr_iov].iov_len = take;
+			po->nr_iov++;
+		}
+		po->bytes += take;
+		addr += take;
+		len -= take;
+	}
+	return 0;
+}
+
+static int entry_flush(struct page_out *po)
+{
+	PagemapEntry e = PAGEMAP_ENTRY__INIT;
+
+	if (!po->ent_nr)
+		return 0;
+	e.vaddr = po->ent_addr;
+	e.nr_pages = (uint32_t)po->ent_nr;
+	e.has_flags = true;
+	e.flags = po->ent_flags;
+	if (po->ent_flags & PE_PARENT) {
+		e.has_in_parent = true;
+		e.in_parent = true;
+	}
+	po->ent_nr = 0;
+	return img_write_msg(po->pm, &e.base);
+}
+
+/* Records @nr pages at @addr with @flags, growing the current entry when contiguous. */
+static int out_entry(struct page_out *po, unsigned long addr, size_t nr, unsigned int flags)
+{
+	int ret;
+
+	if (po->ent_nr && (po->ent_flags != flags || po->ent_addr + po->ent_nr * page_size != addr ||
+			   po->ent_nr + nr > UINT32_MAX / 2)) {
+		ret = entry_flush(po);
+		if (ret)
+			return ret;
+	}
+	if (!po->ent_nr) {
+		po->ent_addr = addr;
+		po->ent_flags = flags;
+	}
+	po->ent_nr += nr;
+	return 0;
+}
+
+/* The same, and queues present pages for reading. */
+static int out_pages(struct page_out *po, unsigned long addr, size_t nr, unsigned int flags)
+{
+	int ret = out_entry(po, addr, nr, flags);
+
+	if (!ret && (flags & PE_PRESENT))
+		ret = batch_add(po, addr, nr);
+	return ret;
+}
+
+static int out_close(struct page_out *po, int ret)
+{
+	if (!ret)
+		ret = entry_flush(po);
+	if (!ret)
+		ret = batch_flush(po);
+	ret = img_close(po->pm) ?: ret;
+	ret = img_close(po->pages) ?: ret;
+	if (po->mem_fd >= 0)
+		close(po->mem_fd);
+	return ret;
+}
+
+static bool vma_has_private_pages(const struct proc_vma *v)
+{
+	if (v->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP))
+		return false;
+	switch (v->kind) {
+	case PROC_VMA_ANON:
+	case PROC_VMA_HEAP:
+	case PROC_VMA_STACK:
+		return true;
+	case PROC_VMA_FILE:
+		return !v->shared; /* shared file data lives in the file */
+	default:
+		return false;	/* vdso/vvar are the kernel's; shmem goes once per object */
+	}
+}
+
+static bool page_wanted(const struct dump_ctx *ctx, const struct proc_vma *v, uint64_t pme)
+{
+	uint64_t pfn = pme & PME_PFN_MASK;
+
+	if (pme & PME_GUARD)
+		return false;
+	if (pme & PME_SWAP)
+		return true;
+	if (!(pme & PME_PRESENT))
+		return false;
+	if (ctx->zero_pfn && pfn == ctx->zero_pfn)
+		return false;
+	/* In a private file mapping, a file page is still the file's data. */
+	if (v->kind == PROC_VMA_FILE && (pme & PME_FILE))
+		return false;
+	return true;
+}
+
+/* Emits entries for @nr pages at @start given their pagemap entries. */
+static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned long start,
+		      size_t nr, const uint64_t *pme, uint8_t *want)
+{
+	struct dump_ctx *ctx = po->ctx;
+	size_t i = 0;
+	int ret;
+
+	for (size_t k = 0; k < nr; k++)
+		want[k] = page_wanted(ctx, v, pme[k]);
+	if (ctx->filter.changed) {
+		/* want[] becomes: 0 skip, 1 write, 2 in parent */
+		uint8_t *changed = want + nr;
+
+		memcpy(changed, want, nr);
+		ret = ctx->filter.changed(ctx->filter.arg, po->pid, start, nr, pme, changed);
+		if (ret)
+			return ret;
+		for (size_t k = 0; k < nr; k++)
+			if (want[k] && !changed[k])
+				want[k] = 2;
+	}
+	while (i < nr) {
+		size_t j = i + 1;
+
+		while (j < nr && want[j] == want[i])
+			j++;
+		if (want[i]) {
+			unsigned int fl = want[i] == 1 ? PE_PRESENT : PE_PARENT;
+
+			ctx->st.pages_scanned += j - i;
+			if (fl == PE_PARENT)
+				ctx->st.pages_skipped_parent += j - i;
+			ret = out_pages(po, start + i * page_size, j - i, fl);
+			if (ret)
+				return ret;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static int scan_vma(struct page_out *po, int pm_fd, const struct proc_vma *v, uint64_t *pme,
+		    uint8_t *want)
+{
+	unsigned long addr = v->start;
+	int ret;
+
+	while (addr < v->end) {
+		size_t nr = (v->end - addr) / page_size;
+
+		if (nr > PME_CHUNK)
+			nr = PME_CHUNK;
+		ret = pagemap_read(pm_fd, addr, nr, pme);
+		if (ret) {
+			pr_err("dump: pagemap of pid %d at %lx: %s", po->pid, addr, strerror(-ret));
+			return ret;
+		}
+		ret = scan_chunk(po, v, addr, nr, pme, want);
+		if (ret)
+			return ret;
+		addr += nr * page_size;
+	}
+	/* Entries never span two VMAs. */
+	return entry_flush(po);
+}
+
+int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
+{
+	struct page_out po;
+	uint64_t *pme = NULL;
+	uint8_t *want = NULL;
+	int pm_fd, ret;
+
+	pm_fd = pagemap_open(t->pid);
+	if (pm_fd < 0) {
+		pr_err("dump: pagemap of pid %d: %s", t->pid, strerror(-pm_fd));
+		return pm_fd;
+	}
+	ret = out_open(&po, ctx, t->pid, IMG_PAGEMAP, (unsigned long)t->pid);
+	pme = malloc(PME_CHUNK * sizeof(*pme));
+	want = malloc(PME_CHUNK * 2);
+	if (!ret && (!pme || !want))
+		ret = -ENOMEM;
+	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
+		if (vma_has_private_pages(&t->vmas.v[i]))
+			ret = scan_vma(&po, pm_fd, &t->vmas.v[i], pme, want);
+	}
+	ret = out_close(&po, ret);
+	free(pme);
+	free(want);
+	close(pm_fd);
+	return ret;
+}
+
+/* [off, end) (page aligned) of a shmem object: pread, then one entry and the bytes. */
+static int shmem_range(struct page_out *po, int fd, off_t off, off_t end)
+{
+	struct dump_ctx *ctx = po->ctx;
+	int ret;
+
+	while (off < end) {
+		size_t len = (size_t)(end - off), done = 0;
+
+		if (len > ctx->pagebuf_len)
+			len = ctx->pagebuf_len;
+		while (done < len) {
+			ssize_t n = pread(fd, ctx->pagebuf + done, len - done, off + (off_t)done);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			if (n == 0) {
+				/* past EOF: the tail of the last page reads as zeroes */
+				memset(ctx->pagebuf + done, 0, len - done);
+				break;
+			}
+			done += (size_t)n;
+		}
+		ret = out_entry(po, (unsigned long)off, len / page_size, PE_PRESENT);
+		if (!ret)
+			ret = img_write_raw(po->pages, ctx->pagebuf, len);
+		if (ret)
+			return ret;
+		ctx->st.shpages_scanned += len / page_size;
+		ctx->st.shpages_written += len / page_size;
+		off += (off_t)len;
+	}
+	return 0;
+}
+
+/* Walks the object's data extents (SEEK_DATA/SEEK_HOLE: shmem knows its pages). */
+static int shmem_walk(struct page_out *po, int fd, off_t size)
+{
+	off_t off = 0;
+	int ret;
+
+	while (off < size) {
+		off_t data = lseek(fd, off, SEEK_DATA), hole;
+
+		if (data < 0)
+			return errno == ENXIO ? 0 : -errno;
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -errno;
+		data &= ~(off_t)(page_size - 1);
+		hole = (hole + (off_t)page_size - 1) & ~(off_t)(page_size - 1);
+		if (hole > size)
+			hole = (size + (off_t)page_size - 1) & ~(off_t)(page_size - 1);
+		ret = shmem_range(po, fd, data, hole);
+		if (ret)
+			return ret;
+		off = hole;
+	}
+	return 0;
+}
+
+int dump_shmem_pages(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v,
+		     unsigned long shmid)
+{
+	struct page_out po;
+	struct stat st;
+	char path[96];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", t->pid, v->start, v->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		pr_err("dump: shared memory %lx-%lx of pid %d: %s", v->start, v->end, t->pid,
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	ret = out_open(&po, ctx, t->pid, IMG_SHMEM_PAGEMAP, shmid);
+	if (!ret) {
+		ret = shmem_walk(&po, fd, st.st_size);
+		if (ret)
+			pr_err("dump: shared memory %lx-%lx of pid %d: %s", v->start, v->end,
+			       t->pid, strerror(-ret));
+	}
+	ret = out_close(&po, ret);
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,258 @@
+/*
+ * Freezing the tree: PTRACE_SEIZE + PTRACE_INTERRUPT every thread of the root
+ * and of its children, recursively, re-listing threads until no new one shows
+ * up. Undoing it (detach, or kill then detach) is always explicit.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "log.h"
+#include "proc-stat.h"
+#include "proc-task.h"
+#include "ptrace.h"
+
+volatile sig_atomic_t dump_stop_signal;
+
+uint64_t dump_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void dump_on_signal(int sig)
+{
+	dump_stop_signal = sig;
+}
+
+void dump_install_signal_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = dump_on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocking wait returns EINTR and we clean up sooner. */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+int dump_checkpoint(struct dump_ctx *ctx, const char *phase)
+{
+	const char *pause_at = getenv("CRL_DUMP_PAUSE_AT");
+
+	if (pause_at && !strcmp(pause_at, phase)) {
+		fprintf(stderr, "dump: paused at %s\n", phase);
+		fflush(stderr);
+		while (!dump_stop_signal)
+			usleep(10000);
+	}
+	if (dump_stop_signal) {
+		pr_err("dump: interrupted by signal %d during %s; resuming the tree",
+		       (int)dump_stop_signal, phase);
+		return -EINTR;
+	}
+	return 0;
+}
+
+static int task_add(struct dump_ctx *ctx, pid_t pid, int parent)
+{
+	struct dump_task *t;
+
+	for (size_t i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].pid == pid)
+			return 0;
+	if (ctx->nr_tasks == ctx->cap_tasks) {
+		size_t cap = ctx->cap_tasks ? ctx->cap_tasks * 2 : 16;
+		struct dump_task *n = realloc(ctx->tasks, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ctx->tasks = n;
+		ctx->cap_tasks = cap;
+	}
+	t = &ctx->tasks[ctx->nr_tasks++];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->parent = parent;
+	return 0;
+}
+
+static bool task_has_thread(const struct dump_task *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->nr_threads; i++)
+		if (t->threads[i].tid == tid)
+			return true;
+	return false;
+}
+
+static int thread_add(struct dump_task *t, pid_t tid, bool seized)
+{
+	struct dump_thread *n = realloc(t->threads, (t->nr_threads + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	t->threads = n;
+	t->threads[t->nr_threads].tid = tid;
+	t->threads[t->nr_threads].seized = seized;
+	t->nr_threads++;
+	return 0;
+}
+
+/* One pass over /proc/PID/task; *added counts threads seized in this pass. */
+static int seize_threads_once(struct dump_task *t, int *added)
+{
+	pid_t *tids = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = proc_list_threads(t->pid, &tids, &n);
+	if (ret) {
+		pr_err("dump: threads of pid %d: %s", t->pid, strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		if (task_has_thread(t, tids[i]))
+			continue;
+		bool gstop = false;
+
+		ret = ptrace_seize_stop(tids[i], 0, DUMP_SEIZE_TIMEOUT_MS, &gstop);
+		if (!ret && gstop && tids[i] == t->pid)
+			t->stopped = true;
+		if (ret == -ESRCH && tids[i] != t->pid) {
+			ret = 0; /* the thread exited meanwhile */
+			continue;
+		}
+		if (ret) {
+			pr_err("dump: cannot stop thread %d of pid %d: %s", tids[i], t->pid,
+			       ret == -ETIMEDOUT ? "it did not stop in time" : strerror(-ret));
+			break;
+		}
+		ret = thread_add(t, tids[i], true);
+		if (ret)
+			ptrace_detach(tids[i], 0);
+		else
+			(*added)++;
+	}
+	free(tids);
+	return ret;
+}
+
+static int seize_task(struct dump_ctx *ctx, struct dump_task *t)
+{
+	int ret, added, rounds = 0;
+
+	ret = proc_read_stat(t->pid, 0, &t->stat);
+	if (ret) {
+		pr_err("dump: pid %d: %s", t->pid,
+		       ret == -ENOENT ? "no such process" : strerror(-ret));
+		return ret == -ENOENT ? -ESRCH : ret;
+	}
+	t->ppid = t->stat.ppid;
+	t->pgid = t->stat.pgid;
+	t->sid = t->stat.sid;
+	if (t->stat.state == 'Z' || t->stat.state == 'X') {
+		if (t->stat.num_threads > 1) {
+			pr_err("dump: pid %d: a dead leader with live threads is not supported",
+			       t->pid);
+			return -EOPNOTSUPP;
+		}
+		t->zombie = true;
+		return thread_add(t, t->pid, false);
+	}
+	t->stopped = t->stat.state == 'T';
+	do {
+		added = 0;
+		ret = seize_threads_once(t, &added);
+		if (ret)
+			return ret;
+		if (++rounds > 100) {
+			pr_err("dump: pid %d keeps creating threads", t->pid);
+			return -EBUSY;
+		}
+	} while (added);
+	ret = proc_read_status(t->pid, 0, &t->status);
+	if (ret)
+		pr_err("dump: status of pid %d: %s", t->pid, strerror(-ret));
+	return ret;
+}
+
+/* Children of every (now stopped) thread of tasks[idx]: they cannot change any more. */
+static int add_children(struct dump_ctx *ctx, size_t idx)
+{
+	for (size_t i = 0; i < ctx->tasks[idx].nr_threads; i++) {
+		pid_t pid = ctx->tasks[idx].pid, tid = ctx->tasks[idx].threads[i].tid;
+		pid_t *kids = NULL;
+		size_t n = 0;
+		int ret = proc_list_children(pid, tid, &kids, &n);
+
+		if (ret == -ENOENT || ret == -ESRCH)
+			continue;
+		if (ret) {
+			pr_err("dump: children of %d/%d: %s", pid, tid, strerror(-ret));
+			return ret;
+		}
+		for (size_t k = 0; k < n && !ret; k++)
+			ret = task_add(ctx, kids[k], (int)idx);
+		free(kids);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int dump_seize_tree(struct dump_ctx *ctx, pid_t root)
+{
+	int ret;
+
+	if (root <= 0) {
+		pr_err("dump: no pid given (-t PID)");
+		return -EINVAL;
+	}
+	if (root == getpid()) {
+		pr_err("dump: cannot dump myself (pid %d)", root);
+		return -EINVAL;
+	}
+	ret = task_add(ctx, root, -1);
+	/* Tasks are appended while we walk: parents always come before children. */
+	for (size_t i = 0; !ret && i < ctx->nr_tasks; i++) {
+		ret = dump_checkpoint(ctx, "seize");
+		if (!ret)
+			ret = seize_task(ctx, &ctx->tasks[i]);
+		if (!ret && !ctx->tasks[i].zombie)
+			ret = add_children(ctx, i);
+	}
+	if (!ret)
+		pr_info("dump: %zu processes stopped", ctx->nr_tasks);
+	return ret;
+}
+
+void dump_resume_tree(struct dump_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nr_tasks; i++) {
+		struct dump_task *t = &ctx->tasks[i];
+
+		for (size_t j = 0; j < t->nr_threads; j++) {
+			if (!t->threads[j].seized)
+				continue;
+			ptrace_detach(t->threads[j].tid, 0);
+			t->threads[j].seized = false;
+		}
+	}
+}
+
+void dump_kill_tree(struct dump_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nr_tasks; i++)
+		if (!ctx->tasks[i].zombie)
+			kill(ctx->tasks[i].pid, SIGKILL);
+	dump_resume_tree(ctx);
+}

@@ -1,0 +1,94 @@
+/*
+ * The order of a dump: freeze the tree, write every task's images, then
+ * resume it (--leave-running or any failure) or kill it. Whatever happens
+ * after the freeze, the tree is resumed or killed before we return.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dump.h"
+#include "log.h"
+
+static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
+{
+	int ret;
+
+	ret = dump_write_ids(ctx, t);
+	if (!ret)
+		ret = dump_task_core(ctx, t);
+	if (!ret)
+		ret = dump_checkpoint(ctx, "core");
+	if (ret || t->zombie)
+		return ret;
+	ret = dump_task_mm(ctx, t);
+	if (!ret)
+		ret = dump_checkpoint(ctx, "mm");
+	if (!ret)
+		ret = dump_task_pages(ctx, t);
+	if (!ret)
+		ret = dump_checkpoint(ctx, "pages");
+	if (!ret)
+		ret = dump_task_files(ctx, t);
+	if (!ret)
+		ret = dump_task_fs(ctx, t);
+	if (!ret)
+		ret = dump_checkpoint(ctx, "files");
+	return ret;
+}
+
+static int dump_frozen(struct dump_ctx *ctx)
+{
+	int ret;
+
+	ret = dump_checkpoint(ctx, "seized");
+	if (!ret)
+		ret = dump_collect_ids(ctx);
+	if (!ret)
+		ret = dump_write_pstree(ctx);
+	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++)
+		ret = dump_task(ctx, &ctx->tasks[i]);
+	if (!ret)
+		ret = dump_write_inventory(ctx);
+	if (!ret)
+		ret = dump_checkpoint(ctx, "written");
+	return ret;
+}
+
+int dump_run(const struct opts *o, const struct dump_page_filter *filter)
+{
+	struct dump_ctx ctx;
+	int ret;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.o = o;
+	if (filter)
+		ctx.filter = *filter;
+	ctx.st.t_start = dump_now_us();
+	ret = img_dir_open(o->images_dir ? o->images_dir : ".", true, &ctx.dir);
+	if (ret)
+		return ret;
+	ret = dump_pages_init(&ctx);
+	if (!ret)
+		ret = dump_files_init(&ctx);
+	if (!ret) {
+		ret = dump_seize_tree(&ctx, o->pid);
+		ctx.st.t_frozen = dump_now_us();
+		ctx.st.freezing_us = ctx.st.t_frozen - ctx.st.t_start;
+	}
+	if (!ret)
+		ret = dump_frozen(&ctx);
+	if (ret || o->leave_running)
+		dump_resume_tree(&ctx);
+	else
+		dump_kill_tree(&ctx);
+	ctx.st.t_thawed = dump_now_us();
+	dump_files_fini(&ctx);
+	if (!ret)
+		ret = dump_write_stats(&ctx);
+	dump_pages_fini(&ctx);
+	dump_tasks_free(&ctx);
+	img_dir_close(&ctx.dir);
+	if (ret)
+		pr_err("dump of pid %d failed; the tree was resumed", o->pid);
+	return ret;
+}

@@ -1,0 +1,170 @@
+/*
+ * Dump internals shared by the dump phases (seize, tree, core, mm, pages,
+ * files, signals, stats) and reused by pre-dump. One struct dump_ctx lives
+ * for one run of the command; nothing here is a process-wide global except
+ * the "stop requested" flag set by the tool's own signal handlers.
+ */
+#ifndef CRL_DUMP_H
+#define CRL_DUMP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "img.h"
+#include "options.h"
+#include "proc-maps.h"
+#include "proc-stat.h"
+
+/* CRIU's task_core_entry.task_state values. */
+#define TASK_ALIVE	1
+#define TASK_DEAD	2
+#define TASK_STOPPED	3
+
+/* How long one task may take to reach a ptrace stop. */
+#define DUMP_SEIZE_TIMEOUT_MS 2000
+
+struct dump_thread {
+	pid_t tid;
+	bool seized;
+};
+
+struct dump_task {
+	pid_t pid, ppid, pgid, sid;
+	int parent;			/* index in dump_ctx.tasks, -1 for the root */
+	struct dump_thread *threads;	/* leader first */
+	size_t nr_threads;
+	bool zombie;			/* not seized: only pstree and core tc */
+	bool stopped;			/* was in group stop ('T') when seized */
+	struct proc_stat stat;
+	struct proc_status status;
+	uint32_t vm_id, files_id, fs_id, sighand_id;
+	bool own_vm, own_files, own_fs, own_sighand; /* first task with this id */
+	struct proc_vma_list vmas;	/* filled by the mm phase */
+};
+
+/*
+ * Narrowing hook for incremental dumps: for @nr pages from @start that the
+ * pagemap says hold data (entries in @pme), clear changed[i] for pages that
+ * did not change since the parent dump; those are recorded as PE_PARENT
+ * entries instead of being written. NULL filter: every page is written.
+ */
+struct dump_page_filter {
+	int (*changed)(void *arg, pid_t pid, unsigned long start, size_t nr, const uint64_t *pme,
+		       uint8_t *changed);
+	void *arg;
+};
+
+struct dump_stats {
+	uint64_t t_start;		/* us, monotonic */
+	uint64_t t_frozen;		/* all tasks stopped */
+	uint64_t t_thawed;		/* resumed or killed */
+	uint64_t freezing_us, memdump_us, memwrite_us;
+	uint64_t pages_scanned, pages_written, pages_skipped_parent;
+	uint64_t shpages_scanned, shpages_written;
+};
+
+struct dump_file_key;
+
+struct dump_ctx {
+	const struct opts *o;
+	struct img_dir dir;
+	bool dir_open;
+	struct dump_task *tasks;	/* parents before children */
+	size_t nr_tasks, cap_tasks;
+	uint32_t next_kobj_id;
+	uint32_t next_file_id;
+	uint32_t next_pages_id;
+	struct img *files_img;		/* files.img, open for the whole dump */
+	struct img *pipes_img, *fifos_img; /* opened on first use */
+	struct dump_file_key *keys;	/* open-file objects seen, for dedup */
+	size_t nr_keys, cap_keys;
+	struct dump_page_filter filter;
+	struct dump_stats st;
+	uint8_t *pagebuf;		/* page batch buffer, MAP_POPULATE'd once */
+	size_t pagebuf_len;
+	uint64_t zero_pfn;		/* pfn of the shared zero page, 0 if unknown */
+	unsigned long *shmids;		/* shared anon objects already dumped */
+	size_t nr_shmids;
+	bool pre_dump;			/* pre-dump: memory only */
+};
+
+/* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */
+extern volatile sig_atomic_t dump_stop_signal;
+
+/*
+ * The whole dump of the tree rooted at o->pid into o->images_dir. @filter
+ * (may be NULL) narrows the pages written (incremental dumps). 0 or -errno;
+ * the tree is resumed (or killed, after a successful dump without
+ * --leave-running) before it returns.
+ */
+int dump_run(const struct opts *o, const struct dump_page_filter *filter);
+
+uint64_t dump_now_us(void);
+/*
+ * A point between steps: returns -EINTR (logged) if the tool was asked to stop.
+ * With CRL_DUMP_PAUSE_AT=@phase in the environment it first waits there for a
+ * signal (tests use it to kill the tool at a known point).
+ */
+int dump_checkpoint(struct dump_ctx *ctx, const char *phase);
+void dump_install_signal_handlers(void);
+
+/* dump-seize.c */
+int dump_seize_tree(struct dump_ctx *ctx, pid_t root);
+/* Detaches every seized thread, leaving the tree running. Never fails. */
+void dump_resume_tree(struct dump_ctx *ctx);
+/* SIGKILLs every process of the tree, then detaches. */
+void dump_kill_tree(struct dump_ctx *ctx);
+
+/* dump-tree.c */
+int dump_collect_ids(struct dump_ctx *ctx);
+int dump_write_pstree(struct dump_ctx *ctx);
+int dump_write_ids(struct dump_ctx *ctx, struct dump_task *t);
+int dump_write_inventory(struct dump_ctx *ctx);
+void dump_tasks_free(struct dump_ctx *ctx);
+
+/* dump-core.c */
+int dump_task_core(struct dump_ctx *ctx, struct dump_task *t);
+
+/* dump-mm.c */
+int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t);
+
+/* dump-pages.c */
+int dump_pages_init(struct dump_ctx *ctx);
+void dump_pages_fini(struct dump_ctx *ctx);
+/* Private memory of @t (its vmas must be read) into pagemap-PID.img + pages-N.img. */
+int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t);
+/* One shared anonymous object, through the map_files link of @v. */
+int dump_shmem_pages(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v,
+		     unsigned long shmid);
+
+/* dump-files.c */
+int dump_files_init(struct dump_ctx *ctx);
+void dump_files_fini(struct dump_ctx *ctx);
+int dump_task_files(struct dump_ctx *ctx, struct dump_task *t);
+int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t);
+/*
+ * Returns (through @id) the id of a REG file_entry for @path opened with
+ * @flags, writing it on first use. @st describes the file (dev/ino/mode/size).
+ */
+int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags,
+		  const struct stat *st, uint32_t *id);
+
+/* dump-signals.c */
+struct TaskCoreEntry;
+struct ThreadCoreEntry;
+/* Per-process signal state by injection into the leader: handlers, itimers, posix timers. */
+int dump_task_signals(struct dump_ctx *ctx, struct dump_task *t, struct TaskCoreEntry *tc);
+void dump_task_signals_free(struct TaskCoreEntry *tc);
+/* Per-thread: sigaltstack, clear_child_tid-independent bits, pending signals. */
+int dump_thread_signals(struct dump_ctx *ctx, struct dump_task *t, pid_t tid,
+			struct ThreadCoreEntry *thc);
+void dump_thread_signals_free(struct ThreadCoreEntry *thc);
+
+/* dump-stats.c */
+int dump_write_stats(struct dump_ctx *ctx);
+
+#endif
