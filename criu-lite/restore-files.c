@@ -1,0 +1,243 @@
+/*
+ * Restore: open files. Every open-file object is opened (or created, for
+ * pipes) once by the tool before the first fork, so processes that shared a
+ * file description share one again (one offset, one pipe). Each new process
+ * then installs the descriptors it needs at their recorded numbers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "restore.h"
+
+#include "pipe-data.pb-c.h"
+
+#ifndef F_SETPIPE_SZ
+#define F_SETPIPE_SZ 1031
+#endif
+
+static int rst_open_reg(const FileEntry *fe, int *fdp)
+{
+	const RegFileEntry *r = fe->reg;
+	int flags = (int)r->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY);
+	struct stat st;
+	int fd, ret;
+
+	fd = open(r->name, flags | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ENOENT)
+			pr_err("file '%s' (id %u) vanished since the dump", r->name, fe->id);
+		else
+			pr_err("file '%s' (id %u): cannot open: %s", r->name, fe->id,
+			       strerror(-ret));
+		return ret;
+	}
+	if (r->has_size && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size != r->size) {
+		pr_err("file '%s' (id %u) changed size since the dump: %llu bytes, was %llu",
+		       r->name, fe->id, (unsigned long long)st.st_size,
+		       (unsigned long long)r->size);
+		close(fd);
+		return -ESTALE;
+	}
+	if (lseek(fd, (off_t)r->pos, SEEK_SET) < 0 && errno != ESPIPE) {
+		ret = -errno;
+		pr_err("file '%s' (id %u): seek to %llu: %s", r->name, fe->id,
+		       (unsigned long long)r->pos, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static struct rst_pipe *rst_pipe_get(struct rst_ctx *c, uint32_t pipe_id)
+{
+	struct rst_pipe *p;
+
+	for (size_t i = 0; i < c->nr_pipes; i++)
+		if (c->pipes[i].pipe_id == pipe_id)
+			return &c->pipes[i];
+	p = realloc(c->pipes, (c->nr_pipes + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	c->pipes = p;
+	p = &c->pipes[c->nr_pipes];
+	if (pipe2(p->fds, O_CLOEXEC)) {
+		pr_err("pipe %u: cannot create: %s", pipe_id, strerror(errno));
+		return NULL;
+	}
+	p->pipe_id = pipe_id;
+	c->nr_pipes++;
+	return p;
+}
+
+static int rst_open_pipe(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+{
+	const PipeEntry *pe = fe->pipe;
+	struct rst_pipe *p = rst_pipe_get(c, pe->pipe_id);
+	int end, fd;
+
+	if (!p)
+		return -ENOMEM;
+	end = (pe->flags & O_ACCMODE) == O_RDONLY ? 0 : 1;
+	/* A separate description per file id, as two opens of a FIFO would give. */
+	fd = fcntl(p->fds[end], F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	*fdp = fd;
+	return 0;
+}
+
+/* Puts the buffered bytes back into each pipe (pipes-data.img). */
+static int rst_pipes_refill(struct rst_ctx *c)
+{
+	ProtobufCMessage *m;
+	struct img *img;
+	char *buf = NULL;
+	int ret;
+
+	ret = img_open(&c->dir, IMG_PIPES_DATA, 0, false, &img);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return ret;
+	while ((ret = img_read_msg(img, &pipe_data_entry__descriptor, &m)) == 1) {
+		PipeDataEntry *pd = (PipeDataEntry *)m;
+		struct rst_pipe *p = NULL;
+
+		for (size_t i = 0; i < c->nr_pipes; i++)
+			if (c->pipes[i].pipe_id == pd->pipe_id)
+				p = &c->pipes[i];
+		free(buf);
+		buf = malloc(pd->bytes ? pd->bytes : 1);
+		ret = buf ? img_read_raw(img, buf, pd->bytes) : -ENOMEM;
+		if (!ret && p && pd->has_size && pd->size &&
+		    fcntl(p->fds[1], F_SETPIPE_SZ, pd->size) < 0)
+			pr_warn("pipe %u: cannot set size %u: %s", pd->pipe_id, pd->size,
+				strerror(errno));
+		if (!ret && p && pd->bytes && write(p->fds[1], buf, pd->bytes) != pd->bytes) {
+			ret = -EIO;
+			pr_err("pipe %u: cannot refill %u bytes: %s", pd->pipe_id, pd->bytes,
+			       strerror(errno));
+		}
+		img_free_msg(m);
+		if (ret)
+			break;
+	}
+	free(buf);
+	img_close(img);
+	return ret < 0 ? ret : 0;
+}
+
+static int rst_file_index(const struct rst_ctx *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->nr_files; i++)
+		if (c->fentries[i]->id == id)
+			return (int)i;
+	return -1;
+}
+
+int rst_files_open(struct rst_ctx *c)
+{
+	int ret;
+
+	c->files = calloc(c->nr_files ? c->nr_files : 1, sizeof(*c->files));
+	if (!c->files)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nr_files; i++) {
+		c->files[i].fe = c->fentries[i];
+		c->files[i].fd = -1;
+	}
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		const struct rst_task *t = &c->tasks[i];
+
+		for (size_t j = 0; j < t->nr_fds; j++) {
+			struct rst_file *f = &c->files[rst_file_index(c, t->fds[j]->id)];
+
+			if (f->fd >= 0)
+				continue;
+			if (f->fe->type == FD_TYPES__REG && f->fe->reg)
+				ret = rst_open_reg(f->fe, &f->fd);
+			else if (f->fe->type == FD_TYPES__PIPE && f->fe->pipe)
+				ret = rst_open_pipe(c, f->fe, &f->fd);
+			else
+				ret = -EOPNOTSUPP;
+			if (ret)
+				return ret;
+		}
+	}
+	ret = rst_pipes_refill(c);
+	if (ret)
+		return ret;
+	/* O_NONBLOCK and friends only once the data is back in. */
+	for (size_t i = 0; i < c->nr_files; i++) {
+		struct rst_file *f = &c->files[i];
+
+		if (f->fd >= 0 && f->fe->type == FD_TYPES__PIPE)
+			fcntl(f->fd, F_SETFL, (int)f->fe->pipe->flags & ~O_ACCMODE);
+	}
+	return 0;
+}
+
+void rst_files_close(struct rst_ctx *c)
+{
+	for (size_t i = 0; c->files && i < c->nr_files; i++)
+		if (c->files[i].fd >= 0) {
+			close(c->files[i].fd);
+			c->files[i].fd = -1;
+		}
+	for (size_t i = 0; i < c->nr_pipes; i++) {
+		close(c->pipes[i].fds[0]);
+		close(c->pipes[i].fds[1]);
+	}
+	free(c->pipes);
+	c->pipes = NULL;
+	c->nr_pipes = 0;
+}
+
+/*
+ * Runs in the new process (tool code, before it pauses): moves every source
+ * fd above the highest target number, dup3s them into place, closes the rest.
+ */
+int rst_files_install(const struct rst_ctx *c, const struct rst_task *t)
+{
+	int maxfd = -1, *tmp = malloc((t->nr_fds + 1) * sizeof(int));
+
+	if (!tmp)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < t->nr_fds; i++)
+		if ((int)t->fds[i]->fd > maxfd)
+			maxfd = (int)t->fds[i]->fd;
+	for (size_t i = 0; i < t->nr_fds; i++) {
+		int src = c->files[rst_file_index(c, t->fds[i]->id)].fd;
+
+		tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, maxfd + 1);
+		if (tmp[i] < 0)
+			return -errno; /* the process is killed: no cleanup needed */
+	}
+	for (size_t i = 0; i < t->nr_fds; i++) {
+		int fl = (t->fds[i]->flags & FD_CLOEXEC) ? O_CLOEXEC : 0;
+
+		if (dup3(tmp[i], (int)t->fds[i]->fd, fl) < 0)
+			return -errno;
+	}
+	for (int fd = 0; fd <= maxfd; fd++) {
+		bool keep = false;
+
+		for (size_t i = 0; i < t->nr_fds && !keep; i++)
+			keep = (int)t->fds[i]->fd == fd;
+		if (!keep)
+			close(fd);
+	}
+	free(tmp);
+	close_range((unsigned int)maxfd + 1, ~0u, 0);
+	return 0;
+}

@@ -1,0 +1,397 @@
+/*
+ * Restore, phase 1: read and validate every image before any process exists.
+ * Everything that can be checked on the images alone is checked here, so a
+ * bad image set fails with a clear message and nothing to clean up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "restore.h"
+
+/* CRIU's task_state values in task_core_entry. */
+#define RST_TASK_ALIVE 1
+#define RST_TASK_DEAD 2
+
+/* Reads every entry of image @k/@id into a malloc'd array. */
+static int rst_read_msgs(const struct img_dir *d, enum img_kind k, unsigned long id,
+			 const ProtobufCMessageDescriptor *desc, void ***out, size_t *nr)
+{
+	ProtobufCMessage *m, **arr = NULL;
+	struct img *img;
+	size_t n = 0;
+	int ret;
+
+	ret = img_open(d, k, id, false, &img);
+	if (ret)
+		return ret;
+	while ((ret = img_read_msg(img, desc, &m)) == 1) {
+		void *na = realloc(arr, (n + 1) * sizeof(*arr));
+
+		if (!na) {
+			img_free_msg(m);
+			ret = -ENOMEM;
+			break;
+		}
+		arr = na;
+		arr[n++] = m;
+	}
+	img_close(img);
+	if (ret < 0) {
+		while (n)
+			img_free_msg(arr[--n]);
+		free(arr);
+		return ret;
+	}
+	*out = (void **)arr;
+	*nr = n;
+	return 0;
+}
+
+static void rst_free_msgs(void **arr, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		img_free_msg(arr[i]);
+	free(arr);
+}
+
+const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->nr_files; i++)
+		if (c->fentries[i]->id == id)
+			return c->fentries[i];
+	return NULL;
+}
+
+struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid)
+{
+	for (size_t i = 0; i < c->nr_tasks; i++)
+		if (c->tasks[i].pid == pid)
+			return &c->tasks[i];
+	return NULL;
+}
+
+static int rst_read_thread(struct rst_ctx *c, struct rst_thread *th)
+{
+	int ret;
+
+	ret = img_read_one(&c->dir, IMG_CORE, th->tid, &core_entry__descriptor,
+			   (ProtobufCMessage **)&th->core);
+	if (ret)
+		return ret;
+	th->st = malloc(sizeof(*th->st));
+	if (!th->st)
+		return -ENOMEM;
+	ret = arch_core_read(th->core, th->st);
+	if (ret == -EINVAL) {
+		pr_err("core-%d.img in '%s': images are from another architecture (not %s)",
+		       th->tid, c->dir.path, arch_name());
+		return ret;
+	}
+	if (ret) {
+		pr_err("core-%d.img in '%s': cannot read registers: %s", th->tid, c->dir.path,
+		       strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* Address space checks: order, overlap, page alignment (catches another page size). */
+static int rst_check_vmas(const struct rst_ctx *c, const struct rst_task *t)
+{
+	unsigned long prev_end = 0;
+
+	for (size_t i = 0; i < t->mm->n_vmas; i++) {
+		const VmaEntry *v = t->mm->vmas[i];
+
+		if ((v->start | v->end) & (c->page_size - 1)) {
+			pr_err("mm-%d.img: vma 0x%lx-0x%lx is not aligned to the page size %lu "
+			       "(images from a kernel with another page size?)",
+			       t->pid, (unsigned long)v->start, (unsigned long)v->end,
+			       c->page_size);
+			return -EINVAL;
+		}
+		if (v->end <= v->start) {
+			pr_err("mm-%d.img: empty or inverted vma 0x%lx-0x%lx", t->pid,
+			       (unsigned long)v->start, (unsigned long)v->end);
+			return -EINVAL;
+		}
+		if (v->start < prev_end) {
+			pr_err("mm-%d.img: vma 0x%lx-0x%lx overlaps the previous one (ends 0x%lx)",
+			       t->pid, (unsigned long)v->start, (unsigned long)v->end, prev_end);
+			return -EINVAL;
+		}
+		if (v->status & RST_VMA_UNSUPP) {
+			pr_err("mm-%d.img: vma 0x%lx-0x%lx is of a kind restore does not support",
+			       t->pid, (unsigned long)v->start, (unsigned long)v->end);
+			return -EOPNOTSUPP;
+		}
+		if ((v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)) &&
+		    !(v->status & (RST_VMA_VDSO | RST_VMA_VVAR))) {
+			const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
+
+			if (!fe || !fe->reg) {
+				pr_err("mm-%d.img: vma 0x%lx-0x%lx maps file id %lu, not in files.img",
+				       t->pid, (unsigned long)v->start, (unsigned long)v->end,
+				       (unsigned long)v->shmid);
+				return -EINVAL;
+			}
+		}
+		prev_end = v->end;
+	}
+	return 0;
+}
+
+static int rst_read_fds(struct rst_ctx *c, struct rst_task *t)
+{
+	int ret;
+
+	ret = rst_read_msgs(&c->dir, IMG_FDINFO, t->ids->files_id, &fdinfo_entry__descriptor,
+			    (void ***)&t->fds, &t->nr_fds);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < t->nr_fds; i++) {
+		const FileEntry *fe = rst_file_entry(c, t->fds[i]->id);
+
+		if (!fe) {
+			pr_err("fdinfo-%u.img: fd %u of pid %d names file id %u, not in files.img",
+			       t->ids->files_id, t->fds[i]->fd, t->pid, t->fds[i]->id);
+			return -EINVAL;
+		}
+		if (fe->type != FD_TYPES__REG && fe->type != FD_TYPES__PIPE) {
+			pr_err("fd %u of pid %d: file type %d is not supported by restore",
+			       t->fds[i]->fd, t->pid, fe->type);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
+{
+	TaskCoreEntry *tc;
+	int ret;
+
+	for (size_t i = 0; i < t->nr_th; i++) {
+		ret = rst_read_thread(c, &t->th[i]);
+		if (ret)
+			return ret;
+	}
+	tc = t->th[0].core->tc;
+	if (!tc) {
+		pr_err("core-%d.img: the leader's core has no task state", t->pid);
+		return -EINVAL;
+	}
+	if (tc->task_state == RST_TASK_DEAD) {
+		t->zombie = true;
+		t->exit_code = (int)tc->exit_code;
+		return 0;
+	}
+	if (tc->task_state != RST_TASK_ALIVE) {
+		pr_err("core-%d.img: task state %u is not supported", t->pid, tc->task_state);
+		return -EOPNOTSUPP;
+	}
+	ret = img_read_one(&c->dir, IMG_MM, t->pid, &mm_entry__descriptor,
+			   (ProtobufCMessage **)&t->mm);
+	if (!ret)
+		ret = img_read_one(&c->dir, IMG_IDS, t->pid, &task_kobj_ids_entry__descriptor,
+				   (ProtobufCMessage **)&t->ids);
+	if (!ret)
+		ret = img_read_one(&c->dir, IMG_FS, t->pid, &fs_entry__descriptor,
+				   (ProtobufCMessage **)&t->fs);
+	if (!ret)
+		ret = rst_check_vmas(c, t);
+	if (!ret)
+		ret = rst_read_fds(c, t);
+	if (!ret)
+		ret = rst_pages_resolve(c, t);
+	return ret;
+}
+
+static int rst_check_pid_free(pid_t pid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (access(path, F_OK) == 0) {
+		pr_err("pid %d is in use", pid);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int rst_build_tasks(struct rst_ctx *c, size_t n)
+{
+	c->tasks = calloc(n, sizeof(*c->tasks));
+	if (!c->tasks)
+		return -ENOMEM;
+	c->nr_tasks = n;
+	for (size_t i = 0; i < n; i++) {
+		struct rst_task *t = &c->tasks[i];
+		PstreeEntry *pe = c->pstree[i];
+
+		t->pe = pe;
+		t->pid = (pid_t)pe->pid;
+		t->parent = -1;
+		if (pe->n_threads == 0 || pe->threads[0] != pe->pid) {
+			pr_err("pstree.img: pid %u: thread list must start with the leader", pe->pid);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (c->tasks[j].pid == t->pid) {
+				pr_err("pstree.img: pid %d listed twice", t->pid);
+				return -EINVAL;
+			}
+			if (c->tasks[j].pid == (pid_t)pe->ppid)
+				t->parent = (int)j;
+		}
+		if (i > 0 && t->parent < 0) {
+			pr_err("pstree.img: parent %u of pid %d is not listed before it", pe->ppid,
+			       t->pid);
+			return -EINVAL;
+		}
+		t->th = calloc(pe->n_threads, sizeof(*t->th));
+		if (!t->th)
+			return -ENOMEM;
+		t->nr_th = pe->n_threads;
+		for (size_t j = 0; j < pe->n_threads; j++)
+			t->th[j].tid = (pid_t)pe->threads[j];
+	}
+	return 0;
+}
+
+static int rst_check_owner(const struct rst_ctx *c)
+{
+	struct stat st;
+
+	if (geteuid() == 0)
+		return 0;
+	if (fstat(c->dir.fd, &st))
+		return -errno;
+	if (st.st_uid != geteuid()) {
+		pr_err("images dir '%s' is owned by uid %u, not by the caller (uid %u)",
+		       c->dir.path, st.st_uid, geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* A non-root caller must not gain credentials or capabilities it lacks. */
+static int rst_check_creds(const struct rst_ctx *c, const struct rst_thread *th)
+{
+	const CredsEntry *cr = th->core->thread_core ? th->core->thread_core->creds : NULL;
+	uid_t me = geteuid();
+
+	if (!cr || me == 0)
+		return 0;
+	if (cr->uid != me || cr->euid != me || cr->suid != me || cr->fsuid != me) {
+		pr_err("thread %d: restoring uid %u/%u needs privileges the caller lacks",
+		       th->tid, cr->uid, cr->euid);
+		return -EPERM;
+	}
+	for (size_t i = 0; i < cr->n_cap_prm; i++) {
+		if (cr->cap_prm[i] || (i < cr->n_cap_eff && cr->cap_eff[i])) {
+			pr_err("thread %d: restoring capabilities needs privileges the caller lacks",
+			       th->tid);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+static int rst_check_all(struct rst_ctx *c)
+{
+	int ret;
+
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		struct rst_task *t = &c->tasks[i];
+
+		for (size_t j = 0; j < t->nr_th; j++) {
+			ret = rst_check_creds(c, &t->th[j]);
+			if (!ret)
+				ret = rst_check_pid_free(t->th[j].tid);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int rst_read_all(struct rst_ctx *c, const char *dir)
+{
+	size_t n;
+	int ret;
+
+	c->page_size = (unsigned long)sysconf(_SC_PAGESIZE);
+	c->dir.fd = -1;
+	ret = img_dir_open(dir, false, &c->dir);
+	if (ret)
+		return ret;
+	ret = rst_check_owner(c);
+	if (ret)
+		return ret;
+	ret = img_read_one(&c->dir, IMG_INVENTORY, 0, &inventory_entry__descriptor,
+			   (ProtobufCMessage **)&c->inv);
+	if (ret)
+		return ret;
+	if (c->inv->img_version != IMG_VERSION) {
+		pr_err("inventory.img in '%s': image version %u, expected %u", c->dir.path,
+		       c->inv->img_version, IMG_VERSION);
+		return -EINVAL;
+	}
+	ret = rst_read_msgs(&c->dir, IMG_PSTREE, 0, &pstree_entry__descriptor,
+			    (void ***)&c->pstree, &n);
+	if (ret)
+		return ret;
+	if (n == 0) {
+		pr_err("pstree.img in '%s' lists no process", c->dir.path);
+		return -EINVAL;
+	}
+	ret = rst_build_tasks(c, n);
+	if (ret)
+		return ret;
+	ret = rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor,
+			    (void ***)&c->fentries, &c->nr_files);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		ret = rst_read_task(c, &c->tasks[i]);
+		if (ret)
+			return ret;
+	}
+	return rst_check_all(c);
+}
+
+void rst_ctx_fini(struct rst_ctx *c)
+{
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		struct rst_task *t = &c->tasks[i];
+
+		for (size_t j = 0; j < t->nr_th; j++) {
+			img_free_msg((ProtobufCMessage *)t->th[j].core);
+			free(t->th[j].st);
+		}
+		free(t->th);
+		img_free_msg((ProtobufCMessage *)t->mm);
+		img_free_msg((ProtobufCMessage *)t->ids);
+		img_free_msg((ProtobufCMessage *)t->fs);
+		rst_free_msgs((void **)t->fds, t->nr_fds);
+		rst_segs_free(&t->pages);
+	}
+	free(c->tasks);
+	if (c->pstree)
+		rst_free_msgs((void **)c->pstree, c->nr_tasks);
+	rst_free_msgs((void **)c->fentries, c->nr_files);
+	free(c->files);
+	for (size_t i = 0; i < c->nr_pages_fds; i++)
+		close(c->pages_fds[i]);
+	free(c->pages_fds);
+	img_free_msg((ProtobufCMessage *)c->inv);
+	img_dir_close(&c->dir);
+	memset(c, 0, sizeof(*c));
+}

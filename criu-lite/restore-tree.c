@@ -1,0 +1,231 @@
+/*
+ * Restore, phase 2: create the processes. The tool forks the root with
+ * clone3(set_tid) so it gets its recorded pid; each new process, still running
+ * the tool's code, joins its session and group, installs its descriptors,
+ * changes directory, forks its own children the same way (so parent links
+ * are the recorded ones), reports on a shared page and pauses. The address
+ * space and the rest are rebuilt later through ptrace (restore-finish.c).
+ * Zombies are created and exit at once with their recorded code, unreaped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "restore.h"
+
+#define RST_TREE_TIMEOUT_MS 10000
+
+enum rst_step {
+	RST_STEP_NONE,
+	RST_STEP_SETSID,
+	RST_STEP_FILES,
+	RST_STEP_CWD,
+	RST_STEP_ROOT,
+	RST_STEP_FORK,
+};
+
+static const char *const rst_step_names[] = {
+	[RST_STEP_NONE] = "start",	  [RST_STEP_SETSID] = "setsid",
+	[RST_STEP_FILES] = "install fds", [RST_STEP_CWD] = "chdir",
+	[RST_STEP_ROOT] = "chroot",	  [RST_STEP_FORK] = "fork a child",
+};
+
+/* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
+static pid_t rst_fork_pid(pid_t pid)
+{
+	struct clone_args ca;
+	pid_t tid = pid;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	ca.set_tid = (uint64_t)(uintptr_t)&tid;
+	ca.set_tid_size = 1;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+static const char *rst_fs_path(const struct rst_ctx *c, uint32_t id)
+{
+	const FileEntry *fe = rst_file_entry(c, id);
+
+	return fe && fe->reg ? fe->reg->name : NULL;
+}
+
+static void rst_child_fail(struct rst_ctx *c, size_t i, int step, int err)
+{
+	c->status[i].step = step;
+	c->status[i].err = err < 0 ? -err : err;
+	__atomic_store_n(&c->status[i].state, -1, __ATOMIC_RELEASE);
+	_exit(1);
+}
+
+static void rst_zombie(struct rst_ctx *c, size_t i, int code)
+{
+	__atomic_store_n(&c->status[i].state, 1, __ATOMIC_RELEASE);
+	/* exit_code is a wait status: a signal death or an exit status. */
+	if (code & 0x7f) {
+		signal(code & 0x7f, SIG_DFL);
+		kill(getpid(), code & 0x7f);
+	}
+	_exit((code >> 8) & 0xff);
+}
+
+static void rst_child_setup(struct rst_ctx *c, size_t i)
+{
+	const struct rst_task *t = &c->tasks[i];
+	const char *p;
+	int ret;
+
+	if ((pid_t)t->pe->sid == t->pid && setsid() < 0)
+		rst_child_fail(c, i, RST_STEP_SETSID, errno);
+	if ((pid_t)t->pe->pgid == t->pid)
+		setpgid(0, 0);
+	else if ((pid_t)t->pe->pgid != getpgid(0))
+		setpgid(0, (pid_t)t->pe->pgid); /* the group's leader may not exist yet */
+	ret = rst_files_install(c, t);
+	if (ret)
+		rst_child_fail(c, i, RST_STEP_FILES, ret);
+	p = t->fs ? rst_fs_path(c, t->fs->root_id) : NULL;
+	if (p && strcmp(p, "/") && (chroot(p) || chdir("/")))
+		rst_child_fail(c, i, RST_STEP_ROOT, errno);
+	p = t->fs ? rst_fs_path(c, t->fs->cwd_id) : NULL;
+	if (p && chdir(p))
+		rst_child_fail(c, i, RST_STEP_CWD, errno);
+	if (t->fs && t->fs->has_umask)
+		umask((mode_t)t->fs->umask);
+}
+
+static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
+{
+	const struct rst_task *t = &c->tasks[i];
+
+	/*
+	 * Until the rebuild sets the recorded value, die with our creator: a tool
+	 * that fails or is killed midway leaves nothing behind.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != (i ? c->tasks[c->tasks[i].parent].pid : c->tool_pid))
+		_exit(1);
+	if (t->zombie)
+		rst_zombie(c, i, t->exit_code);
+	rst_child_setup(c, i);
+	for (size_t j = i + 1; j < c->nr_tasks; j++) {
+		pid_t pid;
+
+		if (c->tasks[j].parent != (int)i)
+			continue;
+		pid = rst_fork_pid(c->tasks[j].pid);
+		if (pid < 0)
+			rst_child_fail(c, i, RST_STEP_FORK, errno);
+		if (pid == 0)
+			rst_child_run(c, j);
+		__atomic_store_n(&c->status[j].created, 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&c->status[i].state, 1, __ATOMIC_RELEASE);
+	/* The tool seizes us here; the registers are replaced before we run again. */
+	for (;;)
+		pause();
+}
+
+static long rst_ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Waits until every process reported ready or one failed. */
+static int rst_tree_wait(struct rst_ctx *c)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		size_t ready = 0;
+
+		for (size_t i = 0; i < c->nr_tasks; i++) {
+			int st = __atomic_load_n(&c->status[i].state, __ATOMIC_ACQUIRE);
+
+			if (st < 0) {
+				int step = c->status[i].step;
+
+				pr_err("restore of pid %d: %s failed: %s", c->tasks[i].pid,
+				       rst_step_names[step], strerror(c->status[i].err));
+				return -c->status[i].err ? -c->status[i].err : -EIO;
+			}
+			ready += st == 1;
+		}
+		if (ready == c->nr_tasks)
+			return 0;
+		if (rst_ms_since(&t0) > RST_TREE_TIMEOUT_MS) {
+			pr_err("restore: processes did not start within %d ms",
+			       RST_TREE_TIMEOUT_MS);
+			return -ETIMEDOUT;
+		}
+		usleep(200);
+	}
+}
+
+int rst_tree_create(struct rst_ctx *c)
+{
+	pid_t pid;
+
+	c->status_len = (c->nr_tasks * sizeof(*c->status) + 4095) & ~4095ul;
+	c->status = mmap(NULL, c->status_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			 -1, 0);
+	if (c->status == MAP_FAILED) {
+		c->status = NULL;
+		return -errno;
+	}
+	fflush(NULL);
+	c->tool_pid = getpid();
+	pid = rst_fork_pid(c->tasks[0].pid);
+	if (pid < 0) {
+		int e = errno;
+
+		if (e == EEXIST)
+			pr_err("pid %d is in use", c->tasks[0].pid);
+		else
+			pr_err("cannot create pid %d (clone3 with set_tid): %s", c->tasks[0].pid,
+			       strerror(e));
+		return -e;
+	}
+	if (pid == 0)
+		rst_child_run(c, 0);
+	c->tasks[0].created = true;
+	return rst_tree_wait(c);
+}
+
+/* Kills every process this restore created; reaps the root. */
+void rst_tree_kill(struct rst_ctx *c)
+{
+	if (!c->nr_tasks || !c->tasks[0].created)
+		return;
+	/* Descendants first: each exists only if its pid is alive with the right parent. */
+	for (size_t i = c->nr_tasks; i-- > 1;) {
+		char path[64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", c->tasks[i].pid, c->tasks[i].pid);
+		if (c->status && c->status[i].created && stat(path, &st) == 0)
+			kill(c->tasks[i].pid, SIGKILL);
+	}
+	kill(c->tasks[0].pid, SIGKILL);
+	waitpid(c->tasks[0].pid, NULL, __WALL);
+	c->tasks[0].created = false;
+	if (c->status)
+		munmap(c->status, c->status_len);
+	c->status = NULL;
+}

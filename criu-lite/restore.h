@@ -1,0 +1,160 @@
+/*
+ * Restore: shared state of the phases (read, tree, mm, files, threads,
+ * finish). See docs/restore-design.md for the order and why.
+ */
+#ifndef CRL_RESTORE_H
+#define CRL_RESTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+#include "img.h"
+#include "options.h"
+
+#include "core.pb-c.h"
+#include "files.pb-c.h"
+#include "fs.pb-c.h"
+#include "inventory.pb-c.h"
+#include "mm.pb-c.h"
+#include "pagemap.pb-c.h"
+#include "pstree.pb-c.h"
+
+/* vma_entry.status bits (CRIU's values, docs/image-format.md). */
+#define RST_VMA_REGULAR (1u << 0)
+#define RST_VMA_STACK (1u << 1)
+#define RST_VMA_VSYSCALL (1u << 2)
+#define RST_VMA_VDSO (1u << 3)
+#define RST_VMA_HEAP (1u << 5)
+#define RST_VMA_FILE_PRIVATE (1u << 6)
+#define RST_VMA_FILE_SHARED (1u << 7)
+#define RST_VMA_ANON_SHARED (1u << 8)
+#define RST_VMA_ANON_PRIVATE (1u << 9)
+#define RST_VMA_SYSVIPC (1u << 10)
+#define RST_VMA_SOCKET (1u << 11)
+#define RST_VMA_VVAR (1u << 12)
+#define RST_VMA_AIORING (1u << 13)
+#define RST_VMA_UNSUPP (1u << 31)
+
+/* pagemap_entry.flags */
+#define RST_PE_PARENT (1u << 0)
+#define RST_PE_LAZY (1u << 1)
+#define RST_PE_PRESENT (1u << 2)
+
+/* A run of pages to copy: target address, length, where the bytes are. */
+struct rst_seg {
+	unsigned long vaddr;
+	unsigned long len;
+	int pages_fd;		/* owned by struct rst_ctx.pages_fds */
+	uint64_t off;
+};
+
+struct rst_segs {
+	struct rst_seg *s;
+	size_t n, cap;
+};
+
+struct rst_thread {
+	pid_t tid;
+	CoreEntry *core;
+	struct arch_thread_state *st;	/* malloc'd, from arch_core_read */
+};
+
+struct rst_task {
+	PstreeEntry *pe;		/* owned by ctx.pstree */
+	pid_t pid;
+	int parent;			/* index in ctx.tasks, -1 for the root */
+	struct rst_thread *th;		/* th[0] is the leader */
+	size_t nr_th;
+	bool zombie;
+	int exit_code;
+	MmEntry *mm;
+	struct rst_segs pages;		/* resolved page contents, address order */
+	TaskKobjIdsEntry *ids;
+	FdinfoEntry **fds;
+	size_t nr_fds;
+	FsEntry *fs;
+	bool created;			/* a process exists for it (kill on failure) */
+	bool seized;
+};
+
+/* One open-file object of files.img, opened by the tool before forking. */
+struct rst_file {
+	FileEntry *fe;
+	int fd;				/* -1 until opened */
+};
+
+/* One pipe per pipe_id, both ends open in the tool. */
+struct rst_pipe {
+	uint32_t pipe_id;
+	int fds[2];
+};
+
+/* Per-process report of the tool code running in a new process (shared page). */
+struct rst_child_status {
+	int state;			/* 0 not yet, 1 ready and paused, -1 failed */
+	int err;			/* errno of the failure */
+	int step;			/* which step failed (enum in restore-tree.c) */
+	int created;			/* set by the parent once the process exists */
+};
+
+struct rst_ctx {
+	const struct opts *o;
+	struct img_dir dir;
+	InventoryEntry *inv;
+	PstreeEntry **pstree;
+	struct rst_task *tasks;
+	size_t nr_tasks;
+	FileEntry **fentries;
+	struct rst_file *files;
+	size_t nr_files;
+	struct rst_pipe *pipes;
+	size_t nr_pipes;
+	int *pages_fds;			/* pages files of the whole chain */
+	size_t nr_pages_fds;
+	struct rst_child_status *status;	/* shared page, one per task */
+	size_t status_len;
+	unsigned long page_size;
+	pid_t tool_pid;
+};
+
+/* restore-read.c: read and validate every image; creates nothing. Logs. */
+int rst_read_all(struct rst_ctx *c, const char *dir);
+void rst_ctx_fini(struct rst_ctx *c);
+const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id);
+struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
+
+/* restore-pages.c: resolve pagemaps through the parent chain. Logs. */
+int rst_pages_resolve(struct rst_ctx *c, struct rst_task *t);
+void rst_segs_free(struct rst_segs *s);
+
+/* restore-files.c: open shared file objects, install fds in a child. */
+int rst_files_open(struct rst_ctx *c);
+void rst_files_close(struct rst_ctx *c);
+/* Runs in the new process: no logging, returns -errno. */
+int rst_files_install(const struct rst_ctx *c, const struct rst_task *t);
+
+/* restore-tree.c: create the processes, paused in tool code. Logs. */
+int rst_tree_create(struct rst_ctx *c);
+void rst_tree_kill(struct rst_ctx *c);
+
+/* restore-mm.c: rebuild the address space of a seized task. Logs. */
+struct inject;
+int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+
+/* restore-task.c: per-process state through injection (signals, mm map, comm...). */
+int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+
+/* restore-threads.c: create the non-leader threads in a seized leader. */
+int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+
+/* restore-creds.c: credentials of one thread, by injection into it (last). */
+int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,
+		      unsigned long scratch);
+
+/* restore-finish.c: seize everything, rebuild, set registers, detach. */
+int rst_rebuild_all(struct rst_ctx *c);
+
+#endif
