@@ -1,0 +1,143 @@
+/*
+ * Restore, phase 3: seize every new process (paused in the tool's code),
+ * rebuild it through injection, then set every thread's final registers,
+ * signal mask and pending signals, and detach all at once.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "inject.h"
+#include "log.h"
+#include "ptrace.h"
+#include "restore.h"
+
+#include "signal.pb-c.h"
+
+#define RST_SEIZE_TIMEOUT_MS 5000
+#define RST_SIGINFO_SIZE 128
+
+static uint64_t rst_thread_sigmask(const struct rst_task *t, const struct rst_thread *th)
+{
+	const ThreadCoreEntry *thc = th->core->thread_core;
+
+	if (thc && thc->has_blk_sigset)
+		return thc->blk_sigset;
+	return t->th[0].core->tc->blk_sigset;
+}
+
+/* Queues saved siginfo; signals are blocked while injecting, so they wait. */
+static int rst_queue(struct rst_task *t, struct inject *in, pid_t tid, const SignalQueueEntry *q)
+{
+	for (size_t i = 0; q && i < q->n_signals; i++) {
+		const ProtobufCBinaryData *b = &q->signals[i]->siginfo;
+		int sig;
+		long r;
+
+		if (b->len < 4 || b->len > RST_SIGINFO_SIZE)
+			continue;
+		memcpy(&sig, b->data, sizeof(sig));
+		r = inject_write(in, in->scratch + 16384, b->data, b->len);
+		if (!r && tid)
+			r = inject_call(in, SYS_rt_tgsigqueueinfo, (unsigned long)t->pid,
+					(unsigned long)tid, (unsigned long)sig, in->scratch + 16384, 0, 0);
+		else if (!r)
+			r = inject_call(in, SYS_rt_sigqueueinfo, (unsigned long)t->pid,
+					(unsigned long)sig, in->scratch + 16384, 0, 0, 0);
+		if (r) {
+			pr_err("pid %d: cannot queue pending signal %d: %s", t->pid, sig,
+			       strerror((int)-r));
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
+static int rst_pending(struct rst_task *t, struct inject *in)
+{
+	int ret = rst_queue(t, in, 0, t->th[0].core->tc->signals_s);
+
+	for (size_t i = 0; !ret && i < t->nr_th; i++) {
+		const ThreadCoreEntry *thc = t->th[i].core->thread_core;
+
+		if (thc)
+			ret = rst_queue(t, in, t->th[i].tid, thc->signals_p);
+	}
+	return ret;
+}
+
+static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
+{
+	struct inject in;
+	int ret;
+
+	ret = ptrace_seize_stop(t->pid, PTRACE_O_TRACECLONE, RST_SEIZE_TIMEOUT_MS, NULL);
+	if (ret) {
+		pr_err("pid %d: cannot seize the new process: %s", t->pid, strerror(-ret));
+		return ret;
+	}
+	t->seized = true;
+	ret = inject_begin(&in, t->pid);
+	if (ret)
+		return ret;
+	ret = rst_mm_restore(c, t, &in);
+	if (!ret)
+		ret = rst_task_restore(c, t, &in);
+	if (!ret)
+		ret = rst_threads_create(c, t, &in);
+	if (!ret)
+		ret = rst_pending(t, &in);
+	if (!ret)
+		ret = rst_creds_restore(t, &t->th[0], &in, in.scratch + 12288);
+	if (!ret && t->mm->has_dumpable)
+		inject_call(&in, SYS_prctl, PR_SET_DUMPABLE, (unsigned long)t->mm->dumpable, 0, 0,
+			    0, 0);
+	if (ret)
+		return ret;
+	return inject_end(&in);
+}
+
+static int rst_set_final(struct rst_task *t)
+{
+	for (size_t i = 0; i < t->nr_th; i++) {
+		struct rst_thread *th = &t->th[i];
+		int ret = arch_set_thread_state(th->tid, th->st);
+
+		if (!ret)
+			ret = ptrace_set_sigmask(th->tid, rst_thread_sigmask(t, th));
+		if (ret) {
+			pr_err("thread %d: cannot set its registers: %s", th->tid, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int rst_rebuild_all(struct rst_ctx *c)
+{
+	int ret;
+
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		if (c->tasks[i].zombie)
+			continue;
+		ret = rst_rebuild_task(c, &c->tasks[i]);
+		if (!ret)
+			ret = rst_set_final(&c->tasks[i]);
+		if (ret)
+			return ret;
+	}
+	/* Everything is in place: let the whole tree run. */
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		struct rst_task *t = &c->tasks[i];
+
+		for (size_t j = 0; t->seized && j < t->nr_th; j++)
+			ptrace_detach(t->th[j].tid, 0);
+		t->seized = false;
+	}
+	return 0;
+}

@@ -1,0 +1,410 @@
+/*
+ * Restore: the address space of one process, rebuilt through syscall
+ * injection while the process is seized inside the tool's code:
+ *   1. scratch page at an address free in both the current and the target layout
+ *   2. unmap everything of the tool's copy but the vDSO areas and the scratch
+ *   3. move [vvar], [vvar_vclock], [vdso] to their recorded addresses
+ *   4. mmap every recorded VMA read-write at its address
+ *   5. fill the pages (process_vm_writev from the pages files)
+ *   6. mprotect to the recorded protection, madvise the recorded advice
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "inject.h"
+#include "log.h"
+#include "proc-maps.h"
+#include "restore.h"
+
+#define RST_SCRATCH_LEN (64ul << 10)
+#define RST_GAP_BASE (1ul << 32)
+#define RST_GAP_TOP (0x7f0000000000ul)
+#define RST_COPY_BUF (32ul << 20)
+#define RST_IOV_MAX 1024
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+struct rst_range {
+	unsigned long s, e;
+};
+
+static int rst_range_cmp(const void *a, const void *b)
+{
+	const struct rst_range *x = a, *y = b;
+
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+static bool rst_is_special(const VmaEntry *v)
+{
+	return v->status & (RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL);
+}
+
+/* First gap of @len free of both layouts (and of @extra ranges). */
+static int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm,
+			const struct rst_range *extra, size_t nr_extra, unsigned long len,
+			unsigned long *addr)
+{
+	size_t n = cur->n + mm->n_vmas + nr_extra, k = 0;
+	struct rst_range *r = malloc((n + 1) * sizeof(*r));
+	unsigned long a = RST_GAP_BASE;
+
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < cur->n; i++)
+		r[k++] = (struct rst_range){ cur->v[i].start, cur->v[i].end };
+	for (size_t i = 0; i < mm->n_vmas; i++)
+		r[k++] = (struct rst_range){ mm->vmas[i]->start, mm->vmas[i]->end };
+	for (size_t i = 0; i < nr_extra; i++)
+		r[k++] = extra[i];
+	qsort(r, k, sizeof(*r), rst_range_cmp);
+	for (size_t i = 0; i < k; i++) {
+		if (r[i].e <= a)
+			continue;
+		if (r[i].s >= a + len)
+			break;
+		a = r[i].e;
+	}
+	free(r);
+	if (a + len > RST_GAP_TOP)
+		return -ENOMEM;
+	*addr = a;
+	return 0;
+}
+
+static long rst_munmap(struct inject *in, unsigned long s, unsigned long len)
+{
+	return inject_call(in, SYS_munmap, s, len, 0, 0, 0, 0);
+}
+
+/* Steps 1 and 2. */
+static int rst_clear_tool(struct rst_task *t, struct inject *in, struct proc_vma_list *cur)
+{
+	unsigned long scratch;
+	long r;
+	int ret;
+
+	ret = rst_find_gap(cur, t->mm, NULL, 0, RST_SCRATCH_LEN, &scratch);
+	if (!ret)
+		ret = inject_map_scratch(in, scratch, RST_SCRATCH_LEN);
+	if (ret) {
+		pr_err("pid %d: no room for scratch memory: %s", t->pid, strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct proc_vma *v = &cur->v[i];
+
+		if (v->kind == PROC_VMA_VDSO || v->kind == PROC_VMA_VVAR ||
+		    v->kind == PROC_VMA_VSYSCALL || v->start == in->scratch)
+			continue;
+		r = rst_munmap(in, v->start, v->end - v->start);
+		if (r) {
+			pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid,
+			       v->start, v->end, strerror((int)-r));
+			return r < 0 ? (int)r : -EIO;
+		}
+	}
+	return 0;
+}
+
+static long rst_mremap(struct inject *in, unsigned long from, unsigned long len, unsigned long to)
+{
+	return inject_call(in, SYS_mremap, from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to, 0);
+}
+
+/* Step 3: the vDSO areas, in address order on both sides, via a temporary spot. */
+static int rst_move_vdso(struct rst_task *t, struct inject *in, const struct proc_vma_list *cur)
+{
+	struct rst_range have[4], want[4], extra[6];
+	size_t nh = 0, nw = 0, ne = 0;
+	unsigned long tmp;
+	bool same = true;
+	int ret;
+
+	for (size_t i = 0; i < cur->n && nh < 4; i++)
+		if (cur->v[i].kind == PROC_VMA_VDSO || cur->v[i].kind == PROC_VMA_VVAR)
+			have[nh++] = (struct rst_range){ cur->v[i].start, cur->v[i].end };
+	for (size_t i = 0; i < t->mm->n_vmas && nw < 4; i++)
+		if (t->mm->vmas[i]->status & (RST_VMA_VDSO | RST_VMA_VVAR))
+			want[nw++] = (struct rst_range){ t->mm->vmas[i]->start,
+							 t->mm->vmas[i]->end };
+	if (nw == 0)
+		return 0; /* the dumped process had no vDSO: leave ours */
+	for (size_t i = 0; i < nh && i < nw; i++) {
+		if (have[i].e - have[i].s != want[i].e - want[i].s)
+			nw = 0;
+		same = same && have[i].s == want[i].s;
+	}
+	if (nh != nw) {
+		pr_err("pid %d: the vDSO layout differs from the dumped one (another kernel?)",
+		       t->pid);
+		return -EINVAL;
+	}
+	if (same)
+		return 0;
+	for (size_t i = 0; i < nh; i++)
+		extra[ne++] = have[i];
+	extra[ne++] = (struct rst_range){ in->scratch, in->scratch + in->scratch_len };
+	ret = rst_find_gap(&(struct proc_vma_list){ 0 }, t->mm, extra, ne,
+			   have[nh - 1].e - have[0].s, &tmp);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < nh; i++) {
+		long r = rst_mremap(in, have[i].s, have[i].e - have[i].s, tmp + have[i].s - have[0].s);
+
+		if (r < 0 && r > -4096)
+			goto fail;
+	}
+	for (size_t i = 0; i < nh; i++) {
+		long r = rst_mremap(in, tmp + have[i].s - have[0].s, have[i].e - have[i].s, want[i].s);
+
+		if (r < 0 && r > -4096)
+			goto fail;
+	}
+	return inject_refind_insn(in);
+fail:
+	pr_err("pid %d: cannot move the vDSO to 0x%lx", t->pid, want[0].s);
+	return -EIO;
+}
+
+static int rst_open_in_task(struct inject *in, const char *path, int flags)
+{
+	size_t l = strlen(path) + 1;
+	long r;
+
+	if (l > in->scratch_len)
+		return -ENAMETOOLONG;
+	r = inject_write(in, in->scratch, path, l);
+	if (r)
+		return (int)r;
+	r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, in->scratch,
+			(unsigned long)(flags | O_CLOEXEC), 0, 0, 0);
+	return (int)r;
+}
+
+/* Remembers the first mapping of each shared anonymous object. */
+struct rst_shm {
+	uint64_t shmid;
+	pid_t pid;
+	unsigned long start, end;
+};
+static struct rst_shm rst_shms[256];
+static size_t rst_nr_shms;
+
+static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in,
+		      const VmaEntry *v, int *fd)
+{
+	char path[96];
+	int flags;
+
+	*fd = -1;
+	if (v->status & RST_VMA_ANON_SHARED) {
+		for (size_t i = 0; i < rst_nr_shms; i++) {
+			if (rst_shms[i].shmid != v->shmid)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", rst_shms[i].pid,
+				 rst_shms[i].start, rst_shms[i].end);
+			*fd = rst_open_in_task(in, path, O_RDWR);
+			return *fd < 0 ? *fd : 0;
+		}
+		if (rst_nr_shms < sizeof(rst_shms) / sizeof(rst_shms[0]))
+			rst_shms[rst_nr_shms++] = (struct rst_shm){ v->shmid, t->pid, v->start, v->end };
+		return 0;
+	}
+	if (!(v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)))
+		return 0;
+	if (v->has_fdflags)
+		flags = (int)v->fdflags & O_ACCMODE;
+	else
+		flags = (v->status & RST_VMA_FILE_SHARED) && (v->prot & PROT_WRITE) ? O_RDWR
+										  : O_RDONLY;
+	*fd = rst_open_in_task(in, rst_file_entry(c, (uint32_t)v->shmid)->reg->name, flags);
+	return *fd < 0 ? *fd : 0;
+}
+
+/* Step 4 for one VMA. */
+static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
+		       const VmaEntry *v)
+{
+	unsigned long flags = (v->flags & (MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN)) |
+			      MAP_FIXED;
+	unsigned long prot = v->prot | PROT_READ | PROT_WRITE;
+	int fd, ret;
+	long r;
+
+	ret = rst_vma_fd(c, t, in, v, &fd);
+	if (ret) {
+		pr_err("pid %d: vma 0x%lx-0x%lx: cannot open its file: %s", t->pid,
+		       (unsigned long)v->start, (unsigned long)v->end, strerror(-ret));
+		return ret;
+	}
+	if (fd >= 0) {
+		flags &= ~(unsigned long)MAP_ANONYMOUS;
+		if (v->status & RST_VMA_ANON_SHARED)
+			flags = MAP_SHARED | MAP_FIXED;
+		/* Do not ask for write access a read-only shared file cannot give. */
+		if ((flags & MAP_SHARED) && !(v->prot & PROT_WRITE))
+			prot &= ~(unsigned long)PROT_WRITE;
+	}
+	r = inject_call(in, SYS_mmap, v->start, v->end - v->start, prot, flags,
+			(unsigned long)(long)fd, fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
+	if (fd >= 0)
+		inject_call(in, SYS_close, (unsigned long)fd, 0, 0, 0, 0, 0);
+	if (r != (long)v->start) {
+		pr_err("pid %d: cannot map vma 0x%lx-0x%lx: %s", t->pid, (unsigned long)v->start,
+		       (unsigned long)v->end, r < 0 ? strerror((int)-r) : "moved");
+		return r < 0 ? (int)r : -EIO;
+	}
+	return 0;
+}
+
+struct rst_copy {
+	pid_t pid;
+	char *buf;
+	size_t used, niov;
+	struct iovec loc[RST_IOV_MAX], rem[RST_IOV_MAX];
+};
+
+static int rst_copy_flush(struct rst_copy *cp)
+{
+	ssize_t n;
+
+	if (!cp->niov)
+		return 0;
+	n = process_vm_writev(cp->pid, cp->loc, cp->niov, cp->rem, cp->niov, 0);
+	if (n != (ssize_t)cp->used) {
+		pr_err("pid %d: writing %zu bytes of pages: %s", cp->pid, cp->used,
+		       n < 0 ? strerror(errno) : "short write");
+		return n < 0 ? -errno : -EIO;
+	}
+	cp->used = 0;
+	cp->niov = 0;
+	return 0;
+}
+
+/* Step 5: batch pread() into one buffer, one process_vm_writev per batch. */
+static int rst_fill_pages(struct rst_task *t, struct rst_copy *cp)
+{
+	for (size_t i = 0; i < t->pages.n; i++) {
+		const struct rst_seg *s = &t->pages.s[i];
+
+		for (unsigned long done = 0; done < s->len;) {
+			size_t n = s->len - done;
+			ssize_t got;
+			int ret;
+
+			if (n > RST_COPY_BUF - cp->used)
+				n = RST_COPY_BUF - cp->used;
+			got = pread(s->pages_fd, cp->buf + cp->used, n, (off_t)(s->off + done));
+			if (got != (ssize_t)n) {
+				pr_err("pid %d: reading pages for 0x%lx: %s", t->pid, s->vaddr + done,
+				       got < 0 ? strerror(errno) : "short read");
+				return -EIO;
+			}
+			cp->loc[cp->niov] = (struct iovec){ cp->buf + cp->used, n };
+			cp->rem[cp->niov] = (struct iovec){ (void *)(s->vaddr + done), n };
+			cp->niov++;
+			cp->used += n;
+			done += n;
+			if (cp->used == RST_COPY_BUF || cp->niov == RST_IOV_MAX) {
+				ret = rst_copy_flush(cp);
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	return rst_copy_flush(cp);
+}
+
+/* Allocates the pages that will be written in one go (first touch is slow here). */
+static int rst_populate(struct rst_task *t, struct inject *in)
+{
+	for (size_t i = 0; i < t->pages.n; i++) {
+		const struct rst_seg *s = &t->pages.s[i];
+		long r = inject_call(in, SYS_madvise, s->vaddr, s->len, MADV_POPULATE_WRITE, 0, 0, 0);
+
+		if (r == -EINVAL || r == -ENOSYS)
+			return 0; /* older kernel: the copy faults pages in */
+		if (r)
+			pr_debug("pid %d: populate 0x%lx: %ld", t->pid, s->vaddr, r);
+	}
+	return 0;
+}
+
+/* Step 6. */
+static int rst_protect(struct rst_task *t, struct inject *in)
+{
+	for (size_t i = 0; i < t->mm->n_vmas; i++) {
+		const VmaEntry *v = t->mm->vmas[i];
+		long r;
+
+		if (rst_is_special(v))
+			continue;
+		for (unsigned int b = 0; v->has_madv && b < 64; b++) {
+			if (!(v->madv & (1ull << b)) || b == MADV_POPULATE_WRITE || b == 22)
+				continue;
+			r = inject_call(in, SYS_madvise, v->start, v->end - v->start, b, 0, 0, 0);
+			if (r)
+				pr_warn("pid %d: madvise(%u) on 0x%lx: %ld", t->pid, b,
+					(unsigned long)v->start, r);
+		}
+		if (v->prot == (PROT_READ | PROT_WRITE))
+			continue;
+		r = inject_call(in, SYS_mprotect, v->start, v->end - v->start, v->prot, 0, 0, 0);
+		if (r) {
+			pr_err("pid %d: mprotect 0x%lx-0x%lx: %s", t->pid, (unsigned long)v->start,
+			       (unsigned long)v->end, strerror((int)-r));
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
+int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
+{
+	struct proc_vma_list cur = { 0 };
+	struct rst_copy *cp = NULL;
+	int ret;
+
+	ret = proc_read_maps(t->pid, false, &cur);
+	if (ret) {
+		pr_err("pid %d: cannot read its maps: %s", t->pid, strerror(-ret));
+		return ret;
+	}
+	ret = rst_clear_tool(t, in, &cur);
+	if (!ret)
+		ret = rst_move_vdso(t, in, &cur);
+	for (size_t i = 0; !ret && i < t->mm->n_vmas; i++)
+		if (!rst_is_special(t->mm->vmas[i]))
+			ret = rst_map_vma(c, t, in, t->mm->vmas[i]);
+	if (!ret)
+		ret = rst_populate(t, in);
+	if (!ret) {
+		cp = calloc(1, sizeof(*cp));
+		if (cp)
+			cp->buf = mmap(NULL, RST_COPY_BUF, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (!cp || cp->buf == MAP_FAILED)
+			ret = -ENOMEM;
+	}
+	if (!ret) {
+		cp->pid = t->pid;
+		ret = rst_fill_pages(t, cp);
+	}
+	if (!ret)
+		ret = rst_protect(t, in);
+	if (cp && cp->buf && cp->buf != MAP_FAILED)
+		munmap(cp->buf, RST_COPY_BUF);
+	free(cp);
+	proc_vma_list_free(&cur);
+	return ret;
+}

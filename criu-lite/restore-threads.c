@@ -1,0 +1,109 @@
+/*
+ * Restore: threads. Each non-leader thread is created by an injected clone3
+ * with set_tid in the leader; the leader is seized with PTRACE_O_TRACECLONE,
+ * so the new thread starts traced and stops before running a single
+ * instruction. Its registers are replaced at the end (restore-finish.c).
+ * Per-thread state set by injection into the thread itself: sigaltstack, rseq.
+ */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "inject.h"
+#include "log.h"
+#include "ptrace.h"
+#include "restore.h"
+
+#define RST_THREAD_FLAGS                                                                       \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
+
+static int rst_clone_thread(struct rst_task *t, struct inject *in, pid_t tid)
+{
+	struct clone_args ca;
+	unsigned long at = in->scratch + 8192;
+	uint64_t want = (uint64_t)tid;
+	int status, ret;
+	long r;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = RST_THREAD_FLAGS;
+	ca.set_tid = at + sizeof(ca);
+	ca.set_tid_size = 1;
+	/* set_tid is an array of pid_t. */
+	ret = inject_write(in, at + sizeof(ca), &want, sizeof(pid_t));
+	if (!ret)
+		ret = inject_write(in, at, &ca, sizeof(ca));
+	if (ret)
+		return ret;
+	r = inject_call(in, arch_nr_clone3(), at, sizeof(ca), 0, 0, 0, 0);
+	if (r != tid) {
+		pr_err("pid %d: cannot create thread %d: %s", t->pid, tid,
+		       r < 0 ? strerror((int)-r) : "got another tid");
+		return r < 0 ? (int)r : -EIO;
+	}
+	/* The new thread was attached by the kernel; take its first stop. */
+	ret = ptrace_wait_stop(tid, &status, 5000);
+	if (ret)
+		pr_err("pid %d: new thread %d did not stop: %s", t->pid, tid, strerror(-ret));
+	return ret;
+}
+
+/* sigaltstack and rseq of one thread, through injection into it. */
+static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inject *in,
+			  unsigned long scratch)
+{
+	const ThreadCoreEntry *tc = th->core->thread_core;
+	long r;
+
+	if (!tc)
+		return 0;
+	if (tc->sas && tc->sas->ss_size) {
+		stack_t ss = { (void *)tc->sas->ss_sp, (int)tc->sas->ss_flags,
+			       (size_t)tc->sas->ss_size };
+
+		ss.ss_flags &= ~SS_ONSTACK;
+		r = inject_write(in, scratch, &ss, sizeof(ss));
+		if (!r)
+			r = inject_call(in, SYS_sigaltstack, scratch, 0, 0, 0, 0, 0);
+		if (r) {
+			pr_err("thread %d: sigaltstack: %s", th->tid, strerror((int)-r));
+			return (int)r;
+		}
+	}
+	if (tc->rseq_entry && tc->rseq_entry->rseq_abi_pointer) {
+		const RseqEntry *rs = tc->rseq_entry;
+
+		r = inject_call(in, SYS_rseq, rs->rseq_abi_pointer, rs->rseq_abi_size, 0,
+				rs->signature, 0, 0);
+		if (r)
+			pr_warn("thread %d: rseq registration: %s", th->tid, strerror((int)-r));
+	}
+	return 0;
+}
+
+int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
+{
+	int ret;
+
+	for (size_t i = 1; i < t->nr_th; i++) {
+		struct inject tin;
+
+		ret = rst_clone_thread(t, in, t->th[i].tid);
+		if (ret)
+			return ret;
+		ret = inject_begin(&tin, t->th[i].tid);
+		if (ret)
+			return ret;
+		ret = rst_thread_own(t, &t->th[i], &tin, in->scratch + 12288);
+		if (!ret)
+			ret = rst_creds_restore(t, &t->th[i], &tin, in->scratch + 12288);
+		inject_end(&tin);
+		if (ret)
+			return ret;
+	}
+	return rst_thread_own(t, &t->th[0], in, in->scratch + 12288);
+}
