@@ -19,6 +19,7 @@
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
 #include "stats.pb-c.h"
+#include "tracker.pb-c.h"
 #include "tty.pb-c.h"
 
 #define IMG_BUF_SIZE (64u << 10)
@@ -62,6 +63,9 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			   &tty_info_entry__descriptor, IMG_PAYLOAD_NONE },
 	[IMG_GHOST_FILE] = { "ghost-file-%lx.img", "GHOST_FILE", 0x52583605, IMG_FIRST_COMMON, NULL,
 			     &ghost_file_entry__descriptor, IMG_PAYLOAD_GHOST },
+	[IMG_TRACKER] = { "tracker-%lu.img", "TRACKER", 0x5f3a7e21, IMG_FIRST_COMMON,
+			 &tracker_entry__descriptor, &page_digest_entry__descriptor,
+			 IMG_PAYLOAD_NONE },
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

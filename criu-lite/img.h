@@ -41,6 +41,7 @@ enum img_kind {
 	IMG_FIFO_DATA,
 	IMG_TTY_INFO,
 	IMG_GHOST_FILE,
+	IMG_TRACKER,		/* criu-lite only: write-tracker state (proto/tracker.proto) */
 	IMG_KIND_MAX,
 };
 
