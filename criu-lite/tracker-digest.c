@@ -1,0 +1,299 @@
+/*
+ * The digest tracker: works on any kernel. Each dump stores a 64-bit digest
+ * of every page it wrote (or carried over from its parent); the next dump
+ * re-reads the pages while the process is frozen and reports those whose
+ * digest differs, or that the images do not hold. It sees every change to
+ * the content, whoever made it, at the cost of reading all memory.
+ *
+ * The digest is our own 4-lane multiply-rotate hash, seeded per chain (a
+ * random seed kept in the tracker image makes chosen collisions impractical);
+ * a random collision has probability 2^-64 per changed page.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "pagemap.h"
+#include "tracker.h"
+
+#define P1 0x9e3779b185ebca87ULL
+#define P2 0xc2b2ae3d27d4eb4fULL
+#define P3 0x165667b19e3779f9ULL
+#define DG_BATCH 512	/* pages read and hashed at a time */
+
+static inline uint64_t rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t dg_round(uint64_t acc, uint64_t w)
+{
+	return rotl(acc + w * P2, 31) * P1;
+}
+
+static inline uint64_t dg_load(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed)
+{
+	const unsigned char *p = page;
+	uint64_t a = seed + P1 + P2, b = seed + P2, c = seed, d = seed - P1, h;
+
+	for (size_t i = 0; i + 32 <= len; i += 32) {
+		a = dg_round(a, dg_load(p + i));
+		b = dg_round(b, dg_load(p + i + 8));
+		c = dg_round(c, dg_load(p + i + 16));
+		d = dg_round(d, dg_load(p + i + 24));
+	}
+	h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + len;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	h ^= h >> 32;
+	return h ? h : 1;	/* 0 means "no data" */
+}
+
+void tracker_digest_pages(const void *buf, size_t nr, size_t page_size, uint64_t seed,
+			  uint64_t *out)
+{
+	for (size_t i = 0; i < nr; i++)
+		out[i] = tracker_digest_page((const char *)buf + i * page_size, page_size, seed);
+}
+
+/* ---- digest sets ---- */
+
+struct tracker_digests *tracker_digests_new(void)
+{
+	return calloc(1, sizeof(struct tracker_digests));
+}
+
+int tracker_digests_add(struct tracker_digests *dg, unsigned long start, size_t nr, uint64_t *d)
+{
+	size_t i;
+
+	if (!d)
+		d = calloc(nr ? nr : 1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	if (dg->n == dg->cap) {
+		size_t cap = dg->cap ? dg->cap * 2 : 32;
+		struct tracker_digest_chunk *c = realloc(dg->c, cap * sizeof(*c));
+
+		if (!c) {
+			free(d);
+			return -ENOMEM;
+		}
+		dg->c = c;
+		dg->cap = cap;
+	}
+	for (i = dg->n; i > 0 && dg->c[i - 1].start > start; i--)
+		dg->c[i] = dg->c[i - 1];
+	dg->c[i].start = start;
+	dg->c[i].nr = nr;
+	dg->c[i].d = d;
+	dg->n++;
+	return 0;
+}
+
+uint64_t *tracker_digests_slot(struct tracker_digests *dg, unsigned long addr, unsigned long psz)
+{
+	size_t lo = 0, hi;
+
+	if (!dg)
+		return NULL;
+	hi = dg->n;
+	while (lo < hi) {	/* last chunk starting at or below addr */
+		size_t mid = (lo + hi) / 2;
+
+		if (dg->c[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	struct tracker_digest_chunk *c = &dg->c[lo - 1];
+	size_t idx = (addr - c->start) / psz;
+
+	return idx < c->nr ? &c->d[idx] : NULL;
+}
+
+void tracker_digests_free(struct tracker_digests *dg)
+{
+	if (!dg)
+		return;
+	for (size_t i = 0; i < dg->n; i++)
+		free(dg->c[i].d);
+	free(dg->c);
+	free(dg);
+}
+
+int tracker_digests_for_vmas(struct tracker_target *t)
+{
+	struct tracker_digests *dg = tracker_digests_new();
+	int ret = 0;
+
+	if (!dg)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
+		const struct tracker_vma *v = &t->vmas.v[i];
+
+		if (!(v->flags & TRACKER_VMA_SPECIAL))
+			ret = tracker_digests_add(dg, v->start, (v->end - v->start) / t->page_size,
+						  NULL);
+	}
+	if (ret) {
+		tracker_digests_free(dg);
+		return ret;
+	}
+	tracker_digests_free(t->cur_dg);
+	t->cur_dg = dg;
+	return 0;
+}
+
+void tracker_digest_note(struct tracker_target *t, unsigned long addr, const void *data,
+			 size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t *s = tracker_digests_slot(t->cur_dg, addr + i * t->page_size,
+						   t->page_size);
+
+		if (s)
+			*s = tracker_digest_page((const char *)data + i * t->page_size,
+						 t->page_size, t->digest_seed);
+	}
+}
+
+void tracker_target_next_interval(struct tracker_target *t, struct tracker_vmas *prev_vmas)
+{
+	tracker_digests_free(t->prev_dg);
+	t->prev_dg = t->cur_dg;
+	t->cur_dg = NULL;
+	*prev_vmas = t->vmas;
+	t->vmas.v = NULL;
+	t->vmas.n = 0;
+}
+
+/* ---- the tracker ---- */
+
+static int dg_probe(char *why, size_t len)
+{
+	return 0;
+}
+
+static int dg_start(struct tracker_target *t)
+{
+	while (!t->digest_seed)
+		if (getrandom(&t->digest_seed, sizeof(t->digest_seed), 0) != sizeof(t->digest_seed))
+			t->digest_seed = (uint64_t)getpid() * P3 ^ (uint64_t)(uintptr_t)t;
+	return tracker_digests_for_vmas(t);
+}
+
+static int dg_attach(struct tracker_target *t)
+{
+	if (!t->prev_dg || !t->digest_seed)
+		return -ESTALE;
+	return tracker_digests_for_vmas(t);
+}
+
+/* Compares one run of pages holding data with the previous digests. */
+static int dg_run(struct tracker_target *t, unsigned long start, size_t nr, uint8_t *buf,
+		  struct tracker_ranges *out)
+{
+	uint64_t dg[DG_BATCH];
+	ssize_t got;
+
+	/* /proc/PID/mem reads PROT_NONE pages too (FOLL_FORCE), process_vm_readv does not */
+	got = pread(t->mem_fd, buf, nr * t->page_size, (off_t)start);
+	if (got < (ssize_t)(nr * t->page_size))	/* unreadable: report it all */
+		return tracker_ranges_add(out, start, start + nr * t->page_size);
+	tracker_digest_pages(buf, nr, t->page_size, t->digest_seed, dg);
+	for (size_t i = 0; i < nr; i++) {
+		unsigned long a = start + i * t->page_size;
+		uint64_t *p = tracker_digests_slot(t->prev_dg, a, t->page_size);
+		uint64_t *c = tracker_digests_slot(t->cur_dg, a, t->page_size);
+		int ret;
+
+		if (p && *p && *p == dg[i]) {
+			if (c)
+				*c = *p;	/* the parent's images hold exactly this */
+			continue;
+		}
+		ret = tracker_ranges_add(out, a, a + t->page_size);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int dg_dirty(struct tracker_target *t, unsigned long start, unsigned long end,
+		    struct tracker_ranges *out)
+{
+	uint64_t pme[DG_BATCH];
+	uint8_t *buf;
+	int ret = 0;
+
+	if (t->mem_fd < 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)t->pid);
+		t->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (t->mem_fd < 0)
+			return -errno;
+	}
+
+	buf = mmap(NULL, DG_BATCH * t->page_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
+		return -errno;
+	while (start < end && !ret) {
+		size_t nr = (end - start) / t->page_size, i = 0;
+
+		if (nr > DG_BATCH)
+			nr = DG_BATCH;
+		ret = pagemap_read(t->pagemap_fd, start, nr, pme);
+		while (!ret && i < nr) {	/* runs of pages holding data */
+			size_t j = i;
+
+			while (j < nr && (pme[j] & (PME_PRESENT | PME_SWAP)))
+				j++;
+			if (j > i)
+				ret = dg_run(t, start + i * t->page_size, j - i, buf, out);
+			i = j + 1;
+		}
+		start += nr * t->page_size;
+	}
+	munmap(buf, DG_BATCH * t->page_size);
+	return ret;
+}
+
+static int dg_reset(struct tracker_target *t)
+{
+	return 0;
+}
+
+static void dg_stop(struct tracker_target *t, bool final)
+{
+}
+
+const struct tracker_ops tracker_digest = {
+	.name = "digest",
+	.what = "64-bit digest per page, memory re-read at each dump (any kernel)",
+	.probe = dg_probe,
+	.start = dg_start,
+	.attach = dg_attach,
+	.dirty = dg_dirty,
+	.reset = dg_reset,
+	.stop = dg_stop,
+};

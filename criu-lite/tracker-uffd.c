@@ -1,0 +1,217 @@
+/*
+ * The uffd-wp tracker (Linux 6.7+): a userfaultfd created inside the target
+ * (by an injected syscall) in async write-protect mode. Writes to protected
+ * pages are resolved by the kernel and leave PAGE_IS_WRITTEN for PAGEMAP_SCAN,
+ * which reports and re-protects them in one step. The fd stays open in the
+ * target between commands, so tracking survives the tool's exit.
+ *
+ * A VMA not registered for the whole interval (created, moved or re-created
+ * since, or one the kernel refused) fails PM_SCAN_CHECK_WPASYNC with EPERM
+ * and is reported wholly changed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "inject.h"
+#include "log.h"
+#include "pagemap-scan.h"
+#include "tracker.h"
+#include "uffd.h"
+
+static int uf_probe(char *why, size_t len)
+{
+	int fd, ret;
+
+	ret = pagemap_scan_probe(PAGE_IS_WRITTEN | PAGE_IS_WPALLOWED | PAGE_IS_PFNZERO);
+	if (ret) {
+		snprintf(why, len, "PAGEMAP_SCAN ioctl unusable (%s): kernel older than 6.7 "
+			 "or the ioctl is filtered", strerror(-ret));
+		return -EOPNOTSUPP;
+	}
+	fd = uffd_open(O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(why, len, "userfaultfd() fails (%s)%s", strerror(-fd),
+			 fd == -ENOSYS ? ": CONFIG_USERFAULTFD=n or filtered by seccomp" :
+			 fd == -EPERM ? ": vm.unprivileged_userfaultfd=0 without privilege" : "");
+		return -EOPNOTSUPP;
+	}
+	ret = uffd_api(fd, UFFD_TRACK_FEATURES, NULL);
+	close(fd);
+	if (ret) {
+		snprintf(why, len, "userfaultfd lacks async write-protect "
+			 "(UFFD_FEATURE_WP_ASYNC|WP_UNPOPULATED, 6.7+): %s", strerror(-ret));
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Takes the target's uffd into t->uffd and checks it is one. */
+static int uf_take(struct tracker_target *t)
+{
+	int fd = uffd_steal_fd(t->pid, t->target_uffd);
+
+	if (fd < 0)
+		return fd;
+	if (uffd_is_uffd(fd) != 1) {
+		close(fd);
+		return -ESTALE;
+	}
+	t->uffd = fd;
+	return 0;
+}
+
+static int uf_close_in_target(pid_t pid, int fd)
+{
+	struct inject in;
+	long r;
+	int ret;
+
+	ret = inject_begin(&in, pid);
+	if (ret)
+		return ret;
+	r = inject_call(&in, SYS_close, fd, 0, 0, 0, 0, 0);
+	ret = inject_end(&in);
+	return r < 0 ? (int)r : ret;
+}
+
+static int uf_start(struct tracker_target *t)
+{
+	struct inject in;
+	long fd;
+	int ret;
+
+	ret = inject_begin(&in, t->pid);
+	if (ret)
+		return ret;
+	fd = inject_call(&in, SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0);
+	ret = inject_end(&in);
+	if (fd < 0)
+		return (int)fd;
+	t->target_uffd = (int)fd;
+	if (!ret)
+		ret = uf_take(t);
+	if (!ret)
+		ret = uffd_api(t->uffd, UFFD_TRACK_FEATURES, NULL);
+	if (ret) {
+		pr_debug("uffd-wp start on %d: %s\n", t->pid, strerror(-ret));
+		if (t->uffd >= 0)
+			close(t->uffd);
+		t->uffd = -1;
+		uf_close_in_target(t->pid, t->target_uffd);
+		t->target_uffd = -1;
+		return ret;
+	}
+	return tracker_uffd_wp.reset(t);
+}
+
+static int uf_attach(struct tracker_target *t)
+{
+	if (t->target_uffd < 0)
+		return -ESTALE;
+	return uf_take(t);
+}
+
+/* Is [@start, @end) inside one of the normalized ranges @r? */
+static bool uf_covered(const struct tracker_ranges *r, unsigned long start, unsigned long end)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].start <= start && r->v[i].end >= end)
+			return true;
+	return false;
+}
+
+static int uf_region(const struct page_region *r, void *arg)
+{
+	return tracker_ranges_add(arg, r->start, r->end);
+}
+
+static int uf_dirty(struct tracker_target *t, unsigned long start, unsigned long end,
+		    struct tracker_ranges *out)
+{
+	/* written pages, and present zero pages (data dropped, then read) */
+	struct pagemap_scan_query q = {
+		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		.anyof = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
+		.ret = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
+	};
+	int ret;
+
+	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, uf_region, out);
+	if (ret == -EPERM)	/* not (wholly) registered for async WP */
+		return tracker_ranges_add(out, start, end);
+	if (!ret)
+		ret = tracker_ranges_add(&t->wp_done, start, end);
+	return ret;
+}
+
+static int uf_ignore(const struct page_region *r, void *arg)
+{
+	return 0;
+}
+
+/* Registers every VMA and protects what dirty() did not already protect. */
+static int uf_reset(struct tracker_target *t)
+{
+	struct pagemap_scan_query q = {
+		.flags = PM_SCAN_WP_MATCHING,
+		.anyof = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
+		.ret = PAGE_IS_WRITTEN,
+	};
+	int ret = 0;
+
+	tracker_ranges_normalize(&t->wp_done);
+	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
+		const struct tracker_vma *v = &t->vmas.v[i];
+		int r;
+
+		if (v->flags & TRACKER_VMA_SPECIAL)
+			continue;
+		/* refused VMAs (no VM_MAYWRITE, PFNMAP...) stay untracked: wholly dirty */
+		r = uffd_register_wp(t->uffd, v->start, v->end - v->start);
+		if (r)
+			pr_debug("uffd-wp: %d: 0x%lx-0x%lx not registered: %s\n", t->pid,
+				 v->start, v->end, strerror(-r));
+		if (!r && uf_covered(&t->wp_done, v->start, v->end))
+			continue;
+		ret = pagemap_scan_walk(t->pagemap_fd, v->start, v->end, &q, uf_ignore, NULL);
+	}
+	tracker_ranges_fini(&t->wp_done);
+	return ret;
+}
+
+static void uf_stop(struct tracker_target *t, bool final)
+{
+	if (final && t->uffd >= 0) {
+		/* stop tracking even if the close below fails */
+		for (size_t i = 0; i < t->vmas.n; i++)
+			if (!(t->vmas.v[i].flags & TRACKER_VMA_SPECIAL))
+				uffd_unregister(t->uffd, t->vmas.v[i].start,
+						t->vmas.v[i].end - t->vmas.v[i].start);
+	}
+	if (final && t->target_uffd >= 0) {
+		int ret = uf_close_in_target(t->pid, t->target_uffd);
+
+		if (ret)
+			pr_warn("uffd-wp: cannot close fd %d in %d: %s\n", t->target_uffd,
+				t->pid, strerror(-ret));
+		t->target_uffd = -1;
+	}
+	if (t->uffd >= 0)
+		close(t->uffd);
+	t->uffd = -1;
+}
+
+const struct tracker_ops tracker_uffd_wp = {
+	.name = "uffd-wp",
+	.what = "userfaultfd async write-protect + PAGEMAP_SCAN (6.7+)",
+	.probe = uf_probe,
+	.start = uf_start,
+	.attach = uf_attach,
+	.dirty = uf_dirty,
+	.reset = uf_reset,
+	.stop = uf_stop,
+};

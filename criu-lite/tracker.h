@@ -1,0 +1,246 @@
+/*
+ * Write trackers: which pages of a process may have changed since the last
+ * dump of the chain. One operations table per tracker (soft-dirty, uffd-wp,
+ * digest, none); a tracker is used only after its self-test passed on this
+ * kernel (tracker-validate.c). See docs/tracking.md.
+ *
+ * The cardinal rule: a tracker may report too much, never too little. Memory
+ * that was not tracked for the whole interval (a VMA that is new, moved,
+ * grown, remapped, whose protection changed, or that the kernel did not let us
+ * track) is reported wholly changed.
+ */
+#ifndef CRL_TRACKER_H
+#define CRL_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct img_dir;
+struct proc_vma_list;
+
+/* ---- address ranges ---- */
+struct tracker_range {
+	unsigned long start, end;
+};
+
+struct tracker_ranges {
+	struct tracker_range *v;
+	size_t n, cap;
+};
+
+/* Appends [@start, @end), merged with the last range when they touch. 0 or -ENOMEM. */
+int tracker_ranges_add(struct tracker_ranges *r, unsigned long start, unsigned long end);
+/* Sorts and merges overlapping or adjacent ranges. */
+void tracker_ranges_normalize(struct tracker_ranges *r);
+/* On normalized ranges: does any range intersect [@start, @end)? */
+bool tracker_ranges_hit(const struct tracker_ranges *r, unsigned long start, unsigned long end);
+void tracker_ranges_fini(struct tracker_ranges *r);
+
+/* ---- VMAs as the tracker remembers them between dumps ---- */
+#define TRACKER_VMA_SHARED	(1u << 0)	/* MAP_SHARED */
+#define TRACKER_VMA_FILE	(1u << 1)	/* backed by a file (dev/ino meaningful) */
+#define TRACKER_VMA_SPECIAL	(1u << 2)	/* [vdso], [vvar], [vsyscall]: never tracked */
+
+struct tracker_vma {
+	unsigned long start, end;
+	unsigned long long pgoff, ino;
+	unsigned int dev;		/* makedev(major, minor) */
+	unsigned int prot;		/* PROT_* */
+	unsigned int flags;		/* TRACKER_VMA_* */
+};
+
+struct tracker_vmas {
+	struct tracker_vma *v;
+	size_t n;
+};
+
+int tracker_vmas_from_proc(const struct proc_vma_list *l, struct tracker_vmas *out);
+/* Reads /proc/@pid/maps. 0 or -errno. */
+int tracker_vmas_read(pid_t pid, struct tracker_vmas *out);
+void tracker_vmas_fini(struct tracker_vmas *v);
+/*
+ * Adds to @changed the parts of @cur that are not provably the same memory as
+ * in @prev: new, moved or grown areas, areas whose protection, sharing, file
+ * (dev/ino) or file offset differ. Parts of @prev gone from @cur need nothing
+ * (there is nothing left to dump). Both lists sorted by address. 0 or -ENOMEM.
+ */
+int tracker_vma_diff(const struct tracker_vmas *prev, const struct tracker_vmas *cur,
+		     struct tracker_ranges *changed);
+
+/* ---- one tracked process ---- */
+struct tracker_digests;
+
+struct tracker_target {
+	pid_t pid;
+	unsigned long page_size;
+	int pagemap_fd;			/* /proc/PID/pagemap */
+	struct tracker_vmas vmas;	/* current VMAs */
+	/* uffd-wp */
+	int uffd;			/* our copy of the target's uffd, -1 */
+	int target_uffd;		/* its number in the target, -1: none */
+	struct tracker_ranges wp_done;	/* protected again by dirty() in this interval */
+	/* digest */
+	int mem_fd;			/* /proc/PID/mem, opened on first use */
+	uint64_t digest_seed;
+	struct tracker_digests *prev_dg;	/* from the parent dump, NULL if none */
+	struct tracker_digests *cur_dg;		/* what the next dump compares with */
+};
+
+/*
+ * The operations of one tracker. Calls happen in this order for one process
+ * and one dump: start (first dump of a chain; the process is ptrace-stopped)
+ * or attach (later dumps: continue what an earlier command started), then
+ * dirty on each tracked range, then reset, all while the process is frozen;
+ * stop at the end of the command.
+ */
+struct tracker_ops {
+	const char *name;
+	const char *what;		/* one line for check */
+	/* Is the kernel interface there? 0, or -EOPNOTSUPP with the reason in @why. */
+	int (*probe)(char *why, size_t len);
+	/* Begins tracking t->vmas; the target is ptrace-stopped. */
+	int (*start)(struct tracker_target *t);
+	/* Picks up tracking begun by an earlier command; -ESTALE if it is gone. */
+	int (*attach)(struct tracker_target *t);
+	/*
+	 * Adds to @out the pages of [@start, @end) (inside one VMA of t->vmas that
+	 * was tracked the whole interval) that may have changed since the last
+	 * start/reset. Pages that hold no data now (neither present nor swapped)
+	 * may be left out: the dump writes nothing for them.
+	 */
+	int (*dirty)(struct tracker_target *t, unsigned long start, unsigned long end,
+		     struct tracker_ranges *out);
+	/* Begins a new interval over t->vmas (after dirty). */
+	int (*reset)(struct tracker_target *t);
+	/* Ends this command's use; @final also removes the tracking from the target. */
+	void (*stop)(struct tracker_target *t, bool final);
+};
+
+extern const struct tracker_ops tracker_soft_dirty;
+extern const struct tracker_ops tracker_uffd_wp;
+extern const struct tracker_ops tracker_digest;
+extern const struct tracker_ops tracker_none;
+
+/* All trackers, best first (the order auto tries); NULL-terminated. */
+extern const struct tracker_ops *const tracker_all[];
+
+const struct tracker_ops *tracker_by_name(const char *name);
+void tracker_target_init(struct tracker_target *t, pid_t pid);
+void tracker_target_fini(struct tracker_target *t);
+
+/* What this arch and kernel release should offer (a hint; validation decides). */
+const char *tracker_arch_expect(const struct tracker_ops *ops);
+
+/* ---- validation (tracker-validate.c, tracker-cache.c) ---- */
+struct tracker_verdict {
+	bool available;			/* probe passed */
+	bool validated;			/* self-test passed */
+	bool cached;			/* taken from the per-boot cache */
+	char why[512];			/* why not, in plain words */
+};
+
+/*
+ * Runs @ops' self-test in a throwaway child: every scenario of
+ * docs/tracking.md must be caught. Returns 0 when it passed, -EOPNOTSUPP when
+ * the tracker is unavailable or missed a case (reason in @v), other -errno
+ * when the test itself could not run (also in @v).
+ */
+int tracker_validate(const struct tracker_ops *ops, struct tracker_verdict *v);
+/*
+ * The verdict for @ops on this boot: from the cache when it is there
+ * (CRL_TRACKER_CACHE=path overrides the place, =off disables it), else by
+ * probing and validating, then stored.
+ */
+int tracker_verdict(const struct tracker_ops *ops, struct tracker_verdict *v);
+/* Removes the cache file (tests). */
+void tracker_cache_drop(void);
+
+/*
+ * Picks the tracker for @name ("auto" or NULL: the best that validates).
+ * A named tracker that fails validation is refused: -EOPNOTSUPP, reason in
+ * @why. Unknown name: -EINVAL.
+ */
+int tracker_select(const char *name, const struct tracker_ops **out, char *why, size_t len);
+
+/* ---- digests (tracker-digest.c) ---- */
+/* Digests of @nr pages from @start; 0 marks a page with no data in the images. */
+struct tracker_digest_chunk {
+	unsigned long start;
+	size_t nr;
+	uint64_t *d;
+};
+
+struct tracker_digests {
+	struct tracker_digest_chunk *c;	/* sorted by address */
+	size_t n, cap;
+};
+
+struct tracker_digests *tracker_digests_new(void);
+/* Adds a chunk; takes @d (malloc'd, @nr entries) or, when NULL, allocates zeros. */
+int tracker_digests_add(struct tracker_digests *dg, unsigned long start, size_t nr, uint64_t *d);
+/* The slot of the page at @addr, or NULL. */
+uint64_t *tracker_digests_slot(struct tracker_digests *dg, unsigned long addr, unsigned long psz);
+void tracker_digests_free(struct tracker_digests *dg);
+/* Zeroed digests covering every trackable VMA of @t (t->cur_dg). 0 or -ENOMEM. */
+int tracker_digests_for_vmas(struct tracker_target *t);
+/* Records the digests of @nr pages at @addr of @t whose data the dump wrote. */
+void tracker_digest_note(struct tracker_target *t, unsigned long addr, const void *data,
+			 size_t nr);
+/*
+ * Ends an interval the way separate commands would: the current digests
+ * become the previous ones and the current VMAs the previous VMAs (@prev_vmas
+ * receives them; the caller frees).
+ */
+void tracker_target_next_interval(struct tracker_target *t, struct tracker_vmas *prev_vmas);
+
+/* 64-bit digest of one page (@len bytes, a multiple of 32); never 0. */
+uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed);
+/* Digests of @nr pages at @buf into @out. */
+void tracker_digest_pages(const void *buf, size_t nr, size_t page_size, uint64_t seed,
+			  uint64_t *out);
+
+/* ---- the dump's view: one tracking session over a process tree (tracker-ctx.c) ---- */
+struct tracker_task;
+
+struct tracker_ctx {
+	const struct tracker_ops *ops;
+	const struct img_dir *parent;	/* previous dump of the chain, NULL: first */
+	struct tracker_task *tasks;
+	size_t nr_tasks;
+	char boot_id[40];
+};
+
+void tracker_ctx_init(struct tracker_ctx *c, const struct tracker_ops *ops,
+		      const struct img_dir *parent);
+/*
+ * Begins or continues tracking of @pid (ptrace-stopped, frozen) and fixes its
+ * changed set for this dump: the previous dump's VMAs and tracker state are
+ * loaded from the parent dir; a process the parent does not know, or whose
+ * identity or tracker differs, is wholly changed. Then the tracker is reset,
+ * so writes from now on belong to the next dump. Logs on error.
+ */
+int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid);
+/*
+ * Matches struct dump_page_filter.changed (criu-lite/dump.h): for @nr pages
+ * from @start that hold data (@pme entries), clears changed[i] for pages
+ * provably unchanged since the parent dump (which must hold their data).
+ */
+int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,
+			   const uint64_t *pme, uint8_t *changed);
+/* The dump wrote these bytes for @nr pages from @addr (digest tracker: remember them). */
+void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr,
+			  const void *data, size_t nr);
+/* The fd number the tracker keeps in @pid, which the dump must not dump; -1 if none. */
+int tracker_hidden_fd(const struct tracker_ctx *c, pid_t pid);
+/* Writes tracker-PID.img for every task into @dir. Logs on error. */
+int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir);
+/*
+ * Ends the session. @final (the last dump of a chain) removes tracking from
+ * the targets: they must still be ptrace-stopped then (uffd: closes the fd
+ * in the target by injection).
+ */
+void tracker_ctx_fini(struct tracker_ctx *c, bool final);
+
+#endif
