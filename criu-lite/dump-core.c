@@ -57,7 +57,6 @@ static void creds_fill(CredsEntry *c, struct core_caps *caps, const struct proc_
 
 struct thread_bufs {
 	ThreadCoreEntry thc;
-	ThreadSasEntry sas;
 	CredsEntry creds;
 	struct core_caps caps;
 	struct proc_status status;
@@ -66,7 +65,7 @@ struct thread_bufs {
 };
 
 static int thread_core_fill(struct dump_ctx *ctx, struct dump_task *t, pid_t tid,
-			    struct thread_bufs *b)
+			    struct thread_bufs *b, CoreEntry *core)
 {
 	ThreadCoreEntry *thc = &b->thc;
 	uint64_t mask = 0;
@@ -105,7 +104,7 @@ static int thread_core_fill(struct dump_ctx *ctx, struct dump_task *t, pid_t tid
 		thc->futex_rla = (uint64_t)head;
 		thc->futex_rla_len = (uint32_t)len;
 	}
-	return dump_thread_signals(ctx, t, tid, thc);
+	return dump_thread_signals(ctx, t, tid, thc, core);
 }
 
 static int read_personality(pid_t pid, uint32_t *out)
@@ -200,7 +199,6 @@ static int dump_one_thread(struct dump_ctx *ctx, struct dump_task *t, size_t idx
 	if (!b)
 		return -ENOMEM;
 	thread_core_entry__init(&b->thc);
-	thread_sas_entry__init(&b->sas);
 	creds_entry__init(&b->creds);
 	core.mtype = arch_core_march();
 	if (!t->zombie) {
@@ -214,9 +212,9 @@ static int dump_one_thread(struct dump_ctx *ctx, struct dump_task *t, size_t idx
 		ret = arch_core_fill(&core, st);
 		if (ret)
 			goto out;
-		ret = thread_core_fill(ctx, t, tid, b);
+		ret = thread_core_fill(ctx, t, tid, b, &core);
 		if (ret)
-			goto out_arch;
+			goto out_thsig;
 		core.thread_core = &b->thc;
 	}
 	if (idx == 0) {
@@ -230,7 +228,6 @@ static int dump_one_thread(struct dump_ctx *ctx, struct dump_task *t, size_t idx
 		dump_task_signals_free(&tb->tc);
 out_thsig:
 	dump_thread_signals_free(&b->thc);
-out_arch:
 	if (!t->zombie)
 		arch_core_free(&core);
 out:

@@ -154,14 +154,18 @@ int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags,
 		  const struct stat *st, uint32_t *id);
 
 /* dump-signals.c */
+struct CoreEntry;
 struct TaskCoreEntry;
 struct ThreadCoreEntry;
 /* Per-process signal state by injection into the leader: handlers, itimers, posix timers. */
 int dump_task_signals(struct dump_ctx *ctx, struct dump_task *t, struct TaskCoreEntry *tc);
 void dump_task_signals_free(struct TaskCoreEntry *tc);
-/* Per-thread: sigaltstack, clear_child_tid-independent bits, pending signals. */
+/*
+ * Per thread: sigaltstack and clear_child_tid (by injection; the latter into
+ * @core's arch thread info, which must be filled), private pending signals, rseq.
+ */
 int dump_thread_signals(struct dump_ctx *ctx, struct dump_task *t, pid_t tid,
-			struct ThreadCoreEntry *thc);
+			struct ThreadCoreEntry *thc, struct CoreEntry *core);
 void dump_thread_signals_free(struct ThreadCoreEntry *thc);
 
 /* dump-stats.c */

@@ -38,6 +38,29 @@ written=$($CRIT show "$img/stats-dump" | /usr/bin/python3 -c 'import json,sys; p
 [ "$written" -lt 3000 ] || fail "$written pages written: never-touched pages dumped?"
 ok "pipe data, file offset, task state, page counts ($written)"
 
+# Signal state (dump-mem sets all of it up).
+core=$img/core-$TPID.img
+$CRIT show "$core" >"$CRL_TMP/core.json" || fail "crit core"
+/usr/bin/python3 - "$CRL_TMP/core.json" <<'PY' || fail "signal state"
+import json, sys
+c = json.load(open(sys.argv[1]))["entries"][0]
+def num(v):
+    return int(v, 16) if isinstance(v, str) else v
+tc, th = c["tc"], c["thread_core"]
+sa = tc["sigactions"]
+assert len(sa) == 62, "%d sigactions" % len(sa)
+assert num(sa[10 - 2]["sigaction"]) != 0, "SIGUSR1 handler missing"
+assert num(sa[12 - 2]["sigaction"]) == 0, "SIGUSR2 handler should be default"
+assert tc["timers"]["real"]["isec"] == 1000, "itimer"
+assert len(tc["timers"]["posix"]) == 1 and tc["timers"]["posix"][0]["isec"] == 2000, "posix timer"
+assert len(tc["signals_s"]["signals"]) == 1, "shared pending signal"
+assert len(th["signals_p"]["signals"]) == 1, "private pending signal"
+assert th["sas"]["ss_size"] == 65536, "sigaltstack"
+assert num(c["thread_info"]["clear_tid_addr"]) != 0, "clear_child_tid"
+assert num(th["blk_sigset"]) != 0, "blocked mask"
+PY
+ok "handlers, itimer, posix timer, pending signals, sigaltstack, clear_tid"
+
 # A second dump still works (nothing was left behind by the first).
 "$CRL_BIN" dump -t "$TPID" -D "$CRL_TMP/img2" --leave-running || fail "second dump failed"
 crl_check_alive "$TPID"

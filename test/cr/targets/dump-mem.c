@@ -23,6 +23,7 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <linux/netlink.h>
 #include <time.h>
@@ -143,6 +144,39 @@ static void on_sig(int sig)
 	got_sig = sig;
 }
 
+static void on_alarm(int sig)
+{
+}
+
+/* Signal state for the dump to find: handlers, altstack, timers, pending signals. */
+static int setup_signals(void)
+{
+	static char altstack[65536];
+	struct itimerval it = { { 1000, 0 }, { 1000, 0 } };
+	struct itimerspec its = { { 2000, 0 }, { 2000, 0 } };
+	struct sigevent sev;
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	sigset_t set;
+	timer_t tm;
+
+	signal(SIGUSR1, on_sig);
+	signal(SIGTERM, on_sig);
+	signal(SIGALRM, on_alarm);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGRTMIN + 2);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGRTMIN + 2;
+	if (sigaltstack(&ss, NULL) || sigprocmask(SIG_BLOCK, &set, NULL) ||
+	    setitimer(ITIMER_REAL, &it, NULL) || timer_create(CLOCK_MONOTONIC, &sev, &tm) ||
+	    timer_settime(tm, 0, &its, NULL))
+		return -1;
+	/* One signal pending for the main thread only, one for the process. */
+	raise(SIGUSR2);
+	return kill(getpid(), SIGRTMIN + 2);
+}
+
 static int setup_files(const char *res)
 {
 	char path[4200];
@@ -229,9 +263,7 @@ int main(int argc, char **argv)
 		else
 			return 2;
 	}
-	signal(SIGUSR1, on_sig);
-	signal(SIGTERM, on_sig);
-	if (setup_memory() || setup_files(result)) {
+	if (setup_signals() || setup_memory() || setup_files(result)) {
 		perror("setup");
 		return 1;
 	}
