@@ -4,6 +4,7 @@
  * cleanly. With "--write DIR" it only writes one image of each kind, for
  * crit-decode.sh to feed to CRIU's crit.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -240,11 +241,15 @@ static int write_file(const struct img_dir *d, const char *name, const void *buf
 
 static void check_bad_input(const struct img_dir *d)
 {
-	const uint32_t wrong_magic[3] = { IMG_COMMON_MAGIC, 0x11111111, 0 };
+	/* Image words are little-endian on disk, whatever the host (s390x is big-endian). */
+	const uint32_t wrong_magic[3] = { htole32(IMG_COMMON_MAGIC), htole32(0x11111111), 0 };
 	/* CORE magic then an entry claiming 1000 bytes with 2 present. */
-	const uint32_t too_long[4] = { IMG_COMMON_MAGIC, 0x55053847, 1000, 0x0808 };
-	const uint32_t huge[3] = { IMG_COMMON_MAGIC, 0x55053847, 0xffffff00 };
-	const uint32_t garbage[4] = { IMG_COMMON_MAGIC, 0x55053847, 4, 0xffffffff };
+	const uint32_t too_long[4] = { htole32(IMG_COMMON_MAGIC), htole32(0x55053847),
+				       htole32(1000), htole32(0x0808) };
+	const uint32_t huge[3] = { htole32(IMG_COMMON_MAGIC), htole32(0x55053847),
+				   htole32(0xffffff00) };
+	const uint32_t garbage[4] = { htole32(IMG_COMMON_MAGIC), htole32(0x55053847), htole32(4),
+				      0xffffffff };
 	ProtobufCMessage *m = NULL;
 	struct img_dir nd;
 	struct img *img;
