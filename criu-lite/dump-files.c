@@ -15,40 +15,15 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "dump-files.h"
 #include "files.pb-c.h"
 #include "fs.pb-c.h"
+#include "ghost-file.pb-c.h"
 #include "log.h"
 #include "pipe-data.pb-c.h"
 #include "proc-fdinfo.h"
 #include "proc-misc.h"
 #include "proc-task.h"
-
-/* One open-file object already in files.img. */
-struct dump_file_key {
-	dev_t dev;
-	ino_t ino;
-	unsigned int flags;	/* path-only objects (maps, exe, cwd): open flags */
-	pid_t pid;		/* fd-backed objects: an owner, for kcmp */
-	int fd;			/* -1 for path-only objects */
-	FdTypes type;
-	uint32_t id;
-};
-
-/* Sub-messages of the file_entry being built for one fd. */
-struct fd_bufs {
-	RegFileEntry r;
-	PipeEntry p;
-	FifoEntry f;
-	FownEntry fown;
-};
-
-struct fd_desc {
-	pid_t pid;
-	int fd;
-	char path[4096];
-	struct stat st;
-	struct proc_fdinfo fi;
-};
 
 int dump_files_init(struct dump_ctx *ctx)
 {
@@ -138,7 +113,7 @@ int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags,
 	return ret;
 }
 
-static int unsupported(const struct fd_desc *d, const char *what)
+int dump_fd_unsupported(const struct fd_desc *d, const char *what)
 {
 	pr_err("unsupported fd %d of %d: %s", d->fd, d->pid, what);
 	return -EOPNOTSUPP;
@@ -259,47 +234,115 @@ static bool chr_plain(const struct stat *st)
 	return major(st->st_rdev) == 1 && (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9);
 }
 
-static int fd_reg(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		  struct fd_bufs *b)
+#define GHOST_MAX (64u << 20)
+
+/* Content of an unlinked-but-open file into ghost-file-ID.img (ID: its REG file id). */
+static int ghost_file(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t id)
+{
+	GhostFileEntry g = GHOST_FILE_ENTRY__INIT;
+	struct img *img = NULL;
+	off_t off = 0;
+	char link[64];
+	int fd, ret;
+
+	if (d->st.st_size > GHOST_MAX)
+		return dump_fd_unsupported(d, "unlinked file larger than 64 MiB");
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", d->pid, d->fd);
+	fd = open(link, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("dump: unlinked file of fd %d of %d: %s", d->fd, d->pid, strerror(errno));
+		return ret;
+	}
+	g.uid = d->st.st_uid;
+	g.gid = d->st.st_gid;
+	g.mode = d->st.st_mode;
+	g.has_dev = g.has_ino = g.has_size = true;
+	g.dev = (uint32_t)d->st.st_dev;
+	g.ino = d->st.st_ino;
+	g.size = (uint64_t)d->st.st_size;
+	ret = img_open(&ctx->dir, IMG_GHOST_FILE, id, true, &img);
+	if (!ret)
+		ret = img_write_msg(img, &g.base);
+	while (!ret && off < d->st.st_size) {
+		size_t want = (size_t)(d->st.st_size - off);
+		ssize_t n;
+
+		if (want > ctx->pagebuf_len)
+			want = ctx->pagebuf_len;
+		n = pread(fd, ctx->pagebuf, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* The file shrank under us: pad, the entry promised size bytes. */
+			if (n < 0) {
+				ret = -errno;
+				break;
+			}
+			memset(ctx->pagebuf, 0, want);
+			n = (ssize_t)want;
+		}
+		ret = img_write_raw(img, ctx->pagebuf, (size_t)n);
+		off += n;
+	}
+	ret = img_close(img) ?: ret;
+	close(fd);
+	if (ret)
+		pr_err("dump: unlinked file of fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
+	return ret;
+}
+
+static int fd_reg(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	RegFileEntry *r = &b->r;
 	size_t len = strlen(d->path);
+	bool ghost = false;
+	int ret;
 
 	if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st)) {
 		unsigned int ma = major(d->st.st_rdev);
 
-		return unsupported(d, (ma == 4 || ma == 5 || (ma >= 136 && ma <= 143)) ?
+		return dump_fd_unsupported(d, (ma == 4 || ma == 5 || (ma >= 136 && ma <= 143)) ?
 					      "tty" : "character device");
 	}
-	if (S_ISREG(d->st.st_mode) && d->st.st_nlink == 0)
-		return unsupported(d, "unlinked file");
-	if (len > 10 && !strcmp(d->path + len - 10, " (deleted)"))
-		return unsupported(d, "unlinked file");
+	if (len > 10 && !strcmp(d->path + len - 10, " (deleted)")) {
+		if (!S_ISREG(d->st.st_mode) || d->st.st_nlink != 0)
+			return dump_fd_unsupported(d, "unlinked file with other links");
+		d->path[len - 10] = '\0';
+		ghost = true;
+	} else if (S_ISREG(d->st.st_mode) && d->st.st_nlink == 0) {
+		return dump_fd_unsupported(d, "unlinked file");
+	}
 	if (d->path[0] != '/')
-		return unsupported(d, d->path);
+		return dump_fd_unsupported(d, d->path);
 	reg_fill(r, &b->fown, fe->id, d->path, d->fi.flags & ~O_CLOEXEC, &d->st);
 	r->pos = d->fi.pos;
 	r->has_mnt_id = true;
 	r->mnt_id = d->fi.mnt_id;
 	fe->type = FD_TYPES__REG;
 	fe->reg = r;
+	if (ghost) {
+		ret = ghost_file(ctx, d, fe->id);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
-static int fd_classify(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+static int fd_classify(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe,
 		       struct fd_bufs *b)
 {
 	if (!strncmp(d->path, "pipe:[", 6))
 		return fd_pipe(ctx, d, fe, b);
 	if (!strncmp(d->path, "socket:[", 8))
-		return unsupported(d, "socket");
+		return dump_fd_unsupported(d, "socket");
 	if (!strncmp(d->path, "anon_inode:", 11))
-		return unsupported(d, d->path);
+		return dump_fd_anon(ctx, d, fe, b);
 	if (S_ISFIFO(d->st.st_mode))
 		return fd_fifo(ctx, d, fe, b);
 	if (S_ISREG(d->st.st_mode) || S_ISDIR(d->st.st_mode) || S_ISCHR(d->st.st_mode))
 		return fd_reg(ctx, d, fe, b);
-	return unsupported(d, S_ISBLK(d->st.st_mode) ? "block device" : d->path);
+	return dump_fd_unsupported(d, S_ISBLK(d->st.st_mode) ? "block device" : d->path);
 }
 
 static int fd_describe(pid_t pid, int fd, struct fd_desc *d)
@@ -330,9 +373,14 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	struct fd_bufs b;
 	int ret;
 
+	memset(&b, 0, sizeof(b));
 	reg_file_entry__init(&b.r);
 	pipe_entry__init(&b.p);
 	fifo_entry__init(&b.f);
+	eventfd_file_entry__init(&b.efd);
+	signalfd_entry__init(&b.sfd);
+	timerfd_entry__init(&b.tfd);
+	eventpoll_file_entry__init(&b.ep);
 	fown_entry__init(&b.fown);
 	ret = fd_describe(d->pid, d->fd, d);
 	if (ret)
@@ -361,6 +409,8 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	fdi->id = fe.id;
 	fdi->type = fe.type;
 out:
+	free(b.ep_tfds);
+	free(b.ep_tfdp);
 	proc_fdinfo_fini(&d->fi);
 	return ret;
 }

@@ -1,0 +1,114 @@
+/*
+ * anon_inode fds whose whole state /proc/PID/fdinfo shows: eventfd (counter),
+ * signalfd (mask), timerfd (clock, settings, ticks), eventpoll (its targets).
+ * Any other anon_inode (inotify, fanotify, userfaultfd, pidfd, io_uring...)
+ * is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump-files.h"
+#include "log.h"
+
+static unsigned int file_flags(const struct fd_desc *d)
+{
+	return d->fi.flags & ~O_CLOEXEC;
+}
+
+static int fd_eventfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+{
+	if (!d->fi.has_eventfd)
+		return dump_fd_unsupported(d, "eventfd without a counter in fdinfo");
+	b->efd.id = fe->id;
+	b->efd.flags = file_flags(d);
+	b->efd.fown = &b->fown;
+	b->efd.counter = d->fi.eventfd_count;
+	fe->type = FD_TYPES__EVENTFD;
+	fe->efd = &b->efd;
+	return 0;
+}
+
+static int fd_signalfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+{
+	if (!d->fi.has_signalfd)
+		return dump_fd_unsupported(d, "signalfd without a mask in fdinfo");
+	b->sfd.id = fe->id;
+	b->sfd.flags = file_flags(d);
+	b->sfd.fown = &b->fown;
+	b->sfd.sigmask = d->fi.sigmask;
+	fe->type = FD_TYPES__SIGNALFD;
+	fe->sgfd = &b->sfd;
+	return 0;
+}
+
+static int fd_timerfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+{
+	TimerfdEntry *t = &b->tfd;
+
+	if (!d->fi.has_timerfd)
+		return dump_fd_unsupported(d, "timerfd without settings in fdinfo");
+	t->id = fe->id;
+	t->flags = file_flags(d);
+	t->fown = &b->fown;
+	t->clockid = (uint32_t)d->fi.clockid;
+	t->ticks = d->fi.ticks;
+	t->settime_flags = d->fi.settime_flags;
+	t->vsec = d->fi.it_value_sec;
+	t->vnsec = d->fi.it_value_nsec;
+	t->isec = d->fi.it_interval_sec;
+	t->insec = d->fi.it_interval_nsec;
+	fe->type = FD_TYPES__TIMERFD;
+	fe->tfd = t;
+	return 0;
+}
+
+static int fd_epoll(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+{
+	size_t n = d->fi.n_tfds;
+
+	b->ep_tfds = calloc(n + 1, sizeof(*b->ep_tfds));
+	b->ep_tfdp = calloc(n + 1, sizeof(*b->ep_tfdp));
+	if (!b->ep_tfds || !b->ep_tfdp)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct proc_epoll_tfd *s = &d->fi.tfds[i];
+		EventpollTfdEntry *e = &b->ep_tfds[i];
+
+		eventpoll_tfd_entry__init(e);
+		e->id = fe->id;
+		e->tfd = (uint32_t)s->tfd;
+		e->events = s->events;
+		e->data = s->data;
+		e->has_dev = e->has_inode = e->has_pos = true;
+		e->dev = s->dev;
+		e->inode = s->ino;
+		e->pos = s->pos;
+		b->ep_tfdp[i] = e;
+	}
+	b->ep.id = fe->id;
+	b->ep.flags = file_flags(d);
+	b->ep.fown = &b->fown;
+	b->ep.n_tfd = n;
+	b->ep.tfd = b->ep_tfdp;
+	fe->type = FD_TYPES__EVENTPOLL;
+	fe->epfd = &b->ep;
+	return 0;
+}
+
+int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+		 struct fd_bufs *b)
+{
+	const char *kind = d->path + strlen("anon_inode:");
+
+	if (!strcmp(kind, "[eventfd]"))
+		return fd_eventfd(d, fe, b);
+	if (!strcmp(kind, "[signalfd]"))
+		return fd_signalfd(d, fe, b);
+	if (!strcmp(kind, "[timerfd]"))
+		return fd_timerfd(d, fe, b);
+	if (!strcmp(kind, "[eventpoll]"))
+		return fd_epoll(d, fe, b);
+	return dump_fd_unsupported(d, d->path);
+}

@@ -1,0 +1,50 @@
+/* Internal to the fd dumpers (dump-files.c, dump-fd-anon.c). */
+#ifndef CRL_DUMP_FILES_H
+#define CRL_DUMP_FILES_H
+
+#include <sys/stat.h>
+
+#include "dump.h"
+#include "files.pb-c.h"
+#include "proc-fdinfo.h"
+
+/* One open-file object already in files.img. */
+struct dump_file_key {
+	dev_t dev;
+	ino_t ino;
+	unsigned int flags;	/* path-only objects (maps, exe, cwd): open flags */
+	pid_t pid;		/* fd-backed objects: an owner, for kcmp */
+	int fd;			/* -1 for path-only objects */
+	FdTypes type;
+	uint32_t id;
+};
+
+/* Sub-messages of the file_entry being built for one fd. */
+struct fd_bufs {
+	RegFileEntry r;
+	PipeEntry p;
+	FifoEntry f;
+	EventfdFileEntry efd;
+	SignalfdEntry sfd;
+	TimerfdEntry tfd;
+	EventpollFileEntry ep;
+	EventpollTfdEntry *ep_tfds;	/* malloc'd, with ep_tfdp */
+	EventpollTfdEntry **ep_tfdp;
+	FownEntry fown;
+};
+
+struct fd_desc {
+	pid_t pid;
+	int fd;
+	char path[4096];
+	struct stat st;
+	struct proc_fdinfo fi;
+};
+
+/* "unsupported fd N of PID: WHAT", -EOPNOTSUPP. */
+int dump_fd_unsupported(const struct fd_desc *d, const char *what);
+/* anon_inode fds: eventfd, signalfd, timerfd, eventpoll; others unsupported. */
+int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+		 struct fd_bufs *b);
+
+#endif

@@ -1,0 +1,26 @@
+# fd kinds beyond files and pipes: eventfd, signalfd, timerfd, epoll, a FIFO
+# with data and an unlinked-but-open file (its content goes to a ghost image).
+. "$(dirname "$0")/lib.sh"
+crl_need_root
+
+crl_start_target dump-fds "$CRL_TMP/res"
+"$CRL_BIN" dump -t "$TPID" -D "$CRL_TMP/img" --leave-running || fail "dump exited with $?"
+crl_check_alive "$TPID"
+crl_check_memory "$TPID" "$CRL_TMP/res"
+ok "dump --leave-running, target state intact"
+img=$CRL_TMP/img
+crl_check_images "$img"
+for t in EVENTFD SIGNALFD TIMERFD EVENTPOLL FIFO; do
+	crl_crit_has "$img/files.img" "\"type\": \"$t\"" || fail "no $t file entry"
+done
+crl_crit_has "$img/files.img" '"counter": 5' || fail "eventfd counter"
+crl_crit_has "$img/files.img" '"isec": 3000' || fail "timerfd interval"
+crl_crit_has "$img/fifo-data.img" '"bytes": 23' || fail "fifo data"
+ghost=$(ls "$img"/ghost-file-*.img 2>/dev/null | head -1)
+[ -n "$ghost" ] || fail "no ghost file image"
+crl_crit_has "$ghost" '"size": 46' || fail "ghost file size"
+grep -q "content of a file that was unlinked while open" "$ghost" || fail "ghost content"
+crl_crit_has "$img/files.img" "\"name\": \"$CRL_TMP/res.ghost\"" || fail "ghost file name"
+ok "eventfd, signalfd, timerfd, epoll, fifo data, ghost file"
+kill -TERM "$TPID"
+exit 0
