@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dump.h"
@@ -254,5 +255,25 @@ void dump_kill_tree(struct dump_ctx *ctx)
 	for (size_t i = 0; i < ctx->nr_tasks; i++)
 		if (!ctx->tasks[i].zombie)
 			kill(ctx->tasks[i].pid, SIGKILL);
-	dump_resume_tree(ctx);
+	/*
+	 * Collect the exit of every traced thread, so that by the time we return
+	 * the tree is gone (its parent still reaps the zombies it is owed).
+	 */
+	for (size_t i = 0; i < ctx->nr_tasks; i++) {
+		struct dump_task *t = &ctx->tasks[i];
+
+		for (size_t j = 0; j < t->nr_threads; j++) {
+			int status;
+
+			if (!t->threads[j].seized)
+				continue;
+			for (;;) {
+				int w = ptrace_wait_stop(t->threads[j].tid, &status, 1000);
+
+				if (w || WIFEXITED(status) || WIFSIGNALED(status))
+					break;
+			}
+			t->threads[j].seized = false;
+		}
+	}
 }

@@ -7,8 +7,10 @@ CRL_TMP=$(mktemp -d /tmp/crl-cr.XXXXXX)
 CRL_PIDS=""
 
 crl_cleanup() {
+	local kids
 	for p in $CRL_PIDS; do
-		kill -KILL "$p" 2>/dev/null
+		kids=$(cat /proc/$p/task/*/children 2>/dev/null)
+		kill -KILL "$p" $kids 2>/dev/null
 	done
 	rm -rf "$CRL_TMP"
 }
