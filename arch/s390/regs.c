@@ -103,11 +103,11 @@ int arch_set_regs(pid_t tid, const struct arch_regs *r)
  * cannot set. Instead back the PSW up over the svc (its length is the upper
  * half of the interruption code, 2 for svc) and put the first argument back,
  * so that resuming re-executes the instruction. restart_syscall cannot be
- * reached that way (glibc's `svc NR` carries the number in the instruction),
- * so an interrupted restart-block call (nanosleep, poll with a timeout...)
- * returns -EINTR: what restart_syscall itself returns in a restored process,
- * whose restart block is empty. system_call = 0 keeps the kernel from
- * restarting a second time.
+ * reached that way (glibc's `svc NR` carries the number in the instruction,
+ * and r1 is left alone), so a restart-block call (nanosleep, poll with a
+ * timeout...) is re-issued from the start with its original arguments: a
+ * relative timeout starts over, but no spurious EINTR reaches the program.
+ * system_call = 0 keeps the kernel from restarting a second time.
  */
 void arch_regs_fixup_restart(struct arch_regs *r)
 {
@@ -119,11 +119,9 @@ void arch_regs_fixup_restart(struct arch_regs *r)
 	case -ERESTARTSYS:
 	case -ERESTARTNOINTR:
 	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
 		r->r.gprs[2] = r->r.orig_gpr2;
 		r->r.psw_addr -= ilc ? ilc : sizeof(svc0_insn);
-		break;
-	case -ERESTART_RESTARTBLOCK:
-		r->r.gprs[2] = (unsigned long)-EINTR;
 		break;
 	default:
 		break;
