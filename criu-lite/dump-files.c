@@ -38,6 +38,9 @@ void dump_files_fini(struct dump_ctx *ctx)
 	ctx->files_img = ctx->pipes_img = ctx->fifos_img = NULL;
 	free(ctx->keys);
 	ctx->keys = NULL;
+	free(ctx->unix_socks);
+	ctx->unix_socks = NULL;
+	ctx->nr_unix = 0;
 	ctx->nr_keys = ctx->cap_keys = 0;
 }
 
@@ -335,7 +338,7 @@ static int fd_classify(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe,
 	if (!strncmp(d->path, "pipe:[", 6))
 		return fd_pipe(ctx, d, fe, b);
 	if (!strncmp(d->path, "socket:[", 8))
-		return dump_fd_unsupported(d, "socket");
+		return dump_fd_socket(ctx, d, fe, b);
 	if (!strncmp(d->path, "anon_inode:", 11))
 		return dump_fd_anon(ctx, d, fe, b);
 	if (S_ISFIFO(d->st.st_mode))
@@ -381,6 +384,8 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	signalfd_entry__init(&b.sfd);
 	timerfd_entry__init(&b.tfd);
 	eventpoll_file_entry__init(&b.ep);
+	unix_sk_entry__init(&b.usk);
+	sk_opts_entry__init(&b.skopts);
 	fown_entry__init(&b.fown);
 	ret = fd_describe(d->pid, d->fd, d);
 	if (ret)
@@ -404,6 +409,7 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	k.fd = d->fd;
 	k.type = fe.type;
 	k.id = fe.id;
+	k.peer = fe.usk ? fe.usk->peer : 0;
 	if (!ret)
 		ret = key_add(ctx, &k);
 	fdi->id = fe.id;
@@ -485,4 +491,24 @@ int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t)
 		fs.umask = (uint32_t)t->status.umask;
 	}
 	return img_write_one(&ctx->dir, IMG_FS, (unsigned long)t->pid, &fs.base);
+}
+
+int dump_files_finish(struct dump_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nr_keys; i++) {
+		const struct dump_file_key *k = &ctx->keys[i];
+		bool found = false;
+
+		if (k->type != FD_TYPES__UNIXSK || !k->peer)
+			continue;
+		for (size_t j = 0; j < ctx->nr_keys && !found; j++)
+			found = ctx->keys[j].type == FD_TYPES__UNIXSK &&
+				ctx->keys[j].ino == k->peer;
+		if (!found) {
+			pr_err("unsupported fd %d of %d: unix socket whose peer (inode %u) is "
+			       "outside the dumped tree", k->fd, k->pid, k->peer);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
 }

@@ -48,6 +48,8 @@ static int dump_frozen(struct dump_ctx *ctx)
 	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++)
 		ret = dump_task(ctx, &ctx->tasks[i]);
 	if (!ret)
+		ret = dump_files_finish(ctx);
+	if (!ret)
 		ret = dump_write_inventory(ctx);
 	if (!ret)
 		ret = dump_checkpoint(ctx, "written");

@@ -68,6 +68,7 @@ struct dump_stats {
 };
 
 struct dump_file_key;
+struct sock_diag_unix;
 
 struct dump_ctx {
 	const struct opts *o;
@@ -87,6 +88,9 @@ struct dump_ctx {
 	uint8_t *pagebuf;		/* page batch buffer, MAP_POPULATE'd once */
 	size_t pagebuf_len;
 	uint64_t zero_pfn;		/* pfn of the shared zero page, 0 if unknown */
+	struct sock_diag_unix *unix_socks; /* AF_UNIX sockets, loaded on the first socket fd */
+	size_t nr_unix;
+	bool unix_loaded;
 	unsigned long *shmids;		/* shared anon objects already dumped */
 	size_t nr_shmids;
 	bool pre_dump;			/* pre-dump: memory only */
@@ -146,6 +150,8 @@ int dump_files_init(struct dump_ctx *ctx);
 void dump_files_fini(struct dump_ctx *ctx);
 int dump_task_files(struct dump_ctx *ctx, struct dump_task *t);
 int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t);
+/* Checks made once every fd is known (unix socket peers inside the tree). */
+int dump_files_finish(struct dump_ctx *ctx);
 /*
  * Returns (through @id) the id of a REG file_entry for @path opened with
  * @flags, writing it on first use. @st describes the file (dev/ino/mode/size).

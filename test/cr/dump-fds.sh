@@ -1,5 +1,6 @@
 # fd kinds beyond files and pipes: eventfd, signalfd, timerfd, epoll, a FIFO
-# with data and an unlinked-but-open file (its content goes to a ghost image).
+# with data, an unlinked-but-open file (its content goes to a ghost image)
+# and a unix socketpair.
 . "$(dirname "$0")/lib.sh"
 crl_need_root
 
@@ -10,7 +11,7 @@ crl_check_memory "$TPID" "$CRL_TMP/res"
 ok "dump --leave-running, target state intact"
 img=$CRL_TMP/img
 crl_check_images "$img"
-for t in EVENTFD SIGNALFD TIMERFD EVENTPOLL FIFO; do
+for t in EVENTFD SIGNALFD TIMERFD EVENTPOLL FIFO UNIXSK; do
 	crl_crit_has "$img/files.img" "\"type\": \"$t\"" || fail "no $t file entry"
 done
 crl_crit_has "$img/files.img" '"counter": 5' || fail "eventfd counter"
@@ -21,6 +22,13 @@ ghost=$(ls "$img"/ghost-file-*.img 2>/dev/null | head -1)
 crl_crit_has "$ghost" '"size": 46' || fail "ghost file size"
 grep -q "content of a file that was unlinked while open" "$ghost" || fail "ghost content"
 crl_crit_has "$img/files.img" "\"name\": \"$CRL_TMP/res.ghost\"" || fail "ghost file name"
-ok "eventfd, signalfd, timerfd, epoll, fifo data, ghost file"
+$CRIT show "$img/files.img" >"$CRL_TMP/files.json"
+/usr/bin/python3 - "$CRL_TMP/files.json" <<'PY' || fail "unix socketpair entries"
+import json, sys
+usk = [e["usk"] for e in json.load(open(sys.argv[1]))["entries"] if e["type"] == "UNIXSK"]
+assert len(usk) == 2, usk
+assert usk[0]["peer"] == usk[1]["ino"] and usk[1]["peer"] == usk[0]["ino"], usk
+PY
+ok "eventfd, signalfd, timerfd, epoll, fifo data, ghost file, unix socketpair"
 kill -TERM "$TPID"
 exit 0

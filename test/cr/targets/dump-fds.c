@@ -1,6 +1,6 @@
 /*
  * Target for dump tests of fd kinds: eventfd, signalfd, timerfd, epoll, a
- * FIFO holding data and an unlinked-but-open file. On SIGUSR1 it checks that
+ * FIFO holding data, an unlinked-but-open file and a unix socketpair. On SIGUSR1 it checks that
  * their state is unchanged and writes "PASS" or "FAIL: what" to RESULT;
  * SIGTERM exits. "ready" goes to RESULT.ready.
  *
@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -24,7 +25,7 @@
 #define FIFO_MSG "bytes waiting in a fifo"
 
 static volatile sig_atomic_t got_sig;
-static int efd, sfd, tfd, epfd, fifo_r, fifo_w, ghost;
+static int efd, sfd, tfd, epfd, fifo_r, fifo_w, ghost, sp[2];
 
 static void on_sig(int sig)
 {
@@ -56,6 +57,8 @@ static const char *check(void)
 		return "fifo data";
 	if (write(fifo_w, FIFO_MSG, strlen(FIFO_MSG)) < 0)
 		return "fifo write";
+	if (write(sp[0], "x", 1) != 1 || read(sp[1], buf, 1) != 1 || buf[0] != 'x')
+		return "socketpair does not carry data";
 	return NULL;
 }
 
@@ -76,6 +79,8 @@ static int setup(const char *res)
 	char path[4200];
 	sigset_t set;
 
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp))
+		return -1;
 	efd = eventfd(5, EFD_NONBLOCK);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
