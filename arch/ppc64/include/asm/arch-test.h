@@ -103,4 +103,13 @@ static inline bool arch_test_insn_ok(const uint8_t *p, size_t len)
 	return w == 0x44000002;
 }
 
+/* Any syscall instruction a libc may have stopped in: `sc` or `scv 0` (POWER9+). */
+static inline bool arch_test_is_syscall_insn(const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w == 0x44000002 || w == 0x44000001;
+}
+
 #endif

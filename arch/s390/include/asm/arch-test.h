@@ -85,4 +85,10 @@ static inline bool arch_test_insn_ok(const uint8_t *p, size_t len)
 	return len == 2 && p[0] == 0x0a && p[1] == 0x00;
 }
 
+/* Any syscall instruction a libc may have stopped in: `svc N`, any N. */
+static inline bool arch_test_is_syscall_insn(const uint8_t *p)
+{
+	return p[0] == 0x0a;
+}
+
 #endif

@@ -90,4 +90,10 @@ static inline bool arch_test_insn_ok(const uint8_t *p, size_t len)
 	return len == 2 && p[0] == 0x0f && p[1] == 0x05;
 }
 
+/* Any syscall instruction a libc may have stopped in (at least 4 readable bytes). */
+static inline bool arch_test_is_syscall_insn(const uint8_t *p)
+{
+	return p[0] == 0x0f && p[1] == 0x05;
+}
+
 #endif
