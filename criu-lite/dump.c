@@ -13,8 +13,10 @@ static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 {
 	int ret;
 
+	bool pre = ctx->hooks.pre_dump;
+
 	ret = dump_write_ids(ctx, t);
-	if (!ret)
+	if (!ret && !pre)
 		ret = dump_task_core(ctx, t);
 	if (!ret)
 		ret = dump_checkpoint(ctx, "core");
@@ -25,10 +27,16 @@ static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 		ret = dump_checkpoint(ctx, "mm");
 	if (!ret)
 		ret = dump_task_pages(ctx, t);
+	if (!ret && ctx->hooks.task_frozen) {
+		ret = ctx->hooks.task_frozen(ctx->hooks.arg, t->pid, &t->vmas);
+		if (ret)
+			pr_err("dump: tracking of pid %d: %s", t->pid, strerror(ret < 0 ? -ret : ret));
+	}
 	if (!ret)
 		ret = dump_checkpoint(ctx, "pages");
-	if (!ret)
-		ret = dump_task_files(ctx, t);
+	if (ret || pre)
+		return ret;
+	ret = dump_task_files(ctx, t);
 	if (!ret)
 		ret = dump_task_fs(ctx, t);
 	if (!ret)
@@ -56,20 +64,26 @@ static int dump_frozen(struct dump_ctx *ctx)
 	return ret;
 }
 
-int dump_run(const struct opts *o, const struct dump_page_filter *filter)
+int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 {
 	struct dump_ctx ctx;
 	int ret;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.o = o;
-	if (filter)
-		ctx.filter = *filter;
+	if (hooks) {
+		ctx.hooks = *hooks;
+		ctx.filter = hooks->filter;
+		ctx.pre_dump = hooks->pre_dump;
+	}
 	ctx.st.t_start = dump_now_us();
 	ret = img_dir_open(o->images_dir ? o->images_dir : ".", true, &ctx.dir);
 	if (ret)
 		return ret;
-	ret = dump_pages_init(&ctx);
+	if (o->prev_images_dir)
+		ret = img_dir_link_parent(&ctx.dir, o->prev_images_dir);
+	if (!ret)
+		ret = dump_pages_init(&ctx);
 	if (!ret)
 		ret = dump_files_init(&ctx);
 	if (!ret) {
@@ -79,7 +93,7 @@ int dump_run(const struct opts *o, const struct dump_page_filter *filter)
 	}
 	if (!ret)
 		ret = dump_frozen(&ctx);
-	if (ret || o->leave_running)
+	if (ret || o->leave_running || ctx.pre_dump)
 		dump_resume_tree(&ctx);
 	else
 		dump_kill_tree(&ctx);

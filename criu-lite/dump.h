@@ -58,6 +58,20 @@ struct dump_page_filter {
 	void *arg;
 };
 
+/*
+ * What pre-dump and incremental dumps plug into a dump (all optional).
+ * pre_dump: memory only (pstree, mm, pagemap, pages, inventory, stats; no
+ * core/fd images), and the tree is always resumed. task_frozen is called for
+ * each process while it is frozen, after its pages were written (start or
+ * reset write tracking there); a nonzero return fails the dump.
+ */
+struct dump_hooks {
+	struct dump_page_filter filter;
+	int (*task_frozen)(void *arg, pid_t pid, const struct proc_vma_list *vmas);
+	void *arg;
+	bool pre_dump;
+};
+
 struct dump_stats {
 	uint64_t t_start;		/* us, monotonic */
 	uint64_t t_frozen;		/* all tasks stopped */
@@ -84,6 +98,7 @@ struct dump_ctx {
 	struct dump_file_key *keys;	/* open-file objects seen, for dedup */
 	size_t nr_keys, cap_keys;
 	struct dump_page_filter filter;
+	struct dump_hooks hooks;
 	struct dump_stats st;
 	uint8_t *pagebuf;		/* page batch buffer, MAP_POPULATE'd once */
 	size_t pagebuf_len;
@@ -100,12 +115,12 @@ struct dump_ctx {
 extern volatile sig_atomic_t dump_stop_signal;
 
 /*
- * The whole dump of the tree rooted at o->pid into o->images_dir. @filter
- * (may be NULL) narrows the pages written (incremental dumps). 0 or -errno;
- * the tree is resumed (or killed, after a successful dump without
- * --leave-running) before it returns.
+ * The whole dump of the tree rooted at o->pid into o->images_dir, linked to
+ * o->prev_images_dir when set. @hooks (may be NULL) adapt it for pre-dump and
+ * incremental dumps. 0 or -errno; the tree is resumed (or killed, after a
+ * successful dump without --leave-running) before it returns.
  */
-int dump_run(const struct opts *o, const struct dump_page_filter *filter);
+int dump_run(const struct opts *o, const struct dump_hooks *hooks);
 
 uint64_t dump_now_us(void);
 /*
