@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "dump.h"
+#include "inject.h"
 #include "log.h"
 #include "mm.pb-c.h"
 #include "proc-misc.h"
@@ -176,6 +179,40 @@ static int mm_exe(struct dump_ctx *ctx, pid_t pid, uint32_t *id)
 	return dump_reg_file(ctx, path, O_RDONLY, &st, id);
 }
 
+/* brk(0), PR_GET_DUMPABLE and PR_GET_THP_DISABLE, run inside the stopped leader. */
+static int mm_inject(pid_t pid, MmEntry *mm)
+{
+	struct inject in;
+	long brk, dumpable, thp;
+	int ret;
+
+	ret = inject_begin(&in, pid);
+	if (ret) {
+		pr_err("dump: cannot run syscalls in pid %d: %s", pid, strerror(-ret));
+		return ret;
+	}
+	brk = inject_call(&in, SYS_brk, 0, 0, 0, 0, 0, 0);
+	dumpable = inject_call(&in, SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0, 0);
+	thp = inject_call(&in, SYS_prctl, PR_GET_THP_DISABLE, 0, 0, 0, 0, 0);
+	ret = inject_end(&in);
+	if (!ret && brk < 0)
+		ret = (int)brk;
+	if (ret) {
+		pr_err("dump: brk of pid %d: %s", pid, strerror(-ret));
+		return ret;
+	}
+	mm->mm_brk = (uint64_t)brk;
+	if (dumpable >= 0) {
+		mm->has_dumpable = true;
+		mm->dumpable = (int32_t)dumpable;
+	}
+	if (thp >= 0) {
+		mm->has_thp_disabled = true;
+		mm->thp_disabled = thp != 0;
+	}
+	return 0;
+}
+
 static void mm_fields(MmEntry *mm, const struct dump_task *t)
 {
 	const struct proc_stat *s = &t->stat;
@@ -186,11 +223,6 @@ static void mm_fields(MmEntry *mm, const struct dump_task *t)
 	mm->mm_end_data = s->end_data;
 	mm->mm_start_stack = s->start_stack;
 	mm->mm_start_brk = s->start_brk;
-	mm->mm_brk = s->start_brk;
-	/* The current break is the end of [heap] (page-rounded); a syscall would say exactly. */
-	for (size_t i = 0; i < t->vmas.n; i++)
-		if (t->vmas.v[i].kind == PROC_VMA_HEAP)
-			mm->mm_brk = t->vmas.v[i].end;
 	mm->mm_arg_start = s->arg_start;
 	mm->mm_arg_end = s->arg_end;
 	mm->mm_env_start = s->env_start;
@@ -216,6 +248,9 @@ static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas, V
 	if (ret)
 		goto out;
 	mm_fields(&mm, t);
+	ret = mm_inject(t->pid, &mm);
+	if (ret)
+		goto out;
 	mm.n_mm_saved_auxv = nauxv;
 	mm.mm_saved_auxv = auxv;
 	for (size_t i = 0; i < t->vmas.n; i++)
