@@ -1,0 +1,332 @@
+/*
+ * Parsers of kernel-iface/proc-*.c fed with /proc text saved on the dev machine
+ * (kernel 6.18) in fixtures/proc-*.txt. The saving process mapped a deleted file,
+ * a file whose name has spaces, shared anonymous memory, a SysV segment, and
+ * opened an eventfd, signalfd, timerfd, an epoll with two targets and three
+ * POSIX timers; the values checked below are the ones it set.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "proc-fdinfo.h"
+#include "proc-maps.h"
+#include "proc-misc.h"
+#include "proc-stat.h"
+#include "tap.h"
+
+static char *fixture(const char *name, size_t *len)
+{
+	const char *dir = getenv("CRL_FIXTURES");
+	char path[512], *buf = NULL;
+	size_t l = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "fixtures", name);
+	if (proc_read_file(path, &buf, &l)) {
+		printf("# cannot read fixture %s\n", path);
+		return NULL;
+	}
+	if (len)
+		*len = l;
+	return buf;
+}
+
+static const struct proc_vma *find_vma(const struct proc_vma_list *l, unsigned long start)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].start == start)
+			return &l->v[i];
+	return NULL;
+}
+
+/* Checks common to maps and smaps (same process, same moment). */
+static void check_vmas(const struct proc_vma_list *l, const char *what)
+{
+	const struct proc_vma *v;
+
+	ok(l->n == 32, "%s: 32 vmas (got %zu)", what, l->n);
+	v = &l->v[0];
+	ok(v->start == 0x56200b973000 && v->end == 0x56200b974000 && v->prot == PROT_READ &&
+		   !v->shared && v->pgoff == 0 && v->dev_major == 0xfe && v->dev_minor == 0 &&
+		   v->ino == 10953138 && v->kind == PROC_VMA_FILE && !v->deleted &&
+		   v->path && !strcmp(v->path, "/tmp/procfs-gen/gen"),
+	   "%s: first vma: the executable, all columns", what);
+	v = &l->v[1];
+	ok(v->prot == (PROT_READ | PROT_EXEC) && v->pgoff == 0x1000, "%s: r-xp at pgoff 0x1000",
+	   what);
+	v = find_vma(l, 0x562048344000);
+	ok(v && v->kind == PROC_VMA_HEAP && !strcmp(v->path, "[heap]"), "%s: [heap]", what);
+	v = find_vma(l, 0x7f40ca406000);
+	ok(v && v->kind == PROC_VMA_ANON && !v->path && v->end == 0x7f40ca40a000 &&
+		   v->prot == (PROT_READ | PROT_WRITE | PROT_EXEC) && v->ino == 0,
+	   "%s: anonymous rwxp, no path", what);
+	v = find_vma(l, 0x7f40ca40a000);
+	ok(v && v->kind == PROC_VMA_SHMEM_ANON && v->shared && v->deleted &&
+		   !strcmp(v->path, "/SYSV00000000") && v->dev_minor == 1 && v->ino == 2,
+	   "%s: SysV shm is shared anon, deleted, suffix stripped", what);
+	v = find_vma(l, 0x7f40ca40b000);
+	ok(v && v->kind == PROC_VMA_SHMEM_ANON && v->shared && v->deleted &&
+		   !strcmp(v->path, "/dev/zero") && v->ino == 5 && v->end == 0x7f40ca40e000,
+	   "%s: MAP_SHARED|MAP_ANONYMOUS is /dev/zero (deleted)", what);
+	v = find_vma(l, 0x7f40ca40e000);
+	ok(v && v->kind == PROC_VMA_FILE && v->shared && !v->deleted && v->pgoff == 0x1000 &&
+		   !strcmp(v->path, "/tmp/procfs-gen/with space  x.bin"),
+	   "%s: path with spaces kept whole", what);
+	v = find_vma(l, 0x7f40ca40f000);
+	ok(v && v->kind == PROC_VMA_FILE && v->deleted && !v->shared &&
+		   !strcmp(v->path, "/tmp/procfs-gen/gone.bin"),
+	   "%s: deleted file: flag set, suffix stripped", what);
+	v = find_vma(l, 0x7f40ca413000);
+	ok(v && v->kind == PROC_VMA_VVAR && !strcmp(v->path, "[vvar]"), "%s: [vvar]", what);
+	v = find_vma(l, 0x7f40ca417000);
+	ok(v && v->kind == PROC_VMA_VVAR && !strcmp(v->path, "[vvar_vclock]") &&
+		   v->end == 0x7f40ca419000,
+	   "%s: [vvar_vclock] is vvar", what);
+	v = find_vma(l, 0x7f40ca419000);
+	ok(v && v->kind == PROC_VMA_VDSO && v->prot == (PROT_READ | PROT_EXEC), "%s: [vdso]",
+	   what);
+	v = find_vma(l, 0x7fff16aea000);
+	ok(v && v->kind == PROC_VMA_STACK && v->end == 0x7fff16bee000, "%s: [stack]", what);
+	v = &l->v[l->n - 1];
+	ok(v->start == 0xffffffffff600000UL && v->kind == PROC_VMA_VSYSCALL &&
+		   v->prot == PROT_EXEC,
+	   "%s: [vsyscall], top of the address space", what);
+}
+
+static void test_maps(void)
+{
+	struct proc_vma_list l;
+	const struct proc_vma *v;
+	size_t len, i;
+	unsigned int flags = 0;
+	char *buf;
+
+	buf = fixture("proc-maps.txt", &len);
+	ok(buf && proc_parse_maps(buf, len, &l) == 0, "maps: parses");
+	if (!buf)
+		return;
+	check_vmas(&l, "maps");
+	for (i = 0; i < l.n; i++)
+		flags |= l.v[i].vmflags | l.v[i].rss_kb;
+	ok(flags == 0, "maps: no vmflags or sizes without smaps");
+	proc_vma_list_free(&l);
+	ok(l.n == 0 && l.v == NULL, "maps: list empty after free");
+	/* Parsing must not read past @len: cut in the middle of the last line. */
+	ok(proc_parse_maps(buf, len - 70, &l) == -EINVAL && l.n == 0,
+	   "maps: truncated last line is -EINVAL, list left empty");
+	free(buf);
+
+	buf = fixture("proc-smaps.txt", &len);
+	ok(buf && proc_parse_maps(buf, len, &l) == 0, "smaps: parses");
+	if (!buf)
+		return;
+	check_vmas(&l, "smaps");
+	v = find_vma(&l, 0x7f40ca406000);
+	ok(v && v->rss_kb == 8 && v->anon_kb == 8 && v->swap_kb == 0 && v->anon_huge_kb == 0,
+	   "smaps: rwxp area: Rss 8 kB, Anonymous 8 kB");
+	ok(v && v->vmflags == PROC_VMF_DONTDUMP, "smaps: MADV_DONTDUMP -> dd only (got %#x)",
+	   v ? v->vmflags : 0);
+	v = find_vma(&l, 0x7f40ca21f000);
+	ok(v && v->vmflags == PROC_VMF_GROWSDOWN && v->prot == 0, "smaps: MAP_GROWSDOWN -> gd");
+	v = find_vma(&l, 0x7f40ca11d000);
+	ok(v && v->vmflags == PROC_VMF_WIPEONFORK, "smaps: MADV_WIPEONFORK -> wf");
+	v = find_vma(&l, 0x7f40ca40b000);
+	ok(v && v->vmflags == (PROC_VMF_SHARED | PROC_VMF_MAYSHARE) && v->rss_kb == 4,
+	   "smaps: shared anon: sh ms, Rss 4 kB");
+	v = find_vma(&l, 0x7f40ca417000);
+	ok(v && v->vmflags == (PROC_VMF_PFNMAP | PROC_VMF_IO | PROC_VMF_DONTEXPAND |
+			       PROC_VMF_DONTDUMP),
+	   "smaps: [vvar_vclock]: pf io de dd");
+	v = find_vma(&l, 0x7fff16aea000);
+	ok(v && v->rss_kb == 28 && v->anon_kb == 28 && (v->vmflags & PROC_VMF_GROWSDOWN),
+	   "smaps: [stack]: Rss 28 kB, gd");
+	proc_vma_list_free(&l);
+	free(buf);
+}
+
+static void test_maps_synthetic(void)
+{
+	static const char text[] = "00400000-00401000 r--s 00000000 00:05 7 [anon:my buf]\n"
+				   "00401000-00402000 rw-s 00000000 00:01 8 [anon_shmem:x]\n"
+				   "00402000-00403000 rw-p 00000000 00:0e 9 anon_inode:[perf]\n"
+				   "00403000-00404000 rw-p 00000000 00:00 0 [uprobes]\n";
+	struct proc_vma_list l;
+
+	ok(proc_parse_maps(text, sizeof(text) - 1, &l) == 0 && l.n == 4, "synthetic maps parse");
+	if (l.n != 4)
+		return;
+	ok(l.v[0].kind == PROC_VMA_ANON && !strcmp(l.v[0].path, "[anon:my buf]"),
+	   "[anon:NAME] is anonymous, name kept");
+	ok(l.v[1].kind == PROC_VMA_SHMEM_ANON, "[anon_shmem:NAME] is shared anon");
+	ok(l.v[2].kind == PROC_VMA_OTHER_SPECIAL, "anon_inode: mapping is special");
+	ok(l.v[3].kind == PROC_VMA_OTHER_SPECIAL, "unknown [name] is special");
+	proc_vma_list_free(&l);
+	ok(proc_parse_maps("Rss: 4 kB\n", 10, &l) == -EINVAL, "smaps field before any vma: -EINVAL");
+	ok(proc_parse_maps("00400000-00401000 rw-x 0 00:00 0\n", 33, &l) == -EINVAL,
+	   "bad share column: -EINVAL");
+}
+
+static void test_stat(void)
+{
+	struct proc_stat st;
+	char *buf = fixture("proc-stat.txt", NULL);
+
+	ok(buf && proc_parse_stat(buf, &st) == 0, "stat: parses");
+	if (!buf)
+		return;
+	ok(st.pid == 6698 && !strcmp(st.comm, "a) b (c") && st.state == 'R',
+	   "stat: pid, comm with ') ' and '(' inside, state");
+	ok(st.ppid == 6688 && st.pgid == 6688 && st.sid == 3811 && st.tty_nr == 0,
+	   "stat: ppid, pgid, sid, tty");
+	ok(st.flags == 4194560 && st.nice == 0 && st.num_threads == 1 && st.starttime == 57236,
+	   "stat: flags, nice, threads, starttime");
+	ok(st.start_code == 94695633403904UL && st.end_code == 94695633406681UL &&
+		   st.start_stack == 140733574985888UL,
+	   "stat: code and stack addresses");
+	ok(st.start_data == 94695633415632UL && st.end_data == 94695633416480UL &&
+		   st.start_brk == 94696650326016UL,
+	   "stat: data and brk");
+	ok(st.arg_start == 140733574994582UL && st.arg_end == 140733574994592UL &&
+		   st.env_start == 140733574994592UL && st.env_end == 140733574995954UL,
+	   "stat: args and environment");
+	ok(st.exit_signal == 17 && st.exit_code == 0 && st.rt_priority == 0 && st.policy == 0,
+	   "stat: exit signal, rt priority, policy");
+	free(buf);
+
+	ok(proc_parse_stat("7 (x) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 39 19 3 0 99 0 0 0 0 0 0 0 0 0 0"
+			   " 0 0 0 0 0 9 1 5 2",
+			   &st) == 0 &&
+		   st.nice == 19 && st.num_threads == 3 && st.rt_priority == 5 && st.policy == 2 &&
+		   st.exit_signal == 9 && st.exit_code == 0,
+	   "stat: short line (old kernel) parses, missing fields 0");
+	ok(proc_parse_stat("7 (x) S 1 2 3", &st) == -EINVAL, "stat: too few fields: -EINVAL");
+	ok(proc_parse_stat("7 x S 1 2 3", &st) == -EINVAL, "stat: no comm: -EINVAL");
+}
+
+static void test_status(void)
+{
+	struct proc_status s;
+	char *buf = fixture("proc-status.txt", NULL);
+
+	ok(buf && proc_parse_status(buf, &s) == 0, "status: parses");
+	if (!buf)
+		return;
+	ok(s.state == 'R' && s.tgid == 6698 && s.ppid == 6688 && s.tracer_pid == 0,
+	   "status: state, tgid, ppid, tracer");
+	ok(s.uid[0] == 0 && s.uid[3] == 0 && s.gid[1] == 0, "status: uids and gids");
+	ok(s.ngroups == 3 && s.groups[0] == 1 && s.groups[1] == 2 && s.groups[2] == 3000,
+	   "status: supplementary groups 1 2 3000");
+	ok(s.cap_inh == 0 && s.cap_prm == 0x1fffeffffffULL && s.cap_eff == 0x1fffeffffffULL &&
+		   s.cap_bnd == 0x1fffeffffffULL && s.cap_amb == 0,
+	   "status: capability sets");
+	ok(s.sig_blk == ((1ULL << (SIGUSR1 - 1)) | (1ULL << (SIGTERM - 1))) &&
+		   s.sig_ign == 1ULL << (SIGPIPE - 1) && s.sig_pnd == 0 && s.shd_pnd == 0 &&
+		   s.sig_cgt == 0,
+	   "status: blocked USR1+TERM, ignored PIPE");
+	ok(s.umask == 027 && s.seccomp == 0 && s.no_new_privs == 0 && s.threads == 1,
+	   "status: umask 027, seccomp, no_new_privs, threads");
+	ok(s.nspid_levels == 1 && s.nspid_last == 6698, "status: NSpid one level");
+	free(buf);
+
+	ok(proc_parse_status("State:\tS (sleeping)\nTgid:\t5\nPPid:\t1\nUid:\t1 2 3 4\n"
+			     "Gid:\t5 6 7 8\nGroups:\t\nNSpid:\t900 12 5\nSigBlk:\t0\n",
+			     &s) == 0 &&
+		   s.umask == -1 && s.ngroups == 0 && s.uid[3] == 4 && s.gid[2] == 7 &&
+		   s.nspid_levels == 3 && s.nspid_last == 5 && s.seccomp == -1,
+	   "status: minimal text, absent Umask/Seccomp are -1, nested NSpid");
+	ok(proc_parse_status("State:\tS\nTgid:\t5\n", &s) == -EINVAL,
+	   "status: missing required lines: -EINVAL");
+}
+
+static void test_fdinfo(void)
+{
+	struct proc_fdinfo f;
+	char *buf;
+
+	buf = fixture("proc-fdinfo-reg.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.pos == 3 && f.flags == 02100000 &&
+		   f.mnt_id == 27 && f.ino == 733 && !f.has_eventfd && !f.is_epoll,
+	   "fdinfo: regular file pos 3, O_RDONLY|O_CLOEXEC|O_LARGEFILE, mnt_id, ino");
+	proc_fdinfo_fini(&f);
+	free(buf);
+
+	buf = fixture("proc-fdinfo-eventfd.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_eventfd && f.eventfd_count == 42 &&
+		   f.flags == 04002 && !f.has_signalfd && !f.has_timerfd,
+	   "fdinfo: eventfd count 42 (hex in the file), O_NONBLOCK|O_RDWR");
+	free(buf);
+
+	buf = fixture("proc-fdinfo-signalfd.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_signalfd &&
+		   f.sigmask == ((1ULL << (SIGUSR1 - 1)) | (1ULL << (SIGTERM - 1))),
+	   "fdinfo: signalfd mask USR1+TERM");
+	free(buf);
+
+	buf = fixture("proc-fdinfo-timerfd.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_timerfd &&
+		   f.clockid == CLOCK_MONOTONIC && f.ticks == 0 && f.settime_flags == 0 &&
+		   f.it_value_sec == 99 && f.it_value_nsec == 998942622 &&
+		   f.it_interval_sec == 2 && f.it_interval_nsec == 500000000,
+	   "fdinfo: timerfd monotonic, value (99, 998942622), interval (2, 5e8)");
+	free(buf);
+
+	buf = fixture("proc-fdinfo-epoll.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.is_epoll && f.n_tfds == 2,
+	   "fdinfo: epoll with 2 targets");
+	if (buf && f.n_tfds == 2) {
+		ok(f.tfds[0].tfd == 9 && f.tfds[0].events == 0x1c && f.tfds[0].data == 7 &&
+			   f.tfds[0].pos == 0 && f.tfds[0].ino == 0x2e3a && f.tfds[0].dev == 0xf,
+		   "fdinfo: epoll target 9: EPOLLOUT|ERR|HUP, data 7, ino, dev");
+		ok(f.tfds[1].tfd == 4 && f.tfds[1].events == 0x80000019 &&
+			   f.tfds[1].data == 0x1122334455667788ULL && f.tfds[1].ino == 0x40e &&
+			   f.tfds[1].dev == 0x10,
+		   "fdinfo: epoll target 4: EPOLLIN|ET, 64-bit data");
+	}
+	proc_fdinfo_fini(&f);
+	ok(f.tfds == NULL && f.n_tfds == 0, "fdinfo: fini empties tfds");
+	free(buf);
+	ok(proc_parse_fdinfo("pos:\t0\ntfd: 3 events: zz\n", &f) == -EINVAL && f.tfds == NULL,
+	   "fdinfo: malformed tfd line: -EINVAL");
+}
+
+static void test_timers(void)
+{
+	struct proc_posix_timer *t = NULL;
+	size_t n = 0;
+	char *buf = fixture("proc-timers.txt", NULL);
+
+	ok(buf && proc_parse_timers(buf, &t, &n) == 0 && n == 3, "timers: 3 timers");
+	if (n == 3) {
+		ok(t[0].id == 2 && t[0].signo == SIGRTMIN + 1 && t[0].sigev_value == 5 &&
+			   t[0].notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID) &&
+			   t[0].notify_tid == 6698 && t[0].clock_id == CLOCK_BOOTTIME,
+		   "timers: thread-id timer on CLOCK_BOOTTIME");
+		ok(t[1].id == 1 && t[1].notify == SIGEV_NONE && t[1].clock_id == CLOCK_MONOTONIC &&
+			   t[1].sigev_value == 0xdeadbeef,
+		   "timers: SIGEV_NONE timer");
+		ok(t[2].id == 0 && t[2].signo == SIGUSR2 && t[2].notify == SIGEV_SIGNAL &&
+			   t[2].notify_tid == 6698 && t[2].clock_id == CLOCK_REALTIME,
+		   "timers: SIGEV_SIGNAL SIGUSR2 timer");
+	}
+	free(t);
+	free(buf);
+	ok(proc_parse_timers("", &t, &n) == 0 && n == 0 && t == NULL, "timers: empty file");
+	ok(proc_parse_timers("signal: 1/0\n", &t, &n) == -EINVAL, "timers: line before ID: -EINVAL");
+}
+
+int main(void)
+{
+	test_maps();
+	test_maps_synthetic();
+	test_stat();
+	test_status();
+	test_fdinfo();
+	test_timers();
+	return tap_done();
+}
