@@ -66,7 +66,8 @@ static const struct arch_tracking_info ppc64_tracking = {
 				     "bits; clear_refs 4 write-protects the PTEs",
 			.caveats = "needs CONFIG_MEM_SOFT_DIRTY (Debian 6.1 ppc64el has it); "
 				   "known unreliable on the radix MMU (POWER9+) in some kernels, "
-				   "fine on hash (POWER8, or -cpu POWER8 under qemu); THP on hash "
+				   "fine on hash (POWER8, or -cpu POWER8 under qemu; Debian 6.1 "
+				   "radix passed the self-test too); THP on hash "
 				   "with 64 KiB pages is 16 MiB, so one write dirties 16 MiB; "
 				   "pagemap has one entry per 64 KiB page on Debian kernels",
 			.unreliable_mmu = "radix",

@@ -23,7 +23,9 @@ static const struct arch_tracking_info s390_tracking = {
 				   "tables only; KVM guest migration tracks the separate PGSTE "
 				   "user-dirty (UC) bit, which likewise cannot see device/I/O "
 				   "writes or writes through other kernel mappings; THP on "
-				   "s390 is a 1 MiB segment (none under qemu TCG)",
+				   "s390 is a 1 MiB segment (none under qemu TCG); seen on Debian "
+				   "6.1 under TCG: a page zapped with MADV_DONTNEED and then read "
+				   "back (zero page) is not reported",
 			.unreliable_mmu = NULL,
 			.source = "kernel commit 's390/mm: implement soft-dirty bits for user "
 				  "memory change tracking' (about 4.4); seed patch 'KVM: "
