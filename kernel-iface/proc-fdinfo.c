@@ -24,13 +24,13 @@ static int fi_ull(const char *p, int base, unsigned long long *v)
 
 static int fi_add_tfd(struct proc_fdinfo *o, const char *line, size_t *cap)
 {
-	struct proc_epoll_tfd t = { 0 }, *nt;
+	struct proc_epoll_tfd t = {0}, *nt;
 	unsigned long long data, pos, ino;
 	unsigned int events, dev;
 
 	/* "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x" */
-	if (sscanf(line, "tfd: %d events: %x data: %llx pos:%lli ino:%llx sdev:%x", &t.tfd,
-		   &events, &data, &pos, &ino, &dev) != 6)
+	if (sscanf(line, "tfd: %d events: %x data: %llx pos:%lli ino:%llx sdev:%x", &t.tfd, &events,
+		   &data, &pos, &ino, &dev) != 6)
 		return -EINVAL;
 	t.events = events;
 	t.data = data;

@@ -121,9 +121,9 @@ static enum proc_vma_kind pm_kind(const char *path, bool deleted)
 		const char *name;
 		enum proc_vma_kind kind;
 	} special[] = {
-		{ "[heap]", PROC_VMA_HEAP },	   { "[stack]", PROC_VMA_STACK },
-		{ "[vdso]", PROC_VMA_VDSO },	   { "[vvar]", PROC_VMA_VVAR },
-		{ "[vvar_vclock]", PROC_VMA_VVAR }, { "[vsyscall]", PROC_VMA_VSYSCALL },
+		{"[heap]", PROC_VMA_HEAP},	  {"[stack]", PROC_VMA_STACK},
+		{"[vdso]", PROC_VMA_VDSO},	  {"[vvar]", PROC_VMA_VVAR},
+		{"[vvar_vclock]", PROC_VMA_VVAR}, {"[vsyscall]", PROC_VMA_VSYSCALL},
 	};
 	size_t i;
 
@@ -236,10 +236,10 @@ static void pm_parse_field(const char *p, const char *colon, const char *eol, st
 		const char *key;
 		size_t off;
 	} kb[] = {
-		{ "Rss", offsetof(struct proc_vma, rss_kb) },
-		{ "Anonymous", offsetof(struct proc_vma, anon_kb) },
-		{ "Swap", offsetof(struct proc_vma, swap_kb) },
-		{ "AnonHugePages", offsetof(struct proc_vma, anon_huge_kb) },
+		{"Rss", offsetof(struct proc_vma, rss_kb)},
+		{"Anonymous", offsetof(struct proc_vma, anon_kb)},
+		{"Swap", offsetof(struct proc_vma, swap_kb)},
+		{"AnonHugePages", offsetof(struct proc_vma, anon_huge_kb)},
 	};
 	size_t klen = colon - p, i;
 	const char *q = colon + 1;

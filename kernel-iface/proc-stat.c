@@ -39,7 +39,7 @@ static int stat_split(const char *p, unsigned long long *f, int *nf)
 
 int proc_parse_stat(const char *buf, struct proc_stat *out)
 {
-	unsigned long long f[STAT_NFIELDS + 1] = { 0 };
+	unsigned long long f[STAT_NFIELDS + 1] = {0};
 	const char *open, *close;
 	size_t clen;
 	char *end;
@@ -173,16 +173,16 @@ static int st_line(const char *key, size_t klen, const char *val, struct proc_st
 		const char *key;
 		size_t off;
 	} hex[] = {
-		{ "SigPnd", offsetof(struct proc_status, sig_pnd) },
-		{ "ShdPnd", offsetof(struct proc_status, shd_pnd) },
-		{ "SigBlk", offsetof(struct proc_status, sig_blk) },
-		{ "SigIgn", offsetof(struct proc_status, sig_ign) },
-		{ "SigCgt", offsetof(struct proc_status, sig_cgt) },
-		{ "CapInh", offsetof(struct proc_status, cap_inh) },
-		{ "CapPrm", offsetof(struct proc_status, cap_prm) },
-		{ "CapEff", offsetof(struct proc_status, cap_eff) },
-		{ "CapBnd", offsetof(struct proc_status, cap_bnd) },
-		{ "CapAmb", offsetof(struct proc_status, cap_amb) },
+		{"SigPnd", offsetof(struct proc_status, sig_pnd)},
+		{"ShdPnd", offsetof(struct proc_status, shd_pnd)},
+		{"SigBlk", offsetof(struct proc_status, sig_blk)},
+		{"SigIgn", offsetof(struct proc_status, sig_ign)},
+		{"SigCgt", offsetof(struct proc_status, sig_cgt)},
+		{"CapInh", offsetof(struct proc_status, cap_inh)},
+		{"CapPrm", offsetof(struct proc_status, cap_prm)},
+		{"CapEff", offsetof(struct proc_status, cap_eff)},
+		{"CapBnd", offsetof(struct proc_status, cap_bnd)},
+		{"CapAmb", offsetof(struct proc_status, cap_amb)},
 	};
 	unsigned int ids[PROC_STATUS_MAX_GROUPS], n, i;
 	long x;
@@ -219,8 +219,8 @@ static int st_line(const char *key, size_t klen, const char *val, struct proc_st
 		o->nspid_last = n ? ids[n - 1] : 0;
 		return 0;
 	}
-	if (KEY("Tgid") || KEY("PPid") || KEY("TracerPid") || KEY("Threads") ||
-	    KEY("Seccomp") || KEY("NoNewPrivs")) {
+	if (KEY("Tgid") || KEY("PPid") || KEY("TracerPid") || KEY("Threads") || KEY("Seccomp") ||
+	    KEY("NoNewPrivs")) {
 		ret = st_long(val, 10, &x);
 		if (ret)
 			return ret;

@@ -77,7 +77,7 @@ static int pt_list_dir(const char *path, bool skip_own_fd, struct pt_ints *a)
 
 int proc_list_threads(pid_t pid, pid_t **tids, size_t *n)
 {
-	struct pt_ints a = { 0 };
+	struct pt_ints a = {0};
 	char path[64];
 	size_t i, j;
 	pid_t *t;
@@ -108,7 +108,7 @@ int proc_list_threads(pid_t pid, pid_t **tids, size_t *n)
 
 int proc_list_children(pid_t pid, pid_t tid, pid_t **kids, size_t *n)
 {
-	struct pt_ints a = { 0 };
+	struct pt_ints a = {0};
 	char path[96], *buf, *p, *end;
 	size_t len, i;
 	pid_t *k;
@@ -146,7 +146,7 @@ int proc_list_children(pid_t pid, pid_t tid, pid_t **kids, size_t *n)
 
 int proc_list_fds(pid_t pid, int **fds, size_t *n)
 {
-	struct pt_ints a = { 0 };
+	struct pt_ints a = {0};
 	char path[64];
 	size_t i;
 	int *f;

@@ -51,11 +51,11 @@ static int runs_equal(const struct runs *r, unsigned long base, unsigned long ps
 
 static void test_small(int fd, unsigned long psz)
 {
-	static const unsigned long runs1[] = { 2, 5, 9, 10, 15, 16 };
-	static const unsigned long runs2[] = { 2, 3, 4, 5, 9, 10, 15, 16 };
+	static const unsigned long runs1[] = {2, 5, 9, 10, 15, 16};
+	static const unsigned long runs2[] = {2, 3, 4, 5, 9, 10, 15, 16};
 	const unsigned long npages = 16;
 	uint64_t pm[16];
-	struct runs r = { 0 };
+	struct runs r = {0};
 	char *m;
 	unsigned long base, i;
 	int present = 0;
@@ -99,7 +99,7 @@ static void test_small(int fd, unsigned long psz)
 	memset(&r, 0, sizeof(r));
 	ok(pagemap_for_each_run(fd, base + 3 * psz, base + 9 * psz, PME_PRESENT, collect, &r) ==
 			   0 &&
-		   runs_equal(&r, base, psz, (const unsigned long[]){ 4, 5 }, 1),
+		   runs_equal(&r, base, psz, (const unsigned long[]){4, 5}, 1),
 	   "sub-range walk [3,9) finds only [4,5)");
 	memset(&r, 0, sizeof(r));
 	ok(pagemap_for_each_run(fd, base, base + npages * psz, PME_SWAP, collect, &r) == 0 &&
@@ -130,7 +130,7 @@ static void test_shared(int fd, unsigned long psz)
 static void test_chunk_boundary(int fd, unsigned long psz)
 {
 	const unsigned long chunk = 64 * 1024, npages = chunk + 8;
-	struct runs r = { 0 };
+	struct runs r = {0};
 	unsigned long base, i;
 	char *m;
 
@@ -147,7 +147,7 @@ static void test_chunk_boundary(int fd, unsigned long psz)
 		m[i * psz] = 1;
 	m[0] = 1;
 	ok(pagemap_for_each_run(fd, base, base + npages * psz, PME_PRESENT, collect, &r) == 0 &&
-		   runs_equal(&r, base, psz, (const unsigned long[]){ 0, 1, chunk - 2, chunk + 2 },
+		   runs_equal(&r, base, psz, (const unsigned long[]){0, 1, chunk - 2, chunk + 2},
 			      2),
 	   "run across the chunk boundary is one run (got %d runs)", r.n);
 	memset(&r, 0, sizeof(r));

@@ -49,15 +49,15 @@ static void test_maps(void)
 	char *m, *f;
 	int fd;
 
-	/* Holes on both sides, so the kernel cannot merge the area with a neighbour. */
+	/* PROT_NONE guard pages on both sides: the area cannot merge with a neighbour. */
 	m = mmap(NULL, 6 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fd = mkstemp(path);
 	if (m == MAP_FAILED || fd < 0 || ftruncate(fd, 4 * psz) || fstat(fd, &st)) {
 		ok(0, "set up mappings");
 		return;
 	}
-	munmap(m, psz);
-	munmap(m + 5 * psz, psz);
+	mprotect(m, psz, PROT_NONE);
+	mprotect(m + 5 * psz, psz, PROT_NONE);
 	m += psz;
 	a = (unsigned long)m;
 	/* Split the anonymous area in three: rw | r | rw. */
@@ -95,8 +95,53 @@ static void test_maps(void)
 	ok(v && v->rss_kb == 0, "smaps: untouched page not in Rss");
 	proc_vma_list_free(&l);
 	munmap(f, 2 * psz);
-	munmap(m, 4 * psz);
+	munmap(m - psz, 6 * psz);
 	close(fd);
+}
+
+/* smaps of many VMAs is megabytes: the reader must grow its buffer and lose nothing. */
+static void test_big_smaps(void)
+{
+	const unsigned long psz = sysconf(_SC_PAGESIZE), npages = 4000;
+	unsigned long a, i, seen = 0, good = 0;
+	struct proc_vma_list l;
+	char path[64], *buf;
+	size_t len = 0;
+	char *m;
+
+	m = mmap(NULL, (npages + 2) * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
+	if (m == MAP_FAILED) {
+		ok(0, "map %lu pages", npages);
+		return;
+	}
+	/* PROT_NONE guard pages: nothing can merge with the area (an unmapped hole could be
+	 * filled by a later rw mapping, e.g. from the allocator, which would merge). */
+	mprotect(m, psz, PROT_NONE);
+	mprotect(m + (npages + 1) * psz, psz, PROT_NONE);
+	m += psz;
+	a = (unsigned long)m;
+	for (i = 1; i < npages; i += 2)
+		mprotect(m + i * psz, psz, PROT_READ);
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)getpid());
+	ok(proc_read_file(path, &buf, &len) == 0 && len > 2 * 1024 * 1024 && strlen(buf) == len,
+	   "smaps of %lu VMAs read whole: %zu bytes, NUL-terminated", npages, len);
+	free(buf);
+	ok(proc_read_maps(getpid(), true, &l) == 0, "parse big smaps");
+	for (i = 0; i < l.n; i++) {
+		const struct proc_vma *v = &l.v[i];
+		unsigned long idx = (v->start - a) / psz;
+
+		if (v->start < a || v->start >= a + npages * psz)
+			continue;
+		seen++;
+		good += v->end == v->start + psz &&
+			v->prot == (idx % 2 ? PROT_READ : PROT_READ | PROT_WRITE);
+	}
+	ok(seen == npages && good == npages,
+	   "all %lu one-page VMAs found with their prot (%lu, %lu)", npages, seen, good);
+	proc_vma_list_free(&l);
+	munmap(m - psz, (npages + 2) * psz);
 }
 
 static void test_child(void)
@@ -226,8 +271,8 @@ static void test_fds(void)
 
 static void test_fdinfo(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0xabcdef0123ULL };
-	struct itimerspec its = { { 3, 0 }, { 100, 0 } };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0xabcdef0123ULL};
+	struct itimerspec its = {{3, 0}, {100, 0}};
 	struct proc_fdinfo f;
 	struct stat st;
 	sigset_t mask;
@@ -248,8 +293,8 @@ static void test_fdinfo(void)
 		   (f.flags & O_CLOEXEC) && (f.flags & O_ACCMODE) == O_RDWR,
 	   "eventfd: count 7, O_CLOEXEC|O_RDWR");
 	ok(proc_read_fdinfo(getpid(), tfd, &f) == 0 && f.has_timerfd &&
-		   f.clockid == CLOCK_REALTIME && f.it_interval_sec == 3 && f.it_interval_nsec == 0 &&
-		   f.it_value_sec <= 100 && f.it_value_sec >= 90,
+		   f.clockid == CLOCK_REALTIME && f.it_interval_sec == 3 &&
+		   f.it_interval_nsec == 0 && f.it_value_sec <= 100 && f.it_value_sec >= 90,
 	   "timerfd: clock, interval 3 s, value about 100 s (%llu)",
 	   (unsigned long long)f.it_value_sec);
 	/* The kernel adds EPOLLERR|EPOLLHUP to every registered event set. */
@@ -270,7 +315,7 @@ static void test_fdinfo(void)
 
 static void test_misc(void)
 {
-	struct sigevent se = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	struct sigevent se = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
 	struct proc_posix_timer *t = NULL;
 	char buf[4096], want[4096];
 	uint64_t auxv[256];
@@ -320,6 +365,7 @@ static void test_misc(void)
 int main(void)
 {
 	test_maps();
+	test_big_smaps();
 	test_child();
 	test_threads();
 	test_fds();

@@ -54,8 +54,8 @@ static void check_vmas(const struct proc_vma_list *l, const char *what)
 	v = &l->v[0];
 	ok(v->start == 0x56200b973000 && v->end == 0x56200b974000 && v->prot == PROT_READ &&
 		   !v->shared && v->pgoff == 0 && v->dev_major == 0xfe && v->dev_minor == 0 &&
-		   v->ino == 10953138 && v->kind == PROC_VMA_FILE && !v->deleted &&
-		   v->path && !strcmp(v->path, "/tmp/procfs-gen/gen"),
+		   v->ino == 10953138 && v->kind == PROC_VMA_FILE && !v->deleted && v->path &&
+		   !strcmp(v->path, "/tmp/procfs-gen/gen"),
 	   "%s: first vma: the executable, all columns", what);
 	v = &l->v[1];
 	ok(v->prot == (PROT_READ | PROT_EXEC) && v->pgoff == 0x1000, "%s: r-xp at pgoff 0x1000",
@@ -89,13 +89,11 @@ static void check_vmas(const struct proc_vma_list *l, const char *what)
 		   v->end == 0x7f40ca419000,
 	   "%s: [vvar_vclock] is vvar", what);
 	v = find_vma(l, 0x7f40ca419000);
-	ok(v && v->kind == PROC_VMA_VDSO && v->prot == (PROT_READ | PROT_EXEC), "%s: [vdso]",
-	   what);
+	ok(v && v->kind == PROC_VMA_VDSO && v->prot == (PROT_READ | PROT_EXEC), "%s: [vdso]", what);
 	v = find_vma(l, 0x7fff16aea000);
 	ok(v && v->kind == PROC_VMA_STACK && v->end == 0x7fff16bee000, "%s: [stack]", what);
 	v = &l->v[l->n - 1];
-	ok(v->start == 0xffffffffff600000UL && v->kind == PROC_VMA_VSYSCALL &&
-		   v->prot == PROT_EXEC,
+	ok(v->start == 0xffffffffff600000UL && v->kind == PROC_VMA_VSYSCALL && v->prot == PROT_EXEC,
 	   "%s: [vsyscall], top of the address space", what);
 }
 
@@ -167,7 +165,8 @@ static void test_maps_synthetic(void)
 	ok(l.v[2].kind == PROC_VMA_OTHER_SPECIAL, "anon_inode: mapping is special");
 	ok(l.v[3].kind == PROC_VMA_OTHER_SPECIAL, "unknown [name] is special");
 	proc_vma_list_free(&l);
-	ok(proc_parse_maps("Rss: 4 kB\n", 10, &l) == -EINVAL, "smaps field before any vma: -EINVAL");
+	ok(proc_parse_maps("Rss: 4 kB\n", 10, &l) == -EINVAL,
+	   "smaps field before any vma: -EINVAL");
 	ok(proc_parse_maps("00400000-00401000 rw-x 0 00:00 0\n", 33, &l) == -EINVAL,
 	   "bad share column: -EINVAL");
 }
@@ -271,8 +270,8 @@ static void test_fdinfo(void)
 	buf = fixture("proc-fdinfo-timerfd.txt", NULL);
 	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_timerfd &&
 		   f.clockid == CLOCK_MONOTONIC && f.ticks == 0 && f.settime_flags == 0 &&
-		   f.it_value_sec == 99 && f.it_value_nsec == 998942622 &&
-		   f.it_interval_sec == 2 && f.it_interval_nsec == 500000000,
+		   f.it_value_sec == 99 && f.it_value_nsec == 998942622 && f.it_interval_sec == 2 &&
+		   f.it_interval_nsec == 500000000,
 	   "fdinfo: timerfd monotonic, value (99, 998942622), interval (2, 5e8)");
 	free(buf);
 
@@ -317,7 +316,8 @@ static void test_timers(void)
 	free(t);
 	free(buf);
 	ok(proc_parse_timers("", &t, &n) == 0 && n == 0 && t == NULL, "timers: empty file");
-	ok(proc_parse_timers("signal: 1/0\n", &t, &n) == -EINVAL, "timers: line before ID: -EINVAL");
+	ok(proc_parse_timers("signal: 1/0\n", &t, &n) == -EINVAL,
+	   "timers: line before ID: -EINVAL");
 }
 
 int main(void)
