@@ -11,11 +11,14 @@
  * How: runs of pages are gathered as remote iovecs into one batch buffer
  * (allocated once, populated up front: first touch is expensive here),
  * copied with process_vm_readv (falling back to /proc/PID/mem for what it
- * cannot read, such as PROT_NONE areas), and written with one write().
+ * cannot read, such as PROT_NONE areas), and written with one write() by a
+ * writer thread while the next batch is read into the other half.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,116 @@ void dump_pages_fini(struct dump_ctx *ctx)
 	ctx->nr_shmids = 0;
 }
 
+/*
+ * Writing pages overlaps with reading the next batch: a writer thread takes
+ * one half of the page buffer while the reader fills the other.
+ */
+struct page_writer {
+	pthread_t th;
+	bool running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct img *img;
+	const uint8_t *buf;
+	size_t len;		/* the job; 0 when idle */
+	bool stop;
+	int err;		/* first write error */
+	uint64_t busy_us;
+};
+
+static void *writer_main(void *arg)
+{
+	struct page_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		const uint8_t *buf;
+		size_t len;
+		uint64_t t0;
+		int r;
+
+		while (!w->len && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->len)
+			break;
+		buf = w->buf;
+		len = w->len;
+		pthread_mutex_unlock(&w->mu);
+		t0 = dump_now_us();
+		r = w->err ? 0 : img_write_raw(w->img, buf, len);
+		pthread_mutex_lock(&w->mu);
+		if (r && !w->err)
+			w->err = r;
+		w->busy_us += dump_now_us() - t0;
+		w->len = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void writer_start(struct page_writer *w, struct img *img)
+{
+	memset(w, 0, sizeof(*w));
+	w->img = img;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	/* Without a thread, writes happen inline. */
+	w->running = pthread_create(&w->th, NULL, writer_main, w) == 0;
+}
+
+/* Waits until the writer is idle; returns its first error. */
+static int writer_wait(struct page_writer *w)
+{
+	int err;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->len)
+		pthread_cond_wait(&w->cv, &w->mu);
+	err = w->err;
+	pthread_mutex_unlock(&w->mu);
+	return err;
+}
+
+static int writer_submit(struct page_writer *w, const uint8_t *buf, size_t len)
+{
+	int ret;
+
+	if (!w->running) {
+		uint64_t t0 = dump_now_us();
+
+		ret = img_write_raw(w->img, buf, len);
+		w->busy_us += dump_now_us() - t0;
+		return ret;
+	}
+	ret = writer_wait(w);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&w->mu);
+	w->buf = buf;
+	w->len = len;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+static int writer_stop(struct page_writer *w)
+{
+	int err = w->running ? writer_wait(w) : w->err;
+
+	if (w->running) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->th, NULL);
+		w->running = false;
+	}
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	return err;
+}
+
 /* One pagemap-*.img + pages-N.img pair being written. */
 struct page_out {
 	struct dump_ctx *ctx;
@@ -94,9 +207,14 @@ struct page_out {
 	unsigned long ent_addr;
 	size_t ent_nr;
 	unsigned int ent_flags;
-	/* the read batch: remote ranges landing back to back in ctx->pagebuf */
+	/* the read batch: remote ranges landing back to back in half[cur] */
 	struct iovec iov[BATCH_IOVS];
 	size_t nr_iov, bytes;
+	uint8_t *half[2];
+	size_t half_len;
+	int cur;
+	bool threaded;
+	struct page_writer w;
 };
 
 static int out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum img_kind k,
@@ -110,12 +228,19 @@ static int out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum i
 	po->pid = pid;
 	po->mem_fd = -1;
 	head.pages_id = ++ctx->next_pages_id;
+	po->half_len = ctx->pagebuf_len / 2;
+	po->half[0] = ctx->pagebuf;
+	po->half[1] = ctx->pagebuf + po->half_len;
 	ret = img_open(&ctx->dir, k, id, true, &po->pm);
 	if (ret)
 		return ret;
 	ret = img_write_msg(po->pm, &head.base);
 	if (!ret)
 		ret = img_open(&ctx->dir, IMG_PAGES, head.pages_id, true, &po->pages);
+	if (!ret && k == IMG_PAGEMAP) {
+		writer_start(&po->w, po->pages);
+		po->threaded = true;
+	}
 	return ret;
 }
 
@@ -158,9 +283,9 @@ static int batch_read_mem(struct page_out *po, size_t iov_idx, size_t skip, uint
 static int batch_flush(struct page_out *po)
 {
 	struct dump_ctx *ctx = po->ctx;
-	uint8_t *dst = ctx->pagebuf;
+	uint8_t *dst = po->half[po->cur];
 	size_t i = 0, off = 0;
-	uint64_t t0 = dump_now_us(), t1;
+	uint64_t t0 = dump_now_us();
 	int ret = 0;
 
 	if (!po->bytes)
@@ -188,11 +313,10 @@ static int batch_flush(struct page_out *po)
 		dst += got;
 		break;
 	}
-	t1 = dump_now_us();
-	ctx->st.memdump_us += t1 - t0;
-	ret = img_write_raw(po->pages, ctx->pagebuf, po->bytes);
-	ctx->st.memwrite_us += dump_now_us() - t1;
+	ctx->st.memdump_us += dump_now_us() - t0;
+	ret = writer_submit(&po->w, po->half[po->cur], po->bytes);
 	ctx->st.pages_written += po->bytes / page_size;
+	po->cur ^= 1;
 	po->nr_iov = 0;
 	po->bytes = 0;
 	return ret;
@@ -204,7 +328,7 @@ static int batch_add(struct page_out *po, unsigned long addr, size_t nr)
 	int ret;
 
 	while (len) {
-		size_t room = po->ctx->pagebuf_len - po->bytes, take = len < room ? len : room;
+		size_t room = po->half_len - po->bytes, take = len < room ? len : room;
 
 		if (!room || po->nr_iov == BATCH_IOVS) {
 			ret = batch_flush(po);
@@ -280,6 +404,10 @@ static int out_close(struct page_out *po, int ret)
 		ret = entry_flush(po);
 	if (!ret)
 		ret = batch_flush(po);
+	if (po->threaded) {
+		ret = writer_stop(&po->w) ?: ret;
+		po->ctx->st.memwrite_us += po->w.busy_us;
+	}
 	ret = img_close(po->pm) ?: ret;
 	ret = img_close(po->pages) ?: ret;
 	if (po->mem_fd >= 0)
