@@ -58,7 +58,9 @@ int pagemap_for_each_run(int fd, unsigned long start, unsigned long end, uint64_
 
 	if (start % psz || end % psz || end < start)
 		return -EINVAL;
-	buf = malloc(PAGEMAP_CHUNK * sizeof(*buf));
+	/* No bigger than the range: first touches of fresh memory are slow on some hosts. */
+	nr = (end - start) / psz;
+	buf = malloc((nr < PAGEMAP_CHUNK ? (nr ? nr : 1) : PAGEMAP_CHUNK) * sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
 	for (addr = start; addr < end && !ret;) {

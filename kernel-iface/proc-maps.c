@@ -327,6 +327,8 @@ int proc_read_maps(pid_t pid, bool smaps, struct proc_vma_list *out)
 	size_t len;
 	int ret;
 
+	out->v = NULL;
+	out->n = 0;
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, smaps ? "smaps" : "maps");
 	ret = proc_read_file(path, &buf, &len);
 	if (ret)

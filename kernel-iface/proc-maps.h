@@ -52,7 +52,12 @@ struct proc_vma {
 	bool deleted;			/* path ended in " (deleted)", suffix stripped */
 	unsigned int vmflags;		/* PROC_VMF_*, 0 when parsed from maps not smaps */
 	unsigned long rss_kb, anon_kb, swap_kb, anon_huge_kb; /* smaps only, else 0 */
-	char *path;			/* malloc'd, NULL for anonymous; "[vdso]" etc. kept as-is */
+	/*
+	 * malloc'd, NULL for anonymous; "[vdso]" etc. kept as-is. Kept as the
+	 * kernel prints it: a '\n' in a file name reads "\012" (seq_file_path()
+	 * escapes only that), so open files through /proc/PID/map_files instead.
+	 */
+	char *path;
 };
 
 struct proc_vma_list {

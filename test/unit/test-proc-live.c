@@ -147,6 +147,7 @@ static void test_big_smaps(void)
 static void test_child(void)
 {
 	struct proc_stat st;
+	struct proc_vma_list l = {0};
 	pid_t child, *kids = NULL;
 	size_t n = 0, i;
 	int found = 0, ret = -1, status, tries;
@@ -180,6 +181,8 @@ static void test_child(void)
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	ok(proc_read_stat(child, 0, &st) == -ENOENT, "reaped child: -ENOENT");
+	ok(proc_read_maps(child, false, &l) == -ENOENT && l.n == 0,
+	   "maps of a reaped child: -ENOENT, list empty");
 }
 
 static pid_t thread_tid;
