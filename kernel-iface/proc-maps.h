@@ -71,7 +71,7 @@ struct proc_vma_list {
  * @out is left empty.
  */
 int proc_parse_maps(const char *buf, size_t len, struct proc_vma_list *out);
-/* Reads /proc/@pid/maps (or smaps) and parses it. 0 or -errno. */
+/* Reads /proc/@pid/maps (or smaps) and parses it. 0 or -errno (then @out is empty). */
 int proc_read_maps(pid_t pid, bool smaps, struct proc_vma_list *out);
 /* Frees the entries and paths; leaves @l empty. NULL-safe. */
 void proc_vma_list_free(struct proc_vma_list *l);

@@ -147,7 +147,7 @@ static void test_big_smaps(void)
 static void test_child(void)
 {
 	struct proc_stat st;
-	struct proc_vma_list l = {0};
+	struct proc_vma_list l = {.n = 99};
 	pid_t child, *kids = NULL;
 	size_t n = 0, i;
 	int found = 0, ret = -1, status, tries;
