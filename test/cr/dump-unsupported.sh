@@ -1,10 +1,11 @@
-# An fd dump does not support (inotify, netlink socket) makes dump fail with
+# An fd dump does not support (inotify, netlink socket, unix socket with
+# queued data) makes dump fail with
 # a message naming the fd, and the target keeps running unharmed; so does a
 # dump of a pid that does not exist.
 . "$(dirname "$0")/lib.sh"
 crl_need_root
 
-for kind in i n; do
+for kind in i n u; do
 	rm -f "$CRL_TMP/res"*
 	crl_start_target dump-mem "$CRL_TMP/res" -$kind
 	if "$CRL_BIN" dump -t "$TPID" -D "$CRL_TMP/img-$kind" --leave-running 2>"$CRL_TMP/err"; then

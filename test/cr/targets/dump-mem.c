@@ -10,6 +10,7 @@
  *   -c      fork a child that does the same checks (result RESULT.child)
  *   -i      also hold an inotify fd (unsupported by dump)
  *   -n      also hold a netlink socket (unsupported by dump)
+ *   -u      also hold a unix socketpair with unread data (unsupported by dump)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -240,7 +241,7 @@ static void loop(const char *res, bool is_child)
 
 int main(int argc, char **argv)
 {
-	bool want_child = false, want_inotify = false, want_netlink = false;
+	bool want_child = false, want_inotify = false, want_netlink = false, want_unix = false;
 	char ready[4200];
 	pthread_t th;
 	int opt;
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 		return 2;
 	snprintf(result, sizeof(result), "%s", argv[1]);
 	optind = 2;
-	while ((opt = getopt(argc, argv, "m:cin")) != -1) {
+	while ((opt = getopt(argc, argv, "m:cinu")) != -1) {
 		if (opt == 'm')
 			big_len = (size_t)atol(optarg) << 20;
 		else if (opt == 'c')
@@ -260,6 +261,8 @@ int main(int argc, char **argv)
 			want_inotify = true;
 		else if (opt == 'n')
 			want_netlink = true;
+		else if (opt == 'u')
+			want_unix = true;
 		else
 			return 2;
 	}
@@ -271,6 +274,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (want_netlink && socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0)
 		return 1;
+	if (want_unix) {
+		int sp[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) || write(sp[0], "q", 1) != 1)
+			return 1;
+	}
 	for (size_t i = 0; i < NR_THREADS; i++)
 		if (pthread_create(&th, NULL, thread_fn, (void *)i))
 			return 1;
