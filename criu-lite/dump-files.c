@@ -308,6 +308,8 @@ static int fd_reg(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct
 		return dump_fd_unsupported(d, (ma == 4 || ma == 5 || (ma >= 136 && ma <= 143)) ?
 					      "tty" : "character device");
 	}
+	if (!strncmp(d->path, "/memfd:", 7))
+		return dump_fd_unsupported(d, "memfd");
 	if (len > 10 && !strcmp(d->path + len - 10, " (deleted)")) {
 		if (!S_ISREG(d->st.st_mode) || d->st.st_nlink != 0)
 			return dump_fd_unsupported(d, "unlinked file with other links");

@@ -27,6 +27,8 @@ ok() {
 
 crl_need_root() {
 	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+	[ -x /usr/bin/crit ] && /usr/bin/python3 -c 'import pycriu' 2>/dev/null ||
+		{ echo "SKIP: needs Debian's crit (/usr/bin/crit with /usr/bin/python3)"; exit 77; }
 }
 
 # crl_wait_file FILE [SECONDS]: waits until FILE exists and is not empty.
