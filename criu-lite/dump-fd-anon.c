@@ -97,8 +97,7 @@ static int fd_epoll(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 	return 0;
 }
 
-int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		 struct fd_bufs *b)
+int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	const char *kind = d->path + strlen("anon_inode:");
 

@@ -101,8 +101,8 @@ static int unix_check(const struct fd_desc *d, const struct sock_diag_unix *u)
 	return 0;
 }
 
-static int fd_unix(const struct fd_desc *d, const struct sock_diag_unix *u, int sk,
-		   FileEntry *fe, struct fd_bufs *b)
+static int fd_unix(const struct fd_desc *d, const struct sock_diag_unix *u, int sk, FileEntry *fe,
+		   struct fd_bufs *b)
 {
 	UnixSkEntry *e = &b->usk;
 	int ret;
@@ -132,8 +132,7 @@ static int fd_unix(const struct fd_desc *d, const struct sock_diag_unix *u, int 
 	return 0;
 }
 
-int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		   struct fd_bufs *b)
+int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	const struct sock_diag_unix *u;
 	socklen_t len = sizeof(int);

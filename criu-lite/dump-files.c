@@ -86,11 +86,14 @@ static void reg_fill(RegFileEntry *r, FownEntry *fown, uint32_t id, const char *
 	r->mode = st->st_mode;
 }
 
-int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags,
-		  const struct stat *st, uint32_t *id)
+int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,
+		  uint32_t *id)
 {
-	struct dump_file_key k = { .dev = st->st_dev, .ino = st->st_ino, .flags = flags,
-				   .fd = -1, .type = FD_TYPES__REG };
+	struct dump_file_key k = {.dev = st->st_dev,
+				  .ino = st->st_ino,
+				  .flags = flags,
+				  .fd = -1,
+				  .type = FD_TYPES__REG};
 	FileEntry fe = FILE_ENTRY__INIT;
 	RegFileEntry r = REG_FILE_ENTRY__INIT;
 	FownEntry fown = FOWN_ENTRY__INIT;
@@ -128,7 +131,7 @@ static int pipe_data(struct dump_ctx *ctx, const struct fd_desc *d, bool fifo)
 	struct img **img = fifo ? &ctx->fifos_img : &ctx->pipes_img;
 	PipeDataEntry pde = PIPE_DATA_ENTRY__INIT;
 	char path[64];
-	int pfd, priv[2] = { -1, -1 }, size, ret = 0;
+	int pfd, priv[2] = {-1, -1}, size, ret = 0;
 	ssize_t n = 0, got = 0;
 	char *buf = NULL;
 
@@ -194,8 +197,7 @@ static bool pipe_data_done(struct dump_ctx *ctx, const struct fd_desc *d, FdType
 	return false;
 }
 
-static int fd_pipe(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		   struct fd_bufs *b)
+static int fd_pipe(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	b->p.id = fe->id;
 	b->p.pipe_id = (uint32_t)d->st.st_ino;
@@ -208,8 +210,7 @@ static int fd_pipe(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
 	return pipe_data(ctx, d, false);
 }
 
-static int fd_fifo(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		   struct fd_bufs *b)
+static int fd_fifo(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	FifoEntry *f = &b->f;
 	uint32_t regf;
@@ -305,8 +306,9 @@ static int fd_reg(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct
 	if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st)) {
 		unsigned int ma = major(d->st.st_rdev);
 
-		return dump_fd_unsupported(d, (ma == 4 || ma == 5 || (ma >= 136 && ma <= 143)) ?
-					      "tty" : "character device");
+		return dump_fd_unsupported(d, (ma == 4 || ma == 5 || (ma >= 136 && ma <= 143))
+						      ? "tty"
+						      : "character device");
 	}
 	if (!strncmp(d->path, "/memfd:", 7))
 		return dump_fd_unsupported(d, "memfd");
@@ -334,8 +336,7 @@ static int fd_reg(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct
 	return 0;
 }
 
-static int fd_classify(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe,
-		       struct fd_bufs *b)
+static int fd_classify(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	if (!strncmp(d->path, "pipe:[", 6))
 		return fd_pipe(ctx, d, fe, b);
@@ -373,7 +374,7 @@ static int fd_describe(pid_t pid, int fd, struct fd_desc *d)
 static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi)
 {
 	const struct dump_file_key *seen;
-	struct dump_file_key k = { 0 };
+	struct dump_file_key k = {0};
 	FileEntry fe = FILE_ENTRY__INIT;
 	struct fd_bufs b;
 	int ret;
@@ -508,7 +509,8 @@ int dump_files_finish(struct dump_ctx *ctx)
 				ctx->keys[j].ino == k->peer;
 		if (!found) {
 			pr_err("unsupported fd %d of %d: unix socket whose peer (inode %u) is "
-			       "outside the dumped tree", k->fd, k->pid, k->peer);
+			       "outside the dumped tree",
+			       k->fd, k->pid, k->peer);
 			return -EOPNOTSUPP;
 		}
 	}

@@ -12,10 +12,10 @@
 struct dump_file_key {
 	dev_t dev;
 	ino_t ino;
-	unsigned int flags;	/* path-only objects (maps, exe, cwd): open flags */
-	pid_t pid;		/* fd-backed objects: an owner, for kcmp */
-	uint32_t peer;		/* unix sockets: the peer's inode */
-	int fd;			/* -1 for path-only objects */
+	unsigned int flags; /* path-only objects (maps, exe, cwd): open flags */
+	pid_t pid;	    /* fd-backed objects: an owner, for kcmp */
+	uint32_t peer;	    /* unix sockets: the peer's inode */
+	int fd;		    /* -1 for path-only objects */
 	FdTypes type;
 	uint32_t id;
 };
@@ -29,7 +29,7 @@ struct fd_bufs {
 	SignalfdEntry sfd;
 	TimerfdEntry tfd;
 	EventpollFileEntry ep;
-	EventpollTfdEntry *ep_tfds;	/* malloc'd, with ep_tfdp */
+	EventpollTfdEntry *ep_tfds; /* malloc'd, with ep_tfdp */
 	EventpollTfdEntry **ep_tfdp;
 	UnixSkEntry usk;
 	SkOptsEntry skopts;
@@ -47,11 +47,9 @@ struct fd_desc {
 /* "unsupported fd N of PID: WHAT", -EOPNOTSUPP. */
 int dump_fd_unsupported(const struct fd_desc *d, const char *what);
 /* anon_inode fds: eventfd, signalfd, timerfd, eventpoll; others unsupported. */
-int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		 struct fd_bufs *b);
+int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
 
 /* Socket fds: unix sockets without a name or queued data; others unsupported. */
-int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		   struct fd_bufs *b);
+int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
 
 #endif

@@ -19,17 +19,17 @@
 #include "proc-misc.h"
 
 /* vma_entry.status bits (CRIU's values, docs/image-format.md). */
-#define VMA_AREA_REGULAR	(1u << 0)
-#define VMA_AREA_STACK		(1u << 1)
-#define VMA_AREA_VSYSCALL	(1u << 2)
-#define VMA_AREA_VDSO		(1u << 3)
-#define VMA_AREA_HEAP		(1u << 5)
-#define VMA_FILE_PRIVATE	(1u << 6)
-#define VMA_FILE_SHARED		(1u << 7)
-#define VMA_ANON_SHARED		(1u << 8)
-#define VMA_ANON_PRIVATE	(1u << 9)
-#define VMA_AREA_SYSVIPC	(1u << 10)
-#define VMA_AREA_VVAR		(1u << 12)
+#define VMA_AREA_REGULAR (1u << 0)
+#define VMA_AREA_STACK (1u << 1)
+#define VMA_AREA_VSYSCALL (1u << 2)
+#define VMA_AREA_VDSO (1u << 3)
+#define VMA_AREA_HEAP (1u << 5)
+#define VMA_FILE_PRIVATE (1u << 6)
+#define VMA_FILE_SHARED (1u << 7)
+#define VMA_ANON_SHARED (1u << 8)
+#define VMA_ANON_PRIVATE (1u << 9)
+#define VMA_AREA_SYSVIPC (1u << 10)
+#define VMA_AREA_VVAR (1u << 12)
 
 #define DUMP_MAX_AUXV 512
 
@@ -39,10 +39,10 @@ static uint64_t vma_madv(unsigned int f)
 		unsigned int vmf;
 		int madv;
 	} map[] = {
-		{ PROC_VMF_HUGEPAGE, MADV_HUGEPAGE },	  { PROC_VMF_NOHUGEPAGE, MADV_NOHUGEPAGE },
-		{ PROC_VMF_DONTDUMP, MADV_DONTDUMP },	  { PROC_VMF_DONTCOPY, MADV_DONTFORK },
-		{ PROC_VMF_WIPEONFORK, MADV_WIPEONFORK }, { PROC_VMF_MERGEABLE, MADV_MERGEABLE },
-		{ PROC_VMF_RANDREAD, MADV_RANDOM },	  { PROC_VMF_SEQREAD, MADV_SEQUENTIAL },
+		{PROC_VMF_HUGEPAGE, MADV_HUGEPAGE},	{PROC_VMF_NOHUGEPAGE, MADV_NOHUGEPAGE},
+		{PROC_VMF_DONTDUMP, MADV_DONTDUMP},	{PROC_VMF_DONTCOPY, MADV_DONTFORK},
+		{PROC_VMF_WIPEONFORK, MADV_WIPEONFORK}, {PROC_VMF_MERGEABLE, MADV_MERGEABLE},
+		{PROC_VMF_RANDREAD, MADV_RANDOM},	{PROC_VMF_SEQREAD, MADV_SEQUENTIAL},
 	};
 	uint64_t m = 0;
 
@@ -130,8 +130,8 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 	case PROC_VMA_SHMEM_ANON:
 		if (!v->shared) {
 			pr_err("dump: mapping %lx-%lx of pid %d: private mapping of shared "
-			       "memory '%s' is not supported", v->start, v->end, t->pid,
-			       v->path ? v->path : "");
+			       "memory '%s' is not supported",
+			       v->start, v->end, t->pid, v->path ? v->path : "");
 			return -EOPNOTSUPP;
 		}
 		e->flags |= MAP_SHARED | MAP_ANONYMOUS;

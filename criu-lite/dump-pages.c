@@ -32,12 +32,12 @@
 #include "pagemap.h"
 #include "pagemap.pb-c.h"
 
-#define PE_PARENT	(1u << 0)
-#define PE_PRESENT	(1u << 2)
+#define PE_PARENT (1u << 0)
+#define PE_PRESENT (1u << 2)
 
-#define PAGEBUF_SIZE	(32u << 20)
-#define BATCH_IOVS	1024		/* UIO_MAXIOV */
-#define PME_CHUNK	(64u << 10)	/* pagemap entries read at once */
+#define PAGEBUF_SIZE (32u << 20)
+#define BATCH_IOVS 1024	      /* UIO_MAXIOV */
+#define PME_CHUNK (64u << 10) /* pagemap entries read at once */
 
 static size_t page_size;
 
@@ -98,9 +98,9 @@ struct page_writer {
 	pthread_cond_t cv;
 	struct img *img;
 	const uint8_t *buf;
-	size_t len;		/* the job; 0 when idle */
+	size_t len; /* the job; 0 when idle */
 	bool stop;
-	int err;		/* first write error */
+	int err; /* first write error */
 	uint64_t busy_us;
 };
 
@@ -201,7 +201,7 @@ static int writer_stop(struct page_writer *w)
 struct page_out {
 	struct dump_ctx *ctx;
 	pid_t pid;
-	int mem_fd;			/* /proc/PID/mem, opened on first need */
+	int mem_fd; /* /proc/PID/mem, opened on first need */
 	struct img *pm, *pages;
 	/* the entry being grown */
 	unsigned long ent_addr;
@@ -261,8 +261,7 @@ static int batch_read_mem(struct page_out *po, size_t iov_idx, size_t skip, uint
 				return -errno;
 		}
 		while (done < len) {
-			ssize_t n = pread(po->mem_fd, dst + done, len - done,
-					  (off_t)(addr + done));
+			ssize_t n = pread(po->mem_fd, dst + done, len - done, (off_t)(addr + done));
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -291,7 +290,7 @@ static int batch_flush(struct page_out *po)
 	if (!po->bytes)
 		return 0;
 	while (i < po->nr_iov) {
-		struct iovec local = { dst, po->bytes - off };
+		struct iovec local = {dst, po->bytes - off};
 		ssize_t n = process_vm_readv(po->pid, &local, 1, &po->iov[i], po->nr_iov - i, 0);
 		size_t got = n > 0 ? (size_t)n : 0;
 
@@ -337,7 +336,8 @@ static int batch_add(struct page_out *po, unsigned long addr, size_t nr)
 			continue;
 		}
 		if (po->nr_iov && (unsigned long)po->iov[po->nr_iov - 1].iov_base +
-					  po->iov[po->nr_iov - 1].iov_len == addr) {
+						  po->iov[po->nr_iov - 1].iov_len ==
+					  addr) {
 			po->iov[po->nr_iov - 1].iov_len += take;
 		} else {
 			po->iov[po->nr_iov].iov_base = (void *)addr;
@@ -374,8 +374,9 @@ static int out_entry(struct page_out *po, unsigned long addr, size_t nr, unsigne
 {
 	int ret;
 
-	if (po->ent_nr && (po->ent_flags != flags || po->ent_addr + po->ent_nr * page_size != addr ||
-			   po->ent_nr + nr > UINT32_MAX / 2)) {
+	if (po->ent_nr &&
+	    (po->ent_flags != flags || po->ent_addr + po->ent_nr * page_size != addr ||
+	     po->ent_nr + nr > UINT32_MAX / 2)) {
 		ret = entry_flush(po);
 		if (ret)
 			return ret;
@@ -427,7 +428,7 @@ static bool vma_has_private_pages(const struct proc_vma *v)
 	case PROC_VMA_FILE:
 		return !v->shared; /* shared file data lives in the file */
 	default:
-		return false;	/* vdso/vvar are the kernel's; shmem goes once per object */
+		return false; /* vdso/vvar are the kernel's; shmem goes once per object */
 	}
 }
 
@@ -450,8 +451,8 @@ static bool page_wanted(const struct dump_ctx *ctx, const struct proc_vma *v, ui
 }
 
 /* Emits entries for @nr pages at @start given their pagemap entries. */
-static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned long start,
-		      size_t nr, const uint64_t *pme, uint8_t *want)
+static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned long start, size_t nr,
+		      const uint64_t *pme, uint8_t *want)
 {
 	struct dump_ctx *ctx = po->ctx;
 	size_t i = 0;

@@ -35,7 +35,7 @@ static void dump_on_signal(int sig)
 
 void dump_install_signal_handlers(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));

@@ -114,7 +114,8 @@ static int sigactions(struct inject *in, struct sig_bufs *b, TaskCoreEntry *tc)
 			continue;
 		ret = inject_get(in, SYS_rt_sigaction, sig, 0, in->scratch, 8, &ks, sizeof(ks));
 		if (ret) {
-			pr_err("dump: handler of signal %d in %d: %s", sig, in->tid, strerror(-ret));
+			pr_err("dump: handler of signal %d in %d: %s", sig, in->tid,
+			       strerror(-ret));
 			return ret;
 		}
 		e = &b->sa[n];
@@ -132,8 +133,8 @@ static int sigactions(struct inject *in, struct sig_bufs *b, TaskCoreEntry *tc)
 
 static int itimers(struct inject *in, struct sig_bufs *b)
 {
-	static const int which[3] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
-	ItimerEntry **slot[3] = { &b->timers.real, &b->timers.virt, &b->timers.prof };
+	static const int which[3] = {ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF};
+	ItimerEntry **slot[3] = {&b->timers.real, &b->timers.virt, &b->timers.prof};
 
 	for (int i = 0; i < 3; i++) {
 		struct kernel_itimerval v;
@@ -213,7 +214,7 @@ static int pending(pid_t tid, unsigned int flags, SignalQueueEntry **out)
 		uint64_t off;
 		uint32_t flags;
 		int32_t nr;
-	} arg = { 0, flags, 1 };
+	} arg = {0, flags, 1};
 	SignalQueueEntry *q;
 	uint8_t si[128];
 
@@ -271,7 +272,7 @@ int dump_task_signals(struct dump_ctx *ctx, struct dump_task *t, TaskCoreEntry *
 	if (!b)
 		return -ENOMEM;
 	task_timers_entry__init(&b->timers);
-	tc->timers = &b->timers;	/* owns b: freed with dump_task_signals_free */
+	tc->timers = &b->timers; /* owns b: freed with dump_task_signals_free */
 	ret = inject_start(&in, t->pid);
 	if (ret)
 		goto err;
@@ -352,8 +353,8 @@ static int thread_inject(pid_t tid, ThreadCoreEntry *thc, CoreEntry *core)
 	return 0;
 }
 
-int dump_thread_signals(struct dump_ctx *ctx, struct dump_task *t, pid_t tid,
-			ThreadCoreEntry *thc, CoreEntry *core)
+int dump_thread_signals(struct dump_ctx *ctx, struct dump_task *t, pid_t tid, ThreadCoreEntry *thc,
+			CoreEntry *core)
 {
 	struct rseq_conf rc;
 	int ret;

@@ -30,7 +30,8 @@ int dump_write_stats(struct dump_ctx *ctx)
 	ds.shpages_written = s->shpages_written;
 	se.dump = &ds;
 	pr_info("dump: frozen %u us (freezing %u us), memory read %u us, written %u us, "
-		"%llu pages written", ds.frozen_time, ds.freezing_time, ds.memdump_time,
-		ds.memwrite_time, (unsigned long long)ds.pages_written);
+		"%llu pages written",
+		ds.frozen_time, ds.freezing_time, ds.memdump_time, ds.memwrite_time,
+		(unsigned long long)ds.pages_written);
 	return img_write_one(&ctx->dir, IMG_STATS_DUMP, 0, &se.base);
 }

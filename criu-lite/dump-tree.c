@@ -51,7 +51,8 @@ int dump_collect_ids(struct dump_ctx *ctx)
 					offsetof(struct dump_task, sighand_id), &t->own_sighand);
 		if (!t->zombie && !t->own_vm) {
 			pr_err("dump: pid %d shares its address space with another process "
-			       "(CLONE_VM without threads): not supported", t->pid);
+			       "(CLONE_VM without threads): not supported",
+			       t->pid);
 			return -EOPNOTSUPP;
 		}
 	}

@@ -30,7 +30,8 @@ static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 	if (!ret && ctx->hooks.task_frozen) {
 		ret = ctx->hooks.task_frozen(ctx->hooks.arg, t->pid, &t->vmas);
 		if (ret)
-			pr_err("dump: tracking of pid %d: %s", t->pid, strerror(ret < 0 ? -ret : ret));
+			pr_err("dump: tracking of pid %d: %s", t->pid,
+			       strerror(ret < 0 ? -ret : ret));
 	}
 	if (!ret)
 		ret = dump_checkpoint(ctx, "pages");

@@ -20,9 +20,9 @@
 #include "proc-stat.h"
 
 /* CRIU's task_core_entry.task_state values. */
-#define TASK_ALIVE	1
-#define TASK_DEAD	2
-#define TASK_STOPPED	3
+#define TASK_ALIVE 1
+#define TASK_DEAD 2
+#define TASK_STOPPED 3
 
 /* How long one task may take to reach a ptrace stop. */
 #define DUMP_SEIZE_TIMEOUT_MS 2000
@@ -34,16 +34,16 @@ struct dump_thread {
 
 struct dump_task {
 	pid_t pid, ppid, pgid, sid;
-	int parent;			/* index in dump_ctx.tasks, -1 for the root */
-	struct dump_thread *threads;	/* leader first */
+	int parent;		     /* index in dump_ctx.tasks, -1 for the root */
+	struct dump_thread *threads; /* leader first */
 	size_t nr_threads;
-	bool zombie;			/* not seized: only pstree and core tc */
-	bool stopped;			/* was in group stop ('T') when seized */
+	bool zombie;  /* not seized: only pstree and core tc */
+	bool stopped; /* was in group stop ('T') when seized */
 	struct proc_stat stat;
 	struct proc_status status;
 	uint32_t vm_id, files_id, fs_id, sighand_id;
 	bool own_vm, own_files, own_fs, own_sighand; /* first task with this id */
-	struct proc_vma_list vmas;	/* filled by the mm phase */
+	struct proc_vma_list vmas;		     /* filled by the mm phase */
 };
 
 /*
@@ -73,9 +73,9 @@ struct dump_hooks {
 };
 
 struct dump_stats {
-	uint64_t t_start;		/* us, monotonic */
-	uint64_t t_frozen;		/* all tasks stopped */
-	uint64_t t_thawed;		/* resumed or killed */
+	uint64_t t_start;  /* us, monotonic */
+	uint64_t t_frozen; /* all tasks stopped */
+	uint64_t t_thawed; /* resumed or killed */
 	uint64_t freezing_us, memdump_us, memwrite_us;
 	uint64_t pages_scanned, pages_written, pages_skipped_parent;
 	uint64_t shpages_scanned, shpages_written;
@@ -88,27 +88,27 @@ struct dump_ctx {
 	const struct opts *o;
 	struct img_dir dir;
 	bool dir_open;
-	struct dump_task *tasks;	/* parents before children */
+	struct dump_task *tasks; /* parents before children */
 	size_t nr_tasks, cap_tasks;
 	uint32_t next_kobj_id;
 	uint32_t next_file_id;
 	uint32_t next_pages_id;
-	struct img *files_img;		/* files.img, open for the whole dump */
+	struct img *files_img;		   /* files.img, open for the whole dump */
 	struct img *pipes_img, *fifos_img; /* opened on first use */
-	struct dump_file_key *keys;	/* open-file objects seen, for dedup */
+	struct dump_file_key *keys;	   /* open-file objects seen, for dedup */
 	size_t nr_keys, cap_keys;
 	struct dump_page_filter filter;
 	struct dump_hooks hooks;
 	struct dump_stats st;
-	uint8_t *pagebuf;		/* page batch buffer, MAP_POPULATE'd once */
+	uint8_t *pagebuf; /* page batch buffer, MAP_POPULATE'd once */
 	size_t pagebuf_len;
-	uint64_t zero_pfn;		/* pfn of the shared zero page, 0 if unknown */
+	uint64_t zero_pfn;		   /* pfn of the shared zero page, 0 if unknown */
 	struct sock_diag_unix *unix_socks; /* AF_UNIX sockets, loaded on the first socket fd */
 	size_t nr_unix;
 	bool unix_loaded;
-	unsigned long *shmids;		/* shared anon objects already dumped */
+	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
-	bool pre_dump;			/* pre-dump: memory only */
+	bool pre_dump; /* pre-dump: memory only */
 };
 
 /* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */
@@ -171,8 +171,8 @@ int dump_files_finish(struct dump_ctx *ctx);
  * Returns (through @id) the id of a REG file_entry for @path opened with
  * @flags, writing it on first use. @st describes the file (dev/ino/mode/size).
  */
-int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags,
-		  const struct stat *st, uint32_t *id);
+int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,
+		  uint32_t *id);
 
 /* dump-signals.c */
 struct CoreEntry;

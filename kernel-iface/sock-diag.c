@@ -81,8 +81,7 @@ static int add_msg(struct unix_list *l, const struct nlmsghdr *h)
 	s->ino = m->udiag_ino;
 	s->type = m->udiag_type;
 	s->state = m->udiag_state;
-	parse_attrs(s, (const struct nlattr *)(m + 1),
-		    h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+	parse_attrs(s, (const struct nlattr *)(m + 1), h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
 	return 0;
 }
 
@@ -137,8 +136,8 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n)
 		struct nlmsghdr h;
 		struct unix_diag_req r;
 	} req;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct unix_list l = { 0 };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct unix_list l = {0};
 	int fd, ret;
 
 	*out = NULL;

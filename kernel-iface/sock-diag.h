@@ -8,13 +8,13 @@
 /* One AF_UNIX socket as unix_diag reports it. */
 struct sock_diag_unix {
 	uint32_t ino;
-	uint32_t peer;		/* inode of the peer, 0 if none */
-	uint8_t type;		/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-	uint8_t state;		/* TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE */
-	uint8_t shutdown;	/* sk_shutdown: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
-	uint32_t rqlen, wqlen;	/* receive / send queue (bytes or packets) */
-	uint32_t nr_icons;	/* connections waiting to be accepted */
-	size_t name_len;	/* 0 when unbound; name[0] == 0 for abstract names */
+	uint32_t peer;	       /* inode of the peer, 0 if none */
+	uint8_t type;	       /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint8_t state;	       /* TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE */
+	uint8_t shutdown;      /* sk_shutdown: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	uint32_t rqlen, wqlen; /* receive / send queue (bytes or packets) */
+	uint32_t nr_icons;     /* connections waiting to be accepted */
+	size_t name_len;       /* 0 when unbound; name[0] == 0 for abstract names */
 	char name[108];
 };
 

@@ -74,8 +74,8 @@ static void report(const char *path, const char *fail)
 
 static int setup(const char *res)
 {
-	struct itimerspec its = { { 3000, 0 }, { 3000, 0 } };
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0xfeedULL };
+	struct itimerspec its = {{3000, 0}, {3000, 0}};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0xfeedULL};
 	char path[4200];
 	sigset_t set;
 
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	snprintf(ready, sizeof(ready), "%s.ready", argv[1]);
 	report(ready, NULL);
 	for (;;) {
-		struct timespec ts = { 0, 10000000 };
+		struct timespec ts = {0, 10000000};
 
 		nanosleep(&ts, NULL);
 		if (!got_sig)

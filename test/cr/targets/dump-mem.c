@@ -37,15 +37,15 @@
 static volatile sig_atomic_t got_sig;
 static char result[4096];
 static size_t psz, big_len;
-static uint64_t *big;		/* anonymous, every page patterned */
-static uint64_t *sparse;	/* anonymous, only every 4th page touched */
-static uint64_t *hidden;	/* PROT_NONE after filling */
-static uint64_t *shared;	/* MAP_SHARED|MAP_ANONYMOUS */
-static char *filemap;		/* private file mapping, one page COWed */
+static uint64_t *big;	 /* anonymous, every page patterned */
+static uint64_t *sparse; /* anonymous, only every 4th page touched */
+static uint64_t *hidden; /* PROT_NONE after filling */
+static uint64_t *shared; /* MAP_SHARED|MAP_ANONYMOUS */
+static char *filemap;	 /* private file mapping, one page COWed */
 static int pipefd[2], regfd;
 static volatile uint64_t thread_ticks[NR_THREADS];
 static pid_t child;
-static bool in_child;		/* the pipe is the parent's to check */
+static bool in_child; /* the pipe is the parent's to check */
 
 static uint64_t pat(uint64_t salt, size_t i)
 {
@@ -80,7 +80,7 @@ static void *thread_fn(void *arg)
 	size_t i = (size_t)arg;
 
 	for (;;) {
-		struct timespec ts = { 0, 2000000 };
+		struct timespec ts = {0, 2000000};
 
 		thread_ticks[i]++;
 		nanosleep(&ts, NULL);
@@ -92,7 +92,7 @@ static const char *check_all(void)
 {
 	char buf[256];
 	uint64_t before[NR_THREADS];
-	struct timespec ts = { 0, 50000000 };
+	struct timespec ts = {0, 50000000};
 	ssize_t n;
 
 	if (check_fill(big, big_len, 1, 1))
@@ -153,10 +153,10 @@ static void on_alarm(int sig)
 static int setup_signals(void)
 {
 	static char altstack[65536];
-	struct itimerval it = { { 1000, 0 }, { 1000, 0 } };
-	struct itimerspec its = { { 2000, 0 }, { 2000, 0 } };
+	struct itimerval it = {{1000, 0}, {1000, 0}};
+	struct itimerspec its = {{2000, 0}, {2000, 0}};
 	struct sigevent sev;
-	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
 	sigset_t set;
 	timer_t tm;
 
@@ -220,7 +220,7 @@ static int setup_memory(void)
 static void loop(const char *res, bool is_child)
 {
 	for (;;) {
-		struct timespec ts = { 0, 10000000 };
+		struct timespec ts = {0, 10000000};
 
 		nanosleep(&ts, NULL);
 		if (!got_sig)

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	fprintf(f, "%d %d\n", zombie, stopped);
 	fclose(f);
 	while (!got_term) {
-		struct timespec ts = { 0, 10000000 };
+		struct timespec ts = {0, 10000000};
 
 		nanosleep(&ts, NULL);
 	}
