@@ -3,6 +3,5 @@
 
 int cmd_dump(const struct opts *o)
 {
-	dump_install_signal_handlers();
-	return dump_run(o, NULL) ? 1 : 0;
+	return dump_run_guarded(o, NULL);
 }

@@ -509,6 +509,8 @@ static int scan_vma(struct page_out *po, int pm_fd, const struct proc_vma *v, ui
 			return ret;
 		}
 		ret = scan_chunk(po, v, addr, nr, pme, want);
+		if (!ret)
+			ret = dump_checkpoint(po->ctx, "pages-chunk");
 		if (ret)
 			return ret;
 		addr += nr * page_size;

@@ -122,6 +122,12 @@ extern volatile sig_atomic_t dump_stop_signal;
  */
 int dump_run(const struct opts *o, const struct dump_hooks *hooks);
 
+/*
+ * dump_run in a worker child that outlives a SIGKILL of the tool long enough
+ * to resume the tree cleanly (dump-guard.c). Returns the exit status (0/1).
+ */
+int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks);
+
 uint64_t dump_now_us(void);
 /*
  * A point between steps: returns -EINTR (logged) if the tool was asked to stop.

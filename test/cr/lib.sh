@@ -109,3 +109,23 @@ crl_crit_has() {
 	$CRIT show "$1" >"$CRL_TMP/crit.json" 2>/dev/null || return 1
 	grep -Eq "$2" "$CRL_TMP/crit.json"
 }
+
+# crl_wait_untraced PID [SECONDS]: waits until no thread of PID or of its
+# children is traced (a dump worker may still be cleaning up after the tool
+# was killed).
+crl_wait_untraced() {
+	local i=0 max=$(( ${2:-5} * 20 )) p t traced
+	while :; do
+		traced=0
+		for p in $1 $(cat /proc/$1/task/*/children 2>/dev/null); do
+			for t in /proc/$p/task/*; do
+				[ "$(awk '/^TracerPid:/ {print $2}' "$t/status" 2>/dev/null)" = 0 ] ||
+					traced=1
+			done
+		done
+		[ $traced = 0 ] && return 0
+		i=$((i + 1))
+		[ $i -gt $max ] && return 1
+		sleep 0.05
+	done
+}
