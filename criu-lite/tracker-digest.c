@@ -31,11 +31,6 @@ static inline uint64_t rotl(uint64_t x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
-static inline uint64_t dg_round(uint64_t acc, uint64_t w)
-{
-	return rotl(acc + w * P2, 31) * P1;
-}
-
 static inline uint64_t dg_load(const unsigned char *p)
 {
 	uint64_t w;
@@ -44,18 +39,39 @@ static inline uint64_t dg_load(const unsigned char *p)
 	return w;
 }
 
+/*
+ * Eight independent lanes, one multiply per 8-byte word: each step
+ * (xor, rotate, multiply by an odd constant) is a bijection of the lane, so a
+ * change confined to one word always changes its lane; the rotation before
+ * the multiply spreads a high-bit difference over the word.
+ */
+#define DG_STEP(acc, w) ((acc) = rotl((acc) ^ (w), 29) * P1)
+
 uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed)
 {
 	const unsigned char *p = page;
-	uint64_t a = seed + P1 + P2, b = seed + P2, c = seed, d = seed - P1, h;
+	uint64_t l[8], h = seed ^ (len * P3);
+	size_t i = 0;
+	int k;
 
-	for (size_t i = 0; i + 32 <= len; i += 32) {
-		a = dg_round(a, dg_load(p + i));
-		b = dg_round(b, dg_load(p + i + 8));
-		c = dg_round(c, dg_load(p + i + 16));
-		d = dg_round(d, dg_load(p + i + 24));
+	for (k = 0; k < 8; k++)
+		l[k] = seed + P2 * (uint64_t)(k + 1);
+	for (; i + 64 <= len; i += 64) {
+		DG_STEP(l[0], dg_load(p + i));
+		DG_STEP(l[1], dg_load(p + i + 8));
+		DG_STEP(l[2], dg_load(p + i + 16));
+		DG_STEP(l[3], dg_load(p + i + 24));
+		DG_STEP(l[4], dg_load(p + i + 32));
+		DG_STEP(l[5], dg_load(p + i + 40));
+		DG_STEP(l[6], dg_load(p + i + 48));
+		DG_STEP(l[7], dg_load(p + i + 56));
 	}
-	h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + len;
+	for (; i + 8 <= len; i += 8)
+		DG_STEP(l[0], dg_load(p + i));
+	for (k = 0; k < 8; k++) {	/* merge: each lane fully mixed in */
+		h ^= l[k] * P2;
+		h = rotl(h, 27) * P1 + P3;
+	}
 	h ^= h >> 33;
 	h *= P2;
 	h ^= h >> 29;

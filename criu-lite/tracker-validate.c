@@ -533,8 +533,6 @@ static void v_verdict(struct vrun *r, struct tracker_verdict *v)
 			 r->nr_cases, r->missed);
 }
 
-int tracker_validate_cases(const struct tracker_ops *ops, struct tracker_verdict *v);
-
 /* The self-test without the probe (tests run it on trackers the probe rejects). */
 int tracker_validate_cases(const struct tracker_ops *ops, struct tracker_verdict *v)
 {
@@ -579,8 +577,19 @@ int tracker_validate(const struct tracker_ops *ops, struct tracker_verdict *v)
 
 	memset(v, 0, sizeof(*v));
 	ret = ops->probe(v->why, sizeof(v->why));
-	if (ret)
+	if (ret) {
+		struct tracker_verdict t;
+		char probe_why[sizeof(v->why)];
+
+		/* a probe is a heuristic: say what the self-test itself sees, when it can run */
+		if (ops->start == tracker_soft_dirty.start &&
+		    tracker_validate_cases(ops, &t) == -EOPNOTSUPP) {
+			memcpy(probe_why, v->why, sizeof(probe_why));
+			snprintf(v->why, sizeof(v->why), "%.150s; self-test: %.300s", probe_why,
+				 t.why);
+		}
 		return -EOPNOTSUPP;
+	}
 	v->available = true;
 	return tracker_validate_cases(ops, v);
 }

@@ -148,6 +148,8 @@ struct tracker_verdict {
  * when the test itself could not run (also in @v).
  */
 int tracker_validate(const struct tracker_ops *ops, struct tracker_verdict *v);
+/* The self-test alone, without the probe (tests; explaining a failed probe). */
+int tracker_validate_cases(const struct tracker_ops *ops, struct tracker_verdict *v);
 /*
  * The verdict for @ops on this boot: from the cache when it is there
  * (CRL_TRACKER_CACHE=path overrides the place, =off disables it), else by
@@ -195,7 +197,7 @@ void tracker_digest_note(struct tracker_target *t, unsigned long addr, const voi
  */
 void tracker_target_next_interval(struct tracker_target *t, struct tracker_vmas *prev_vmas);
 
-/* 64-bit digest of one page (@len bytes, a multiple of 32); never 0. */
+/* 64-bit digest of one page (@len bytes, a multiple of 8); never 0. */
 uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed);
 /* Digests of @nr pages at @buf into @out. */
 void tracker_digest_pages(const void *buf, size_t nr, size_t page_size, uint64_t seed,
@@ -234,6 +236,11 @@ void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr,
 			  const void *data, size_t nr);
 /* The fd number the tracker keeps in @pid, which the dump must not dump; -1 if none. */
 int tracker_hidden_fd(const struct tracker_ctx *c, pid_t pid);
+/*
+ * Is fd @fd of @pid a userfaultfd of ours (the tracker's own, or a copy a
+ * child inherited by fork)? The dump skips such fds.
+ */
+bool tracker_is_hidden_fd(const struct tracker_ctx *c, pid_t pid, int fd);
 /* Writes tracker-PID.img for every task into @dir. Logs on error. */
 int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir);
 /*

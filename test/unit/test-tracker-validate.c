@@ -13,8 +13,6 @@
 #include "tracker.h"
 #include "tap.h"
 
-int tracker_validate_cases(const struct tracker_ops *ops, struct tracker_verdict *v);
-
 /* Trackers broken on purpose: the self-test must catch them. */
 static int liar_dirty(struct tracker_target *t, unsigned long start, unsigned long end,
 		      struct tracker_ranges *out)

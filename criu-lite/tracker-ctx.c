@@ -1,0 +1,449 @@
+/*
+ * The dump's side of tracking: one session over the processes of one dump.
+ * For each process it loads what the previous dump of the chain left
+ * (tracker-PID.img: identity, VMAs, uffd fd number, digests), decides which
+ * pages changed, starts the next interval, and at the end writes the new
+ * state. Anything it cannot prove unchanged is changed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/kcmp.h>
+
+#include "img.h"
+#include "inject.h"
+#include "log.h"
+#include "pagemap.h"
+#include "proc-misc.h"
+#include "proc-stat.h"
+#include "tracker.h"
+#include "tracker.pb-c.h"
+
+#define CTX_MAX_HIDDEN 8
+#define CTX_DIGEST_CHUNK (1u << 20)	/* pages per page_digest_entry (8 MiB) */
+
+struct tracker_task {
+	pid_t pid;
+	struct tracker_target t;
+	struct tracker_ranges changed;	/* normalized */
+	bool whole;			/* nothing usable from the parent: all changed */
+	uint64_t start_time;
+	int hidden[CTX_MAX_HIDDEN];	/* uffd fds of ours in this process */
+	size_t nr_hidden;
+};
+
+void tracker_ctx_init(struct tracker_ctx *c, const struct tracker_ops *ops,
+		      const struct img_dir *parent)
+{
+	memset(c, 0, sizeof(*c));
+	c->ops = ops;
+	c->parent = parent;
+	if (proc_read_boot_id(c->boot_id, sizeof(c->boot_id)))
+		c->boot_id[0] = '\0';
+}
+
+static struct tracker_task *ctx_task(const struct tracker_ctx *c, pid_t pid)
+{
+	for (size_t i = 0; i < c->nr_tasks; i++)
+		if (c->tasks[i].pid == pid)
+			return &c->tasks[i];
+	return NULL;
+}
+
+/* ---- the parent's state ---- */
+
+static int ctx_check_head(const struct tracker_ctx *c, const struct tracker_task *tk,
+			  const TrackerEntry *e)
+{
+	if (strcmp(e->name, c->ops->name))
+		return -ESTALE;		/* another tracker made the parent */
+	if (e->start_time != tk->start_time)
+		return -ESTALE;		/* pid reused by another process */
+	if (e->page_size != tk->t.page_size)
+		return -ESTALE;
+	if (!e->boot_id || strcmp(e->boot_id, c->boot_id))
+		return -ESTALE;		/* rebooted: nothing survives */
+	return 0;
+}
+
+static int ctx_load_vmas(const TrackerEntry *e, struct tracker_vmas *out)
+{
+	out->n = 0;
+	out->v = calloc(e->n_vmas ? e->n_vmas : 1, sizeof(out->v[0]));
+	if (!out->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_vmas; i++) {
+		const TrackerVmaEntry *s = e->vmas[i];
+		struct tracker_vma *v = &out->v[out->n++];
+
+		v->start = s->start;
+		v->end = s->end;
+		v->pgoff = s->pgoff;
+		v->ino = s->ino;
+		v->dev = s->dev;
+		v->prot = s->prot;
+		v->flags = s->flags;
+	}
+	return 0;
+}
+
+static int ctx_load_digests(struct img *img, struct tracker_target *t)
+{
+	ProtobufCMessage *m;
+	int ret;
+
+	t->prev_dg = tracker_digests_new();
+	if (!t->prev_dg)
+		return -ENOMEM;
+	while ((ret = img_read_msg(img, &page_digest_entry__descriptor, &m)) == 1) {
+		PageDigestEntry *d = (PageDigestEntry *)m;
+		uint64_t *v = malloc((d->n_digest ? d->n_digest : 1) * sizeof(*v));
+
+		if (v) {
+			memcpy(v, d->digest, d->n_digest * sizeof(*v));
+			ret = tracker_digests_add(t->prev_dg, d->start, d->n_digest, v);
+		} else {
+			ret = -ENOMEM;
+		}
+		img_free_msg(m);
+		if (ret)
+			return ret;
+	}
+	return ret;
+}
+
+/* Loads tracker-PID.img; -ENOENT: the parent does not know this process. */
+static int ctx_load(struct tracker_ctx *c, struct tracker_task *tk, struct tracker_vmas *prev)
+{
+	ProtobufCMessage *m = NULL;
+	TrackerEntry *e;
+	struct img *img;
+	int ret;
+
+	ret = img_open(c->parent, IMG_TRACKER, tk->pid, false, &img);
+	if (ret)
+		return ret;
+	ret = img_read_msg(img, &tracker_entry__descriptor, &m);
+	if (ret == 0)
+		ret = -EIO;
+	if (ret < 0)
+		goto out;
+	e = (TrackerEntry *)m;
+	ret = ctx_check_head(c, tk, e);
+	if (ret)
+		goto out;
+	tk->t.target_uffd = e->has_uffd_fd ? e->uffd_fd : -1;
+	tk->t.digest_seed = e->has_digest_seed ? e->digest_seed : 0;
+	ret = ctx_load_vmas(e, prev);
+	if (!ret && c->ops == &tracker_digest)
+		ret = ctx_load_digests(img, &tk->t);
+out:
+	if (m)
+		img_free_msg(m);
+	img_close(img);
+	return ret;
+}
+
+/* ---- fds of ours in the target ---- */
+
+static int ctx_kcmp_file(pid_t a, int fa, pid_t b, int fb)
+{
+	long r = syscall(SYS_kcmp, a, b, KCMP_FILE, fa, fb);
+
+	return r < 0 ? -errno : (int)r;
+}
+
+/* Finds the userfaultfds in @tk that are ours (its own, or inherited from a parent). */
+static void ctx_find_hidden(struct tracker_ctx *c, struct tracker_task *tk)
+{
+	char path[64], link[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)tk->pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && tk->nr_hidden < CTX_MAX_HIDDEN) {
+		int fd = atoi(de->d_name);
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tk->pid, fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, "anon_inode:[userfaultfd]"))
+			continue;
+		for (size_t i = 0; i < c->nr_tasks; i++) {
+			const struct tracker_target *o = &c->tasks[i].t;
+
+			if (o->uffd >= 0 && !ctx_kcmp_file(getpid(), o->uffd, tk->pid, fd)) {
+				tk->hidden[tk->nr_hidden++] = fd;
+				break;
+			}
+		}
+	}
+	closedir(d);
+}
+
+int tracker_hidden_fd(const struct tracker_ctx *c, pid_t pid)
+{
+	const struct tracker_task *tk = ctx_task(c, pid);
+
+	return tk && tk->nr_hidden ? tk->hidden[0] : -1;
+}
+
+bool tracker_is_hidden_fd(const struct tracker_ctx *c, pid_t pid, int fd)
+{
+	const struct tracker_task *tk = ctx_task(c, pid);
+
+	for (size_t i = 0; tk && i < tk->nr_hidden; i++)
+		if (tk->hidden[i] == fd)
+			return true;
+	return false;
+}
+
+/* ---- one process ---- */
+
+/* Everything that is not provably unchanged, with the previous dump's VMAs. */
+static int ctx_changed(struct tracker_ctx *c, struct tracker_task *tk,
+		       const struct tracker_vmas *prev)
+{
+	struct tracker_target *t = &tk->t;
+	int ret;
+
+	ret = tracker_vma_diff(prev, &t->vmas, &tk->changed);
+	tracker_ranges_normalize(&tk->changed);
+	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
+		const struct tracker_vma *v = &t->vmas.v[i];
+		struct tracker_ranges *ch = &tk->changed;
+
+		if (v->flags & TRACKER_VMA_SPECIAL)
+			continue;
+		ret = c->ops->dirty(t, v->start, v->end, ch);
+	}
+	tracker_ranges_normalize(&tk->changed);
+	return ret;
+}
+
+static int ctx_begin(struct tracker_ctx *c, struct tracker_task *tk, struct tracker_vmas *prev)
+{
+	int ret = -ENOENT;
+
+	if (c->parent) {
+		ret = ctx_load(c, tk, prev);
+		if (ret && ret != -ENOENT && ret != -ESTALE)
+			return ret;
+	}
+	if (!ret) {
+		ret = c->ops->attach(&tk->t);
+		if (ret)
+			pr_warn("tracker %s: tracking of %d was lost (%s): dumping it whole",
+				c->ops->name, tk->pid, strerror(-ret));
+	} else if (c->parent) {
+		pr_info("tracker %s: %d not tracked by the parent dump: dumping it whole",
+			c->ops->name, tk->pid);
+	}
+	if (!ret)
+		return ctx_changed(c, tk, prev);
+	/* no usable history: everything changed, tracking begins now */
+	tk->whole = true;
+	tracker_digests_free(tk->t.prev_dg);
+	tk->t.prev_dg = NULL;
+	tk->t.target_uffd = -1;
+	return c->ops->start(&tk->t);
+}
+
+int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
+{
+	struct tracker_vmas prev = { 0 };
+	struct tracker_task *tk, *tasks;
+	struct proc_stat st;
+	int ret;
+
+	tasks = realloc(c->tasks, (c->nr_tasks + 1) * sizeof(*tasks));
+	if (!tasks)
+		return -ENOMEM;
+	c->tasks = tasks;
+	tk = &c->tasks[c->nr_tasks];
+	memset(tk, 0, sizeof(*tk));
+	tk->pid = pid;
+	tracker_target_init(&tk->t, pid);
+	c->nr_tasks++;
+
+	ret = proc_read_stat(pid, 0, &st);
+	if (!ret) {
+		tk->start_time = st.starttime;
+		ret = pagemap_open(pid);
+		tk->t.pagemap_fd = ret;
+	}
+	if (ret >= 0)
+		ret = tracker_vmas_read(pid, &tk->t.vmas);
+	if (!ret)
+		ret = ctx_begin(c, tk, &prev);
+	if (!ret && !tk->whole)
+		ret = c->ops->reset(&tk->t);
+	tracker_vmas_fini(&prev);
+	if (ret) {
+		pr_err("tracker %s: process %d: %s", c->ops->name, pid, strerror(-ret));
+		return ret;
+	}
+	ctx_find_hidden(c, tk);
+	pr_debug("tracker %s: %d: %s, %zu changed ranges", c->ops->name, pid,
+		 tk->whole ? "whole" : "incremental", tk->changed.n);
+	return 0;
+}
+
+int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,
+			   const uint64_t *pme, uint8_t *changed)
+{
+	struct tracker_task *tk = ctx_task(arg, pid);
+
+	if (!tk || tk->whole)
+		return 0;
+	for (size_t i = 0; i < nr; i++) {
+		unsigned long a = start + i * tk->t.page_size;
+
+		if (!tracker_ranges_hit(&tk->changed, a, a + tk->t.page_size))
+			changed[i] = 0;
+	}
+	return 0;
+}
+
+void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr,
+			  const void *data, size_t nr)
+{
+	struct tracker_task *tk = ctx_task(c, pid);
+
+	if (tk && tk->t.cur_dg)
+		tracker_digest_note(&tk->t, addr, data, nr);
+}
+
+/* ---- the state for the next dump ---- */
+
+static int ctx_save_digests(struct img *img, const struct tracker_digests *dg)
+{
+	int ret = 0;
+
+	for (size_t i = 0; dg && i < dg->n && !ret; i++) {
+		const struct tracker_digest_chunk *ch = &dg->c[i];
+
+		for (size_t off = 0; off < ch->nr && !ret; off += CTX_DIGEST_CHUNK) {
+			PageDigestEntry d = PAGE_DIGEST_ENTRY__INIT;
+			size_t n = ch->nr - off;
+
+			d.start = ch->start + off * sysconf(_SC_PAGESIZE);
+			d.n_digest = n > CTX_DIGEST_CHUNK ? CTX_DIGEST_CHUNK : n;
+			d.digest = ch->d + off;
+			ret = img_write_msg(img, &d.base);
+		}
+	}
+	return ret;
+}
+
+static int ctx_save_task(struct tracker_ctx *c, const struct tracker_task *tk,
+			 const struct img_dir *dir)
+{
+	const struct tracker_target *t = &tk->t;
+	TrackerEntry e = TRACKER_ENTRY__INIT;
+	TrackerVmaEntry *vs = NULL, **vp = NULL;
+	struct img *img;
+	int ret, err;
+
+	e.name = (char *)c->ops->name;
+	e.start_time = tk->start_time;
+	e.page_size = t->page_size;
+	e.boot_id = (char *)c->boot_id;
+	e.has_uffd_fd = t->target_uffd >= 0;
+	e.uffd_fd = t->target_uffd;
+	e.has_digest_seed = t->digest_seed != 0;
+	e.digest_seed = t->digest_seed;
+	vs = calloc(t->vmas.n + 1, sizeof(*vs));
+	vp = calloc(t->vmas.n + 1, sizeof(*vp));
+	if (!vs || !vp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < t->vmas.n; i++) {
+		const struct tracker_vma *v = &t->vmas.v[i];
+
+		tracker_vma_entry__init(&vs[i]);
+		vs[i].start = v->start;
+		vs[i].end = v->end;
+		vs[i].pgoff = v->pgoff;
+		vs[i].ino = v->ino;
+		vs[i].dev = v->dev;
+		vs[i].prot = v->prot;
+		vs[i].flags = v->flags;
+		vp[i] = &vs[i];
+	}
+	e.n_vmas = t->vmas.n;
+	e.vmas = vp;
+	ret = img_open(dir, IMG_TRACKER, tk->pid, true, &img);
+	if (ret)
+		goto out;
+	ret = img_write_msg(img, &e.base);
+	if (!ret)
+		ret = ctx_save_digests(img, t->cur_dg);
+	err = img_close(img);
+	ret = ret ? ret : err;
+out:
+	free(vs);
+	free(vp);
+	return ret;
+}
+
+int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir)
+{
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		int ret = ctx_save_task(c, &c->tasks[i], dir);
+
+		if (ret) {
+			pr_err("tracker %s: cannot save the state of %d in '%s': %s",
+			       c->ops->name, c->tasks[i].pid, dir->path, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Closes uffd copies a process inherited from a tracked parent (final dump). */
+static void ctx_close_inherited(struct tracker_task *tk)
+{
+	struct inject in;
+
+	for (size_t i = 0; i < tk->nr_hidden; i++) {
+		if (tk->hidden[i] == tk->t.target_uffd)
+			continue;
+		if (inject_begin(&in, tk->pid))
+			return;
+		inject_call(&in, SYS_close, tk->hidden[i], 0, 0, 0, 0, 0);
+		inject_end(&in);
+	}
+}
+
+void tracker_ctx_fini(struct tracker_ctx *c, bool final)
+{
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		struct tracker_task *tk = &c->tasks[i];
+
+		if (final)
+			ctx_close_inherited(tk);
+		c->ops->stop(&tk->t, final);
+		tracker_digests_free(tk->t.prev_dg);
+		tracker_digests_free(tk->t.cur_dg);
+		tracker_target_fini(&tk->t);
+		tracker_ranges_fini(&tk->changed);
+	}
+	free(c->tasks);
+	c->tasks = NULL;
+	c->nr_tasks = 0;
+}
