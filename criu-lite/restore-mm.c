@@ -106,6 +106,8 @@ static int rst_clear_tool(struct rst_task *t, struct inject *in, struct proc_vma
 		if (v->kind == PROC_VMA_VDSO || v->kind == PROC_VMA_VVAR ||
 		    v->kind == PROC_VMA_VSYSCALL || v->start == in->scratch)
 			continue;
+		pr_debug("pid %d: unmap 0x%lx-0x%lx %s", t->pid, v->start, v->end,
+			 v->path ? v->path : "");
 		r = rst_munmap(in, v->start, v->end - v->start);
 		if (r) {
 			pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid,
@@ -118,6 +120,7 @@ static int rst_clear_tool(struct rst_task *t, struct inject *in, struct proc_vma
 
 static long rst_mremap(struct inject *in, unsigned long from, unsigned long len, unsigned long to)
 {
+	pr_debug("pid %d: mremap 0x%lx-0x%lx to 0x%lx", in->tid, from, from + len, to);
 	return inject_call(in, SYS_mremap, from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to, 0);
 }
 
@@ -161,16 +164,17 @@ static int rst_move_vdso(struct rst_task *t, struct inject *in, const struct pro
 	for (size_t i = 0; i < nh; i++) {
 		long r = rst_mremap(in, have[i].s, have[i].e - have[i].s, tmp + have[i].s - have[0].s);
 
-		if (r < 0 && r > -4096)
+		/* The syscall instruction we borrow moves with [vdso]. */
+		if ((r < 0 && r > -4096) || inject_refind_insn(in))
 			goto fail;
 	}
 	for (size_t i = 0; i < nh; i++) {
 		long r = rst_mremap(in, tmp + have[i].s - have[0].s, have[i].e - have[i].s, want[i].s);
 
-		if (r < 0 && r > -4096)
+		if ((r < 0 && r > -4096) || inject_refind_insn(in))
 			goto fail;
 	}
-	return inject_refind_insn(in);
+	return 0;
 fail:
 	pr_err("pid %d: cannot move the vDSO to 0x%lx", t->pid, want[0].s);
 	return -EIO;
@@ -255,6 +259,8 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		if ((flags & MAP_SHARED) && !(v->prot & PROT_WRITE))
 			prot &= ~(unsigned long)PROT_WRITE;
 	}
+	pr_debug("pid %d: mmap 0x%lx-0x%lx prot %lx flags %lx fd %d", t->pid,
+		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
 	r = inject_call(in, SYS_mmap, v->start, v->end - v->start, prot, flags,
 			(unsigned long)(long)fd, fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
 	if (fd >= 0)

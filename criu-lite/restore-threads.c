@@ -52,7 +52,19 @@ static int rst_clone_thread(struct rst_task *t, struct inject *in, pid_t tid)
 	return ret;
 }
 
-/* sigaltstack and rseq of one thread, through injection into it. */
+/* The clear_child_tid address if the dump recorded one (each arch's thread_info has it). */
+static unsigned long rst_clear_tid(const CoreEntry *core)
+{
+	if (core->thread_info)
+		return core->thread_info->clear_tid_addr;
+	if (core->ti_ppc64)
+		return core->ti_ppc64->clear_tid_addr;
+	if (core->ti_s390)
+		return core->ti_s390->clear_tid_addr;
+	return 0;
+}
+
+/* sigaltstack, clear_child_tid and rseq of one thread, through injection into it. */
 static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inject *in,
 			  unsigned long scratch)
 {
@@ -74,6 +86,8 @@ static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inje
 			return (int)r;
 		}
 	}
+	if (rst_clear_tid(th->core))
+		inject_call(in, SYS_set_tid_address, rst_clear_tid(th->core), 0, 0, 0, 0, 0);
 	if (tc->rseq_entry && tc->rseq_entry->rseq_abi_pointer) {
 		const RseqEntry *rs = tc->rseq_entry;
 

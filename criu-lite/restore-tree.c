@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -106,6 +107,21 @@ static void rst_child_setup(struct rst_ctx *c, size_t i)
 		umask((mode_t)t->fs->umask);
 }
 
+/*
+ * The kernel writes the current cpu into a registered rseq area on every
+ * return to user mode; once the rebuild unmaps the tool's TLS, that write
+ * would fault forever. Unregister glibc's area (the restored one is
+ * registered again from the image).
+ */
+static void rst_rseq_unregister(void)
+{
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+
+	/* The kernel wants the registered length: 32 with glibc 2.35+, whatever __rseq_size says. */
+	if (__rseq_size && syscall(SYS_rseq, area, 32, 1 /* RSEQ_FLAG_UNREGISTER */, RSEQ_SIG))
+		syscall(SYS_rseq, area, __rseq_size, 1, RSEQ_SIG);
+}
+
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -132,6 +148,7 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 			rst_child_run(c, j);
 		__atomic_store_n(&c->status[j].created, 1, __ATOMIC_RELEASE);
 	}
+	rst_rseq_unregister();
 	__atomic_store_n(&c->status[i].state, 1, __ATOMIC_RELEASE);
 	/* The tool seizes us here; the registers are replaced before we run again. */
 	for (;;)
