@@ -25,6 +25,8 @@ static void check_tracker(const struct tracker_ops *ops, const struct tracker_op
 
 	memset(&v, 0, sizeof(v));
 	ret = tracker_verdict(ops, &v);
+	if (!ret && !v.available)	/* explain with the self-test where it can run */
+		tracker_validate(ops, &v);
 	if (ret && !v.why[0])
 		snprintf(v.why, sizeof(v.why), "self-test could not run: %s", strerror(-ret));
 	printf("%-11s %-10s %-10s %s%s\n", ops->name, yes_no(v.available), yes_no(v.validated),

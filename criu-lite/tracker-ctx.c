@@ -32,6 +32,7 @@ struct tracker_task {
 	struct tracker_target t;
 	struct tracker_ranges changed;	/* normalized */
 	bool whole;			/* nothing usable from the parent: all changed */
+	bool untracked;			/* the tracker could not start here: no state saved */
 	uint64_t start_time;
 	int hidden[CTX_MAX_HIDDEN];	/* uffd fds of ours in this process */
 	size_t nr_hidden;
@@ -259,7 +260,15 @@ static int ctx_begin(struct tracker_ctx *c, struct tracker_task *tk, struct trac
 	tracker_digests_free(tk->t.prev_dg);
 	tk->t.prev_dg = NULL;
 	tk->t.target_uffd = -1;
-	return c->ops->start(&tk->t);
+	ret = c->ops->start(&tk->t);
+	if (ret == -ENOSYS || ret == -EPERM || ret == -EINVAL || ret == -EOPNOTSUPP) {
+		/* e.g. a seccomp filter in the target only: correct, just never incremental */
+		pr_warn("tracker %s: cannot track %d (%s): it is dumped whole each time",
+			c->ops->name, tk->pid, strerror(-ret));
+		tk->untracked = true;
+		ret = 0;
+	}
+	return ret;
 }
 
 int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
@@ -404,7 +413,7 @@ out:
 int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir)
 {
 	for (size_t i = 0; i < c->nr_tasks; i++) {
-		int ret = ctx_save_task(c, &c->tasks[i], dir);
+		int ret = c->tasks[i].untracked ? 0 : ctx_save_task(c, &c->tasks[i], dir);
 
 		if (ret) {
 			pr_err("tracker %s: cannot save the state of %d in '%s': %s",
