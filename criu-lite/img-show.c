@@ -13,6 +13,7 @@
 
 #include "ghost-file.pb-c.h"
 #include "pipe-data.pb-c.h"
+#include "sk-packet.pb-c.h"
 
 struct printer {
 	FILE *f;
@@ -195,6 +196,8 @@ static int skip_payload(struct img *img, const ProtobufCMessage *m, uint64_t *le
 		*len = ((const PipeDataEntry *)m)->bytes;
 	else if (img->kind->payload == IMG_PAYLOAD_GHOST)
 		*len = ((const GhostFileEntry *)m)->size;
+	else if (img->kind->payload == IMG_PAYLOAD_SK_PACKET)
+		*len = ((const SkPacketEntry *)m)->length;
 	for (uint64_t left = *len; left;) {
 		size_t n = left > sizeof(buf) ? sizeof(buf) : (size_t)left;
 		int ret = img_read_raw(img, buf, n);

@@ -18,6 +18,7 @@
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "sk-packet.pb-c.h"
 #include "stats.pb-c.h"
 #include "tracker.pb-c.h"
 #include "tty.pb-c.h"
@@ -66,6 +67,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 	[IMG_TRACKER] = { "tracker-%lu.img", "TRACKER", 0x5f3a7e21, IMG_FIRST_COMMON,
 			 &tracker_entry__descriptor, &page_digest_entry__descriptor,
 			 IMG_PAYLOAD_NONE },
+	[IMG_SK_QUEUES] = { "sk-queues.img", "SK_QUEUES", 0x56264026, IMG_FIRST_COMMON, NULL,
+			    &sk_packet_entry__descriptor, IMG_PAYLOAD_SK_PACKET },
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

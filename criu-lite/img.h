@@ -42,6 +42,7 @@ enum img_kind {
 	IMG_TTY_INFO,
 	IMG_GHOST_FILE,
 	IMG_TRACKER,		/* criu-lite only: write-tracker state (proto/tracker.proto) */
+	IMG_SK_QUEUES,
 	IMG_KIND_MAX,
 };
 
@@ -56,6 +57,7 @@ enum img_payload {
 	IMG_PAYLOAD_NONE,
 	IMG_PAYLOAD_PIPE_DATA,	/* pipe_data_entry.bytes raw bytes */
 	IMG_PAYLOAD_GHOST,	/* ghost file content: ghost_file_entry.size raw bytes */
+	IMG_PAYLOAD_SK_PACKET,	/* queued socket data: sk_packet_entry.length raw bytes */
 };
 
 struct img_kind_desc {
