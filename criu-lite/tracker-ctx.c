@@ -225,11 +225,11 @@ static int ctx_changed(struct tracker_ctx *c, struct tracker_task *tk,
 	tracker_ranges_normalize(&tk->changed);
 	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
 		const struct tracker_vma *v = &t->vmas.v[i];
-		struct tracker_ranges *ch = &tk->changed;
 
-		if (v->flags & TRACKER_VMA_SPECIAL)
-			continue;
-		ret = c->ops->dirty(t, v->start, v->end, ch);
+		if (tracker_vma_always_changed(c->ops, v))
+			ret = tracker_ranges_add(&tk->changed, v->start, v->end);
+		else
+			ret = c->ops->dirty(t, v->start, v->end, &tk->changed);
 	}
 	tracker_ranges_normalize(&tk->changed);
 	return ret;

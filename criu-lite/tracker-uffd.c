@@ -168,7 +168,7 @@ static int uf_reset(struct tracker_target *t)
 		const struct tracker_vma *v = &t->vmas.v[i];
 		int r;
 
-		if (v->flags & TRACKER_VMA_SPECIAL)
+		if (tracker_vma_always_changed(&tracker_uffd_wp, v))
 			continue;
 		/* refused VMAs (no VM_MAYWRITE, PFNMAP...) stay untracked: wholly dirty */
 		r = uffd_register_wp(t->uffd, v->start, v->end - v->start);

@@ -103,6 +103,7 @@ static void v_gc_loop(struct vstate *s)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while (read(s->gc_cmd[0], &c, 1) == 1) {
 		s->vt.h[s->psz] = 'g';		/* COW write in the child's copy */
+		s->vt.sh[0] = 'g';		/* shared memory, through another mm */
 		if (write(s->gc_ack[1], &c, 1) != 1)
 			break;
 	}
@@ -314,6 +315,9 @@ static int v_note(struct vrun *r, unsigned long start, unsigned long end)
 	if (fd < 0 || !buf)
 		ret = -ENOMEM;
 	for (unsigned long a = start; a < end && !ret; a += t->page_size) {
+		/* no digest slot: a special area, never dumped (pagemap ends before [vsyscall]) */
+		if (!tracker_digests_slot(t->cur_dg, a, t->page_size))
+			continue;
 		ret = pagemap_read(t->pagemap_fd, a, 1, &e);
 		if (ret || !(e & (PME_PRESENT | PME_SWAP)))
 			continue;
@@ -346,7 +350,9 @@ static int v_collect(struct vrun *r, const struct tracker_vmas *prev_vmas)
 	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
 		const struct tracker_vma *v = &t->vmas.v[i];
 
-		if (!(v->flags & TRACKER_VMA_SPECIAL))
+		if (tracker_vma_always_changed(r->ops, v))
+			ret = tracker_ranges_add(&r->dirty, v->start, v->end);
+		else
 			ret = r->ops->dirty(t, v->start, v->end, &r->dirty);
 	}
 	tracker_ranges_normalize(&r->dirty);
@@ -436,6 +442,7 @@ static void v_check1(struct vstate *s, struct vrun *r)
 		{ "MADV_DONTNEED then read", v->n + p, true },
 		{ "MADV_DONTNEED, untouched", v->n + 2 * p, true },
 		{ "shared anonymous memory", v->sh + p, false },
+		{ "shared anonymous memory written by another process", v->sh, false },
 		{ "private file mapping, copied page", v->f, false },
 		{ "private file mapping, first write", v->f + p, false },
 		{ "process_vm_writev from another process", v->w + p, false },

@@ -29,6 +29,10 @@ int tracker_vmas_from_proc(const struct proc_vma_list *l, struct tracker_vmas *o
 		if (p->kind == PROC_VMA_VDSO || p->kind == PROC_VMA_VVAR ||
 		    p->kind == PROC_VMA_VSYSCALL || p->kind == PROC_VMA_OTHER_SPECIAL)
 			v->flags |= TRACKER_VMA_SPECIAL;
+		/* device memory and kernel-filled rings: written behind the page tables */
+		if (p->kind == PROC_VMA_FILE && p->path &&
+		    (!strncmp(p->path, "/dev/", 5) || !strcmp(p->path, "/[aio]")))
+			v->flags |= TRACKER_VMA_SPECIAL;
 	}
 	return 0;
 }
@@ -51,6 +55,14 @@ void tracker_vmas_fini(struct tracker_vmas *v)
 	free(v->v);
 	v->v = NULL;
 	v->n = 0;
+}
+
+bool tracker_vma_always_changed(const struct tracker_ops *ops, const struct tracker_vma *v)
+{
+	if (v->flags & TRACKER_VMA_SPECIAL)
+		return true;
+	/* only the digest tracker looks at content rather than our page tables */
+	return (v->flags & TRACKER_VMA_SHARED) && ops != &tracker_digest;
 }
 
 /* Same memory at the same address: same kind, protection and backing object. */

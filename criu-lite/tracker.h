@@ -41,7 +41,7 @@ void tracker_ranges_fini(struct tracker_ranges *r);
 /* ---- VMAs as the tracker remembers them between dumps ---- */
 #define TRACKER_VMA_SHARED	(1u << 0)	/* MAP_SHARED */
 #define TRACKER_VMA_FILE	(1u << 1)	/* backed by a file (dev/ino meaningful) */
-#define TRACKER_VMA_SPECIAL	(1u << 2)	/* [vdso], [vvar], [vsyscall]: never tracked */
+#define TRACKER_VMA_SPECIAL	(1u << 2)	/* [vdso], devices, anon_inode, aio: never tracked */
 
 struct tracker_vma {
 	unsigned long start, end;
@@ -68,6 +68,15 @@ void tracker_vmas_fini(struct tracker_vmas *v);
  */
 int tracker_vma_diff(const struct tracker_vmas *prev, const struct tracker_vmas *cur,
 		     struct tracker_ranges *changed);
+
+struct tracker_ops;
+/*
+ * Areas a tracker never vouches for, reported wholly changed on every dump:
+ * special mappings (the kernel or a device writes them through its own
+ * mapping), and for page-table trackers shared memory, which other processes
+ * (outside the dump, or through their own page tables) can write unseen.
+ */
+bool tracker_vma_always_changed(const struct tracker_ops *ops, const struct tracker_vma *v);
 
 /* ---- one tracked process ---- */
 struct tracker_digests;
