@@ -311,16 +311,43 @@ int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
 	return 0;
 }
 
+static const struct tracker_vma *ctx_vma_at(const struct tracker_vmas *vs, unsigned long a)
+{
+	size_t lo = 0, hi = vs->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (vs->v[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < vs->n && vs->v[lo].start <= a ? &vs->v[lo] : NULL;
+}
+
+static const struct tracker_ops *tk_ops(void *arg)
+{
+	return ((struct tracker_ctx *)arg)->ops;
+}
+
 int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,
 			   const uint64_t *pme, uint8_t *changed)
 {
 	struct tracker_task *tk = ctx_task(arg, pid);
+
+	const struct tracker_vma *v = NULL;
 
 	if (!tk || tk->whole)
 		return 0;
 	for (size_t i = 0; i < nr; i++) {
 		unsigned long a = start + i * tk->t.page_size;
 
+		/* only pages of an area this dump looked at can be unchanged */
+		if (!v || a < v->start || a >= v->end)
+			v = ctx_vma_at(&tk->t.vmas, a);
+		if (!v || tracker_vma_always_changed(tk_ops(arg), v))
+			continue;
 		if (!tracker_ranges_hit(&tk->changed, a, a + tk->t.page_size))
 			changed[i] = 0;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "img.h"
+#include "nouffd-filter.h"
 #include "log.h"
 #include "ptrace.h"
 #include "tracker.h"
@@ -160,6 +161,8 @@ static void chain(const struct tracker_ops *ops, const char *base)
 	ok(none ? m == all : m == ((1u << 3) | (1u << 11)),
 	   "%s: dump 2 writes exactly pages 3 and 11 (%#x)", ops->name, m);
 	dump_pages(&c, pid, p, m);
+	ok(filter_mask(&c, pid, (char *)0x1000) == all,
+	   "%s: pages outside every area stay changed", ops->name);
 	ok(tracker_ctx_save(&c, &d2) == 0, "%s: state saved", ops->name);
 	tracker_ctx_fini(&c, false);
 	ptrace_detach(pid, 0);
@@ -202,6 +205,43 @@ static void chain(const struct tracker_ops *ops, const char *base)
 	img_dir_close(&d3);
 }
 
+/* A target where userfaultfd() is filtered: uffd-wp cannot start, the task is dumped whole. */
+static void untrackable(const char *base)
+{
+	char path[4096], *p;
+	struct tracker_ctx c;
+	struct img_dir d;
+	pid_t pid;
+
+	if (pipe(cmd) || pipe(ack))
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		if (nouffd_install())
+			_exit(1);
+		child();
+	}
+	if (read(ack[0], &p, sizeof(p)) != sizeof(p))
+		abort();
+	snprintf(path, sizeof(path), "%s/untrackable", base);
+	img_dir_open(path, true, &d);
+	ptrace_seize_stop(pid, 0, 2000, NULL);
+	tracker_ctx_init(&c, &tracker_uffd_wp, NULL);
+	ok(tracker_ctx_add_task(&c, pid) == 0, "uffd-wp: a target without userfaultfd is accepted");
+	ok(filter_mask(&c, pid, p) == (1u << NP) - 1, "and dumped whole");
+	snprintf(path, sizeof(path), "tracker-%d.img", (int)pid);
+	ok(tracker_ctx_save(&c, &d) == 0 && faccessat(d.fd, path, F_OK, 0) &&
+	   tracker_hidden_fd(&c, pid) < 0, "no state is left for it, no uffd in it");
+	tracker_ctx_fini(&c, true);
+	ptrace_detach(pid, 0);
+	close(cmd[1]);
+	waitpid(pid, NULL, 0);
+	close(cmd[0]);
+	close(ack[0]);
+	close(ack[1]);
+	img_dir_close(&d);
+}
+
 int main(void)
 {
 	char base[] = "/tmp/crl-trk-ctx-XXXXXX", cmdline[128];
@@ -219,6 +259,8 @@ int main(void)
 		}
 		chain(tracker_all[i], base);
 	}
+	if (tracker_validate(&tracker_uffd_wp, &v) == 0)
+		untrackable(base);
 	snprintf(cmdline, sizeof(cmdline), "rm -rf %s", base);
 	if (system(cmdline))
 		return 1;
