@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -75,9 +76,11 @@ int cmd_restore(const struct opts *o)
 	if (!ret && o->pidfile)
 		ret = rst_write_pidfile(o->pidfile, c.tasks[0].pid);
 	if (ret) {
+		bool created = c.nr_tasks && c.tasks[0].created;
+
 		rst_tree_kill(&c);
-		pr_err("restore from '%s' failed; every process it created was killed",
-		       o->images_dir ? o->images_dir : ".");
+		pr_err("restore from '%s' failed%s", o->images_dir ? o->images_dir : ".",
+		       created ? "; every process it created was killed" : "");
 		rst_ctx_fini(&c);
 		return 1;
 	}

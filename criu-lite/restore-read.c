@@ -76,12 +76,19 @@ struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid)
 	return NULL;
 }
 
+/* A required one-entry image; the image layer reports a missing or empty one. */
+static int rst_read_one(const struct rst_ctx *c, enum img_kind k, unsigned long id,
+			const ProtobufCMessageDescriptor *desc, void *msg)
+{
+	return img_read_one(&c->dir, k, id, desc, (ProtobufCMessage **)msg);
+}
+
 static int rst_read_thread(struct rst_ctx *c, struct rst_thread *th)
 {
 	int ret;
 
-	ret = img_read_one(&c->dir, IMG_CORE, th->tid, &core_entry__descriptor,
-			   (ProtobufCMessage **)&th->core);
+	ret = rst_read_one(c, IMG_CORE, (unsigned long)th->tid, &core_entry__descriptor,
+			   &th->core);
 	if (ret)
 		return ret;
 	th->st = malloc(sizeof(*th->st));
@@ -196,14 +203,13 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 		pr_err("core-%d.img: task state %u is not supported", t->pid, tc->task_state);
 		return -EOPNOTSUPP;
 	}
-	ret = img_read_one(&c->dir, IMG_MM, t->pid, &mm_entry__descriptor,
-			   (ProtobufCMessage **)&t->mm);
+	ret = rst_read_one(c, IMG_MM, (unsigned long)t->pid, &mm_entry__descriptor, &t->mm);
 	if (!ret)
-		ret = img_read_one(&c->dir, IMG_IDS, t->pid, &task_kobj_ids_entry__descriptor,
-				   (ProtobufCMessage **)&t->ids);
+		ret = rst_read_one(c, IMG_IDS, (unsigned long)t->pid,
+				   &task_kobj_ids_entry__descriptor, &t->ids);
 	if (!ret)
-		ret = img_read_one(&c->dir, IMG_FS, t->pid, &fs_entry__descriptor,
-				   (ProtobufCMessage **)&t->fs);
+		ret = rst_read_one(c, IMG_FS, (unsigned long)t->pid, &fs_entry__descriptor,
+				   &t->fs);
 	if (!ret)
 		ret = rst_check_vmas(c, t);
 	if (!ret)
@@ -335,8 +341,7 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 	ret = rst_check_owner(c);
 	if (ret)
 		return ret;
-	ret = img_read_one(&c->dir, IMG_INVENTORY, 0, &inventory_entry__descriptor,
-			   (ProtobufCMessage **)&c->inv);
+	ret = rst_read_one(c, IMG_INVENTORY, 0, &inventory_entry__descriptor, &c->inv);
 	if (ret)
 		return ret;
 	if (c->inv->img_version != IMG_VERSION) {
