@@ -35,7 +35,8 @@ void dump_files_fini(struct dump_ctx *ctx)
 	img_close(ctx->files_img);
 	img_close(ctx->pipes_img);
 	img_close(ctx->fifos_img);
-	ctx->files_img = ctx->pipes_img = ctx->fifos_img = NULL;
+	img_close(ctx->skq_img);
+	ctx->files_img = ctx->pipes_img = ctx->fifos_img = ctx->skq_img = NULL;
 	free(ctx->keys);
 	ctx->keys = NULL;
 	free(ctx->unix_socks);

@@ -95,6 +95,7 @@ struct dump_ctx {
 	uint32_t next_pages_id;
 	struct img *files_img;		   /* files.img, open for the whole dump */
 	struct img *pipes_img, *fifos_img; /* opened on first use */
+	struct img *skq_img;		   /* sk-queues.img, opened on first use */
 	struct dump_file_key *keys;	   /* open-file objects seen, for dedup */
 	size_t nr_keys, cap_keys;
 	struct dump_page_filter filter;

@@ -1,6 +1,6 @@
 # fd kinds beyond files and pipes: eventfd, signalfd, timerfd, epoll, a FIFO
 # with data, an unlinked-but-open file (its content goes to a ghost image)
-# and a unix socketpair.
+# and a unix socketpair with data queued both ways (sk-queues.img).
 . "$(dirname "$0")/lib.sh"
 crl_need_root
 
@@ -29,6 +29,16 @@ usk = [e["usk"] for e in json.load(open(sys.argv[1]))["entries"] if e["type"] ==
 assert len(usk) == 2, usk
 assert usk[0]["peer"] == usk[1]["ino"] and usk[1]["peer"] == usk[0]["ino"], usk
 PY
+$CRIT show "$img/sk-queues.img" >"$CRL_TMP/skq.json" || fail "crit sk-queues.img"
+/usr/bin/python3 - "$CRL_TMP/skq.json" "$CRL_TMP/files.json" <<'PY' || fail "queued socket data"
+import json, sys
+q = json.load(open(sys.argv[1]))["entries"]
+ids = {e["id"] for e in json.load(open(sys.argv[2]))["entries"] if e["type"] == "UNIXSK"}
+assert sorted(e["length"] for e in q) == [6, 7], q
+assert all(e["id_for"] in ids for e in q), q
+PY
+grep -q "to-one" "$img/sk-queues.img" && grep -q "to-zero" "$img/sk-queues.img" ||
+	fail "queued bytes not in sk-queues.img"
 ok "eventfd, signalfd, timerfd, epoll, fifo data, ghost file, unix socketpair"
 kill -TERM "$TPID"
 exit 0

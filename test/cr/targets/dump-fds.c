@@ -1,7 +1,7 @@
 /*
  * Target for dump tests of fd kinds: eventfd, signalfd, timerfd, epoll, a
- * FIFO holding data, an unlinked-but-open file and a unix socketpair. On SIGUSR1 it checks that
- * their state is unchanged and writes "PASS" or "FAIL: what" to RESULT;
+ * FIFO holding data, an unlinked-but-open file and a unix socketpair with data queued both ways. On
+ * SIGUSR1 it checks that their state is unchanged and writes "PASS" or "FAIL: what" to RESULT;
  * SIGTERM exits. "ready" goes to RESULT.ready.
  *
  * usage: dump-fds RESULT
@@ -57,8 +57,12 @@ static const char *check(void)
 		return "fifo data";
 	if (write(fifo_w, FIFO_MSG, strlen(FIFO_MSG)) < 0)
 		return "fifo write";
-	if (write(sp[0], "x", 1) != 1 || read(sp[1], buf, 1) != 1 || buf[0] != 'x')
-		return "socketpair does not carry data";
+	/* The queued data must still be there, unconsumed. */
+	if (recv(sp[1], buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT) != 6 || memcmp(buf, "to-one", 6))
+		return "data queued for socketpair end 1";
+	if (recv(sp[0], buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT) != 7 ||
+	    memcmp(buf, "to-zero", 7))
+		return "data queued for socketpair end 0";
 	return NULL;
 }
 
@@ -79,7 +83,8 @@ static int setup(const char *res)
 	char path[4200];
 	sigset_t set;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp))
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) || write(sp[0], "to-one", 6) != 6 ||
+	    write(sp[1], "to-zero", 7) != 7)
 		return -1;
 	efd = eventfd(5, EFD_NONBLOCK);
 	sigemptyset(&set);

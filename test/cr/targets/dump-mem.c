@@ -10,7 +10,7 @@
  *   -c      fork a child that does the same checks (result RESULT.child)
  *   -i      also hold an inotify fd (unsupported by dump)
  *   -n      also hold a netlink socket (unsupported by dump)
- *   -u      also hold a unix socketpair with unread data (unsupported by dump)
+ *   -u      also hold a unix datagram socketpair with unread data (unsupported)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 	if (want_unix) {
 		int sp[2];
 
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) || write(sp[0], "q", 1) != 1)
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) || write(sp[0], "q", 1) != 1)
 			return 1;
 	}
 	for (size_t i = 0; i < NR_THREADS; i++)
