@@ -47,6 +47,8 @@ unsigned long arch_regs_tls(const struct arch_regs *r);
 /* ---- syscall injection ---- */
 /* The machine code of one syscall instruction. */
 const uint8_t *arch_syscall_insn(size_t *len);
+/* Alignment every instruction starts at (x86 1, s390 2, ppc64 4). */
+size_t arch_insn_align(void);
 /* Points @r at the syscall instruction at @insn_addr with number and arguments. */
 void arch_regs_prep_syscall(struct arch_regs *r, unsigned long insn_addr, long nr,
 			    const unsigned long args[6]);

@@ -44,7 +44,7 @@ static int find_vdso(pid_t tid, unsigned long *start, unsigned long *end)
 int inject_refind_insn(struct inject *in)
 {
 	unsigned long start, end;
-	size_t ilen, len;
+	size_t ilen, len, align = arch_insn_align();
 	const uint8_t *insn = arch_syscall_insn(&ilen);
 	uint8_t *buf;
 	int ret;
@@ -64,8 +64,11 @@ int inject_refind_insn(struct inject *in)
 		return ret;
 	}
 	ret = -ENOENT;
-	/* Any occurrence works: executing from there decodes as the instruction. */
-	for (size_t i = 0; i + ilen <= len; i++) {
+	/*
+	 * Any occurrence at an instruction boundary the CPU accepts works:
+	 * executing from there decodes as the syscall instruction.
+	 */
+	for (size_t i = 0; i + ilen <= len; i += align) {
 		if (!memcmp(buf + i, insn, ilen)) {
 			in->insn = start + i;
 			ret = 0;

@@ -187,6 +187,11 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 	return r->r.gpr[13];
 }
 
+size_t arch_insn_align(void)
+{
+	return 4;
+}
+
 const uint8_t *arch_syscall_insn(size_t *len)
 {
 	*len = sizeof(sc_insn);

@@ -182,6 +182,11 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 	return ((unsigned long)r->r.acrs[0] << 32) | r->r.acrs[1];
 }
 
+size_t arch_insn_align(void)
+{
+	return 2;
+}
+
 const uint8_t *arch_syscall_insn(size_t *len)
 {
 	*len = sizeof(svc0_insn);

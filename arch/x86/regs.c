@@ -159,6 +159,11 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 	return r->r.fs_base;
 }
 
+size_t arch_insn_align(void)
+{
+	return 1;
+}
+
 const uint8_t *arch_syscall_insn(size_t *len)
 {
 	*len = sizeof(syscall_insn);
