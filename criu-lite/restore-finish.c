@@ -136,7 +136,7 @@ int rst_rebuild_all(struct rst_ctx *c)
 		struct rst_task *t = &c->tasks[i];
 
 		for (size_t j = 0; t->seized && j < t->nr_th; j++)
-			ptrace_detach(t->th[j].tid, 0);
+			ptrace_detach(t->th[j].tid, t->stopped && j == 0 ? SIGSTOP : 0);
 		t->seized = false;
 	}
 	return 0;

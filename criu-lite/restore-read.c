@@ -17,6 +17,7 @@
 /* CRIU's task_state values in task_core_entry. */
 #define RST_TASK_ALIVE 1
 #define RST_TASK_DEAD 2
+#define RST_TASK_STOPPED 3
 
 /* Reads every entry of image @k/@id into a malloc'd array. */
 static int rst_read_msgs(const struct img_dir *d, enum img_kind k, unsigned long id,
@@ -91,6 +92,8 @@ static int rst_read_thread(struct rst_ctx *c, struct rst_thread *th)
 			   &th->core);
 	if (ret)
 		return ret;
+	if (th->core->tc && th->core->tc->task_state == RST_TASK_DEAD)
+		return 0; /* a zombie has no registers to restore */
 	th->st = malloc(sizeof(*th->st));
 	if (!th->st)
 		return -ENOMEM;
@@ -182,6 +185,7 @@ static int rst_read_fds(struct rst_ctx *c, struct rst_task *t)
 static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 {
 	TaskCoreEntry *tc;
+	char name[64];
 	int ret;
 
 	for (size_t i = 0; i < t->nr_th; i++) {
@@ -199,7 +203,8 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 		t->exit_code = (int)tc->exit_code;
 		return 0;
 	}
-	if (tc->task_state != RST_TASK_ALIVE) {
+	t->stopped = tc->task_state == RST_TASK_STOPPED;
+	if (tc->task_state != RST_TASK_ALIVE && !t->stopped) {
 		pr_err("core-%d.img: task state %u is not supported", t->pid, tc->task_state);
 		return -EOPNOTSUPP;
 	}
@@ -207,7 +212,9 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 	if (!ret)
 		ret = rst_read_one(c, IMG_IDS, (unsigned long)t->pid,
 				   &task_kobj_ids_entry__descriptor, &t->ids);
-	if (!ret)
+	/* A process sharing its fs_struct with its parent has no fs image of its own. */
+	snprintf(name, sizeof(name), "fs-%d.img", t->pid);
+	if (!ret && faccessat(c->dir.fd, name, F_OK, 0) == 0)
 		ret = rst_read_one(c, IMG_FS, (unsigned long)t->pid, &fs_entry__descriptor,
 				   &t->fs);
 	if (!ret)

@@ -82,11 +82,10 @@ static void rst_zombie(struct rst_ctx *c, size_t i, int code)
 	_exit((code >> 8) & 0xff);
 }
 
-static void rst_child_setup(struct rst_ctx *c, size_t i)
+/* Before forking children: they inherit the session and group. */
+static void rst_child_session(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
-	const char *p;
-	int ret;
 
 	if ((pid_t)t->pe->sid == t->pid && setsid() < 0)
 		rst_child_fail(c, i, RST_STEP_SETSID, errno);
@@ -94,6 +93,15 @@ static void rst_child_setup(struct rst_ctx *c, size_t i)
 		setpgid(0, 0);
 	else if ((pid_t)t->pe->pgid != getpgid(0))
 		setpgid(0, (pid_t)t->pe->pgid); /* the group's leader may not exist yet */
+}
+
+/* After forking children: they need the tool's copies of the shared files. */
+static void rst_child_setup(struct rst_ctx *c, size_t i)
+{
+	const struct rst_task *t = &c->tasks[i];
+	const char *p;
+	int ret;
+
 	ret = rst_files_install(c, t);
 	if (ret)
 		rst_child_fail(c, i, RST_STEP_FILES, ret);
@@ -135,7 +143,7 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 		_exit(1);
 	if (t->zombie)
 		rst_zombie(c, i, t->exit_code);
-	rst_child_setup(c, i);
+	rst_child_session(c, i);
 	for (size_t j = i + 1; j < c->nr_tasks; j++) {
 		pid_t pid;
 
@@ -148,6 +156,7 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 			rst_child_run(c, j);
 		__atomic_store_n(&c->status[j].created, 1, __ATOMIC_RELEASE);
 	}
+	rst_child_setup(c, i);
 	rst_rseq_unregister();
 	__atomic_store_n(&c->status[i].state, 1, __ATOMIC_RELEASE);
 	/* The tool seizes us here; the registers are replaced before we run again. */

@@ -69,6 +69,7 @@ struct rst_task {
 	struct rst_thread *th;		/* th[0] is the leader */
 	size_t nr_th;
 	bool zombie;
+	bool stopped;			/* group-stopped when dumped: stopped again at detach */
 	int exit_code;
 	MmEntry *mm;
 	struct rst_segs pages;		/* resolved page contents, address order */
