@@ -83,14 +83,19 @@ static int rst_mm_map(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 
 static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreEntry *tc)
 {
-	for (size_t i = 0; i < tc->n_sigactions && i < 64; i++) {
+	int sig = 0;
+
+	/* As in CRIU, the list skips SIGKILL and SIGSTOP: entry i is the i-th other signal. */
+	for (size_t i = 0; i < tc->n_sigactions; i++) {
 		const SaEntry *sa = tc->sigactions[i];
 		struct rst_ksigaction ks = { sa->sigaction, sa->flags, sa->restorer, sa->mask };
-		int sig = (int)i + 1;
 		long r;
 
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
+		do
+			sig++;
+		while (sig == SIGKILL || sig == SIGSTOP);
+		if (sig > 64)
+			break;
 		r = inject_write(in, in->scratch, &ks, sizeof(ks));
 		if (!r)
 			r = inject_call(in, SYS_rt_sigaction, (unsigned long)sig, in->scratch, 0, 8, 0, 0);
