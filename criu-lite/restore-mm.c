@@ -329,7 +329,7 @@ static int rst_copy_flush(struct rst_copy *cp)
 }
 
 /* A big run: map the pages file and copy straight from the page cache. */
-static int rst_fill_mapped(struct rst_task *t, const struct rst_seg *s)
+static int rst_fill_mapped(pid_t pid, const struct rst_seg *s)
 {
 	for (unsigned long done = 0; done < s->len;) {
 		size_t n = s->len - done < RST_MAP_CHUNK ? s->len - done : RST_MAP_CHUNK;
@@ -340,15 +340,15 @@ static int rst_fill_mapped(struct rst_task *t, const struct rst_seg *s)
 		src = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->pages_fd,
 			   (off_t)(s->off + done));
 		if (src == MAP_FAILED) {
-			pr_err("pid %d: mapping pages for 0x%lx: %s", t->pid, s->vaddr + done,
+			pr_err("pid %d: mapping pages for 0x%lx: %s", pid, s->vaddr + done,
 			       strerror(errno));
 			return -errno;
 		}
 		loc = (struct iovec){ src, n };
-		w = process_vm_writev(t->pid, &loc, 1, &rem, 1, 0);
+		w = process_vm_writev(pid, &loc, 1, &rem, 1, 0);
 		munmap(src, n);
 		if (w != (ssize_t)n) {
-			pr_err("pid %d: writing %zu bytes of pages at 0x%lx: %s", t->pid, n,
+			pr_err("pid %d: writing %zu bytes of pages at 0x%lx: %s", pid, n,
 			       s->vaddr + done, w < 0 ? strerror(errno) : "short write");
 			return -EIO;
 		}
@@ -358,13 +358,13 @@ static int rst_fill_mapped(struct rst_task *t, const struct rst_seg *s)
 }
 
 /* Step 5: batch pread() into one buffer, one process_vm_writev per batch. */
-static int rst_fill_pages(struct rst_task *t, struct rst_copy *cp)
+static int rst_fill_pages(pid_t pid, const struct rst_segs *segs, struct rst_copy *cp)
 {
-	for (size_t i = 0; i < t->pages.n; i++) {
-		const struct rst_seg *s = &t->pages.s[i];
+	for (size_t i = 0; i < segs->n; i++) {
+		const struct rst_seg *s = &segs->s[i];
 
 		if (s->len >= RST_MAP_MIN) {
-			int ret = rst_fill_mapped(t, s);
+			int ret = rst_fill_mapped(pid, s);
 
 			if (ret)
 				return ret;
@@ -380,7 +380,7 @@ static int rst_fill_pages(struct rst_task *t, struct rst_copy *cp)
 				n = RST_COPY_BUF - cp->used;
 			got = pread(s->pages_fd, cp->buf + cp->used, n, (off_t)(s->off + done));
 			if (got != (ssize_t)n) {
-				pr_err("pid %d: reading pages for 0x%lx: %s", t->pid, s->vaddr + done,
+				pr_err("pid %d: reading pages for 0x%lx: %s", pid, s->vaddr + done,
 				       got < 0 ? strerror(errno) : "short read");
 				return -EIO;
 			}
@@ -419,6 +419,46 @@ static int rst_populate(struct rst_task *t, struct inject *in)
 			return 0; /* older kernel: the copy faults pages in */
 		if (r)
 			pr_debug("pid %d: populate 0x%lx: %ld", t->pid, s->vaddr, r);
+	}
+	return 0;
+}
+
+/* Contents of the shared anonymous objects this process mapped first. */
+static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_copy *cp)
+{
+	for (size_t i = 0; i < t->mm->n_vmas; i++) {
+		const VmaEntry *v = t->mm->vmas[i];
+		struct rst_segs segs = { 0 }, in_vma = { 0 };
+		bool first = false;
+		int ret;
+
+		if (!(v->status & RST_VMA_ANON_SHARED))
+			continue;
+		for (size_t k = 0; k < rst_nr_shms; k++)
+			first |= rst_shms[k].shmid == v->shmid && rst_shms[k].pid == t->pid &&
+				 rst_shms[k].start == v->start;
+		if (!first)
+			continue;
+		ret = rst_shmem_resolve(c, v->shmid, &segs);
+		for (size_t k = 0; !ret && k < segs.n; k++) {
+			struct rst_seg sg = segs.s[k];
+			unsigned long lo = v->pgoff, hi = v->pgoff + (v->end - v->start);
+
+			if (sg.vaddr + sg.len <= lo || sg.vaddr >= hi)
+				continue;
+			if (sg.vaddr < lo) {
+				sg.off += lo - sg.vaddr, sg.len -= lo - sg.vaddr;
+				sg.vaddr = lo;
+			}
+			if (sg.vaddr + sg.len > hi)
+				sg.len = hi - sg.vaddr;
+			sg.vaddr = v->start + (sg.vaddr - lo);
+			in_vma.s = &sg, in_vma.n = 1;
+			ret = rst_fill_pages(t->pid, &in_vma, cp);
+		}
+		rst_segs_free(&segs);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -491,8 +531,10 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	}
 	if (!ret) {
 		cp->pid = t->pid;
-		ret = rst_fill_pages(t, cp);
+		ret = rst_fill_pages(t->pid, &t->pages, cp);
 	}
+	if (!ret)
+		ret = rst_fill_shmem(c, t, cp);
 	rst_mark(t, "filled");
 	if (!ret)
 		ret = rst_protect(t, in);

@@ -112,6 +112,7 @@ static int rst_open_pages(struct rst_ctx *c, const struct img_dir *d, uint32_t i
 struct rst_pm_walk {
 	struct rst_ctx *c;
 	const struct img_dir *d;
+	enum img_kind kind;	/* IMG_PAGEMAP (id: pid) or IMG_SHMEM_PAGEMAP (id: shmid) */
 	pid_t pid;
 	int depth;
 	int pages_fd;
@@ -120,8 +121,8 @@ struct rst_pm_walk {
 	bool parent_done;
 };
 
-static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, pid_t pid, int depth,
-			   struct rst_segs *out);
+static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, enum img_kind kind,
+			   pid_t pid, int depth, struct rst_segs *out);
 
 static int rst_load_parent(struct rst_pm_walk *w)
 {
@@ -137,7 +138,7 @@ static int rst_load_parent(struct rst_pm_walk *w)
 		       w->pid, w->d->path, w->d->path, strerror(-ret));
 		return ret;
 	}
-	ret = rst_resolve_dir(w->c, &pd, w->pid, w->depth + 1, &w->parent);
+	ret = rst_resolve_dir(w->c, &pd, w->kind, w->pid, w->depth + 1, &w->parent);
 	img_dir_close(&pd);
 	w->parent_done = true;
 	return ret;
@@ -181,10 +182,10 @@ static int rst_pm_entry(struct rst_pm_walk *w, const PagemapEntry *pe, struct rs
 	return ret;
 }
 
-static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, pid_t pid, int depth,
-			   struct rst_segs *out)
+static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, enum img_kind kind,
+			   pid_t pid, int depth, struct rst_segs *out)
 {
-	struct rst_pm_walk w = { .c = c, .d = d, .pid = pid, .depth = depth };
+	struct rst_pm_walk w = { .c = c, .d = d, .kind = kind, .pid = pid, .depth = depth };
 	ProtobufCMessage *m;
 	struct img *img;
 	int ret;
@@ -194,9 +195,10 @@ static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, pid_t pid
 		       RST_MAX_CHAIN);
 		return -ELOOP;
 	}
-	ret = img_open(d, IMG_PAGEMAP, (unsigned long)pid, false, &img);
+	ret = img_open(d, kind, (unsigned long)pid, false, &img);
 	if (ret == -ENOENT)
-		pr_err("image '%s/pagemap-%d.img' is missing", d->path, pid);
+		pr_err("images dir '%s': the pagemap of %s %d is missing", d->path,
+		       kind == IMG_PAGEMAP ? "pid" : "shared memory", pid);
 	if (ret)
 		return ret;
 	ret = img_read_msg(img, &pagemap_head__descriptor, &m);
@@ -224,7 +226,7 @@ out:
 
 int rst_pages_resolve(struct rst_ctx *c, struct rst_task *t)
 {
-	int ret = rst_resolve_dir(c, &c->dir, t->pid, 0, &t->pages);
+	int ret = rst_resolve_dir(c, &c->dir, IMG_PAGEMAP, t->pid, 0, &t->pages);
 
 	if (ret)
 		return ret;
@@ -253,4 +255,14 @@ int rst_pages_resolve(struct rst_ctx *c, struct rst_task *t)
 		}
 	}
 	return 0;
+}
+
+int rst_shmem_resolve(struct rst_ctx *c, uint64_t shmid, struct rst_segs *out)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "pagemap-shmem-%llu.img", (unsigned long long)shmid);
+	if (faccessat(c->dir.fd, name, F_OK, 0))
+		return 0; /* never written: all zero */
+	return rst_resolve_dir(c, &c->dir, IMG_SHMEM_PAGEMAP, (pid_t)shmid, 0, out);
 }

@@ -130,6 +130,8 @@ struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 /* restore-pages.c: resolve pagemaps through the parent chain. Logs. */
 int rst_pages_resolve(struct rst_ctx *c, struct rst_task *t);
 void rst_segs_free(struct rst_segs *s);
+/* Contents of shared anonymous object @shmid; segs' vaddr is the offset in it. */
+int rst_shmem_resolve(struct rst_ctx *c, uint64_t shmid, struct rst_segs *out);
 
 /* restore-files.c: open shared file objects, install fds in a child. */
 int rst_files_open(struct rst_ctx *c);
