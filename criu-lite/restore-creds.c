@@ -19,17 +19,6 @@
 
 #include "creds.pb-c.h"
 
-static bool rst_creds_are_root_full(const CredsEntry *cr)
-{
-	if (cr->uid || cr->gid || cr->euid || cr->egid || cr->suid || cr->sgid || cr->fsuid ||
-	    cr->fsgid || cr->n_groups > 1 || cr->secbits)
-		return false;
-	for (size_t i = 0; i < cr->n_cap_inh; i++)
-		if (cr->cap_inh[i])
-			return false;
-	return true;
-}
-
 static int rst_caps(const struct rst_thread *th, const CredsEntry *cr, struct inject *in,
 		    unsigned long scratch)
 {
@@ -80,7 +69,8 @@ int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *
 	long r;
 	int ret;
 
-	if (!cr || rst_creds_are_root_full(cr))
+	/* Applied even when they look like ours: a dropped bounding cap must stay dropped. */
+	if (!cr)
 		return 0;
 	ret = rst_bounding(th, cr, in);
 	if (ret)

@@ -26,6 +26,8 @@
 #include "log.h"
 #include "restore.h"
 
+#include "signal.pb-c.h"
+
 #define RST_TREE_TIMEOUT_MS 10000
 
 enum rst_step {
@@ -71,13 +73,52 @@ static void rst_child_fail(struct rst_ctx *c, size_t i, int step, int err)
 	_exit(1);
 }
 
+/*
+ * A zombie's handlers show in /proc; its own core rarely has them (nothing can
+ * be injected into a zombie), so take its parent's, which it inherited at fork.
+ * Every signal stays blocked: the handler addresses mean nothing here.
+ */
+static void rst_zombie_handlers(struct rst_ctx *c, size_t i)
+{
+	const TaskCoreEntry *tc = c->tasks[i].th[0].core->tc;
+	int sig = 0;
+
+	if (!tc->n_sigactions && c->tasks[i].parent >= 0)
+		tc = c->tasks[c->tasks[i].parent].th[0].core->tc;
+	for (size_t k = 0; k < tc->n_sigactions; k++) {
+		const SaEntry *sa = tc->sigactions[k];
+		uint64_t ks[4] = { sa->sigaction, sa->flags, sa->restorer, sa->mask };
+
+		do
+			sig++;
+		while (sig == SIGKILL || sig == SIGSTOP);
+		if (sig > 64)
+			break;
+		syscall(SYS_rt_sigaction, sig, ks, NULL, 8);
+	}
+}
+
 static void rst_zombie(struct rst_ctx *c, size_t i, int code)
 {
+	const TaskCoreEntry *tc = c->tasks[i].th[0].core->tc;
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	rst_zombie_handlers(c, i);
+	if (tc->comm)
+		prctl(PR_SET_NAME, tc->comm);
 	__atomic_store_n(&c->status[i].state, 1, __ATOMIC_RELEASE);
 	/* exit_code is a wait status: a signal death or an exit status. */
 	if (code & 0x7f) {
 		signal(code & 0x7f, SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		kill(getpid(), code & 0x7f);
+	}
+	{
+		uint64_t mask = tc->blk_sigset; /* visible in /proc after death */
+
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, 8);
 	}
 	_exit((code >> 8) & 0xff);
 }
