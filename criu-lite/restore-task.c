@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "inject.h"
@@ -151,6 +152,64 @@ static int rst_itimers(struct rst_task *t, struct inject *in, const TaskCoreEntr
 	return 0;
 }
 
+#define RST_PR_TIMER_CREATE_RESTORE_IDS 77 /* 6.15+: timer_create takes the id to use */
+
+/* The kernel's struct sigevent (64 bytes). */
+struct rst_ksigevent {
+	uint64_t value;
+	int32_t signo;
+	int32_t notify;
+	int32_t tid;
+	int32_t pad[11];
+};
+
+/* One POSIX timer with its recorded id, armed with its remaining time. */
+static int rst_posix_timer(struct rst_task *t, struct inject *in, const PosixTimerEntry *pt)
+{
+	struct rst_ksigevent sev = { .value = pt->sival_ptr, .signo = (int32_t)pt->si_signo,
+				     .notify = (int32_t)pt->it_sigev_notify };
+	struct itimerspec its = { { (time_t)pt->isec, (long)pt->insec },
+				  { (time_t)pt->vsec, (long)pt->vnsec } };
+	unsigned long sev_at = in->scratch, id_at = in->scratch + 128, its_at = in->scratch + 256;
+	int32_t id = (int32_t)pt->it_id;
+	long r;
+
+	if (pt->has_notify_thread_id)
+		sev.tid = pt->notify_thread_id;
+	r = inject_write(in, sev_at, &sev, sizeof(sev));
+	if (!r)
+		r = inject_write(in, id_at, &id, sizeof(id));
+	if (!r)
+		r = inject_call(in, SYS_timer_create, pt->clock_id, sev_at, id_at, 0, 0, 0);
+	if (!r)
+		r = inject_read(in, id_at, &id, sizeof(id));
+	if (!r && id != (int32_t)pt->it_id)
+		r = -EEXIST;
+	if (!r && (its.it_value.tv_sec || its.it_value.tv_nsec)) {
+		r = inject_write(in, its_at, &its, sizeof(its));
+		if (!r)
+			r = inject_call(in, SYS_timer_settime, (unsigned long)id, 0, its_at, 0, 0, 0);
+	}
+	if (r)
+		pr_err("pid %d: restoring POSIX timer %u: %s", t->pid, pt->it_id, strerror((int)-r));
+	return (int)r;
+}
+
+static int rst_posix_timers(struct rst_task *t, struct inject *in, const TaskCoreEntry *tc)
+{
+	int ret = 0;
+
+	if (!tc->timers || !tc->timers->n_posix)
+		return 0;
+	if (inject_call(in, SYS_prctl, RST_PR_TIMER_CREATE_RESTORE_IDS, 1, 0, 0, 0, 0))
+		pr_warn("pid %d: kernel cannot create timers with given ids; relying on order",
+			t->pid);
+	for (size_t i = 0; !ret && i < tc->timers->n_posix; i++)
+		ret = rst_posix_timer(t, in, tc->timers->posix[i]);
+	inject_call(in, SYS_prctl, RST_PR_TIMER_CREATE_RESTORE_IDS, 0, 0, 0, 0, 0);
+	return ret;
+}
+
 int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	const TaskCoreEntry *tc = t->th[0].core->tc;
@@ -181,5 +240,6 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	if (r)
 		pr_warn("pid %d: cannot set comm '%s': %ld", t->pid, name, r);
 	rst_rlimits(t, tc);
-	return rst_itimers(t, in, tc);
+	ret = rst_itimers(t, in, tc);
+	return ret ? ret : rst_posix_timers(t, in, tc);
 }
