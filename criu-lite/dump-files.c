@@ -447,6 +447,8 @@ int dump_task_files(struct dump_ctx *ctx, struct dump_task *t)
 	}
 	ret = img_open(&ctx->dir, IMG_FDINFO, t->files_id, true, &img);
 	for (size_t i = 0; i < n && !ret; i++) {
+		if (ctx->hooks.hidden_fd && ctx->hooks.hidden_fd(ctx->hooks.arg, t->pid, fds[i]))
+			continue; /* the write tracker's own fd */
 		fdinfo_entry__init(&fdi);
 		memset(d, 0, sizeof(*d));
 		d->pid = t->pid;

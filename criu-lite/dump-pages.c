@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "dump.h"
 #include "log.h"
 #include "pagemap.h"
@@ -41,25 +42,52 @@
 
 static size_t page_size;
 
-/* The pfn of the zero page, as our own pagemap shows it after a read fault. */
-static uint64_t find_zero_pfn(void)
+/*
+ * The pfn a read fault maps at @addr of our own memory: the zero page, or
+ * with THP the first pfn of the huge zero page. 0 if unknown.
+ */
+static uint64_t zero_pfn_at(volatile char *addr)
 {
 	uint64_t pme = 0, pfn = 0;
-	volatile char *p;
 	int fd;
 
-	p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 0;
-	(void)p[0];
+	(void)addr[0];
 	fd = pagemap_open(getpid());
 	if (fd >= 0) {
-		if (!pagemap_read(fd, (unsigned long)p, 1, &pme) && (pme & PME_PRESENT))
+		if (!pagemap_read(fd, (unsigned long)addr, 1, &pme) && (pme & PME_PRESENT))
 			pfn = pme & PME_PFN_MASK;
 		close(fd);
 	}
-	munmap((void *)p, page_size);
 	return pfn;
+}
+
+/* Zero page pfns, so that never-written memory is not dumped. */
+static void find_zero_pfns(struct dump_ctx *ctx)
+{
+	unsigned long thp = arch_thp_size(), a;
+	char *p;
+
+	p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED) {
+		ctx->zero_pfn = zero_pfn_at(p);
+		munmap(p, page_size);
+	}
+	if (!thp)
+		return;
+	p = mmap(NULL, 2 * thp, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	a = ((unsigned long)p + thp - 1) & ~(thp - 1);
+	if (!madvise((void *)a, thp, MADV_HUGEPAGE)) {
+		uint64_t pfn = zero_pfn_at((char *)a);
+
+		/* A huge zero page shows as thp/page_size consecutive pfns. */
+		if (pfn && pfn != ctx->zero_pfn && !(pfn % (thp / page_size))) {
+			ctx->huge_zero_pfn = pfn;
+			ctx->huge_zero_nr = thp / page_size;
+		}
+	}
+	munmap(p, 2 * thp);
 }
 
 int dump_pages_init(struct dump_ctx *ctx)
@@ -73,7 +101,10 @@ int dump_pages_init(struct dump_ctx *ctx)
 		pr_err("dump: page buffer of %zu bytes: %s", ctx->pagebuf_len, strerror(errno));
 		return -ENOMEM;
 	}
-	ctx->zero_pfn = find_zero_pfn();
+	find_zero_pfns(ctx);
+	pr_debug("dump: zero page pfn %#llx, huge zero page pfn %#llx (%llu pages)",
+		 (unsigned long long)ctx->zero_pfn, (unsigned long long)ctx->huge_zero_pfn,
+		 (unsigned long long)ctx->huge_zero_nr);
 	return 0;
 }
 
@@ -313,6 +344,16 @@ static int batch_flush(struct page_out *po)
 		break;
 	}
 	ctx->st.memdump_us += dump_now_us() - t0;
+	if (ctx->hooks.written) {
+		const uint8_t *data = po->half[po->cur];
+
+		for (i = 0; i < po->nr_iov; i++) {
+			ctx->hooks.written(ctx->hooks.arg, po->pid,
+					   (unsigned long)po->iov[i].iov_base, data,
+					   po->iov[i].iov_len / page_size);
+			data += po->iov[i].iov_len;
+		}
+	}
 	ret = writer_submit(&po->w, po->half[po->cur], po->bytes);
 	ctx->st.pages_written += po->bytes / page_size;
 	po->cur ^= 1;
@@ -443,6 +484,9 @@ static bool page_wanted(const struct dump_ctx *ctx, const struct proc_vma *v, ui
 	if (!(pme & PME_PRESENT))
 		return false;
 	if (ctx->zero_pfn && pfn == ctx->zero_pfn)
+		return false;
+	if (ctx->huge_zero_nr && pfn >= ctx->huge_zero_pfn &&
+	    pfn < ctx->huge_zero_pfn + ctx->huge_zero_nr)
 		return false;
 	/* In a private file mapping, a file page is still the file's data. */
 	if (v->kind == PROC_VMA_FILE && (pme & PME_FILE))

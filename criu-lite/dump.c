@@ -25,14 +25,14 @@ static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 	ret = dump_task_mm(ctx, t);
 	if (!ret)
 		ret = dump_checkpoint(ctx, "mm");
-	if (!ret)
-		ret = dump_task_pages(ctx, t);
-	if (!ret && ctx->hooks.task_frozen) {
-		ret = ctx->hooks.task_frozen(ctx->hooks.arg, t->pid, &t->vmas);
+	if (!ret && ctx->hooks.task_begin) {
+		ret = ctx->hooks.task_begin(ctx->hooks.arg, t->pid);
 		if (ret)
-			pr_err("dump: tracking of pid %d: %s", t->pid,
+			pr_err("dump: write tracking of pid %d: %s", t->pid,
 			       strerror(ret < 0 ? -ret : ret));
 	}
+	if (!ret)
+		ret = dump_task_pages(ctx, t);
 	if (!ret)
 		ret = dump_checkpoint(ctx, "pages");
 	if (ret || pre)
@@ -83,6 +83,8 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		return ret;
 	if (o->prev_images_dir)
 		ret = img_dir_link_parent(&ctx.dir, o->prev_images_dir);
+	if (!ret && !ctx.hooks.task_begin && (o->track_mem || o->prev_images_dir || ctx.pre_dump))
+		ret = dump_track_setup(&ctx);
 	if (!ret)
 		ret = dump_pages_init(&ctx);
 	if (!ret)
@@ -94,6 +96,12 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	}
 	if (!ret)
 		ret = dump_frozen(&ctx);
+	if (ctx.hooks.end && ctx.st.t_frozen) {
+		/* The tree is still frozen: trackers finish while they can inject. */
+		int r = ctx.hooks.end(ctx.hooks.arg, &ctx.dir, ret == 0);
+
+		ret = ret ?: r;
+	}
 	if (ret || o->leave_running || ctx.pre_dump)
 		dump_resume_tree(&ctx);
 	else
@@ -104,6 +112,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ret = dump_write_stats(&ctx);
 	dump_pages_fini(&ctx);
 	dump_tasks_free(&ctx);
+	dump_track_free(&ctx);
 	img_dir_close(&ctx.dir);
 	if (ret)
 		pr_err("dump of pid %d failed; the tree was resumed", o->pid);

@@ -59,17 +59,27 @@ struct dump_page_filter {
 };
 
 /*
- * What pre-dump and incremental dumps plug into a dump (all optional).
- * pre_dump: memory only (pstree, mm, pagemap, pages, inventory, stats; no
- * core/fd images), and the tree is always resumed. task_frozen is called for
- * each process while it is frozen, after its pages were written (start or
- * reset write tracking there); a nonzero return fails the dump.
+ * What pre-dump and incremental dumps plug into a dump (all optional; with
+ * --track-mem, --prev-images-dir or pre_dump and no hooks given, dump_run
+ * plugs in the write trackers itself, see dump-track.c).
+ * pre_dump: memory only (pstree, ids, mm, pagemap, pages, inventory, stats;
+ * no core or fd images), and the tree is always resumed.
+ * task_begin: each process, frozen, after its mm and before its pages
+ * (start or continue tracking; fix the changed set).
+ * filter: narrows the pages written (PE_PARENT for the others).
+ * written: the data of @nr pages at @addr that went into the images.
+ * hidden_fd: fds that belong to the tracker and are not dumped.
+ * end: after everything, the tree still frozen; @ok tells whether the dump
+ * succeeded (save tracker state into @dir, end the session).
  */
 struct dump_hooks {
-	struct dump_page_filter filter;
-	int (*task_frozen)(void *arg, pid_t pid, const struct proc_vma_list *vmas);
 	void *arg;
 	bool pre_dump;
+	int (*task_begin)(void *arg, pid_t pid);
+	struct dump_page_filter filter;
+	void (*written)(void *arg, pid_t pid, unsigned long addr, const void *data, size_t nr);
+	bool (*hidden_fd)(void *arg, pid_t pid, int fd);
+	int (*end)(void *arg, const struct img_dir *dir, bool ok);
 };
 
 struct dump_stats {
@@ -104,12 +114,15 @@ struct dump_ctx {
 	uint8_t *pagebuf; /* page batch buffer, MAP_POPULATE'd once */
 	size_t pagebuf_len;
 	uint64_t zero_pfn;		   /* pfn of the shared zero page, 0 if unknown */
+	uint64_t huge_zero_pfn;		   /* first pfn of the huge zero page, */
+	uint64_t huge_zero_nr;		   /* and its page count; 0 if unknown */
 	struct sock_diag_unix *unix_socks; /* AF_UNIX sockets, loaded on the first socket fd */
 	size_t nr_unix;
 	bool unix_loaded;
 	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
 	bool pre_dump; /* pre-dump: memory only */
+	void *track;   /* dump-track.c state, NULL when not tracking */
 };
 
 /* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */
@@ -195,6 +208,10 @@ void dump_task_signals_free(struct TaskCoreEntry *tc);
 int dump_thread_signals(struct dump_ctx *ctx, struct dump_task *t, pid_t tid,
 			struct ThreadCoreEntry *thc, struct CoreEntry *core);
 void dump_thread_signals_free(struct ThreadCoreEntry *thc);
+
+/* dump-track.c: plugs the write trackers into ctx->hooks. 0 or -errno. */
+int dump_track_setup(struct dump_ctx *ctx);
+void dump_track_free(struct dump_ctx *ctx);
 
 /* dump-stats.c */
 int dump_write_stats(struct dump_ctx *ctx);
