@@ -1,6 +1,10 @@
 #include "cmd.h"
+#include "dump.h"
 
+/* Memory only, with write tracking started (or continued); the tree always runs on. */
 int cmd_pre_dump(const struct opts *o)
 {
-	return cmd_not_implemented("pre-dump");
+	struct dump_hooks h = { .pre_dump = true };
+
+	return dump_run_guarded(o, &h);
 }
