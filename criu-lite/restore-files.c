@@ -96,14 +96,15 @@ static int rst_open_pipe(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 }
 
 /* Puts the buffered bytes back into each pipe (pipes-data.img). */
-static int rst_pipes_refill(struct rst_ctx *c)
+static int rst_pipes_refill(struct rst_ctx *c, enum img_kind kind, struct rst_pipe *pipes,
+			    size_t nr_pipes)
 {
 	ProtobufCMessage *m;
 	struct img *img;
 	char *buf = NULL;
 	int ret;
 
-	ret = img_open(&c->dir, IMG_PIPES_DATA, 0, false, &img);
+	ret = img_open(&c->dir, kind, 0, false, &img);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
@@ -112,9 +113,9 @@ static int rst_pipes_refill(struct rst_ctx *c)
 		PipeDataEntry *pd = (PipeDataEntry *)m;
 		struct rst_pipe *p = NULL;
 
-		for (size_t i = 0; i < c->nr_pipes; i++)
-			if (c->pipes[i].pipe_id == pd->pipe_id)
-				p = &c->pipes[i];
+		for (size_t i = 0; i < nr_pipes; i++)
+			if (pipes[i].pipe_id == pd->pipe_id)
+				p = &pipes[i];
 		free(buf);
 		buf = malloc(pd->bytes ? pd->bytes : 1);
 		ret = buf ? img_read_raw(img, buf, pd->bytes) : -ENOMEM;
@@ -168,12 +169,14 @@ int rst_files_open(struct rst_ctx *c)
 			else if (f->fe->type == FD_TYPES__PIPE && f->fe->pipe)
 				ret = rst_open_pipe(c, f->fe, &f->fd);
 			else
-				ret = -EOPNOTSUPP;
+				ret = rst_open_fdkind(c, f->fe, &f->fd);
 			if (ret)
 				return ret;
 		}
 	}
-	ret = rst_pipes_refill(c);
+	ret = rst_pipes_refill(c, IMG_PIPES_DATA, c->pipes, c->nr_pipes);
+	if (!ret)
+		ret = rst_pipes_refill(c, IMG_FIFO_DATA, c->fifos, c->nr_fifos);
 	if (ret)
 		return ret;
 	/* O_NONBLOCK and friends only once the data is back in. */
@@ -200,6 +203,13 @@ void rst_files_close(struct rst_ctx *c)
 	free(c->pipes);
 	c->pipes = NULL;
 	c->nr_pipes = 0;
+	for (size_t i = 0; i < c->nr_fifos; i++) {
+		close(c->fifos[i].fds[0]);
+		close(c->fifos[i].fds[1]);
+	}
+	free(c->fifos);
+	c->fifos = NULL;
+	c->nr_fifos = 0;
 }
 
 /*

@@ -173,7 +173,7 @@ static int rst_read_fds(struct rst_ctx *c, struct rst_task *t)
 			       t->ids->files_id, t->fds[i]->fd, t->pid, t->fds[i]->id);
 			return -EINVAL;
 		}
-		if (fe->type != FD_TYPES__REG && fe->type != FD_TYPES__PIPE) {
+		if (!rst_fdkind_supported(fe)) {
 			pr_err("fd %u of pid %d: file type %d is not supported by restore",
 			       t->fds[i]->fd, t->pid, fe->type);
 			return -EOPNOTSUPP;

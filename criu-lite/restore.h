@@ -113,6 +113,8 @@ struct rst_ctx {
 	size_t nr_files;
 	struct rst_pipe *pipes;
 	size_t nr_pipes;
+	struct rst_pipe *fifos;		/* fds[0] == helper O_RDWR fd, fds[1] its dup */
+	size_t nr_fifos;
 	int *pages_fds;			/* pages files of the whole chain */
 	size_t nr_pages_fds;
 	struct rst_child_status *status;	/* shared page, one per task */
@@ -138,6 +140,10 @@ int rst_files_open(struct rst_ctx *c);
 void rst_files_close(struct rst_ctx *c);
 /* Runs in the new process: no logging, returns -errno. */
 int rst_files_install(const struct rst_ctx *c, const struct rst_task *t);
+
+/* restore-fdkinds.c: eventfd, signalfd, timerfd, FIFO objects. Logs. */
+bool rst_fdkind_supported(const FileEntry *fe);
+int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fd);
 
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
