@@ -1,0 +1,563 @@
+/*
+ * Page server, the receiving side of page-xfer.h.
+ *
+ * Connections are served one at a time (a pre-dump chain is sequential
+ * anyway, and a SIGKILLed server then takes its client's transfer with it
+ * instead of leaving an orphan writer). Each frame is read whole into one
+ * buffer populated up front, its checksum checked, and only then acted on:
+ * page data goes to the pages file with one write per frame, entries are
+ * written as pagemap_entry messages exactly as a local dump writes them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "page-server.h"
+#include "page-xfer.h"
+#include "pagemap.pb-c.h"
+
+/* A client silent for this long is dropped (its iteration discarded). */
+#define PS_IDLE_TIMEOUT_S 120
+#define PS_STAGING_PREFIX ".pgsrv-"
+
+volatile sig_atomic_t page_server_stop;
+
+struct ps_conn {
+	int fd;
+	const struct img_dir *base;
+	uint32_t rx_seq, tx_seq;
+	bool hello;
+	uint8_t *buf; /* PAGE_XFER_MAX_FRAME, populated */
+	size_t page_size;
+	char peer[128];
+	/* the iteration */
+	bool in_iter;
+	struct img_dir stage;
+	char stage_name[PAGE_XFER_NAME_MAX + 64];
+	char name[PAGE_XFER_NAME_MAX + 1];
+	char parent[4096];
+	uint64_t iter_images, iter_bytes;
+	/* the image */
+	struct img *pm, *pages;
+	uint64_t img_entries, img_bytes, img_expect;
+};
+
+/* Logs, tells the client why, and makes the connection end. */
+static int __attribute__((format(printf, 3, 4))) ps_refuse(struct ps_conn *c, int err,
+							     const char *fmt, ...)
+{
+	uint8_t buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf((char *)buf + 4, sizeof(buf) - 4, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(buf) - 5)
+		n = (int)sizeof(buf) - 5;
+	pr_err("page-server: client %s: %s", c->peer, (char *)buf + 4);
+	page_xfer_put32(buf, (uint32_t)err);
+	page_xfer_send_frame(c->fd, &c->tx_seq, PX_ERROR, buf, 4 + (size_t)n);
+	shutdown(c->fd, SHUT_WR);
+	return err;
+}
+
+/* ---- staging ---- */
+
+static void ps_rmdir_flat(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(fd, de->d_name, 0);
+	closedir(d);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void page_server_clean_stale(const struct img_dir *base)
+{
+	int fd = dup(base->fd);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		long pid;
+
+		if (strncmp(de->d_name, PS_STAGING_PREFIX, strlen(PS_STAGING_PREFIX)))
+			continue;
+		pid = strtol(de->d_name + strlen(PS_STAGING_PREFIX), NULL, 10);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue; /* its server still runs */
+		pr_info("page-server: removing stale staging dir '%s'", de->d_name);
+		ps_rmdir_flat(base->fd, de->d_name);
+	}
+	closedir(d);
+}
+
+static void ps_close_image(struct ps_conn *c)
+{
+	img_close(c->pm);
+	img_close(c->pages);
+	c->pm = c->pages = NULL;
+}
+
+static void ps_discard(struct ps_conn *c)
+{
+	if (!c->in_iter)
+		return;
+	ps_close_image(c);
+	img_dir_close(&c->stage);
+	ps_rmdir_flat(c->base->fd, c->stage_name);
+	pr_warn("page-server: client %s: iteration '%s' discarded", c->peer, c->name);
+	c->in_iter = false;
+}
+
+static bool ps_name_ok(const char *s)
+{
+	if (!*s || *s == '.')
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || (unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+static int ps_begin(struct ps_conn *c, const uint8_t *p, uint32_t len)
+{
+	size_t nl, pl;
+	char path[sizeof(c->base->path) + sizeof(c->stage_name) + 2];
+
+	if (len < 4)
+		return ps_refuse(c, -EPROTO, "short BEGIN");
+	nl = page_xfer_get16(p);
+	pl = page_xfer_get16(p + 2);
+	if (4 + nl + pl != len || nl > PAGE_XFER_NAME_MAX || pl >= sizeof(c->parent))
+		return ps_refuse(c, -EPROTO, "malformed BEGIN");
+	memcpy(c->name, p + 4, nl);
+	c->name[nl] = 0;
+	memcpy(c->parent, p + 4 + nl, pl);
+	c->parent[pl] = 0;
+	if (!ps_name_ok(c->name) || strlen(c->name) != nl)
+		return ps_refuse(c, -EINVAL, "bad iteration name '%.64s'", c->name);
+	if (strlen(c->parent) != pl || c->parent[0] == '/')
+		return ps_refuse(c, -EINVAL, "bad parent link '%.64s' (must be relative)",
+				 c->parent);
+	snprintf(c->stage_name, sizeof(c->stage_name), PS_STAGING_PREFIX "%d-%s-XXXXXX",
+		 (int)getpid(), c->name);
+	snprintf(path, sizeof(path), "%s/%s", c->base->path, c->stage_name);
+	if (!mkdtemp(path))
+		return ps_refuse(c, -errno, "cannot create a staging dir in '%s': %s",
+				 c->base->path, strerror(errno));
+	snprintf(c->stage_name, sizeof(c->stage_name), "%s", strrchr(path, '/') + 1);
+	if (img_dir_open(path, false, &c->stage)) {
+		unlinkat(c->base->fd, c->stage_name, AT_REMOVEDIR);
+		return ps_refuse(c, -EIO, "cannot open staging dir '%s'", path);
+	}
+	c->in_iter = true;
+	c->iter_images = c->iter_bytes = 0;
+	pr_debug("page-server: client %s: iteration '%s' (parent '%s') into '%s'", c->peer,
+		 c->name, c->parent, c->stage_name);
+	return 0;
+}
+
+/* Moves the staged files into an existing DIR/NAME (a repeated iteration name). */
+static int ps_merge_into(struct ps_conn *c)
+{
+	int dfd = openat(c->base->fd, c->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int sfd = dup(c->stage.fd), ret = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0 || sfd < 0 || !(d = fdopendir(sfd))) {
+		ret = -errno;
+		if (sfd >= 0)
+			close(sfd);
+		if (dfd >= 0)
+			close(dfd);
+		return ret;
+	}
+	while (!ret && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    renameat(sfd, de->d_name, dfd, de->d_name))
+			ret = -errno;
+	closedir(d);
+	close(dfd);
+	return ret;
+}
+
+static int ps_commit(struct ps_conn *c)
+{
+	uint8_t ans[16];
+	int ret = 0;
+
+	if (!c->in_iter || c->pm)
+		return ps_refuse(c, -EPROTO, "COMMIT %s", c->pm ? "with an image open" :
+					      "outside an iteration");
+	if (c->parent[0])
+		ret = img_dir_link_parent(&c->stage, c->parent);
+	if (!ret && renameat2(c->base->fd, c->stage_name, c->base->fd, c->name, RENAME_NOREPLACE)) {
+		ret = -errno;
+		if (ret == -EEXIST || ret == -ENOTEMPTY)
+			ret = ps_merge_into(c);
+	}
+	if (ret) {
+		ret = ps_refuse(c, ret, "cannot commit iteration '%s' into '%s': %s", c->name,
+				c->base->path, strerror(-ret));
+		ps_discard(c);
+		return ret;
+	}
+	img_dir_close(&c->stage);
+	/* After a merge the staging dir is left empty; after a rename it is gone. */
+	unlinkat(c->base->fd, c->stage_name, AT_REMOVEDIR);
+	c->in_iter = false;
+	pr_info("page-server: client %s: iteration '%s' committed (%llu images, %llu bytes of "
+		"pages)", c->peer, c->name, (unsigned long long)c->iter_images,
+		(unsigned long long)c->iter_bytes);
+	page_xfer_put64(ans, c->iter_images);
+	page_xfer_put64(ans + 8, c->iter_bytes);
+	ret = page_xfer_send_frame(c->fd, &c->tx_seq, PX_COMMIT_OK, ans, sizeof(ans));
+	if (ret)
+		pr_warn("page-server: client %s: COMMIT_OK: %s", c->peer, strerror(-ret));
+	return 0;
+}
+
+/* ---- images ---- */
+
+static int ps_open(struct ps_conn *c, const uint8_t *p, uint32_t len)
+{
+	PagemapHead head = PAGEMAP_HEAD__INIT;
+	uint32_t kind;
+	uint64_t id, pages_id;
+	enum img_kind k;
+	int ret;
+
+	if (!c->in_iter || c->pm || len != 24)
+		return ps_refuse(c, -EPROTO, "unexpected OPEN");
+	kind = page_xfer_get32(p);
+	id = page_xfer_get64(p + 8);
+	pages_id = page_xfer_get64(p + 16);
+	if (kind != PX_IMG_PAGEMAP && kind != PX_IMG_SHMEM_PAGEMAP)
+		return ps_refuse(c, -EINVAL, "unknown image kind %u", kind);
+	if (id > UINT32_MAX || !pages_id || pages_id > UINT32_MAX)
+		return ps_refuse(c, -EINVAL, "image id %llu / pages id %llu out of range",
+				 (unsigned long long)id, (unsigned long long)pages_id);
+	k = kind == PX_IMG_PAGEMAP ? IMG_PAGEMAP : IMG_SHMEM_PAGEMAP;
+	head.pages_id = (uint32_t)pages_id;
+	ret = img_open(&c->stage, k, (unsigned long)id, true, &c->pm);
+	if (!ret)
+		ret = img_write_msg(c->pm, &head.base);
+	if (!ret)
+		ret = img_open(&c->stage, IMG_PAGES, (unsigned long)pages_id, true, &c->pages);
+	if (ret) {
+		ps_close_image(c);
+		return ps_refuse(c, ret, "cannot create image %llu: %s", (unsigned long long)id,
+				 strerror(-ret));
+	}
+	c->img_entries = c->img_bytes = c->img_expect = 0;
+	c->iter_images += 2;
+	return 0;
+}
+
+static int ps_entries(struct ps_conn *c, const uint8_t *p, uint32_t len)
+{
+	const unsigned int known = PX_PE_PARENT | PX_PE_LAZY | PX_PE_PRESENT;
+
+	if (!c->pm || len % PX_ENTRY_SIZE)
+		return ps_refuse(c, -EPROTO, "unexpected ENTRIES of %u bytes", len);
+	for (uint32_t off = 0; off < len; off += PX_ENTRY_SIZE) {
+		PagemapEntry e = PAGEMAP_ENTRY__INIT;
+		int ret;
+
+		e.vaddr = page_xfer_get64(p + off);
+		e.nr_pages = page_xfer_get32(p + off + 8);
+		e.flags = page_xfer_get32(p + off + 12);
+		if (!e.nr_pages || (e.flags & ~known) || e.vaddr % c->page_size ||
+		    ((e.flags & PX_PE_PRESENT) && (e.flags & PX_PE_PARENT)))
+			return ps_refuse(c, -EINVAL, "bad pagemap entry %llx+%u flags %#x",
+					 (unsigned long long)e.vaddr, e.nr_pages, e.flags);
+		e.has_flags = true;
+		if (e.flags & PX_PE_PARENT) {
+			e.has_in_parent = true;
+			e.in_parent = true;
+		}
+		if (e.flags & PX_PE_PRESENT)
+			c->img_expect += (uint64_t)e.nr_pages * c->page_size;
+		ret = img_write_msg(c->pm, &e.base);
+		if (ret)
+			return ps_refuse(c, ret, "writing pagemap: %s", strerror(-ret));
+		c->img_entries++;
+	}
+	return 0;
+}
+
+static int ps_pages(struct ps_conn *c, const uint8_t *p, uint32_t len)
+{
+	int ret;
+
+	if (!c->pages || len % c->page_size)
+		return ps_refuse(c, -EPROTO, "unexpected PAGES of %u bytes", len);
+	ret = img_write_raw(c->pages, p, len);
+	if (ret)
+		return ps_refuse(c, ret, "writing pages: %s", strerror(-ret));
+	c->img_bytes += len;
+	c->iter_bytes += len;
+	return 0;
+}
+
+static int ps_close(struct ps_conn *c, const uint8_t *p, uint32_t len)
+{
+	uint64_t nent, nbytes;
+	int ret;
+
+	if (!c->pm || len != 16)
+		return ps_refuse(c, -EPROTO, "unexpected CLOSE");
+	nent = page_xfer_get64(p);
+	nbytes = page_xfer_get64(p + 8);
+	if (nent != c->img_entries || nbytes != c->img_bytes || nbytes != c->img_expect)
+		return ps_refuse(c, -EPROTO,
+				 "image totals differ: client %llu entries/%llu bytes, server "
+				 "%llu/%llu, entries ask %llu bytes",
+				 (unsigned long long)nent, (unsigned long long)nbytes,
+				 (unsigned long long)c->img_entries,
+				 (unsigned long long)c->img_bytes,
+				 (unsigned long long)c->img_expect);
+	ret = img_close(c->pm);
+	ret = img_close(c->pages) ?: ret;
+	c->pm = c->pages = NULL;
+	if (ret)
+		return ps_refuse(c, ret, "closing images: %s", strerror(-ret));
+	return 0;
+}
+
+/* ---- the conversation ---- */
+
+static int ps_hello(struct ps_conn *c, const uint8_t *p, uint32_t len)
+{
+	uint8_t mine[PX_HELLO_SIZE];
+	uint32_t ver;
+
+	if (c->hello || len != PX_HELLO_SIZE)
+		return ps_refuse(c, -EPROTO, "unexpected HELLO");
+	ver = page_xfer_get32(p);
+	page_xfer_hello_fill(mine, PAGE_XFER_VERSION);
+	if (ver != PAGE_XFER_VERSION)
+		return ps_refuse(c, -EPROTONOSUPPORT, "protocol version %u (this server speaks %u)",
+				 ver, PAGE_XFER_VERSION);
+	if (page_xfer_get32(p + 4) != c->page_size)
+		return ps_refuse(c, -EINVAL, "page size %u (here %zu)", page_xfer_get32(p + 4),
+				 c->page_size);
+	if (memcmp(p + 12, mine + 12, 32))
+		return ps_refuse(c, -EINVAL, "architecture '%.31s' (here '%.31s')",
+				 (const char *)p + 12, (const char *)mine + 12);
+	c->hello = true;
+	return page_xfer_send_frame(c->fd, &c->tx_seq, PX_HELLO_OK, mine, sizeof(mine));
+}
+
+/* Acts on one checked frame. 1: the client said BYE. */
+static int ps_dispatch(struct ps_conn *c, uint16_t type, uint32_t len)
+{
+	const uint8_t *p = c->buf;
+
+	if (!c->hello && type != PX_HELLO)
+		return ps_refuse(c, -EPROTO, "%s before HELLO", page_xfer_type_name(type));
+	switch (type) {
+	case PX_HELLO:
+		return ps_hello(c, p, len);
+	case PX_BEGIN:
+		if (c->in_iter)
+			return ps_refuse(c, -EPROTO, "BEGIN inside an iteration");
+		return ps_begin(c, p, len);
+	case PX_OPEN:
+		return ps_open(c, p, len);
+	case PX_ENTRIES:
+		return ps_entries(c, p, len);
+	case PX_PAGES:
+		return ps_pages(c, p, len);
+	case PX_CLOSE:
+		return ps_close(c, p, len);
+	case PX_COMMIT:
+		return ps_commit(c);
+	case PX_BYE:
+		return 1;
+	default:
+		return ps_refuse(c, -EPROTO, "unexpected %s frame", page_xfer_type_name(type));
+	}
+}
+
+static int ps_loop(struct ps_conn *c)
+{
+	for (;;) {
+		struct page_xfer_hdr h;
+		char why[128];
+		int ret;
+
+		ret = page_xfer_recv_hdr(c->fd, &c->rx_seq, PAGE_XFER_MAX_FRAME, &h, why,
+					 sizeof(why));
+		if (ret == -EBADMSG)
+			return ps_refuse(c, ret, "refused: %s", why);
+		if (!ret)
+			ret = page_xfer_read_full(c->fd, c->buf, h.len);
+		if (ret == -EPIPE && !c->in_iter)
+			return 0; /* left between iterations: fine */
+		if (ret == -EAGAIN)
+			return ps_refuse(c, -ETIMEDOUT, "idle for %d s", PS_IDLE_TIMEOUT_S);
+		if (ret) {
+			pr_err("page-server: client %s: %s", c->peer,
+			       ret == -EPIPE ? "connection closed mid-iteration" : strerror(-ret));
+			return ret;
+		}
+		if (page_xfer_frame_sum(h.type, h.seq, c->buf, h.len) != h.sum)
+			return ps_refuse(c, -EBADMSG, "refused: checksum mismatch in %s frame %u",
+					 page_xfer_type_name(h.type), h.seq);
+		ret = ps_dispatch(c, h.type, h.len);
+		if (ret)
+			return ret > 0 ? 0 : ret;
+	}
+}
+
+/*
+ * After a refusal the client may still be sending: closing with unread data
+ * would reset the connection and could drop our ERROR before the client
+ * reads it. Drain for a moment instead (at most about a second).
+ */
+static void ps_linger(struct ps_conn *c)
+{
+	struct timeval tv = { .tv_usec = 200 * 1000 };
+	struct timespec t0, t;
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (recv(c->fd, c->buf, PAGE_XFER_MAX_FRAME, 0) <= 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 1);
+}
+
+int page_server_conn(int fd, const struct img_dir *base)
+{
+	struct timeval tv = { .tv_sec = PS_IDLE_TIMEOUT_S };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct ps_conn c;
+	char host[64], serv[16];
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	c.base = base;
+	c.page_size = (size_t)sysconf(_SC_PAGESIZE);
+	c.stage.fd = -1;
+	snprintf(c.peer, sizeof(c.peer), "?");
+	if (!getpeername(fd, (struct sockaddr *)&ss, &sl) &&
+	    !getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+			 NI_NUMERICHOST | NI_NUMERICSERV))
+		snprintf(c.peer, sizeof(c.peer), "%s:%s", host, serv);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Populated once: first touch of fresh pages is slow on these machines. */
+	c.buf = mmap(NULL, PAGE_XFER_MAX_FRAME, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (c.buf == MAP_FAILED) {
+		pr_err("page-server: frame buffer: %s", strerror(errno));
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = ps_loop(&c);
+	if (c.in_iter)
+		ps_discard(&c);
+	if (ret && ret != -EPIPE && ret != -EINTR)
+		ps_linger(&c);
+	munmap(c.buf, PAGE_XFER_MAX_FRAME);
+	close(fd);
+	return ret;
+}
+
+int page_server_listen(const char *addr, int port, int *bound)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct addrinfo *res;
+	char service[16], host[64];
+	int fd, ret, one = 1;
+
+	snprintf(service, sizeof(service), "%d", port);
+	ret = getaddrinfo(addr, service, &hints, &res);
+	if (ret) {
+		pr_err("page-server: address '%s': %s", addr ? addr : "*", gai_strerror(ret));
+		return -EINVAL;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 16) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+		ret = -errno;
+		close(fd);
+		goto out;
+	}
+	if (bound) {
+		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), service,
+			    sizeof(service), NI_NUMERICHOST | NI_NUMERICSERV);
+		*bound = atoi(service);
+	}
+	ret = fd;
+out:
+	if (ret < 0)
+		pr_err("page-server: listen on %s:%d: %s", addr ? addr : "*", port,
+		       strerror(-ret));
+	freeaddrinfo(res);
+	return ret;
+}
+
+int page_server_serve(int lfd, const struct img_dir *base)
+{
+	while (!page_server_stop) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			pr_err("page-server: accept: %s", strerror(errno));
+			return -errno;
+		}
+		page_server_conn(fd, base);
+	}
+	return 0;
+}

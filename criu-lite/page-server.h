@@ -1,0 +1,35 @@
+/*
+ * Page server: receives iterations of memory images (page-xfer.h protocol)
+ * into an images directory. Each iteration is written into a staging
+ * directory DIR/.pgsrv-PID-NAME-XXXXXX through the image layer and renamed
+ * to DIR/NAME when the client commits it; anything uncommitted is removed.
+ */
+#ifndef CRL_PAGE_SERVER_H
+#define CRL_PAGE_SERVER_H
+
+#include <signal.h>
+
+#include "img.h"
+
+/* Set by the command's SIGTERM/SIGINT handlers: stop serving, discard what is open. */
+extern volatile sig_atomic_t page_server_stop;
+
+/*
+ * A listening TCP socket on @addr (NULL: every address) and @port (0: any;
+ * the bound port is returned in *@bound). Returns the fd or -errno (logged).
+ */
+int page_server_listen(const char *addr, int port, int *bound);
+
+/* Removes staging directories left in @base by page servers that are gone. */
+void page_server_clean_stale(const struct img_dir *base);
+
+/*
+ * One client connection on @fd (closed on return): 0 when the client said
+ * BYE (or left after its last commit), -errno when it was refused or lost.
+ */
+int page_server_conn(int fd, const struct img_dir *base);
+
+/* Accepts and serves connections one at a time until page_server_stop. */
+int page_server_serve(int lfd, const struct img_dir *base);
+
+#endif
