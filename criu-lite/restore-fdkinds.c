@@ -3,13 +3,15 @@
  * tool before forking like every shared object: eventfd (counter), signalfd
  * (mask), timerfd (clock, remaining time, interval, ticks) and FIFOs (opened
  * by path; a helper O_RDWR descriptor keeps both ends openable and takes the
- * buffered data back from fifo-data.img).
+ * buffered data back from fifo-data.img), epoll (its targets are added by the
+ * process itself once its fds are in place).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -38,6 +40,8 @@ bool rst_fdkind_supported(const FileEntry *fe)
 		return fe->tfd;
 	case FD_TYPES__FIFO:
 		return fe->fifo && fe->fifo->has_regf_id;
+	case FD_TYPES__EVENTPOLL:
+		return fe->epfd;
 	default:
 		return false;
 	}
@@ -129,6 +133,9 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		break;
 	case FD_TYPES__TIMERFD:
 		return rst_open_timerfd(fe->tfd, fdp);
+	case FD_TYPES__EVENTPOLL:
+		fd = epoll_create1(EPOLL_CLOEXEC); /* its targets are added in the process */
+		break;
 	case FD_TYPES__FIFO:
 		return rst_open_fifo(c, fe->fifo, fdp);
 	default:
@@ -140,5 +147,30 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		return ret;
 	}
 	*fdp = fd;
+	return 0;
+}
+
+/*
+ * Runs in the new process once its fds are in place: an epoll item is keyed
+ * by (file, fd number), so targets are added under the recorded numbers.
+ * No logging here; -errno.
+ */
+int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t)
+{
+	for (size_t i = 0; i < t->nr_fds; i++) {
+		const FileEntry *fe = rst_file_entry(c, t->fds[i]->id);
+
+		if (fe->type != FD_TYPES__EVENTPOLL)
+			continue;
+		for (size_t k = 0; k < fe->epfd->n_tfd; k++) {
+			const EventpollTfdEntry *e = fe->epfd->tfd[k];
+			struct epoll_event ev = { .events = e->events, .data.u64 = e->data };
+
+			/* EEXIST: a process sharing this epoll added it already. */
+			if (epoll_ctl((int)t->fds[i]->fd, EPOLL_CTL_ADD, (int)e->tfd, &ev) &&
+			    errno != EEXIST)
+				return -errno;
+		}
+	}
 	return 0;
 }

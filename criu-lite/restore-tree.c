@@ -144,6 +144,8 @@ static void rst_child_setup(struct rst_ctx *c, size_t i)
 	int ret;
 
 	ret = rst_files_install(c, t);
+	if (!ret)
+		ret = rst_epoll_fill(c, t);
 	if (ret)
 		rst_child_fail(c, i, RST_STEP_FILES, ret);
 	p = t->fs ? rst_fs_path(c, t->fs->root_id) : NULL;

@@ -144,6 +144,8 @@ int rst_files_install(const struct rst_ctx *c, const struct rst_task *t);
 /* restore-fdkinds.c: eventfd, signalfd, timerfd, FIFO objects. Logs. */
 bool rst_fdkind_supported(const FileEntry *fe);
 int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fd);
+/* Runs in the new process after rst_files_install: no logging, -errno. */
+int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
