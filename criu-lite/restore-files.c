@@ -15,19 +15,90 @@
 #include "log.h"
 #include "restore.h"
 
+#include "ghost-file.pb-c.h"
 #include "pipe-data.pb-c.h"
 
 #ifndef F_SETPIPE_SZ
 #define F_SETPIPE_SZ 1031
 #endif
 
-static int rst_open_reg(const FileEntry *fe, int *fdp)
+/* Writes the saved content of an unlinked file to @path (created, must not exist). */
+static int rst_ghost_create(struct img *img, const GhostFileEntry *g, const char *path)
+{
+	char *buf = malloc(g->size ? g->size : 1);
+	int fd, ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = img_read_raw(img, buf, g->size);
+	fd = ret ? -1 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, g->mode & 07777);
+	if (!ret && fd < 0)
+		ret = -errno;
+	if (!ret && write(fd, buf, g->size) != (ssize_t)g->size)
+		ret = -EIO;
+	if (!ret && fchown(fd, g->uid, g->gid))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
+/*
+ * An unlinked-but-open file (ghost-file-ID.img): recreated under its old
+ * name (or a free name next to it), opened like any file, unlinked again.
+ */
+static int rst_open_ghost(struct rst_ctx *c, const FileEntry *fe, int flags, int *fdp)
+{
+	const char *name = fe->reg->name;
+	char path[4200];
+	GhostFileEntry *g;
+	struct img *img;
+	int ret, fd = -1;
+
+	ret = img_open(&c->dir, IMG_GHOST_FILE, fe->id, false, &img);
+	if (ret)
+		return ret;
+	ret = img_read_msg(img, &ghost_file_entry__descriptor, (ProtobufCMessage **)&g);
+	if (ret == 1) {
+		snprintf(path, sizeof(path), "%s", name);
+		for (int i = 0; access(path, F_OK) == 0 && i < 100; i++)
+			snprintf(path, sizeof(path), "%s.crl-ghost.%d", name, i);
+		ret = rst_ghost_create(img, g, path);
+		img_free_msg(&g->base);
+	} else if (ret == 0) {
+		ret = -EINVAL;
+	}
+	img_close(img);
+	if (!ret) {
+		fd = open(path, flags | O_CLOEXEC);
+		ret = fd < 0 ? -errno : 0;
+		unlink(path);
+	}
+	if (ret) {
+		pr_err("unlinked file '%s' (id %u): cannot recreate it: %s", name, fe->id,
+		       strerror(-ret));
+		return ret;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static int rst_open_reg(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	const RegFileEntry *r = fe->reg;
 	int flags = (int)r->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY);
+	char ghost[64];
 	struct stat st;
 	int fd, ret;
 
+	snprintf(ghost, sizeof(ghost), "ghost-file-%x.img", fe->id);
+	if (faccessat(c->dir.fd, ghost, F_OK, 0) == 0) {
+		ret = rst_open_ghost(c, fe, flags, &fd);
+		if (ret)
+			return ret;
+		goto seek;
+	}
 	fd = open(r->name, flags | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -46,6 +117,7 @@ static int rst_open_reg(const FileEntry *fe, int *fdp)
 		close(fd);
 		return -ESTALE;
 	}
+seek:
 	if (lseek(fd, (off_t)r->pos, SEEK_SET) < 0 && errno != ESPIPE) {
 		ret = -errno;
 		pr_err("file '%s' (id %u): seek to %llu: %s", r->name, fe->id,
@@ -165,7 +237,7 @@ int rst_files_open(struct rst_ctx *c)
 			if (f->fd >= 0)
 				continue;
 			if (f->fe->type == FD_TYPES__REG && f->fe->reg)
-				ret = rst_open_reg(f->fe, &f->fd);
+				ret = rst_open_reg(c, f->fe, &f->fd);
 			else if (f->fe->type == FD_TYPES__PIPE && f->fe->pipe)
 				ret = rst_open_pipe(c, f->fe, &f->fd);
 			else
