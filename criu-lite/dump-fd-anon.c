@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include "dump-files.h"
+#include "proc-maps.h"
 #include "log.h"
 
 static unsigned int file_flags(const struct fd_desc *d)
@@ -17,12 +20,28 @@ static unsigned int file_flags(const struct fd_desc *d)
 	return d->fi.flags & ~O_CLOEXEC;
 }
 
+/* "eventfd-semaphore: 1" (6.6+ fdinfo): EFD_SEMAPHORE mode. */
+static bool eventfd_semaphore(const struct fd_desc *d)
+{
+	char path[64], *buf = NULL;
+	size_t len;
+	bool sem;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", d->pid, d->fd);
+	if (proc_read_file(path, &buf, &len))
+		return false;
+	sem = strstr(buf, "eventfd-semaphore:\t1") || strstr(buf, "eventfd-semaphore: 1");
+	free(buf);
+	return sem;
+}
+
 static int fd_eventfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	if (!d->fi.has_eventfd)
 		return dump_fd_unsupported(d, "eventfd without a counter in fdinfo");
 	b->efd.id = fe->id;
-	b->efd.flags = file_flags(d);
+	/* An eventfd file is O_RDWR: bit 0 (EFD_SEMAPHORE) is free to carry the mode. */
+	b->efd.flags = file_flags(d) | (eventfd_semaphore(d) ? EFD_SEMAPHORE : 0);
 	b->efd.fown = &b->fown;
 	b->efd.counter = d->fi.eventfd_count;
 	fe->type = FD_TYPES__EVENTFD;
@@ -57,6 +76,15 @@ static int fd_timerfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 	t->settime_flags = d->fi.settime_flags;
 	t->vsec = d->fi.it_value_sec;
 	t->vnsec = d->fi.it_value_nsec;
+	/*
+	 * An expired periodic timer whose ticks were not read yet shows it_value
+	 * (0, 0) until the read re-arms it; (0, 0) would disarm it at restore.
+	 * Its next expiry is at most one interval away: record that.
+	 */
+	if (!t->vsec && !t->vnsec) {
+		t->vsec = d->fi.it_interval_sec;
+		t->vnsec = d->fi.it_interval_nsec;
+	}
 	t->isec = d->fi.it_interval_sec;
 	t->insec = d->fi.it_interval_nsec;
 	fe->type = FD_TYPES__TIMERFD;
