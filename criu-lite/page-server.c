@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +35,29 @@
 
 volatile sig_atomic_t page_server_stop;
 
+/*
+ * Writing overlaps with receiving: a writer thread writes one frame's page
+ * data while the next frame is received into the other buffer.
+ */
+struct ps_writer {
+	pthread_t th;
+	bool running, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct img *img;
+	const uint8_t *p;
+	size_t len; /* the job; 0 when idle */
+	int err;    /* first write error */
+};
+
 struct ps_conn {
 	int fd;
 	const struct img_dir *base;
 	uint32_t rx_seq, tx_seq;
 	bool hello;
-	uint8_t *buf; /* PAGE_XFER_MAX_FRAME, populated */
+	uint8_t *bufs[2]; /* PAGE_XFER_MAX_FRAME each, populated */
+	uint8_t *buf;	  /* the one the next frame is read into */
+	struct ps_writer w;
 	size_t page_size;
 	char peer[128];
 	/* the iteration */
@@ -53,6 +71,86 @@ struct ps_conn {
 	struct img *pm, *pages;
 	uint64_t img_entries, img_bytes, img_expect;
 };
+
+static void *ps_writer_main(void *arg)
+{
+	struct ps_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		int r;
+
+		while (!w->len && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->len)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		r = w->err ? 0 : img_write_raw(w->img, w->p, w->len);
+		pthread_mutex_lock(&w->mu);
+		if (r && !w->err)
+			w->err = r;
+		w->len = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void ps_writer_start(struct ps_writer *w)
+{
+	memset(w, 0, sizeof(*w));
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	/* Without a thread, page data is written inline. */
+	w->running = pthread_create(&w->th, NULL, ps_writer_main, w) == 0;
+}
+
+/* Waits until the writer is idle; returns (and clears) its first error. */
+static int ps_writer_wait(struct ps_writer *w)
+{
+	int err;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->len)
+		pthread_cond_wait(&w->cv, &w->mu);
+	err = w->err;
+	w->err = 0;
+	pthread_mutex_unlock(&w->mu);
+	return err;
+}
+
+static int ps_writer_submit(struct ps_writer *w, struct img *img, const uint8_t *p, size_t len)
+{
+	int ret;
+
+	if (!w->running)
+		return img_write_raw(img, p, len);
+	ret = ps_writer_wait(w);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&w->mu);
+	w->img = img;
+	w->p = p;
+	w->len = len;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+static void ps_writer_stop(struct ps_writer *w)
+{
+	if (!w->running)
+		return;
+	ps_writer_wait(w);
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	w->running = false;
+}
 
 /* Logs, tells the client why, and makes the connection end. */
 static int __attribute__((format(printf, 3, 4))) ps_refuse(struct ps_conn *c, int err,
@@ -127,6 +225,7 @@ void page_server_clean_stale(const struct img_dir *base)
 
 static void ps_close_image(struct ps_conn *c)
 {
+	ps_writer_wait(&c->w);
 	img_close(c->pm);
 	img_close(c->pages);
 	c->pm = c->pages = NULL;
@@ -327,9 +426,11 @@ static int ps_pages(struct ps_conn *c, const uint8_t *p, uint32_t len)
 
 	if (!c->pages || len % c->page_size)
 		return ps_refuse(c, -EPROTO, "unexpected PAGES of %u bytes", len);
-	ret = img_write_raw(c->pages, p, len);
+	ret = ps_writer_submit(&c->w, c->pages, p, len);
 	if (ret)
 		return ps_refuse(c, ret, "writing pages: %s", strerror(-ret));
+	/* the writer owns this buffer now: the next frame goes to the other one */
+	c->buf = c->buf == c->bufs[0] ? c->bufs[1] : c->bufs[0];
 	c->img_bytes += len;
 	c->iter_bytes += len;
 	return 0;
@@ -344,6 +445,9 @@ static int ps_close(struct ps_conn *c, const uint8_t *p, uint32_t len)
 		return ps_refuse(c, -EPROTO, "unexpected CLOSE");
 	nent = page_xfer_get64(p);
 	nbytes = page_xfer_get64(p + 8);
+	ret = ps_writer_wait(&c->w);
+	if (ret)
+		return ps_refuse(c, ret, "writing pages: %s", strerror(-ret));
 	if (nent != c->img_entries || nbytes != c->img_bytes || nbytes != c->img_expect)
 		return ps_refuse(c, -EPROTO,
 				 "image totals differ: client %llu entries/%llu bytes, server "
@@ -486,19 +590,23 @@ int page_server_conn(int fd, const struct img_dir *base)
 		snprintf(c.peer, sizeof(c.peer), "%s:%s", host, serv);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* Populated once: first touch of fresh pages is slow on these machines. */
-	c.buf = mmap(NULL, PAGE_XFER_MAX_FRAME, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (c.buf == MAP_FAILED) {
-		pr_err("page-server: frame buffer: %s", strerror(errno));
+	c.bufs[0] = mmap(NULL, 2 * PAGE_XFER_MAX_FRAME, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (c.bufs[0] == MAP_FAILED) {
+		pr_err("page-server: frame buffers: %s", strerror(errno));
 		close(fd);
 		return -ENOMEM;
 	}
+	c.bufs[1] = c.bufs[0] + PAGE_XFER_MAX_FRAME;
+	c.buf = c.bufs[0];
+	ps_writer_start(&c.w);
 	ret = ps_loop(&c);
 	if (c.in_iter)
 		ps_discard(&c);
+	ps_writer_stop(&c.w);
 	if (ret && ret != -EPIPE && ret != -EINTR)
 		ps_linger(&c);
-	munmap(c.buf, PAGE_XFER_MAX_FRAME);
+	munmap(c.bufs[0], 2 * PAGE_XFER_MAX_FRAME);
 	close(fd);
 	return ret;
 }

@@ -33,7 +33,7 @@
 #define PAGE_XFER_VERSION 1
 #define PAGE_XFER_HDR_SIZE 24
 /* Largest payload accepted; anything bigger is garbage. */
-#define PAGE_XFER_MAX_FRAME (32u << 20)
+#define PAGE_XFER_MAX_FRAME (16u << 20)
 /* Page data is cut into frames of at most this much. */
 #define PAGE_XFER_PAGES_FRAME (16u << 20)
 /* Pagemap entries sent per ENTRIES frame (16 bytes each). */
