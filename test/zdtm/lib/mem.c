@@ -68,8 +68,9 @@ int mem_check(const char *what, const void *p, size_t len, uint64_t seed)
 	idx = off / 8;
 	want = mem_pattern_word(seed, idx);
 	fail("%s: first difference at %p (offset 0x%zx of %zu bytes, page %zu): "
-	     "byte 0x%02x, expected 0x%02x", what, (const void *)bad, off, len,
-	     off / page_size(), *bad, ((const unsigned char *)&want)[off % 8]);
+	     "byte 0x%02x, expected 0x%02x",
+	     what, (const void *)bad, off, len, off / page_size(), *bad,
+	     ((const unsigned char *)&want)[off % 8]);
 	return -1;
 }
 

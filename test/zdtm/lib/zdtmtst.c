@@ -22,12 +22,12 @@ static struct {
 	const char *pidfile;
 	const char *outfile;
 	char dir[PATH_MAX];
-	const char *args[MAX_ARGS];	/* "--name=value" extras, without "--" */
+	const char *args[MAX_ARGS]; /* "--name=value" extras, without "--" */
 	int nargs;
 	int ready_fd;
 	pid_t root;
 	int failures;
-} tst = { .ready_fd = -1 };
+} tst = {.ready_fd = -1};
 
 /* Set by the SIGTERM handler; waited on with a futex so the wait needs no
  * signal mask juggling (the blocked mask stays the test's own). */
@@ -135,7 +135,7 @@ static void redirect_stdio(void)
 
 void test_init(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = sigterm_handler };
+	struct sigaction sa = {.sa_handler = sigterm_handler};
 	int p[2];
 	pid_t pid;
 
@@ -310,7 +310,7 @@ int test_done(void)
 
 int wait_child(pid_t pid, int timeout_ms)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct timespec ts = {0, 10 * 1000 * 1000};
 	int st, i;
 
 	for (i = 0; i <= timeout_ms / 10; i++) {

@@ -11,7 +11,7 @@
 
 static int caps(struct __user_cap_data_struct d[2], int set)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 
 	return syscall(set ? SYS_capset : SYS_capget, &h, d);
 }

@@ -4,7 +4,7 @@
 
 #include "zdtmtst.h"
 
-static const gid_t groups[] = { 5, 100, 4242, 65000 };
+static const gid_t groups[] = {5, 100, 4242, 65000};
 
 #define NR (int)(sizeof(groups) / sizeof(groups[0]))
 

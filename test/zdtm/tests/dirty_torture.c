@@ -18,16 +18,16 @@
 #include "zdtmtst.h"
 
 #define SLOTS 16
-#define MAXP 1024	/* pages per slot */
+#define MAXP 1024 /* pages per slot */
 
 struct slot {
 	char *addr;
 	size_t npages;
 	uint32_t gen;
 	int ro;
-	uint32_t ver[MAXP];	/* 0: never written (reads zero) */
+	uint32_t ver[MAXP]; /* 0: never written (reads zero) */
 	uint16_t poke_idx[MAXP];
-	uint64_t poke_val[MAXP];	/* 0: no poke */
+	uint64_t poke_val[MAXP]; /* 0: no poke */
 };
 
 static struct slot slots[SLOTS];
@@ -36,8 +36,8 @@ static size_t ps;
 
 static uint64_t seed_of(int s, size_t p, uint32_t ver)
 {
-	return ((uint64_t)slots[s].gen << 40) ^ ((uint64_t)s << 32) ^ ((uint64_t)p << 16) ^
-	       ver ^ ((uint64_t)ver << 48);
+	return ((uint64_t)slots[s].gen << 40) ^ ((uint64_t)s << 32) ^ ((uint64_t)p << 16) ^ ver ^
+	       ((uint64_t)ver << 48);
 }
 
 static void write_page(int s, size_t p)
@@ -58,7 +58,7 @@ static void poke_word(int s, size_t p)
 
 	if (!slots[s].ver[p])
 		write_page(s, p);
-	if (slots[s].poke_val[p])	/* one poke per page: undo the previous one */
+	if (slots[s].poke_val[p]) /* one poke per page: undo the previous one */
 		page[slots[s].poke_idx[p]] =
 			mem_pattern_word(seed_of(s, p, slots[s].ver[p]), slots[s].poke_idx[p]);
 	((uint64_t *)(slots[s].addr + p * ps))[w] = val;
@@ -70,8 +70,8 @@ static void map_slot(int s, size_t npages)
 {
 	struct slot *sl = &slots[s];
 
-	sl->addr = mmap(NULL, npages * ps, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	sl->addr =
+		mmap(NULL, npages * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sl->addr == MAP_FAILED) {
 		sl->addr = NULL;
 		return;
@@ -92,7 +92,7 @@ static void op_remap(int s)
 	a = mremap(sl->addr, sl->npages * ps, n * ps, MREMAP_MAYMOVE);
 	if (a == MAP_FAILED)
 		return;
-	if (n > sl->npages) {	/* grown: the new tail reads zero */
+	if (n > sl->npages) { /* grown: the new tail reads zero */
 		memset(sl->ver + sl->npages, 0, (n - sl->npages) * sizeof(sl->ver[0]));
 		memset(sl->poke_val + sl->npages, 0, (n - sl->npages) * 8);
 	}
@@ -105,7 +105,7 @@ static void op_fork(int s)
 	pid_t pid = fork();
 	size_t i;
 
-	if (pid == 0) {	/* scribble on the COW copy: the parent must not see it */
+	if (pid == 0) { /* scribble on the COW copy: the parent must not see it */
 		for (i = 0; i < slots[s].npages && i < 8; i++)
 			if (!slots[s].ro)
 				memset(slots[s].addr + i * ps, 0xa5, ps);
@@ -171,9 +171,9 @@ static int check_page(int s, size_t p)
 			want = sl->poke_val[p];
 		if (w[i] != want) {
 			fail("slot %d page %zu at %p: word %zu is 0x%016llx, expected 0x%016llx "
-			     "(version 0x%x, generation %u)", s, p, (const void *)&w[i], i,
-			     (unsigned long long)w[i], (unsigned long long)want, sl->ver[p],
-			     sl->gen);
+			     "(version 0x%x, generation %u)",
+			     s, p, (const void *)&w[i], i, (unsigned long long)w[i],
+			     (unsigned long long)want, sl->ver[p], sl->gen);
 			return 1;
 		}
 	}
@@ -182,7 +182,7 @@ static int check_page(int s, size_t p)
 
 int main(int argc, char **argv)
 {
-	struct timespec nap = { 0, 200 * 1000 };
+	struct timespec nap = {0, 200 * 1000};
 	size_t p, checked = 0;
 	uint64_t file_ops = 0;
 	int s, fd, bad = 0, i;
@@ -202,8 +202,8 @@ int main(int argc, char **argv)
 			one_op();
 		if (pread(fd, &file_ops, 8, 0) == 8 && file_ops > ops && !bad++)
 			fail("memory says %llu ops were done, the file says %llu: "
-			     "writes were lost", (unsigned long long)ops,
-			     (unsigned long long)file_ops);
+			     "writes were lost",
+			     (unsigned long long)ops, (unsigned long long)file_ops);
 		if (pwrite(fd, &ops, 8, 0) != 8)
 			fail("write the op counter: %m");
 		nanosleep(&nap, NULL);

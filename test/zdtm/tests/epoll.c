@@ -11,7 +11,7 @@
 
 int main(int argc, char **argv)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, out[4];
+	struct epoll_event ev = {.events = EPOLLIN}, out[4];
 	uint64_t one = 1;
 	int ep, p[2], e, n;
 

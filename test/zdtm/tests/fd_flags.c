@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 	test_waitsig();
 
 	if (fcntl(500, F_GETFD) != 0)
-		fail("fd 500: FD flags 0x%x, expected 0 (dup2 clears FD_CLOEXEC)", fcntl(500, F_GETFD));
+		fail("fd 500: FD flags 0x%x, expected 0 (dup2 clears FD_CLOEXEC)",
+		     fcntl(500, F_GETFD));
 	if (fcntl(777, F_GETFD) != FD_CLOEXEC)
 		fail("fd 777: FD flags 0x%x, expected FD_CLOEXEC", fcntl(777, F_GETFD));
 	fl = fcntl(777, F_GETFL);

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	fd = open(test_path("append.file"), O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf))
 		fail("write the file: %m");
-	lseek(fd, 10, SEEK_SET);	/* allowed; the next write still appends */
+	lseek(fd, 10, SEEK_SET); /* allowed; the next write still appends */
 	test_daemon();
 	test_waitsig();
 
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	else if (st.st_size != (off_t)sizeof(buf) + 4)
 		fail("write did not append: size %lld, expected %zu", (long long)st.st_size,
 		     sizeof(buf) + 4);
-	if (ftruncate(fd, sizeof(buf)))	/* leave the file as it was dumped */
+	if (ftruncate(fd, sizeof(buf))) /* leave the file as it was dumped */
 		fail("ftruncate: %m");
 	return test_done();
 }

@@ -19,8 +19,10 @@
 #define LOAD(n) "movdqu " #n "*16(%[in]), %%xmm" #n "\n\t"
 #define STORE(n) "movdqu %%xmm" #n ", " #n "*16(%[out])\n\t"
 #endif
+/* clang-format off */
 #define ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) \
 	M(13) M(14) M(15)
+/* clang-format on */
 
 static volatile int stop;
 
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
 	long double ld = 3.14159265358979323846264338327950288L, ld_out = 0;
 	unsigned short cw = 0x0f7f, cw_out = 0, cw_def = 0x037f;
 	unsigned int mxcsr = 0x3f80, mx_out = 0, mx_def = 0x1f80;
-	struct sigaction sa = { .sa_handler = on_term };
+	struct sigaction sa = {.sa_handler = on_term};
 	int i;
 
 	test_init(argc, argv);
@@ -58,6 +60,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	test_daemon();
 
+	/* clang-format off */
 	asm volatile("fldcw %[cw]\n\t"
 		     "ldmxcsr %[mx]\n\t"
 		     "fldt %[ld]\n\t"
@@ -85,6 +88,7 @@ int main(int argc, char **argv)
 		     : "rax", "rcx", "rdx", "rsi", "rdi", "r10", "r11", "memory", "cc",
 		       "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
 		       "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	/* clang-format on */
 
 	for (i = 0; i < 16; i++)
 		if (memcmp(in + i * VLEN, out + i * VLEN, VLEN)) {
@@ -92,8 +96,8 @@ int main(int argc, char **argv)
 
 			while (in[i * VLEN + b] == out[i * VLEN + b])
 				b++;
-			fail("%smm%d byte %d is 0x%02x, expected 0x%02x", VLEN == 32 ? "y" : "x",
-			     i, b, out[i * VLEN + b], in[i * VLEN + b]);
+			fail("%smm%d byte %d is 0x%02x, expected 0x%02x", VLEN == 32 ? "y" : "x", i,
+			     b, out[i * VLEN + b], in[i * VLEN + b]);
 		}
 	if (memcmp(&ld, &ld_out, 10))
 		fail("x87 st(0) is %.20Lg, expected %.20Lg", ld_out, ld);

@@ -31,7 +31,7 @@ static void *waiter(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct timespec ts = { 0, 1000 * 1000 };
+	struct timespec ts = {0, 1000 * 1000};
 	pthread_t t;
 	sigset_t term;
 	int i;

@@ -27,16 +27,16 @@ static void check(const char *name, int which, double interval, double max)
 	getitimer(which, &now);
 	if (tv(&now.it_interval) != interval)
 		fail("%s: interval %.6f, expected %.6f", name, tv(&now.it_interval), interval);
-	if (tv(&now.it_value) <= 0 || tv(&now.it_value) > max + 0.02)	/* tick rounding */
+	if (tv(&now.it_value) <= 0 || tv(&now.it_value) > max + 0.02) /* tick rounding */
 		fail("%s: value %.6f, expected in (0, %.6f]", name, tv(&now.it_value), max);
 }
 
 int main(int argc, char **argv)
 {
-	struct itimerval real = { { 0, 50000 }, { 0, 50000 } };
-	struct itimerval virt = { { 1000, 0 }, { 2000, 0 } };
-	struct itimerval prof = { { 3000, 250000 }, { 4000, 0 } };
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct itimerval real = {{0, 50000}, {0, 50000}};
+	struct itimerval virt = {{1000, 0}, {2000, 0}};
+	struct itimerval prof = {{3000, 250000}, {4000, 0}};
+	struct timespec ts = {0, 20 * 1000 * 1000};
 	int before, i;
 
 	test_init(argc, argv);

@@ -7,7 +7,7 @@
 
 #define NR 4
 
-static const size_t pages[NR] = { 1, 16, 300, 1024 };
+static const size_t pages[NR] = {1, 16, 300, 1024};
 
 int main(int argc, char **argv)
 {

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		test_waitsig();
 		if (mem_check("child's view of the shared mapping", m, len - page_size(), 7))
 			exit(1);
-		*flag = 0xfeedfaceUL;	/* the parent must see this */
+		*flag = 0xfeedfaceUL; /* the parent must see this */
 		exit(0);
 	}
 	test_daemon();
@@ -43,7 +43,8 @@ int main(int argc, char **argv)
 	if (st != 0)
 		fail("child wait status 0x%x", st);
 	if (*flag != 0xfeedfaceUL)
-		fail("mapping at %p is no longer shared: child wrote 0xfeedface, parent reads 0x%lx",
+		fail("mapping at %p is no longer shared: child wrote 0xfeedface, parent reads "
+		     "0x%lx",
 		     m, *flag);
 	return test_done();
 }

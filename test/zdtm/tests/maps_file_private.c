@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	close(fd);
 	if (m == MAP_FAILED)
 		test_skip("mmap: %m");
-	for (i = 0; i < PAGES; i += 2)	/* even pages: private copies */
+	for (i = 0; i < PAGES; i += 2) /* even pages: private copies */
 		mem_fill(m + i * ps, ps, 1000 + i);
 	test_daemon();
 	test_waitsig();

@@ -34,8 +34,8 @@ int main(int argc, char **argv)
 	memcpy(&old, m + 5 * ps, 8);
 	memcpy(m + 5 * ps, &probe, 8);
 	if (pread(fd, &back, 8, 5 * ps) != 8 || back != probe)
-		fail("write through the mapping at %p is not in the file (read 0x%llx)",
-		     m + 5 * ps, (unsigned long long)back);
+		fail("write through the mapping at %p is not in the file (read 0x%llx)", m + 5 * ps,
+		     (unsigned long long)back);
 	memcpy(m + 5 * ps, &old, 8);
 	msync(m, len, MS_SYNC);
 	return test_done();

@@ -12,8 +12,8 @@ int main(int argc, char **argv)
 
 	test_init(argc, argv);
 	/* MAP_POPULATE: first touch of single pages is slow on these VMs. */
-	m = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	m = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+		 0);
 	if (m == MAP_FAILED)
 		test_skip("mmap 256 MiB: %m");
 	mem_fill(m, SIZE, 256);

@@ -19,7 +19,7 @@ static void on_usr1(int sig)
 
 static void *long_sleeper(void *arg)
 {
-	struct timespec t = { 3600, 0 }, rem = { 0, 0 };
+	struct timespec t = {3600, 0}, rem = {0, 0};
 	int r = nanosleep(&t, &rem);
 
 	long_errno = r ? errno : 0;
@@ -30,7 +30,7 @@ static void *long_sleeper(void *arg)
 
 static void *ticker(void *arg)
 {
-	struct timespec t = { 0, 10 * 1000 * 1000 };
+	struct timespec t = {0, 10 * 1000 * 1000};
 
 	while (!*(volatile int *)arg) {
 		nanosleep(&t, NULL);
@@ -41,7 +41,7 @@ static void *ticker(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	struct timespec nap = {0, 20 * 1000 * 1000};
 	volatile int stop_ticker = 0;
 	pthread_t l, k;
 	sigset_t term;

@@ -25,8 +25,17 @@ static int same(const char *who, const struct ids *a, const struct ids *b)
 {
 	int bad = 0;
 
-#define CMP(f) if (a->f != b->f) { fail("%s: " #f " %d, expected %d", who, (int)b->f, (int)a->f); bad = 1; }
-	CMP(pid) CMP(ppid) CMP(pgid) CMP(sid)
+#define CMP(f)                                                                                     \
+	do {                                                                                       \
+		if (a->f != b->f) {                                                                \
+			fail("%s: " #f " %d, expected %d", who, (int)b->f, (int)a->f);             \
+			bad = 1;                                                                   \
+		}                                                                                  \
+	} while (0)
+	CMP(pid);
+	CMP(ppid);
+	CMP(pgid);
+	CMP(sid);
 #undef CMP
 	return bad;
 }
@@ -56,14 +65,15 @@ int main(int argc, char **argv)
 	close(p[1]);
 	get_ids(&me);
 	if (me.pid != me.sid || me.pgid != me.pid)
-		fail("daemon is not a session leader: pid %d pgid %d sid %d", me.pid, me.pgid, me.sid);
+		fail("daemon is not a session leader: pid %d pgid %d sid %d", me.pid, me.pgid,
+		     me.sid);
 	if (getpgid(child) != child)
 		fail("child pgid %d, expected %d", getpgid(child), child);
 	test_daemon();
 	test_waitsig();
 
 	get_ids(&now);
-	me.ppid = now.ppid;	/* the daemonizing parent has exited meanwhile */
+	me.ppid = now.ppid; /* the daemonizing parent has exited meanwhile */
 	same("root", &me, &now);
 	if (getpgid(child) != child)
 		fail("child pgid %d after restore, expected %d", getpgid(child), child);

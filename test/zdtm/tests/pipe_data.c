@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	mem_fill(buf, SIZE, 101);
 	if (pipe2(p, O_NONBLOCK) || write(p[1], buf, SIZE) != SIZE)
 		fail("fill the pipe: %m");
-	fcntl(p[1], F_SETFL, 0);	/* only the read end stays non-blocking */
+	fcntl(p[1], F_SETFL, 0); /* only the read end stays non-blocking */
 	test_daemon();
 	test_waitsig();
 

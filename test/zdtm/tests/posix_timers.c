@@ -23,11 +23,11 @@ static double ts(const struct timespec *t)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_sigaction = on_tick, .sa_flags = SA_SIGINFO | SA_RESTART };
-	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
-	struct itimerspec fast = { { 0, 20000000 }, { 0, 20000000 } };
-	struct itimerspec slow = { { 0, 0 }, { 3600, 0 } }, now;
-	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	struct sigaction sa = {.sa_sigaction = on_tick, .sa_flags = SA_SIGINFO | SA_RESTART};
+	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+	struct itimerspec fast = {{0, 20000000}, {0, 20000000}};
+	struct itimerspec slow = {{0, 0}, {3600, 0}}, now;
+	struct timespec nap = {0, 20 * 1000 * 1000};
 	timer_t t_fast, t_slow;
 	int before, i;
 
@@ -38,8 +38,8 @@ int main(int argc, char **argv)
 		test_skip("timer_create: %m");
 	ev.sigev_signo = SIGUSR2;
 	signal(SIGUSR2, SIG_IGN);
-	if (timer_create(CLOCK_REALTIME, &ev, &t_slow) ||
-	    timer_settime(t_fast, 0, &fast, NULL) || timer_settime(t_slow, 0, &slow, NULL))
+	if (timer_create(CLOCK_REALTIME, &ev, &t_slow) || timer_settime(t_fast, 0, &fast, NULL) ||
+	    timer_settime(t_slow, 0, &slow, NULL))
 		fail("timer setup: %m");
 	test_daemon();
 	test_waitsig();

@@ -8,11 +8,9 @@ static const struct {
 	const char *name;
 	rlim_t soft, hard;
 } lims[] = {
-	{ RLIMIT_NOFILE, "NOFILE", 1000, 1010 },
-	{ RLIMIT_CORE, "CORE", 0, 1 << 20 },
-	{ RLIMIT_STACK, "STACK", 4 << 20, RLIM_INFINITY },
-	{ RLIMIT_NPROC, "NPROC", 10000, 20000 },
-	{ RLIMIT_MSGQUEUE, "MSGQUEUE", 4096, 8192 },
+	{RLIMIT_NOFILE, "NOFILE", 1000, 1010},		 {RLIMIT_CORE, "CORE", 0, 1 << 20},
+	{RLIMIT_STACK, "STACK", 4 << 20, RLIM_INFINITY}, {RLIMIT_NPROC, "NPROC", 10000, 20000},
+	{RLIMIT_MSGQUEUE, "MSGQUEUE", 4096, 8192},
 };
 
 #define NR (int)(sizeof(lims) / sizeof(lims[0]))

@@ -26,7 +26,7 @@ static void *thread_fn(void *arg)
 	sigemptyset(&want);
 	sigaddset(&want, SIGUSR2);
 	sigaddset(&want, SIGRTMIN + 5);
-	sigaddset(&want, SIGTERM);	/* the thread must not take the runner's SIGTERM */
+	sigaddset(&want, SIGTERM); /* the thread must not take the runner's SIGTERM */
 	pthread_sigmask(SIG_SETMASK, &want, NULL);
 	if (write(ready[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
 		fail("thread: sync pipe: %m");

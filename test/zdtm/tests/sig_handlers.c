@@ -19,9 +19,9 @@ static void info_handler(int sig, siginfo_t *si, void *uc)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_sigaction = info_handler }, now;
+	struct sigaction sa = {.sa_sigaction = info_handler}, now;
 	const int flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
-	union sigval v = { .sival_int = 4242 };
+	union sigval v = {.sival_int = 4242};
 
 	test_init(argc, argv);
 	sa.sa_flags = flags;
@@ -52,6 +52,6 @@ int main(int argc, char **argv)
 	if (got != SIGUSR1 || got_val != 4242 || got_code != SI_QUEUE)
 		fail("handler saw sig %d value %d code %d, expected %d 4242 %d", got, got_val,
 		     got_code, SIGUSR1, SI_QUEUE);
-	kill(getpid(), SIGUSR2);	/* ignored: must not kill us */
+	kill(getpid(), SIGUSR2); /* ignored: must not kill us */
 	return test_done();
 }

@@ -27,7 +27,7 @@ static void handler(int sig, siginfo_t *si, void *uc)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_sigaction = handler, .sa_flags = SA_SIGINFO };
+	struct sigaction sa = {.sa_sigaction = handler, .sa_flags = SA_SIGINFO};
 	union sigval v;
 	sigset_t set, pend;
 
@@ -50,8 +50,7 @@ int main(int argc, char **argv)
 	test_waitsig();
 
 	sigpending(&pend);
-	if (!sigismember(&pend, SIGUSR1) || !sigismember(&pend, SIGUSR2) ||
-	    !sigismember(&pend, RT))
+	if (!sigismember(&pend, SIGUSR1) || !sigismember(&pend, SIGUSR2) || !sigismember(&pend, RT))
 		fail("pending after restore: USR1 %d USR2 %d RT %d, expected all 1",
 		     sigismember(&pend, SIGUSR1), sigismember(&pend, SIGUSR2),
 		     sigismember(&pend, RT));
@@ -61,7 +60,8 @@ int main(int argc, char **argv)
 	if (nr_rt != 2)
 		fail("delivered %d queued RT signals, expected 2", nr_rt);
 	else if (rt_val[0] != 1111 || rt_val[1] != 2222 || rt_code[0] != SI_QUEUE)
-		fail("RT signals carried values %d, %d (si_code %d), expected 1111, 2222 (SI_QUEUE)",
+		fail("RT signals carried values %d, %d (si_code %d), expected 1111, 2222 "
+		     "(SI_QUEUE)",
 		     rt_val[0], rt_val[1], rt_code[0]);
 	return test_done();
 }

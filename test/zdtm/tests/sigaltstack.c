@@ -19,7 +19,7 @@ static void handler(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = handler, .sa_flags = SA_ONSTACK };
+	struct sigaction sa = {.sa_handler = handler, .sa_flags = SA_ONSTACK};
 	stack_t ss, now;
 
 	test_init(argc, argv);
@@ -36,8 +36,8 @@ int main(int argc, char **argv)
 	if (sigaltstack(NULL, &now))
 		fail("sigaltstack query: %m");
 	else if (now.ss_sp != alt || now.ss_size != ALT_SIZE || now.ss_flags != 0)
-		fail("altstack sp %p size %zu flags 0x%x, expected %p %d 0", now.ss_sp,
-		     now.ss_size, now.ss_flags, (void *)alt, ALT_SIZE);
+		fail("altstack sp %p size %zu flags 0x%x, expected %p %d 0", now.ss_sp, now.ss_size,
+		     now.ss_flags, (void *)alt, ALT_SIZE);
 	raise(SIGUSR1);
 	if (handler_sp < (uintptr_t)alt || handler_sp >= (uintptr_t)alt + ALT_SIZE)
 		fail("handler ran with sp 0x%lx, outside the altstack %p+%d",

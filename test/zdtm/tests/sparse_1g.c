@@ -8,7 +8,7 @@
 #include "zdtmtst.h"
 
 #define SIZE (1UL << 30)
-#define STRIDE (32UL << 20)	/* one touched page every 32 MiB */
+#define STRIDE (32UL << 20) /* one touched page every 32 MiB */
 
 int main(int argc, char **argv)
 {
@@ -17,8 +17,8 @@ int main(int argc, char **argv)
 	char *m, *zero;
 
 	test_init(argc, argv);
-	m = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
 	zero = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	vec = mmap(NULL, SIZE / ps, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -35,8 +35,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < SIZE / ps; i++)
 		resident += vec[i] & 1;
 	if (resident > 2 * (SIZE / STRIDE))
-		fail("%zu pages resident after restore, at most %lu were touched",
-		     resident, SIZE / STRIDE);
+		fail("%zu pages resident after restore, at most %lu were touched", resident,
+		     SIZE / STRIDE);
 	for (off = 0; off < SIZE; off += STRIDE) {
 		mem_check("touched page", m + off + ps, ps, off / STRIDE);
 		if (memcmp(m + off + 2 * ps, zero, ps))

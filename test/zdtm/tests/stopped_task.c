@@ -31,7 +31,7 @@ static char proc_state(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct timespec ts = {0, 5 * 1000 * 1000};
 	volatile int spin = 1;
 	pid_t child;
 	int i, st;

@@ -36,8 +36,7 @@ int main(int argc, char **argv)
 	char *raw, *m;
 
 	test_init(argc, argv);
-	raw = mmap(NULL, SIZE + HPAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	raw = mmap(NULL, SIZE + HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
 		test_skip("mmap: %m");
 	m = (char *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));

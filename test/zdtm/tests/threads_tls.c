@@ -32,7 +32,7 @@ static void *thread_fn(void *arg)
 	tls_val = mem_pattern_word(seed, 999);
 	mem_fill(tls_buf, sizeof(tls_buf), seed);
 	pthread_barrier_wait(&ready);
-	pthread_barrier_wait(&go);	/* the checkpoint happens while we wait here */
+	pthread_barrier_wait(&go); /* the checkpoint happens while we wait here */
 
 	if (gettid() != th->tid) {
 		fail("thread %d: tid %d, expected %d", th->idx, gettid(), th->tid);

@@ -13,9 +13,9 @@ static double ts(const struct timespec *t)
 
 int main(int argc, char **argv)
 {
-	struct itimerspec slow = { { 100, 0 }, { 3600, 0 } };
-	struct itimerspec fast = { { 0, 10000000 }, { 0, 10000000 } }, now;
-	struct timespec nap = { 0, 50 * 1000 * 1000 };
+	struct itimerspec slow = {{100, 0}, {3600, 0}};
+	struct itimerspec fast = {{0, 10000000}, {0, 10000000}}, now;
+	struct timespec nap = {0, 50 * 1000 * 1000};
 	uint64_t n = 0;
 	int fs, ff;
 
@@ -31,8 +31,7 @@ int main(int argc, char **argv)
 
 	if (timerfd_gettime(fs, &now))
 		fail("slow timerfd: %m");
-	else if (ts(&now.it_interval) != 100 || ts(&now.it_value) <= 0 ||
-		 ts(&now.it_value) > 3600)
+	else if (ts(&now.it_interval) != 100 || ts(&now.it_value) <= 0 || ts(&now.it_value) > 3600)
 		fail("slow timerfd: value %.3f interval %.3f, expected (0, 3600] and 100",
 		     ts(&now.it_value), ts(&now.it_interval));
 	if (timerfd_gettime(ff, &now) || ts(&now.it_interval) != 0.01)

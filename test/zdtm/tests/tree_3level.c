@@ -27,7 +27,7 @@ static void node_spawn(struct node *n, int ready_fd)
 	for (i = 0; n->depth < DEPTH && i < FANOUT; i++) {
 		n->kids[i] = fork();
 		if (n->kids[i] == 0) {
-			struct node child = { .depth = n->depth + 1 };
+			struct node child = {.depth = n->depth + 1};
 
 			node_spawn(&child, ready_fd);
 			if (write(ready_fd, "x", 1) != 1)
@@ -56,7 +56,7 @@ static void node_check_and_stop(struct node *n)
 
 int main(int argc, char **argv)
 {
-	struct node root = { .depth = 0 };
+	struct node root = {.depth = 0};
 	int p[2], i;
 	char c;
 

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	if (tv.tv_sec + 1 < real1.tv_sec || tv.tv_sec > real1.tv_sec + 1)
 		fail("gettimeofday %ld and CLOCK_REALTIME %ld disagree", (long)tv.tv_sec,
 		     (long)real1.tv_sec);
-	for (i = 0; i < 100000; i++) {	/* the fast path keeps ticking forward */
+	for (i = 0; i < 100000; i++) { /* the fast path keeps ticking forward */
 		clock_gettime(CLOCK_MONOTONIC, &mono2);
 		if (ts(&mono2) < ts(&mono1)) {
 			fail("CLOCK_MONOTONIC not monotonic after restore");

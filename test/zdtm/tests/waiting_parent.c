@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 		fail("pipe: %m");
 	child = fork();
 	if (child == 0)
-		waiter(p[1]);	/* only the root gets SIGTERM from the runner */
+		waiter(p[1]); /* only the root gets SIGTERM from the runner */
 	if (read(p[0], &grandchild, sizeof(grandchild)) != sizeof(grandchild))
 		fail("grandchild did not start");
 	test_daemon();

@@ -9,14 +9,14 @@
 
 static int is_zombie(pid_t pid)
 {
-	siginfo_t si = { 0 };
+	siginfo_t si = {0};
 
 	return waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
 int main(int argc, char **argv)
 {
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct timespec ts = {0, 5 * 1000 * 1000};
 	pid_t exited, killed;
 	int st, i;
 
