@@ -9,6 +9,7 @@
  * data is sent from the dump's writer thread.
  */
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "options.h"
 #include "page-xfer.h"
 
 /* ---- encoding ---- */
@@ -590,4 +592,29 @@ void page_xfer_close(struct page_xfer *px)
 	}
 	pthread_mutex_destroy(&px->mu);
 	free(px);
+}
+
+int page_xfer_start(const struct opts *o, struct page_xfer **out)
+{
+	const char *dir = o->images_dir ? o->images_dir : ".";
+	char real[PATH_MAX];
+	const char *name;
+	int ret;
+
+	if (!realpath(dir, real)) {
+		ret = -errno;
+		pr_err("page server: images dir '%s': %s", dir, strerror(-ret));
+		return ret;
+	}
+	name = strrchr(real, '/');
+	name = name && name[1] ? name + 1 : real;
+	ret = page_xfer_connect(o->address, o->port, out);
+	if (ret)
+		return ret;
+	ret = page_xfer_begin(*out, name, o->prev_images_dir);
+	if (ret) {
+		page_xfer_close(*out);
+		*out = NULL;
+	}
+	return ret;
 }

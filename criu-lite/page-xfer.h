@@ -137,6 +137,13 @@ int page_xfer_close_image(struct page_xfer *px);
 int page_xfer_commit(struct page_xfer *px);
 /* Says BYE (unless the connection failed) and frees. NULL is a no-op. */
 void page_xfer_close(struct page_xfer *px);
+struct opts;
+/*
+ * For dump and pre-dump with --page-server: connects to o->address:o->port
+ * and begins the iteration named after the last component of o->images_dir,
+ * with o->prev_images_dir as its parent link.
+ */
+int page_xfer_start(const struct opts *o, struct page_xfer **out);
 /* Bytes of page data sent so far. */
 uint64_t page_xfer_bytes(const struct page_xfer *px);
 
