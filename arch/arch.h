@@ -35,9 +35,16 @@ int arch_set_thread_state(pid_t tid, const struct arch_thread_state *st);
  * A thread stopped inside an interrupted syscall carries the kernel's restart
  * code in its return register. Rewrite the registers the way the kernel would
  * when it restarts the call without running a handler, so that resuming from
- * these registers (in this process or a restored one) re-executes the call.
+ * these registers re-executes the call.
+ *
+ * @for_image: the registers go into a checkpoint image. A call the kernel
+ * would continue through restart_syscall (nanosleep, poll with a timeout...)
+ * is then re-issued with its own number and arguments instead, because the
+ * kernel's restart block does not exist in a restored process: it would
+ * answer EINTR. A relative timeout starts over; the program never sees EINTR.
+ * Live (injection, then resume in place): restart_syscall, which is exact.
  */
-void arch_regs_fixup_restart(struct arch_regs *r);
+void arch_regs_fixup_restart(struct arch_regs *r, bool for_image);
 
 unsigned long arch_regs_ip(const struct arch_regs *r);
 unsigned long arch_regs_sp(const struct arch_regs *r);

@@ -94,7 +94,7 @@ int inject_begin(struct inject *in, pid_t tid)
 		pr_err("inject into %d: cannot read registers: %s", tid, strerror(-ret));
 		return ret;
 	}
-	arch_regs_fixup_restart(&in->saved);
+	arch_regs_fixup_restart(&in->saved, false);
 	ret = ptrace_set_sigmask(tid, ~0ULL);
 	if (ret) {
 		pr_err("inject into %d: cannot block signals: %s", tid, strerror(-ret));

@@ -113,11 +113,13 @@ static long restart_code(const struct arch_regs *r)
  * instead. Clearing SO keeps the kernel from restarting a second time when
  * the thread leaves its stop.
  */
-void arch_regs_fixup_restart(struct arch_regs *r)
+void arch_regs_fixup_restart(struct arch_regs *r, bool for_image)
 {
 	switch (restart_code(r)) {
 	case ERESTART_RESTARTBLOCK:
-		r->r.gpr[0] = SYS_restart_syscall;
+		/* r0 still holds the original number: keep it for an image. */
+		if (!for_image)
+			r->r.gpr[0] = SYS_restart_syscall;
 		/* fall through */
 	case ERESTARTSYS:
 	case ERESTARTNOINTR:
@@ -140,7 +142,7 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 	ret = arch_get_regs(tid, &st->regs);
 	if (ret)
 		return ret;
-	arch_regs_fixup_restart(&st->regs);
+	arch_regs_fixup_restart(&st->regs, true);
 	ret = getregset(tid, NT_PRFPREG, st->fpr, sizeof(st->fpr), NULL);
 	if (ret)
 		return ret;

@@ -109,7 +109,7 @@ int arch_set_regs(pid_t tid, const struct arch_regs *r)
  * relative timeout starts over, but no spurious EINTR reaches the program.
  * system_call = 0 keeps the kernel from restarting a second time.
  */
-void arch_regs_fixup_restart(struct arch_regs *r)
+void arch_regs_fixup_restart(struct arch_regs *r, bool for_image)
 {
 	unsigned long ilc = r->system_call >> 16;
 
@@ -137,7 +137,7 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 	ret = arch_get_regs(tid, &st->regs);
 	if (ret)
 		return ret;
-	arch_regs_fixup_restart(&st->regs);
+	arch_regs_fixup_restart(&st->regs, true);
 	ret = getregset(tid, NT_PRFPREG, &st->fp, sizeof(st->fp));
 	if (ret)
 		return ret;

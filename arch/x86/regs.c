@@ -64,7 +64,7 @@ int arch_set_regs(pid_t tid, const struct arch_regs *r)
 	return 0;
 }
 
-void arch_regs_fixup_restart(struct arch_regs *r)
+void arch_regs_fixup_restart(struct arch_regs *r, bool for_image)
 {
 	long ret = (long)r->r.rax;
 
@@ -78,7 +78,7 @@ void arch_regs_fixup_restart(struct arch_regs *r)
 		r->r.rip -= sizeof(syscall_insn);
 		break;
 	case -ERESTART_RESTARTBLOCK:
-		r->r.rax = SYS_restart_syscall;
+		r->r.rax = for_image ? r->r.orig_rax : SYS_restart_syscall;
 		r->r.rip -= sizeof(syscall_insn);
 		break;
 	default:
@@ -96,7 +96,7 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 	ret = arch_get_regs(tid, &st->regs);
 	if (ret)
 		return ret;
-	arch_regs_fixup_restart(&st->regs);
+	arch_regs_fixup_restart(&st->regs, true);
 	if (ptrace(PTRACE_GETFPREGS, tid, NULL, &st->fpregs))
 		return -errno;
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &iov)) {

@@ -170,40 +170,44 @@ static void test_syscall_regs(void)
 
 	arch_test_regs_syscall_exit(&r, SYS_getpid, arg0, 4242, ip);
 	ok(arch_regs_syscall_ret(&r) == 4242, "success result read: %ld", arch_regs_syscall_ret(&r));
-	arch_regs_fixup_restart(&r);
+	arch_regs_fixup_restart(&r, false);
 	ok(arch_regs_ip(&r) == ip, "completed syscall: ip untouched by the restart fix-up");
 
 	arch_test_regs_syscall_exit(&r, SYS_close, arg0, -EBADF, ip);
 	ok(arch_regs_syscall_ret(&r) == -EBADF, "error result read as -errno: %ld",
 	   arch_regs_syscall_ret(&r));
-	arch_regs_fixup_restart(&r);
+	arch_regs_fixup_restart(&r, false);
 	ok(arch_regs_ip(&r) == ip && arch_regs_syscall_ret(&r) == -EBADF,
 	   "failed syscall: registers untouched by the restart fix-up");
 
 	for (size_t i = 0; i < sizeof(restarts) / sizeof(restarts[0]); i++) {
 		arch_test_regs_syscall_exit(&r, SYS_read, arg0, restarts[i], ip);
-		arch_regs_fixup_restart(&r);
+		arch_regs_fixup_restart(&r, false);
 		ok(arch_regs_ip(&r) == ip - ilen && arch_test_arg0(&r) == arg0,
 		   "restart code %ld: ip backed up by %zu, first argument back", restarts[i], ilen);
-		arch_regs_fixup_restart(&r);
+		arch_regs_fixup_restart(&r, false);
 		ok(arch_regs_ip(&r) == ip - ilen, "restart code %ld: a second fix-up changes nothing",
 		   restarts[i]);
 	}
 	arch_test_regs_syscall_exit(&r, SYS_nanosleep, arg0, -ERESTART_RESTARTBLOCK, ip);
-	arch_regs_fixup_restart(&r);
+	arch_regs_fixup_restart(&r, false);
 	ok(arch_regs_ip(&r) == ip - ilen,
 	   "restart block: the syscall instruction runs again (restart_syscall where the "
 	   "number is in a register, the original call on s390)");
+	arch_test_regs_syscall_exit(&r, SYS_nanosleep, arg0, -ERESTART_RESTARTBLOCK, ip);
+	arch_regs_fixup_restart(&r, true);
+	ok(arch_regs_ip(&r) == ip - ilen && arch_test_arg0(&r) == arg0,
+	   "restart block for an image: the original call is issued again with its arguments");
 
 	arch_test_regs_no_syscall(&r, -ERESTARTSYS, ip);
-	arch_regs_fixup_restart(&r);
+	arch_regs_fixup_restart(&r, false);
 	ok(arch_regs_ip(&r) == ip, "not in a syscall: a restart-looking value is left alone");
 
 	arch_test_regs_syscall_exit(&r, SYS_read, arg0, -ERESTARTSYS, ip);
 	arch_regs_prep_syscall(&r, 0x1000, SYS_getppid, args);
 	ok(arch_regs_ip(&r) == 0x1000 && arch_test_arg0(&r) == 11,
 	   "prep_syscall: ip at the instruction, first argument in place");
-	arch_regs_fixup_restart(&r);
+	arch_regs_fixup_restart(&r, false);
 	ok(arch_regs_ip(&r) == 0x1000, "prepared registers are not taken for a syscall to restart");
 
 	ok(arch_nr_clone3() == SYS_clone3 && arch_nr_restart_syscall() == SYS_restart_syscall,
