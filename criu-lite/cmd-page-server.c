@@ -5,7 +5,8 @@
  * Once listening it prints "page-server: listening on ADDR:PORT" on stdout
  * (from the parent, just before it exits, with --daemon) and writes the same
  * line to --status-fd, then closes that fd. --pidfile gets the serving
- * process's pid. It serves until SIGTERM or SIGINT.
+ * process's pid. Like criu's, it serves one dump: it exits when the first
+ * client that got past HELLO is done (or on SIGTERM/SIGINT).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -135,7 +136,8 @@ int cmd_page_server(const struct opts *o)
 	ps_signals();
 	snprintf(line, sizeof(line), "page-server: listening on %s:%d",
 		 o->address ? o->address : "*", port);
-	if (o->daemon) {
+	/* criu's page-server takes -d for --daemon */
+	if (o->daemon || o->restore_detached) {
 		ret = ps_daemonize(o, line);
 	} else {
 		ret = o->pidfile ? ps_write_pidfile(o->pidfile, getpid()) : 0;
@@ -143,7 +145,7 @@ int cmd_page_server(const struct opts *o)
 			ps_ready(o, line);
 	}
 	if (!ret)
-		ret = page_server_serve(lfd, &base);
+		ret = page_server_serve(lfd, &base, true);
 	close(lfd);
 	img_dir_close(&base);
 	return ret ? 1 : 0;

@@ -242,9 +242,10 @@ static void ps_discard(struct ps_conn *c)
 	c->in_iter = false;
 }
 
+/* An iteration name: empty (the server's DIR itself) or one plain path component. */
 static bool ps_name_ok(const char *s)
 {
-	if (!*s || *s == '.')
+	if (*s == '.')
 		return false;
 	for (; *s; s++)
 		if (*s == '/' || (unsigned char)*s < 0x20)
@@ -272,8 +273,8 @@ static int ps_begin(struct ps_conn *c, const uint8_t *p, uint32_t len)
 	if (strlen(c->parent) != pl || c->parent[0] == '/')
 		return ps_refuse(c, -EINVAL, "bad parent link '%.64s' (must be relative)",
 				 c->parent);
-	snprintf(c->stage_name, sizeof(c->stage_name), PS_STAGING_PREFIX "%d-%s-XXXXXX",
-		 (int)getpid(), c->name);
+	snprintf(c->stage_name, sizeof(c->stage_name), PS_STAGING_PREFIX "%d-%s%sXXXXXX",
+		 (int)getpid(), c->name, c->name[0] ? "-" : "");
 	snprintf(path, sizeof(path), "%s/%s", c->base->path, c->stage_name);
 	if (!mkdtemp(path))
 		return ps_refuse(c, -errno, "cannot create a staging dir in '%s': %s",
@@ -290,10 +291,15 @@ static int ps_begin(struct ps_conn *c, const uint8_t *p, uint32_t len)
 	return 0;
 }
 
-/* Moves the staged files into an existing DIR/NAME (a repeated iteration name). */
+/*
+ * Moves the staged files into DIR itself (unnamed iteration) or into an
+ * existing DIR/NAME (a repeated name), replacing files of the same name.
+ */
 static int ps_merge_into(struct ps_conn *c)
 {
-	int dfd = openat(c->base->fd, c->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dfd = c->name[0] ? openat(c->base->fd, c->name,
+				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			     : dup(c->base->fd);
 	int sfd = dup(c->stage.fd), ret = 0;
 	struct dirent *de;
 	DIR *d;
@@ -325,7 +331,10 @@ static int ps_commit(struct ps_conn *c)
 					      "outside an iteration");
 	if (c->parent[0])
 		ret = img_dir_link_parent(&c->stage, c->parent);
-	if (!ret && renameat2(c->base->fd, c->stage_name, c->base->fd, c->name, RENAME_NOREPLACE)) {
+	if (!ret && !c->name[0]) {
+		ret = ps_merge_into(c);
+	} else if (!ret &&
+		   renameat2(c->base->fd, c->stage_name, c->base->fd, c->name, RENAME_NOREPLACE)) {
 		ret = -errno;
 		if (ret == -EEXIST || ret == -ENOTEMPTY)
 			ret = ps_merge_into(c);
@@ -569,7 +578,7 @@ static void ps_linger(struct ps_conn *c)
 	} while (t.tv_sec - t0.tv_sec < 1);
 }
 
-int page_server_conn(int fd, const struct img_dir *base)
+int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
 {
 	struct timeval tv = { .tv_sec = PS_IDLE_TIMEOUT_S };
 	struct sockaddr_storage ss;
@@ -607,6 +616,8 @@ int page_server_conn(int fd, const struct img_dir *base)
 	if (ret && ret != -EPIPE && ret != -EINTR)
 		ps_linger(&c);
 	munmap(c.bufs[0], 2 * PAGE_XFER_MAX_FRAME);
+	if (greeted)
+		*greeted = c.hello;
 	close(fd);
 	return ret;
 }
@@ -654,10 +665,11 @@ out:
 	return ret;
 }
 
-int page_server_serve(int lfd, const struct img_dir *base)
+int page_server_serve(int lfd, const struct img_dir *base, bool once)
 {
 	while (!page_server_stop) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		bool greeted = false;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -665,7 +677,9 @@ int page_server_serve(int lfd, const struct img_dir *base)
 			pr_err("page-server: accept: %s", strerror(errno));
 			return -errno;
 		}
-		page_server_conn(fd, base);
+		page_server_conn(fd, base, &greeted);
+		if (once && greeted)
+			break;
 	}
 	return 0;
 }

@@ -1,13 +1,16 @@
 /*
  * Page server: receives iterations of memory images (page-xfer.h protocol)
  * into an images directory. Each iteration is written into a staging
- * directory DIR/.pgsrv-PID-NAME-XXXXXX through the image layer and renamed
- * to DIR/NAME when the client commits it; anything uncommitted is removed.
+ * directory DIR/.pgsrv-PID-[NAME-]XXXXXX through the image layer; when the
+ * client commits it, its files are moved into DIR (unnamed iteration, what
+ * dump sends) or the staging dir is renamed to DIR/NAME. Anything
+ * uncommitted is removed.
  */
 #ifndef CRL_PAGE_SERVER_H
 #define CRL_PAGE_SERVER_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "img.h"
 
@@ -26,10 +29,15 @@ void page_server_clean_stale(const struct img_dir *base);
 /*
  * One client connection on @fd (closed on return): 0 when the client said
  * BYE (or left after its last commit), -errno when it was refused or lost.
+ * *@greeted (may be NULL) tells whether the client got past HELLO.
  */
-int page_server_conn(int fd, const struct img_dir *base);
+int page_server_conn(int fd, const struct img_dir *base, bool *greeted);
 
-/* Accepts and serves connections one at a time until page_server_stop. */
-int page_server_serve(int lfd, const struct img_dir *base);
+/*
+ * Accepts and serves connections one at a time until page_server_stop, or
+ * with @once, until a client that got past HELLO is done (criu's page
+ * server serves one dump; strays and garbage do not count).
+ */
+int page_server_serve(int lfd, const struct img_dir *base, bool once);
 
 #endif

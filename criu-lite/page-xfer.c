@@ -9,7 +9,6 @@
  * data is sent from the dump's writer thread.
  */
 #include <errno.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -456,7 +455,7 @@ int page_xfer_begin(struct page_xfer *px, const char *name, const char *parent)
 	size_t nl = strlen(name), pl = parent ? strlen(parent) : 0;
 	uint8_t buf[4 + PAGE_XFER_NAME_MAX + 4096];
 
-	if (px->in_iter || !nl || nl > PAGE_XFER_NAME_MAX || pl >= 4096) {
+	if (px->in_iter || nl > PAGE_XFER_NAME_MAX || pl >= 4096) {
 		pr_err("page server %s: bad iteration '%s' (parent '%s')", px->peer, name,
 		       parent ? parent : "");
 		return -EINVAL;
@@ -596,22 +595,12 @@ void page_xfer_close(struct page_xfer *px)
 
 int page_xfer_start(const struct opts *o, struct page_xfer **out)
 {
-	const char *dir = o->images_dir ? o->images_dir : ".";
-	char real[PATH_MAX];
-	const char *name;
-	int ret;
+	int ret = page_xfer_connect(o->address, o->port, out);
 
-	if (!realpath(dir, real)) {
-		ret = -errno;
-		pr_err("page server: images dir '%s': %s", dir, strerror(-ret));
-		return ret;
-	}
-	name = strrchr(real, '/');
-	name = name && name[1] ? name + 1 : real;
-	ret = page_xfer_connect(o->address, o->port, out);
 	if (ret)
 		return ret;
-	ret = page_xfer_begin(*out, name, o->prev_images_dir);
+	/* Unnamed: into the server's -D, as with criu. */
+	ret = page_xfer_begin(*out, "", o->prev_images_dir);
 	if (ret) {
 		page_xfer_close(*out);
 		*out = NULL;

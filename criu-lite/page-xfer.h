@@ -121,8 +121,9 @@ struct page_xfer;
  */
 int page_xfer_connect(const char *addr, int port, struct page_xfer **out);
 /*
- * Starts an iteration that the server stores as DIR/@name; @parent (NULL for
- * none) becomes its "parent" link, e.g. "../1".
+ * Starts an iteration that the server stores as DIR/@name, or in DIR itself
+ * when @name is ""; @parent (NULL for none) becomes its "parent" link, e.g.
+ * "../1".
  */
 int page_xfer_begin(struct page_xfer *px, const char *name, const char *parent);
 /* Opens pagemap-@id.img (or pagemap-shmem-@id.img) with pages-@pages_id.img. */
@@ -140,8 +141,8 @@ void page_xfer_close(struct page_xfer *px);
 struct opts;
 /*
  * For dump and pre-dump with --page-server: connects to o->address:o->port
- * and begins the iteration named after the last component of o->images_dir,
- * with o->prev_images_dir as its parent link.
+ * and begins an unnamed iteration (into the server's -D, as with criu) with
+ * o->prev_images_dir as its parent link.
  */
 int page_xfer_start(const struct opts *o, struct page_xfer **out);
 /* Bytes of page data sent so far. */

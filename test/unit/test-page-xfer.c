@@ -171,7 +171,7 @@ static pid_t start_server(void)
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		_exit(page_server_serve(lfd, &base) ? 1 : 0);
+		_exit(page_server_serve(lfd, &base, false) ? 1 : 0);
 	}
 	close(lfd);
 	img_dir_close(&base);
@@ -247,6 +247,9 @@ static void test_iteration(const char *name, const char *parent)
 	page_xfer_close(px);
 	ok(same_file("pagemap-42.img", name) && same_file("pages-1.img", name),
 	   "pagemap-42.img and pages-1.img of '%s' are byte-identical to the local ones", name);
+	if (!name[0])
+		ok(exists("srv/pagemap-42.img") && exists("srv/pages-2.img"),
+		   "unnamed iteration lands in the server's directory itself");
 	ok(same_file("pagemap-shmem-7.img", name) && same_file("pages-2.img", name),
 	   "pagemap-shmem-7.img and pages-2.img of '%s' are byte-identical", name);
 	if (parent) {
@@ -478,6 +481,8 @@ int main(void)
 	test_totals();
 	/* The server is sequential: this one is served after the failures above. */
 	test_iteration("4", "../2");
+	/* Unnamed, as dump sends: into the server's directory itself. */
+	test_iteration("", "4");
 	ok(!exists("srv/3") && !exists("srv/g") && !exists("srv/short"),
 	   "no iteration of a lost, corrupted or inconsistent client is visible");
 	ok(count_staging() == 0, "their staging dirs were removed");
