@@ -132,6 +132,8 @@ static int seize_threads_once(struct dump_task *t, int *added)
 			ret = 0; /* the thread exited meanwhile */
 			continue;
 		}
+		if (ret == -ESRCH)
+			break; /* the whole process is exiting: the caller looks again */
 		if (ret) {
 			pr_err("dump: cannot stop thread %d of pid %d: %s", tids[i], t->pid,
 			       ret == -ETIMEDOUT ? "it did not stop in time" : strerror(-ret));
@@ -147,32 +149,54 @@ static int seize_threads_once(struct dump_task *t, int *added)
 	return ret;
 }
 
+/* Detaches what was seized of @t and forgets its threads. */
+static void task_unseize(struct dump_task *t)
+{
+	for (size_t j = 0; j < t->nr_threads; j++)
+		if (t->threads[j].seized)
+			ptrace_detach(t->threads[j].tid, 0);
+	free(t->threads);
+	t->threads = NULL;
+	t->nr_threads = 0;
+}
+
+/* Reads /proc/PID/stat; a zombie gets its one unseized thread. -ESRCH: gone. */
+static int task_stat(struct dump_task *t)
+{
+	int ret = proc_read_stat(t->pid, 0, &t->stat);
+
+	if (ret)
+		return ret == -ENOENT ? -ESRCH : ret;
+	t->ppid = t->stat.ppid;
+	t->pgid = t->stat.pgid;
+	t->sid = t->stat.sid;
+	if (t->stat.state != 'Z' && t->stat.state != 'X')
+		return 0;
+	if (t->stat.num_threads > 1) {
+		pr_err("dump: pid %d: a dead leader with live threads is not supported", t->pid);
+		return -EOPNOTSUPP;
+	}
+	t->zombie = true;
+	return thread_add(t, t->pid, false);
+}
+
+/* 0, or -ESRCH (not logged) when the process exited before it could be stopped. */
 static int seize_task(struct dump_ctx *ctx, struct dump_task *t)
 {
 	int ret, added, rounds = 0;
 
-	ret = proc_read_stat(t->pid, 0, &t->stat);
-	if (ret) {
-		pr_err("dump: pid %d: %s", t->pid,
-		       ret == -ENOENT ? "no such process" : strerror(-ret));
-		return ret == -ENOENT ? -ESRCH : ret;
-	}
-	t->ppid = t->stat.ppid;
-	t->pgid = t->stat.pgid;
-	t->sid = t->stat.sid;
-	if (t->stat.state == 'Z' || t->stat.state == 'X') {
-		if (t->stat.num_threads > 1) {
-			pr_err("dump: pid %d: a dead leader with live threads is not supported",
-			       t->pid);
-			return -EOPNOTSUPP;
-		}
-		t->zombie = true;
-		return thread_add(t, t->pid, false);
-	}
+	ret = task_stat(t);
+	if (ret || t->zombie)
+		return ret;
 	t->stopped = t->stat.state == 'T';
 	do {
 		added = 0;
 		ret = seize_threads_once(t, &added);
+		if (ret == -ESRCH) {
+			/* It exited meanwhile: now a zombie (its parent is stopped), or gone. */
+			task_unseize(t);
+			return task_stat(t);
+		}
 		if (ret)
 			return ret;
 		if (++rounds > 100) {
@@ -228,6 +252,23 @@ int dump_seize_tree(struct dump_ctx *ctx, pid_t root)
 		ret = dump_checkpoint(ctx, "seize");
 		if (!ret)
 			ret = seize_task(ctx, &ctx->tasks[i]);
+		if (ret == -ESRCH && i == 0) {
+			pr_err("dump: pid %d: no such process", root);
+		} else if (ret == -ESRCH) {
+			/*
+			 * A child that exited and was reaped (SIGCHLD ignored) before we
+			 * stopped it. Later tasks are its siblings or their children:
+			 * none has it as parent, so it can simply go.
+			 */
+			pr_info("dump: pid %d exited during the dump", ctx->tasks[i].pid);
+			free(ctx->tasks[i].threads);
+			memmove(&ctx->tasks[i], &ctx->tasks[i + 1],
+				(ctx->nr_tasks - i - 1) * sizeof(ctx->tasks[0]));
+			ctx->nr_tasks--;
+			i--;
+			ret = 0;
+			continue;
+		}
 		if (!ret && !ctx->tasks[i].zombie)
 			ret = add_children(ctx, i);
 	}
