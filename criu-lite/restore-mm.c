@@ -198,14 +198,6 @@ static int rst_open_in_task(struct inject *in, const char *path, int flags)
 	return (int)r;
 }
 
-/* Remembers the first mapping of each shared anonymous object. */
-struct rst_shm {
-	uint64_t shmid;
-	pid_t pid;
-	unsigned long start, end;
-};
-static struct rst_shm rst_shms[256];
-static size_t rst_nr_shms;
 
 static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		      const VmaEntry *v, int *fd)
@@ -215,16 +207,22 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 
 	*fd = -1;
 	if (v->status & RST_VMA_ANON_SHARED) {
-		for (size_t i = 0; i < rst_nr_shms; i++) {
-			if (rst_shms[i].shmid != v->shmid)
+		for (size_t i = 0; i < c->nr_shms; i++) {
+			if (c->shms[i].shmid != v->shmid)
 				continue;
-			snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", rst_shms[i].pid,
-				 rst_shms[i].start, rst_shms[i].end);
+			snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", c->shms[i].pid,
+				 c->shms[i].start, c->shms[i].end);
 			*fd = rst_open_in_task(in, path, O_RDWR);
 			return *fd < 0 ? *fd : 0;
 		}
-		if (rst_nr_shms < sizeof(rst_shms) / sizeof(rst_shms[0]))
-			rst_shms[rst_nr_shms++] = (struct rst_shm){ v->shmid, t->pid, v->start, v->end };
+		{
+			struct rst_shm *ns = realloc(c->shms, (c->nr_shms + 1) * sizeof(*ns));
+
+			if (!ns)
+				return -ENOMEM;
+			c->shms = ns;
+			c->shms[c->nr_shms++] = (struct rst_shm){ v->shmid, t->pid, v->start, v->end };
+		}
 		return 0;
 	}
 	if (!(v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)))
@@ -434,9 +432,9 @@ static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_copy
 
 		if (!(v->status & RST_VMA_ANON_SHARED))
 			continue;
-		for (size_t k = 0; k < rst_nr_shms; k++)
-			first |= rst_shms[k].shmid == v->shmid && rst_shms[k].pid == t->pid &&
-				 rst_shms[k].start == v->start;
+		for (size_t k = 0; k < c->nr_shms; k++)
+			first |= c->shms[k].shmid == v->shmid && c->shms[k].pid == t->pid &&
+				 c->shms[k].start == v->start;
 		if (!first)
 			continue;
 		ret = rst_shmem_resolve(c, v->shmid, &segs);

@@ -400,6 +400,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 		rst_free_msgs((void **)c->pstree, c->nr_tasks);
 	rst_free_msgs((void **)c->fentries, c->nr_files);
 	free(c->files);
+	free(c->shms);
 	for (size_t i = 0; i < c->nr_pages_fds; i++)
 		close(c->pages_fds[i]);
 	free(c->pages_fds);

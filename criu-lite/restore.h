@@ -93,6 +93,13 @@ struct rst_pipe {
 	int fds[2];
 };
 
+/* The first mapping of a shared anonymous object; later ones map it through /proc. */
+struct rst_shm {
+	uint64_t shmid;
+	pid_t pid;
+	unsigned long start, end;
+};
+
 /* Per-process report of the tool code running in a new process (shared page). */
 struct rst_child_status {
 	int state;			/* 0 not yet, 1 ready and paused, -1 failed */
@@ -115,6 +122,8 @@ struct rst_ctx {
 	size_t nr_pipes;
 	struct rst_pipe *fifos;		/* fds[0] == helper O_RDWR fd, fds[1] its dup */
 	size_t nr_fifos;
+	struct rst_shm *shms;
+	size_t nr_shms;
 	int *pages_fds;			/* pages files of the whole chain */
 	size_t nr_pages_fds;
 	struct rst_child_status *status;	/* shared page, one per task */
