@@ -42,6 +42,8 @@ bool rst_fdkind_supported(const FileEntry *fe)
 		return fe->fifo && fe->fifo->has_regf_id;
 	case FD_TYPES__EVENTPOLL:
 		return fe->epfd;
+	case FD_TYPES__UNIXSK:
+		return rst_unix_supported(fe);
 	default:
 		return false;
 	}
@@ -136,6 +138,8 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	case FD_TYPES__EVENTPOLL:
 		fd = epoll_create1(EPOLL_CLOEXEC); /* its targets are added in the process */
 		break;
+	case FD_TYPES__UNIXSK:
+		return rst_unix_open(c, fe, fdp);
 	case FD_TYPES__FIFO:
 		return rst_open_fifo(c, fe->fifo, fdp);
 	default:

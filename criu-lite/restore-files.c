@@ -249,6 +249,8 @@ int rst_files_open(struct rst_ctx *c)
 	ret = rst_pipes_refill(c, IMG_PIPES_DATA, c->pipes, c->nr_pipes);
 	if (!ret)
 		ret = rst_pipes_refill(c, IMG_FIFO_DATA, c->fifos, c->nr_fifos);
+	if (!ret)
+		ret = rst_unix_finish(c);
 	if (ret)
 		return ret;
 	/* O_NONBLOCK and friends only once the data is back in. */

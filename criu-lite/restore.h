@@ -156,6 +156,11 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fd);
 /* Runs in the new process after rst_files_install: no logging, -errno. */
 int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 
+/* restore-unix.c: unix socketpairs and their queued data. Logs. */
+bool rst_unix_supported(const FileEntry *fe);
+int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+int rst_unix_finish(struct rst_ctx *c);
+
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
