@@ -140,6 +140,37 @@ static int read_oom_score_adj(pid_t pid, int32_t *out)
 	return ok ? 0 : -EINVAL;
 }
 
+static uint64_t limit_value(const char *s)
+{
+	return strncmp(s, "unlimited", 9) ? strtoull(s, NULL, 10) : (uint64_t)RLIM_INFINITY;
+}
+
+/*
+ * /proc/PID/limits, for targets whose rlimits prlimit(2) will not show us
+ * (other credentials, no CAP_SYS_RESOURCE): one line per resource in
+ * RLIMIT_ order after a header, "%-25s %-20s %-20s" name, soft, hard.
+ */
+static int read_proc_limits(pid_t pid, RlimitEntry *rle, int nr)
+{
+	char path[64], line[256];
+	int i = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (i < nr && fgets(line, sizeof(line), f)) {
+		if (i >= 0 && strlen(line) > 47) {
+			rle[i].cur = limit_value(line + 26);
+			rle[i].max = limit_value(line + 47);
+		}
+		i++;
+	}
+	fclose(f);
+	return i == nr ? 0 : -EINVAL;
+}
+
 struct task_bufs {
 	TaskCoreEntry tc;
 	TaskRlimitsEntry rl;
@@ -172,14 +203,20 @@ static int task_core_fill(struct dump_ctx *ctx, struct dump_task *t, struct task
 		struct rlimit r;
 
 		rlimit_entry__init(&b->rle[i]);
-		if (prlimit(t->pid, i, NULL, &r)) {
+		b->rlp[i] = &b->rle[i];
+		if (!ret && prlimit(t->pid, i, NULL, &r))
 			ret = -errno;
-			pr_err("dump: rlimit %d of pid %d: %s", i, t->pid, strerror(errno));
-			return ret;
-		}
+		if (ret)
+			continue; /* all of them come from /proc/PID/limits then */
 		b->rle[i].cur = r.rlim_cur;
 		b->rle[i].max = r.rlim_max;
-		b->rlp[i] = &b->rle[i];
+	}
+	if (ret) {
+		ret = read_proc_limits(t->pid, b->rle, DUMP_NR_RLIMITS);
+		if (ret) {
+			pr_err("dump: rlimits of pid %d: %s", t->pid, strerror(-ret));
+			return ret;
+		}
 	}
 	b->rl.n_rlimits = DUMP_NR_RLIMITS;
 	b->rl.rlimits = b->rlp;
