@@ -79,14 +79,29 @@ echo "$out" | grep -q "past the end of its pages file" || fail "unexpected error
 [ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
 echo "ok - short pages file refused before any process exists"
 
-# 5. failure midway (a mapped file vanished): every created process is killed.
+# 5. a file that vanished: refused before any process exists.
 start "$T/e" 8
 "$CRL_BIN" dump -t "$TPID" -D "$T/e/img" || fail "dump failed"
 wait "$TPID" 2>/dev/null
 mv "$T/e/data" "$T/e/data.moved"
 out=$("$CRL_BIN" restore -D "$T/e/img" -d 2>&1) && fail "restore without its file succeeded"
-echo "$out" | grep -q "data" || fail "error does not name the file: $out"
+echo "$out" | grep -q "data' (id [0-9]*) vanished" || fail "error does not name the file: $out"
+[ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
+echo "ok - vanished file refused"
+
+# 6. failure midway: only the memory map needs the file, so the process exists,
+# is seized and half rebuilt when the mmap fails; it must be killed, not left.
+mkdir -p "$T/f"
+setsid "$CRL_TARGETS/restore_basic" "$T/f" 8 sepmap </dev/null >/dev/null 2>&1 &
+TPID=$!
+PIDS="$PIDS $TPID"
+wait_file "$T/f/ready" 10 || fail "target did not get ready"
+"$CRL_BIN" dump -t "$TPID" -D "$T/f/img" || fail "dump failed"
+wait "$TPID" 2>/dev/null
+mv "$T/f/map" "$T/f/map.moved"
+out=$("$CRL_BIN" restore -D "$T/f/img" -d 2>&1) && fail "restore without its mapped file succeeded"
+echo "$out" | grep -q "killed" || fail "midway failure not reported as such: $out"
 sleep 0.2
 [ -d "/proc/$TPID" ] && fail "pid $TPID left behind after a failed restore"
-echo "ok - failed restore leaves nothing behind"
+echo "ok - failure midway kills what was created"
 exit 0

@@ -5,7 +5,7 @@
  * state in the main thread. Writes DIR/ready, then waits; on SIGTERM it checks
  * everything (also when DIR/check appears) and writes "PASS" or "FAIL: why" to DIR/result.
  *
- * usage: restore_basic DIR MIB
+ * usage: restore_basic DIR MIB [sepmap]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,10 +109,22 @@ int main(int argc, char **argv)
 	/* A file: data at an offset, and a private mapping of it with some written pages. */
 	snprintf(path, sizeof(path), "%s/data", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	mfd = open(path, O_RDONLY);
-	if (fd < 0 || mfd < 0 || ftruncate(fd, 65536))
+	if (fd < 0 || ftruncate(fd, 65536))
 		return 2;
 	pwrite(fd, "hello world", 11, 0);
+	/* "sepmap": map a copy that is not open as an fd, so only the mm needs it. */
+	if (argc > 3 && !strcmp(argv[3], "sepmap")) {
+		int cfd;
+
+		snprintf(path, sizeof(path), "%s/map", dir);
+		cfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (cfd < 0 || ftruncate(cfd, 65536) || pwrite(cfd, "hello world", 11, 0) != 11)
+			return 2;
+		close(cfd);
+	}
+	mfd = open(path, O_RDONLY);
+	if (mfd < 0)
+		return 2;
 	lseek(fd, 5, SEEK_SET);
 	fmap = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
 	if (fmap == MAP_FAILED)
