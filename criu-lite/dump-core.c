@@ -51,6 +51,10 @@ static void creds_fill(CredsEntry *c, struct core_caps *caps, const struct proc_
 	c->cap_eff = caps->eff;
 	c->cap_bnd = caps->bnd;
 	c->secbits = 0;
+	if (s->no_new_privs >= 0) {
+		c->has_no_new_privs = true;
+		c->no_new_privs = (uint32_t)s->no_new_privs;
+	}
 	c->n_groups = s->ngroups;
 	c->groups = (uint32_t *)s->groups;
 }
