@@ -274,8 +274,13 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 
 	ret = rst_vma_fd(c, t, in, v, &fd);
 	if (ret) {
-		pr_err("pid %d: vma 0x%lx-0x%lx: cannot open its file: %s", t->pid,
-		       (unsigned long)v->start, (unsigned long)v->end, strerror(-ret));
+		const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
+
+		pr_err("pid %d: vma 0x%lx-0x%lx: cannot open '%s': %s", t->pid,
+		       (unsigned long)v->start, (unsigned long)v->end,
+		       fe && fe->reg && !(v->status & RST_VMA_ANON_SHARED) ? fe->reg->name
+									 : "shared memory",
+		       strerror(-ret));
 		return ret;
 	}
 	if (fd >= 0) {
