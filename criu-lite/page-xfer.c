@@ -100,20 +100,27 @@ static inline uint64_t hash_step(uint64_t acc, uint64_t w)
 uint64_t page_xfer_hash(const void *data, size_t len, uint64_t seed)
 {
 	const uint8_t *p = data;
-	uint64_t lane[8], h;
+	uint64_t a0 = seed + HASH_K2, a1 = seed + 2 * HASH_K2, a2 = seed + 3 * HASH_K2,
+		 a3 = seed + 4 * HASH_K2, a4 = seed + 5 * HASH_K2, a5 = seed + 6 * HASH_K2,
+		 a6 = seed + 7 * HASH_K2, a7 = seed + 8 * HASH_K2, h;
 	size_t left = len;
 
-	for (int i = 0; i < 8; i++)
-		lane[i] = seed + (uint64_t)(i + 1) * HASH_K2;
+	/* Named lanes, not an array: they stay in registers. */
 	while (left >= 64) {
-		for (int i = 0; i < 8; i++)
-			lane[i] = hash_step(lane[i], load64(p + 8 * i));
+		a0 = hash_step(a0, load64(p));
+		a1 = hash_step(a1, load64(p + 8));
+		a2 = hash_step(a2, load64(p + 16));
+		a3 = hash_step(a3, load64(p + 24));
+		a4 = hash_step(a4, load64(p + 32));
+		a5 = hash_step(a5, load64(p + 40));
+		a6 = hash_step(a6, load64(p + 48));
+		a7 = hash_step(a7, load64(p + 56));
 		p += 64;
 		left -= 64;
 	}
 	h = seed ^ ((uint64_t)len * HASH_K1);
-	for (int i = 0; i < 8; i++)
-		h = hash_step(h, lane[i]);
+	h = hash_step(hash_step(hash_step(hash_step(h, a0), a1), a2), a3);
+	h = hash_step(hash_step(hash_step(hash_step(h, a4), a5), a6), a7);
 	while (left >= 8) {
 		h = hash_step(h, load64(p));
 		p += 8;
