@@ -100,5 +100,13 @@ int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *
 	r = inject_call(in, SYS_prctl, PR_SET_SECUREBITS, cr->secbits, 0, 0, 0, 0);
 	if (r)
 		pr_warn("thread %d: securebits 0x%x: %s", th->tid, cr->secbits, strerror((int)-r));
+	/* One way only, and harmless to the rest of the restore: last. */
+	if (cr->has_no_new_privs && cr->no_new_privs) {
+		r = inject_call(in, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+		if (r) {
+			pr_err("thread %d: no_new_privs: %s", th->tid, strerror((int)-r));
+			return (int)r;
+		}
+	}
 	return 0;
 }
