@@ -339,6 +339,12 @@ static int thread_inject(pid_t tid, ThreadCoreEntry *thc, CoreEntry *core)
 		if (ret)
 			pr_err("dump: clear_child_tid of thread %d: %s", tid, strerror(-ret));
 	}
+	if (!ret && thc->creds) {
+		long sb = inject_call(&in, SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0, 0);
+
+		if (sb >= 0)
+			thc->creds->secbits = (uint32_t)sb;
+	}
 	ret = inject_end(&in) ?: ret;
 	if (ret)
 		return ret;
