@@ -137,8 +137,12 @@ static int rst_itimers(struct rst_task *t, struct inject *in, const TaskCoreEntr
 				       { (time_t)it[i]->vsec, (suseconds_t)it[i]->vusec } };
 		long r;
 
-		if (!v.it_value.tv_sec && !v.it_value.tv_usec)
+		/* A periodic timer caught at expiry shows 0 left: it is still armed. */
+		if (!v.it_value.tv_sec && !v.it_value.tv_usec && !v.it_interval.tv_sec &&
+		    !v.it_interval.tv_usec)
 			continue;
+		if (!v.it_value.tv_sec && !v.it_value.tv_usec)
+			v.it_value = v.it_interval;
 		r = inject_write(in, in->scratch, &v, sizeof(v));
 		if (!r)
 			r = inject_call(in, SYS_setitimer, (unsigned long)which[i], in->scratch, 0, 0,
@@ -185,6 +189,8 @@ static int rst_posix_timer(struct rst_task *t, struct inject *in, const PosixTim
 		r = inject_read(in, id_at, &id, sizeof(id));
 	if (!r && id != (int32_t)pt->it_id)
 		r = -EEXIST;
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value = its.it_interval; /* periodic, caught at expiry: still armed */
 	if (!r && (its.it_value.tv_sec || its.it_value.tv_nsec)) {
 		r = inject_write(in, its_at, &its, sizeof(its));
 		if (!r)
