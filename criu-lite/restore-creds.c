@@ -22,7 +22,7 @@
 static int rst_caps(const struct rst_thread *th, const CredsEntry *cr, struct inject *in,
 		    unsigned long scratch)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2];
 	long r;
 

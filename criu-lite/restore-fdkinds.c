@@ -51,8 +51,8 @@ bool rst_fdkind_supported(const FileEntry *fe)
 
 static int rst_open_timerfd(const TimerfdEntry *t, int *fdp)
 {
-	struct itimerspec its = { { (time_t)t->isec, (long)t->insec },
-				  { (time_t)t->vsec, (long)t->vnsec } };
+	struct itimerspec its = {{(time_t)t->isec, (long)t->insec},
+				 {(time_t)t->vsec, (long)t->vnsec}};
 	int fd = timerfd_create((int)t->clockid, (int)(t->flags & O_NONBLOCK) | TFD_CLOEXEC);
 
 	if (fd < 0)
@@ -168,7 +168,7 @@ int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t)
 			continue;
 		for (size_t k = 0; k < fe->epfd->n_tfd; k++) {
 			const EventpollTfdEntry *e = fe->epfd->tfd[k];
-			struct epoll_event ev = { .events = e->events, .data.u64 = e->data };
+			struct epoll_event ev = {.events = e->events, .data.u64 = e->data};
 
 			/* EEXIST: a process sharing this epoll added it already. */
 			if (epoll_ctl((int)t->fds[i]->fd, EPOLL_CTL_ADD, (int)e->tfd, &ev) &&

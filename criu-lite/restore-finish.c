@@ -45,7 +45,8 @@ static int rst_queue(struct rst_task *t, struct inject *in, pid_t tid, const Sig
 		r = inject_write(in, in->scratch + 16384, b->data, b->len);
 		if (!r && tid)
 			r = inject_call(in, SYS_rt_tgsigqueueinfo, (unsigned long)t->pid,
-					(unsigned long)tid, (unsigned long)sig, in->scratch + 16384, 0, 0);
+					(unsigned long)tid, (unsigned long)sig, in->scratch + 16384,
+					0, 0);
 		else if (!r)
 			r = inject_call(in, SYS_rt_sigqueueinfo, (unsigned long)t->pid,
 					(unsigned long)sig, in->scratch + 16384, 0, 0, 0);

@@ -64,9 +64,9 @@ static int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm,
 	if (!r)
 		return -ENOMEM;
 	for (size_t i = 0; i < cur->n; i++)
-		r[k++] = (struct rst_range){ cur->v[i].start, cur->v[i].end };
+		r[k++] = (struct rst_range){cur->v[i].start, cur->v[i].end};
 	for (size_t i = 0; i < mm->n_vmas; i++)
-		r[k++] = (struct rst_range){ mm->vmas[i]->start, mm->vmas[i]->end };
+		r[k++] = (struct rst_range){mm->vmas[i]->start, mm->vmas[i]->end};
 	for (size_t i = 0; i < nr_extra; i++)
 		r[k++] = extra[i];
 	qsort(r, k, sizeof(*r), rst_range_cmp);
@@ -113,8 +113,8 @@ static int rst_clear_tool(struct rst_task *t, struct inject *in, struct proc_vma
 			 v->path ? v->path : "");
 		r = rst_munmap(in, v->start, v->end - v->start);
 		if (r) {
-			pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid,
-			       v->start, v->end, strerror((int)-r));
+			pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid, v->start,
+			       v->end, strerror((int)-r));
 			return r < 0 ? (int)r : -EIO;
 		}
 	}
@@ -138,11 +138,10 @@ static int rst_move_vdso(struct rst_task *t, struct inject *in, const struct pro
 
 	for (size_t i = 0; i < cur->n && nh < 4; i++)
 		if (cur->v[i].kind == PROC_VMA_VDSO || cur->v[i].kind == PROC_VMA_VVAR)
-			have[nh++] = (struct rst_range){ cur->v[i].start, cur->v[i].end };
+			have[nh++] = (struct rst_range){cur->v[i].start, cur->v[i].end};
 	for (size_t i = 0; i < t->mm->n_vmas && nw < 4; i++)
 		if (t->mm->vmas[i]->status & (RST_VMA_VDSO | RST_VMA_VVAR))
-			want[nw++] = (struct rst_range){ t->mm->vmas[i]->start,
-							 t->mm->vmas[i]->end };
+			want[nw++] = (struct rst_range){t->mm->vmas[i]->start, t->mm->vmas[i]->end};
 	if (nw == 0)
 		return 0; /* the dumped process had no vDSO: leave ours */
 	for (size_t i = 0; i < nh && i < nw; i++) {
@@ -159,20 +158,22 @@ static int rst_move_vdso(struct rst_task *t, struct inject *in, const struct pro
 		return 0;
 	for (size_t i = 0; i < nh; i++)
 		extra[ne++] = have[i];
-	extra[ne++] = (struct rst_range){ in->scratch, in->scratch + in->scratch_len };
-	ret = rst_find_gap(&(struct proc_vma_list){ 0 }, t->mm, extra, ne,
-			   have[nh - 1].e - have[0].s, &tmp);
+	extra[ne++] = (struct rst_range){in->scratch, in->scratch + in->scratch_len};
+	ret = rst_find_gap(&(struct proc_vma_list){0}, t->mm, extra, ne, have[nh - 1].e - have[0].s,
+			   &tmp);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < nh; i++) {
-		long r = rst_mremap(in, have[i].s, have[i].e - have[i].s, tmp + have[i].s - have[0].s);
+		long r = rst_mremap(in, have[i].s, have[i].e - have[i].s,
+				    tmp + have[i].s - have[0].s);
 
 		/* The syscall instruction we borrow moves with [vdso]. */
 		if ((r < 0 && r > -4096) || inject_refind_insn(in))
 			goto fail;
 	}
 	for (size_t i = 0; i < nh; i++) {
-		long r = rst_mremap(in, tmp + have[i].s - have[0].s, have[i].e - have[i].s, want[i].s);
+		long r = rst_mremap(in, tmp + have[i].s - have[0].s, have[i].e - have[i].s,
+				    want[i].s);
 
 		if ((r < 0 && r > -4096) || inject_refind_insn(in))
 			goto fail;
@@ -198,9 +199,8 @@ static int rst_open_in_task(struct inject *in, const char *path, int flags)
 	return (int)r;
 }
 
-
-static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in,
-		      const VmaEntry *v, int *fd)
+static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
+		      int *fd)
 {
 	char path[96];
 	int flags;
@@ -221,7 +221,8 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 			if (!ns)
 				return -ENOMEM;
 			c->shms = ns;
-			c->shms[c->nr_shms++] = (struct rst_shm){ v->shmid, t->pid, v->start, v->end };
+			c->shms[c->nr_shms++] =
+				(struct rst_shm){v->shmid, t->pid, v->start, v->end};
 		}
 		return 0;
 	}
@@ -231,7 +232,7 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		flags = (int)v->fdflags & O_ACCMODE;
 	else
 		flags = (v->status & RST_VMA_FILE_SHARED) && (v->prot & PROT_WRITE) ? O_RDWR
-										  : O_RDONLY;
+										    : O_RDONLY;
 	*fd = rst_open_in_task(in, rst_file_entry(c, (uint32_t)v->shmid)->reg->name, flags);
 	return *fd < 0 ? *fd : 0;
 }
@@ -263,11 +264,10 @@ static bool rst_want_populate(const struct rst_task *t, const VmaEntry *v)
 	return rst_covered(&t->pages, v->start, v->end) * 2 >= v->end - v->start;
 }
 
-static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
-		       const VmaEntry *v)
+static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v)
 {
-	unsigned long flags = (v->flags & (MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN)) |
-			      MAP_FIXED;
+	unsigned long flags =
+		(v->flags & (MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN)) | MAP_FIXED;
 	unsigned long prot = v->prot | PROT_READ | PROT_WRITE;
 	int fd, ret;
 	long r;
@@ -279,7 +279,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		pr_err("pid %d: vma 0x%lx-0x%lx: cannot open '%s': %s", t->pid,
 		       (unsigned long)v->start, (unsigned long)v->end,
 		       fe && fe->reg && !(v->status & RST_VMA_ANON_SHARED) ? fe->reg->name
-									 : "shared memory",
+									   : "shared memory",
 		       strerror(-ret));
 		return ret;
 	}
@@ -296,7 +296,8 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	pr_debug("pid %d: mmap 0x%lx-0x%lx prot %lx flags %lx fd %d", t->pid,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
 	r = inject_call(in, SYS_mmap, v->start, v->end - v->start, prot, flags,
-			(unsigned long)(long)fd, fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
+			(unsigned long)(long)fd,
+			fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
 	if (fd >= 0)
 		inject_call(in, SYS_close, (unsigned long)fd, 0, 0, 0, 0, 0);
 	if (r != (long)v->start) {
@@ -336,7 +337,7 @@ static int rst_fill_mapped(pid_t pid, const struct rst_seg *s)
 {
 	for (unsigned long done = 0; done < s->len;) {
 		size_t n = s->len - done < RST_MAP_CHUNK ? s->len - done : RST_MAP_CHUNK;
-		struct iovec loc, rem = { (void *)(s->vaddr + done), n };
+		struct iovec loc, rem = {(void *)(s->vaddr + done), n};
 		ssize_t w;
 		void *src;
 
@@ -347,7 +348,7 @@ static int rst_fill_mapped(pid_t pid, const struct rst_seg *s)
 			       strerror(errno));
 			return -errno;
 		}
-		loc = (struct iovec){ src, n };
+		loc = (struct iovec){src, n};
 		w = process_vm_writev(pid, &loc, 1, &rem, 1, 0);
 		munmap(src, n);
 		if (w != (ssize_t)n) {
@@ -387,8 +388,8 @@ static int rst_fill_pages(pid_t pid, const struct rst_segs *segs, struct rst_cop
 				       got < 0 ? strerror(errno) : "short read");
 				return -EIO;
 			}
-			cp->loc[cp->niov] = (struct iovec){ cp->buf + cp->used, n };
-			cp->rem[cp->niov] = (struct iovec){ (void *)(s->vaddr + done), n };
+			cp->loc[cp->niov] = (struct iovec){cp->buf + cp->used, n};
+			cp->rem[cp->niov] = (struct iovec){(void *)(s->vaddr + done), n};
 			cp->niov++;
 			cp->used += n;
 			done += n;
@@ -431,7 +432,7 @@ static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_copy
 {
 	for (size_t i = 0; i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
-		struct rst_segs segs = { 0 }, in_vma = { 0 };
+		struct rst_segs segs = {0}, in_vma = {0};
 		bool first = false;
 		int ret;
 
@@ -505,7 +506,7 @@ static void rst_mark(const struct rst_task *t, const char *what)
 
 int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
-	struct proc_vma_list cur = { 0 };
+	struct proc_vma_list cur = {0};
 	struct rst_copy *cp = NULL;
 	int ret;
 

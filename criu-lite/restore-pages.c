@@ -44,7 +44,7 @@ static int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long l
 		s->s = ns;
 		s->cap = cap;
 	}
-	s->s[s->n++] = (struct rst_seg){ vaddr, len, fd, off };
+	s->s[s->n++] = (struct rst_seg){vaddr, len, fd, off};
 	return 0;
 }
 
@@ -116,7 +116,7 @@ static int rst_open_pages(struct rst_ctx *c, const struct img_dir *d, uint32_t i
 struct rst_pm_walk {
 	struct rst_ctx *c;
 	const struct img_dir *d;
-	enum img_kind kind;	/* IMG_PAGEMAP (id: pid) or IMG_SHMEM_PAGEMAP (id: shmid) */
+	enum img_kind kind; /* IMG_PAGEMAP (id: pid) or IMG_SHMEM_PAGEMAP (id: shmid) */
 	pid_t pid;
 	int depth;
 	int pages_fd;
@@ -184,7 +184,7 @@ static int rst_pm_entry(struct rst_pm_walk *w, const PagemapEntry *pe, struct rs
 static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, enum img_kind kind,
 			   pid_t pid, int depth, struct rst_segs *out)
 {
-	struct rst_pm_walk w = { .c = c, .d = d, .kind = kind, .pid = pid, .depth = depth };
+	struct rst_pm_walk w = {.c = c, .d = d, .kind = kind, .pid = pid, .depth = depth};
 	ProtobufCMessage *m;
 	struct img *img;
 	int ret;

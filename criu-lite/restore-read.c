@@ -88,8 +88,7 @@ static int rst_read_thread(struct rst_ctx *c, struct rst_thread *th)
 {
 	int ret;
 
-	ret = rst_read_one(c, IMG_CORE, (unsigned long)th->tid, &core_entry__descriptor,
-			   &th->core);
+	ret = rst_read_one(c, IMG_CORE, (unsigned long)th->tid, &core_entry__descriptor, &th->core);
 	if (ret)
 		return ret;
 	if (th->core->tc && th->core->tc->task_state == RST_TASK_DEAD)
@@ -146,7 +145,8 @@ static int rst_check_vmas(const struct rst_ctx *c, const struct rst_task *t)
 			const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
 
 			if (!fe || !fe->reg) {
-				pr_err("mm-%d.img: vma 0x%lx-0x%lx maps file id %lu, not in files.img",
+				pr_err("mm-%d.img: vma 0x%lx-0x%lx maps file id %lu, not in "
+				       "files.img",
 				       t->pid, (unsigned long)v->start, (unsigned long)v->end,
 				       (unsigned long)v->shmid);
 				return -EINVAL;
@@ -215,8 +215,7 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 	/* A process sharing its fs_struct with its parent has no fs image of its own. */
 	snprintf(name, sizeof(name), "fs-%d.img", t->pid);
 	if (!ret && faccessat(c->dir.fd, name, F_OK, 0) == 0)
-		ret = rst_read_one(c, IMG_FS, (unsigned long)t->pid, &fs_entry__descriptor,
-				   &t->fs);
+		ret = rst_read_one(c, IMG_FS, (unsigned long)t->pid, &fs_entry__descriptor, &t->fs);
 	if (!ret)
 		ret = rst_check_vmas(c, t);
 	if (!ret)
@@ -252,7 +251,8 @@ static int rst_build_tasks(struct rst_ctx *c, size_t n)
 		t->pid = (pid_t)pe->pid;
 		t->parent = -1;
 		if (pe->n_threads == 0 || pe->threads[0] != pe->pid) {
-			pr_err("pstree.img: pid %u: thread list must start with the leader", pe->pid);
+			pr_err("pstree.img: pid %u: thread list must start with the leader",
+			       pe->pid);
 			return -EINVAL;
 		}
 		for (size_t j = 0; j < i; j++) {
@@ -303,13 +303,14 @@ static int rst_check_creds(const struct rst_ctx *c, const struct rst_thread *th)
 	if (!cr || me == 0)
 		return 0;
 	if (cr->uid != me || cr->euid != me || cr->suid != me || cr->fsuid != me) {
-		pr_err("thread %d: restoring uid %u/%u needs privileges the caller lacks",
-		       th->tid, cr->uid, cr->euid);
+		pr_err("thread %d: restoring uid %u/%u needs privileges the caller lacks", th->tid,
+		       cr->uid, cr->euid);
 		return -EPERM;
 	}
 	for (size_t i = 0; i < cr->n_cap_prm; i++) {
 		if (cr->cap_prm[i] || (i < cr->n_cap_eff && cr->cap_eff[i])) {
-			pr_err("thread %d: restoring capabilities needs privileges the caller lacks",
+			pr_err("thread %d: restoring capabilities needs privileges the caller "
+			       "lacks",
 			       th->tid);
 			return -EPERM;
 		}
@@ -356,8 +357,8 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 		       c->inv->img_version, IMG_VERSION);
 		return -EINVAL;
 	}
-	ret = rst_read_msgs(&c->dir, IMG_PSTREE, 0, &pstree_entry__descriptor,
-			    (void ***)&c->pstree, &n);
+	ret = rst_read_msgs(&c->dir, IMG_PSTREE, 0, &pstree_entry__descriptor, (void ***)&c->pstree,
+			    &n);
 	if (ret)
 		return ret;
 	if (n == 0) {
@@ -367,8 +368,8 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 	ret = rst_build_tasks(c, n);
 	if (ret)
 		return ret;
-	ret = rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor,
-			    (void ***)&c->fentries, &c->nr_files);
+	ret = rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor, (void ***)&c->fentries,
+			    &c->nr_files);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < c->nr_tasks; i++) {

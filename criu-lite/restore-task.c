@@ -37,11 +37,16 @@ static int rst_mm_map(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	const MmEntry *mm = t->mm;
 	struct prctl_mm_map map = {
-		.start_code = mm->mm_start_code, .end_code = mm->mm_end_code,
-		.start_data = mm->mm_start_data, .end_data = mm->mm_end_data,
-		.start_brk = mm->mm_start_brk,	 .brk = mm->mm_brk,
-		.start_stack = mm->mm_start_stack, .arg_start = mm->mm_arg_start,
-		.arg_end = mm->mm_arg_end,	 .env_start = mm->mm_env_start,
+		.start_code = mm->mm_start_code,
+		.end_code = mm->mm_end_code,
+		.start_data = mm->mm_start_data,
+		.end_data = mm->mm_end_data,
+		.start_brk = mm->mm_start_brk,
+		.brk = mm->mm_brk,
+		.start_stack = mm->mm_start_stack,
+		.arg_start = mm->mm_arg_start,
+		.arg_end = mm->mm_arg_end,
+		.env_start = mm->mm_env_start,
 		.env_end = mm->mm_env_end,
 	};
 	const FileEntry *exe = rst_file_entry(c, mm->exe_file_id);
@@ -89,7 +94,7 @@ static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreE
 	/* As in CRIU, the list skips SIGKILL and SIGSTOP: entry i is the i-th other signal. */
 	for (size_t i = 0; i < tc->n_sigactions; i++) {
 		const SaEntry *sa = tc->sigactions[i];
-		struct rst_ksigaction ks = { sa->sigaction, sa->flags, sa->restorer, sa->mask };
+		struct rst_ksigaction ks = {sa->sigaction, sa->flags, sa->restorer, sa->mask};
 		long r;
 
 		do
@@ -99,7 +104,8 @@ static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreE
 			break;
 		r = inject_write(in, in->scratch, &ks, sizeof(ks));
 		if (!r)
-			r = inject_call(in, SYS_rt_sigaction, (unsigned long)sig, in->scratch, 0, 8, 0, 0);
+			r = inject_call(in, SYS_rt_sigaction, (unsigned long)sig, in->scratch, 0, 8,
+					0, 0);
 		if (r) {
 			pr_err("pid %d: restoring the handler of signal %d: %s", t->pid, sig,
 			       strerror((int)-r));
@@ -114,7 +120,7 @@ static void rst_rlimits(struct rst_task *t, const TaskCoreEntry *tc)
 	if (!tc->rlimits)
 		return;
 	for (size_t i = 0; i < tc->rlimits->n_rlimits && i < RLIM_NLIMITS; i++) {
-		struct rlimit rl = { tc->rlimits->rlimits[i]->cur, tc->rlimits->rlimits[i]->max };
+		struct rlimit rl = {tc->rlimits->rlimits[i]->cur, tc->rlimits->rlimits[i]->max};
 
 		/* Raising a hard limit above ours needs CAP_SYS_RESOURCE, which we may lack. */
 		if (prlimit(t->pid, (int)i, &rl, NULL))
@@ -127,14 +133,14 @@ static void rst_rlimits(struct rst_task *t, const TaskCoreEntry *tc)
 static int rst_itimers(struct rst_task *t, struct inject *in, const TaskCoreEntry *tc)
 {
 	const ItimerEntry *it[3];
-	const int which[3] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
+	const int which[3] = {ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF};
 
 	if (!tc->timers)
 		return 0;
 	it[0] = tc->timers->real, it[1] = tc->timers->virt, it[2] = tc->timers->prof;
 	for (int i = 0; i < 3; i++) {
-		struct itimerval v = { { (time_t)it[i]->isec, (suseconds_t)it[i]->iusec },
-				       { (time_t)it[i]->vsec, (suseconds_t)it[i]->vusec } };
+		struct itimerval v = {{(time_t)it[i]->isec, (suseconds_t)it[i]->iusec},
+				      {(time_t)it[i]->vsec, (suseconds_t)it[i]->vusec}};
 		long r;
 
 		/* A periodic timer caught at expiry shows 0 left: it is still armed. */
@@ -145,8 +151,8 @@ static int rst_itimers(struct rst_task *t, struct inject *in, const TaskCoreEntr
 			v.it_value = v.it_interval;
 		r = inject_write(in, in->scratch, &v, sizeof(v));
 		if (!r)
-			r = inject_call(in, SYS_setitimer, (unsigned long)which[i], in->scratch, 0, 0,
-					0, 0);
+			r = inject_call(in, SYS_setitimer, (unsigned long)which[i], in->scratch, 0,
+					0, 0, 0);
 		if (r) {
 			pr_err("pid %d: restoring interval timer %d: %s", t->pid, which[i],
 			       strerror((int)-r));
@@ -170,10 +176,11 @@ struct rst_ksigevent {
 /* One POSIX timer with its recorded id, armed with its remaining time. */
 static int rst_posix_timer(struct rst_task *t, struct inject *in, const PosixTimerEntry *pt)
 {
-	struct rst_ksigevent sev = { .value = pt->sival_ptr, .signo = (int32_t)pt->si_signo,
-				     .notify = (int32_t)pt->it_sigev_notify };
-	struct itimerspec its = { { (time_t)pt->isec, (long)pt->insec },
-				  { (time_t)pt->vsec, (long)pt->vnsec } };
+	struct rst_ksigevent sev = {.value = pt->sival_ptr,
+				    .signo = (int32_t)pt->si_signo,
+				    .notify = (int32_t)pt->it_sigev_notify};
+	struct itimerspec its = {{(time_t)pt->isec, (long)pt->insec},
+				 {(time_t)pt->vsec, (long)pt->vnsec}};
 	unsigned long sev_at = in->scratch, id_at = in->scratch + 128, its_at = in->scratch + 256;
 	int32_t id = (int32_t)pt->it_id;
 	long r;
@@ -194,10 +201,12 @@ static int rst_posix_timer(struct rst_task *t, struct inject *in, const PosixTim
 	if (!r && (its.it_value.tv_sec || its.it_value.tv_nsec)) {
 		r = inject_write(in, its_at, &its, sizeof(its));
 		if (!r)
-			r = inject_call(in, SYS_timer_settime, (unsigned long)id, 0, its_at, 0, 0, 0);
+			r = inject_call(in, SYS_timer_settime, (unsigned long)id, 0, its_at, 0, 0,
+					0);
 	}
 	if (r)
-		pr_err("pid %d: restoring POSIX timer %u: %s", t->pid, pt->it_id, strerror((int)-r));
+		pr_err("pid %d: restoring POSIX timer %u: %s", t->pid, pt->it_id,
+		       strerror((int)-r));
 	return (int)r;
 }
 
@@ -221,7 +230,7 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	const TaskCoreEntry *tc = t->th[0].core->tc;
 	const ThreadCoreEntry *thc = t->th[0].core->thread_core;
 	const char *comm = thc && thc->comm ? thc->comm : tc->comm;
-	char name[16] = { 0 };
+	char name[16] = {0};
 	long r;
 	int ret;
 
@@ -233,8 +242,8 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	r = inject_call(in, SYS_personality, tc->personality, 0, 0, 0, 0, 0);
 	if (r < 0)
 		pr_warn("pid %d: personality 0x%x: %s", t->pid, tc->personality, strerror((int)-r));
-	r = inject_call(in, SYS_prctl, PR_SET_PDEATHSIG, thc && thc->has_pdeath_sig ? thc->pdeath_sig : 0,
-			0, 0, 0, 0);
+	r = inject_call(in, SYS_prctl, PR_SET_PDEATHSIG,
+			thc && thc->has_pdeath_sig ? thc->pdeath_sig : 0, 0, 0, 0, 0);
 	if (r)
 		return (int)r;
 	if (tc->has_child_subreaper && tc->child_subreaper)

@@ -18,7 +18,7 @@
 #include "ptrace.h"
 #include "restore.h"
 
-#define RST_THREAD_FLAGS                                                                       \
+#define RST_THREAD_FLAGS                                                                           \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
 static int rst_clone_thread(struct rst_task *t, struct inject *in, pid_t tid)
@@ -74,8 +74,8 @@ static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inje
 	if (!tc)
 		return 0;
 	if (tc->sas && tc->sas->ss_size) {
-		stack_t ss = { (void *)tc->sas->ss_sp, (int)tc->sas->ss_flags,
-			       (size_t)tc->sas->ss_size };
+		stack_t ss = {(void *)tc->sas->ss_sp, (int)tc->sas->ss_flags,
+			      (size_t)tc->sas->ss_size};
 
 		ss.ss_flags &= ~SS_ONSTACK;
 		r = inject_write(in, scratch, &ss, sizeof(ss));

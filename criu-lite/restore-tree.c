@@ -40,9 +40,8 @@ enum rst_step {
 };
 
 static const char *const rst_step_names[] = {
-	[RST_STEP_NONE] = "start",	  [RST_STEP_SETSID] = "setsid",
-	[RST_STEP_FILES] = "install fds", [RST_STEP_CWD] = "chdir",
-	[RST_STEP_ROOT] = "chroot",	  [RST_STEP_FORK] = "fork a child",
+	[RST_STEP_NONE] = "start", [RST_STEP_SETSID] = "setsid", [RST_STEP_FILES] = "install fds",
+	[RST_STEP_CWD] = "chdir",  [RST_STEP_ROOT] = "chroot",	 [RST_STEP_FORK] = "fork a child",
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
@@ -87,7 +86,7 @@ static void rst_zombie_handlers(struct rst_ctx *c, size_t i)
 		tc = c->tasks[c->tasks[i].parent].th[0].core->tc;
 	for (size_t k = 0; k < tc->n_sigactions; k++) {
 		const SaEntry *sa = tc->sigactions[k];
-		uint64_t ks[4] = { sa->sigaction, sa->flags, sa->restorer, sa->mask };
+		uint64_t ks[4] = {sa->sigaction, sa->flags, sa->restorer, sa->mask};
 
 		do
 			sig++;
@@ -168,7 +167,8 @@ static void rst_rseq_unregister(void)
 {
 	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
 
-	/* The kernel wants the registered length: 32 with glibc 2.35+, whatever __rseq_size says. */
+	/* The kernel wants the registered length: 32 with glibc 2.35+, whatever __rseq_size says.
+	 */
 	if (__rseq_size && syscall(SYS_rseq, area, 32, 1 /* RSEQ_FLAG_UNREGISTER */, RSEQ_SIG))
 		syscall(SYS_rseq, area, __rseq_size, 1, RSEQ_SIG);
 }

@@ -40,8 +40,8 @@ int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	int sv[2];
 
 	if (!peer || peer->fd >= 0) {
-		pr_err("unix socket %u (inode %u): its peer %u is not in the image set",
-		       fe->id, fe->usk->ino, fe->usk->peer);
+		pr_err("unix socket %u (inode %u): its peer %u is not in the image set", fe->id,
+		       fe->usk->ino, fe->usk->peer);
 		return -EINVAL;
 	}
 	if (socketpair(AF_UNIX, (int)fe->usk->type | SOCK_CLOEXEC, 0, sv)) {

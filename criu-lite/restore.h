@@ -47,7 +47,7 @@
 struct rst_seg {
 	unsigned long vaddr;
 	unsigned long len;
-	int pages_fd;		/* owned by struct rst_ctx.pages_fds */
+	int pages_fd; /* owned by struct rst_ctx.pages_fds */
 	uint64_t off;
 };
 
@@ -59,32 +59,32 @@ struct rst_segs {
 struct rst_thread {
 	pid_t tid;
 	CoreEntry *core;
-	struct arch_thread_state *st;	/* malloc'd, from arch_core_read */
+	struct arch_thread_state *st; /* malloc'd, from arch_core_read */
 };
 
 struct rst_task {
-	PstreeEntry *pe;		/* owned by ctx.pstree */
+	PstreeEntry *pe; /* owned by ctx.pstree */
 	pid_t pid;
-	int parent;			/* index in ctx.tasks, -1 for the root */
-	struct rst_thread *th;		/* th[0] is the leader */
+	int parent;	       /* index in ctx.tasks, -1 for the root */
+	struct rst_thread *th; /* th[0] is the leader */
 	size_t nr_th;
 	bool zombie;
-	bool stopped;			/* group-stopped when dumped: stopped again at detach */
+	bool stopped; /* group-stopped when dumped: stopped again at detach */
 	int exit_code;
 	MmEntry *mm;
-	struct rst_segs pages;		/* resolved page contents, address order */
+	struct rst_segs pages; /* resolved page contents, address order */
 	TaskKobjIdsEntry *ids;
 	FdinfoEntry **fds;
 	size_t nr_fds;
 	FsEntry *fs;
-	bool created;			/* a process exists for it (kill on failure) */
+	bool created; /* a process exists for it (kill on failure) */
 	bool seized;
 };
 
 /* One open-file object of files.img, opened by the tool before forking. */
 struct rst_file {
 	FileEntry *fe;
-	int fd;				/* -1 until opened */
+	int fd; /* -1 until opened */
 };
 
 /* One pipe per pipe_id, both ends open in the tool. */
@@ -102,10 +102,10 @@ struct rst_shm {
 
 /* Per-process report of the tool code running in a new process (shared page). */
 struct rst_child_status {
-	int state;			/* 0 not yet, 1 ready and paused, -1 failed */
-	int err;			/* errno of the failure */
-	int step;			/* which step failed (enum in restore-tree.c) */
-	int created;			/* set by the parent once the process exists */
+	int state;   /* 0 not yet, 1 ready and paused, -1 failed */
+	int err;     /* errno of the failure */
+	int step;    /* which step failed (enum in restore-tree.c) */
+	int created; /* set by the parent once the process exists */
 };
 
 struct rst_ctx {
@@ -120,13 +120,13 @@ struct rst_ctx {
 	size_t nr_files;
 	struct rst_pipe *pipes;
 	size_t nr_pipes;
-	struct rst_pipe *fifos;		/* fds[0] == helper O_RDWR fd, fds[1] its dup */
+	struct rst_pipe *fifos; /* fds[0] == helper O_RDWR fd, fds[1] its dup */
 	size_t nr_fifos;
 	struct rst_shm *shms;
 	size_t nr_shms;
-	int *pages_fds;			/* pages files of the whole chain */
+	int *pages_fds; /* pages files of the whole chain */
 	size_t nr_pages_fds;
-	struct rst_child_status *status;	/* shared page, one per task */
+	struct rst_child_status *status; /* shared page, one per task */
 	size_t status_len;
 	unsigned long page_size;
 	pid_t tool_pid;

@@ -21,9 +21,9 @@
 #define PS 4096ul
 
 struct gen {
-	uint32_t vmas[3][3];	/* start, end, flags-kind (0 anon) in pages from 0x10000000 */
+	uint32_t vmas[3][3]; /* start, end, flags-kind (0 anon) in pages from 0x10000000 */
 	size_t nr_vmas;
-	uint32_t pm_flags;	/* pagemap entry flags */
+	uint32_t pm_flags; /* pagemap entry flags */
 	uint32_t pm_pages;
 	size_t pages_bytes;
 	pid_t pid;
@@ -145,7 +145,7 @@ static int try_read(const char *path, struct rst_ctx *c)
 }
 
 static const struct gen good = {
-	.vmas = { { 0, 4, 0 }, { 8, 16, 0 } },
+	.vmas = {{0, 4, 0}, {8, 16, 0}},
 	.nr_vmas = 2,
 	.pm_flags = RST_PE_PRESENT,
 	.pm_pages = 4,
