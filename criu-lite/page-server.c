@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -237,15 +238,19 @@ void page_server_clean_stale(const struct img_dir *base)
 		return;
 	}
 	while ((de = readdir(d))) {
-		long pid;
+		int sfd;
 
 		if (strncmp(de->d_name, PS_STAGING_PREFIX, strlen(PS_STAGING_PREFIX)))
 			continue;
-		pid = strtol(de->d_name + strlen(PS_STAGING_PREFIX), NULL, 10);
-		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
-			continue; /* its server still runs */
-		pr_info("page-server: removing stale staging dir '%s'", de->d_name);
-		ps_rmdir_flat(base->fd, de->d_name);
+		sfd = openat(base->fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0)
+			continue;
+		/* A live server holds a lock on its staging dir (see ps_begin). */
+		if (!flock(sfd, LOCK_EX | LOCK_NB)) {
+			pr_info("page-server: removing stale staging dir '%s'", de->d_name);
+			ps_rmdir_flat(base->fd, de->d_name);
+		}
+		close(sfd);
 	}
 	closedir(d);
 }
@@ -311,6 +316,8 @@ static int ps_begin(struct ps_conn *c, const uint8_t *p, uint32_t len)
 		unlinkat(c->base->fd, c->stage_name, AT_REMOVEDIR);
 		return ps_refuse(c, -EIO, "cannot open staging dir '%s'", path);
 	}
+	/* Held until the fd closes, even if we are killed: tells live from stale. */
+	flock(c->stage.fd, LOCK_EX | LOCK_NB);
 	c->in_iter = true;
 	c->iter_images = c->iter_bytes = 0;
 	pr_debug("page-server: client %s: iteration '%s' (parent '%s') into '%s'", c->peer,

@@ -1,0 +1,105 @@
+#!/bin/bash
+# scripts/live-migrate between two network namespaces made here (veth pair,
+# 10.213.x addresses inside them only). The destination "host" is a pid +
+# mount namespace inside the second netns, so the restored tree gets its own
+# pids back while the source still holds them. Cases: a restore_basic target
+# migrates and checks itself PASS on the destination, the source is gone;
+# a destination that refuses to restore leaves the source running intact.
+. "$(dirname "$0")/lib.sh"
+crl_need_root
+for c in ip unshare nsenter tar; do
+	command -v $c >/dev/null || { echo "SKIP: needs $c"; exit 77; }
+done
+
+ID=$$
+NA=crl-mig-a-$ID NB=crl-mig-b-$ID VA=crlva$((ID % 100000)) VB=crlvb$((ID % 100000))
+ADDR_A=10.213.$((ID % 200)).1 ADDR_B=10.213.$((ID % 200)).2
+MIGRATE="$CRL_SRC/scripts/live-migrate"
+UPID="" DINIT=""
+
+mig_cleanup() {
+	[ -n "$UPID" ] && kill -KILL $UPID $DINIT 2>/dev/null
+	ip netns del "$NA" 2>/dev/null
+	ip netns del "$NB" 2>/dev/null
+	crl_cleanup
+}
+trap mig_cleanup EXIT
+
+ip netns add "$NA" 2>/dev/null && ip netns add "$NB" ||
+	{ echo "SKIP: cannot create network namespaces"; exit 77; }
+ip link add "$VA" type veth peer name "$VB" || fail "veth pair"
+ip link set "$VA" netns "$NA" && ip link set "$VB" netns "$NB" || fail "veth into netns"
+ip -n "$NA" addr add "$ADDR_A/24" dev "$VA" && ip -n "$NA" link set "$VA" up &&
+	ip -n "$NA" link set lo up || fail "netns A setup"
+ip -n "$NB" addr add "$ADDR_B/24" dev "$VB" && ip -n "$NB" link set "$VB" up &&
+	ip -n "$NB" link set lo up || fail "netns B setup"
+
+# The destination: an init (sleep) in new pid + mount namespaces inside B.
+ip netns exec "$NB" unshare -p -f -m --mount-proc sleep 100000 </dev/null >/dev/null 2>&1 &
+UPID=$!
+for _ in $(seq 100); do
+	DINIT=$(cat /proc/$UPID/task/$UPID/children 2>/dev/null | tr -d ' \n')
+	[ -n "$DINIT" ] && break
+	sleep 0.02
+done
+[ -n "$DINIT" ] || fail "destination namespace init did not start"
+DEST=(nsenter -t "$DINIT" -p -m -n)
+ok "namespaces $NA ($ADDR_A) and $NB ($ADDR_B), destination pid ns of $DINIT"
+
+# Is dump --page-server wired in this build?
+mkdir -p "$CRL_TMP/probe"
+"$CRL_BIN" page-server -D "$CRL_TMP/probe/d" --address 127.0.0.1 --port 27099 --daemon \
+	--pidfile "$CRL_TMP/probe/pid" >/dev/null || fail "probe page server"
+sleep 1000 &
+SP=$!
+CRL_PIDS="$CRL_PIDS $SP $(cat "$CRL_TMP/probe/pid")"
+"$CRL_BIN" pre-dump -t $SP -D "$CRL_TMP/probe/s" --page-server --address 127.0.0.1 \
+	--port 27099 >/dev/null 2>&1
+if ! ls "$CRL_TMP/probe/d" | grep -q '^pagemap-'; then
+	echo "SKIP: pre-dump --page-server does not send memory to the page server in this build"
+	exit 77
+fi
+
+start_src() { # DIR: restore_basic (64 MiB) in netns A; sets TPID
+	mkdir -p "$1"
+	ip netns exec "$NA" setsid "$CRL_TARGETS/restore_basic" "$1" 64 </dev/null >/dev/null 2>&1 &
+	TPID=$!
+	CRL_PIDS="$CRL_PIDS $TPID"
+	crl_wait_file "$1/ready" 10 || fail "target did not get ready"
+}
+
+# 1. A migration.
+start_src "$CRL_TMP/a"
+ip netns exec "$NA" "$MIGRATE" -t "$TPID" --address "$ADDR_B" --port 27011 --bin "$CRL_BIN" \
+	--src-dir "$CRL_TMP/m1s" --dst-dir "$CRL_TMP/m1d" -- "${DEST[@]}" >"$CRL_TMP/m1.log" 2>&1 ||
+	fail "migration failed: $(tail -5 "$CRL_TMP/m1.log")"
+sed 's/^/# /' "$CRL_TMP/m1.log"
+grep -q "iteration 1:" "$CRL_TMP/m1.log" && grep -q "downtime" "$CRL_TMP/m1.log" ||
+	fail "no per-iteration statistics or downtime printed"
+for _ in $(seq 100); do [ -d /proc/$TPID ] || break; sleep 0.05; done
+[ -d /proc/$TPID ] && fail "source $TPID still runs after the migration"
+RPID=$(cat "$CRL_TMP/m1d/final/restored.pid")
+"${DEST[@]}" test -d /proc/"$RPID" || fail "restored pid $RPID not running in the destination"
+touch "$CRL_TMP/a/check"
+crl_wait_file "$CRL_TMP/a/result" 10 || fail "migrated target did not check itself"
+grep -q '^PASS' "$CRL_TMP/a/result" || fail "migrated target: $(cat "$CRL_TMP/a/result")"
+ok "restore_basic migrated to $NB (pid $RPID there) and checks PASS; source gone"
+
+# 2. The destination refuses to restore: the source keeps running.
+cat >"$CRL_TMP/refuse" <<EOF
+#!/bin/sh
+[ "\$1" = restore ] && { echo "Error: restore refused by the test" >&2; exit 1; }
+exec "$CRL_BIN" "\$@"
+EOF
+chmod +x "$CRL_TMP/refuse"
+start_src "$CRL_TMP/b"
+ip netns exec "$NA" "$MIGRATE" -t "$TPID" --address "$ADDR_B" --port 27012 --bin "$CRL_BIN" \
+	--dst-bin "$CRL_TMP/refuse" --src-dir "$CRL_TMP/m2s" --dst-dir "$CRL_TMP/m2d" \
+	-- "${DEST[@]}" >"$CRL_TMP/m2.log" 2>&1 && fail "migration to a refusing destination succeeded"
+grep -q "keeps running" "$CRL_TMP/m2.log" || fail "no failure report: $(tail -3 "$CRL_TMP/m2.log")"
+crl_check_alive "$TPID"
+touch "$CRL_TMP/b/check"
+crl_wait_file "$CRL_TMP/b/result" 10 || fail "source did not check itself"
+grep -q '^PASS' "$CRL_TMP/b/result" || fail "source after the failed migration: $(cat "$CRL_TMP/b/result")"
+ok "refused restore: source resumed, running and intact ($(grep FAILED "$CRL_TMP/m2.log"))"
+echo PASS
