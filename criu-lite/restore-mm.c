@@ -406,23 +406,27 @@ static int rst_fill_pages(pid_t pid, const struct rst_segs *segs, struct rst_cop
 /* Allocates the pages that will be written in one go (first touch is slow here). */
 static int rst_populate(struct rst_task *t, struct inject *in)
 {
-	size_t v = 0;
+	size_t i = 0;
 
-	for (size_t i = 0; i < t->pages.n; i++) {
-		const struct rst_seg *s = &t->pages.s[i];
-		long r;
+	/* Per VMA, so a run spanning a MAP_POPULATE'd neighbour does not walk it again. */
+	for (size_t k = 0; k < t->mm->n_vmas; k++) {
+		const VmaEntry *v = t->mm->vmas[k];
 
-		while (v < t->mm->n_vmas && t->mm->vmas[v]->end <= s->vaddr)
-			v++;
-		if (v < t->mm->n_vmas && t->mm->vmas[v]->end >= s->vaddr + s->len &&
-		    rst_want_populate(t, t->mm->vmas[v]))
-			continue; /* mapped with MAP_POPULATE */
-		r = inject_call(in, SYS_madvise, s->vaddr, s->len, MADV_POPULATE_WRITE, 0, 0, 0);
+		if (rst_is_special(v) || rst_want_populate(t, v))
+			continue;
+		while (i < t->pages.n && t->pages.s[i].vaddr + t->pages.s[i].len <= v->start)
+			i++;
+		for (size_t j = i; j < t->pages.n && t->pages.s[j].vaddr < v->end; j++) {
+			const struct rst_seg *s = &t->pages.s[j];
+			unsigned long a = s->vaddr > v->start ? s->vaddr : v->start;
+			unsigned long e = s->vaddr + s->len < v->end ? s->vaddr + s->len : v->end;
+			long r = inject_call(in, SYS_madvise, a, e - a, MADV_POPULATE_WRITE, 0, 0, 0);
 
-		if (r == -EINVAL || r == -ENOSYS)
-			return 0; /* older kernel: the copy faults pages in */
-		if (r)
-			pr_debug("pid %d: populate 0x%lx: %ld", t->pid, s->vaddr, r);
+			if (r == -EINVAL || r == -ENOSYS)
+				return 0; /* older kernel: the copy faults pages in */
+			if (r)
+				pr_debug("pid %d: populate 0x%lx: %ld", t->pid, a, r);
+		}
 	}
 	return 0;
 }
@@ -510,6 +514,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	struct rst_copy *cp = NULL;
 	int ret;
 
+	rst_mark(t, "start");
 	ret = proc_read_maps(t->pid, false, &cur);
 	if (ret) {
 		pr_err("pid %d: cannot read its maps: %s", t->pid, strerror(-ret));
@@ -518,6 +523,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	ret = rst_clear_tool(t, in, &cur);
 	if (!ret)
 		ret = rst_move_vdso(t, in, &cur);
+	rst_mark(t, "cleared");
 	for (size_t i = 0; !ret && i < t->mm->n_vmas; i++)
 		if (!rst_is_special(t->mm->vmas[i]))
 			ret = rst_map_vma(c, t, in, t->mm->vmas[i]);
