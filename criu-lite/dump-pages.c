@@ -31,6 +31,7 @@
 #include "dump.h"
 #include "log.h"
 #include "pagemap.h"
+#include "page-xfer.h"
 #include "pagemap.pb-c.h"
 
 #define PE_PARENT (1u << 0)
@@ -128,7 +129,8 @@ struct page_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct img *img;
-	int direct_fd; /* img's fd opened O_DIRECT, -1: write through img */
+	struct page_xfer *px; /* --page-server: pages go there instead */
+	int direct_fd;	      /* img's fd opened O_DIRECT, -1: write through img */
 	const uint8_t *buf;
 	size_t len; /* the job; 0 when idle */
 	bool stop;
@@ -145,6 +147,8 @@ static int writer_write(struct page_writer *w, const uint8_t *buf, size_t len)
 {
 	size_t done = 0;
 
+	if (w->px)
+		return page_xfer_pages(w->px, buf, len);
 	if (w->direct_fd < 0)
 		return img_write_raw(w->img, buf, len);
 	while (done < len) {
@@ -194,18 +198,22 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static void writer_start(struct page_writer *w, struct img *img)
+static void writer_start(struct page_writer *w, struct img *img, struct page_xfer *px)
 {
-	int fl = fcntl(img->fd, F_GETFL);
+	int fl = img ? fcntl(img->fd, F_GETFL) : -1;
 
 	memset(w, 0, sizeof(*w));
 	w->img = img;
+	w->px = px;
 	/* Where the file system refuses O_DIRECT (tmpfs on old kernels), write buffered. */
 	w->direct_fd = fl >= 0 && !fcntl(img->fd, F_SETFL, fl | O_DIRECT) ? img->fd : -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	/* Without a thread, writes happen inline. */
-	w->running = pthread_create(&w->th, NULL, writer_main, w) == 0;
+	/*
+	 * Without a thread, writes happen inline. The page server connection
+	 * carries entries too, from this thread: frames must not interleave.
+	 */
+	w->running = !px && pthread_create(&w->th, NULL, writer_main, w) == 0;
 }
 
 /* Waits until the writer is idle; returns its first error. */
@@ -278,6 +286,8 @@ struct page_out {
 	int cur;
 	bool threaded;
 	struct page_writer w;
+	struct page_xfer *px; /* --page-server connection, NULL: local files */
+	bool px_open;
 };
 
 static int out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum img_kind k,
@@ -294,6 +304,16 @@ static int out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum i
 	po->half_len = ctx->pagebuf_len / 2;
 	po->half[0] = ctx->pagebuf;
 	po->half[1] = ctx->pagebuf + po->half_len;
+	po->px = ctx->px;
+	if (po->px) {
+		ret = page_xfer_open_image(po->px, k, id, head.pages_id);
+		if (ret)
+			return ret;
+		po->px_open = true;
+		writer_start(&po->w, NULL, po->px);
+		po->threaded = true;
+		return 0;
+	}
 	ret = img_open(&ctx->dir, k, id, true, &po->pm);
 	if (ret)
 		return ret;
@@ -301,7 +321,7 @@ static int out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum i
 	if (!ret)
 		ret = img_open(&ctx->dir, IMG_PAGES, head.pages_id, true, &po->pages);
 	if (!ret && k == IMG_PAGEMAP) {
-		writer_start(&po->w, po->pages);
+		writer_start(&po->w, po->pages, NULL);
 		po->threaded = true;
 	}
 	return ret;
@@ -439,6 +459,8 @@ static int entry_flush(struct page_out *po)
 		e.in_parent = true;
 	}
 	po->ent_nr = 0;
+	if (po->px)
+		return page_xfer_entry(po->px, e.vaddr, e.nr_pages, e.flags);
 	return img_write_msg(po->pm, &e.base);
 }
 
@@ -482,6 +504,8 @@ static int out_close(struct page_out *po, int ret)
 		ret = writer_stop(&po->w) ?: ret;
 		po->ctx->st.memwrite_us += po->w.busy_us;
 	}
+	if (po->px_open)
+		ret = page_xfer_close_image(po->px) ?: ret;
 	ret = img_close(po->pm) ?: ret;
 	ret = img_close(po->pages) ?: ret;
 	if (po->mem_fd >= 0)
@@ -650,7 +674,8 @@ static int shmem_range(struct page_out *po, int fd, off_t off, off_t end)
 		}
 		ret = out_entry(po, (unsigned long)off, len / page_size, PE_PRESENT);
 		if (!ret)
-			ret = img_write_raw(po->pages, ctx->pagebuf, len);
+			ret = po->px ? page_xfer_pages(po->px, ctx->pagebuf, len)
+				     : img_write_raw(po->pages, ctx->pagebuf, len);
 		if (ret)
 			return ret;
 		ctx->st.shpages_scanned += len / page_size;

@@ -8,6 +8,7 @@
 
 #include "dump.h"
 #include "log.h"
+#include "page-xfer.h"
 
 static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 {
@@ -85,6 +86,8 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ret = img_dir_link_parent(&ctx.dir, o->prev_images_dir);
 	if (!ret && !ctx.hooks.task_begin && (o->track_mem || o->prev_images_dir || ctx.pre_dump))
 		ret = dump_track_setup(&ctx);
+	if (!ret && o->page_server)
+		ret = page_xfer_start(o, &ctx.px);
 	if (!ret)
 		ret = dump_pages_init(&ctx);
 	if (!ret)
@@ -96,6 +99,9 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	}
 	if (!ret)
 		ret = dump_frozen(&ctx);
+	/* Memory sent to a page server counts only once the server has it all. */
+	if (!ret && ctx.px)
+		ret = page_xfer_commit(ctx.px);
 	if (ctx.hooks.end && ctx.st.t_frozen) {
 		/* The tree is still frozen: trackers finish while they can inject. */
 		int r = ctx.hooks.end(ctx.hooks.arg, &ctx.dir, ret == 0);
@@ -113,6 +119,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	dump_pages_fini(&ctx);
 	dump_tasks_free(&ctx);
 	dump_track_free(&ctx);
+	page_xfer_close(ctx.px);
 	img_dir_close(&ctx.dir);
 	if (ret)
 		pr_err("dump of pid %d failed; the tree was resumed", o->pid);

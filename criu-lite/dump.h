@@ -93,6 +93,7 @@ struct dump_stats {
 
 struct dump_file_key;
 struct sock_diag_unix;
+struct page_xfer;
 
 struct dump_ctx {
 	const struct opts *o;
@@ -121,8 +122,9 @@ struct dump_ctx {
 	bool unix_loaded;
 	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
-	bool pre_dump; /* pre-dump: memory only */
-	void *track;   /* dump-track.c state, NULL when not tracking */
+	bool pre_dump;	      /* pre-dump: memory only */
+	void *track;	      /* dump-track.c state, NULL when not tracking */
+	struct page_xfer *px; /* --page-server: memory images go there */
 };
 
 /* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */
