@@ -106,28 +106,43 @@ int inject_begin(struct inject *in, pid_t tid)
 	return ret;
 }
 
+/* A fault while running an injected syscall: the task can make no progress. */
+static bool is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
+}
+
 /* Resumes to the next syscall stop, passing over event and signal stops. */
 static int step_to_syscall_stop(struct inject *in)
 {
-	int status, ret;
+	int status, ret, sig;
 
-	for (;;) {
+	/* Bounded: a task that keeps stopping for something else is an error. */
+	for (int i = 0; i < 64; i++) {
 		if (ptrace(PTRACE_SYSCALL, in->tid, NULL, NULL))
 			return -errno;
 		ret = ptrace_wait_stop(in->tid, &status, INJECT_TIMEOUT_MS);
 		if (ret)
 			return ret;
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+		sig = WSTOPSIG(status);
+		if (sig == (SIGTRAP | 0x80))
 			return 0;
 		if (status >> 16) {
 			/* An event (clone of a thread we asked for): remember its message. */
 			ptrace_event_msg(in->tid, &in->event_msg);
 			continue;
 		}
+		if (is_fault_signal(sig)) {
+			pr_err("inject into %d: the task faulted (signal %d) at the injected syscall",
+			       in->tid, sig);
+			return -EFAULT;
+		}
 		/* Only unblockable stops get here; hold them until the end. */
-		if (WSTOPSIG(status) > 0 && WSTOPSIG(status) <= 64)
-			in->held_sigs |= 1ULL << (WSTOPSIG(status) - 1);
+		if (sig > 0 && sig <= 64)
+			in->held_sigs |= 1ULL << (sig - 1);
 	}
+	pr_err("inject into %d: no syscall stop after 64 other stops", in->tid);
+	return -EIO;
 }
 
 int inject_syscall(struct inject *in, long nr, const unsigned long args[6], long *ret)

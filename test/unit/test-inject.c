@@ -104,6 +104,16 @@ int main(void)
 	   "the child's SIGUSR1 handler is seen");
 	ok(inject_call(&in, SYS_munmap, 1, 4096, 0, 0, 0, 0) == -EINVAL,
 	   "a failing syscall returns its errno");
+	{
+		unsigned long good = in.insn;
+
+		in.insn = 0x1000; /* unmapped: the task faults instead of entering a syscall */
+		ok(inject_call(&in, SYS_getpid, 0, 0, 0, 0, 0, 0) == -EFAULT,
+		   "a faulting injection fails with EFAULT instead of looping");
+		in.insn = good;
+		ok(inject_call(&in, SYS_getpid, 0, 0, 0, 0, 0, 0) == pid,
+		   "injection still works after a fault");
+	}
 	ok(inject_end(&in) == 0, "injection ends");
 	after = read_maps(pid);
 	ok(before && after && strcmp(before, after) == 0, "no mapping left behind");
