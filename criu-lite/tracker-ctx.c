@@ -103,14 +103,12 @@ static int ctx_load_digests(struct img *img, struct tracker_target *t)
 		return -ENOMEM;
 	while ((ret = img_read_msg(img, &page_digest_entry__descriptor, &m)) == 1) {
 		PageDigestEntry *d = (PageDigestEntry *)m;
-		uint64_t *v = malloc((d->n_digest ? d->n_digest : 1) * sizeof(*v));
 
-		if (v) {
-			memcpy(v, d->digest, d->n_digest * sizeof(*v));
-			ret = tracker_digests_add(t->prev_dg, d->start, d->n_digest, v);
-		} else {
-			ret = -ENOMEM;
-		}
+		ret = 0;
+		for (size_t i = 0; i < d->n_digest && !ret; i++)
+			if (d->digest[i])
+				ret = tracker_digests_set(t->prev_dg, d->start + i * t->page_size,
+							  d->digest[i]);
 		img_free_msg(m);
 		if (ret)
 			return ret;
@@ -365,24 +363,20 @@ void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr,
 
 /* ---- the state for the next dump ---- */
 
+static int ctx_save_run(unsigned long start, const uint64_t *d, size_t nr, void *arg)
+{
+	PageDigestEntry e = PAGE_DIGEST_ENTRY__INIT;
+
+	e.start = start;
+	e.n_digest = nr;
+	e.digest = (uint64_t *)d;
+	return img_write_msg(arg, &e.base);
+}
+
 static int ctx_save_digests(struct img *img, const struct tracker_digests *dg)
 {
-	int ret = 0;
-
-	for (size_t i = 0; dg && i < dg->n && !ret; i++) {
-		const struct tracker_digest_chunk *ch = &dg->c[i];
-
-		for (size_t off = 0; off < ch->nr && !ret; off += CTX_DIGEST_CHUNK) {
-			PageDigestEntry d = PAGE_DIGEST_ENTRY__INIT;
-			size_t n = ch->nr - off;
-
-			d.start = ch->start + off * sysconf(_SC_PAGESIZE);
-			d.n_digest = n > CTX_DIGEST_CHUNK ? CTX_DIGEST_CHUNK : n;
-			d.digest = ch->d + off;
-			ret = img_write_msg(img, &d.base);
-		}
-	}
-	return ret;
+	return tracker_digests_for_each_run(dg, sysconf(_SC_PAGESIZE), CTX_DIGEST_CHUNK,
+					    ctx_save_run, img);
 }
 
 static int ctx_save_task(struct tracker_ctx *c, const struct tracker_task *tk,

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pagemap.h"
+#include "pagemap-scan.h"
 #include "tracker.h"
 
 #define P1 0x9e3779b185ebca87ULL
@@ -87,108 +88,13 @@ void tracker_digest_pages(const void *buf, size_t nr, size_t page_size, uint64_t
 		out[i] = tracker_digest_page((const char *)buf + i * page_size, page_size, seed);
 }
 
-/* ---- digest sets ---- */
-
-struct tracker_digests *tracker_digests_new(void)
-{
-	return calloc(1, sizeof(struct tracker_digests));
-}
-
-int tracker_digests_add(struct tracker_digests *dg, unsigned long start, size_t nr, uint64_t *d)
-{
-	size_t i;
-
-	if (!d)
-		d = calloc(nr ? nr : 1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	if (dg->n == dg->cap) {
-		size_t cap = dg->cap ? dg->cap * 2 : 32;
-		struct tracker_digest_chunk *c = realloc(dg->c, cap * sizeof(*c));
-
-		if (!c) {
-			free(d);
-			return -ENOMEM;
-		}
-		dg->c = c;
-		dg->cap = cap;
-	}
-	for (i = dg->n; i > 0 && dg->c[i - 1].start > start; i--)
-		dg->c[i] = dg->c[i - 1];
-	dg->c[i].start = start;
-	dg->c[i].nr = nr;
-	dg->c[i].d = d;
-	dg->n++;
-	return 0;
-}
-
-uint64_t *tracker_digests_slot(struct tracker_digests *dg, unsigned long addr, unsigned long psz)
-{
-	size_t lo = 0, hi;
-
-	if (!dg)
-		return NULL;
-	hi = dg->n;
-	while (lo < hi) {	/* last chunk starting at or below addr */
-		size_t mid = (lo + hi) / 2;
-
-		if (dg->c[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	struct tracker_digest_chunk *c = &dg->c[lo - 1];
-	size_t idx = (addr - c->start) / psz;
-
-	return idx < c->nr ? &c->d[idx] : NULL;
-}
-
-void tracker_digests_free(struct tracker_digests *dg)
-{
-	if (!dg)
-		return;
-	for (size_t i = 0; i < dg->n; i++)
-		free(dg->c[i].d);
-	free(dg->c);
-	free(dg);
-}
-
-int tracker_digests_for_vmas(struct tracker_target *t)
-{
-	struct tracker_digests *dg = tracker_digests_new();
-	int ret = 0;
-
-	if (!dg)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
-		const struct tracker_vma *v = &t->vmas.v[i];
-
-		if (!(v->flags & TRACKER_VMA_SPECIAL))
-			ret = tracker_digests_add(dg, v->start, (v->end - v->start) / t->page_size,
-						  NULL);
-	}
-	if (ret) {
-		tracker_digests_free(dg);
-		return ret;
-	}
-	tracker_digests_free(t->cur_dg);
-	t->cur_dg = dg;
-	return 0;
-}
-
 void tracker_digest_note(struct tracker_target *t, unsigned long addr, const void *data,
 			 size_t nr)
 {
-	for (size_t i = 0; i < nr; i++) {
-		uint64_t *s = tracker_digests_slot(t->cur_dg, addr + i * t->page_size,
-						   t->page_size);
-
-		if (s)
-			*s = tracker_digest_page((const char *)data + i * t->page_size,
-						 t->page_size, t->digest_seed);
-	}
+	for (size_t i = 0; i < nr && t->cur_dg; i++)
+		tracker_digests_set(t->cur_dg, addr + i * t->page_size,
+				    tracker_digest_page((const char *)data + i * t->page_size,
+							t->page_size, t->digest_seed));
 }
 
 void tracker_target_next_interval(struct tracker_target *t, struct tracker_vmas *prev_vmas)
@@ -213,14 +119,18 @@ static int dg_start(struct tracker_target *t)
 	while (!t->digest_seed)
 		if (getrandom(&t->digest_seed, sizeof(t->digest_seed), 0) != sizeof(t->digest_seed))
 			t->digest_seed = (uint64_t)getpid() * P3 ^ (uint64_t)(uintptr_t)t;
-	return tracker_digests_for_vmas(t);
+	tracker_digests_free(t->cur_dg);
+	t->cur_dg = tracker_digests_new();
+	return t->cur_dg ? 0 : -ENOMEM;
 }
 
 static int dg_attach(struct tracker_target *t)
 {
 	if (!t->prev_dg || !t->digest_seed)
 		return -ESTALE;
-	return tracker_digests_for_vmas(t);
+	tracker_digests_free(t->cur_dg);
+	t->cur_dg = tracker_digests_new();
+	return t->cur_dg ? 0 : -ENOMEM;
 }
 
 /* Compares one run of pages holding data with the previous digests. */
@@ -237,28 +147,82 @@ static int dg_run(struct tracker_target *t, unsigned long start, size_t nr, uint
 	tracker_digest_pages(buf, nr, t->page_size, t->digest_seed, dg);
 	for (size_t i = 0; i < nr; i++) {
 		unsigned long a = start + i * t->page_size;
-		uint64_t *p = tracker_digests_slot(t->prev_dg, a, t->page_size);
-		uint64_t *c = tracker_digests_slot(t->cur_dg, a, t->page_size);
+		uint64_t p = tracker_digests_get(t->prev_dg, a);
 		int ret;
 
-		if (p && *p && *p == dg[i]) {
-			if (c)
-				*c = *p;	/* the parent's images hold exactly this */
-			continue;
+		if (p && p == dg[i]) {
+			/* the parent's images hold exactly this */
+			ret = tracker_digests_set(t->cur_dg, a, p);
+		} else {
+			ret = tracker_ranges_add(out, a, a + t->page_size);
 		}
-		ret = tracker_ranges_add(out, a, a + t->page_size);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
+struct dg_walk {
+	struct tracker_target *t;
+	struct tracker_ranges *out;
+	uint8_t *buf;
+};
+
+/* One region holding data (from PAGEMAP_SCAN), in batches. */
+static int dg_region(const struct page_region *r, void *arg)
+{
+	struct dg_walk *w = arg;
+	unsigned long a = r->start;
+	int ret = 0;
+
+	while (a < r->end && !ret) {
+		size_t nr = (r->end - a) / w->t->page_size;
+
+		if (nr > DG_BATCH)
+			nr = DG_BATCH;
+		ret = dg_run(w->t, a, nr, w->buf, w->out);
+		a += nr * w->t->page_size;
+	}
+	return ret;
+}
+
+/* Without PAGEMAP_SCAN: pagemap entries, runs of pages holding data. */
+static int dg_pagemap_walk(struct dg_walk *w, unsigned long start, unsigned long end)
+{
+	struct tracker_target *t = w->t;
+	uint64_t pme[DG_BATCH];
+	int ret = 0;
+
+	while (start < end && !ret) {
+		size_t nr = (end - start) / t->page_size, i = 0;
+
+		if (nr > DG_BATCH)
+			nr = DG_BATCH;
+		ret = pagemap_read(t->pagemap_fd, start, nr, pme);
+		while (!ret && i < nr) {
+			size_t j = i;
+
+			while (j < nr && (pme[j] & (PME_PRESENT | PME_SWAP)))
+				j++;
+			if (j > i)
+				ret = dg_run(t, start + i * t->page_size, j - i, w->buf, w->out);
+			i = j + 1;
+		}
+		start += nr * t->page_size;
+	}
+	return ret;
+}
+
 static int dg_dirty(struct tracker_target *t, unsigned long start, unsigned long end,
 		    struct tracker_ranges *out)
 {
-	uint64_t pme[DG_BATCH];
-	uint8_t *buf;
-	int ret = 0;
+	/* a sparse area (a reserved heap, a sanitizer's shadow) costs what it holds */
+	const struct pagemap_scan_query q = {
+		.anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.ret = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+	};
+	struct dg_walk w = { t, out, NULL };
+	int ret;
 
 	if (t->mem_fd < 0) {
 		char path[64];
@@ -268,29 +232,14 @@ static int dg_dirty(struct tracker_target *t, unsigned long start, unsigned long
 		if (t->mem_fd < 0)
 			return -errno;
 	}
-
-	buf = mmap(NULL, DG_BATCH * t->page_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (buf == MAP_FAILED)
+	w.buf = mmap(NULL, DG_BATCH * t->page_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (w.buf == MAP_FAILED)
 		return -errno;
-	while (start < end && !ret) {
-		size_t nr = (end - start) / t->page_size, i = 0;
-
-		if (nr > DG_BATCH)
-			nr = DG_BATCH;
-		ret = pagemap_read(t->pagemap_fd, start, nr, pme);
-		while (!ret && i < nr) {	/* runs of pages holding data */
-			size_t j = i;
-
-			while (j < nr && (pme[j] & (PME_PRESENT | PME_SWAP)))
-				j++;
-			if (j > i)
-				ret = dg_run(t, start + i * t->page_size, j - i, buf, out);
-			i = j + 1;
-		}
-		start += nr * t->page_size;
-	}
-	munmap(buf, DG_BATCH * t->page_size);
+	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, dg_region, &w);
+	if (ret == -ENOTTY || ret == -ENOSYS || ret == -EINVAL)
+		ret = dg_pagemap_walk(&w, start, end);
+	munmap(w.buf, DG_BATCH * t->page_size);
 	return ret;
 }
 

@@ -129,20 +129,31 @@ static int uf_region(const struct page_region *r, void *arg)
 	return tracker_ranges_add(arg, r->start, r->end);
 }
 
+/*
+ * Only pages holding data are matched for write-protection: this kernel
+ * (6.18) reports never-populated holes of a registered VMA as written, and
+ * protecting them installs a PTE marker per page, allocating page tables for
+ * the whole hole (terabytes for a sanitizer's shadow: the machine runs out of
+ * memory). A hole needs no protection: a first write to it creates a page
+ * without the uffd-wp bit, which the next scan reports.
+ */
+#define UF_WRITTEN_DATA { .mask = PAGE_IS_WRITTEN, \
+			  .anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED, .ret = PAGE_IS_WRITTEN }
+
 static int uf_dirty(struct tracker_target *t, unsigned long start, unsigned long end,
 		    struct tracker_ranges *out)
 {
-	/* written pages, and present zero pages (data dropped, then read) */
-	struct pagemap_scan_query q = {
-		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
-		.anyof = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
-		.ret = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
-	};
+	struct pagemap_scan_query q = UF_WRITTEN_DATA;
+	/* present zero pages: data dropped (MADV_DONTNEED), then only read */
+	const struct pagemap_scan_query zero = { .mask = PAGE_IS_PFNZERO, .ret = PAGE_IS_PFNZERO };
 	int ret;
 
+	q.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
 	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, uf_region, out);
-	if (ret == -EPERM)	/* not (wholly) registered for async WP */
+	if (ret == -EPERM)	/* not registered for async WP the whole interval */
 		return tracker_ranges_add(out, start, end);
+	if (!ret)
+		ret = pagemap_scan_walk(t->pagemap_fd, start, end, &zero, uf_region, out);
 	if (!ret)
 		ret = tracker_ranges_add(&t->wp_done, start, end);
 	return ret;
@@ -156,13 +167,10 @@ static int uf_ignore(const struct page_region *r, void *arg)
 /* Registers every VMA and protects what dirty() did not already protect. */
 static int uf_reset(struct tracker_target *t)
 {
-	struct pagemap_scan_query q = {
-		.flags = PM_SCAN_WP_MATCHING,
-		.anyof = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
-		.ret = PAGE_IS_WRITTEN,
-	};
+	struct pagemap_scan_query q = UF_WRITTEN_DATA;
 	int ret = 0;
 
+	q.flags = PM_SCAN_WP_MATCHING;
 	tracker_ranges_normalize(&t->wp_done);
 	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
 		const struct tracker_vma *v = &t->vmas.v[i];

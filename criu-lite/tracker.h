@@ -176,26 +176,17 @@ void tracker_cache_drop(void);
 int tracker_select(const char *name, const struct tracker_ops **out, char *why, size_t len);
 
 /* ---- digests (tracker-digest.c) ---- */
-/* Digests of @nr pages from @start; 0 marks a page with no data in the images. */
-struct tracker_digest_chunk {
-	unsigned long start;
-	size_t nr;
-	uint64_t *d;
-};
-
-struct tracker_digests {
-	struct tracker_digest_chunk *c;	/* sorted by address */
-	size_t n, cap;
-};
-
+/* Page address -> digest of the page in the images (tracker-digest-set.c). */
 struct tracker_digests *tracker_digests_new(void);
-/* Adds a chunk; takes @d (malloc'd, @nr entries) or, when NULL, allocates zeros. */
-int tracker_digests_add(struct tracker_digests *dg, unsigned long start, size_t nr, uint64_t *d);
-/* The slot of the page at @addr, or NULL. */
-uint64_t *tracker_digests_slot(struct tracker_digests *dg, unsigned long addr, unsigned long psz);
 void tracker_digests_free(struct tracker_digests *dg);
-/* Zeroed digests covering every trackable VMA of @t (t->cur_dg). 0 or -ENOMEM. */
-int tracker_digests_for_vmas(struct tracker_target *t);
+int tracker_digests_set(struct tracker_digests *dg, unsigned long addr, uint64_t d);
+/* The digest of the page at @addr; 0: the images hold no data for it. */
+uint64_t tracker_digests_get(const struct tracker_digests *dg, unsigned long addr);
+size_t tracker_digests_count(const struct tracker_digests *dg);
+/* Calls @cb for runs of up to @max consecutive pages, in address order. */
+int tracker_digests_for_each_run(const struct tracker_digests *dg, unsigned long psz, size_t max,
+				 int (*cb)(unsigned long start, const uint64_t *d, size_t nr,
+					   void *arg), void *arg);
 /* Records the digests of @nr pages at @addr of @t whose data the dump wrote. */
 void tracker_digest_note(struct tracker_target *t, unsigned long addr, const void *data,
 			 size_t nr);

@@ -123,6 +123,55 @@ static void test_digest(void)
 	free(b);
 }
 
+struct runs {
+	unsigned long start[8];
+	size_t nr[8];
+	int n;
+	bool values_ok;
+};
+
+static int run_cb(unsigned long start, const uint64_t *d, size_t nr, void *arg)
+{
+	struct runs *r = arg;
+
+	if (r->n < 8) {
+		r->start[r->n] = start;
+		r->nr[r->n] = nr;
+	}
+	r->n++;
+	for (size_t i = 0; i < nr; i++)
+		if (d[i] != (start >> 12) + i + 1)
+			r->values_ok = false;
+	return 0;
+}
+
+static void test_digest_set(void)
+{
+	struct tracker_digests *dg = tracker_digests_new();
+	struct runs r = { .values_ok = true };
+	unsigned long base = 0x7f0000000000UL;
+	int bad = 0;
+
+	/* 100000 pages in [base, +100000), then 5 lone pages far away */
+	for (unsigned long i = 0; i < 100000; i++)
+		tracker_digests_set(dg, base + i * 4096, ((base + i * 4096) >> 12) + 1);
+	for (unsigned long i = 0; i < 5; i++)
+		tracker_digests_set(dg, (1UL << 40) + i * 3 * 4096, (((1UL << 40) + i * 3 * 4096) >> 12) + 1);
+	tracker_digests_set(dg, base, (base >> 12) + 1);	/* overwrite: no new entry */
+	ok(tracker_digests_count(dg) == 100005, "digest set counts pages (%zu)",
+	   tracker_digests_count(dg));
+	for (unsigned long i = 0; i < 100000; i += 7)
+		bad += tracker_digests_get(dg, base + i * 4096) != ((base + i * 4096) >> 12) + 1;
+	ok(bad == 0 && tracker_digests_get(dg, base - 4096) == 0 &&
+	   tracker_digests_get(dg, base + 100000 * 4096UL) == 0, "lookups hit and miss exactly");
+	tracker_digests_for_each_run(dg, 4096, 65536, run_cb, &r);
+	ok(r.n == 7 && r.start[0] == (1UL << 40) && r.nr[0] == 1 && r.start[5] == base &&
+	   r.nr[5] == 65536 && r.nr[6] == 100000 - 65536 && r.values_ok,
+	   "runs in address order, split at gaps and at the maximum (%d runs)", r.n);
+	tracker_digests_free(dg);
+	tracker_digests_free(NULL);
+}
+
 static void test_digest_speed(void)
 {
 	size_t len = 64UL << 20, psz = sysconf(_SC_PAGESIZE), nr = len / psz;
@@ -160,7 +209,10 @@ static void test_digest_speed(void)
 		munmap(copy, len);
 	printf("# digest speed: %.1f GB/s over %zu MiB (best of 5); memcpy now: %.1f GB/s\n", gbs,
 	       len >> 20, mcp);
-#if defined(__SANITIZE_ADDRESS__) || defined(__OPTIMIZE__) == 0
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) || !defined(__OPTIMIZE__)
 	skip("digest speed not asserted in unoptimized or sanitizer builds (%.1f GB/s)", gbs);
 #else
 	ok(gbs >= 5.0 || gbs >= 0.8 * mcp,
@@ -218,6 +270,7 @@ int main(void)
 	test_ranges();
 	test_vma_diff();
 	test_digest();
+	test_digest_set();
 	test_digest_speed();
 	test_select_and_cache();
 	return tap_done();
