@@ -85,7 +85,42 @@ crl_wait_file "$CRL_TMP/a/result" 10 || fail "migrated target did not check itse
 grep -q '^PASS' "$CRL_TMP/a/result" || fail "migrated target: $(cat "$CRL_TMP/a/result")"
 ok "restore_basic migrated to $NB (pid $RPID there) and checks PASS; source gone"
 
-# 2. The destination refuses to restore: the source keeps running.
+# 2. zdtm targets: a simple one and the dirty-memory torture (keeps mutating
+# memory and forking children until SIGTERM, then checks every page).
+ZDTM=$(cd "$CRL_TARGETS/../../zdtm/tests" 2>/dev/null && pwd)
+port=27020
+for t in maps_anon_private dirty_torture; do
+	port=$((port + 1))
+	if [ ! -x "$ZDTM/$t" ]; then
+		ok "# SKIP zdtm $t: not built"
+		continue
+	fi
+	z=$CRL_TMP/z-$t
+	mkdir -p "$z"
+	(cd "$z" && ip netns exec "$NA" "$ZDTM/$t" --pidfile "$z/pid" --outfile "$z/out" \
+		</dev/null >"$z/start.log" 2>&1) || fail "zdtm $t did not start: $(cat "$z/start.log")"
+	ZPID=$(cat "$z/pid")
+	CRL_PIDS="$CRL_PIDS $ZPID"
+	sleep 0.3
+	ip netns exec "$NA" "$MIGRATE" -t "$ZPID" --address "$ADDR_B" --port $port \
+		--bin "$CRL_BIN" --src-dir "$z/s" --dst-dir "$z/d" -- "${DEST[@]}" >"$z/m.log" 2>&1 ||
+		fail "migration of zdtm $t failed: $(tail -5 "$z/m.log")"
+	sed 's/^/# /' "$z/m.log"
+	RPID=$(cat "$z/d/final/restored.pid")
+	for _ in $(seq 100); do [ -d /proc/$ZPID ] || break; sleep 0.05; done
+	[ -d /proc/$ZPID ] && fail "zdtm $t: source still runs after the migration"
+	start=$(stat -c %s "$z/out")
+	"${DEST[@]}" kill -TERM "$RPID" || fail "zdtm $t: restored pid $RPID not there"
+	for _ in $(seq 300); do
+		tail -c +$((start + 1)) "$z/out" | grep -Eq '^(PASS|FAIL)' && break
+		sleep 0.05
+	done
+	tail -c +$((start + 1)) "$z/out" | grep -q '^PASS' ||
+		fail "zdtm $t after migration: $(tail -c +$((start + 1)) "$z/out" | tail -5)"
+	ok "zdtm $t migrated and says PASS on the destination"
+done
+
+# 3. The destination refuses to restore: the source keeps running.
 cat >"$CRL_TMP/refuse" <<EOF
 #!/bin/sh
 [ "\$1" = restore ] && { echo "Error: restore refused by the test" >&2; exit 1; }
