@@ -64,8 +64,7 @@ static void ps_ready(const struct opts *o, const char *line)
 	printf("%s\n", line);
 	fflush(stdout);
 	if (o->status_fd >= 0) {
-		if (write(o->status_fd, line, strlen(line)) < 0 ||
-		    write(o->status_fd, "\n", 1) < 0)
+		if (write(o->status_fd, line, strlen(line)) < 0 || write(o->status_fd, "\n", 1) < 0)
 			pr_warn("page-server: status fd %d: %s", o->status_fd, strerror(errno));
 		close(o->status_fd);
 	}

@@ -181,8 +181,8 @@ static void ps_writer_stop(struct ps_writer *w)
 }
 
 /* Logs, tells the client why, and makes the connection end. */
-static int __attribute__((format(printf, 3, 4))) ps_refuse(struct ps_conn *c, int err,
-							     const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+ps_refuse(struct ps_conn *c, int err, const char *fmt, ...)
 {
 	uint8_t buf[512];
 	va_list ap;
@@ -320,8 +320,8 @@ static int ps_begin(struct ps_conn *c, const uint8_t *p, uint32_t len)
 	flock(c->stage.fd, LOCK_EX | LOCK_NB);
 	c->in_iter = true;
 	c->iter_images = c->iter_bytes = 0;
-	pr_debug("page-server: client %s: iteration '%s' (parent '%s') into '%s'", c->peer,
-		 c->name, c->parent, c->stage_name);
+	pr_debug("page-server: client %s: iteration '%s' (parent '%s') into '%s'", c->peer, c->name,
+		 c->parent, c->stage_name);
 	return 0;
 }
 
@@ -361,8 +361,8 @@ static int ps_commit(struct ps_conn *c)
 	int ret = 0;
 
 	if (!c->in_iter || c->pm)
-		return ps_refuse(c, -EPROTO, "COMMIT %s", c->pm ? "with an image open" :
-					      "outside an iteration");
+		return ps_refuse(c, -EPROTO, "COMMIT %s",
+				 c->pm ? "with an image open" : "outside an iteration");
 	if (c->parent[0])
 		ret = img_dir_link_parent(&c->stage, c->parent);
 	if (!ret && !c->name[0]) {
@@ -384,7 +384,8 @@ static int ps_commit(struct ps_conn *c)
 	unlinkat(c->base->fd, c->stage_name, AT_REMOVEDIR);
 	c->in_iter = false;
 	pr_info("page-server: client %s: iteration '%s' committed (%llu images, %llu bytes of "
-		"pages)", c->peer, c->name, (unsigned long long)c->iter_images,
+		"pages)",
+		c->peer, c->name, (unsigned long long)c->iter_images,
 		(unsigned long long)c->iter_bytes);
 	page_xfer_put64(ans, c->iter_images);
 	page_xfer_put64(ans + 8, c->iter_bytes);
@@ -609,7 +610,7 @@ static int ps_loop(struct ps_conn *c)
  */
 static void ps_linger(struct ps_conn *c)
 {
-	struct timeval tv = { .tv_usec = 200 * 1000 };
+	struct timeval tv = {.tv_usec = 200 * 1000};
 	struct timespec t0, t;
 
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -623,7 +624,7 @@ static void ps_linger(struct ps_conn *c)
 
 int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
 {
-	struct timeval tv = { .tv_sec = PS_IDLE_TIMEOUT_S };
+	struct timeval tv = {.tv_sec = PS_IDLE_TIMEOUT_S};
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct ps_conn c;
@@ -667,9 +668,8 @@ int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
 
 int page_server_listen(const char *addr, int port, int *bound)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-				  .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE };
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct addrinfo *res;
@@ -702,8 +702,7 @@ int page_server_listen(const char *addr, int port, int *bound)
 	ret = fd;
 out:
 	if (ret < 0)
-		pr_err("page-server: listen on %s:%d: %s", addr ? addr : "*", port,
-		       strerror(-ret));
+		pr_err("page-server: listen on %s:%d: %s", addr ? addr : "*", port, strerror(-ret));
 	freeaddrinfo(res);
 	return ret;
 }

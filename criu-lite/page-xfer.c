@@ -168,10 +168,10 @@ void page_xfer_hdr_unpack(const uint8_t *in, struct page_xfer_hdr *h)
 const char *page_xfer_type_name(unsigned int type)
 {
 	static const char *const names[PX_TYPE_MAX] = {
-		[PX_HELLO] = "HELLO",	  [PX_HELLO_OK] = "HELLO_OK", [PX_BEGIN] = "BEGIN",
-		[PX_OPEN] = "OPEN",	  [PX_ENTRIES] = "ENTRIES",   [PX_PAGES] = "PAGES",
-		[PX_CLOSE] = "CLOSE",	  [PX_COMMIT] = "COMMIT",     [PX_COMMIT_OK] = "COMMIT_OK",
-		[PX_BYE] = "BYE",	  [PX_ERROR] = "ERROR",
+		[PX_HELLO] = "HELLO", [PX_HELLO_OK] = "HELLO_OK", [PX_BEGIN] = "BEGIN",
+		[PX_OPEN] = "OPEN",   [PX_ENTRIES] = "ENTRIES",	  [PX_PAGES] = "PAGES",
+		[PX_CLOSE] = "CLOSE", [PX_COMMIT] = "COMMIT",	  [PX_COMMIT_OK] = "COMMIT_OK",
+		[PX_BYE] = "BYE",     [PX_ERROR] = "ERROR",
 	};
 
 	return type < PX_TYPE_MAX && names[type] ? names[type] : "?";
@@ -200,8 +200,8 @@ int page_xfer_send_frame(int fd, uint32_t *seq, uint16_t type, const void *paylo
 		.seq = *seq,
 	};
 	uint8_t hb[PAGE_XFER_HDR_SIZE];
-	struct iovec iov[2] = { { hb, sizeof(hb) }, { (void *)payload, len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	struct iovec iov[2] = {{hb, sizeof(hb)}, {(void *)payload, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
 
 	if (len > PAGE_XFER_MAX_FRAME)
 		return -EMSGSIZE;
@@ -246,8 +246,8 @@ int page_xfer_read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int page_xfer_recv_hdr(int fd, uint32_t *seq, uint32_t max, struct page_xfer_hdr *h,
-		       char *why, size_t why_len)
+int page_xfer_recv_hdr(int fd, uint32_t *seq, uint32_t max, struct page_xfer_hdr *h, char *why,
+		       size_t why_len)
 {
 	uint8_t hb[PAGE_XFER_HDR_SIZE];
 	int ret = page_xfer_read_full(fd, hb, sizeof(hb));
@@ -279,7 +279,7 @@ struct page_xfer {
 	int fd;
 	pthread_mutex_t mu; /* one frame on the wire at a time */
 	uint32_t tx_seq, rx_seq;
-	int err;	  /* sticky: the first failure */
+	int err; /* sticky: the first failure */
 	bool in_iter, img_open;
 	uint8_t ents[PAGE_XFER_ENTRIES_FRAME * PX_ENTRY_SIZE];
 	size_t nr_ents;
@@ -291,7 +291,7 @@ struct page_xfer {
 /* A failed send may be the server refusing something: fetch its ERROR if any. */
 static void px_log_server_error(struct page_xfer *px)
 {
-	struct pollfd pfd = { .fd = px->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = px->fd, .events = POLLIN};
 	struct page_xfer_hdr h;
 	uint8_t buf[1024];
 	char why[128];
@@ -375,7 +375,7 @@ static int px_recv(struct page_xfer *px, uint16_t want, uint8_t *buf, size_t len
 
 static int px_dial(const char *addr, int port, int *fdp)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res, *ai;
 	char service[16];
 	int fd = -1, ret, one = 1;
@@ -481,8 +481,7 @@ int page_xfer_open_image(struct page_xfer *px, enum img_kind kind, unsigned long
 {
 	uint8_t buf[24];
 
-	if (!px->in_iter || px->img_open ||
-	    (kind != IMG_PAGEMAP && kind != IMG_SHMEM_PAGEMAP))
+	if (!px->in_iter || px->img_open || (kind != IMG_PAGEMAP && kind != IMG_SHMEM_PAGEMAP))
 		return -EINVAL;
 	page_xfer_put32(buf, kind == IMG_PAGEMAP ? PX_IMG_PAGEMAP : PX_IMG_SHMEM_PAGEMAP);
 	page_xfer_put32(buf + 4, 0);

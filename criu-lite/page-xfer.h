@@ -41,17 +41,17 @@
 #define PAGE_XFER_NAME_MAX 255
 
 enum page_xfer_type {
-	PX_HELLO = 1,	/* C->S: u32 version, u32 page size, u32 flags, char arch[32] */
-	PX_HELLO_OK,	/* S->C: the same, the server's values */
-	PX_BEGIN,	/* C->S: u16 name len, u16 parent len, name, parent link */
-	PX_OPEN,	/* C->S: u32 kind, u32 0, u64 id, u64 pages id */
-	PX_ENTRIES,	/* C->S: { u64 vaddr, u32 nr pages, u32 flags }* */
-	PX_PAGES,	/* C->S: raw page bytes, a multiple of the page size */
-	PX_CLOSE,	/* C->S: u64 entries, u64 page bytes (totals of the image) */
-	PX_COMMIT,	/* C->S: empty */
-	PX_COMMIT_OK,	/* S->C: u64 images, u64 page bytes of the iteration */
-	PX_BYE,		/* C->S: empty */
-	PX_ERROR,	/* S->C: i32 errno, text */
+	PX_HELLO = 1, /* C->S: u32 version, u32 page size, u32 flags, char arch[32] */
+	PX_HELLO_OK,  /* S->C: the same, the server's values */
+	PX_BEGIN,     /* C->S: u16 name len, u16 parent len, name, parent link */
+	PX_OPEN,      /* C->S: u32 kind, u32 0, u64 id, u64 pages id */
+	PX_ENTRIES,   /* C->S: { u64 vaddr, u32 nr pages, u32 flags }* */
+	PX_PAGES,     /* C->S: raw page bytes, a multiple of the page size */
+	PX_CLOSE,     /* C->S: u64 entries, u64 page bytes (totals of the image) */
+	PX_COMMIT,    /* C->S: empty */
+	PX_COMMIT_OK, /* S->C: u64 images, u64 page bytes of the iteration */
+	PX_BYE,	      /* C->S: empty */
+	PX_ERROR,     /* S->C: i32 errno, text */
 	PX_TYPE_MAX,
 };
 
@@ -108,8 +108,8 @@ int page_xfer_read_full(int fd, void *buf, size_t len);
  * Returns 0, -EPIPE on end of stream before any byte, -EBADMSG (with
  * @why filled) on garbage, or -errno on a socket error.
  */
-int page_xfer_recv_hdr(int fd, uint32_t *seq, uint32_t max, struct page_xfer_hdr *h,
-		       char *why, size_t why_len);
+int page_xfer_recv_hdr(int fd, uint32_t *seq, uint32_t max, struct page_xfer_hdr *h, char *why,
+		       size_t why_len);
 
 /* ---- client ---- */
 

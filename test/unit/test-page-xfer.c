@@ -220,19 +220,19 @@ static uint8_t *make_pages(size_t nr, unsigned int id)
 static void test_iteration(const char *name, const char *parent)
 {
 	static const struct ent pe[] = {
-		{ 0x400000, 3, PX_PE_PRESENT },	  { 0x403000, 2, PX_PE_PARENT },
-		{ 0x7f0000000000, 700, PX_PE_PRESENT }, { 0x7f00002bc000, 1, PX_PE_PARENT },
-		{ 0x7ffff0000000, 1, PX_PE_PRESENT },
+		{0x400000, 3, PX_PE_PRESENT},	      {0x403000, 2, PX_PE_PARENT},
+		{0x7f0000000000, 700, PX_PE_PRESENT}, {0x7f00002bc000, 1, PX_PE_PARENT},
+		{0x7ffff0000000, 1, PX_PE_PRESENT},
 	};
-	static const struct ent se[] = { { 0, 5, PX_PE_PRESENT }, { 0x10000, 4, PX_PE_PRESENT } };
+	static const struct ent se[] = {{0, 5, PX_PE_PRESENT}, {0x10000, 4, PX_PE_PRESENT}};
 	char ref[512], link[64];
 	struct page_xfer *px = NULL;
 	uint8_t *data = make_pages(704, 1), *sdata = make_pages(9, 2);
 	int ret;
 
 	snprintf(ref, sizeof(ref), "%s/ref", tmp);
-	ret = ref_write(ref, IMG_PAGEMAP, 42, 1, pe, 5, data, 704 * psz) ?:
-	      ref_write(ref, IMG_SHMEM_PAGEMAP, 7, 2, se, 2, sdata, 9 * psz);
+	ret = ref_write(ref, IMG_PAGEMAP, 42, 1, pe, 5, data, 704 * psz)
+		      ?: ref_write(ref, IMG_SHMEM_PAGEMAP, 7, 2, se, 2, sdata, 9 * psz);
 	ok(!ret, "reference images written locally");
 	ret = page_xfer_connect("127.0.0.1", port, &px);
 	ok(!ret, "client connects and says hello");
@@ -292,7 +292,7 @@ static void test_client_killed(void)
 /* Raw connection for malformed input. */
 static int raw_connect(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -330,12 +330,10 @@ static bool raw_expect_error(int fd, const char *want, char *text, size_t tlen)
 	return good && recv(fd, buf, 1, 0) == 0;
 }
 
-static void raw_frame(int fd, uint32_t *seq, uint16_t type, const void *p, size_t len,
-		      bool corrupt)
+static void raw_frame(int fd, uint32_t *seq, uint16_t type, const void *p, size_t len, bool corrupt)
 {
 	struct page_xfer_hdr h = {
-		.magic = PAGE_XFER_MAGIC, .type = type, .len = (uint32_t)len, .seq = *seq
-	};
+		.magic = PAGE_XFER_MAGIC, .type = type, .len = (uint32_t)len, .seq = *seq};
 	uint8_t hb[PAGE_XFER_HDR_SIZE];
 
 	h.sum = page_xfer_frame_sum(type, *seq, p, len) ^ (corrupt ? 0x100 : 0);
@@ -350,8 +348,8 @@ static void test_garbage(void)
 {
 	static const char http[] = "GET / HTTP/1.0\r\nHost: x\r\n\r\n";
 	uint8_t hello[PX_HELLO_SIZE], big[PAGE_XFER_HDR_SIZE];
-	struct page_xfer_hdr h = { .magic = PAGE_XFER_MAGIC, .type = PX_PAGES, .len = 1u << 30 };
-	uint8_t begin[5] = { 1, 0, 0, 0, 'g' }, open_[24] = { 1 }, page[4096] = { 0 };
+	struct page_xfer_hdr h = {.magic = PAGE_XFER_MAGIC, .type = PX_PAGES, .len = 1u << 30};
+	uint8_t begin[5] = {1, 0, 0, 0, 'g'}, open_[24] = {1}, page[4096] = {0};
 	char text[512];
 	uint32_t seq;
 	int fd;
@@ -403,8 +401,10 @@ static void test_garbage(void)
 	seq = 0;
 	raw_frame(fd, &seq, PX_HELLO, hello, sizeof(hello), false);
 	raw_frame(fd, &seq, PX_OPEN, open_, sizeof(open_), false);
-	ok(raw_expect_error(fd, "unexpected OPEN", text, sizeof(text)), "OPEN outside an "
-	   "iteration refused: '%s'", text);
+	ok(raw_expect_error(fd, "unexpected OPEN", text, sizeof(text)),
+	   "OPEN outside an "
+	   "iteration refused: '%s'",
+	   text);
 	close(fd);
 }
 

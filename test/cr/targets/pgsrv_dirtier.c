@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	put("ready", "1\n");
 	snprintf(path, sizeof(path), "%s/check", dir);
 	while (!stop && access(path, F_OK)) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		struct timespec ts = {0, 10 * 1000 * 1000};
 
 		for (size_t k = 0; k < per_tick; k++) {
 			size_t p = rnd(&seed) % npages;
@@ -104,14 +104,16 @@ int main(int argc, char **argv)
 		const uint64_t *w = mem + p * words;
 
 		if (w[0] != edge(p, gen[p]) || w[words - 1] != edge(p, gen[p])) {
-			snprintf(buf, sizeof(buf), "FAIL: page %zu edge %#llx, want generation %u\n",
-				 p, (unsigned long long)w[0], gen[p]);
+			snprintf(buf, sizeof(buf),
+				 "FAIL: page %zu edge %#llx, want generation %u\n", p,
+				 (unsigned long long)w[0], gen[p]);
 			put("result", buf);
 			return 1;
 		}
 		for (size_t j = 1; j + 1 < words; j++)
 			if (w[j] != middle(p, j)) {
-				snprintf(buf, sizeof(buf), "FAIL: page %zu word %zu differs\n", p, j);
+				snprintf(buf, sizeof(buf), "FAIL: page %zu word %zu differs\n", p,
+					 j);
 				put("result", buf);
 				return 1;
 			}
