@@ -161,44 +161,43 @@ int tracker_select(const char *name, const struct tracker_ops **out, char *why, 
 
 /* ---- what each arch should offer (hints for check; validation decides) ---- */
 
-struct tracker_expect {
-	const char *arch;	/* arch_name() */
-	const char *tracker;
-	int major, minor;	/* first kernel release with it */
-	const char *note;
-};
+/* The arch layer's facts for @ops, or NULL for trackers any kernel has. */
+static const struct arch_tracker_fact *arch_fact(const struct tracker_ops *ops)
+{
+	const struct arch_tracking_info *ti = arch_tracking_info();
 
-static const struct tracker_expect expects[] = {
-	{ "x86_64", "soft-dirty", 3, 11, "PTE soft-dirty bit, needs CONFIG_MEM_SOFT_DIRTY" },
-	{ "x86_64", "uffd-wp", 6, 7, "async uffd-wp + PAGEMAP_SCAN" },
-	{ "ppc64le", "soft-dirty", 4, 5, "book3s hash PTE bit; radix unreliable on some kernels" },
-	{ "ppc64le", "uffd-wp", 6, 7, "async uffd-wp + PAGEMAP_SCAN" },
-	{ "s390x", "soft-dirty", 4, 4, "fault-based software dirty bit; no device/I/O writes" },
-	{ "s390x", "uffd-wp", 6, 7, "async uffd-wp + PAGEMAP_SCAN" },
-	{ "aarch64", "uffd-wp", 6, 10, "async uffd-wp + PAGEMAP_SCAN; no soft-dirty on arm64" },
-};
+	for (int i = 0; i < ARCH_TRACKER_NR; i++)
+		if (ti->trackers[i].name && !strcmp(ti->trackers[i].name, ops->name))
+			return &ti->trackers[i];
+	return NULL;
+}
 
 const char *tracker_arch_expect(const struct tracker_ops *ops)
 {
-	static char buf[160];
-	const char *arch = arch_name();
+	static char buf[256];
+	const struct arch_tracking_info *ti = arch_tracking_info();
+	const struct arch_tracker_fact *f = arch_fact(ops);
+	const char *mmu = ti->mmu_probe ? ti->mmu_probe() : NULL;
 	struct utsname u;
-	int maj = 0, min = 0;
+	unsigned int maj = 0, min = 0;
 
 	if (ops == &tracker_digest || ops == &tracker_none)
 		return "any kernel";
-	uname(&u);
-	sscanf(u.release, "%d.%d", &maj, &min);
-	for (size_t i = 0; i < sizeof(expects) / sizeof(expects[0]); i++) {
-		const struct tracker_expect *e = &expects[i];
-
-		if (strcmp(e->arch, arch) || strcmp(e->tracker, ops->name))
-			continue;
-		snprintf(buf, sizeof(buf), "%s %d.%d+ (%s): %s", arch, e->major, e->minor,
-			 e->note, maj > e->major || (maj == e->major && min >= e->minor) ?
-			 "expected" : "kernel too old");
+	if (!f || !f->implemented) {
+		snprintf(buf, sizeof(buf), "not implemented by the kernel on %s", ti->arch);
 		return buf;
 	}
-	snprintf(buf, sizeof(buf), "not expected on %s", arch);
+	uname(&u);
+	sscanf(u.release, "%u.%u", &maj, &min);
+	snprintf(buf, sizeof(buf), "%s %u.%u+: %s%s%s", ti->arch, f->since_major, f->since_minor,
+		 maj > f->since_major || (maj == f->since_major && min >= f->since_minor)
+			 ? "expected by kernel version"
+			 : "kernel too old",
+		 mmu && f->unreliable_mmu && !strcmp(mmu, f->unreliable_mmu)
+			 ? ", but unreliable on this MMU ("
+			 : "",
+		 mmu && f->unreliable_mmu && !strcmp(mmu, f->unreliable_mmu) ? mmu : "");
+	if (mmu && f->unreliable_mmu && !strcmp(mmu, f->unreliable_mmu))
+		strncat(buf, ")", sizeof(buf) - strlen(buf) - 1);
 	return buf;
 }
