@@ -43,11 +43,19 @@ crl_wait_file() {
 }
 
 # crl_start_target NAME RESULT [ARGS...]: starts a target in the background
-# (stdio on /dev/null, its own session) and waits for RESULT.ready; sets TPID.
+# (stdio on /dev/null, no other fds, its own session) and waits for RESULT.ready; sets TPID.
 crl_start_target() {
 	local name=$1 res=$2
 	shift 2
-	setsid "$CRL_TARGETS/$name" "$res" "$@" </dev/null >/dev/null 2>&1 &
+	(
+		# Only stdio: fds the test runner leaked (ctest's logs) would be
+		# dumped as the target's own files.
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+		done
+		exec setsid "$CRL_TARGETS/$name" "$res" "$@" </dev/null >/dev/null 2>&1
+	) &
 	TPID=$!
 	CRL_PIDS="$CRL_PIDS $TPID"
 	crl_wait_file "$res.ready" 10 || fail "target $name did not get ready"
