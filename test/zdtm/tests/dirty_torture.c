@@ -18,7 +18,7 @@
 #include "zdtmtst.h"
 
 #define SLOTS 16
-#define MAXP 1024 /* pages per slot */
+#define MAXP 1024 /* pages per slot, at most (--max_pages=N lowers it) */
 
 struct slot {
 	char *addr;
@@ -32,7 +32,7 @@ struct slot {
 
 static struct slot slots[SLOTS];
 static uint64_t rng = 12345, ops, nr[8];
-static size_t ps;
+static size_t ps, maxp = MAXP;
 
 static uint64_t seed_of(int s, size_t p, uint32_t ver)
 {
@@ -86,7 +86,7 @@ static void map_slot(int s, size_t npages)
 static void op_remap(int s)
 {
 	struct slot *sl = &slots[s];
-	size_t n = 1 + rnd64(&rng) % MAXP;
+	size_t n = 1 + rnd64(&rng) % maxp;
 	char *a;
 
 	a = mremap(sl->addr, sl->npages * ps, n * ps, MREMAP_MAYMOVE);
@@ -123,7 +123,7 @@ static void one_op(void)
 
 	ops++;
 	if (!sl->addr) {
-		map_slot(s, 1 + rnd64(&rng) % MAXP);
+		map_slot(s, 1 + rnd64(&rng) % maxp);
 		nr[2]++;
 		return;
 	}
@@ -190,10 +190,14 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	ps = page_size();
 	rng = test_arg_long("seed", 12345);
+	/* Big pages (64 KiB on ppc64) with the same page count would need 16x the memory. */
+	maxp = test_arg_long("max_pages", MAXP);
+	if (maxp < 1 || maxp > MAXP)
+		maxp = MAXP;
 	fd = open(test_path("torture.ops"), O_RDWR | O_CREAT | O_TRUNC, 0644);
 	for (s = 0; s < SLOTS; s++) {
-		map_slot(s, MAXP);
-		for (p = 0; p < MAXP; p += 1 + s % 3)
+		map_slot(s, maxp);
+		for (p = 0; p < maxp; p += 1 + s % 3)
 			write_page(s, p);
 	}
 	test_daemon();
