@@ -31,6 +31,7 @@ add() { # SRC DEST: a stripped copy; a missing program is left out
 	$STRIP -o "$2" "$1"
 }
 add "$BUILD/criu-lite" "$w/vm/bin/criu-lite"
+add "$BUILD/vm-zero-probe" "$w/vm/bin/zero-probe"
 for t in $(grep -v '^#' "$HERE/unit.list"); do
 	add "$BUILD/test/unit/$t" "$w/vm/unit/$t"
 done

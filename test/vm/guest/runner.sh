@@ -93,14 +93,15 @@ zdtm_start() {
 	for a in "$@"; do extra="$extra --$a"; done
 	(cd "$dir" && timeout 60 "$bin" --pidfile "$dir/test.pid" --outfile "$dir/test.out" \
 		$extra </dev/null >"$dir/start.out" 2>&1)
-	case $? in
+	local rc=$?
+	case $rc in
 	0) ;;
 	77)
 		WHY="test: $(grep -o 'SKIP: .*' "$dir/start.out" "$dir/test.out" 2>/dev/null | head -n 1)"
 		return 77
 		;;
 	*)
-		WHY="test failed to start"
+		WHY="test failed to start (exit $rc)"
 		show "$dir/start.out"
 		show "$dir/test.out"
 		return 1
@@ -241,6 +242,11 @@ run_unit() {
 	done
 }
 
+# ---- facts about this kernel, reported, not counted --------------------
+run_probe() {
+	[ -x /vm/bin/zero-probe ] && /vm/bin/zero-probe 2>&1 | sed 's/^/VMT info: /'
+}
+
 # ---- criu-lite check -----------------------------------------------------
 # Sets VALIDATED (trackers that validate) and AUTO (auto's pick). The
 # soft-dirty outcome must be one of SD_EXPECT ("|"-separated): "validated"
@@ -282,7 +288,8 @@ torture_one() { # TRACKER
 	rm -rf "$d"
 	mkdir -p "$d"
 	WHY=
-	zdtm_start "$bin" "$d" seed=$$ || {
+	# 4 MiB per slot whatever the page size (64 KiB pages on ppc64le)
+	zdtm_start "$bin" "$d" seed=$$ max_pages=$((4096 / PAGE_KB)) || {
 		result FAIL "torture/$tr" "$WHY"
 		kill_bin "$bin"
 		return
@@ -316,7 +323,7 @@ torture_refused() { # TRACKER
 	local tr=$1 d=$WORK/refuse-$1 bin=/vm/zdtm/dirty_torture
 	rm -rf "$d"
 	mkdir -p "$d/pre1"
-	zdtm_start "$bin" "$d" || {
+	zdtm_start "$bin" "$d" max_pages=$((4096 / PAGE_KB)) || {
 		result FAIL "refuse/$tr" "$WHY"
 		return
 	}
@@ -342,11 +349,12 @@ run_torture() {
 }
 
 mkdir -p "$WORK"
-say "start arch=$(uname -m) page=$(awk '/^KernelPageSize/ {print $2 $3; exit}' /proc/self/smaps) \
+PAGE_KB=$(awk '/^KernelPageSize/ {print $2; exit}' /proc/self/smaps)
+say "start arch=$(uname -m) page=${PAGE_KB}kB \
 mmu=$(grep -m1 '^MMU' /proc/cpuinfo | tr -d '\t ' | cut -d: -f2) \
 thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null | sed 's/.*\[\(.*\)\].*/\1/')"
 # vmt_parts=a,b on the kernel command line runs only those parts (debugging)
-VMT_PARTS="unit check zdtm torture"
+VMT_PARTS="probe unit check zdtm torture"
 for a in $(cat /proc/cmdline); do
 	case $a in vmt_parts=*) VMT_PARTS=$(echo "${a#vmt_parts=}" | tr ',' ' ') ;; esac
 done
