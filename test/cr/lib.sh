@@ -1,6 +1,12 @@
 # Shared helpers for test/cr/*.sh (not a test itself). Environment from CTest:
 # CRL_BIN (criu-lite), CRL_TARGETS (built target programs), CRL_SRC (source tree).
 set -u
+# Targets must not inherit the test runner's descriptors (ctest leaks its own
+# log file to tests): close everything above stderr.
+for _fd in /proc/$$/fd/*; do
+	_fd=${_fd##*/}
+	[ "$_fd" -gt 2 ] && eval "exec $_fd>&-" 2>/dev/null
+done
 
 CRIT="/usr/bin/python3 /usr/bin/crit"
 CRL_TMP=$(mktemp -d /tmp/crl-cr.XXXXXX)

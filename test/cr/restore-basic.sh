@@ -5,6 +5,12 @@
 # Also: restore without -d passes the root's exit status on; --leave-running
 # then restore fails with "pid N is in use" and leaves nothing behind.
 set -u
+# Targets must not inherit the test runner's descriptors (ctest leaks its own
+# log file to tests): close everything above stderr.
+for _fd in /proc/$$/fd/*; do
+	_fd=${_fd##*/}
+	[ "$_fd" -gt 2 ] && eval "exec $_fd>&-" 2>/dev/null
+done
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 T=$(mktemp -d /tmp/crl-restore.XXXXXX)
 PIDS=""

@@ -3,6 +3,12 @@
 # child A that leads its own session with a child B. After restore the root
 # checks pids, parents, sessions, groups and reaps the zombie (DIR/result).
 set -u
+# Targets must not inherit the test runner's descriptors (ctest leaks its own
+# log file to tests): close everything above stderr.
+for _fd in /proc/$$/fd/*; do
+	_fd=${_fd##*/}
+	[ "$_fd" -gt 2 ] && eval "exec $_fd>&-" 2>/dev/null
+done
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 T=$(mktemp -d /tmp/crl-restore-tree.XXXXXX)
 PIDS=""
