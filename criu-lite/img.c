@@ -341,12 +341,13 @@ err:
 	return ret;
 }
 
-static int img_flush(struct img *img)
+/* Writes all of @data at the image's current end; logs with the offset. */
+static int img_write_all(struct img *img, const uint8_t *data, size_t len)
 {
 	size_t done = 0;
 
-	while (done < img->len) {
-		ssize_t n = write(img->fd, img->buf + done, img->len - done);
+	while (done < len) {
+		ssize_t n = write(img->fd, data + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -359,9 +360,17 @@ static int img_flush(struct img *img)
 		}
 		done += (size_t)n;
 	}
-	img->off += img->len;
-	img->len = 0;
+	img->off += len;
 	return 0;
+}
+
+static int img_flush(struct img *img)
+{
+	int ret = img_write_all(img, img->buf, img->len);
+
+	if (!ret)
+		img->len = 0;
+	return ret;
 }
 
 int img_close(struct img *img)
@@ -396,28 +405,9 @@ static int img_put(struct img *img, const void *data, size_t len)
 		if (ret)
 			return ret;
 	}
-	if (len >= img->cap) {
-		/* Large raw payloads (pages) go straight to the file. */
-		const uint8_t *p = data;
-		size_t done = 0;
-
-		while (done < len) {
-			ssize_t n = write(img->fd, p + done, len - done);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				int e = errno;
-
-				pr_err("image '%s': write at offset %llu: %s", img->path,
-				       (unsigned long long)(img->off + done), strerror(e));
-				return -e;
-			}
-			done += (size_t)n;
-		}
-		img->off += len;
-		return 0;
-	}
+	/* Large raw payloads (pages) go straight to the file. */
+	if (len >= img->cap)
+		return img_write_all(img, data, len);
 	memcpy(img->buf + img->len, data, len);
 	img->len += len;
 	return 0;
