@@ -71,6 +71,12 @@ void arch_core_free(struct CoreEntry *core);
 /* Reads the arch part of @core back; -EINVAL if it is another arch's core. */
 int arch_core_read(const struct CoreEntry *core, struct arch_thread_state *st);
 
+/*
+ * This process's own thread pointer, the base glibc's __rseq_offset is
+ * relative to (x86_64: fs base; ppc64: r13; s390x: access registers 0/1).
+ */
+void *arch_self_thread_pointer(void);
+
 /* ---- memory ---- */
 /* Largest transparent huge page size a write can dirty as a unit (0 if none). */
 unsigned long arch_thp_size(void);

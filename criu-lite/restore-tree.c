@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "log.h"
 #include "restore.h"
 
@@ -165,7 +166,7 @@ static void rst_child_setup(struct rst_ctx *c, size_t i)
  */
 static void rst_rseq_unregister(void)
 {
-	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	void *area = (char *)arch_self_thread_pointer() + __rseq_offset;
 
 	/* The kernel wants the registered length: 32 with glibc 2.35+, whatever __rseq_size says.
 	 */

@@ -2,6 +2,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -109,6 +110,26 @@ int ptrace_set_sigmask(pid_t tid, uint64_t mask)
 int ptrace_event_msg(pid_t tid, unsigned long *msg)
 {
 	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, msg))
+		return -errno;
+	return 0;
+}
+
+int ptrace_get_regset(pid_t tid, long type, void *buf, size_t len, size_t *got)
+{
+	struct iovec iov = { buf, len };
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)type, &iov))
+		return -errno;
+	if (got)
+		*got = iov.iov_len;
+	return 0;
+}
+
+int ptrace_set_regset(pid_t tid, long type, const void *buf, size_t len)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)type, &iov))
 		return -errno;
 	return 0;
 }

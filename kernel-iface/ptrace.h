@@ -3,6 +3,7 @@
 #define CRL_PTRACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +29,12 @@ int ptrace_detach(pid_t tid, int sig);
 /* Blocked signal mask of a stopped tracee (PTRACE_GETSIGMASK / SETSIGMASK). */
 int ptrace_get_sigmask(pid_t tid, uint64_t *mask);
 int ptrace_set_sigmask(pid_t tid, uint64_t mask);
+/*
+ * PTRACE_GETREGSET / SETREGSET of note type @type (NT_PRSTATUS...). *got
+ * (may be NULL) receives the length the kernel filled.
+ */
+int ptrace_get_regset(pid_t tid, long type, void *buf, size_t len, size_t *got);
+int ptrace_set_regset(pid_t tid, long type, const void *buf, size_t len);
 /* The message of the last ptrace event stop (new tid after PTRACE_EVENT_CLONE). */
 int ptrace_event_msg(pid_t tid, unsigned long *msg);
 

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "arch.h"
+#include "ptrace.h"
 
 #ifndef NT_PPC_VMX
 #define NT_PPC_VMX 0x100
@@ -62,35 +63,15 @@ long arch_nr_restart_syscall(void)
 	return SYS_restart_syscall;
 }
 
-static int getregset(pid_t tid, long type, void *buf, size_t len, size_t *got)
-{
-	struct iovec iov = { buf, len };
-
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)type, &iov))
-		return -errno;
-	if (got)
-		*got = iov.iov_len;
-	return 0;
-}
-
-static int setregset(pid_t tid, long type, const void *buf, size_t len)
-{
-	struct iovec iov = { (void *)buf, len };
-
-	if (ptrace(PTRACE_SETREGSET, tid, (void *)type, &iov))
-		return -errno;
-	return 0;
-}
-
 int arch_get_regs(pid_t tid, struct arch_regs *r)
 {
 	memset(r, 0, sizeof(*r));
-	return getregset(tid, NT_PRSTATUS, &r->r, sizeof(r->r), NULL);
+	return ptrace_get_regset(tid, NT_PRSTATUS, &r->r, sizeof(r->r), NULL);
 }
 
 int arch_set_regs(pid_t tid, const struct arch_regs *r)
 {
-	return setregset(tid, NT_PRSTATUS, &r->r, sizeof(r->r));
+	return ptrace_set_regset(tid, NT_PRSTATUS, &r->r, sizeof(r->r));
 }
 
 /* Restart code the stopped syscall left in r3, 0 if it left none. */
@@ -143,15 +124,15 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 	if (ret)
 		return ret;
 	arch_regs_fixup_restart(&st->regs, true);
-	ret = getregset(tid, NT_PRFPREG, st->fpr, sizeof(st->fpr), NULL);
+	ret = ptrace_get_regset(tid, NT_PRFPREG, st->fpr, sizeof(st->fpr), NULL);
 	if (ret)
 		return ret;
 	/* Altivec and VSX regsets answer ENODEV on CPUs without them. */
-	ret = getregset(tid, NT_PPC_VMX, st->vmx, sizeof(st->vmx), NULL);
+	ret = ptrace_get_regset(tid, NT_PPC_VMX, st->vmx, sizeof(st->vmx), NULL);
 	if (ret && ret != -ENODEV && ret != -EINVAL)
 		return ret;
 	st->has_vmx = !ret;
-	ret = getregset(tid, NT_PPC_VSX, st->vsx, sizeof(st->vsx), NULL);
+	ret = ptrace_get_regset(tid, NT_PPC_VSX, st->vsx, sizeof(st->vsx), NULL);
 	if (ret && ret != -ENODEV && ret != -EINVAL)
 		return ret;
 	st->has_vsx = !ret;
@@ -163,11 +144,11 @@ int arch_set_thread_state(pid_t tid, const struct arch_thread_state *st)
 	int ret;
 
 	/* FPRs are the high doublewords of vsr0-31: set them before the VSX half. */
-	ret = setregset(tid, NT_PRFPREG, st->fpr, sizeof(st->fpr));
+	ret = ptrace_set_regset(tid, NT_PRFPREG, st->fpr, sizeof(st->fpr));
 	if (!ret && st->has_vsx)
-		ret = setregset(tid, NT_PPC_VSX, st->vsx, sizeof(st->vsx));
+		ret = ptrace_set_regset(tid, NT_PPC_VSX, st->vsx, sizeof(st->vsx));
 	if (!ret && st->has_vmx)
-		ret = setregset(tid, NT_PPC_VMX, st->vmx, sizeof(st->vmx));
+		ret = ptrace_set_regset(tid, NT_PPC_VMX, st->vmx, sizeof(st->vmx));
 	if (!ret)
 		ret = arch_set_regs(tid, &st->regs);
 	return ret;
@@ -220,4 +201,13 @@ long arch_regs_syscall_ret(const struct arch_regs *r)
 	if ((r->r.trap & TRAP_MASK) == TRAP_SCV)
 		return v;
 	return (r->r.ccr & CR0_SO) ? -v : v;
+}
+
+void *arch_self_thread_pointer(void)
+{
+	void *tp;
+
+	/* The 64-bit ELF ABI keeps the thread pointer in r13. */
+	__asm__("mr %0, 13" : "=r"(tp));
+	return tp;
 }

@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 
 #include "arch.h"
+#include "ptrace.h"
 
 #ifndef NT_S390_SYSTEM_CALL
 #define NT_S390_SYSTEM_CALL 0x307
@@ -55,32 +56,15 @@ long arch_nr_restart_syscall(void)
 	return SYS_restart_syscall;
 }
 
-static int getregset(pid_t tid, long type, void *buf, size_t len)
-{
-	struct iovec iov = { buf, len };
-
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)type, &iov))
-		return -errno;
-	return 0;
-}
-
-static int setregset(pid_t tid, long type, const void *buf, size_t len)
-{
-	struct iovec iov = { (void *)buf, len };
-
-	if (ptrace(PTRACE_SETREGSET, tid, (void *)type, &iov))
-		return -errno;
-	return 0;
-}
-
 int arch_get_regs(pid_t tid, struct arch_regs *r)
 {
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = getregset(tid, NT_PRSTATUS, &r->r, sizeof(r->r));
+	ret = ptrace_get_regset(tid, NT_PRSTATUS, &r->r, sizeof(r->r), NULL);
 	if (!ret)
-		ret = getregset(tid, NT_S390_SYSTEM_CALL, &r->system_call, sizeof(r->system_call));
+		ret = ptrace_get_regset(tid, NT_S390_SYSTEM_CALL, &r->system_call,
+					sizeof(r->system_call), NULL);
 	return ret;
 }
 
@@ -90,10 +74,11 @@ int arch_get_regs(pid_t tid, struct arch_regs *r)
  */
 int arch_set_regs(pid_t tid, const struct arch_regs *r)
 {
-	int ret = setregset(tid, NT_PRSTATUS, &r->r, sizeof(r->r));
+	int ret = ptrace_set_regset(tid, NT_PRSTATUS, &r->r, sizeof(r->r));
 
 	if (!ret)
-		ret = setregset(tid, NT_S390_SYSTEM_CALL, &r->system_call, sizeof(r->system_call));
+		ret = ptrace_set_regset(tid, NT_S390_SYSTEM_CALL, &r->system_call,
+					sizeof(r->system_call));
 	return ret;
 }
 
@@ -138,13 +123,13 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 	if (ret)
 		return ret;
 	arch_regs_fixup_restart(&st->regs, true);
-	ret = getregset(tid, NT_PRFPREG, &st->fp, sizeof(st->fp));
+	ret = ptrace_get_regset(tid, NT_PRFPREG, &st->fp, sizeof(st->fp), NULL);
 	if (ret)
 		return ret;
 	/* Without the vector facility the vxrs regsets answer ENODEV. */
-	ret = getregset(tid, NT_S390_VXRS_LOW, st->vxrs_low, sizeof(st->vxrs_low));
+	ret = ptrace_get_regset(tid, NT_S390_VXRS_LOW, st->vxrs_low, sizeof(st->vxrs_low), NULL);
 	if (!ret)
-		ret = getregset(tid, NT_S390_VXRS_HIGH, st->vxrs_high, sizeof(st->vxrs_high));
+		ret = ptrace_get_regset(tid, NT_S390_VXRS_HIGH, st->vxrs_high, sizeof(st->vxrs_high), NULL);
 	if (ret && ret != -ENODEV && ret != -EINVAL)
 		return ret;
 	st->has_vx = !ret;
@@ -156,11 +141,11 @@ int arch_set_thread_state(pid_t tid, const struct arch_thread_state *st)
 	int ret;
 
 	/* The FPRs are the left halves of v0-v15: set them first. */
-	ret = setregset(tid, NT_PRFPREG, &st->fp, sizeof(st->fp));
+	ret = ptrace_set_regset(tid, NT_PRFPREG, &st->fp, sizeof(st->fp));
 	if (!ret && st->has_vx)
-		ret = setregset(tid, NT_S390_VXRS_LOW, st->vxrs_low, sizeof(st->vxrs_low));
+		ret = ptrace_set_regset(tid, NT_S390_VXRS_LOW, st->vxrs_low, sizeof(st->vxrs_low));
 	if (!ret && st->has_vx)
-		ret = setregset(tid, NT_S390_VXRS_HIGH, st->vxrs_high, sizeof(st->vxrs_high));
+		ret = ptrace_set_regset(tid, NT_S390_VXRS_HIGH, st->vxrs_high, sizeof(st->vxrs_high));
 	if (!ret)
 		ret = arch_set_regs(tid, &st->regs);
 	return ret;
@@ -209,4 +194,9 @@ void arch_regs_prep_syscall(struct arch_regs *r, unsigned long insn_addr, long n
 long arch_regs_syscall_ret(const struct arch_regs *r)
 {
 	return (long)r->r.gprs[2];
+}
+
+void *arch_self_thread_pointer(void)
+{
+	return __builtin_thread_pointer();
 }

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 
 #include "arch.h"
+#include "ptrace.h"
 
 #ifndef NT_X86_XSTATE
 #define NT_X86_XSTATE 0x202
@@ -48,20 +48,12 @@ unsigned long arch_thp_size(void)
 
 int arch_get_regs(pid_t tid, struct arch_regs *r)
 {
-	struct iovec iov = { &r->r, sizeof(r->r) };
-
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov))
-		return -errno;
-	return 0;
+	return ptrace_get_regset(tid, NT_PRSTATUS, &r->r, sizeof(r->r), NULL);
 }
 
 int arch_set_regs(pid_t tid, const struct arch_regs *r)
 {
-	struct iovec iov = { (void *)&r->r, sizeof(r->r) };
-
-	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov))
-		return -errno;
-	return 0;
+	return ptrace_set_regset(tid, NT_PRSTATUS, &r->r, sizeof(r->r));
 }
 
 void arch_regs_fixup_restart(struct arch_regs *r, bool for_image)
@@ -90,7 +82,7 @@ void arch_regs_fixup_restart(struct arch_regs *r, bool for_image)
 
 int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 {
-	struct iovec iov = { st->xsave, sizeof(st->xsave) };
+	size_t got;
 	int ret;
 
 	ret = arch_get_regs(tid, &st->regs);
@@ -99,13 +91,14 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 	arch_regs_fixup_restart(&st->regs, true);
 	if (ptrace(PTRACE_GETFPREGS, tid, NULL, &st->fpregs))
 		return -errno;
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &iov)) {
-		if (errno != ENODEV && errno != EINVAL)
-			return -errno;
+	ret = ptrace_get_regset(tid, NT_X86_XSTATE, st->xsave, sizeof(st->xsave), &got);
+	if (ret) {
+		if (ret != -ENODEV && ret != -EINVAL)
+			return ret;
 		st->xsave_len = 0; /* no XSAVE: the FXSAVE view is all there is */
 		return 0;
 	}
-	st->xsave_len = (uint32_t)iov.iov_len;
+	st->xsave_len = (uint32_t)got;
 	return 0;
 }
 
@@ -117,16 +110,15 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 static int set_xstate(pid_t tid, const struct arch_thread_state *st)
 {
 	static uint8_t cur[ARCH_XSTATE_MAX] __attribute__((aligned(64)));
-	struct iovec iov = { cur, sizeof(cur) };
-	size_t n;
+	size_t got, n;
+	int ret;
 
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &iov))
-		return -errno;
-	n = st->xsave_len < iov.iov_len ? st->xsave_len : iov.iov_len;
+	ret = ptrace_get_regset(tid, NT_X86_XSTATE, cur, sizeof(cur), &got);
+	if (ret)
+		return ret;
+	n = st->xsave_len < got ? st->xsave_len : got;
 	memcpy(cur, st->xsave, n);
-	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, &iov))
-		return -errno;
-	return 0;
+	return ptrace_set_regset(tid, NT_X86_XSTATE, cur, got);
 }
 
 int arch_set_thread_state(pid_t tid, const struct arch_thread_state *st)
@@ -189,4 +181,9 @@ void arch_regs_prep_syscall(struct arch_regs *r, unsigned long insn_addr, long n
 long arch_regs_syscall_ret(const struct arch_regs *r)
 {
 	return (long)r->r.rax;
+}
+
+void *arch_self_thread_pointer(void)
+{
+	return __builtin_thread_pointer();
 }
