@@ -61,7 +61,7 @@ static const char *family_name(int fam)
 	}
 }
 
-static int sk_opts(int sk, SkOptsEntry *o)
+int dump_sk_opts(int sk, SkOptsEntry *o)
 {
 	struct timeval snd, rcv;
 	socklen_t len;
@@ -80,7 +80,9 @@ static int sk_opts(int sk, SkOptsEntry *o)
 	if (getsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &rcv, &len))
 		return -errno;
 	len = sizeof(int);
-	if (getsockopt(sk, SOL_SOCKET, SO_PASSCRED, &passcred, &len))
+	/* Only unix and netlink sockets have SO_PASSCRED on recent kernels. */
+	if (getsockopt(sk, SOL_SOCKET, SO_PASSCRED, &passcred, &len) && errno != EOPNOTSUPP &&
+	    errno != ENOPROTOOPT)
 		return -errno;
 	o->so_sndbuf = (uint32_t)sndbuf;
 	o->so_rcvbuf = (uint32_t)rcvbuf;
@@ -165,7 +167,7 @@ static int fd_unix(struct dump_ctx *ctx, const struct fd_desc *d, const struct s
 	ret = unix_check(d, u);
 	if (ret)
 		return ret;
-	ret = sk_opts(sk, &b->skopts);
+	ret = dump_sk_opts(sk, &b->skopts);
 	if (ret) {
 		pr_err("dump: options of socket fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
 		return ret;
@@ -203,6 +205,10 @@ int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
 	if (getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &fam, &len)) {
 		ret = -errno;
 		pr_err("dump: socket fd %d of %d: SO_DOMAIN: %s", d->fd, d->pid, strerror(errno));
+		goto out;
+	}
+	if (fam == AF_INET || fam == AF_INET6) {
+		ret = dump_fd_inet(ctx, d, sk, fe, b);
 		goto out;
 	}
 	if (fam != AF_UNIX) {

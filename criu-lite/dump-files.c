@@ -42,6 +42,10 @@ void dump_files_fini(struct dump_ctx *ctx)
 	free(ctx->unix_socks);
 	ctx->unix_socks = NULL;
 	ctx->nr_unix = 0;
+	free(ctx->inet_socks);
+	ctx->inet_socks = NULL;
+	ctx->nr_inet = 0;
+	ctx->inet_loaded = false;
 	ctx->nr_keys = ctx->cap_keys = 0;
 }
 
@@ -390,6 +394,8 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	eventpoll_file_entry__init(&b.ep);
 	unix_sk_entry__init(&b.usk);
 	sk_opts_entry__init(&b.skopts);
+	inet_sk_entry__init(&b.isk);
+	ip_opts_entry__init(&b.ipopts);
 	fown_entry__init(&b.fown);
 	ret = fd_describe(d->pid, d->fd, d);
 	if (ret)

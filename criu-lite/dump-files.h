@@ -33,6 +33,9 @@ struct fd_bufs {
 	EventpollTfdEntry **ep_tfdp;
 	UnixSkEntry usk;
 	SkOptsEntry skopts;
+	InetSkEntry isk;
+	IpOptsEntry ipopts;
+	uint32_t isk_src[4], isk_dst[4];
 	FownEntry fown;
 };
 
@@ -51,5 +54,11 @@ int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, s
 
 /* Socket fds: unix sockets without a name or queued data; others unsupported. */
 int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
+
+/* inet sockets (dump-fd-inet.c): @sk is the tool's copy of the fd. */
+int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
+		 struct fd_bufs *b);
+/* SOL_SOCKET options common to every socket kind into @o. 0 or -errno. */
+int dump_sk_opts(int sk, SkOptsEntry *o);
 
 #endif

@@ -93,6 +93,7 @@ struct dump_stats {
 
 struct dump_file_key;
 struct sock_diag_unix;
+struct sock_diag_inet;
 struct page_xfer;
 
 struct dump_ctx {
@@ -120,6 +121,9 @@ struct dump_ctx {
 	struct sock_diag_unix *unix_socks; /* AF_UNIX sockets, loaded on the first socket fd */
 	size_t nr_unix;
 	bool unix_loaded;
+	struct sock_diag_inet *inet_socks; /* TCP/UDP sockets, loaded on the first inet fd */
+	size_t nr_inet;
+	bool inet_loaded;
 	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
 	bool pre_dump;	      /* pre-dump: memory only */

@@ -44,6 +44,8 @@ bool rst_fdkind_supported(const FileEntry *fe)
 		return fe->epfd;
 	case FD_TYPES__UNIXSK:
 		return rst_unix_supported(fe);
+	case FD_TYPES__INETSK:
+		return rst_inet_supported(fe);
 	default:
 		return false;
 	}
@@ -140,6 +142,8 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		break;
 	case FD_TYPES__UNIXSK:
 		return rst_unix_open(c, fe, fdp);
+	case FD_TYPES__INETSK:
+		return rst_inet_open(c, fe, fdp);
 	case FD_TYPES__FIFO:
 		return rst_open_fifo(c, fe->fifo, fdp);
 	default:

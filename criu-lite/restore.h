@@ -161,6 +161,10 @@ bool rst_unix_supported(const FileEntry *fe);
 int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 int rst_unix_finish(struct rst_ctx *c);
 
+/* restore-inet.c: TCP listeners, UDP sockets. Logs. */
+bool rst_inet_supported(const FileEntry *fe);
+int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);

@@ -27,4 +27,25 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n);
 const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v, size_t n,
 						 uint32_t ino);
 
+/* One AF_INET/AF_INET6 socket as inet_diag reports it. */
+struct sock_diag_inet {
+	uint32_t ino;
+	uint8_t family;	      /* AF_INET, AF_INET6 */
+	uint8_t proto;	      /* IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t state;	      /* TCP_* states (UDP: TCP_CLOSE or TCP_ESTABLISHED) */
+	uint8_t shutdown;     /* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	int8_t v6only;	      /* -1 unknown */
+	uint16_t sport, dport; /* host order */
+	uint32_t src[4], dst[4]; /* network order; [0] only for AF_INET */
+	uint32_t rqlen, wqlen; /* listeners: accept queue length / backlog */
+};
+
+/*
+ * Lists the TCP and UDP sockets (IPv4 and IPv6) of the caller's network
+ * namespace, sorted by inode. *out is malloc'd. 0 or -errno.
+ */
+int sock_diag_inet_list(struct sock_diag_inet **out, size_t *n);
+const struct sock_diag_inet *sock_diag_inet_find(const struct sock_diag_inet *v, size_t n,
+						 uint32_t ino);
+
 #endif

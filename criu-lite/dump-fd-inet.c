@@ -1,0 +1,242 @@
+/*
+ * inet sockets (AF_INET, AF_INET6): TCP listeners, TCP sockets that never
+ * connected (unbound or bound), UDP sockets (unbound, bound, connected).
+ * State, addresses, backlog and shutdown come from sock_diag; sockets it does
+ * not know (unbound ones are in no hash table) are described through
+ * getsockname and TCP_INFO on the tool's copy of the fd. Options are read on
+ * that copy too. A connection (established or on its way) would need TCP
+ * repair mode: refused, like anything queued that restore could not put back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dump-files.h"
+#include "log.h"
+#include "sock-diag.h"
+
+#ifndef SO_BUF_LOCK
+#define SO_BUF_LOCK 72
+#endif
+
+static const char *const tcp_states[] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",	[3] = "SYN_RECV",  [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",	   [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",    [10] = "LISTEN",	[11] = "CLOSING",
+};
+
+static int opt_int(int sk, int level, int name, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	*val = 0;
+	return getsockopt(sk, level, name, val, &len) ? -errno : 0;
+}
+
+/* An option that may be missing on older kernels: absent, not an error. */
+static void opt_u32(int sk, int level, int name, protobuf_c_boolean *has, uint32_t *out)
+{
+	int v;
+
+	if (opt_int(sk, level, name, &v) == 0) {
+		*has = true;
+		*out = (uint32_t)v;
+	}
+}
+
+static void opt_bool(int sk, int level, int name, protobuf_c_boolean *has,
+		     protobuf_c_boolean *out)
+{
+	int v;
+
+	if (opt_int(sk, level, name, &v) == 0) {
+		*has = true;
+		*out = v != 0;
+	}
+}
+
+static int inet_opts(int sk, const struct sock_diag_inet *s, struct fd_bufs *b)
+{
+	SkOptsEntry *o = &b->skopts;
+	struct linger lg;
+	socklen_t len = sizeof(lg);
+	int ret, v;
+
+	ret = dump_sk_opts(sk, o);
+	if (ret)
+		return ret;
+	opt_bool(sk, SOL_SOCKET, SO_REUSEADDR, &o->has_reuseaddr, &o->reuseaddr);
+	opt_bool(sk, SOL_SOCKET, SO_REUSEPORT, &o->has_so_reuseport, &o->so_reuseport);
+	opt_bool(sk, SOL_SOCKET, SO_BROADCAST, &o->has_so_broadcast, &o->so_broadcast);
+	opt_bool(sk, SOL_SOCKET, SO_KEEPALIVE, &o->has_so_keepalive, &o->so_keepalive);
+	opt_bool(sk, SOL_SOCKET, SO_DONTROUTE, &o->has_so_dontroute, &o->so_dontroute);
+	opt_u32(sk, SOL_SOCKET, SO_PRIORITY, &o->has_so_priority, &o->so_priority);
+	opt_u32(sk, SOL_SOCKET, SO_RCVLOWAT, &o->has_so_rcvlowat, &o->so_rcvlowat);
+	opt_u32(sk, SOL_SOCKET, SO_MARK, &o->has_so_mark, &o->so_mark);
+	opt_u32(sk, SOL_SOCKET, SO_OOBINLINE, &o->has_so_oobinline, &o->so_oobinline);
+	opt_u32(sk, SOL_SOCKET, SO_BUF_LOCK, &o->has_so_buf_lock, &o->so_buf_lock);
+	if (getsockopt(sk, SOL_SOCKET, SO_LINGER, &lg, &len) == 0 && lg.l_onoff) {
+		o->has_so_linger = true;
+		o->so_linger = (uint32_t)lg.l_linger;
+	}
+	if (s->proto == IPPROTO_TCP) {
+		opt_u32(sk, IPPROTO_TCP, TCP_KEEPCNT, &o->has_tcp_keepcnt, &o->tcp_keepcnt);
+		opt_u32(sk, IPPROTO_TCP, TCP_KEEPIDLE, &o->has_tcp_keepidle, &o->tcp_keepidle);
+		opt_u32(sk, IPPROTO_TCP, TCP_KEEPINTVL, &o->has_tcp_keepintvl,
+			&o->tcp_keepintvl);
+	}
+	if (s->family == AF_INET6) {
+		b->isk.has_v6only = true;
+		if (s->v6only >= 0)
+			b->isk.v6only = s->v6only;
+		else if (opt_int(sk, IPPROTO_IPV6, IPV6_V6ONLY, &v) == 0)
+			b->isk.v6only = v != 0;
+	}
+	if (opt_int(sk, IPPROTO_IP, IP_FREEBIND, &v) == 0 && v) {
+		b->ipopts.has_freebind = true;
+		b->ipopts.freebind = true;
+		b->isk.ip_opts = &b->ipopts;
+	}
+	return 0;
+}
+
+/* What sock_diag would say about a socket it does not list (unbound ones). */
+static int inet_describe(int sk, int fam, int proto, struct sock_diag_inet *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct tcp_info ti;
+
+	memset(s, 0, sizeof(*s));
+	s->family = (uint8_t)fam;
+	s->proto = (uint8_t)proto;
+	s->state = 7; /* TCP_CLOSE */
+	s->v6only = -1;
+	if (getsockname(sk, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (fam == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+
+		s->sport = ntohs(a->sin_port);
+		s->src[0] = a->sin_addr.s_addr;
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+
+		s->sport = ntohs(a->sin6_port);
+		memcpy(s->src, &a->sin6_addr, 16);
+	}
+	len = sizeof(ti);
+	if (proto == IPPROTO_TCP && getsockopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
+		s->state = ti.tcpi_state;
+	return 0;
+}
+
+/* Refuses what restore cannot rebuild; 0 if the socket is fine. */
+static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, int type)
+{
+	char what[128];
+
+	if (s->proto == IPPROTO_TCP && type == SOCK_STREAM) {
+		if (s->state == 1)
+			return dump_fd_unsupported(
+				d, "established TCP connection (TCP repair is not supported)");
+		if (s->state == 10 && s->rqlen) {
+			snprintf(what, sizeof(what),
+				 "listening TCP socket with %u connections waiting to be accepted",
+				 s->rqlen);
+			return dump_fd_unsupported(d, what);
+		}
+		if (s->state != 10 && s->state != 7) {
+			snprintf(what, sizeof(what), "TCP socket in state %s (TCP repair is not "
+				 "supported)", s->state < 12 ? tcp_states[s->state] : "?");
+			return dump_fd_unsupported(d, what);
+		}
+		return 0;
+	}
+	if (s->proto == IPPROTO_UDP && type == SOCK_DGRAM) {
+		if (s->rqlen || s->wqlen)
+			return dump_fd_unsupported(d, "UDP socket with queued datagrams");
+		return 0;
+	}
+	snprintf(what, sizeof(what), "inet socket of type %d, protocol %u", type, s->proto);
+	return dump_fd_unsupported(d, what);
+}
+
+static int inet_lookup(struct dump_ctx *ctx, const struct fd_desc *d, int sk,
+		       struct sock_diag_inet *s, int *type)
+{
+	const struct sock_diag_inet *found;
+	int fam, proto, ret;
+
+	ret = opt_int(sk, SOL_SOCKET, SO_DOMAIN, &fam);
+	if (!ret)
+		ret = opt_int(sk, SOL_SOCKET, SO_TYPE, type);
+	if (!ret)
+		ret = opt_int(sk, SOL_SOCKET, SO_PROTOCOL, &proto);
+	if (!ret && !ctx->inet_loaded) {
+		ret = sock_diag_inet_list(&ctx->inet_socks, &ctx->nr_inet);
+		if (ret) {
+			pr_err("dump: inet sockets through sock_diag: %s", strerror(-ret));
+			return ret;
+		}
+		ctx->inet_loaded = true;
+	}
+	found = ret ? NULL
+		    : sock_diag_inet_find(ctx->inet_socks, ctx->nr_inet, (uint32_t)d->st.st_ino);
+	if (found && found->proto == proto && found->family == fam)
+		*s = *found;
+	else if (!ret)
+		ret = inet_describe(sk, fam, proto, s);
+	if (ret)
+		pr_err("dump: inet socket fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
+	return ret;
+}
+
+int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
+		 struct fd_bufs *b)
+{
+	InetSkEntry *e = &b->isk;
+	struct sock_diag_inet s;
+	int type = 0, ret;
+
+	ret = inet_lookup(ctx, d, sk, &s, &type);
+	if (ret)
+		return ret;
+	ret = inet_check(d, &s, type);
+	if (ret)
+		return ret;
+	ret = inet_opts(sk, &s, b);
+	if (ret) {
+		pr_err("dump: options of inet socket fd %d of %d: %s", d->fd, d->pid,
+		       strerror(-ret));
+		return ret;
+	}
+	memcpy(b->isk_src, s.src, sizeof(s.src));
+	memcpy(b->isk_dst, s.dst, sizeof(s.dst));
+	e->id = fe->id;
+	e->ino = (uint32_t)d->st.st_ino;
+	e->family = s.family;
+	e->type = (uint32_t)type;
+	e->proto = s.proto;
+	e->state = s.state;
+	e->src_port = s.sport;
+	e->dst_port = s.dport;
+	e->flags = d->fi.flags & ~O_CLOEXEC;
+	e->backlog = s.state == 10 ? s.wqlen : 0;
+	e->n_src_addr = e->n_dst_addr = s.family == AF_INET6 ? 4 : 1;
+	e->src_addr = b->isk_src;
+	e->dst_addr = b->isk_dst;
+	e->fown = &b->fown;
+	e->opts = &b->skopts;
+	e->has_shutdown = s.shutdown != 0;
+	e->shutdown = (SkShutdown)(s.shutdown & 3);
+	fe->type = FD_TYPES__INETSK;
+	fe->isk = e;
+	return 0;
+}

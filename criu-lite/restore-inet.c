@@ -1,0 +1,216 @@
+/*
+ * Restore: inet sockets (TCP listeners and never-connected TCP sockets, UDP
+ * sockets). The tool creates each one before forking: options that matter
+ * for binding first (SO_REUSEADDR, SO_REUSEPORT, IPV6_V6ONLY, IP_FREEBIND),
+ * then bind to the recorded address and port (free again once the dumped
+ * tree is gone), listen with the recorded backlog or connect a UDP socket to
+ * its recorded peer, then the remaining options, shutdown and O_NONBLOCK.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "restore.h"
+
+#ifndef SO_BUF_LOCK
+#define SO_BUF_LOCK 72
+#endif
+#define RST_TCP_LISTEN 10
+#define RST_TCP_CLOSE 7
+#define RST_TCP_ESTABLISHED 1
+
+bool rst_inet_supported(const FileEntry *fe)
+{
+	const InetSkEntry *e = fe->isk;
+	size_t na;
+
+	if (!e || !e->opts || (e->family != AF_INET && e->family != AF_INET6))
+		return false;
+	na = e->family == AF_INET6 ? 4 : 1;
+	if (e->n_src_addr < na || e->n_dst_addr < na)
+		return false;
+	if (e->type == SOCK_STREAM && e->proto == IPPROTO_TCP)
+		return e->state == RST_TCP_LISTEN || e->state == RST_TCP_CLOSE;
+	if (e->type == SOCK_DGRAM && e->proto == IPPROTO_UDP)
+		return e->state == RST_TCP_CLOSE || e->state == RST_TCP_ESTABLISHED;
+	return false;
+}
+
+static socklen_t rst_inet_addr(const InetSkEntry *e, bool dst, struct sockaddr_storage *ss)
+{
+	const uint32_t *a = dst ? e->dst_addr : e->src_addr;
+	uint16_t port = (uint16_t)(dst ? e->dst_port : e->src_port);
+
+	memset(ss, 0, sizeof(*ss));
+	if (e->family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons(port);
+		s->sin_addr.s_addr = a[0];
+		return sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(port);
+		memcpy(&s->sin6_addr, a, 16);
+		return sizeof(*s);
+	}
+}
+
+static bool rst_inet_bound(const InetSkEntry *e)
+{
+	size_t na = e->family == AF_INET6 ? 4 : 1;
+
+	if (e->src_port)
+		return true;
+	for (size_t i = 0; i < na; i++)
+		if (e->src_addr[i])
+			return true;
+	return false;
+}
+
+static int set_int(int sk, int level, int name, int v)
+{
+	return setsockopt(sk, level, name, &v, sizeof(v)) ? -errno : 0;
+}
+
+/* Options that decide whether bind succeeds. */
+static int rst_inet_pre_bind(int sk, const InetSkEntry *e)
+{
+	const SkOptsEntry *o = e->opts;
+	int ret = 0;
+
+	if (o->has_reuseaddr && o->reuseaddr)
+		ret = set_int(sk, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (!ret && o->has_so_reuseport && o->so_reuseport)
+		ret = set_int(sk, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (!ret && e->family == AF_INET6 && e->has_v6only)
+		ret = set_int(sk, IPPROTO_IPV6, IPV6_V6ONLY, e->v6only);
+	if (!ret && e->ip_opts && e->ip_opts->has_freebind && e->ip_opts->freebind)
+		ret = set_int(sk, IPPROTO_IP, IP_FREEBIND, 1);
+	return ret;
+}
+
+static int set_tmo(int sk, int name, uint64_t sec, uint64_t usec)
+{
+	struct timeval tv = {(time_t)sec, (suseconds_t)usec};
+
+	if (!sec && !usec)
+		return 0;
+	return setsockopt(sk, SOL_SOCKET, name, &tv, sizeof(tv)) ? -errno : 0;
+}
+
+static int rst_inet_post(int sk, const InetSkEntry *e)
+{
+	const SkOptsEntry *o = e->opts;
+	uint32_t lock = o->has_so_buf_lock ? o->so_buf_lock : 0;
+	int ret = 0;
+
+	/* The kernel doubles what it is given: only sizes the process had set. */
+	if (lock & 1)
+		ret = set_int(sk, SOL_SOCKET, SO_SNDBUF, (int)(o->so_sndbuf / 2));
+	if (!ret && (lock & 2))
+		ret = set_int(sk, SOL_SOCKET, SO_RCVBUF, (int)(o->so_rcvbuf / 2));
+	if (!ret)
+		ret = set_tmo(sk, SO_SNDTIMEO, o->so_snd_tmo_sec, o->so_snd_tmo_usec);
+	if (!ret)
+		ret = set_tmo(sk, SO_RCVTIMEO, o->so_rcv_tmo_sec, o->so_rcv_tmo_usec);
+	if (!ret && o->has_so_broadcast && o->so_broadcast)
+		ret = set_int(sk, SOL_SOCKET, SO_BROADCAST, 1);
+	if (!ret && o->has_so_keepalive && o->so_keepalive)
+		ret = set_int(sk, SOL_SOCKET, SO_KEEPALIVE, 1);
+	if (!ret && o->has_so_dontroute && o->so_dontroute)
+		ret = set_int(sk, SOL_SOCKET, SO_DONTROUTE, 1);
+	if (!ret && o->has_so_priority && o->so_priority)
+		ret = set_int(sk, SOL_SOCKET, SO_PRIORITY, (int)o->so_priority);
+	if (!ret && o->has_so_rcvlowat && o->so_rcvlowat > 1)
+		ret = set_int(sk, SOL_SOCKET, SO_RCVLOWAT, (int)o->so_rcvlowat);
+	if (!ret && o->has_so_mark && o->so_mark)
+		ret = set_int(sk, SOL_SOCKET, SO_MARK, (int)o->so_mark);
+	if (!ret && o->has_so_oobinline && o->so_oobinline)
+		ret = set_int(sk, SOL_SOCKET, SO_OOBINLINE, 1);
+	if (!ret && o->has_so_linger) {
+		struct linger lg = {1, (int)o->so_linger};
+
+		if (setsockopt(sk, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+			ret = -errno;
+	}
+	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepcnt)
+		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPCNT, (int)o->tcp_keepcnt);
+	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepidle)
+		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPIDLE, (int)o->tcp_keepidle);
+	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepintvl)
+		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPINTVL, (int)o->tcp_keepintvl);
+	return ret;
+}
+
+/* bind, listen or connect; the step that failed goes to @what. */
+static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	*what = "bind";
+	if (rst_inet_bound(e)) {
+		len = rst_inet_addr(e, false, &ss);
+		if (bind(sk, (struct sockaddr *)&ss, len))
+			return -errno;
+	}
+	*what = "listen";
+	if (e->state == RST_TCP_LISTEN && listen(sk, (int)e->backlog))
+		return -errno;
+	*what = "connect";
+	if (e->proto == IPPROTO_UDP && e->state == RST_TCP_ESTABLISHED) {
+		len = rst_inet_addr(e, true, &ss);
+		if (connect(sk, (struct sockaddr *)&ss, len))
+			return -errno;
+	}
+	*what = "shutdown";
+	/* SkShutdown READ 1, WRITE 2, BOTH 3 map to SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2. */
+	if (e->has_shutdown && e->shutdown && shutdown(sk, (int)e->shutdown - 1) &&
+	    errno != ENOTCONN)
+		return -errno;
+	return 0;
+}
+
+int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+{
+	const InetSkEntry *e = fe->isk;
+	const char *what = "socket";
+	int sk, ret = 0;
+
+	(void)c;
+	sk = socket((int)e->family, (int)e->type | SOCK_CLOEXEC, (int)e->proto);
+	if (sk < 0)
+		ret = -errno;
+	if (!ret) {
+		what = "options";
+		ret = rst_inet_pre_bind(sk, e);
+	}
+	if (!ret)
+		ret = rst_inet_place(sk, e, &what);
+	if (!ret) {
+		what = "options";
+		ret = rst_inet_post(sk, e);
+	}
+	if (!ret && (e->flags & O_NONBLOCK) && fcntl(sk, F_SETFL, O_NONBLOCK))
+		ret = -errno;
+	if (ret) {
+		pr_err("inet socket %u (inode %u, port %u): %s: %s", fe->id, e->ino, e->src_port,
+		       what, strerror(-ret));
+		if (sk >= 0)
+			close(sk);
+		return ret;
+	}
+	*fdp = sk;
+	return 0;
+}
