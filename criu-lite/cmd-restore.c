@@ -60,7 +60,7 @@ static int rst_wait_root(pid_t pid)
 
 int cmd_restore(const struct opts *o)
 {
-	struct rst_ctx c = {0};
+	struct rst_ctx c = {.o = o};
 	double t0 = rst_now();
 	pid_t root;
 	int ret;

@@ -30,8 +30,7 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-/* A copy of fd @fd of @pid in our fd table, or -errno. */
-static int steal_fd(pid_t pid, int fd)
+int dump_steal_fd(pid_t pid, int fd)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), ret;
 
@@ -197,7 +196,7 @@ int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
 	socklen_t len = sizeof(int);
 	int sk, fam = 0, ret;
 
-	sk = steal_fd(d->pid, d->fd);
+	sk = dump_steal_fd(d->pid, d->fd);
 	if (sk < 0) {
 		pr_err("dump: socket fd %d of %d: pidfd_getfd: %s", d->fd, d->pid, strerror(-sk));
 		return sk;

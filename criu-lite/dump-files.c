@@ -46,6 +46,13 @@ void dump_files_fini(struct dump_ctx *ctx)
 	ctx->inet_socks = NULL;
 	ctx->nr_inet = 0;
 	ctx->inet_loaded = false;
+	img_close(ctx->tty_img);
+	ctx->tty_img = NULL;
+	free(ctx->tty_rdevs);
+	free(ctx->tty_ids);
+	ctx->tty_rdevs = NULL;
+	ctx->tty_ids = NULL;
+	ctx->nr_ttys = 0;
 	ctx->nr_keys = ctx->cap_keys = 0;
 }
 
@@ -308,13 +315,10 @@ static int fd_reg(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct
 	bool ghost = false;
 	int ret;
 
-	if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st)) {
-		unsigned int ma = major(d->st.st_rdev);
-
-		return dump_fd_unsupported(d, (ma == 4 || ma == 5 || (ma >= 136 && ma <= 143))
-						      ? "tty"
-						      : "character device");
-	}
+	if (S_ISCHR(d->st.st_mode) && dump_fd_is_tty(&d->st))
+		return dump_fd_tty(ctx, d, fe, b);
+	if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st))
+		return dump_fd_unsupported(d, "character device");
 	if (!strncmp(d->path, "/memfd:", 7))
 		return dump_fd_unsupported(d, "memfd");
 	if (len > 10 && !strcmp(d->path + len - 10, " (deleted)")) {
@@ -395,6 +399,7 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	unix_sk_entry__init(&b.usk);
 	sk_opts_entry__init(&b.skopts);
 	inet_sk_entry__init(&b.isk);
+	tty_file_entry__init(&b.tty);
 	ip_opts_entry__init(&b.ipopts);
 	fown_entry__init(&b.fown);
 	ret = fd_describe(d->pid, d->fd, d);

@@ -36,6 +36,7 @@ struct fd_bufs {
 	InetSkEntry isk;
 	IpOptsEntry ipopts;
 	uint32_t isk_src[4], isk_dst[4];
+	TtyFileEntry tty;
 	FownEntry fown;
 };
 
@@ -58,6 +59,11 @@ int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
 /* inet sockets (dump-fd-inet.c): @sk is the tool's copy of the fd. */
 int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
 		 struct fd_bufs *b);
+/* A copy of fd @fd of @pid in the tool's fd table (pidfd_getfd), or -errno. */
+int dump_steal_fd(pid_t pid, int fd);
+/* Terminals (dump-fd-tty.c): pseudo-terminal slaves with --shell-job, else refused. */
+bool dump_fd_is_tty(const struct stat *st);
+int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
 /* SOL_SOCKET options common to every socket kind into @o. 0 or -errno. */
 int dump_sk_opts(int sk, SkOptsEntry *o);
 

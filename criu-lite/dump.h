@@ -124,6 +124,10 @@ struct dump_ctx {
 	struct sock_diag_inet *inet_socks; /* TCP/UDP sockets, loaded on the first inet fd */
 	size_t nr_inet;
 	bool inet_loaded;
+	struct img *tty_img; /* tty-info.img, opened on the first tty (--shell-job) */
+	dev_t *tty_rdevs;    /* ttys already in it, and their tty_info ids */
+	uint32_t *tty_ids;
+	size_t nr_ttys;
 	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
 	bool pre_dump;	      /* pre-dump: memory only */

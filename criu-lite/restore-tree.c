@@ -127,13 +127,22 @@ static void rst_zombie(struct rst_ctx *c, size_t i, int code)
 static void rst_child_session(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
+	const PstreeEntry *root = c->tasks[0].pe;
+	pid_t pgid = (pid_t)t->pe->pgid;
+	bool shell_sid = c->o->shell_job && t->pe->sid == root->sid;
 
-	if ((pid_t)t->pe->sid == t->pid && setsid() < 0)
+	/*
+	 * --shell-job: the root's session and group were the calling shell's;
+	 * the restored job takes the tool's (no setsid, the tool's group).
+	 */
+	if (c->o->shell_job && t->pe->pgid == root->pgid)
+		pgid = getpgid(c->tool_pid);
+	if (!shell_sid && (pid_t)t->pe->sid == t->pid && setsid() < 0)
 		rst_child_fail(c, i, RST_STEP_SETSID, errno);
-	if ((pid_t)t->pe->pgid == t->pid)
+	if (pgid == t->pid)
 		setpgid(0, 0);
-	else if ((pid_t)t->pe->pgid != getpgid(0))
-		setpgid(0, (pid_t)t->pe->pgid); /* the group's leader may not exist yet */
+	else if (pgid != getpgid(0))
+		setpgid(0, pgid); /* the group's leader may not exist yet */
 }
 
 /* After forking children: they need the tool's copies of the shared files. */

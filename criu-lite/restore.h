@@ -165,6 +165,10 @@ int rst_unix_finish(struct rst_ctx *c);
 bool rst_inet_supported(const FileEntry *fe);
 int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 
+/* restore-tty.c: terminal fds (--shell-job) on the tool's own terminal. Logs. */
+bool rst_tty_supported(const FileEntry *fe);
+int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
@@ -172,6 +176,16 @@ void rst_tree_kill(struct rst_ctx *c);
 /* restore-mm.c: rebuild the address space of a seized task. Logs. */
 struct inject;
 int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+
+/*
+ * restore-fill.c: page contents into a process, one pass, reading and writing
+ * in two threads. rst_fill logs its errors.
+ */
+struct rst_filler;
+struct rst_filler *rst_filler_new(void);
+void rst_filler_free(struct rst_filler *f);
+int rst_fill(struct rst_filler *f, pid_t pid, const struct rst_segs *segs);
+void rst_filler_report(const struct rst_filler *f, pid_t pid);
 
 /* restore-task.c: per-process state through injection (signals, mm map, comm...). */
 int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);

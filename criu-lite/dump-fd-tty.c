@@ -1,0 +1,171 @@
+/*
+ * Terminals. With --shell-job (criu's meaning: the tree is a job of the
+ * calling shell, its terminal is the shell's) a pseudo-terminal slave fd is
+ * recorded as a TTY file_entry (tty_file_entry, its path as a REG entry
+ * through regf_id) and the terminal once in tty-info.img (tty_info_entry:
+ * index, termios, window size, the session and foreground group it is the
+ * controlling terminal of, if any). Restore points such fds at the restoring
+ * tool's own terminal. Without --shell-job, or for other terminals (consoles,
+ * virtual terminals, /dev/tty, pty masters), the dump is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "dump-files.h"
+#include "log.h"
+#include "tty.pb-c.h"
+
+#define TTY_PTS_MAJOR_FIRST 136
+#define TTY_PTS_MAJOR_LAST 143
+
+bool dump_fd_is_tty(const struct stat *st)
+{
+	unsigned int ma = major(st->st_rdev);
+
+	return ma == 4 || ma == 5 || (ma >= TTY_PTS_MAJOR_FIRST && ma <= TTY_PTS_MAJOR_LAST);
+}
+
+/* Session and foreground group of @pid's controlling terminal, from /proc/PID/stat. */
+static int tty_ctl(pid_t pid, int *tty_nr, int *tpgid, int *sid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* after comm: state ppid pgrp session tty_nr tpgid */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %d %d %d", sid, tty_nr, tpgid) != 3)
+		return -EINVAL;
+	return 0;
+}
+
+static void tty_termios(int fd, TtyInfoEntry *ti, TermiosEntry *te, uint32_t *cc,
+			WinsizeEntry *ws)
+{
+	struct termios t;
+	struct winsize w;
+
+	if (tcgetattr(fd, &t) == 0) {
+		te->c_iflag = t.c_iflag;
+		te->c_oflag = t.c_oflag;
+		te->c_cflag = t.c_cflag;
+		te->c_lflag = t.c_lflag;
+		te->c_line = t.c_line;
+		te->c_ispeed = cfgetispeed(&t);
+		te->c_ospeed = cfgetospeed(&t);
+		for (size_t i = 0; i < NCCS; i++)
+			cc[i] = t.c_cc[i];
+		te->n_c_cc = NCCS;
+		te->c_cc = cc;
+		ti->termios = te;
+	}
+	if (ioctl(fd, TIOCGWINSZ, &w) == 0) {
+		ws->ws_row = w.ws_row;
+		ws->ws_col = w.ws_col;
+		ws->ws_xpixel = w.ws_xpixel;
+		ws->ws_ypixel = w.ws_ypixel;
+		ti->winsize = ws;
+	}
+}
+
+/* The tty_info_entry of terminal d->st.st_rdev, written on first sight. */
+static int tty_info(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t *id)
+{
+	TtyInfoEntry ti = TTY_INFO_ENTRY__INIT;
+	TermiosEntry te = TERMIOS_ENTRY__INIT;
+	WinsizeEntry ws = WINSIZE_ENTRY__INIT;
+	TtyPtyEntry pty = TTY_PTY_ENTRY__INIT;
+	uint32_t cc[NCCS];
+	int fd, tty_nr = 0, tpgid = 0, sid = 0, excl = 0, ret;
+	dev_t *nr;
+	uint32_t *ni;
+
+	for (size_t i = 0; i < ctx->nr_ttys; i++)
+		if (ctx->tty_rdevs[i] == d->st.st_rdev) {
+			*id = ctx->tty_ids[i];
+			return 0;
+		}
+	fd = dump_steal_fd(d->pid, d->fd);
+	if (fd < 0)
+		return fd;
+	ti.id = ++ctx->next_file_id;
+	ti.type = TTY_TYPE__PTY;
+	ti.rdev = (uint32_t)d->st.st_rdev;
+	ti.has_dev = ti.has_uid = ti.has_gid = true;
+	ti.dev = (uint32_t)d->st.st_dev;
+	ti.uid = d->st.st_uid;
+	ti.gid = d->st.st_gid;
+	if (ioctl(fd, TIOCGEXCL, &excl) == 0)
+		ti.exclusive = excl != 0;
+	pty.index = (major(d->st.st_rdev) - TTY_PTS_MAJOR_FIRST) * 256 + minor(d->st.st_rdev);
+	ti.pty = &pty;
+	tty_termios(fd, &ti, &te, cc, &ws);
+	close(fd);
+	/* The controlling terminal of the process's session: record the relation. */
+	if (tty_ctl(d->pid, &tty_nr, &tpgid, &sid) == 0 && (dev_t)tty_nr == d->st.st_rdev) {
+		ti.sid = (uint32_t)sid;
+		ti.pgrp = tpgid > 0 ? (uint32_t)tpgid : 0;
+	}
+	nr = realloc(ctx->tty_rdevs, (ctx->nr_ttys + 1) * sizeof(*nr));
+	if (nr)
+		ctx->tty_rdevs = nr;
+	ni = realloc(ctx->tty_ids, (ctx->nr_ttys + 1) * sizeof(*ni));
+	if (ni)
+		ctx->tty_ids = ni;
+	if (!nr || !ni)
+		return -ENOMEM;
+	ret = ctx->tty_img ? 0 : img_open(&ctx->dir, IMG_TTY_INFO, 0, true, &ctx->tty_img);
+	if (!ret)
+		ret = img_write_msg(ctx->tty_img, &ti.base);
+	if (ret)
+		return ret;
+	ctx->tty_rdevs[ctx->nr_ttys] = d->st.st_rdev;
+	ctx->tty_ids[ctx->nr_ttys++] = ti.id;
+	*id = ti.id;
+	return 0;
+}
+
+int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+{
+	unsigned int ma = major(d->st.st_rdev);
+	uint32_t info, regf;
+	int ret;
+
+	if (!ctx->o->shell_job)
+		return dump_fd_unsupported(d, "tty (a terminal is dumped only with --shell-job)");
+	if (ma < TTY_PTS_MAJOR_FIRST || ma > TTY_PTS_MAJOR_LAST)
+		return dump_fd_unsupported(
+			d, "tty other than a pseudo-terminal slave (console, vt, /dev/tty, ptmx)");
+	ret = tty_info(ctx, d, &info);
+	if (!ret)
+		ret = dump_reg_file(ctx, d->path, d->fi.flags & ~O_CLOEXEC, &d->st, &regf);
+	if (ret) {
+		pr_err("dump: terminal of fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
+		return ret;
+	}
+	b->tty.id = fe->id;
+	b->tty.tty_info_id = info;
+	b->tty.flags = d->fi.flags & ~O_CLOEXEC;
+	b->tty.fown = &b->fown;
+	b->tty.has_regf_id = true;
+	b->tty.regf_id = regf;
+	fe->type = FD_TYPES__TTY;
+	fe->tty = &b->tty;
+	return 0;
+}
