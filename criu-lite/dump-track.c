@@ -99,6 +99,8 @@ int dump_track_setup(struct dump_ctx *ctx)
 		dt->has_parent = true;
 	}
 	tracker_ctx_init(&dt->tc, ops, dt->has_parent ? &dt->parent : NULL);
+	/* uffd-wp is unregistered by dump_track_free(), after the tree was thawed */
+	dt->tc.defer_release = true;
 	pr_info("dump: write tracker %s%s", ops->name, dt->has_parent ? " (incremental)" : "");
 	ctx->track = dt;
 	ctx->hooks.arg = dt;
@@ -118,6 +120,7 @@ void dump_track_free(struct dump_ctx *ctx)
 
 	if (!dt)
 		return;
+	tracker_ctx_release(&dt->tc);
 	if (dt->has_parent)
 		img_dir_close(&dt->parent);
 	free(dt);

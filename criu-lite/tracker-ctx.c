@@ -460,6 +460,18 @@ static void ctx_close_inherited(struct tracker_task *tk)
 	}
 }
 
+/* Keeps @t's uffd for tracker_ctx_release(); closed at once if there is no room. */
+static void ctx_keep_late(struct tracker_ctx *c, struct tracker_target *t)
+{
+	int *v = realloc(c->late_fds, (c->nr_late + 1) * sizeof(*v));
+
+	if (!v)
+		return;		/* tracker_target_fini() closes it now */
+	c->late_fds = v;
+	c->late_fds[c->nr_late++] = t->uffd;
+	t->uffd = -1;
+}
+
 void tracker_ctx_fini(struct tracker_ctx *c, bool final)
 {
 	for (size_t i = 0; i < c->nr_tasks; i++) {
@@ -467,7 +479,10 @@ void tracker_ctx_fini(struct tracker_ctx *c, bool final)
 
 		if (final)
 			ctx_close_inherited(tk);
+		tk->t.defer_release = final && c->defer_release;
 		c->ops->stop(&tk->t, final);
+		if (tk->t.defer_release && tk->t.uffd >= 0)
+			ctx_keep_late(c, &tk->t);
 		tracker_digests_free(tk->t.prev_dg);
 		tracker_digests_free(tk->t.cur_dg);
 		tracker_target_fini(&tk->t);
@@ -476,4 +491,13 @@ void tracker_ctx_fini(struct tracker_ctx *c, bool final)
 	free(c->tasks);
 	c->tasks = NULL;
 	c->nr_tasks = 0;
+}
+
+void tracker_ctx_release(struct tracker_ctx *c)
+{
+	for (size_t i = 0; i < c->nr_late; i++)
+		close(c->late_fds[i]);
+	free(c->late_fds);
+	c->late_fds = NULL;
+	c->nr_late = 0;
 }

@@ -191,23 +191,37 @@ static int uf_reset(struct tracker_target *t)
 	return ret;
 }
 
+static void uf_unregister_all(struct tracker_target *t)
+{
+	for (size_t i = 0; i < t->vmas.n; i++)
+		if (!(t->vmas.v[i].flags & TRACKER_VMA_SPECIAL))
+			uffd_unregister(t->uffd, t->vmas.v[i].start,
+					t->vmas.v[i].end - t->vmas.v[i].start);
+}
+
+/*
+ * A final stop closes the target's fd. Unregistering walks the page tables
+ * of all registered memory (~30 ms per GiB here), so with t->defer_release it
+ * is left to the close of our copy, after the tree runs again (or died);
+ * without, or when the target's fd could not be closed, it happens now.
+ */
 static void uf_stop(struct tracker_target *t, bool final)
 {
-	if (final && t->uffd >= 0) {
-		/* stop tracking even if the close below fails */
-		for (size_t i = 0; i < t->vmas.n; i++)
-			if (!(t->vmas.v[i].flags & TRACKER_VMA_SPECIAL))
-				uffd_unregister(t->uffd, t->vmas.v[i].start,
-						t->vmas.v[i].end - t->vmas.v[i].start);
-	}
+	bool closed = false;
+
 	if (final && t->target_uffd >= 0) {
 		int ret = uf_close_in_target(t->pid, t->target_uffd);
 
 		if (ret)
 			pr_warn("uffd-wp: cannot close fd %d in %d: %s\n", t->target_uffd,
 				t->pid, strerror(-ret));
+		closed = !ret;
 		t->target_uffd = -1;
 	}
+	if (final && t->uffd >= 0 && (!t->defer_release || !closed))
+		uf_unregister_all(t);	/* stops tracking even if the close failed */
+	if (final && t->defer_release && closed)
+		return;			/* the caller closes t->uffd later */
 	if (t->uffd >= 0)
 		close(t->uffd);
 	t->uffd = -1;

@@ -90,6 +90,7 @@ struct tracker_target {
 	int uffd;			/* our copy of the target's uffd, -1 */
 	int target_uffd;		/* its number in the target, -1: none */
 	struct tracker_ranges wp_done;	/* protected again by dirty() in this interval */
+	bool defer_release;		/* stop(final): leave unregistering to our copy's close */
 	/* digest */
 	int mem_fd;			/* /proc/PID/mem, opened on first use */
 	uint64_t digest_seed;
@@ -123,7 +124,12 @@ struct tracker_ops {
 		     struct tracker_ranges *out);
 	/* Begins a new interval over t->vmas (after dirty). */
 	int (*reset)(struct tracker_target *t);
-	/* Ends this command's use; @final also removes the tracking from the target. */
+	/*
+	 * Ends this command's use; @final also removes the tracking from the
+	 * target. With t->defer_release, a final stop may leave t->uffd open
+	 * (still registered, the target's own fd closed): the caller closes it
+	 * later, which unregisters, outside the freeze.
+	 */
 	void (*stop)(struct tracker_target *t, bool final);
 };
 
@@ -212,6 +218,9 @@ struct tracker_ctx {
 	struct tracker_task *tasks;
 	size_t nr_tasks;
 	char boot_id[40];
+	bool defer_release;		/* see tracker_ctx_release() */
+	int *late_fds;			/* our uffd copies left for tracker_ctx_release() */
+	size_t nr_late;
 };
 
 void tracker_ctx_init(struct tracker_ctx *c, const struct tracker_ops *ops,
@@ -249,5 +258,13 @@ int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir);
  * in the target by injection).
  */
 void tracker_ctx_fini(struct tracker_ctx *c, bool final);
+/*
+ * With c->defer_release set before tracker_ctx_fini(c, true), the uffd-wp
+ * registrations are not undone while the tree is frozen (undoing walks every
+ * page table of the registered memory: ~30 ms per GiB): the target's fd is
+ * closed, ours stays open until this call, after the tree was resumed or
+ * killed. Closing the last reference unregisters everything. Idempotent.
+ */
+void tracker_ctx_release(struct tracker_ctx *c);
 
 #endif

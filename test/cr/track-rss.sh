@@ -8,6 +8,22 @@ crl_need_root
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 pte_kb() { awk '/^VmPTE:/ { print $2 }' "/proc/$1/status"; }
+# wp_pages PID: how many pages carry the uffd-wp bit (pagemap bit 57)
+wp_pages() {
+	/usr/bin/python3 - "$1" <<'PY'
+import struct, sys
+pid, psz, n = sys.argv[1], 4096, 0
+with open(f"/proc/{pid}/maps") as m, open(f"/proc/{pid}/pagemap", "rb") as pm:
+    for line in m:
+        if "[vsyscall]" in line:
+            continue
+        a, b = (int(x, 16) for x in line.split()[0].split("-"))
+        pm.seek(a // psz * 8)
+        for (e,) in struct.iter_unpack("<Q", pm.read((b - a) // psz * 8)):
+            n += e >> 57 & 1
+print(n)
+PY
+}
 
 crl_start_target track_threads "$CRL_TMP/res"
 img=$CRL_TMP/chain
@@ -29,7 +45,10 @@ written=$("$CRL_BIN" show "$img/p1/stats-dump" --json |
 	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["dump"]["pages_written"])')
 # 1 MiB of data + the program, libc and used stack pages: far below one 8 MiB stack.
 [ "$written" -lt 1536 ] || fail "first pre-dump wrote $written pages (untouched memory dumped?)"
-ok "tracking started: RSS +$((rss1 - rss0)) kB, $written pages written"
+wp=$(wp_pages "$TPID")
+# the 1 MiB written area at least is protected (the check below can see the bit)
+[ "$wp" -ge 256 ] || fail "only $wp pages write-protected while tracking"
+ok "tracking started: RSS +$((rss1 - rss0)) kB, $written pages written, $wp protected"
 
 "$CRL_BIN" pre-dump -t "$TPID" -D "$img/p2" --prev-images-dir ../p1 --tracker uffd-wp ||
 	fail "second pre-dump"
@@ -40,6 +59,8 @@ rss2=$(rss_kb "$TPID")
 crl_check_alive "$TPID"
 rss3=$(rss_kb "$TPID")
 [ "$rss3" -le $((rss0 + 64)) ] || fail "RSS grew by $((rss3 - rss0)) kB after the chain ended"
-ok "chain ended: RSS ${rss0} -> ${rss2} -> ${rss3} kB"
+# Unregistered once the tree ran again (after the freeze): no page keeps bit 57.
+[ "$(wp_pages "$TPID")" = 0 ] || fail "pages still write-protected after the chain ended"
+ok "chain ended: RSS ${rss0} -> ${rss2} -> ${rss3} kB, no page left write-protected"
 kill -TERM "$TPID"
 exit 0
