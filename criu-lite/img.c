@@ -14,6 +14,7 @@
 #include "fs.pb-c.h"
 #include "ghost-file.pb-c.h"
 #include "inventory.pb-c.h"
+#include "memfd.pb-c.h"
 #include "mm.pb-c.h"
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
@@ -69,6 +70,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			 IMG_PAYLOAD_NONE },
 	[IMG_SK_QUEUES] = { "sk-queues.img", "SK_QUEUES", 0x56264026, IMG_FIRST_COMMON, NULL,
 			    &sk_packet_entry__descriptor, IMG_PAYLOAD_SK_PACKET },
+	[IMG_MEMFD_INODE] = { "memfd.img", "MEMFD_INODE", 0x48453499, IMG_FIRST_COMMON, NULL,
+			      &memfd_inode_entry__descriptor, IMG_PAYLOAD_NONE },
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -43,6 +43,7 @@ enum img_kind {
 	IMG_GHOST_FILE,
 	IMG_TRACKER,		/* criu-lite only: write-tracker state (proto/tracker.proto) */
 	IMG_SK_QUEUES,
+	IMG_MEMFD_INODE,
 	IMG_KIND_MAX,
 };
 
