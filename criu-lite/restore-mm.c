@@ -5,7 +5,7 @@
  *   2. unmap everything of the tool's copy but the vDSO areas and the scratch
  *   3. move [vvar], [vvar_vclock], [vdso] to their recorded addresses
  *   4. mmap every recorded VMA read-write at its address
- *   5. fill the pages (process_vm_writev from the pages files)
+ *   5. fill the pages (restore-fill.c: process_vm_writev from the pages files)
  *   6. mprotect to the recorded protection, madvise the recorded advice
  */
 #include <errno.h>
@@ -27,10 +27,6 @@
 #define RST_SCRATCH_LEN (64ul << 10)
 #define RST_GAP_BASE (1ul << 32)
 #define RST_GAP_TOP (0x7f0000000000ul)
-#define RST_COPY_BUF (32ul << 20)
-#define RST_IOV_MAX 1024
-#define RST_MAP_MIN (1ul << 20)
-#define RST_MAP_CHUNK (64ul << 20)
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -237,33 +233,11 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 	return *fd < 0 ? *fd : 0;
 }
 
-/* Step 4 for one VMA. */
-/* Bytes of [s, e) that have page contents to write. */
-static unsigned long rst_covered(const struct rst_segs *segs, unsigned long s, unsigned long e)
-{
-	unsigned long sum = 0;
-
-	for (size_t i = 0; i < segs->n; i++) {
-		unsigned long a = segs->s[i].vaddr, b = a + segs->s[i].len;
-
-		if (b <= s || a >= e)
-			continue;
-		sum += (b < e ? b : e) - (a > s ? a : s);
-	}
-	return sum;
-}
-
 /*
- * Mostly-written private areas are allocated at mmap time (MAP_POPULATE): a
- * first touch costs 10-17 us per page on these VMs, populating is far cheaper.
+ * Step 4 for one VMA. Never MAP_POPULATE: the pages with contents are
+ * allocated by the process_vm_writev that fills them (restore-fill.c), the
+ * others were never touched before the dump either.
  */
-static bool rst_want_populate(const struct rst_task *t, const VmaEntry *v)
-{
-	if (!(v->flags & MAP_PRIVATE) || (v->flags & MAP_GROWSDOWN))
-		return false;
-	return rst_covered(&t->pages, v->start, v->end) * 2 >= v->end - v->start;
-}
-
 static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v)
 {
 	unsigned long flags =
@@ -291,8 +265,6 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		if ((flags & MAP_SHARED) && !(v->prot & PROT_WRITE))
 			prot &= ~(unsigned long)PROT_WRITE;
 	}
-	if (rst_want_populate(t, v))
-		flags |= MAP_POPULATE;
 	pr_debug("pid %d: mmap 0x%lx-0x%lx prot %lx flags %lx fd %d", t->pid,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
 	r = inject_call(in, SYS_mmap, v->start, v->end - v->start, prot, flags,
@@ -308,131 +280,8 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	return 0;
 }
 
-struct rst_copy {
-	pid_t pid;
-	char *buf;
-	size_t used, niov;
-	struct iovec loc[RST_IOV_MAX], rem[RST_IOV_MAX];
-};
-
-static int rst_copy_flush(struct rst_copy *cp)
-{
-	ssize_t n;
-
-	if (!cp->niov)
-		return 0;
-	n = process_vm_writev(cp->pid, cp->loc, cp->niov, cp->rem, cp->niov, 0);
-	if (n != (ssize_t)cp->used) {
-		pr_err("pid %d: writing %zu bytes of pages: %s", cp->pid, cp->used,
-		       n < 0 ? strerror(errno) : "short write");
-		return n < 0 ? -errno : -EIO;
-	}
-	cp->used = 0;
-	cp->niov = 0;
-	return 0;
-}
-
-/* A big run: map the pages file and copy straight from the page cache. */
-static int rst_fill_mapped(pid_t pid, const struct rst_seg *s)
-{
-	for (unsigned long done = 0; done < s->len;) {
-		size_t n = s->len - done < RST_MAP_CHUNK ? s->len - done : RST_MAP_CHUNK;
-		struct iovec loc, rem = {(void *)(s->vaddr + done), n};
-		ssize_t w;
-		void *src;
-
-		src = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->pages_fd,
-			   (off_t)(s->off + done));
-		if (src == MAP_FAILED) {
-			pr_err("pid %d: mapping pages for 0x%lx: %s", pid, s->vaddr + done,
-			       strerror(errno));
-			return -errno;
-		}
-		loc = (struct iovec){src, n};
-		w = process_vm_writev(pid, &loc, 1, &rem, 1, 0);
-		munmap(src, n);
-		if (w != (ssize_t)n) {
-			pr_err("pid %d: writing %zu bytes of pages at 0x%lx: %s", pid, n,
-			       s->vaddr + done, w < 0 ? strerror(errno) : "short write");
-			return -EIO;
-		}
-		done += n;
-	}
-	return 0;
-}
-
-/* Step 5: batch pread() into one buffer, one process_vm_writev per batch. */
-static int rst_fill_pages(pid_t pid, const struct rst_segs *segs, struct rst_copy *cp)
-{
-	for (size_t i = 0; i < segs->n; i++) {
-		const struct rst_seg *s = &segs->s[i];
-
-		if (s->len >= RST_MAP_MIN) {
-			int ret = rst_fill_mapped(pid, s);
-
-			if (ret)
-				return ret;
-			continue;
-		}
-
-		for (unsigned long done = 0; done < s->len;) {
-			size_t n = s->len - done;
-			ssize_t got;
-			int ret;
-
-			if (n > RST_COPY_BUF - cp->used)
-				n = RST_COPY_BUF - cp->used;
-			got = pread(s->pages_fd, cp->buf + cp->used, n, (off_t)(s->off + done));
-			if (got != (ssize_t)n) {
-				pr_err("pid %d: reading pages for 0x%lx: %s", pid, s->vaddr + done,
-				       got < 0 ? strerror(errno) : "short read");
-				return -EIO;
-			}
-			cp->loc[cp->niov] = (struct iovec){cp->buf + cp->used, n};
-			cp->rem[cp->niov] = (struct iovec){(void *)(s->vaddr + done), n};
-			cp->niov++;
-			cp->used += n;
-			done += n;
-			if (cp->used == RST_COPY_BUF || cp->niov == RST_IOV_MAX) {
-				ret = rst_copy_flush(cp);
-				if (ret)
-					return ret;
-			}
-		}
-	}
-	return rst_copy_flush(cp);
-}
-
-/* Allocates the pages that will be written in one go (first touch is slow here). */
-static int rst_populate(struct rst_task *t, struct inject *in)
-{
-	size_t i = 0;
-
-	/* Per VMA, so a run spanning a MAP_POPULATE'd neighbour does not walk it again. */
-	for (size_t k = 0; k < t->mm->n_vmas; k++) {
-		const VmaEntry *v = t->mm->vmas[k];
-
-		if (rst_is_special(v) || rst_want_populate(t, v))
-			continue;
-		while (i < t->pages.n && t->pages.s[i].vaddr + t->pages.s[i].len <= v->start)
-			i++;
-		for (size_t j = i; j < t->pages.n && t->pages.s[j].vaddr < v->end; j++) {
-			const struct rst_seg *s = &t->pages.s[j];
-			unsigned long a = s->vaddr > v->start ? s->vaddr : v->start;
-			unsigned long e = s->vaddr + s->len < v->end ? s->vaddr + s->len : v->end;
-			long r = inject_call(in, SYS_madvise, a, e - a, MADV_POPULATE_WRITE, 0, 0, 0);
-
-			if (r == -EINVAL || r == -ENOSYS)
-				return 0; /* older kernel: the copy faults pages in */
-			if (r)
-				pr_debug("pid %d: populate 0x%lx: %ld", t->pid, a, r);
-		}
-	}
-	return 0;
-}
-
 /* Contents of the shared anonymous objects this process mapped first. */
-static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_copy *cp)
+static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_filler *f)
 {
 	for (size_t i = 0; i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
@@ -462,7 +311,7 @@ static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_copy
 				sg.len = hi - sg.vaddr;
 			sg.vaddr = v->start + (sg.vaddr - lo);
 			in_vma.s = &sg, in_vma.n = 1;
-			ret = rst_fill_pages(t->pid, &in_vma, cp);
+			ret = rst_fill(f, t->pid, &in_vma);
 		}
 		rst_segs_free(&segs);
 		if (ret)
@@ -511,7 +360,7 @@ static void rst_mark(const struct rst_task *t, const char *what)
 int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	struct proc_vma_list cur = {0};
-	struct rst_copy *cp = NULL;
+	struct rst_filler *f = NULL;
 	int ret;
 
 	rst_mark(t, "start");
@@ -528,29 +377,21 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		if (!rst_is_special(t->mm->vmas[i]))
 			ret = rst_map_vma(c, t, in, t->mm->vmas[i]);
 	rst_mark(t, "mapped");
-	if (!ret)
-		ret = rst_populate(t, in);
-	rst_mark(t, "populated");
 	if (!ret) {
-		cp = calloc(1, sizeof(*cp));
-		if (cp)
-			cp->buf = mmap(NULL, RST_COPY_BUF, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (!cp || cp->buf == MAP_FAILED)
+		f = rst_filler_new();
+		if (!f)
 			ret = -ENOMEM;
 	}
-	if (!ret) {
-		cp->pid = t->pid;
-		ret = rst_fill_pages(t->pid, &t->pages, cp);
-	}
 	if (!ret)
-		ret = rst_fill_shmem(c, t, cp);
+		ret = rst_fill(f, t->pid, &t->pages);
+	if (!ret)
+		ret = rst_fill_shmem(c, t, f);
 	rst_mark(t, "filled");
+	if (f)
+		rst_filler_report(f, t->pid);
 	if (!ret)
 		ret = rst_protect(t, in);
-	if (cp && cp->buf && cp->buf != MAP_FAILED)
-		munmap(cp->buf, RST_COPY_BUF);
-	free(cp);
+	rst_filler_free(f);
 	proc_vma_list_free(&cur);
 	return ret;
 }

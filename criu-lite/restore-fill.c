@@ -1,0 +1,310 @@
+/*
+ * Restore: copying page contents into a rebuilt process, in one pass.
+ *
+ * The target's memory is mapped without MAP_POPULATE and written with
+ * process_vm_writev: the kernel allocates each page inside the write, through
+ * get_user_pages, which costs far less than a hardware first-touch fault on
+ * these VMs and touches every page once instead of twice (populate, then
+ * copy). Measured here on 1 GiB: populate 0.4-1.7 s + copy 0.25 s, against
+ * 0.5-0.7 s for the copy into unpopulated memory.
+ *
+ * Two threads overlap the two halves of the work: a reader fills a ring of
+ * buffers from the pages files while the caller writes the previous buffer
+ * into the target. A pages file mostly absent from the page cache (the dump
+ * wrote it with O_DIRECT) is read with O_DIRECT too: from the disk into our
+ * buffer, skipping the page cache's own allocation (buffered cold reads run
+ * at ~450 MB/s here, direct ones at ~0.9-1 GB/s). A cached one is read
+ * buffered (a memcpy from the cache).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "restore.h"
+
+#define FILL_BUF (8ul << 20)
+#define FILL_NBUF 4
+#define FILL_IOV 1024 /* UIO_MAXIOV */
+#define FILL_MAX_FILES 128
+
+/* cachestat(2), Linux 6.5; Debian 12's headers lack it. */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+struct fill_cachestat_range {
+	uint64_t off, len;
+};
+struct fill_cachestat {
+	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+struct fill_buf {
+	size_t used, niov;
+	bool last;
+	int err;		  /* reader's error (-errno) at err_addr */
+	unsigned long err_addr;
+	struct iovec loc[FILL_IOV], rem[FILL_IOV];
+};
+
+struct fill_file {
+	int fd, direct_fd; /* direct_fd: O_DIRECT twin or -1 */
+};
+
+struct rst_filler {
+	char *mem; /* FILL_NBUF * FILL_BUF, populated once */
+	struct fill_buf buf[FILL_NBUF];
+	struct fill_file files[FILL_MAX_FILES];
+	size_t nr_files;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t produced, consumed;
+	bool stop;
+	const struct rst_segs *segs;
+	size_t direct_bytes, cached_bytes;
+	uint64_t read_us, write_us; /* busy time of the reader and of the writer */
+};
+
+static uint64_t fill_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+struct rst_filler *rst_filler_new(void)
+{
+	struct rst_filler *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->mem = mmap(NULL, FILL_NBUF * FILL_BUF, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (f->mem == MAP_FAILED) {
+		free(f);
+		return NULL;
+	}
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	return f;
+}
+
+void rst_filler_free(struct rst_filler *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nr_files; i++)
+		if (f->files[i].direct_fd >= 0)
+			close(f->files[i].direct_fd);
+	munmap(f->mem, FILL_NBUF * FILL_BUF);
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	free(f);
+}
+
+/* True when less than half of the file is in the page cache (unknown: false). */
+static bool fill_file_cold(int fd)
+{
+	struct fill_cachestat_range r = {0, 0}; /* len 0: to the end */
+	struct fill_cachestat cs;
+	off_t size = lseek(fd, 0, SEEK_END);
+
+	if (size <= 0 || syscall(__NR_cachestat, fd, &r, &cs, 0))
+		return false;
+	return cs.nr_cache * (uint64_t)sysconf(_SC_PAGESIZE) * 2 < (uint64_t)size;
+}
+
+/* The fd to read @fd's pages through: an O_DIRECT twin when the file is cold. */
+static int fill_fd(struct rst_filler *f, int fd, bool *direct)
+{
+	char path[64];
+	int dfd;
+
+	for (size_t i = 0; i < f->nr_files; i++)
+		if (f->files[i].fd == fd) {
+			*direct = f->files[i].direct_fd >= 0;
+			return *direct ? f->files[i].direct_fd : fd;
+		}
+	dfd = -1;
+	if (fill_file_cold(fd)) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	}
+	if (f->nr_files < FILL_MAX_FILES)
+		f->files[f->nr_files++] = (struct fill_file){fd, dfd};
+	else if (dfd >= 0)
+		close(dfd), dfd = -1;
+	*direct = dfd >= 0;
+	return *direct ? dfd : fd;
+}
+
+static int fill_read(struct rst_filler *f, const struct rst_seg *s, unsigned long done, char *dst,
+		     size_t n)
+{
+	bool direct;
+	int fd = fill_fd(f, s->pages_fd, &direct);
+
+	for (size_t got = 0; got < n;) {
+		ssize_t r = pread(fd, dst + got, n - got, (off_t)(s->off + done + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && direct && errno == EINVAL) {
+			fd = s->pages_fd; /* the file system refused this direct read */
+			direct = false;
+			continue;
+		}
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		got += (size_t)r;
+	}
+	if (direct)
+		f->direct_bytes += n;
+	else
+		f->cached_bytes += n;
+	return 0;
+}
+
+/* Reader: fills the next buffer from segment @*si, offset @*done. */
+static void fill_one(struct rst_filler *f, struct fill_buf *b, char *mem, size_t *si,
+		     unsigned long *done)
+{
+	const struct rst_segs *segs = f->segs;
+
+	b->used = b->niov = 0;
+	b->err = 0;
+	while (*si < segs->n && b->used < FILL_BUF && b->niov < FILL_IOV) {
+		const struct rst_seg *s = &segs->s[*si];
+		size_t n = s->len - *done;
+
+		if (n > FILL_BUF - b->used)
+			n = FILL_BUF - b->used;
+		b->err = fill_read(f, s, *done, mem + b->used, n);
+		if (b->err) {
+			b->err_addr = s->vaddr + *done;
+			break;
+		}
+		b->loc[b->niov] = (struct iovec){mem + b->used, n};
+		b->rem[b->niov] = (struct iovec){(void *)(s->vaddr + *done), n};
+		b->niov++;
+		b->used += n;
+		*done += n;
+		if (*done == s->len) {
+			(*si)++;
+			*done = 0;
+		}
+	}
+	b->last = b->err || *si == segs->n;
+}
+
+static void *fill_reader(void *arg)
+{
+	struct rst_filler *f = arg;
+	unsigned long done = 0;
+	size_t si = 0;
+
+	for (size_t k = 0;; k++) {
+		struct fill_buf *b = &f->buf[k % FILL_NBUF];
+		bool last, stop;
+		uint64_t t0;
+
+		pthread_mutex_lock(&f->mu);
+		while (!f->stop && f->produced - f->consumed == FILL_NBUF)
+			pthread_cond_wait(&f->cv, &f->mu);
+		stop = f->stop;
+		pthread_mutex_unlock(&f->mu);
+		if (stop)
+			break;
+		t0 = fill_now_us();
+		fill_one(f, b, f->mem + (k % FILL_NBUF) * FILL_BUF, &si, &done);
+		f->read_us += fill_now_us() - t0;
+		last = b->last;
+		pthread_mutex_lock(&f->mu);
+		f->produced++;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		if (last)
+			break;
+	}
+	return NULL;
+}
+
+static int fill_write(pid_t pid, const struct fill_buf *b)
+{
+	ssize_t n;
+
+	if (b->err) {
+		pr_err("pid %d: reading pages for 0x%lx: %s", pid, b->err_addr,
+		       strerror(-b->err));
+		return b->err;
+	}
+	if (!b->niov)
+		return 0;
+	n = process_vm_writev(pid, b->loc, b->niov, b->rem, b->niov, 0);
+	if (n != (ssize_t)b->used) {
+		pr_err("pid %d: writing %zu bytes of pages at 0x%lx: %s", pid, b->used,
+		       (unsigned long)b->rem[0].iov_base, n < 0 ? strerror(errno) : "short write");
+		return n < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+int rst_fill(struct rst_filler *f, pid_t pid, const struct rst_segs *segs)
+{
+	pthread_t th;
+	int ret = 0;
+
+	if (!segs->n)
+		return 0;
+	f->segs = segs;
+	f->produced = f->consumed = 0;
+	f->stop = false;
+	ret = -pthread_create(&th, NULL, fill_reader, f);
+	if (ret) {
+		pr_err("pid %d: cannot start the page reader: %s", pid, strerror(-ret));
+		return ret;
+	}
+	for (;;) {
+		struct fill_buf *b = &f->buf[f->consumed % FILL_NBUF];
+		uint64_t t0;
+		bool last;
+
+		pthread_mutex_lock(&f->mu);
+		while (f->produced == f->consumed)
+			pthread_cond_wait(&f->cv, &f->mu);
+		pthread_mutex_unlock(&f->mu);
+		last = b->last;
+		t0 = fill_now_us();
+		ret = fill_write(pid, b);
+		f->write_us += fill_now_us() - t0;
+		pthread_mutex_lock(&f->mu);
+		f->consumed++;
+		if (ret)
+			f->stop = true;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		if (ret || last)
+			break;
+	}
+	pthread_join(th, NULL);
+	return ret;
+}
+
+void rst_filler_report(const struct rst_filler *f, pid_t pid)
+{
+	pr_debug("pid %d: pages read: %zu bytes direct (cold file), %zu buffered; reading %llu us, "
+		 "writing %llu us",
+		 pid, f->direct_bytes, f->cached_bytes, (unsigned long long)f->read_us,
+		 (unsigned long long)f->write_us);
+}
