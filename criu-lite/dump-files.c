@@ -48,6 +48,8 @@ void dump_files_fini(struct dump_ctx *ctx)
 	ctx->inet_loaded = false;
 	img_close(ctx->tty_img);
 	ctx->tty_img = NULL;
+	img_close(ctx->memfd_img);
+	ctx->memfd_img = NULL;
 	free(ctx->tty_rdevs);
 	free(ctx->tty_ids);
 	ctx->tty_rdevs = NULL;
@@ -319,8 +321,8 @@ static int fd_reg(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct
 		return dump_fd_tty(ctx, d, fe, b);
 	if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st))
 		return dump_fd_unsupported(d, "character device");
-	if (!strncmp(d->path, "/memfd:", 7))
-		return dump_fd_unsupported(d, "memfd");
+	if (!strncmp(d->path, "/memfd:", 7) && S_ISREG(d->st.st_mode))
+		return dump_fd_memfd(ctx, d, fe, b);
 	if (len > 10 && !strcmp(d->path + len - 10, " (deleted)")) {
 		if (!S_ISREG(d->st.st_mode) || d->st.st_nlink != 0)
 			return dump_fd_unsupported(d, "unlinked file with other links");
@@ -400,6 +402,7 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	sk_opts_entry__init(&b.skopts);
 	inet_sk_entry__init(&b.isk);
 	tty_file_entry__init(&b.tty);
+	memfd_file_entry__init(&b.memfd);
 	ip_opts_entry__init(&b.ipopts);
 	fown_entry__init(&b.fown);
 	ret = fd_describe(d->pid, d->fd, d);

@@ -37,6 +37,7 @@ struct fd_bufs {
 	IpOptsEntry ipopts;
 	uint32_t isk_src[4], isk_dst[4];
 	TtyFileEntry tty;
+	MemfdFileEntry memfd;
 	FownEntry fown;
 };
 
@@ -64,6 +65,9 @@ int dump_steal_fd(pid_t pid, int fd);
 /* Terminals (dump-fd-tty.c): pseudo-terminal slaves with --shell-job, else refused. */
 bool dump_fd_is_tty(const struct stat *st);
 int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
+/* memfd files (dump-fd-memfd.c): the object once (name, seals, content), then the fd. */
+int dump_fd_memfd(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
+		  struct fd_bufs *b);
 /* SOL_SOCKET options common to every socket kind into @o. 0 or -errno. */
 int dump_sk_opts(int sk, SkOptsEntry *o);
 

@@ -714,7 +714,6 @@ static int shmem_walk(struct page_out *po, int fd, off_t size)
 int dump_shmem_pages(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v,
 		     unsigned long shmid)
 {
-	struct page_out po;
 	struct stat st;
 	char path[96];
 	int fd, ret;
@@ -731,14 +730,21 @@ int dump_shmem_pages(struct dump_ctx *ctx, struct dump_task *t, const struct pro
 			close(fd);
 		return ret;
 	}
-	ret = out_open(&po, ctx, t->pid, IMG_SHMEM_PAGEMAP, shmid);
-	if (!ret) {
-		ret = shmem_walk(&po, fd, st.st_size);
-		if (ret)
-			pr_err("dump: shared memory %lx-%lx of pid %d: %s", v->start, v->end,
-			       t->pid, strerror(-ret));
-	}
-	ret = out_close(&po, ret);
+	ret = dump_shmem_fd(ctx, t->pid, fd, st.st_size, shmid);
+	if (ret)
+		pr_err("dump: shared memory %lx-%lx of pid %d: %s", v->start, v->end, t->pid,
+		       strerror(-ret));
 	close(fd);
 	return ret;
+}
+
+int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned long shmid)
+{
+	struct page_out po;
+	int ret;
+
+	ret = out_open(&po, ctx, pid, IMG_SHMEM_PAGEMAP, shmid);
+	if (!ret)
+		ret = shmem_walk(&po, fd, size);
+	return out_close(&po, ret);
 }

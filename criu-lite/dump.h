@@ -128,6 +128,7 @@ struct dump_ctx {
 	dev_t *tty_rdevs;    /* ttys already in it, and their tty_info ids */
 	uint32_t *tty_ids;
 	size_t nr_ttys;
+	struct img *memfd_img; /* memfd.img, opened on the first memfd */
 	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
 	bool pre_dump;	      /* pre-dump: memory only */
@@ -189,6 +190,8 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t);
 /* One shared anonymous object, through the map_files link of @v. */
 int dump_shmem_pages(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v,
 		     unsigned long shmid);
+/* The content of shmem object @fd (@size bytes: memfd) into pagemap-shmem-@shmid.img. */
+int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned long shmid);
 
 /* dump-files.c */
 int dump_files_init(struct dump_ctx *ctx);

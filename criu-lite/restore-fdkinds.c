@@ -48,6 +48,8 @@ bool rst_fdkind_supported(const FileEntry *fe)
 		return rst_inet_supported(fe);
 	case FD_TYPES__TTY:
 		return rst_tty_supported(fe);
+	case FD_TYPES__MEMFD:
+		return fe->memfd;
 	default:
 		return false;
 	}
@@ -148,6 +150,8 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		return rst_inet_open(c, fe, fdp);
 	case FD_TYPES__TTY:
 		return rst_tty_open(c, fe, fdp);
+	case FD_TYPES__MEMFD:
+		return rst_memfd_open(c, fe, fdp);
 	case FD_TYPES__FIFO:
 		return rst_open_fifo(c, fe->fifo, fdp);
 	default:

@@ -130,6 +130,10 @@ struct rst_ctx {
 	size_t status_len;
 	unsigned long page_size;
 	pid_t tool_pid;
+	MemfdInodeEntry **memfds; /* memfd.img, read on the first memfd fd */
+	int *memfd_fds;		  /* the objects, created on first use; -1 before */
+	size_t nr_memfds;
+	bool memfds_loaded;
 };
 
 /* restore-read.c: read and validate every image; creates nothing. Logs. */
@@ -168,6 +172,10 @@ int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 /* restore-tty.c: terminal fds (--shell-job) on the tool's own terminal. Logs. */
 bool rst_tty_supported(const FileEntry *fe);
 int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+
+/* restore-memfd.c: memfd objects (content, seals) and their fds. Logs. */
+int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+void rst_memfd_close(struct rst_ctx *c);
 
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);

@@ -1,0 +1,181 @@
+/*
+ * Restore: memfd files. Each memfd object of memfd.img is created once by
+ * the tool (memfd_create with the recorded name, sealing allowed), sized,
+ * filled from its shmem pages (pagemap-shmem-SHMID.img), given its owner and
+ * then its seals (last: they may forbid writing and resizing). Each MEMFD
+ * file_entry is a new open file description of that object, reopened through
+ * /proc/self/fd with the recorded flags and offset.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "restore.h"
+
+#include "memfd.pb-c.h"
+
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#endif
+#define RST_MEMFD_BUF (1u << 20)
+
+static int rst_memfd_load(struct rst_ctx *c)
+{
+	ProtobufCMessage *m;
+	struct img *img;
+	int ret;
+
+	if (c->memfds_loaded)
+		return 0;
+	ret = img_open(&c->dir, IMG_MEMFD_INODE, 0, false, &img);
+	if (ret)
+		return ret;
+	while ((ret = img_read_msg(img, &memfd_inode_entry__descriptor, &m)) == 1) {
+		size_t n = c->nr_memfds + 1;
+		MemfdInodeEntry **v = realloc(c->memfds, n * sizeof(*v));
+		int *fds = realloc(c->memfd_fds, n * sizeof(*fds));
+
+		if (v)
+			c->memfds = v;
+		if (fds)
+			c->memfd_fds = fds;
+		if (!v || !fds) {
+			img_free_msg(m);
+			ret = -ENOMEM;
+			break;
+		}
+		c->memfds[c->nr_memfds] = (MemfdInodeEntry *)m;
+		c->memfd_fds[c->nr_memfds++] = -1;
+	}
+	img_close(img);
+	c->memfds_loaded = ret >= 0;
+	return ret < 0 ? ret : 0;
+}
+
+/* Copies the object's saved pages into @fd, never past @size. */
+static int rst_memfd_fill(struct rst_ctx *c, const MemfdInodeEntry *mi, int fd)
+{
+	struct rst_segs segs = {0};
+	char *buf = NULL;
+	int ret;
+
+	ret = rst_shmem_resolve(c, mi->shmid, &segs);
+	if (!ret && segs.n && !(buf = malloc(RST_MEMFD_BUF)))
+		ret = -ENOMEM;
+	for (size_t i = 0; !ret && i < segs.n; i++) {
+		const struct rst_seg *s = &segs.s[i];
+		uint64_t done = 0, len = s->len;
+
+		if (s->vaddr >= mi->size)
+			continue;
+		if (len > mi->size - s->vaddr)
+			len = mi->size - s->vaddr;
+		while (!ret && done < len) {
+			size_t want = len - done > RST_MEMFD_BUF ? RST_MEMFD_BUF : len - done;
+			ssize_t n = pread(s->pages_fd, buf, want, (off_t)(s->off + done));
+
+			if (n <= 0)
+				ret = n < 0 ? -errno : -EIO;
+			else if (pwrite(fd, buf, (size_t)n, (off_t)(s->vaddr + done)) != n)
+				ret = -EIO;
+			done += n > 0 ? (uint64_t)n : 0;
+		}
+	}
+	free(buf);
+	rst_segs_free(&segs);
+	return ret;
+}
+
+static int rst_memfd_create(struct rst_ctx *c, const MemfdInodeEntry *mi, int *fdp)
+{
+	const char *what = "memfd_create";
+	int fd, ret = 0;
+
+	fd = memfd_create(mi->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		ret = -errno;
+	if (!ret && ftruncate(fd, (off_t)mi->size)) {
+		what = "resize";
+		ret = -errno;
+	}
+	if (!ret) {
+		what = "content";
+		ret = rst_memfd_fill(c, mi, fd);
+	}
+	if (!ret && fchown(fd, mi->uid, mi->gid)) {
+		what = "owner";
+		ret = -errno;
+	}
+	if (!ret && mi->seals && fcntl(fd, F_ADD_SEALS, (int)mi->seals)) {
+		what = "seals";
+		ret = -errno;
+	}
+	if (ret) {
+		pr_err("memfd '%s' (shmid %u): %s: %s", mi->name, mi->shmid, what, strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+{
+	const MemfdFileEntry *m = fe->memfd;
+	int flags = (int)m->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
+	size_t i;
+	char path[64];
+	int fd, ret;
+
+	ret = rst_memfd_load(c);
+	if (ret) {
+		pr_err("memfd file id %u: memfd.img: %s", fe->id, strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < c->nr_memfds && c->memfds[i]->inode_id != m->inode_id; i++)
+		;
+	if (i == c->nr_memfds) {
+		pr_err("memfd file id %u: its object (inode %u) is not in memfd.img", fe->id,
+		       m->inode_id);
+		return -EINVAL;
+	}
+	if (c->memfd_fds[i] < 0) {
+		ret = rst_memfd_create(c, c->memfds[i], &c->memfd_fds[i]);
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->memfd_fds[i]);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0 || lseek(fd, (off_t)m->pos, SEEK_SET) < 0) {
+		ret = -errno;
+		pr_err("memfd '%s' (file id %u): reopen with flags 0%o at %llu: %s",
+		       c->memfds[i]->name, fe->id, flags, (unsigned long long)m->pos,
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+void rst_memfd_close(struct rst_ctx *c)
+{
+	for (size_t i = 0; i < c->nr_memfds; i++) {
+		if (c->memfd_fds[i] >= 0)
+			close(c->memfd_fds[i]);
+		img_free_msg(&c->memfds[i]->base);
+	}
+	free(c->memfds);
+	free(c->memfd_fds);
+	c->memfds = NULL;
+	c->memfd_fds = NULL;
+	c->nr_memfds = 0;
+	c->memfds_loaded = false;
+}
