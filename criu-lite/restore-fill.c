@@ -51,6 +51,7 @@ struct fill_cachestat {
 
 struct fill_buf {
 	size_t used, niov;
+	bool full; /* filled by the reader, not yet written */
 	bool last;
 	int err;		  /* reader's error (-errno) at err_addr */
 	unsigned long err_addr;
@@ -68,11 +69,14 @@ struct rst_filler {
 	size_t nr_files;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t produced, consumed;
-	bool stop;
+	size_t produced, taken; /* buffers filled, buffers claimed by a writer */
+	bool read_done;		/* the last buffer is among the produced ones */
+	bool stop;		/* a writer failed */
+	int err;
+	pid_t pid;
 	const struct rst_segs *segs;
 	size_t direct_bytes, cached_bytes;
-	uint64_t read_us, write_us; /* busy time of the reader and of the writer */
+	uint64_t read_us, write_us; /* busy time of the reader and of the writers */
 };
 
 static uint64_t fill_now_us(void)
@@ -216,11 +220,11 @@ static void *fill_reader(void *arg)
 
 	for (size_t k = 0;; k++) {
 		struct fill_buf *b = &f->buf[k % FILL_NBUF];
-		bool last, stop;
+		bool stop;
 		uint64_t t0;
 
 		pthread_mutex_lock(&f->mu);
-		while (!f->stop && f->produced - f->consumed == FILL_NBUF)
+		while (!f->stop && b->full)
 			pthread_cond_wait(&f->cv, &f->mu);
 		stop = f->stop;
 		pthread_mutex_unlock(&f->mu);
@@ -228,13 +232,14 @@ static void *fill_reader(void *arg)
 			break;
 		t0 = fill_now_us();
 		fill_one(f, b, f->mem + (k % FILL_NBUF) * FILL_BUF, &si, &done);
-		f->read_us += fill_now_us() - t0;
-		last = b->last;
 		pthread_mutex_lock(&f->mu);
+		f->read_us += fill_now_us() - t0;
+		b->full = true;
 		f->produced++;
+		f->read_done = b->last;
 		pthread_cond_broadcast(&f->cv);
 		pthread_mutex_unlock(&f->mu);
-		if (last)
+		if (b->last)
 			break;
 	}
 	return NULL;
@@ -260,45 +265,69 @@ static int fill_write(pid_t pid, const struct fill_buf *b)
 	return 0;
 }
 
+/*
+ * Writer: claims filled buffers in order and writes them. Several writers
+ * fault the target's pages in in parallel (page allocation is most of the
+ * cost); buffers hold disjoint ranges, so their order does not matter.
+ */
+static void *fill_writer(void *arg)
+{
+	struct rst_filler *f = arg;
+
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		struct fill_buf *b;
+		uint64_t t0;
+		int ret;
+
+		while (!f->stop && f->taken == f->produced && !f->read_done)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->stop || f->taken == f->produced)
+			break;
+		b = &f->buf[f->taken++ % FILL_NBUF];
+		pthread_mutex_unlock(&f->mu);
+		t0 = fill_now_us();
+		ret = fill_write(f->pid, b);
+		pthread_mutex_lock(&f->mu);
+		f->write_us += fill_now_us() - t0;
+		b->full = false;
+		if (ret && !f->stop) {
+			f->stop = true;
+			f->err = ret;
+		}
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
 int rst_fill(struct rst_filler *f, pid_t pid, const struct rst_segs *segs)
 {
-	pthread_t th;
-	int ret = 0;
+	pthread_t rd, wr;
+	bool have_wr;
+	int ret;
 
 	if (!segs->n)
 		return 0;
 	f->segs = segs;
-	f->produced = f->consumed = 0;
-	f->stop = false;
-	ret = -pthread_create(&th, NULL, fill_reader, f);
+	f->pid = pid;
+	f->produced = f->taken = 0;
+	f->read_done = f->stop = false;
+	f->err = 0;
+	for (size_t i = 0; i < FILL_NBUF; i++)
+		f->buf[i].full = false;
+	ret = -pthread_create(&rd, NULL, fill_reader, f);
 	if (ret) {
 		pr_err("pid %d: cannot start the page reader: %s", pid, strerror(-ret));
 		return ret;
 	}
-	for (;;) {
-		struct fill_buf *b = &f->buf[f->consumed % FILL_NBUF];
-		uint64_t t0;
-		bool last;
-
-		pthread_mutex_lock(&f->mu);
-		while (f->produced == f->consumed)
-			pthread_cond_wait(&f->cv, &f->mu);
-		pthread_mutex_unlock(&f->mu);
-		last = b->last;
-		t0 = fill_now_us();
-		ret = fill_write(pid, b);
-		f->write_us += fill_now_us() - t0;
-		pthread_mutex_lock(&f->mu);
-		f->consumed++;
-		if (ret)
-			f->stop = true;
-		pthread_cond_broadcast(&f->cv);
-		pthread_mutex_unlock(&f->mu);
-		if (ret || last)
-			break;
-	}
-	pthread_join(th, NULL);
-	return ret;
+	/* A second writer helps where it can run; without it we are merely slower. */
+	have_wr = !pthread_create(&wr, NULL, fill_writer, f);
+	fill_writer(f);
+	if (have_wr)
+		pthread_join(wr, NULL);
+	pthread_join(rd, NULL);
+	return f->err;
 }
 
 void rst_filler_report(const struct rst_filler *f, pid_t pid)
