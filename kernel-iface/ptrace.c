@@ -23,11 +23,14 @@ static long long now_us(void)
 int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
 {
 	long long deadline = now_us() + (long long)timeout_ms * 1000;
+	long sleep_ns = 20000;
 	unsigned int spins = 0;
 
 	/*
-	 * Injected syscalls finish in microseconds: poll with yields first, then
-	 * sleep, so a task that never stops cannot hang the tool.
+	 * Injected syscalls finish in microseconds: a few yields catch them.
+	 * After that, sleep with a growing period (20 us .. 1 ms): on a loaded
+	 * machine the task we wait for needs the CPU we would burn spinning.
+	 * The deadline bounds the wait for a task that never stops.
 	 */
 	for (;;) {
 		pid_t r = waitpid(tid, status, WNOHANG | __WALL);
@@ -41,19 +44,21 @@ int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
 			return errno == ECHILD ? -ESRCH : -errno;
 		if (now_us() > deadline)
 			return -ETIMEDOUT;
-		if (++spins < 2000) {
+		if (++spins < 32) {
 			sched_yield();
 		} else {
-			struct timespec ts = { 0, 100000 };
+			struct timespec ts = { 0, sleep_ns };
 
 			nanosleep(&ts, NULL);
+			if (sleep_ns < 1000000)
+				sleep_ns *= 2;
 		}
 	}
 }
 
-int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool *group_stopped)
+int ptrace_seize_interrupt(pid_t tid, unsigned long extra_opts)
 {
-	int status, ret;
+	int ret;
 
 	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(PTRACE_O_TRACESYSGOOD | extra_opts)))
 		return -errno;
@@ -62,6 +67,13 @@ int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool 
 		ptrace(PTRACE_DETACH, tid, NULL, NULL);
 		return ret;
 	}
+	return 0;
+}
+
+int ptrace_wait_interrupt(pid_t tid, int timeout_ms, bool *group_stopped)
+{
+	int status, ret;
+
 	for (;;) {
 		ret = ptrace_wait_stop(tid, &status, timeout_ms);
 		if (ret) {
@@ -84,6 +96,13 @@ int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool 
 		if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)WSTOPSIG(status)))
 			return -errno;
 	}
+}
+
+int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool *group_stopped)
+{
+	int ret = ptrace_seize_interrupt(tid, extra_opts);
+
+	return ret ?: ptrace_wait_interrupt(tid, timeout_ms, group_stopped);
 }
 
 int ptrace_detach(pid_t tid, int sig)

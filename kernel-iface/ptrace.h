@@ -20,6 +20,14 @@
  */
 int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool *group_stopped);
 /*
+ * The two halves of ptrace_seize_stop, so that many tasks can be interrupted
+ * at once and then waited for: their stops overlap instead of adding up.
+ * ptrace_seize_interrupt leaves nothing behind when it fails;
+ * ptrace_wait_interrupt detaches a task that did not stop in time.
+ */
+int ptrace_seize_interrupt(pid_t tid, unsigned long extra_opts);
+int ptrace_wait_interrupt(pid_t tid, int timeout_ms, bool *group_stopped);
+/*
  * Waits up to @timeout_ms for @tid's next ptrace stop (or exit); *status
  * gets the wait status. Returns 0, -ESRCH when it exited, -ETIMEDOUT.
  */
