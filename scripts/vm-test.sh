@@ -120,14 +120,20 @@ fi
 
 # ---- 5. the guests
 say "boot guests ($PARALLEL at a time):$GUESTS"
-running=0
+pids=()
 for a in $GUESTS; do
+	# a free slot first: poll the running guests (no `wait -n`, which can
+	# return for jobs that ended before this loop)
+	while [ ${#pids[@]} -ge "$PARALLEL" ]; do
+		sleep 1
+		left=()
+		for p in "${pids[@]}"; do
+			if kill -0 "$p" 2>/dev/null; then left+=("$p"); else wait "$p"; fi
+		done
+		pids=("${left[@]}")
+	done
 	"$VM/boot.sh" "$a" "$(cat "$CACHE/$a/KERNEL")" "$CACHE/$a/initrd.cpio" "$LOGS/$a.log" &
-	running=$((running + 1))
-	if [ $running -ge "$PARALLEL" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
+	pids+=($!)
 done
 wait
 

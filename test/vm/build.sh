@@ -24,13 +24,14 @@ ZDTM_TARGETS="zdtm-dirty_torture $("$HERE/tests-for.sh" "$ARCH" | sed 's/^/zdtm-
 case $ARCH in
 x86_64)
 	if [ ! -f "$BUILD/build.ninja" ]; then
+		mkdir -p "$BUILD"
 		cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCRIU_LITE_STATIC=ON \
 			-DCMAKE_EXE_LINKER_FLAGS=-static -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-			>"$ROOT/build-vm-configure.log" 2>&1 || {
-			cat "$ROOT/build-vm-configure.log" >&2
+			>"$BUILD/vm-configure.log" 2>&1 || {
+			cat "$BUILD/vm-configure.log" >&2
 			exit 1
 		}
-		rm -f "$ROOT/build-vm-configure.log"
+		rm -f "$BUILD/vm-configure.log"
 	fi
 	# shellcheck disable=SC2086
 	nice -n 10 ninja -C "$BUILD" -j "$JOBS" criu-lite $UNIT_TESTS $ZDTM_TARGETS >&2
@@ -39,10 +40,12 @@ ppc64le | s390x)
 	# cross-build.sh sets up the toolchain and sysroot and builds everything;
 	# programs that do not apply to the arch (x86's fpu_regs.c) may fail
 	# there, so what the guest needs is built again by name and must build.
+	mkdir -p "$BUILD"
 	CROSS_BUILD_DIR=$BUILD CROSS_JOBS=$JOBS "$ROOT/scripts/cross-build.sh" "$ARCH" \
-		>"$BUILD.log" 2>&1 || echo "vm build $ARCH: full cross build had errors (see $BUILD.log)" >&2
+		>"$BUILD/vm-cross-build.log" 2>&1 ||
+		echo "vm build $ARCH: full cross build had errors (see $BUILD/vm-cross-build.log)" >&2
 	[ -f "$BUILD/build.ninja" ] || {
-		tail -n 20 "$BUILD.log" >&2
+		tail -n 20 "$BUILD/vm-cross-build.log" >&2
 		exit 1
 	}
 	# shellcheck disable=SC2086
