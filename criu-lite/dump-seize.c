@@ -353,6 +353,18 @@ void dump_resume_tree(struct dump_ctx *ctx)
 	}
 }
 
+void dump_stop_tree(struct dump_ctx *ctx)
+{
+	/*
+	 * The SIGSTOP is queued while every thread sits in its ptrace stop; on
+	 * detach each one takes the group stop before running a user instruction.
+	 */
+	for (size_t i = 0; i < ctx->nr_tasks; i++)
+		if (!ctx->tasks[i].zombie && kill(ctx->tasks[i].pid, SIGSTOP))
+			pr_warn("dump: cannot stop pid %d: %s", ctx->tasks[i].pid, strerror(errno));
+	dump_resume_tree(ctx);
+}
+
 void dump_kill_tree(struct dump_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nr_tasks; i++)

@@ -110,6 +110,8 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	}
 	if (ret || o->leave_running || ctx.pre_dump)
 		dump_resume_tree(&ctx);
+	else if (o->leave_stopped)
+		dump_stop_tree(&ctx);
 	else
 		dump_kill_tree(&ctx);
 	ctx.st.t_thawed = dump_now_us();

@@ -166,6 +166,8 @@ void dump_install_signal_handlers(void);
 int dump_seize_tree(struct dump_ctx *ctx, pid_t root);
 /* Detaches every seized thread, leaving the tree running. Never fails. */
 void dump_resume_tree(struct dump_ctx *ctx);
+/* --leave-stopped: SIGSTOPs every process of the tree, then detaches. */
+void dump_stop_tree(struct dump_ctx *ctx);
 /* SIGKILLs every process of the tree, then detaches. */
 void dump_kill_tree(struct dump_ctx *ctx);
 

@@ -21,6 +21,7 @@ enum {
 	OPT_JSON,
 	OPT_EXT_UNIX_SK,
 	OPT_TCP_ESTABLISHED,
+	OPT_LEAVE_STOPPED,
 };
 
 static const struct option long_opts[] = {
@@ -29,6 +30,7 @@ static const struct option long_opts[] = {
 	{ "prev-images-dir", required_argument, NULL, OPT_PREV_IMAGES_DIR },
 	{ "track-mem", no_argument, NULL, OPT_TRACK_MEM },
 	{ "leave-running", no_argument, NULL, 'R' },
+	{ "leave-stopped", no_argument, NULL, OPT_LEAVE_STOPPED },
 	{ "restore-detached", no_argument, NULL, 'd' },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "log-file", required_argument, NULL, 'o' },
@@ -66,6 +68,8 @@ void opts_usage(const char *prog)
 	       "      --prev-images-dir DIR parent images, relative to -D\n"
 	       "      --track-mem           keep tracking writes for a later incremental dump\n"
 	       "  -R, --leave-running       resume the tree after dump\n"
+	       "      --leave-stopped       after dump, leave the tree stopped (SIGSTOP) instead\n"
+	       "                            of killing it; SIGCONT resumes it\n"
 	       "  -d, --restore-detached    return once the restored tree runs\n"
 	       "      --pidfile FILE        write the restored root's pid (page-server: its own)\n"
 	       "  -o, --log-file FILE       write the log to FILE\n"
@@ -115,6 +119,9 @@ static int parse_one(int c, const char *arg, struct opts *o)
 		return 0;
 	case 'R':
 		o->leave_running = true;
+		return 0;
+	case OPT_LEAVE_STOPPED:
+		o->leave_stopped = true;
 		return 0;
 	case 'd':
 		o->restore_detached = true;
@@ -214,6 +221,10 @@ int opts_parse(int argc, char **argv, struct opts *o)
 	}
 	if (!o->command) {
 		pr_err("no command given (try --help)");
+		return -EINVAL;
+	}
+	if (o->leave_running && o->leave_stopped) {
+		pr_err("--leave-running and --leave-stopped exclude each other");
 		return -EINVAL;
 	}
 	if (o->verbosity > LOG_DEBUG)

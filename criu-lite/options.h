@@ -20,6 +20,7 @@ struct opts {
 	int status_fd;			/* --status-fd, -1 unset */
 	bool track_mem;
 	bool leave_running;
+	bool leave_stopped; /* dump: SIGSTOP the tree and detach instead of killing it */
 	bool restore_detached;
 	bool shell_job;
 	bool page_server;
