@@ -101,6 +101,7 @@ int dump_track_setup(struct dump_ctx *ctx)
 	tracker_ctx_init(&dt->tc, ops, dt->has_parent ? &dt->parent : NULL);
 	/* uffd-wp is unregistered by dump_track_free(), after the tree was thawed */
 	dt->tc.defer_release = true;
+	dt->tc.last = dt->final;
 	pr_info("dump: write tracker %s%s", ops->name, dt->has_parent ? " (incremental)" : "");
 	ctx->track = dt;
 	ctx->hooks.arg = dt;

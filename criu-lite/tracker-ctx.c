@@ -258,6 +258,10 @@ static int ctx_begin(struct tracker_ctx *c, struct tracker_task *tk, struct trac
 	tracker_digests_free(tk->t.prev_dg);
 	tk->t.prev_dg = NULL;
 	tk->t.target_uffd = -1;
+	if (c->last) {		/* ... unless the chain ends here */
+		tk->untracked = true;
+		return 0;
+	}
 	ret = c->ops->start(&tk->t);
 	if (ret == -ENOSYS || ret == -EPERM || ret == -EINVAL || ret == -EOPNOTSUPP) {
 		/* e.g. a seccomp filter in the target only: correct, just never incremental */
@@ -284,6 +288,7 @@ int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
 	memset(tk, 0, sizeof(*tk));
 	tk->pid = pid;
 	tracker_target_init(&tk->t, pid);
+	tk->t.last = c->last;
 	c->nr_tasks++;
 
 	ret = proc_read_stat(pid, 0, &st);
@@ -296,7 +301,7 @@ int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
 		ret = tracker_vmas_read(pid, &tk->t.vmas);
 	if (!ret)
 		ret = ctx_begin(c, tk, &prev);
-	if (!ret && !tk->whole)
+	if (!ret && !tk->whole && !c->last)
 		ret = c->ops->reset(&tk->t);
 	tracker_vmas_fini(&prev);
 	if (ret) {
@@ -329,25 +334,67 @@ static const struct tracker_ops *tk_ops(void *arg)
 	return ((struct tracker_ctx *)arg)->ops;
 }
 
+/*
+ * Clears @changed for the @n pages from @a not touched by the normalized
+ * ranges @r: one pass over the pages and the ranges among them (a dump asks
+ * this for every page holding data, a GiB at a time, while frozen).
+ */
+static void filter_run(const struct tracker_ranges *r, unsigned long a, size_t n,
+		       unsigned long psz, uint8_t *changed)
+{
+	unsigned long lim = a + n * psz;
+	size_t lo = 0, hi = r->n, k = 0;
+
+	while (lo < hi) {	/* the first range ending above @a */
+		size_t mid = (lo + hi) / 2;
+
+		if (r->v[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t j = lo; k < n && j < r->n && r->v[j].start < lim; j++) {
+		size_t first = r->v[j].start > a ? (r->v[j].start - a) / psz : 0;
+		size_t past = (r->v[j].end - a + psz - 1) / psz;
+
+		if (first > k) {
+			memset(changed + k, 0, first - k);
+			k = first;
+		}
+		if (past > k)
+			k = past < n ? past : n;
+	}
+	if (k < n)
+		memset(changed + k, 0, n - k);
+}
+
 int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,
 			   const uint64_t *pme, uint8_t *changed)
 {
 	struct tracker_task *tk = ctx_task(arg, pid);
+	unsigned long psz;
+	size_t i = 0;
 
-	const struct tracker_vma *v = NULL;
-
+	(void)pme;
 	if (!tk || tk->whole)
 		return 0;
-	for (size_t i = 0; i < nr; i++) {
-		unsigned long a = start + i * tk->t.page_size;
+	psz = tk->t.page_size;
+	while (i < nr) {
+		unsigned long a = start + i * psz;
+		const struct tracker_vma *v = ctx_vma_at(&tk->t.vmas, a);
+		size_t n;
 
 		/* only pages of an area this dump looked at can be unchanged */
-		if (!v || a < v->start || a >= v->end)
-			v = ctx_vma_at(&tk->t.vmas, a);
-		if (!v || tracker_vma_always_changed(tk_ops(arg), v))
+		if (!v) {
+			i++;
 			continue;
-		if (!tracker_ranges_hit(&tk->changed, a, a + tk->t.page_size))
-			changed[i] = 0;
+		}
+		n = (v->end - a) / psz;
+		if (n > nr - i)
+			n = nr - i;
+		if (!tracker_vma_always_changed(tk_ops(arg), v))
+			filter_run(&tk->changed, a, n, psz, changed + i);
+		i += n;
 	}
 	return 0;
 }

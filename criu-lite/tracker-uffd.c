@@ -148,7 +148,8 @@ static int uf_dirty(struct tracker_target *t, unsigned long start, unsigned long
 	const struct pagemap_scan_query zero = { .mask = PAGE_IS_PFNZERO, .ret = PAGE_IS_PFNZERO };
 	int ret;
 
-	q.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+	/* the last dump of a chain only looks: a retry after a failure sees the same */
+	q.flags = t->last ? PM_SCAN_CHECK_WPASYNC : PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
 	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, uf_region, out);
 	if (ret == -EPERM)	/* not registered for async WP the whole interval */
 		return tracker_ranges_add(out, start, end);

@@ -91,6 +91,7 @@ struct tracker_target {
 	int target_uffd;		/* its number in the target, -1: none */
 	struct tracker_ranges wp_done;	/* protected again by dirty() in this interval */
 	bool defer_release;		/* stop(final): leave unregistering to our copy's close */
+	bool last;			/* no next interval: dirty() need not re-protect */
 	/* digest */
 	int mem_fd;			/* /proc/PID/mem, opened on first use */
 	uint64_t digest_seed;
@@ -219,6 +220,14 @@ struct tracker_ctx {
 	size_t nr_tasks;
 	char boot_id[40];
 	bool defer_release;		/* see tracker_ctx_release() */
+	/*
+	 * The last dump of the chain: no next interval begins. Nothing is
+	 * re-protected or reset (uffd-wp: a plain scan; soft-dirty: no
+	 * clear_refs) and a process new to the chain is not started, so the
+	 * freeze is shorter, and a failed last dump leaves the interval intact
+	 * for a retry.
+	 */
+	bool last;
 	int *late_fds;			/* our uffd copies left for tracker_ctx_release() */
 	size_t nr_late;
 };
