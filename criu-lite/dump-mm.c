@@ -1,5 +1,5 @@
 /*
- * mm-PID.img: the VMAs of a process (from smaps) with CRIU's status bits,
+ * mm-PID.img: the VMAs of a process (maps + VmFlags, dump-mm-pre.c) with CRIU's status bits,
  * the mm fields from /proc/PID/stat, the saved auxv and the exe link.
  */
 #include <errno.h>
@@ -268,7 +268,7 @@ int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
 	VmaEntry *vmas = NULL, **vp = NULL;
 	int ret;
 
-	ret = proc_read_maps(t->pid, true, &t->vmas);
+	ret = dump_mm_read_vmas(ctx, t->pid, &t->vmas);
 	if (ret) {
 		pr_err("dump: smaps of pid %d: %s", t->pid, strerror(-ret));
 		return ret;

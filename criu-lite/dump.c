@@ -10,6 +10,13 @@
 #include "log.h"
 #include "page-xfer.h"
 
+/* A phase of @pid ended: -v4 logs it (with the log's timestamp), then the stop check. */
+static int dump_phase(struct dump_ctx *ctx, pid_t pid, const char *phase)
+{
+	pr_debug("dump: %d: %s done\n", (int)pid, phase);
+	return dump_checkpoint(ctx, phase);
+}
+
 static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 {
 	int ret;
@@ -20,29 +27,31 @@ static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 	if (!ret && !pre)
 		ret = dump_task_core(ctx, t);
 	if (!ret)
-		ret = dump_checkpoint(ctx, "core");
+		ret = dump_phase(ctx, t->pid, "core");
 	if (ret || t->zombie)
 		return ret;
 	ret = dump_task_mm(ctx, t);
 	if (!ret)
-		ret = dump_checkpoint(ctx, "mm");
+		ret = dump_phase(ctx, t->pid, "mm");
 	if (!ret && ctx->hooks.task_begin) {
 		ret = ctx->hooks.task_begin(ctx->hooks.arg, t->pid);
 		if (ret)
 			pr_err("dump: write tracking of pid %d: %s", t->pid,
 			       strerror(ret < 0 ? -ret : ret));
+		else
+			pr_debug("dump: %d: tracker done\n", (int)t->pid);
 	}
 	if (!ret)
 		ret = dump_task_pages(ctx, t);
 	if (!ret)
-		ret = dump_checkpoint(ctx, "pages");
+		ret = dump_phase(ctx, t->pid, "pages");
 	if (ret || pre)
 		return ret;
 	ret = dump_task_files(ctx, t);
 	if (!ret)
 		ret = dump_task_fs(ctx, t);
 	if (!ret)
-		ret = dump_checkpoint(ctx, "files");
+		ret = dump_phase(ctx, t->pid, "files");
 	return ret;
 }
 
@@ -62,7 +71,7 @@ static int dump_frozen(struct dump_ctx *ctx)
 	if (!ret)
 		ret = dump_write_inventory(ctx);
 	if (!ret)
-		ret = dump_checkpoint(ctx, "written");
+		ret = dump_phase(ctx, 0, "written");
 	return ret;
 }
 
@@ -93,6 +102,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (!ret)
 		ret = dump_files_init(&ctx);
 	if (!ret) {
+		dump_mm_prefetch(&ctx, o->pid);	/* smaps outside the freeze */
 		ret = dump_seize_tree(&ctx, o->pid);
 		ctx.st.t_frozen = dump_now_us();
 		ctx.st.freezing_us = ctx.st.t_frozen - ctx.st.t_start;
@@ -106,6 +116,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		/* The tree is still frozen: trackers finish while they can inject. */
 		int r = ctx.hooks.end(ctx.hooks.arg, &ctx.dir, ret == 0);
 
+		pr_debug("dump: tracking state saved\n");
 		ret = ret ?: r;
 	}
 	if (ret || o->leave_running || ctx.pre_dump)
@@ -120,6 +131,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ret = dump_write_stats(&ctx);
 	dump_pages_fini(&ctx);
 	dump_tasks_free(&ctx);
+	dump_mm_prefetch_free(&ctx);
 	dump_track_free(&ctx);
 	page_xfer_close(ctx.px);
 	img_dir_close(&ctx.dir);

@@ -134,6 +134,7 @@ struct dump_ctx {
 	bool pre_dump;	      /* pre-dump: memory only */
 	void *track;	      /* dump-track.c state, NULL when not tracking */
 	struct page_xfer *px; /* --page-server: memory images go there */
+	struct dump_mm_pre *mm_pre; /* VMA flags read before the freeze (dump-mm-pre.c) */
 };
 
 /* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */
@@ -183,6 +184,12 @@ int dump_task_core(struct dump_ctx *ctx, struct dump_task *t);
 
 /* dump-mm.c */
 int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t);
+
+/* dump-mm-pre.c: smaps (a page-table walk) read before the freeze */
+void dump_mm_prefetch(struct dump_ctx *ctx, pid_t root);
+void dump_mm_prefetch_free(struct dump_ctx *ctx);
+/* The VMAs of @pid with their VmFlags: maps + the early flags, or smaps. 0 or -errno. */
+int dump_mm_read_vmas(struct dump_ctx *ctx, pid_t pid, struct proc_vma_list *out);
 
 /* dump-pages.c */
 int dump_pages_init(struct dump_ctx *ctx);
