@@ -2,7 +2,8 @@
  * Memory contents: pagemap-PID.img + pages-N.img for private memory, and
  * pagemap-shmem-ID.img + pages-N.img once per shared anonymous object.
  *
- * Which pages: present or swapped ones from /proc/PID/pagemap; in private
+ * Which pages: present or swapped ones from PAGEMAP_SCAN regions, or
+ * /proc/PID/pagemap where the ioctl is missing or filtered; in private
  * file mappings only the anonymous (COWed) ones, as the rest is in the file;
  * never the shared zero page. An optional filter (struct dump_page_filter)
  * narrows the set to pages changed since a parent dump; the others become
@@ -31,6 +32,7 @@
 #include "dump.h"
 #include "log.h"
 #include "pagemap.h"
+#include "pagemap-scan.h"
 #include "page-xfer.h"
 #include "pagemap.pb-c.h"
 
@@ -619,12 +621,98 @@ static int scan_vma(struct page_out *po, int pm_fd, const struct proc_vma *v, ui
 	return entry_flush(po);
 }
 
+/*
+ * With PAGEMAP_SCAN (6.7+) the pages holding data come as regions: a few
+ * calls for a populated GiB instead of 2 MiB of pagemap entries (~20 ms,
+ * inside the freeze). The query keeps what page_wanted() keeps: present or
+ * swapped, not the zero page, in a private file mapping not the file's pages.
+ */
+struct scan_regions {
+	struct page_out *po;
+	const struct proc_vma *v;
+	uint64_t *pme;
+	uint8_t *want;
+	unsigned long next;	/* below this address all is done */
+};
+
+static int region_pages(const struct page_region *r, void *arg)
+{
+	struct scan_regions *s = arg;
+	uint64_t pme = r->categories & PAGE_IS_SWAPPED ? PME_SWAP : PME_PRESENT;
+	/* 6.18 may report a region again after a short walk_end: once only */
+	unsigned long addr = r->start > s->next ? r->start : s->next;
+	int ret;
+
+	while (addr < r->end) {
+		size_t nr = (r->end - addr) / page_size;
+
+		if (nr > PME_CHUNK)
+			nr = PME_CHUNK;
+		for (size_t k = 0; k < nr; k++)
+			s->pme[k] = pme;
+		ret = scan_chunk(s->po, s->v, addr, nr, s->pme, s->want);
+		if (!ret)
+			ret = dump_checkpoint(s->po->ctx, "pages-chunk");
+		if (ret)
+			return ret;
+		addr += nr * page_size;
+		s->next = addr;
+	}
+	return 0;
+}
+
+static void region_query(const struct proc_vma *v, struct pagemap_scan_query *q)
+{
+	uint64_t not = PAGE_IS_PFNZERO | (v->kind == PROC_VMA_FILE ? PAGE_IS_FILE : 0);
+
+	memset(q, 0, sizeof(*q));
+	q->inverted = not;
+	q->mask = not;
+	q->anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	q->ret = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+}
+
+static int scan_vma_regions(struct page_out *po, int pm_fd, const struct proc_vma *v,
+			    uint64_t *pme, uint8_t *want)
+{
+	struct scan_regions s = { .po = po, .v = v, .pme = pme, .want = want, .next = v->start };
+	struct pagemap_scan_query q;
+	int ret;
+
+	region_query(v, &q);
+	ret = pagemap_scan_walk(pm_fd, v->start, v->end, &q, region_pages, &s);
+	if (ret < 0 && ret != -EINTR)
+		pr_err("dump: PAGEMAP_SCAN of pid %d at %lx: %s", po->pid, v->start,
+		       strerror(-ret));
+	return ret ?: entry_flush(po);
+}
+
+/* Does PAGEMAP_SCAN with our query work on @pm_fd (not filtered, 6.7+)? */
+static bool regions_usable(int pm_fd, const struct proc_vma *v)
+{
+	struct pm_scan_arg a = { 0 };
+	struct pagemap_scan_query q;
+	struct page_region r;
+
+	region_query(v, &q);
+	a.start = v->start;
+	a.end = v->start + page_size;
+	a.vec = (uintptr_t)&r;
+	a.vec_len = 1;
+	a.category_inverted = q.inverted;
+	a.category_mask = q.mask;
+	a.category_anyof_mask = q.anyof;
+	a.return_mask = q.ret;
+	return pagemap_scan(pm_fd, &a) >= 0;
+}
+
 int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 {
 	struct page_out po;
 	uint64_t *pme = NULL;
 	uint8_t *want = NULL;
-	int pm_fd, ret;
+	int pm_fd, ret, regions = -1;	/* PAGEMAP_SCAN usable? -1: not asked yet */
+	uint64_t t_start = dump_now_us(), t0;
 
 	pm_fd = pagemap_open(t->pid);
 	if (pm_fd < 0) {
@@ -637,10 +725,22 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 	if (!ret && (!pme || !want))
 		ret = -ENOMEM;
 	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
-		if (vma_has_private_pages(&t->vmas.v[i]))
-			ret = scan_vma(&po, pm_fd, &t->vmas.v[i], pme, want);
+		const struct proc_vma *v = &t->vmas.v[i];
+
+		if (!vma_has_private_pages(v))
+			continue;
+		if (regions < 0)
+			regions = regions_usable(pm_fd, v);
+		if (regions)
+			ret = scan_vma_regions(&po, pm_fd, v, pme, want);
+		else
+			ret = scan_vma(&po, pm_fd, v, pme, want);
 	}
+	t0 = dump_now_us();
 	ret = out_close(&po, ret);
+	pr_debug("dump: %d: pages scanned and read in %llu us, written out in %llu us\n",
+		 (int)t->pid, (unsigned long long)(t0 - t_start),
+		 (unsigned long long)(dump_now_us() - t0));
 	free(pme);
 	free(want);
 	close(pm_fd);
