@@ -14,6 +14,7 @@
 #include "ghost-file.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "sk-packet.pb-c.h"
+#include "tcp-stream.pb-c.h"
 
 struct printer {
 	FILE *f;
@@ -198,6 +199,9 @@ static int skip_payload(struct img *img, const ProtobufCMessage *m, uint64_t *le
 		*len = ((const GhostFileEntry *)m)->size;
 	else if (img->kind->payload == IMG_PAYLOAD_SK_PACKET)
 		*len = ((const SkPacketEntry *)m)->length;
+	else if (img->kind->payload == IMG_PAYLOAD_TCP_STREAM)
+		*len = (uint64_t)((const TcpStreamEntry *)m)->inq_len +
+		       ((const TcpStreamEntry *)m)->outq_len;
 	for (uint64_t left = *len; left;) {
 		size_t n = left > sizeof(buf) ? sizeof(buf) : (size_t)left;
 		int ret = img_read_raw(img, buf, n);

@@ -21,6 +21,7 @@
 #include "pstree.pb-c.h"
 #include "sk-packet.pb-c.h"
 #include "stats.pb-c.h"
+#include "tcp-stream.pb-c.h"
 #include "tracker.pb-c.h"
 #include "tty.pb-c.h"
 
@@ -72,6 +73,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			    &sk_packet_entry__descriptor, IMG_PAYLOAD_SK_PACKET },
 	[IMG_MEMFD_INODE] = { "memfd.img", "MEMFD_INODE", 0x48453499, IMG_FIRST_COMMON, NULL,
 			      &memfd_inode_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_TCP_STREAM] = { "tcp-stream-%lx.img", "TCP_STREAM", 0x51465506, IMG_FIRST_COMMON, NULL,
+			     &tcp_stream_entry__descriptor, IMG_PAYLOAD_TCP_STREAM },
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -44,6 +44,7 @@ enum img_kind {
 	IMG_TRACKER,		/* criu-lite only: write-tracker state (proto/tracker.proto) */
 	IMG_SK_QUEUES,
 	IMG_MEMFD_INODE,
+	IMG_TCP_STREAM,
 	IMG_KIND_MAX,
 };
 
@@ -59,6 +60,7 @@ enum img_payload {
 	IMG_PAYLOAD_PIPE_DATA,	/* pipe_data_entry.bytes raw bytes */
 	IMG_PAYLOAD_GHOST,	/* ghost file content: ghost_file_entry.size raw bytes */
 	IMG_PAYLOAD_SK_PACKET,	/* queued socket data: sk_packet_entry.length raw bytes */
+	IMG_PAYLOAD_TCP_STREAM,	/* tcp_stream_entry: inq_len + outq_len raw bytes */
 };
 
 struct img_kind_desc {
