@@ -4,8 +4,9 @@
  * State, addresses, backlog and shutdown come from sock_diag; sockets it does
  * not know (unbound ones are in no hash table) are described through
  * getsockname and TCP_INFO on the tool's copy of the fd. Options are read on
- * that copy too. A connection (established or on its way) would need TCP
- * repair mode: refused, like anything queued that restore could not put back.
+ * that copy too. Established connections are read in TCP repair mode
+ * (dump-fd-tcp.c); connections on their way up or down are refused, like
+ * anything queued that restore could not put back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -143,16 +144,13 @@ static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, i
 	char what[128];
 
 	if (s->proto == IPPROTO_TCP && type == SOCK_STREAM) {
-		if (s->state == 1)
-			return dump_fd_unsupported(
-				d, "established TCP connection (TCP repair is not supported)");
 		if (s->state == 10 && s->rqlen) {
 			snprintf(what, sizeof(what),
 				 "listening TCP socket with %u connections waiting to be accepted",
 				 s->rqlen);
 			return dump_fd_unsupported(d, what);
 		}
-		if (s->state != 10 && s->state != 7) {
+		if (s->state != 10 && s->state != 7 && s->state != 1) {
 			snprintf(what, sizeof(what), "TCP socket in state %s (TCP repair is not "
 				 "supported)", s->state < 12 ? tcp_states[s->state] : "?");
 			return dump_fd_unsupported(d, what);
@@ -238,5 +236,7 @@ int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntr
 	e->shutdown = (SkShutdown)(s.shutdown & 3);
 	fe->type = FD_TYPES__INETSK;
 	fe->isk = e;
+	if (s.proto == IPPROTO_TCP && s.state == 1)
+		return dump_tcp_stream(ctx, d, sk, e->ino);
 	return 0;
 }

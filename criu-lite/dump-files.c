@@ -50,6 +50,7 @@ void dump_files_fini(struct dump_ctx *ctx)
 	ctx->tty_img = NULL;
 	img_close(ctx->memfd_img);
 	ctx->memfd_img = NULL;
+	dump_tcp_fini(ctx);
 	free(ctx->tty_rdevs);
 	free(ctx->tty_ids);
 	ctx->tty_rdevs = NULL;

@@ -60,6 +60,9 @@ int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
 /* inet sockets (dump-fd-inet.c): @sk is the tool's copy of the fd. */
 int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
 		 struct fd_bufs *b);
+/* An established TCP socket into tcp-stream-@ino.img, left in repair mode (dump-fd-tcp.c). */
+int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino);
+void dump_tcp_fini(struct dump_ctx *ctx);
 /* A copy of fd @fd of @pid in the tool's fd table (pidfd_getfd), or -errno. */
 int dump_steal_fd(pid_t pid, int fd);
 /* Terminals (dump-fd-tty.c): pseudo-terminal slaves with --shell-job, else refused. */

@@ -119,6 +119,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		pr_debug("dump: tracking state saved\n");
 		ret = ret ?: r;
 	}
+	dump_tcp_unlock(&ctx, ret || o->leave_running || ctx.pre_dump || o->leave_stopped);
 	if (ret || o->leave_running || ctx.pre_dump)
 		dump_resume_tree(&ctx);
 	else if (o->leave_stopped)

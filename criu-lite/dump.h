@@ -129,6 +129,8 @@ struct dump_ctx {
 	uint32_t *tty_ids;
 	size_t nr_ttys;
 	struct img *memfd_img; /* memfd.img, opened on the first memfd */
+	int *tcp_fds;	       /* copies of established TCP sockets, in repair mode */
+	size_t nr_tcp;
 	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
 	bool pre_dump;	      /* pre-dump: memory only */
@@ -207,6 +209,12 @@ int dump_files_init(struct dump_ctx *ctx);
 void dump_files_fini(struct dump_ctx *ctx);
 int dump_task_files(struct dump_ctx *ctx, struct dump_task *t);
 int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t);
+/*
+ * Before the tree is resumed (@resume) or killed: established TCP sockets
+ * leave repair mode when the tree goes on; killed, they stay in it until
+ * dump_files_fini closes them silently (dump-fd-tcp.c).
+ */
+void dump_tcp_unlock(struct dump_ctx *ctx, bool resume);
 /* Checks made once every fd is known (unix socket peers inside the tree). */
 int dump_files_finish(struct dump_ctx *ctx);
 /*

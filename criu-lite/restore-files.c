@@ -251,6 +251,8 @@ int rst_files_open(struct rst_ctx *c)
 		ret = rst_pipes_refill(c, IMG_FIFO_DATA, c->fifos, c->nr_fifos);
 	if (!ret)
 		ret = rst_unix_finish(c);
+	if (!ret)
+		ret = rst_tcp_finish(c);
 	if (ret)
 		return ret;
 	/* O_NONBLOCK and friends only once the data is back in. */

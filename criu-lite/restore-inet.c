@@ -1,5 +1,6 @@
 /*
- * Restore: inet sockets (TCP listeners and never-connected TCP sockets, UDP
+ * Restore: inet sockets (TCP listeners, never-connected TCP sockets,
+ * established TCP connections through repair mode in restore-tcp.c, UDP
  * sockets). The tool creates each one before forking: options that matter
  * for binding first (SO_REUSEADDR, SO_REUSEPORT, IPV6_V6ONLY, IP_FREEBIND),
  * then bind to the recorded address and port (free again once the dumped
@@ -11,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -18,6 +20,8 @@
 
 #include "log.h"
 #include "restore.h"
+
+#include "tcp-stream.pb-c.h"
 
 #ifndef SO_BUF_LOCK
 #define SO_BUF_LOCK 72
@@ -37,7 +41,8 @@ bool rst_inet_supported(const FileEntry *fe)
 	if (e->n_src_addr < na || e->n_dst_addr < na)
 		return false;
 	if (e->type == SOCK_STREAM && e->proto == IPPROTO_TCP)
-		return e->state == RST_TCP_LISTEN || e->state == RST_TCP_CLOSE;
+		return e->state == RST_TCP_LISTEN || e->state == RST_TCP_CLOSE ||
+		       e->state == RST_TCP_ESTABLISHED;
 	if (e->type == SOCK_DGRAM && e->proto == IPPROTO_UDP)
 		return e->state == RST_TCP_CLOSE || e->state == RST_TCP_ESTABLISHED;
 	return false;
@@ -169,7 +174,7 @@ static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
 	if (e->state == RST_TCP_LISTEN && listen(sk, (int)e->backlog))
 		return -errno;
 	*what = "connect";
-	if (e->proto == IPPROTO_UDP && e->state == RST_TCP_ESTABLISHED) {
+	if (e->state == RST_TCP_ESTABLISHED) { /* UDP, or TCP in repair mode: no handshake */
 		len = rst_inet_addr(e, true, &ss);
 		if (connect(sk, (struct sockaddr *)&ss, len))
 			return -errno;
@@ -185,23 +190,38 @@ static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
 int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	const InetSkEntry *e = fe->isk;
+	bool tcp_conn = e->proto == IPPROTO_TCP && e->state == RST_TCP_ESTABLISHED;
+	TcpStreamEntry *ts = NULL;
 	const char *what = "socket";
+	char *data = NULL;
 	int sk, ret = 0;
 
-	(void)c;
 	sk = socket((int)e->family, (int)e->type | SOCK_CLOEXEC, (int)e->proto);
 	if (sk < 0)
 		ret = -errno;
+	if (!ret && tcp_conn) {
+		what = "TCP repair mode";
+		ret = rst_tcp_repair_on(sk);
+		if (!ret) {
+			what = "tcp-stream image";
+			ret = rst_tcp_seqs(c, e, sk, &ts, &data);
+		}
+	}
 	if (!ret) {
 		what = "options";
 		ret = rst_inet_pre_bind(sk, e);
 	}
 	if (!ret)
 		ret = rst_inet_place(sk, e, &what);
+	if (!ret && tcp_conn)
+		ret = rst_tcp_established(sk, ts, data, &what);
 	if (!ret) {
 		what = "options";
 		ret = rst_inet_post(sk, e);
 	}
+	free(data);
+	if (ts)
+		img_free_msg(&ts->base);
 	if (!ret && (e->flags & O_NONBLOCK) && fcntl(sk, F_SETFL, O_NONBLOCK))
 		ret = -errno;
 	if (ret) {

@@ -169,6 +169,16 @@ int rst_unix_finish(struct rst_ctx *c);
 bool rst_inet_supported(const FileEntry *fe);
 int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 
+/* restore-tcp.c: established TCP connections in repair mode. */
+struct TcpStreamEntry;
+int rst_tcp_repair_on(int sk);
+int rst_tcp_seqs(struct rst_ctx *c, const InetSkEntry *e, int sk, struct TcpStreamEntry **out,
+		 char **data);
+int rst_tcp_established(int sk, const struct TcpStreamEntry *t, const char *data,
+			const char **what);
+/* Once every file is open: repair mode off (logs). */
+int rst_tcp_finish(struct rst_ctx *c);
+
 /* restore-tty.c: terminal fds (--shell-job) on the tool's own terminal. Logs. */
 bool rst_tty_supported(const FileEntry *fe);
 int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fd);

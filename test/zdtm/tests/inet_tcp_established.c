@@ -1,22 +1,40 @@
 /*
- * An established TCP connection (both ends in the process). criu-lite has
- * no TCP repair and refuses it: the runner then requires the process to run
- * on unharmed. A tool that restores it must keep the connection working.
+ * An established TCP connection (both ends in the process) with bytes
+ * waiting in each direction survives: the waiting bytes are read after
+ * restore, in order, and the connection carries new data both ways.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
 
+static void expect(const char *what, int fd, const char *want)
+{
+	size_t len = strlen(want), got = 0;
+	char buf[64] = "";
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n <= 0) {
+			fail("%s: read after %zu bytes: %m", what, got);
+			return;
+		}
+		got += (size_t)n;
+	}
+	if (memcmp(buf, want, len))
+		fail("%s: got '%.*s', expected '%s'", what, (int)len, buf, want);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t len = sizeof(a);
-	char buf[8] = "";
-	int l, c, s;
+	int l, c, s, one = 1;
 
 	test_init(argc, argv);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -29,11 +47,21 @@ int main(int argc, char **argv)
 	s = accept(l, NULL, NULL);
 	if (s < 0)
 		test_skip("accept: %m");
+	if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    write(c, "queued-for-s", 12) != 12 || write(s, "queued-for-c", 12) != 12)
+		fail("setup: %m");
+	usleep(100000); /* delivered and acknowledged before the dump */
 	test_daemon();
 	test_waitsig();
 
-	if (write(c, "ping", 4) != 4 || read(s, buf, 4) != 4 || memcmp(buf, "ping", 4))
-		fail("the connection no longer carries data: %m");
+	expect("bytes waiting for the accepted end", s, "queued-for-s");
+	expect("bytes waiting for the connecting end", c, "queued-for-c");
+	if (write(c, "ping", 4) != 4)
+		fail("write to the connection: %m");
+	expect("new data from the connecting end", s, "ping");
+	if (write(s, "pong", 4) != 4)
+		fail("write back: %m");
+	expect("new data from the accepted end", c, "pong");
 	close(c);
 	close(s);
 	close(l);

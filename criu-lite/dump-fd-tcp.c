@@ -1,0 +1,197 @@
+/*
+ * Established TCP connections, read in TCP repair mode (tcp(7), TCP_REPAIR):
+ * the tool switches the socket (its pidfd_getfd copy, which it keeps) into
+ * repair mode, so the kernel neither sends nor acknowledges anything on it
+ * from then on, and reads both queues' sequence numbers and contents, the
+ * negotiated options and the window state into tcp-stream-INO.img.
+ * The copies stay open and in repair mode until the tree is gone: closing a
+ * socket in repair mode is silent (no FIN, no RST, no TIME_WAIT), so the
+ * peer, and the restored socket's 4-tuple, see nothing. If the tree is
+ * resumed instead, repair mode is switched off first (dump_tcp_unlock).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dump-files.h"
+#include "log.h"
+#include "tcp-stream.pb-c.h"
+
+static int tcp_opt(int sk, int name, void *val, socklen_t len)
+{
+	socklen_t l = len;
+
+	return getsockopt(sk, IPPROTO_TCP, name, val, &l) ? -errno : 0;
+}
+
+static int tcp_set(int sk, int name, int val)
+{
+	return setsockopt(sk, IPPROTO_TCP, name, &val, sizeof(val)) ? -errno : 0;
+}
+
+/* Sequence number and contents of one queue (TCP_RECV_QUEUE / TCP_SEND_QUEUE). */
+static int tcp_queue(int sk, int q, uint32_t *seq, uint32_t *len, char **data)
+{
+	int n = 0, ret;
+	ssize_t got;
+
+	ret = tcp_set(sk, TCP_REPAIR_QUEUE, q);
+	if (!ret)
+		ret = tcp_opt(sk, TCP_QUEUE_SEQ, seq, sizeof(*seq));
+	if (!ret && ioctl(sk, q == TCP_RECV_QUEUE ? SIOCINQ : SIOCOUTQ, &n))
+		ret = -errno;
+	if (ret)
+		return ret;
+	*len = (uint32_t)n;
+	*data = malloc(n ? (size_t)n : 1);
+	if (!*data)
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	got = recv(sk, *data, (size_t)n, MSG_PEEK | MSG_DONTWAIT);
+	if (got != n)
+		return got < 0 ? -errno : -EIO;
+	return 0;
+}
+
+static int tcp_state(int sk, TcpStreamEntry *e, struct tcp_repair_window *w)
+{
+	struct tcp_info ti;
+	int v = 0, ret;
+
+	ret = tcp_opt(sk, TCP_INFO, &ti, sizeof(ti));
+	if (ret)
+		return ret;
+	e->opt_mask = ti.tcpi_options;
+	e->snd_wscale = ti.tcpi_snd_wscale;
+	e->has_rcv_wscale = true;
+	e->rcv_wscale = ti.tcpi_rcv_wscale;
+	ret = tcp_opt(sk, TCP_MAXSEG, &v, sizeof(v));
+	if (ret)
+		return ret;
+	e->mss_clamp = (uint32_t)v;
+	if (ti.tcpi_options & TCPI_OPT_TIMESTAMPS) {
+		ret = tcp_opt(sk, TCP_TIMESTAMP, &v, sizeof(v));
+		if (ret)
+			return ret;
+		e->has_timestamp = true;
+		e->timestamp = (uint32_t)v;
+	}
+	if (tcp_opt(sk, TCP_NODELAY, &v, sizeof(v)) == 0) {
+		e->has_nodelay = true;
+		e->nodelay = v != 0;
+	}
+	if (tcp_opt(sk, TCP_CORK, &v, sizeof(v)) == 0) {
+		e->has_cork = true;
+		e->cork = v != 0;
+	}
+	if (ioctl(sk, SIOCOUTQNSD, &v) == 0) {
+		e->has_unsq_len = true;
+		e->unsq_len = (uint32_t)v;
+	}
+	if (tcp_opt(sk, TCP_REPAIR_WINDOW, w, sizeof(*w)) == 0) {
+		e->has_snd_wl1 = e->has_snd_wnd = e->has_max_window = true;
+		e->has_rcv_wnd = e->has_rcv_wup = true;
+		e->snd_wl1 = w->snd_wl1;
+		e->snd_wnd = w->snd_wnd;
+		e->max_window = w->max_window;
+		e->rcv_wnd = w->rcv_wnd;
+		e->rcv_wup = w->rcv_wup;
+	}
+	return 0;
+}
+
+/* Keeps @sk (a copy) in repair mode until dump_files_fini. */
+static int tcp_lock(struct dump_ctx *ctx, int sk)
+{
+	int *n = realloc(ctx->tcp_fds, (ctx->nr_tcp + 1) * sizeof(*n));
+	int fd;
+
+	if (!n)
+		return -ENOMEM;
+	ctx->tcp_fds = n;
+	fd = fcntl(sk, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (tcp_set(fd, TCP_REPAIR, TCP_REPAIR_ON)) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	ctx->tcp_fds[ctx->nr_tcp++] = fd;
+	return 0;
+}
+
+static int tcp_write(struct dump_ctx *ctx, uint32_t ino, TcpStreamEntry *e, const char *inq,
+		     const char *outq)
+{
+	struct img *img = NULL;
+	int ret;
+
+	ret = img_open(&ctx->dir, IMG_TCP_STREAM, ino, true, &img);
+	if (!ret)
+		ret = img_write_msg(img, &e->base);
+	if (!ret && e->inq_len)
+		ret = img_write_raw(img, inq, e->inq_len);
+	if (!ret && e->outq_len)
+		ret = img_write_raw(img, outq, e->outq_len);
+	return img_close(img) ?: ret;
+}
+
+int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino)
+{
+	TcpStreamEntry e = TCP_STREAM_ENTRY__INIT;
+	struct tcp_repair_window w;
+	char *inq = NULL, *outq = NULL;
+	const char *what = "TCP_REPAIR (needs CAP_NET_ADMIN)";
+	int ret;
+
+	ret = tcp_lock(ctx, sk);
+	if (!ret) {
+		what = "receive queue";
+		ret = tcp_queue(sk, TCP_RECV_QUEUE, &e.inq_seq, &e.inq_len, &inq);
+	}
+	if (!ret) {
+		what = "send queue";
+		ret = tcp_queue(sk, TCP_SEND_QUEUE, &e.outq_seq, &e.outq_len, &outq);
+	}
+	if (!ret) {
+		what = "options";
+		tcp_set(sk, TCP_REPAIR_QUEUE, TCP_NO_QUEUE);
+		ret = tcp_state(sk, &e, &w);
+	}
+	if (!ret) {
+		what = "tcp-stream image";
+		ret = tcp_write(ctx, ino, &e, inq, outq);
+	}
+	if (ret)
+		pr_err("dump: established TCP connection of fd %d of %d: %s: %s", d->fd, d->pid,
+		       what, strerror(-ret));
+	free(inq);
+	free(outq);
+	return ret;
+}
+
+void dump_tcp_unlock(struct dump_ctx *ctx, bool resume)
+{
+	for (size_t i = 0; resume && i < ctx->nr_tcp; i++)
+		if (tcp_set(ctx->tcp_fds[i], TCP_REPAIR, TCP_REPAIR_OFF_NO_WP))
+			pr_warn("dump: cannot leave TCP repair mode: %s", strerror(errno));
+}
+
+void dump_tcp_fini(struct dump_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nr_tcp; i++)
+		close(ctx->tcp_fds[i]); /* silent while in repair mode */
+	free(ctx->tcp_fds);
+	ctx->tcp_fds = NULL;
+	ctx->nr_tcp = 0;
+}
