@@ -16,7 +16,7 @@
 # Environment: ARCHES, VM_PARALLEL (default 2), VM_TIMEOUT (seconds per
 # guest, default 900), VM_JOBS (build jobs, default 2).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 VM=$ROOT/test/vm
 CACHE=$VM/cache

@@ -22,6 +22,7 @@ x86_64)
 	CONSOLE=ttyS0
 	;;
 ppc64le)
+	# shellcheck disable=SC2054 # commas belong to the -M value
 	QEMU=(qemu-system-ppc64 -M pseries,cap-hpt-max-page-size=16M -cpu POWER8)
 	CONSOLE=hvc0
 	;;

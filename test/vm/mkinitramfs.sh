@@ -11,7 +11,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 ARCH=$1 BUILD=$2 BB=$3 OUT=$4
 
 case $ARCH in
-x86_64) STRIP=strip ;;
+x86_64) STRIP="strip" ;;
 ppc64le) STRIP=powerpc64le-linux-gnu-strip ;;
 s390x) STRIP=s390x-linux-gnu-strip ;;
 esac

@@ -284,7 +284,7 @@ run_check() {
 
 # ---- dirty-memory torture ------------------------------------------------
 torture_one() { # TRACKER
-	local tr=$1 d=$WORK/torture-$1 bin=/vm/zdtm/dirty_torture k prev= rc=0 pages=
+	local tr=$1 d=$WORK/torture-$1 bin=/vm/zdtm/dirty_torture k prev='' rc=0 pages=''
 	rm -rf "$d"
 	mkdir -p "$d"
 	WHY=
