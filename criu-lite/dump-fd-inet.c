@@ -151,8 +151,10 @@ static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, i
 			return dump_fd_unsupported(d, what);
 		}
 		if (s->state != 10 && s->state != 7 && s->state != 1) {
-			snprintf(what, sizeof(what), "TCP socket in state %s (TCP repair is not "
-				 "supported)", s->state < 12 ? tcp_states[s->state] : "?");
+			snprintf(what, sizeof(what),
+				 "TCP socket in state %s (only listening, unconnected and "
+				 "established ones are supported)",
+				 s->state < 12 ? tcp_states[s->state] : "?");
 			return dump_fd_unsupported(d, what);
 		}
 		return 0;

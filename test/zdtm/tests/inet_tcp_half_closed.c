@@ -1,0 +1,56 @@
+/*
+ * A half-closed TCP connection (one end shut down for writing: FIN_WAIT2 and
+ * CLOSE_WAIT). criu-lite refuses these states (MAY_REFUSE: the process must
+ * then run on unharmed); a tool that restores them must keep the half-closed
+ * semantics: end of file on one side, data still flowing the other way.
+ * An established connection on lower fds is met first: a refusing dump has
+ * put it in repair mode already and must take it out before resuming.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "zdtmtst.h"
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	char buf[8] = "";
+	int l, c, s, e1, e2;
+
+	test_init(argc, argv);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len) ||
+	    connect(c, (struct sockaddr *)&a, sizeof(a)))
+		test_skip("tcp loopback: %m");
+	e2 = accept(l, NULL, NULL);
+	e1 = c;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (e2 < 0 || c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+		test_skip("second connection: %m");
+	s = accept(l, NULL, NULL);
+	if (s < 0 || shutdown(c, SHUT_WR))
+		test_skip("accept/shutdown: %m");
+	usleep(100000);
+	test_daemon();
+	test_waitsig();
+
+	if (read(s, buf, sizeof(buf)) != 0)
+		fail("the accepted end does not see the end of the stream: %m");
+	if (write(s, "bye", 3) != 3 || read(c, buf, 3) != 3 || memcmp(buf, "bye", 3))
+		fail("data no longer flows towards the half-closed end: %m");
+	if (write(e1, "ping", 4) != 4 || read(e2, buf, 4) != 4 || memcmp(buf, "ping", 4))
+		fail("the established connection no longer carries data: %m");
+	close(e1);
+	close(e2);
+	close(c);
+	close(s);
+	close(l);
+	return test_done();
+}
