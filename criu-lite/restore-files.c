@@ -228,6 +228,9 @@ int rst_files_open(struct rst_ctx *c)
 		c->files[i].fe = c->fentries[i];
 		c->files[i].fd = -1;
 	}
+	ret = rst_inet_listeners_open(c);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		const struct rst_task *t = &c->tasks[i];
 

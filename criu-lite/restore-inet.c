@@ -234,3 +234,19 @@ int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	*fdp = sk;
 	return 0;
 }
+
+int rst_inet_listeners_open(struct rst_ctx *c)
+{
+	for (size_t i = 0; i < c->nr_files; i++) {
+		struct rst_file *f = &c->files[i];
+		int ret;
+
+		if (f->fd >= 0 || f->fe->type != FD_TYPES__INETSK || !rst_inet_supported(f->fe) ||
+		    f->fe->isk->state != RST_TCP_LISTEN)
+			continue;
+		ret = rst_inet_open(c, f->fe, &f->fd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

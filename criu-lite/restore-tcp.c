@@ -156,6 +156,12 @@ int rst_tcp_finish(struct rst_ctx *c)
 			       fe->isk->ino, strerror(errno));
 			return ret;
 		}
+		/* Leaving repair mode resets sk_reuse: SO_REUSEADDR again if it was set. */
+		if (fe->isk->opts->has_reuseaddr && fe->isk->opts->reuseaddr) {
+			int one = 1;
+
+			setsockopt(c->files[i].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		}
 	}
 	return 0;
 }

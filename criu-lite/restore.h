@@ -168,6 +168,8 @@ int rst_unix_finish(struct rst_ctx *c);
 /* restore-inet.c: TCP listeners, UDP sockets. Logs. */
 bool rst_inet_supported(const FileEntry *fe);
 int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+/* TCP listeners before anything else: restored connections may share their ports. */
+int rst_inet_listeners_open(struct rst_ctx *c);
 
 /* restore-tcp.c: established TCP connections in repair mode. */
 struct TcpStreamEntry;

@@ -1,7 +1,8 @@
 /*
  * An established TCP connection (both ends in the process) with bytes
  * waiting in each direction survives: the waiting bytes are read after
- * restore, in order, and the connection carries new data both ways.
+ * restore, in order, and the connection carries new data both ways. The
+ * listener, whose port the accepted end shares, sits on a higher fd.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -47,6 +48,10 @@ int main(int argc, char **argv)
 	s = accept(l, NULL, NULL);
 	if (s < 0)
 		test_skip("accept: %m");
+	/* The listener on a higher fd than the connection sharing its port. */
+	if (dup2(l, 40) != 40 || close(l))
+		fail("dup2: %m");
+	l = 40;
 	if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
 	    write(c, "queued-for-s", 12) != 12 || write(s, "queued-for-c", 12) != 12)
 		fail("setup: %m");
@@ -62,7 +67,14 @@ int main(int argc, char **argv)
 	if (write(s, "pong", 4) != 4)
 		fail("write back: %m");
 	expect("new data from the accepted end", c, "pong");
+	/* The connecting ends close first: TIME_WAIT stays off the listener's port. */
 	close(c);
+	close(s);
+	if ((c = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    connect(c, (struct sockaddr *)&a, sizeof(a)) || (s = accept(l, NULL, NULL)) < 0)
+		fail("the listener no longer accepts: %m");
+	close(c);
+	usleep(10000);
 	close(s);
 	close(l);
 	return test_done();
