@@ -11,12 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "dump-files.h"
 #include "log.h"
 #include "memfd.pb-c.h"
 
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6UL
+#endif
 #ifndef F_GET_SEALS
 #define F_GET_SEALS 1034
 #endif
@@ -27,6 +31,15 @@ static bool memfd_seen(const struct dump_ctx *ctx, unsigned long ino)
 		if (ctx->shmids[i] == ino)
 			return true;
 	return false;
+}
+
+static bool memfd_hugetlb(const struct fd_desc *d)
+{
+	char path[64];
+	struct statfs sf;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", d->pid, d->fd);
+	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type == HUGETLBFS_MAGIC;
 }
 
 /* "/memfd:NAME (deleted)" -> NAME */
@@ -89,6 +102,8 @@ int dump_fd_memfd(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, 
 	MemfdFileEntry *m = &b->memfd;
 	int ret;
 
+	if (memfd_hugetlb(d))
+		return dump_fd_unsupported(d, "memfd on hugetlbfs (MFD_HUGETLB)");
 	if (!memfd_seen(ctx, d->st.st_ino)) {
 		ret = memfd_inode(ctx, d);
 		if (ret) {
