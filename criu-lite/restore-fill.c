@@ -37,6 +37,8 @@
 #define FILL_NBUF 4
 #define FILL_IOV 1024 /* UIO_MAXIOV */
 #define FILL_MAX_FILES 128
+#define FILL_DIRECT_MIN (16l << 20) /* smaller cold files: buffered + readahead */
+#define FILL_HOLE_MAX (256ul << 10)  /* direct reads span holes up to this */
 
 /* cachestat(2), Linux 6.5; Debian 12's headers lack it. */
 #ifndef __NR_cachestat
@@ -50,7 +52,8 @@ struct fill_cachestat {
 };
 
 struct fill_buf {
-	size_t used, niov;
+	size_t used, niov; /* buffer bytes used (holes included), iovecs */
+	size_t bytes;	    /* bytes to write: the sum of the iovecs */
 	bool full; /* filled by the reader, not yet written */
 	bool last;
 	int err;		  /* reader's error (-errno) at err_addr */
@@ -117,7 +120,12 @@ void rst_filler_free(struct rst_filler *f)
 	free(f);
 }
 
-/* True when less than half of the file is in the page cache (unknown: false). */
+/*
+ * True when less than half of a big file is in the page cache (unknown:
+ * false). A small cold file (the last iterations of a chain, scattered
+ * pages) is better read buffered, after asking for readahead of all of it:
+ * page-sized direct reads would each wait for the disk.
+ */
 static bool fill_file_cold(int fd)
 {
 	struct fill_cachestat_range r = {0, 0}; /* len 0: to the end */
@@ -126,7 +134,12 @@ static bool fill_file_cold(int fd)
 
 	if (size <= 0 || syscall(__NR_cachestat, fd, &r, &cs, 0))
 		return false;
-	return cs.nr_cache * (uint64_t)sysconf(_SC_PAGESIZE) * 2 < (uint64_t)size;
+	if (cs.nr_cache * (uint64_t)sysconf(_SC_PAGESIZE) * 2 >= (uint64_t)size)
+		return false;
+	if (size >= FILL_DIRECT_MIN)
+		return true;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	return false;
 }
 
 /* The fd to read @fd's pages through: an O_DIRECT twin when the file is cold. */
@@ -180,17 +193,87 @@ static int fill_read(struct rst_filler *f, const struct rst_seg *s, unsigned lon
 	return 0;
 }
 
+static bool fill_is_direct(struct rst_filler *f, int fd)
+{
+	bool direct;
+
+	fill_fd(f, fd, &direct);
+	return direct;
+}
+
+/*
+ * Direct reads: segments of one file whose offsets follow each other with
+ * small holes (pages that a later dump of the chain replaced) are read with
+ * one pread, holes included: one disk request instead of one per segment.
+ * Returns how many segments from @si go into a span of *span bytes.
+ */
+static size_t fill_span(const struct rst_segs *segs, size_t si, size_t room, size_t iovs,
+			uint64_t *span)
+{
+	const struct rst_seg *a = &segs->s[si];
+	uint64_t end = a->off + a->len;
+	size_t k = si + 1;
+
+	while (k < segs->n && k - si < iovs) {
+		const struct rst_seg *b = &segs->s[k];
+
+		if (b->pages_fd != a->pages_fd || b->off < end || b->off - end > FILL_HOLE_MAX ||
+		    b->off + b->len - a->off > room)
+			break;
+		end = b->off + b->len;
+		k++;
+	}
+	*span = end - a->off;
+	return k - si;
+}
+
+/* Reads whole segments from @*si as one span if that gathers several; false if not. */
+static bool fill_spanned(struct rst_filler *f, struct fill_buf *b, char *mem, size_t *si)
+{
+	const struct rst_seg *s = &f->segs->s[*si];
+	uint64_t span;
+	size_t cnt;
+
+	if (s->len > FILL_BUF - b->used || !fill_is_direct(f, s->pages_fd))
+		return false;
+	cnt = fill_span(f->segs, *si, FILL_BUF - b->used, FILL_IOV - b->niov, &span);
+	if (cnt < 2)
+		return false;
+	b->err = fill_read(f, s, 0, mem + b->used, span);
+	if (b->err) {
+		b->err_addr = s->vaddr;
+		return true;
+	}
+	for (size_t j = 0; j < cnt; j++) {
+		const struct rst_seg *g = &f->segs->s[*si + j];
+
+		b->loc[b->niov] = (struct iovec){mem + b->used + (g->off - s->off), g->len};
+		b->rem[b->niov] = (struct iovec){(void *)g->vaddr, g->len};
+		b->niov++;
+		b->bytes += g->len;
+	}
+	b->used += span;
+	*si += cnt;
+	return true;
+}
+
 /* Reader: fills the next buffer from segment @*si, offset @*done. */
 static void fill_one(struct rst_filler *f, struct fill_buf *b, char *mem, size_t *si,
 		     unsigned long *done)
 {
 	const struct rst_segs *segs = f->segs;
 
-	b->used = b->niov = 0;
+	b->used = b->niov = b->bytes = 0;
 	b->err = 0;
 	while (*si < segs->n && b->used < FILL_BUF && b->niov < FILL_IOV) {
 		const struct rst_seg *s = &segs->s[*si];
 		size_t n = s->len - *done;
+
+		if (!*done && fill_spanned(f, b, mem, si)) {
+			if (b->err)
+				break;
+			continue;
+		}
 
 		if (n > FILL_BUF - b->used)
 			n = FILL_BUF - b->used;
@@ -203,6 +286,7 @@ static void fill_one(struct rst_filler *f, struct fill_buf *b, char *mem, size_t
 		b->rem[b->niov] = (struct iovec){(void *)(s->vaddr + *done), n};
 		b->niov++;
 		b->used += n;
+		b->bytes += n;
 		*done += n;
 		if (*done == s->len) {
 			(*si)++;
@@ -257,8 +341,8 @@ static int fill_write(pid_t pid, const struct fill_buf *b)
 	if (!b->niov)
 		return 0;
 	n = process_vm_writev(pid, b->loc, b->niov, b->rem, b->niov, 0);
-	if (n != (ssize_t)b->used) {
-		pr_err("pid %d: writing %zu bytes of pages at 0x%lx: %s", pid, b->used,
+	if (n != (ssize_t)b->bytes) {
+		pr_err("pid %d: writing %zu bytes of pages at 0x%lx: %s", pid, b->bytes,
 		       (unsigned long)b->rem[0].iov_base, n < 0 ? strerror(errno) : "short write");
 		return n < 0 ? -errno : -EIO;
 	}
