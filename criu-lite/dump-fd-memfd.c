@@ -3,14 +3,15 @@
  * memfd.img (name, owner, size, seals) and its content as a shmem object,
  * pagemap-shmem-SHMID.img + pages (SHMID: its inode number, so a second fd
  * on the same object finds it in ctx->shmids). Each open file description
- * is a MEMFD file_entry with flags and offset. Mappings of a memfd are not
- * handled here (dump-mm refuses them as unlinked files).
+ * is a MEMFD file_entry with flags and offset; so is each mapping of a
+ * memfd (dump_memfd_vma, no offset), which its vma_entry names like a file.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -33,13 +34,11 @@ static bool memfd_seen(const struct dump_ctx *ctx, unsigned long ino)
 	return false;
 }
 
-static bool memfd_hugetlb(const struct fd_desc *d)
+static bool memfd_hugetlb(const char *link)
 {
-	char path[64];
 	struct statfs sf;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", d->pid, d->fd);
-	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type == HUGETLBFS_MAGIC;
+	return statfs(link, &sf) == 0 && (unsigned long)sf.f_type == HUGETLBFS_MAGIC;
 }
 
 /* "/memfd:NAME (deleted)" -> NAME */
@@ -53,59 +52,91 @@ static void memfd_name(const char *path, char *name, size_t len)
 		name[n - 10] = '\0';
 }
 
-static int memfd_inode(struct dump_ctx *ctx, const struct fd_desc *d)
+/*
+ * The object behind @link (/proc/PID/fd/N or /proc/PID/map_files/A-B), read
+ * through a description of our own (SEEK_DATA moves the offset).
+ */
+static int memfd_inode(struct dump_ctx *ctx, pid_t pid, const char *link, const char *mpath,
+		       const struct stat *st)
 {
 	MemfdInodeEntry mi = MEMFD_INODE_ENTRY__INIT;
 	unsigned long *n;
-	char name[256], path[64];
-	int fd, seals, ret;
+	char name[256];
+	int fd, seals, ret = 0;
 
-	fd = dump_steal_fd(d->pid, d->fd);
+	fd = open(link, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fd;
+		return -errno;
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0)
 		seals = 0; /* created without MFD_ALLOW_SEALING: EINVAL on old kernels */
-	memfd_name(d->path, name, sizeof(name));
+	memfd_name(mpath, name, sizeof(name));
 	mi.name = name;
-	mi.uid = d->st.st_uid;
-	mi.gid = d->st.st_gid;
-	mi.size = (uint64_t)d->st.st_size;
-	mi.shmid = (uint32_t)d->st.st_ino;
+	mi.uid = st->st_uid;
+	mi.gid = st->st_gid;
+	mi.size = (uint64_t)st->st_size;
+	mi.shmid = (uint32_t)st->st_ino;
 	mi.seals = (uint32_t)seals;
-	mi.inode_id = d->st.st_ino;
-	ret = ctx->memfd_img ? 0 : img_open(&ctx->dir, IMG_MEMFD_INODE, 0, true, &ctx->memfd_img);
+	mi.inode_id = st->st_ino;
+	if (!ctx->memfd_img)
+		ret = img_open(&ctx->dir, IMG_MEMFD_INODE, 0, true, &ctx->memfd_img);
 	if (!ret)
 		ret = img_write_msg(ctx->memfd_img, &mi.base);
-	close(fd);
-	/* The content through a description of our own: SEEK_DATA moves the offset. */
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", d->pid, d->fd);
-	fd = ret ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-	if (!ret && fd < 0)
-		ret = -errno;
 	if (!ret)
-		ret = dump_shmem_fd(ctx, d->pid, fd, d->st.st_size, mi.shmid);
-	if (fd >= 0)
-		close(fd);
+		ret = dump_shmem_fd(ctx, pid, fd, st->st_size, mi.shmid);
+	close(fd);
 	if (ret)
 		return ret;
 	n = realloc(ctx->shmids, (ctx->nr_shmids + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	ctx->shmids = n;
-	ctx->shmids[ctx->nr_shmids++] = d->st.st_ino;
+	ctx->shmids[ctx->nr_shmids++] = st->st_ino;
 	return 0;
+}
+
+int dump_memfd_vma(struct dump_ctx *ctx, pid_t pid, unsigned long start, unsigned long end,
+		   const char *mpath, unsigned int flags, uint32_t *id)
+{
+	FileEntry fe = FILE_ENTRY__INIT;
+	MemfdFileEntry m = MEMFD_FILE_ENTRY__INIT;
+	FownEntry fown = FOWN_ENTRY__INIT;
+	struct stat st;
+	char link[96];
+	int ret = 0;
+
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%lx-%lx", pid, start, end);
+	if (stat(link, &st))
+		ret = -errno;
+	else if (memfd_hugetlb(link))
+		ret = -EOPNOTSUPP;
+	else if (!memfd_seen(ctx, st.st_ino))
+		ret = memfd_inode(ctx, pid, link, mpath, &st);
+	if (ret) {
+		pr_err("dump: mapping %lx-%lx of pid %d: memfd '%s': %s", start, end, pid, mpath,
+		       ret == -EOPNOTSUPP ? "on hugetlbfs, not supported" : strerror(-ret));
+		return ret;
+	}
+	m.id = fe.id = *id = ++ctx->next_file_id;
+	m.flags = flags;
+	m.fown = &fown;
+	m.inode_id = (uint32_t)st.st_ino;
+	fe.type = FD_TYPES__MEMFD;
+	fe.memfd = &m;
+	return img_write_msg(ctx->files_img, &fe.base);
 }
 
 int dump_fd_memfd(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	MemfdFileEntry *m = &b->memfd;
+	char link[64];
 	int ret;
 
-	if (memfd_hugetlb(d))
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", d->pid, d->fd);
+	if (memfd_hugetlb(link))
 		return dump_fd_unsupported(d, "memfd on hugetlbfs (MFD_HUGETLB)");
 	if (!memfd_seen(ctx, d->st.st_ino)) {
-		ret = memfd_inode(ctx, d);
+		ret = memfd_inode(ctx, d->pid, link, d->path, &d->st);
 		if (ret) {
 			pr_err("dump: memfd '%s' of fd %d of %d: %s", d->path, d->fd, d->pid,
 			       strerror(-ret));

@@ -60,6 +60,13 @@ static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, V
 	uint32_t id;
 	int ret;
 
+	flags = (v->shared && (v->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
+	if (v->deleted && v->path && !strncmp(v->path, "/memfd:", 7)) {
+		ret = dump_memfd_vma(ctx, pid, v->start, v->end, v->path, flags, &id);
+		if (ret)
+			return ret;
+		goto done;
+	}
 	if (v->deleted) {
 		pr_err("dump: mapping %lx-%lx of pid %d: unlinked file '%s' is not supported",
 		       v->start, v->end, pid, v->path ? v->path : "");
@@ -72,10 +79,10 @@ static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, V
 		       v->path ? v->path : "", strerror(errno));
 		return ret;
 	}
-	flags = (v->shared && (v->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
 	ret = dump_reg_file(ctx, v->path ? v->path : "", flags, &st, &id);
 	if (ret)
 		return ret;
+done:
 	e->shmid = id;
 	e->fd = id;
 	e->has_fdflags = true;

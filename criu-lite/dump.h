@@ -201,6 +201,12 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t);
 /* One shared anonymous object, through the map_files link of @v. */
 int dump_shmem_pages(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v,
 		     unsigned long shmid);
+/*
+ * A mapping of a memfd: the object once (memfd.img + content), and a MEMFD
+ * file_entry opened with @flags whose id goes to *@id (dump-fd-memfd.c).
+ */
+int dump_memfd_vma(struct dump_ctx *ctx, pid_t pid, unsigned long start, unsigned long end,
+		   const char *mpath, unsigned int flags, uint32_t *id);
 /* The content of shmem object @fd (@size bytes: memfd) into pagemap-shmem-@shmid.img. */
 int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned long shmid);
 

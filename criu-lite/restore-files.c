@@ -289,7 +289,6 @@ void rst_files_close(struct rst_ctx *c)
 	free(c->fifos);
 	c->fifos = NULL;
 	c->nr_fifos = 0;
-	rst_memfd_close(c);
 }
 
 /*

@@ -4,7 +4,9 @@
  * filled from its shmem pages (pagemap-shmem-SHMID.img), given its owner and
  * then its seals (last: they may forbid writing and resizing). Each MEMFD
  * file_entry is a new open file description of that object, reopened through
- * /proc/self/fd with the recorded flags and offset.
+ * /proc/self/fd with the recorded flags and offset; a mapping opens it in the
+ * restored process through /proc/TOOL/fd, so the tool keeps the objects open
+ * until every address space is rebuilt.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -125,13 +127,12 @@ static int rst_memfd_create(struct rst_ctx *c, const MemfdInodeEntry *mi, int *f
 	return 0;
 }
 
-int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+/* Index of @fe's object in c->memfds, created on first use; -errno (logged). */
+static int rst_memfd_object(struct rst_ctx *c, const FileEntry *fe)
 {
 	const MemfdFileEntry *m = fe->memfd;
-	int flags = (int)m->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
 	size_t i;
-	char path[64];
-	int fd, ret;
+	int ret;
 
 	ret = rst_memfd_load(c);
 	if (ret) {
@@ -150,6 +151,29 @@ int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		if (ret)
 			return ret;
 	}
+	return (int)i;
+}
+
+int rst_memfd_path(struct rst_ctx *c, const FileEntry *fe, char *path, size_t len)
+{
+	int i = rst_memfd_object(c, fe);
+
+	if (i < 0)
+		return i;
+	snprintf(path, len, "/proc/%d/fd/%d", (int)getpid(), c->memfd_fds[i]);
+	return 0;
+}
+
+int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+{
+	const MemfdFileEntry *m = fe->memfd;
+	int flags = (int)m->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
+	int i = rst_memfd_object(c, fe);
+	char path[64];
+	int fd, ret;
+
+	if (i < 0)
+		return i;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->memfd_fds[i]);
 	fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0 || lseek(fd, (off_t)m->pos, SEEK_SET) < 0) {

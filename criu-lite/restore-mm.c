@@ -198,6 +198,7 @@ static int rst_open_in_task(struct inject *in, const char *path, int flags)
 static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
 		      int *fd)
 {
+	const FileEntry *fe;
 	char path[96];
 	int flags;
 
@@ -229,7 +230,14 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 	else
 		flags = (v->status & RST_VMA_FILE_SHARED) && (v->prot & PROT_WRITE) ? O_RDWR
 										    : O_RDONLY;
-	*fd = rst_open_in_task(in, rst_file_entry(c, (uint32_t)v->shmid)->reg->name, flags);
+	fe = rst_file_entry(c, (uint32_t)v->shmid);
+	if (fe->memfd) {
+		int ret = rst_memfd_path(c, fe, path, sizeof(path));
+
+		if (ret)
+			return ret;
+	}
+	*fd = rst_open_in_task(in, fe->memfd ? path : fe->reg->name, flags);
 	return *fd < 0 ? *fd : 0;
 }
 

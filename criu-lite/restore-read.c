@@ -144,7 +144,7 @@ static int rst_check_vmas(const struct rst_ctx *c, const struct rst_task *t)
 		    !(v->status & (RST_VMA_VDSO | RST_VMA_VVAR))) {
 			const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
 
-			if (!fe || !fe->reg) {
+			if (!fe || (!fe->reg && !fe->memfd)) {
 				pr_err("mm-%d.img: vma 0x%lx-0x%lx maps file id %lu, not in "
 				       "files.img",
 				       t->pid, (unsigned long)v->start, (unsigned long)v->end,
@@ -382,6 +382,7 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 
 void rst_ctx_fini(struct rst_ctx *c)
 {
+	rst_memfd_close(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 

@@ -187,6 +187,9 @@ int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 
 /* restore-memfd.c: memfd objects (content, seals) and their fds. Logs. */
 int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+/* A path the restored process can open the memfd object of @fe by (for mappings). */
+int rst_memfd_path(struct rst_ctx *c, const FileEntry *fe, char *path, size_t len);
+/* Closes the objects: only once every mapping is rebuilt (rst_ctx_fini). */
 void rst_memfd_close(struct rst_ctx *c);
 
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
