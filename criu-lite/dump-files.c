@@ -255,36 +255,36 @@ static bool chr_plain(const struct stat *st)
 
 #define GHOST_MAX (64u << 20)
 
-/* Content of an unlinked-but-open file into ghost-file-ID.img (ID: its REG file id). */
-static int ghost_file(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t id)
+/*
+ * Content of an unlinked file, read through @link (/proc/PID/fd/N or
+ * /proc/PID/map_files/A-B), into ghost-file-ID.img (ID: its REG file id).
+ * Logs.
+ */
+int dump_ghost_file(struct dump_ctx *ctx, const char *link, const struct stat *st, uint32_t id)
 {
 	GhostFileEntry g = GHOST_FILE_ENTRY__INIT;
 	struct img *img = NULL;
 	off_t off = 0;
-	char link[64];
 	int fd, ret;
 
-	if (d->st.st_size > GHOST_MAX)
-		return dump_fd_unsupported(d, "unlinked file larger than 64 MiB");
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", d->pid, d->fd);
 	fd = open(link, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		pr_err("dump: unlinked file of fd %d of %d: %s", d->fd, d->pid, strerror(errno));
+		pr_err("dump: unlinked file '%s': %s", link, strerror(errno));
 		return ret;
 	}
-	g.uid = d->st.st_uid;
-	g.gid = d->st.st_gid;
-	g.mode = d->st.st_mode;
+	g.uid = st->st_uid;
+	g.gid = st->st_gid;
+	g.mode = st->st_mode;
 	g.has_dev = g.has_ino = g.has_size = true;
-	g.dev = (uint32_t)d->st.st_dev;
-	g.ino = d->st.st_ino;
-	g.size = (uint64_t)d->st.st_size;
+	g.dev = (uint32_t)st->st_dev;
+	g.ino = st->st_ino;
+	g.size = (uint64_t)st->st_size;
 	ret = img_open(&ctx->dir, IMG_GHOST_FILE, id, true, &img);
 	if (!ret)
 		ret = img_write_msg(img, &g.base);
-	while (!ret && off < d->st.st_size) {
-		size_t want = (size_t)(d->st.st_size - off);
+	while (!ret && off < st->st_size) {
+		size_t want = (size_t)(st->st_size - off);
 		ssize_t n;
 
 		if (want > ctx->pagebuf_len)
@@ -307,8 +307,18 @@ static int ghost_file(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t id
 	ret = img_close(img) ?: ret;
 	close(fd);
 	if (ret)
-		pr_err("dump: unlinked file of fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
+		pr_err("dump: unlinked file '%s': %s", link, strerror(-ret));
 	return ret;
+}
+
+static int ghost_file(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t id)
+{
+	char link[64];
+
+	if (d->st.st_size > GHOST_MAX)
+		return dump_fd_unsupported(d, "unlinked file larger than 64 MiB");
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", d->pid, d->fd);
+	return dump_ghost_file(ctx, link, &d->st, id);
 }
 
 static int fd_reg(struct dump_ctx *ctx, struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)

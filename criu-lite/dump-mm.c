@@ -52,6 +52,17 @@ static uint64_t vma_madv(unsigned int f)
 	return m;
 }
 
+#define VMA_GHOST_MAX (64 << 20)
+
+/* An unlinked file's content is saved once per REG entry. */
+static bool ghost_written(struct dump_ctx *ctx, uint32_t id)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "ghost-file-%x.img", id);
+	return faccessat(ctx->dir.fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, VmaEntry *e)
 {
 	char link[96];
@@ -67,11 +78,6 @@ static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, V
 			return ret;
 		goto done;
 	}
-	if (v->deleted) {
-		pr_err("dump: mapping %lx-%lx of pid %d: unlinked file '%s' is not supported",
-		       v->start, v->end, pid, v->path ? v->path : "");
-		return -EOPNOTSUPP;
-	}
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%lx-%lx", pid, v->start, v->end);
 	if (stat(link, &st)) {
 		ret = -errno;
@@ -79,7 +85,19 @@ static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, V
 		       v->path ? v->path : "", strerror(errno));
 		return ret;
 	}
+	if (v->deleted && (!S_ISREG(st.st_mode) || st.st_nlink || st.st_size > VMA_GHOST_MAX)) {
+		pr_err("dump: mapping %lx-%lx of pid %d: unlinked file '%s' (%s) is not supported",
+		       v->start, v->end, pid, v->path ? v->path : "",
+		       !S_ISREG(st.st_mode) ? "not a regular file"
+		       : st.st_nlink	    ? "with other links"
+					    : "larger than 64 MiB");
+		return -EOPNOTSUPP;
+	}
 	ret = dump_reg_file(ctx, v->path ? v->path : "", flags, &st, &id);
+	if (ret)
+		return ret;
+	if (v->deleted && !ghost_written(ctx, id))
+		ret = dump_ghost_file(ctx, link, &st, id);
 	if (ret)
 		return ret;
 done:

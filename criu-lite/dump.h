@@ -229,6 +229,8 @@ int dump_files_finish(struct dump_ctx *ctx);
  */
 int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,
 		  uint32_t *id);
+/* Content of an unlinked file read through @link into ghost-file-@id.img. Logs. */
+int dump_ghost_file(struct dump_ctx *ctx, const char *link, const struct stat *st, uint32_t id);
 
 /* dump-signals.c */
 struct CoreEntry;

@@ -217,6 +217,23 @@ static int rst_file_index(const struct rst_ctx *c, uint32_t id)
 	return -1;
 }
 
+const char *rst_file_map_path(struct rst_ctx *c, const FileEntry *fe, char *buf, size_t len)
+{
+	char ghost[64];
+	int i;
+
+	snprintf(ghost, sizeof(ghost), "ghost-file-%x.img", fe->id);
+	if (faccessat(c->dir.fd, ghost, F_OK, 0))
+		return fe->reg->name;
+	i = rst_file_index(c, fe->id);
+	if (i < 0 || !c->files)
+		return NULL;
+	if (c->files[i].fd < 0 && rst_open_reg(c, fe, &c->files[i].fd))
+		return NULL;
+	snprintf(buf, len, "/proc/%d/fd/%d", (int)getpid(), c->files[i].fd);
+	return buf;
+}
+
 int rst_files_open(struct rst_ctx *c)
 {
 	int ret;

@@ -199,6 +199,7 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 		      int *fd)
 {
 	const FileEntry *fe;
+	const char *name;
 	char path[96];
 	int flags;
 
@@ -236,8 +237,13 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 
 		if (ret)
 			return ret;
+		name = path;
+	} else {
+		name = rst_file_map_path(c, fe, path, sizeof(path));
+		if (!name)
+			return -ENOENT;
 	}
-	*fd = rst_open_in_task(in, fe->memfd ? path : fe->reg->name, flags);
+	*fd = rst_open_in_task(in, name, flags);
 	return *fd < 0 ? *fd : 0;
 }
 

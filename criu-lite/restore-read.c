@@ -382,6 +382,7 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 
 void rst_ctx_fini(struct rst_ctx *c)
 {
+	rst_files_close(c); /* unlinked files held for mappings */
 	rst_memfd_close(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];

@@ -153,6 +153,13 @@ int rst_files_open(struct rst_ctx *c);
 void rst_files_close(struct rst_ctx *c);
 /* Runs in the new process: no logging, returns -errno. */
 int rst_files_install(const struct rst_ctx *c, const struct rst_task *t);
+/*
+ * For a file mapping: the path the process opens @fe by; an unlinked file is
+ * recreated from its ghost image once and held open by the tool (closed by
+ * rst_files_close from rst_ctx_fini), @buf then holds /proc/TOOL/fd/N.
+ * NULL on error (logged).
+ */
+const char *rst_file_map_path(struct rst_ctx *c, const FileEntry *fe, char *buf, size_t len);
 
 /* restore-fdkinds.c: eventfd, signalfd, timerfd, FIFO objects. Logs. */
 bool rst_fdkind_supported(const FileEntry *fe);
