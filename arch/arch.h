@@ -63,6 +63,11 @@ long arch_regs_syscall_ret(const struct arch_regs *r);
 /* Number of the clone3 and restart_syscall syscalls (they differ per arch). */
 long arch_nr_clone3(void);
 long arch_nr_restart_syscall(void);
+/*
+ * true where mmap takes one pointer to its six arguments in memory instead
+ * of six registers (s390x: nr 90 is old_mmap).
+ */
+bool arch_mmap_args_in_memory(void);
 
 /* ---- core images ---- */
 /* Fills the arch part of @core (thread_info for x86) from @st; allocates with malloc. */

@@ -176,12 +176,39 @@ long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1,
 	return err ? err : ret;
 }
 
+/*
+ * mmap in the target. Where the arch takes mmap's arguments in memory they
+ * go at the end of scratch memory or, before there is any, below the stack
+ * pointer of the stopped thread (dead space; a restore unmaps the stack
+ * later, so scratch first); the old contents are put back afterwards.
+ */
+long inject_mmap(struct inject *in, unsigned long addr, unsigned long len, unsigned long prot,
+		 unsigned long flags, unsigned long fd, unsigned long off)
+{
+	unsigned long a[6] = { addr, len, prot, flags, fd, off }, old[6], where;
+	long ret;
+	int err;
+
+	if (!arch_mmap_args_in_memory())
+		return inject_call(in, SYS_mmap, addr, len, prot, flags, fd, off);
+	where = in->scratch ? in->scratch + in->scratch_len - sizeof(a) :
+			      (arch_regs_sp(&in->saved) - 1024) & ~15UL;
+	err = inject_read(in, where, old, sizeof(old));
+	if (!err)
+		err = inject_write(in, where, a, sizeof(a));
+	if (err)
+		return err;
+	ret = inject_call(in, SYS_mmap, where, 0, 0, 0, 0, 0);
+	err = inject_write(in, where, old, sizeof(old));
+	return err ? err : ret;
+}
+
 int inject_map_scratch(struct inject *in, unsigned long hint, size_t len)
 {
 	long addr;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | (hint ? MAP_FIXED_NOREPLACE : 0);
 
-	addr = inject_call(in, SYS_mmap, hint, len, PROT_READ | PROT_WRITE, (unsigned long)flags,
+	addr = inject_mmap(in, hint, len, PROT_READ | PROT_WRITE, (unsigned long)flags,
 			   (unsigned long)-1, 0);
 	if (addr < 0 && addr > -4096) {
 		pr_err("inject into %d: scratch mmap of %zu bytes: %s", in->tid, len,

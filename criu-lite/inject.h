@@ -48,6 +48,13 @@ int inject_syscall(struct inject *in, long nr, const unsigned long args[6], long
 long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1,
 		 unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 /*
+ * mmap in the target, with the arch's argument convention (s390x passes the
+ * six arguments in memory: they go into scratch memory, or below the stack
+ * pointer before there is any, and the old bytes are put back).
+ */
+long inject_mmap(struct inject *in, unsigned long addr, unsigned long len, unsigned long prot,
+		 unsigned long flags, unsigned long fd, unsigned long off);
+/*
  * Maps @len bytes of read-write scratch memory in the target, at @hint with
  * MAP_FIXED_NOREPLACE when @hint is nonzero. inject_end unmaps it.
  */

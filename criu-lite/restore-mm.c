@@ -281,7 +281,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	}
 	pr_debug("pid %d: mmap 0x%lx-0x%lx prot %lx flags %lx fd %d", t->pid,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
-	r = inject_call(in, SYS_mmap, v->start, v->end - v->start, prot, flags,
+	r = inject_mmap(in, v->start, v->end - v->start, prot, flags,
 			(unsigned long)(long)fd,
 			fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
 	if (fd >= 0)

@@ -25,7 +25,7 @@ static int rst_clone_thread(struct rst_task *t, struct inject *in, pid_t tid)
 {
 	struct clone_args ca;
 	unsigned long at = in->scratch + 8192;
-	uint64_t want = (uint64_t)tid;
+	pid_t want = tid; /* set_tid is a pid_t array: no wider type (big-endian) */
 	int status, ret;
 	long r;
 

@@ -48,29 +48,47 @@ static int sd_probe(char *why, size_t len)
 	return 0;
 }
 
-/* PFN of the shared zero page, 0 when PFNs are hidden from us. */
-static uint64_t sd_zero_pfn(void)
+/*
+ * PFN range of the shared zero page(s), {0, 0} when PFNs are hidden from us.
+ * s390 (and MIPS) keep several zero pages, one per cache colour, picked by
+ * the virtual address: read-fault enough pages to see them all.
+ */
+#define SD_ZERO_PROBE 512
+static void sd_zero_pfns(uint64_t *lo, uint64_t *hi)
 {
-	static uint64_t pfn = ~0ULL;
+	static uint64_t zlo = ~0ULL, zhi;
 	long psz = sysconf(_SC_PAGESIZE);
-	uint64_t e = 0;
+	uint64_t e[SD_ZERO_PROBE];
 	char *p;
 	int fd;
 
-	if (pfn != ~0ULL)
-		return pfn;
-	pfn = 0;
-	p = mmap(NULL, psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 0;
-	(void)*(volatile char *)p;
-	fd = pagemap_open(getpid());
-	if (fd >= 0 && pagemap_read(fd, (unsigned long)p, 1, &e) == 0 && (e & PME_PRESENT))
-		pfn = e & PME_PFN_MASK;
-	if (fd >= 0)
-		close(fd);
-	munmap(p, psz);
-	return pfn;
+	if (zlo == ~0ULL) {
+		zlo = zhi = 0;
+		p = mmap(NULL, SD_ZERO_PROBE * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED)
+			madvise(p, SD_ZERO_PROBE * psz, MADV_NOHUGEPAGE);
+		fd = p == MAP_FAILED ? -1 : pagemap_open(getpid());
+		for (int i = 0; fd >= 0 && i < SD_ZERO_PROBE; i++)
+			(void)*(volatile char *)(p + i * psz);
+		if (fd >= 0 && pagemap_read(fd, (unsigned long)p, SD_ZERO_PROBE, e) == 0) {
+			for (int i = 0; i < SD_ZERO_PROBE; i++) {
+				uint64_t pfn = e[i] & PME_PFN_MASK;
+
+				if (!(e[i] & PME_PRESENT) || !pfn)
+					continue;
+				if (!zlo || pfn < zlo)
+					zlo = pfn;
+				if (pfn > zhi)
+					zhi = pfn;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+		if (p != MAP_FAILED)
+			munmap(p, SD_ZERO_PROBE * psz);
+	}
+	*lo = zlo;
+	*hi = zhi;
 }
 
 static int sd_start(struct tracker_target *t)
@@ -86,9 +104,10 @@ static int sd_attach(struct tracker_target *t)
 static int sd_dirty(struct tracker_target *t, unsigned long start, unsigned long end,
 		    struct tracker_ranges *out)
 {
-	uint64_t zpfn = sd_zero_pfn(), *e;
+	uint64_t zlo, zhi, *e;
 	int ret = 0;
 
+	sd_zero_pfns(&zlo, &zhi);
 	e = malloc(SD_CHUNK * sizeof(*e));
 	if (!e)
 		return -ENOMEM;
@@ -101,7 +120,8 @@ static int sd_dirty(struct tracker_target *t, unsigned long start, unsigned long
 		for (size_t i = 0; i < nr && !ret; i++) {
 			unsigned long a = start + i * t->page_size;
 			bool zero = (e[i] & PME_PRESENT) &&
-				    (zpfn ? (e[i] & PME_PFN_MASK) == zpfn :
+				    (zlo ? (e[i] & PME_PFN_MASK) >= zlo &&
+						   (e[i] & PME_PFN_MASK) <= zhi :
 					    !(e[i] & (PME_EXCLUSIVE | PME_FILE)));
 
 			if ((e[i] & PME_SOFT_DIRTY) || zero)

@@ -51,6 +51,11 @@ long arch_nr_clone3(void)
 	return SYS_clone3;
 }
 
+bool arch_mmap_args_in_memory(void)
+{
+	return true;
+}
+
 long arch_nr_restart_syscall(void)
 {
 	return SYS_restart_syscall;

@@ -36,6 +36,11 @@ long arch_nr_clone3(void)
 	return SYS_clone3;
 }
 
+bool arch_mmap_args_in_memory(void)
+{
+	return false;
+}
+
 long arch_nr_restart_syscall(void)
 {
 	return SYS_restart_syscall;
