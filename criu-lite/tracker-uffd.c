@@ -140,6 +140,28 @@ static int uf_region(const struct page_region *r, void *arg)
 #define UF_WRITTEN_DATA { .mask = PAGE_IS_WRITTEN, \
 			  .anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED, .ret = PAGE_IS_WRITTEN }
 
+/*
+ * The last dump of a chain re-protects nothing, so one walk can ask for both
+ * written pages and zero pages; the written holes it also reports cost
+ * nothing (the dump writes no data for holes). Each walk of a populated GiB
+ * takes 1-3 ms here, inside the freeze.
+ */
+static int uf_dirty_last(struct tracker_target *t, unsigned long start, unsigned long end,
+			 struct tracker_ranges *out)
+{
+	const struct pagemap_scan_query q = {
+		.flags = PM_SCAN_CHECK_WPASYNC,
+		.anyof = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
+		.ret = PAGE_IS_WRITTEN | PAGE_IS_PFNZERO,
+	};
+	int ret;
+
+	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, uf_region, out);
+	if (ret == -EPERM)	/* not registered for async WP the whole interval */
+		return tracker_ranges_add(out, start, end);
+	return ret;
+}
+
 static int uf_dirty(struct tracker_target *t, unsigned long start, unsigned long end,
 		    struct tracker_ranges *out)
 {
@@ -148,8 +170,9 @@ static int uf_dirty(struct tracker_target *t, unsigned long start, unsigned long
 	const struct pagemap_scan_query zero = { .mask = PAGE_IS_PFNZERO, .ret = PAGE_IS_PFNZERO };
 	int ret;
 
-	/* the last dump of a chain only looks: a retry after a failure sees the same */
-	q.flags = t->last ? PM_SCAN_CHECK_WPASYNC : PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+	if (t->last)
+		return uf_dirty_last(t, start, end, out);
+	q.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
 	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, uf_region, out);
 	if (ret == -EPERM)	/* not registered for async WP the whole interval */
 		return tracker_ranges_add(out, start, end);

@@ -244,7 +244,8 @@ void tracker_ctx_init(struct tracker_ctx *c, const struct tracker_ops *ops,
 int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid);
 /*
  * Matches struct dump_page_filter.changed (criu-lite/dump.h): for @nr pages
- * from @start that hold data (@pme entries), clears changed[i] for pages
+ * from @start that hold data (@pme: their entries, or NULL; not needed
+ * here), clears changed[i] for pages
  * provably unchanged since the parent dump (which must hold their data).
  */
 int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,

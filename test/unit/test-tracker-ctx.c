@@ -113,7 +113,12 @@ static int count_uffds(pid_t pid)
 	return n;
 }
 
-static void chain(const struct tracker_ops *ops, const char *base)
+/*
+ * @last: dump 3 is marked the last of the chain (what dump does without
+ * --track-mem): it only looks, a failed attempt leaves the interval for a
+ * retry, the new fork is not started, uffds are released after the thaw.
+ */
+static void chain(const struct tracker_ops *ops, const char *base, bool last)
 {
 	struct img_dir d1, d2, d3;
 	struct tracker_ctx c;
@@ -176,20 +181,36 @@ static void chain(const struct tracker_ops *ops, const char *base)
 	img_dir_open(path, true, &d3);
 	ptrace_seize_stop(pid, 0, 2000, NULL);
 	ptrace_seize_stop(gc, 0, 2000, NULL);
+	if (last) {
+		/* an attempt that fails after looking: the next one sees the same */
+		tracker_ctx_init(&c, ops, &d2);
+		c.last = true;
+		ok(tracker_ctx_add_task(&c, pid) == 0, "%s: last dump, failed attempt", ops->name);
+		m = filter_mask(&c, pid, p);
+		ok(none ? m == all : m == (1u << 5), "%s: it saw page 5 (%#x)", ops->name, m);
+		tracker_ctx_fini(&c, false);
+	}
 	tracker_ctx_init(&c, ops, &d2);
+	c.last = last;
+	c.defer_release = last;
 	ok(tracker_ctx_add_task(&c, pid) == 0 && tracker_ctx_add_task(&c, gc) == 0,
-	   "%s: dump 3 with a fork", ops->name);
+	   "%s: dump 3 with a fork%s", ops->name, last ? " (last)" : "");
 	m = filter_mask(&c, pid, p);
 	ok(none ? m == all : m == (1u << 5), "%s: dump 3 writes exactly page 5 (%#x)", ops->name, m);
 	ok(filter_mask(&c, gc, p) == all, "%s: the fork is dumped whole", ops->name);
 	if (uffd) {
-		ok(count_uffds(gc) == 2, "uffd-wp: the fork holds 2 uffds (inherited + its own)");
+		ok(count_uffds(gc) == (last ? 1 : 2),
+		   "uffd-wp: the fork holds %s", last ? "only the inherited uffd (not started)" :
+		   "2 uffds (inherited + its own)");
 		ok(tracker_hidden_fd(&c, gc) >= 0 && c.nr_tasks == 2,
 		   "uffd-wp: the inherited uffd is recognized as ours too");
 	}
 	tracker_ctx_fini(&c, true);
+	if (uffd && last)
+		ok(c.nr_late == 1, "uffd-wp: our copy is kept for the release after the thaw");
 	ptrace_detach(gc, 0);
 	ptrace_detach(pid, 0);
+	tracker_ctx_release(&c);
 	if (uffd)
 		ok(count_uffds(pid) == 0 && count_uffds(gc) == 0,
 		   "uffd-wp: the final dump removed every uffd from the targets");
@@ -317,7 +338,11 @@ int main(void)
 			skip("%s does not validate here: %s", tracker_all[i]->name, v.why);
 			continue;
 		}
-		chain(tracker_all[i], base);
+		chain(tracker_all[i], base, false);
+		snprintf(cmdline, sizeof(cmdline), "rm -rf %s/*", base);
+		if (system(cmdline))
+			return 1;
+		chain(tracker_all[i], base, true);
 	}
 	if (tracker_validate(&tracker_uffd_wp, &v) == 0) {
 		untrackable(base);
