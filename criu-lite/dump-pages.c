@@ -552,7 +552,27 @@ static bool page_wanted(const struct dump_ctx *ctx, const struct proc_vma *v, ui
 	return true;
 }
 
-/* Emits entries for @nr pages at @start given their pagemap entries. */
+/* The first index from @i where @want differs from want[@i] (a word at a time). */
+static size_t run_end(const uint8_t *want, size_t i, size_t nr)
+{
+	uint64_t pat = want[i] * 0x0101010101010101ULL, w;
+	size_t j = i + 1;
+
+	while (j + 8 <= nr) {
+		memcpy(&w, want + j, 8);
+		if (w != pat)
+			break;
+		j += 8;
+	}
+	while (j < nr && want[j] == want[i])
+		j++;
+	return j;
+}
+
+/*
+ * Emits entries for @nr pages at @start given their pagemap entries; @pme
+ * NULL: every page holds data (a PAGEMAP_SCAN region).
+ */
 static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned long start, size_t nr,
 		      const uint64_t *pme, uint8_t *want)
 {
@@ -560,8 +580,12 @@ static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned lo
 	size_t i = 0;
 	int ret;
 
-	for (size_t k = 0; k < nr; k++)
-		want[k] = page_wanted(ctx, v, pme[k]);
+	if (pme) {
+		for (size_t k = 0; k < nr; k++)
+			want[k] = page_wanted(ctx, v, pme[k]);
+	} else {
+		memset(want, 1, nr);
+	}
 	if (ctx->filter.changed) {
 		/* want[] becomes: 0 skip, 1 write, 2 in parent */
 		uint8_t *changed = want + nr;
@@ -571,14 +595,11 @@ static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned lo
 		if (ret)
 			return ret;
 		for (size_t k = 0; k < nr; k++)
-			if (want[k] && !changed[k])
-				want[k] = 2;
+			want[k] += (want[k] & ~changed[k]);	/* 1 -> 2 where unchanged */
 	}
 	while (i < nr) {
-		size_t j = i + 1;
+		size_t j = run_end(want, i, nr);
 
-		while (j < nr && want[j] == want[i])
-			j++;
 		if (want[i]) {
 			unsigned int fl = want[i] == 1 ? PE_PRESENT : PE_PARENT;
 
@@ -630,7 +651,6 @@ static int scan_vma(struct page_out *po, int pm_fd, const struct proc_vma *v, ui
 struct scan_regions {
 	struct page_out *po;
 	const struct proc_vma *v;
-	uint64_t *pme;
 	uint8_t *want;
 	unsigned long next;	/* below this address all is done */
 };
@@ -638,7 +658,6 @@ struct scan_regions {
 static int region_pages(const struct page_region *r, void *arg)
 {
 	struct scan_regions *s = arg;
-	uint64_t pme = r->categories & PAGE_IS_SWAPPED ? PME_SWAP : PME_PRESENT;
 	/* 6.18 may report a region again after a short walk_end: once only */
 	unsigned long addr = r->start > s->next ? r->start : s->next;
 	int ret;
@@ -648,9 +667,7 @@ static int region_pages(const struct page_region *r, void *arg)
 
 		if (nr > PME_CHUNK)
 			nr = PME_CHUNK;
-		for (size_t k = 0; k < nr; k++)
-			s->pme[k] = pme;
-		ret = scan_chunk(s->po, s->v, addr, nr, s->pme, s->want);
+		ret = scan_chunk(s->po, s->v, addr, nr, NULL, s->want);
 		if (!ret)
 			ret = dump_checkpoint(s->po->ctx, "pages-chunk");
 		if (ret)
@@ -673,9 +690,9 @@ static void region_query(const struct proc_vma *v, struct pagemap_scan_query *q)
 }
 
 static int scan_vma_regions(struct page_out *po, int pm_fd, const struct proc_vma *v,
-			    uint64_t *pme, uint8_t *want)
+			    uint8_t *want)
 {
-	struct scan_regions s = { .po = po, .v = v, .pme = pme, .want = want, .next = v->start };
+	struct scan_regions s = { .po = po, .v = v, .want = want, .next = v->start };
 	struct pagemap_scan_query q;
 	int ret;
 
@@ -732,7 +749,7 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 		if (regions < 0)
 			regions = regions_usable(pm_fd, v);
 		if (regions)
-			ret = scan_vma_regions(&po, pm_fd, v, pme, want);
+			ret = scan_vma_regions(&po, pm_fd, v, want);
 		else
 			ret = scan_vma(&po, pm_fd, v, pme, want);
 	}
