@@ -27,8 +27,8 @@
 #endif
 
 static const char *const tcp_states[] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT",	[3] = "SYN_RECV",  [4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",	   [8] = "CLOSE_WAIT",
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",	[3] = "SYN_RECV", [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",	  [8] = "CLOSE_WAIT",
 	[9] = "LAST_ACK",    [10] = "LISTEN",	[11] = "CLOSING",
 };
 
@@ -51,8 +51,7 @@ static void opt_u32(int sk, int level, int name, protobuf_c_boolean *has, uint32
 	}
 }
 
-static void opt_bool(int sk, int level, int name, protobuf_c_boolean *has,
-		     protobuf_c_boolean *out)
+static void opt_bool(int sk, int level, int name, protobuf_c_boolean *has, protobuf_c_boolean *out)
 {
 	int v;
 
@@ -89,8 +88,7 @@ static int inet_opts(int sk, const struct sock_diag_inet *s, struct fd_bufs *b)
 	if (s->proto == IPPROTO_TCP) {
 		opt_u32(sk, IPPROTO_TCP, TCP_KEEPCNT, &o->has_tcp_keepcnt, &o->tcp_keepcnt);
 		opt_u32(sk, IPPROTO_TCP, TCP_KEEPIDLE, &o->has_tcp_keepidle, &o->tcp_keepidle);
-		opt_u32(sk, IPPROTO_TCP, TCP_KEEPINTVL, &o->has_tcp_keepintvl,
-			&o->tcp_keepintvl);
+		opt_u32(sk, IPPROTO_TCP, TCP_KEEPINTVL, &o->has_tcp_keepintvl, &o->tcp_keepintvl);
 	}
 	if (s->family == AF_INET6) {
 		b->isk.has_v6only = true;

@@ -55,8 +55,7 @@ static int tty_ctl(pid_t pid, int *tty_nr, int *tpgid, int *sid)
 	return 0;
 }
 
-static void tty_termios(int fd, TtyInfoEntry *ti, TermiosEntry *te, uint32_t *cc,
-			WinsizeEntry *ws)
+static void tty_termios(int fd, TtyInfoEntry *ti, TermiosEntry *te, uint32_t *cc, WinsizeEntry *ws)
 {
 	struct termios t;
 	struct winsize w;

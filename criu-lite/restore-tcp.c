@@ -36,8 +36,7 @@ int rst_tcp_repair_on(int sk)
 }
 
 /* Before connect: where each queue starts (its saved bytes are added later). */
-int rst_tcp_seqs(struct rst_ctx *c, const InetSkEntry *e, int sk, TcpStreamEntry **out,
-		 char **data)
+int rst_tcp_seqs(struct rst_ctx *c, const InetSkEntry *e, int sk, TcpStreamEntry **out, char **data)
 {
 	struct img *img;
 	int ret;
