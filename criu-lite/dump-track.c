@@ -62,8 +62,14 @@ static int track_end(void *arg, const struct img_dir *dir, bool ok)
 
 	if (ok && !dt->final)
 		ret = tracker_ctx_save(&dt->tc, dir);
-	/* A failed dump leaves tracking as it was for a retry (not final). */
-	tracker_ctx_fini(&dt->tc, ok && !ret && dt->final);
+	/*
+	 * A dump that fails after its tracker began a new interval has consumed
+	 * the writes it found (re-protected them): a retry against the same
+	 * parent would miss them. Tracking ends, so the retry finds it lost and
+	 * dumps whole. The last dump of a chain only looked: it leaves tracking
+	 * as it was for a retry.
+	 */
+	tracker_ctx_fini(&dt->tc, ok && !ret ? dt->final : !dt->tc.last);
 	return ret;
 }
 
