@@ -52,8 +52,10 @@ int main(int argc, char **argv)
 	sigaddset(&want, SIGRTMAX);
 	sigprocmask(SIG_SETMASK, &want, NULL);
 	if (pipe(ready) || pipe(go) || pthread_create(&t, NULL, thread_fn, NULL) ||
-	    read(ready[0], &c, 1) != 1)
+	    read(ready[0], &c, 1) != 1) {
 		fail("start the thread: %m");
+		return test_done();
+	}
 	test_daemon();
 	test_waitsig();
 
