@@ -507,7 +507,8 @@ int img_read_raw(struct img *img, void *data, size_t len)
 
 	if (have > len)
 		have = len;
-	memcpy(p, img->buf + img->pos, have);
+	if (have) /* no buffer yet when nothing was read: no pointer arithmetic on NULL */
+		memcpy(p, img->buf + img->pos, have);
 	img->pos += have;
 	while (have < len) {
 		ssize_t n = read(img->fd, p + have, len - have);
