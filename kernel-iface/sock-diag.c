@@ -169,20 +169,10 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n)
 	return 0;
 }
 
-const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v, size_t n,
-						 uint32_t ino)
+const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v, size_t n, uint32_t ino)
 {
-	size_t lo = 0, hi = n;
+	/* The list is sorted by cmp_ino: a key with only the inode set finds it. */
+	struct sock_diag_unix key = { .ino = ino };
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid].ino == ino)
-			return &v[mid];
-		if (v[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return n ? bsearch(&key, v, n, sizeof(*v), cmp_ino) : NULL;
 }
