@@ -132,6 +132,9 @@ int rst_rebuild_all(struct rst_ctx *c)
 		if (ret)
 			return ret;
 	}
+	ret = rst_tty_apply(c); /* --shell-job: the job's terminal settings, last */
+	if (ret)
+		return ret;
 	/* Everything is in place: let the whole tree run. */
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];

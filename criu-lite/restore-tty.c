@@ -3,21 +3,137 @@
  * calling shell's; the restored job belongs to the shell that runs restore,
  * so every tty fd is reopened on the tool's own terminal (the one on its
  * stdin) with the recorded flags, and the restored root joins the tool's
- * session and foreground group (restore-tree.c). The terminal's settings are
- * the user's and are left alone. Without --shell-job a tty fd is refused.
+ * session and foreground group (restore-tree.c). Without --shell-job a tty
+ * fd is refused.
+ *
+ * That terminal then gets the job's recorded state (tty-info.img), so that
+ * the job finds it as it left it:
+ * - the window size as soon as the terminal is opened, before any restored
+ *   process exists: a change of size sends SIGWINCH to the terminal's
+ *   foreground group, which the restored processes join later, and they must
+ *   not get a signal the original never had;
+ * - termios (flags, line discipline number, speeds, every c_cc) and
+ *   exclusive mode in rst_tty_apply, once every process is rebuilt and just
+ *   before the tree resumes: until then the tool's own messages go out as the
+ *   user had the terminal, and a restore that fails leaves them alone.
+ * If the job held several terminals (they all become the tool's one), the
+ * state applied is that of its session's controlling terminal.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "restore.h"
 
+#include "tty.pb-c.h"
+
 bool rst_tty_supported(const FileEntry *fe)
 {
 	return fe->tty != NULL;
+}
+
+/* Whether some TTY file entry refers to tty_info_entry @id (any when 0). */
+static bool rst_tty_used(const struct rst_ctx *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->nr_files; i++) {
+		const FileEntry *fe = c->fentries[i];
+
+		if (fe->type == FD_TYPES__TTY && fe->tty && (!id || fe->tty->tty_info_id == id))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The recorded state to give the tool's terminal (free with img_free_msg):
+ * the controlling terminal's entry among those the tty fds refer to, else the
+ * first of them; NULL when the images hold none. Logs; @warn: say it when the
+ * job had several terminals.
+ */
+static int rst_tty_pick(struct rst_ctx *c, bool warn, TtyInfoEntry **out)
+{
+	TtyInfoEntry *best = NULL;
+	ProtobufCMessage *m;
+	struct img *img;
+	size_t nr = 0;
+	int ret;
+
+	*out = NULL;
+	if (!rst_tty_used(c, 0))
+		return 0;
+	ret = img_open(&c->dir, IMG_TTY_INFO, 0, false, &img);
+	if (ret == -ENOENT) {
+		if (warn)
+			pr_warn("--shell-job: the images hold no tty-info.img: the terminal keeps "
+				"its settings");
+		return 0;
+	}
+	if (ret)
+		return ret;
+	while ((ret = img_read_msg(img, &tty_info_entry__descriptor, &m)) == 1) {
+		TtyInfoEntry *ti = (TtyInfoEntry *)m;
+
+		if (!rst_tty_used(c, ti->id)) {
+			img_free_msg(m);
+			continue;
+		}
+		nr++;
+		if (best && (best->sid || !ti->sid)) {
+			img_free_msg(m);
+			continue;
+		}
+		img_free_msg((ProtobufCMessage *)best);
+		best = ti;
+	}
+	img_close(img);
+	if (ret < 0) {
+		img_free_msg((ProtobufCMessage *)best);
+		return ret;
+	}
+	if (!best) {
+		pr_err("tty-info.img: no entry for the terminal of the tty fds");
+		return -EINVAL;
+	}
+	if (warn && nr > 1)
+		pr_warn("--shell-job: the job held %zu terminals, all restored on the tool's; it "
+			"gets the state of terminal %u",
+			nr, best->id);
+	*out = best;
+	return 0;
+}
+
+/* Sets the recorded window size on @fd, only if it differs (no needless SIGWINCH). */
+static int rst_tty_winsize(struct rst_ctx *c, int fd)
+{
+	struct winsize cur, w;
+	TtyInfoEntry *ti;
+	int ret;
+
+	ret = rst_tty_pick(c, false, &ti);
+	if (ret || !ti || !ti->winsize)
+		goto out;
+	w.ws_row = (unsigned short)ti->winsize->ws_row;
+	w.ws_col = (unsigned short)ti->winsize->ws_col;
+	w.ws_xpixel = (unsigned short)ti->winsize->ws_xpixel;
+	w.ws_ypixel = (unsigned short)ti->winsize->ws_ypixel;
+	if (ioctl(fd, TIOCGWINSZ, &cur) == 0 && !memcmp(&cur, &w, sizeof(w)))
+		goto out;
+	if (ioctl(fd, TIOCSWINSZ, &w)) {
+		ret = -errno;
+		pr_err("--shell-job: cannot give the terminal the window size %ux%u: %s", w.ws_row,
+		       w.ws_col, strerror(errno));
+		goto out;
+	}
+	pr_debug("--shell-job: terminal window size %ux%u", w.ws_row, w.ws_col);
+out:
+	img_free_msg((ProtobufCMessage *)ti);
+	return ret;
 }
 
 int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
@@ -44,6 +160,77 @@ int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		       strerror(errno));
 		return ret;
 	}
+	ret = rst_tty_winsize(c, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	*fdp = fd;
 	return 0;
+}
+
+/* @t as recorded in @te; c_cflag carries both speeds on Linux (CBAUD, CIBAUD). */
+static void rst_tty_termios(const TermiosEntry *te, struct termios *t)
+{
+	t->c_iflag = te->c_iflag;
+	t->c_oflag = te->c_oflag;
+	t->c_cflag = te->c_cflag;
+	t->c_lflag = te->c_lflag;
+	t->c_line = (cc_t)te->c_line;
+	for (size_t i = 0; i < te->n_c_cc && i < NCCS; i++)
+		t->c_cc[i] = (cc_t)te->c_cc[i];
+}
+
+/* Settings the terminal did not take as recorded (a pty may adjust c_cflag): said, not fatal. */
+static void rst_tty_verify(int fd, const struct termios *want, const TermiosEntry *te)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t))
+		return;
+	if (t.c_iflag != want->c_iflag || t.c_oflag != want->c_oflag ||
+	    t.c_cflag != want->c_cflag || t.c_lflag != want->c_lflag ||
+	    memcmp(t.c_cc, want->c_cc, sizeof(t.c_cc)))
+		pr_warn("--shell-job: the terminal did not take every recorded setting (cflag %#x, "
+			"recorded %#x)",
+			t.c_cflag, want->c_cflag);
+	if ((te->c_ospeed && cfgetospeed(&t) != te->c_ospeed) ||
+	    (te->c_ispeed && cfgetispeed(&t) != te->c_ispeed))
+		pr_warn("--shell-job: terminal speeds %u/%u, recorded %u/%u", cfgetispeed(&t),
+			cfgetospeed(&t), te->c_ispeed, te->c_ospeed);
+}
+
+int rst_tty_apply(struct rst_ctx *c)
+{
+	sigset_t ttou, old;
+	struct termios t;
+	TtyInfoEntry *ti;
+	int ret, fd = STDIN_FILENO; /* the terminal every tty fd was opened on */
+
+	ret = rst_tty_pick(c, true, &ti);
+	if (ret || !ti)
+		return ret;
+	if (ti->termios && tcgetattr(fd, &t) == 0) {
+		rst_tty_termios(ti->termios, &t);
+		/* The tool may run in the background: SIGTTOU would stop it. */
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		if (tcsetattr(fd, TCSANOW, &t))
+			ret = -errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (!ret)
+			rst_tty_verify(fd, &t, ti->termios);
+	} else if (ti->termios) {
+		ret = -errno;
+	}
+	if (!ret && ti->exclusive && ioctl(fd, TIOCEXCL))
+		ret = -errno;
+	if (ret)
+		pr_err("--shell-job: cannot give the terminal the job's settings: %s",
+		       strerror(-ret));
+	else
+		pr_debug("--shell-job: terminal settings of tty %u applied", ti->id);
+	img_free_msg(&ti->base);
+	return ret;
 }

@@ -191,6 +191,8 @@ int rst_tcp_finish(struct rst_ctx *c);
 /* restore-tty.c: terminal fds (--shell-job) on the tool's own terminal. Logs. */
 bool rst_tty_supported(const FileEntry *fe);
 int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
+/* The recorded termios and exclusive mode, on the tool's terminal: just before the tree resumes. */
+int rst_tty_apply(struct rst_ctx *c);
 
 /* restore-memfd.c: memfd objects (content, seals) and their fds. Logs. */
 int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
