@@ -58,18 +58,21 @@ static int rst_wait_root(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
-int cmd_restore(const struct opts *o)
+/* One restore from @dir, with memory staged ahead in @stage (or NULL). */
+static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_t *root)
 {
-	struct rst_ctx c = {.o = o};
+	struct rst_ctx c = {.o = o, .stage = stage};
 	double t0 = rst_now();
-	pid_t root;
 	int ret;
 
-	ret = rst_read_all(&c, o->images_dir ? o->images_dir : ".");
+	ret = rst_read_all(&c, dir);
 	if (!ret)
 		ret = rst_files_open(&c);
 	if (!ret)
 		ret = rst_tree_create(&c);
+	/* The new processes have the staged memory now: the tool's copies go. */
+	if (stage && c.nr_tasks && c.tasks[0].created)
+		rst_stage_release(stage);
 	rst_files_close(&c);
 	if (!ret)
 		ret = rst_rebuild_all(&c);
@@ -79,15 +82,84 @@ int cmd_restore(const struct opts *o)
 		bool created = c.nr_tasks && c.tasks[0].created;
 
 		rst_tree_kill(&c);
-		pr_err("restore from '%s' failed%s", o->images_dir ? o->images_dir : ".",
+		pr_err("restore from '%s' failed%s", dir,
 		       created ? "; every process it created was killed" : "");
 		rst_ctx_fini(&c);
 		return 1;
 	}
-	root = c.tasks[0].pid;
-	pr_info("restored %zu process(es), root pid %d, in %.3f s", c.nr_tasks, root,
+	*root = c.tasks[0].pid;
+	pr_info("restored %zu process(es), root pid %d, in %.3f s", c.nr_tasks, *root,
 		rst_now() - t0);
 	rst_ctx_fini(&c);
+	return 0;
+}
+
+/* A directory named on a command line of --staged: relative to -D. */
+static const char *rst_staged_dir(const struct opts *o, const char *arg, char *buf, size_t len)
+{
+	if (arg[0] == '/' || !o->images_dir || !strcmp(o->images_dir, "."))
+		return arg;
+	snprintf(buf, len, "%s/%s", o->images_dir, arg);
+	return buf;
+}
+
+/*
+ * restore --staged: "stage DIR" lines (pre-dump directories of one chain, in
+ * order) build the tree's memory ahead; "restore DIR" (the final dump)
+ * applies its delta and restores. One reply line per command on stdout.
+ */
+static int rst_staged(const struct opts *o)
+{
+	struct rst_stage *stage = rst_stage_new();
+	char line[4200], buf[8400];
+	int ret = 1;
+
+	if (!stage)
+		return 1;
+	while (fgets(line, sizeof(line), stdin)) {
+		struct rst_stage_stats st;
+		const char *dir;
+		pid_t root;
+
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "stage ", 6)) {
+			dir = rst_staged_dir(o, line + 6, buf, sizeof(buf));
+			if (rst_stage_apply(stage, dir, &st))
+				printf("stage-failed %s\n", line + 6);
+			else
+				printf("staged %s areas %lu pages %lu ms %.1f\n", line + 6, st.areas,
+				       st.pages, st.ms);
+		} else if (!strncmp(line, "restore ", 8)) {
+			dir = rst_staged_dir(o, line + 8, buf, sizeof(buf));
+			/* A failed delta leaves nothing staged: the restore fills it all. */
+			rst_stage_apply(stage, dir, &st);
+			ret = rst_run(o, dir, stage, &root);
+			if (ret) {
+				printf("failed %s\n", line + 8);
+				break;
+			}
+			printf("restored %d\n", root);
+			fflush(stdout);
+			ret = o->restore_detached ? 0 : rst_wait_root(root);
+			break;
+		} else {
+			printf("error unknown command '%s'\n", line);
+		}
+		fflush(stdout);
+	}
+	fflush(stdout);
+	rst_stage_free(stage);
+	return ret;
+}
+
+int cmd_restore(const struct opts *o)
+{
+	pid_t root;
+
+	if (o->staged)
+		return rst_staged(o);
+	if (rst_run(o, o->images_dir ? o->images_dir : ".", NULL, &root))
+		return 1;
 	if (o->restore_detached)
 		return 0;
 	return rst_wait_root(root);

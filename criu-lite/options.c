@@ -22,6 +22,7 @@ enum {
 	OPT_EXT_UNIX_SK,
 	OPT_TCP_ESTABLISHED,
 	OPT_LEAVE_STOPPED,
+	OPT_STAGED,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "track-mem", no_argument, NULL, OPT_TRACK_MEM },
 	{ "leave-running", no_argument, NULL, 'R' },
 	{ "leave-stopped", no_argument, NULL, OPT_LEAVE_STOPPED },
+	{ "staged", no_argument, NULL, OPT_STAGED },
 	{ "restore-detached", no_argument, NULL, 'd' },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "log-file", required_argument, NULL, 'o' },
@@ -72,6 +74,8 @@ void opts_usage(const char *prog)
 	       "                            of killing it; SIGCONT resumes it\n"
 	       "  -d, --restore-detached    return once the restored tree runs\n"
 	       "      --pidfile FILE        write the restored root's pid (page-server: its own)\n"
+	       "      --staged              restore: read 'stage DIR' and 'restore DIR' lines on\n"
+	       "                            stdin; build the memory of each pre-dump ahead\n"
 	       "  -o, --log-file FILE       write the log to FILE\n"
 	       "  -v[N]                     more verbose (repeat), or set level N (1-4)\n"
 	       "      --shell-job           the tree belongs to the calling shell's session\n"
@@ -182,6 +186,9 @@ static int parse_one(int c, const char *arg, struct opts *o)
 		return 0;
 	case OPT_TCP_ESTABLISHED:
 		o->tcp_established = true;
+		return 0;
+	case OPT_STAGED:
+		o->staged = true;
 		return 0;
 	}
 	return -EINVAL;

@@ -28,6 +28,7 @@ struct opts {
 	bool json;
 	bool ext_unix_sk;
 	bool tcp_established;
+	bool staged; /* restore --staged: commands on stdin */
 };
 
 /* Fills *o from argv; returns 0, or -EINVAL after printing why. */

@@ -32,10 +32,6 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-struct rst_range {
-	unsigned long s, e;
-};
-
 static int rst_range_cmp(const void *a, const void *b)
 {
 	const struct rst_range *x = a, *y = b;
@@ -49,11 +45,10 @@ static bool rst_is_special(const VmaEntry *v)
 }
 
 /* First gap of @len free of both layouts (and of @extra ranges). */
-static int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm,
-			const struct rst_range *extra, size_t nr_extra, unsigned long len,
-			unsigned long *addr)
+int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm, const struct rst_range *extra,
+		 size_t nr_extra, unsigned long len, unsigned long *addr)
 {
-	size_t n = cur->n + mm->n_vmas + nr_extra, k = 0;
+	size_t n = cur->n + (mm ? mm->n_vmas : 0) + nr_extra, k = 0;
 	struct rst_range *r = malloc((n + 1) * sizeof(*r));
 	unsigned long a = RST_GAP_BASE;
 
@@ -61,7 +56,7 @@ static int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm,
 		return -ENOMEM;
 	for (size_t i = 0; i < cur->n; i++)
 		r[k++] = (struct rst_range){cur->v[i].start, cur->v[i].end};
-	for (size_t i = 0; i < mm->n_vmas; i++)
+	for (size_t i = 0; mm && i < mm->n_vmas; i++)
 		r[k++] = (struct rst_range){mm->vmas[i]->start, mm->vmas[i]->end};
 	for (size_t i = 0; i < nr_extra; i++)
 		r[k++] = extra[i];
@@ -85,11 +80,39 @@ static long rst_munmap(struct inject *in, unsigned long s, unsigned long len)
 	return inject_call(in, SYS_munmap, s, len, 0, 0, 0, 0);
 }
 
-/* Steps 1 and 2. */
-static int rst_clear_tool(struct rst_task *t, struct inject *in, struct proc_vma_list *cur)
+/* Unmaps [s, e) but the staged areas @own (address order) in it. */
+static int rst_unmap_but(struct rst_task *t, struct inject *in, unsigned long s, unsigned long e,
+			 const struct rst_stage_area **own, size_t nr_own)
 {
+	for (size_t i = 0; i <= nr_own && s < e; i++) {
+		unsigned long as = i < nr_own ? own[i]->addr : e;
+		unsigned long ae = i < nr_own ? as + (own[i]->end - own[i]->start) : e;
+		unsigned long ue = as < e ? as : e;
+		long r;
+
+		if (ae <= s)
+			continue;
+		if (ue > s) {
+			pr_debug("pid %d: unmap 0x%lx-0x%lx", t->pid, s, ue);
+			r = rst_munmap(in, s, ue - s);
+			if (r) {
+				pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid, s,
+				       ue, strerror((int)-r));
+				return r < 0 ? (int)r : -EIO;
+			}
+		}
+		s = ae;
+	}
+	return 0;
+}
+
+/* Steps 1 and 2: everything of the tool goes but the vDSO and this process's staged areas. */
+static int rst_clear_tool(struct rst_ctx *c, struct rst_task *t, struct inject *in,
+			  struct proc_vma_list *cur)
+{
+	const struct rst_stage_area **own = NULL;
+	size_t nr_own = rst_stage_areas(c->stage, t->pid, &own);
 	unsigned long scratch;
-	long r;
 	int ret;
 
 	ret = rst_find_gap(cur, t->mm, NULL, 0, RST_SCRATCH_LEN, &scratch);
@@ -97,24 +120,19 @@ static int rst_clear_tool(struct rst_task *t, struct inject *in, struct proc_vma
 		ret = inject_map_scratch(in, scratch, RST_SCRATCH_LEN);
 	if (ret) {
 		pr_err("pid %d: no room for scratch memory: %s", t->pid, strerror(-ret));
+		free(own);
 		return ret;
 	}
-	for (size_t i = 0; i < cur->n; i++) {
+	for (size_t i = 0; !ret && i < cur->n; i++) {
 		const struct proc_vma *v = &cur->v[i];
 
 		if (v->kind == PROC_VMA_VDSO || v->kind == PROC_VMA_VVAR ||
 		    v->kind == PROC_VMA_VSYSCALL || v->start == in->scratch)
 			continue;
-		pr_debug("pid %d: unmap 0x%lx-0x%lx %s", t->pid, v->start, v->end,
-			 v->path ? v->path : "");
-		r = rst_munmap(in, v->start, v->end - v->start);
-		if (r) {
-			pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid, v->start,
-			       v->end, strerror((int)-r));
-			return r < 0 ? (int)r : -EIO;
-		}
+		ret = rst_unmap_but(t, in, v->start, v->end, own, nr_own);
 	}
-	return 0;
+	free(own);
+	return ret;
 }
 
 static long rst_mremap(struct inject *in, unsigned long from, unsigned long len, unsigned long to)
@@ -155,8 +173,8 @@ static int rst_move_vdso(struct rst_task *t, struct inject *in, const struct pro
 	for (size_t i = 0; i < nh; i++)
 		extra[ne++] = have[i];
 	extra[ne++] = (struct rst_range){in->scratch, in->scratch + in->scratch_len};
-	ret = rst_find_gap(&(struct proc_vma_list){0}, t->mm, extra, ne, have[nh - 1].e - have[0].s,
-			   &tmp);
+	/* @cur: the staged areas this process keeps are in it too. */
+	ret = rst_find_gap(cur, t->mm, extra, ne, have[nh - 1].e - have[0].s, &tmp);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < nh; i++) {
@@ -371,10 +389,54 @@ static void rst_mark(const struct rst_task *t, const char *what)
 	pr_debug("pid %d: mm %s at %ld.%06ld", t->pid, what, (long)ts.tv_sec, ts.tv_nsec / 1000);
 }
 
+/* Step 4 for a staged VMA: its area, filled ahead, moves into place. */
+static int rst_take_staged(struct rst_task *t, struct inject *in, const struct rst_stage_area *a)
+{
+	long r = rst_mremap(in, a->addr, a->end - a->start, a->start);
+
+	if (r != (long)a->start) {
+		pr_err("pid %d: cannot move staged memory 0x%lx to vma 0x%lx-0x%lx: %s", t->pid,
+		       a->addr, a->start, a->end, r < 0 ? strerror((int)-r) : "moved");
+		return r < 0 ? (int)r : -EIO;
+	}
+	return 0;
+}
+
+/* The runs of @t's pages outside its staged VMAs (those hold theirs already). */
+static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
+			      struct rst_segs *out)
+{
+	const struct rst_stage_area **own = NULL;
+	size_t nr_own = rst_stage_areas(c->stage, t->pid, &own);
+
+	*out = t->pages;
+	if (!nr_own)
+		return 0;
+	out->s = malloc((t->pages.n ? t->pages.n : 1) * sizeof(*out->s));
+	out->n = 0, out->cap = t->pages.n;
+	if (!out->s) {
+		free(own);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->pages.n; i++) {
+		const struct rst_seg *sg = &t->pages.s[i];
+		bool staged = false;
+
+		/* A run reaching past a staged VMA is written whole: the bytes are the same. */
+		for (size_t k = 0; k < nr_own && !staged; k++)
+			staged = sg->vaddr >= own[k]->start && sg->vaddr + sg->len <= own[k]->end;
+		if (!staged)
+			out->s[out->n++] = *sg;
+	}
+	free(own);
+	return 0;
+}
+
 int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	struct proc_vma_list cur = {0};
 	struct rst_filler *f = NULL;
+	struct rst_segs pages = {0};
 	int ret;
 
 	rst_mark(t, "start");
@@ -383,21 +445,29 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		pr_err("pid %d: cannot read its maps: %s", t->pid, strerror(-ret));
 		return ret;
 	}
-	ret = rst_clear_tool(t, in, &cur);
+	ret = rst_clear_tool(c, t, in, &cur);
 	if (!ret)
 		ret = rst_move_vdso(t, in, &cur);
 	rst_mark(t, "cleared");
-	for (size_t i = 0; !ret && i < t->mm->n_vmas; i++)
-		if (!rst_is_special(t->mm->vmas[i]))
-			ret = rst_map_vma(c, t, in, t->mm->vmas[i]);
+	for (size_t i = 0; !ret && i < t->mm->n_vmas; i++) {
+		const VmaEntry *v = t->mm->vmas[i];
+		const struct rst_stage_area *a = rst_stage_find(c->stage, t->pid, v->start, v->end);
+
+		if (a)
+			ret = rst_take_staged(t, in, a);
+		else if (!rst_is_special(v))
+			ret = rst_map_vma(c, t, in, v);
+	}
 	rst_mark(t, "mapped");
+	if (!ret)
+		ret = rst_unstaged_pages(c, t, &pages);
 	if (!ret) {
 		f = rst_filler_new();
 		if (!f)
 			ret = -ENOMEM;
 	}
 	if (!ret)
-		ret = rst_fill(f, t->pid, &t->pages);
+		ret = rst_fill(f, t->pid, &pages);
 	if (!ret)
 		ret = rst_fill_shmem(c, t, f);
 	rst_mark(t, "filled");
@@ -405,6 +475,8 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		rst_filler_report(f, t->pid);
 	if (!ret)
 		ret = rst_protect(t, in);
+	if (pages.s != t->pages.s)
+		free(pages.s);
 	rst_filler_free(f);
 	proc_vma_list_free(&cur);
 	return ret;

@@ -25,7 +25,7 @@ void rst_segs_free(struct rst_segs *s)
 }
 
 static int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int fd,
-			uint64_t off)
+			uint64_t off, int depth)
 {
 	struct rst_seg *last = s->n ? &s->s[s->n - 1] : NULL;
 
@@ -44,7 +44,7 @@ static int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long l
 		s->s = ns;
 		s->cap = cap;
 	}
-	s->s[s->n++] = (struct rst_seg){vaddr, len, fd, off};
+	s->s[s->n++] = (struct rst_seg){vaddr, len, fd, off, depth};
 	return 0;
 }
 
@@ -69,7 +69,8 @@ static int rst_segs_take(struct rst_segs *to, const struct rst_segs *from, unsig
 			break;
 		a = s->vaddr > cur ? s->vaddr : cur;
 		b = s->vaddr + s->len < end ? s->vaddr + s->len : end;
-		ret = rst_segs_add(to, a, b - a, s->pages_fd, s->off + (a - s->vaddr));
+		ret = rst_segs_add(to, a, b - a, s->pages_fd, s->off + (a - s->vaddr),
+				   s->depth + 1);
 		if (ret)
 			return ret;
 		cur = b;
@@ -169,7 +170,7 @@ static int rst_pm_entry(struct rst_pm_walk *w, const PagemapEntry *pe, struct rs
 			       (unsigned long long)w->pages_size);
 			return -EINVAL;
 		}
-		ret = rst_segs_add(out, pe->vaddr, len, w->pages_fd, w->off);
+		ret = rst_segs_add(out, pe->vaddr, len, w->pages_fd, w->off, 0);
 		w->off += len;
 		return ret;
 	}

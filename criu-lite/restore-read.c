@@ -336,7 +336,8 @@ static int rst_check_all(struct rst_ctx *c)
 	return 0;
 }
 
-int rst_read_all(struct rst_ctx *c, const char *dir)
+/* Inventory, pstree, files: what both a full restore and staging need. */
+static int rst_read_head(struct rst_ctx *c, const char *dir)
 {
 	size_t n;
 	int ret;
@@ -368,16 +369,37 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 	ret = rst_build_tasks(c, n);
 	if (ret)
 		return ret;
-	ret = rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor, (void ***)&c->fentries,
-			    &c->nr_files);
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < c->nr_tasks; i++) {
+	return rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor,
+			     (void ***)&c->fentries, &c->nr_files);
+}
+
+int rst_read_all(struct rst_ctx *c, const char *dir)
+{
+	int ret = rst_read_head(c, dir);
+
+	for (size_t i = 0; !ret && i < c->nr_tasks; i++)
 		ret = rst_read_task(c, &c->tasks[i]);
-		if (ret)
-			return ret;
+	return ret ? ret : rst_check_all(c);
+}
+
+int rst_read_mem(struct rst_ctx *c, const char *dir)
+{
+	int ret = rst_read_head(c, dir);
+
+	for (size_t i = 0; !ret && i < c->nr_tasks; i++) {
+		struct rst_task *t = &c->tasks[i];
+		char name[64];
+
+		snprintf(name, sizeof(name), "mm-%d.img", t->pid);
+		if (faccessat(c->dir.fd, name, F_OK, 0))
+			continue; /* a zombie */
+		ret = rst_read_one(c, IMG_MM, (unsigned long)t->pid, &mm_entry__descriptor, &t->mm);
+		if (!ret)
+			ret = rst_check_vmas(c, t);
+		if (!ret)
+			ret = rst_pages_resolve(c, t);
 	}
-	return rst_check_all(c);
+	return ret;
 }
 
 void rst_ctx_fini(struct rst_ctx *c)

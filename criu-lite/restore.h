@@ -49,6 +49,7 @@ struct rst_seg {
 	unsigned long len;
 	int pages_fd; /* owned by struct rst_ctx.pages_fds */
 	uint64_t off;
+	int depth; /* 0: this directory's pages file, 1: the parent's... */
 };
 
 struct rst_segs {
@@ -130,6 +131,7 @@ struct rst_ctx {
 	size_t status_len;
 	unsigned long page_size;
 	pid_t tool_pid;
+	struct rst_stage *stage; /* memory staged ahead (restore --staged), or NULL */
 	MemfdInodeEntry **memfds; /* memfd.img, read on the first memfd fd */
 	int *memfd_fds;		  /* the objects, created on first use; -1 before */
 	size_t nr_memfds;
@@ -139,6 +141,11 @@ struct rst_ctx {
 /* restore-read.c: read and validate every image; creates nothing. Logs. */
 int rst_read_all(struct rst_ctx *c, const char *dir);
 void rst_ctx_fini(struct rst_ctx *c);
+/*
+ * The memory part alone (inventory, pstree, files, mm and resolved pagemaps
+ * of every process that has an mm image): enough for a pre-dump directory.
+ */
+int rst_read_mem(struct rst_ctx *c, const char *dir);
 const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id);
 struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 
@@ -201,6 +208,39 @@ int rst_memfd_path(struct rst_ctx *c, const FileEntry *fe, char *path, size_t le
 /* Closes the objects: only once every mapping is rebuilt (rst_ctx_fini). */
 void rst_memfd_close(struct rst_ctx *c);
 
+/*
+ * restore-stage.c: restore --staged. The memory of a migrating tree is built
+ * in the tool's own address space while the source still runs, one image
+ * directory of the chain at a time; the final restore forks the tree with it
+ * and moves each area into place with mremap. See docs/page-server.md.
+ */
+struct rst_stage;
+struct rst_stage_area {
+	pid_t pid;
+	unsigned long start, end; /* the VMA in the restored process */
+	unsigned long addr;	  /* where the contents are in the tool (and its forks) */
+	dev_t dev;		  /* the images directory whose state it holds */
+	ino_t ino;
+	bool seen;
+};
+struct rst_stage_stats {
+	unsigned long areas, pages, dropped;
+	double ms;
+};
+struct rst_stage *rst_stage_new(void);
+/* Unmaps what the tool still holds. NULL is a no-op. */
+void rst_stage_free(struct rst_stage *s);
+/* Brings the staged memory to the state of @dir (whose parent it holds, or anew). Logs. */
+int rst_stage_apply(struct rst_stage *s, const char *dir, struct rst_stage_stats *st);
+/* Forgets every area (unmapping it): the restore then fills everything itself. */
+void rst_stage_drop(struct rst_stage *s);
+/* Once the tree is forked: the tool's own copies go, the table stays. */
+void rst_stage_release(struct rst_stage *s);
+const struct rst_stage_area *rst_stage_find(const struct rst_stage *s, pid_t pid,
+					    unsigned long start, unsigned long end);
+/* The areas staged for @pid, in address order of .addr; returns how many. */
+size_t rst_stage_areas(const struct rst_stage *s, pid_t pid, const struct rst_stage_area ***out);
+
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
@@ -208,6 +248,13 @@ void rst_tree_kill(struct rst_ctx *c);
 /* restore-mm.c: rebuild the address space of a seized task. Logs. */
 struct inject;
 int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+struct proc_vma_list;
+/* First gap of @len above 4 GiB free of @cur, @mm's VMAs (may be NULL) and @extra. */
+struct rst_range {
+	unsigned long s, e;
+};
+int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm, const struct rst_range *extra,
+		 size_t nr_extra, unsigned long len, unsigned long *addr);
 
 /*
  * restore-fill.c: page contents into a process, one pass, reading and writing
