@@ -13,54 +13,40 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sock-diag-nl.h"
 #include "sock-diag.h"
 
-#define DIAG_BUF (32u << 10)
-
-struct inet_list {
-	struct sock_diag_inet *v;
-	size_t n, cap;
+/* What one reply message is decoded into: the list, and the protocol asked for. */
+struct inet_dump {
+	struct sock_diag_nl_vec l;
+	uint8_t proto;
 };
 
-static void inet_attrs(struct sock_diag_inet *s, const struct nlattr *a, size_t len)
+static void inet_attr(unsigned short type, const void *data, size_t dlen, void *arg)
 {
-	while (len >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len) {
-		const uint8_t *data = (const uint8_t *)(a + 1);
-		size_t dlen = a->nla_len - sizeof(*a), step;
+	struct sock_diag_inet *s = arg;
+	const uint8_t *b = data;
 
-		if (a->nla_type == INET_DIAG_SHUTDOWN && dlen >= 1)
-			s->shutdown = data[0];
-		else if (a->nla_type == INET_DIAG_SKV6ONLY && dlen >= 1)
-			s->v6only = (int8_t)(data[0] != 0);
-		step = (size_t)NLA_ALIGN(a->nla_len);
-		if (step >= len)
-			break;
-		len -= step;
-		a = (const struct nlattr *)((const char *)a + step);
-	}
+	if (type == INET_DIAG_SHUTDOWN && dlen >= 1)
+		s->shutdown = b[0];
+	else if (type == INET_DIAG_SKV6ONLY && dlen >= 1)
+		s->v6only = (int8_t)(b[0] != 0);
 }
 
-static int inet_add(struct inet_list *l, const struct nlmsghdr *h, uint8_t proto)
+static int inet_add(const struct nlmsghdr *h, void *arg)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	struct inet_dump *d = arg;
 	struct sock_diag_inet *s;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 		return -EINVAL;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct sock_diag_inet *nv = realloc(l->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = cap;
-	}
-	s = &l->v[l->n++];
-	memset(s, 0, sizeof(*s));
+	s = sock_diag_nl_vec_add(&d->l, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
 	s->ino = m->idiag_inode;
 	s->family = m->idiag_family;
-	s->proto = proto;
+	s->proto = d->proto;
 	s->state = m->idiag_state;
 	s->v6only = -1;
 	s->sport = ntohs(m->id.idiag_sport);
@@ -69,56 +55,24 @@ static int inet_add(struct inet_list *l, const struct nlmsghdr *h, uint8_t proto
 	memcpy(s->dst, m->id.idiag_dst, sizeof(s->dst));
 	s->rqlen = m->idiag_rqueue;
 	s->wqlen = m->idiag_wqueue;
-	inet_attrs(s, (const struct nlattr *)(m + 1), h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+	sock_diag_nl_attrs((const struct nlattr *)(m + 1), h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)),
+			   inet_attr, s);
 	return 0;
 }
 
-static int inet_recv(int fd, struct inet_list *l, uint8_t proto, char *buf)
-{
-	for (;;) {
-		ssize_t len = recv(fd, buf, DIAG_BUF, 0);
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len <= 0)
-			return len < 0 ? -errno : -EIO;
-		for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-			int ret;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error ? e->error : -EIO;
-			}
-			ret = inet_add(l, h, proto);
-			if (ret)
-				return ret;
-		}
-	}
-}
-
-static int inet_query(int fd, struct inet_list *l, uint8_t family, uint8_t proto, char *buf)
+static int inet_query(int fd, struct inet_dump *d, uint8_t family, uint8_t proto)
 {
 	struct {
 		struct nlmsghdr h;
 		struct inet_diag_req_v2 r;
 	} req;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.h.nlmsg_seq = 1;
 	req.r.sdiag_family = family;
 	req.r.sdiag_protocol = proto;
 	req.r.idiag_states = ~0u;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	return inet_recv(fd, l, proto, buf);
+	d->proto = proto;
+	return sock_diag_nl_dump(fd, &req, sizeof(req), inet_add, d);
 }
 
 static int cmp_ino(const void *a, const void *b)
@@ -132,42 +86,37 @@ static int cmp_ino(const void *a, const void *b)
 int sock_diag_inet_list(struct sock_diag_inet **out, size_t *n)
 {
 	static const uint8_t fams[] = {AF_INET, AF_INET6}, protos[] = {IPPROTO_TCP, IPPROTO_UDP};
-	struct inet_list l = {0};
-	char *buf = malloc(DIAG_BUF);
+	struct inet_dump d = {0};
 	int fd, ret = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!buf)
-		return -ENOMEM;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
+	fd = sock_diag_nl_open();
+	if (fd < 0)
+		return fd;
 	for (size_t f = 0; f < 2 && !ret; f++)
 		for (size_t p = 0; p < 2 && !ret; p++) {
-			ret = inet_query(fd, &l, fams[f], protos[p], buf);
+			ret = inet_query(fd, &d, fams[f], protos[p]);
 			if (ret == -ENOENT && fams[f] == AF_INET6)
 				ret = 0; /* no IPv6 in this kernel */
 		}
 	close(fd);
-	free(buf);
 	if (ret) {
-		free(l.v);
+		free(d.l.v);
 		return ret;
 	}
-	if (l.n)
-		qsort(l.v, l.n, sizeof(*l.v), cmp_ino);
-	*out = l.v;
-	*n = l.n;
+	if (d.l.n)
+		qsort(d.l.v, d.l.n, sizeof(**out), cmp_ino);
+	*out = d.l.v;
+	*n = d.l.n;
 	return 0;
 }
 
-const struct sock_diag_inet *sock_diag_inet_find(const struct sock_diag_inet *v, size_t n, uint32_t ino)
+const struct sock_diag_inet *sock_diag_inet_find(const struct sock_diag_inet *v, size_t n,
+						 uint32_t ino)
 {
 	/* The list is sorted by cmp_ino: a key with only the inode set finds it. */
-	struct sock_diag_inet key = { .ino = ino };
+	struct sock_diag_inet key = {.ino = ino};
 
 	return n ? bsearch(&key, v, n, sizeof(*v), cmp_ino) : NULL;
 }
