@@ -4,32 +4,19 @@
 # checks all of it itself after restore (DIR/result: PASS or FAIL: why).
 # Also: restore without -d passes the root's exit status on; --leave-running
 # then restore fails with "pid N is in use" and leaves nothing behind.
-set -u
-# Targets must not inherit the test runner's descriptors (ctest leaks its own
-# log file to tests): close everything above stderr.
-for _fd in /proc/$$/fd/*; do
-	_fd=${_fd##*/}
-	[ "$_fd" -gt 2 ] && eval "exec $_fd>&-" 2>/dev/null
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-T=$(mktemp -d /tmp/crl-restore.XXXXXX)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-wait_file() { # FILE SECONDS
-	for _ in $(seq $(( $2 * 20 ))); do [ -s "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
-start() { # DIR MIB
-	mkdir -p "$1"
-	setsid "$CRL_TARGETS/restore_basic" "$1" "$2" </dev/null >/dev/null 2>&1 &
+. "$(dirname "$0")/lib.sh"
+crl_need_root nocrit
+T=$CRL_TMP
+
+# start DIR MIB [ARGS...]: restore_basic's protocol is DIR/ready, DIR/check, DIR/result.
+start() {
+	local d=$1
+	shift
+	mkdir -p "$d"
+	setsid "$CRL_TARGETS/restore_basic" "$d" "$@" </dev/null >/dev/null 2>&1 &
 	TPID=$!
-	PIDS="$PIDS $TPID"
-	wait_file "$1/ready" 10 || fail "target did not get ready"
+	CRL_PIDS="$CRL_PIDS $TPID"
+	crl_wait_file "$d/ready" 10 || fail "target did not get ready"
 }
 
 # 1. dump (kills), restore -d with a pidfile, the target checks itself.
@@ -38,16 +25,14 @@ start "$T/a" 64
 wait "$TPID" 2>/dev/null
 "$CRL_BIN" restore -D "$T/a/img" -d --pidfile "$T/a/pid" || fail "restore -d failed"
 [ "$(cat "$T/a/pid")" = "$TPID" ] || fail "pidfile has $(cat "$T/a/pid"), want $TPID"
-PIDS="$PIDS $TPID"
-st=$(awk '/^State:/ {print $2}' "/proc/$TPID/status")
-tr=$(awk '/^TracerPid:/ {print $2}' "/proc/$TPID/status")
-[ "$tr" = 0 ] || fail "restored process is still traced"
+CRL_PIDS="$CRL_PIDS $TPID"
+crl_check_alive "$TPID"
 [ "$(ls /proc/$TPID/task | wc -l)" = 2 ] || fail "restored process lost its thread"
 grep -q "criu-lite" "/proc/$TPID/maps" && fail "a mapping of the tool was left behind"
 touch "$T/a/check"
-wait_file "$T/a/result" 10 || fail "restored target did not report"
+crl_wait_file "$T/a/result" 10 || fail "restored target did not report"
 [ "$(cat "$T/a/result")" = PASS ] || fail "restored target: $(cat "$T/a/result")"
-echo "ok - round trip with -d: $(cat "$T/a/result")"
+ok "round trip with -d: $(cat "$T/a/result")"
 
 # 2. without -d the tool waits for the root and passes its exit status on.
 start "$T/b" 8
@@ -58,21 +43,21 @@ timeout 20 "$CRL_BIN" restore -D "$T/b/img"
 rc=$?
 [ "$rc" = 0 ] || fail "restore without -d exited $rc"
 [ "$(cat "$T/b/result")" = PASS ] || fail "restored target: $(cat "$T/b/result")"
-echo "ok - restore without -d returns the root's exit status"
+ok "restore without -d returns the root's exit status"
 
 # 3. --leave-running: the pid is taken, restore refuses before creating anything.
 start "$T/c" 8
 "$CRL_BIN" dump -t "$TPID" -D "$T/c/img" --leave-running || fail "dump --leave-running failed"
 out=$("$CRL_BIN" restore -D "$T/c/img" -d 2>&1) && fail "restore over a live pid succeeded"
 echo "$out" | grep -q "pid $TPID is in use" || fail "unexpected error: $out"
-echo "ok - restore refuses a pid in use"
+ok "restore refuses a pid in use"
 # ... then kill the original and restore works.
 kill -KILL "$TPID"; wait "$TPID" 2>/dev/null
 "$CRL_BIN" restore -D "$T/c/img" -d || fail "restore after kill failed"
 touch "$T/c/check"
-wait_file "$T/c/result" 10 || fail "restored target did not report"
+crl_wait_file "$T/c/result" 10 || fail "restored target did not report"
 [ "$(cat "$T/c/result")" = PASS ] || fail "restored target: $(cat "$T/c/result")"
-echo "ok - --leave-running dump, kill, restore"
+ok "--leave-running dump, kill, restore"
 
 # 4. a pagemap pointing past its pages file: clear error, nothing created.
 start "$T/d" 8
@@ -83,7 +68,7 @@ truncate -s 4096 "$pages"
 out=$("$CRL_BIN" restore -D "$T/d/img" -d 2>&1) && fail "restore with a short pages file succeeded"
 echo "$out" | grep -q "past the end of its pages file" || fail "unexpected error: $out"
 [ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
-echo "ok - short pages file refused before any process exists"
+ok "short pages file refused before any process exists"
 
 # 5. a file that vanished: refused before any process exists.
 start "$T/e" 8
@@ -93,15 +78,11 @@ mv "$T/e/data" "$T/e/data.moved"
 out=$("$CRL_BIN" restore -D "$T/e/img" -d 2>&1) && fail "restore without its file succeeded"
 echo "$out" | grep -q "data' (id [0-9]*) vanished" || fail "error does not name the file: $out"
 [ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
-echo "ok - vanished file refused"
+ok "vanished file refused"
 
 # 6. failure midway: only the memory map needs the file, so the process exists,
 # is seized and half rebuilt when the mmap fails; it must be killed, not left.
-mkdir -p "$T/f"
-setsid "$CRL_TARGETS/restore_basic" "$T/f" 8 sepmap </dev/null >/dev/null 2>&1 &
-TPID=$!
-PIDS="$PIDS $TPID"
-wait_file "$T/f/ready" 10 || fail "target did not get ready"
+start "$T/f" 8 sepmap
 "$CRL_BIN" dump -t "$TPID" -D "$T/f/img" || fail "dump failed"
 wait "$TPID" 2>/dev/null
 mv "$T/f/map" "$T/f/map.moved"
@@ -109,5 +90,5 @@ out=$("$CRL_BIN" restore -D "$T/f/img" -d 2>&1) && fail "restore without its map
 echo "$out" | grep -q "killed" || fail "midway failure not reported as such: $out"
 sleep 0.2
 [ -d "/proc/$TPID" ] && fail "pid $TPID left behind after a failed restore"
-echo "ok - failure midway kills what was created"
+ok "failure midway kills what was created"
 exit 0

@@ -2,32 +2,17 @@
 # A tree round trip: root (session leader) with a zombie child exited 7, and a
 # child A that leads its own session with a child B. After restore the root
 # checks pids, parents, sessions, groups and reaps the zombie (DIR/result).
-set -u
-# Targets must not inherit the test runner's descriptors (ctest leaks its own
-# log file to tests): close everything above stderr.
-for _fd in /proc/$$/fd/*; do
-	_fd=${_fd##*/}
-	[ "$_fd" -gt 2 ] && eval "exec $_fd>&-" 2>/dev/null
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-T=$(mktemp -d /tmp/crl-restore-tree.XXXXXX)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-wait_file() { # FILE SECONDS
-	for _ in $(seq $(( $2 * 20 ))); do [ -s "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
+crl_need_root nocrit
+T=$CRL_TMP
 setsid "$CRL_TARGETS/restore_tree" "$T" </dev/null >/dev/null 2>&1 &
 TPID=$!
-PIDS="$TPID"
-wait_file "$T/ready" 10 || fail "target did not get ready"
+CRL_PIDS="$TPID"
+crl_wait_file "$T/ready" 10 || fail "target did not get ready"
+PIDS=$TPID
 kids=$(cat /proc/$TPID/task/*/children)
 for k in $kids; do PIDS="$PIDS $k $(cat /proc/$k/task/*/children 2>/dev/null)"; done
+CRL_PIDS=$PIDS
 "$CRL_BIN" dump -t "$TPID" -D "$T/img" || fail "dump failed"
 wait "$TPID" 2>/dev/null
 for p in $PIDS; do # the dump killed the tree; orphans are reaped asynchronously
@@ -41,7 +26,7 @@ for p in $PIDS; do
 	[ "$(awk '/^TracerPid:/ {print $2}' /proc/$p/status)" = 0 ] || fail "pid $p still traced"
 done
 touch "$T/check"
-wait_file "$T/result" 10 || fail "restored root did not report"
+crl_wait_file "$T/result" 10 || fail "restored root did not report"
 [ "$(cat "$T/result")" = PASS ] || fail "restored tree: $(cat "$T/result")"
-echo "ok - tree with sessions, groups and a zombie: PASS"
+ok "tree with sessions, groups and a zombie: PASS"
 exit 0
