@@ -1,7 +1,8 @@
 /*
  * Restore: per-process kernel state set through injection once the address
  * space exists: mm fields and exe link (PR_SET_MM_MAP), signal handlers,
- * personality, parent-death signal, comm, rlimits, interval timers.
+ * personality, parent-death signal, comm, THP opt-out, rlimits,
+ * oom_score_adj, interval timers.
  * Credentials come last (restore-creds.c) since they may drop privileges.
  */
 #include <errno.h>
@@ -130,6 +131,24 @@ static void rst_rlimits(struct rst_task *t, const TaskCoreEntry *tc)
 	}
 }
 
+/* Written by the tool: lowering it needs CAP_SYS_RESOURCE, which a caller may lack. */
+static void rst_oom_score_adj(struct rst_task *t, const TaskCoreEntry *tc)
+{
+	char path[64], buf[16];
+	int fd, n;
+
+	if (!tc->has_oom_score_adj)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", t->pid);
+	n = snprintf(buf, sizeof(buf), "%d", tc->oom_score_adj);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		pr_warn("pid %d: cannot restore oom_score_adj %d: %s", t->pid, tc->oom_score_adj,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 static int rst_itimers(struct rst_task *t, struct inject *in, const TaskCoreEntry *tc)
 {
 	const ItimerEntry *it[3];
@@ -254,7 +273,14 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		r = inject_call(in, SYS_prctl, PR_SET_NAME, in->scratch, 0, 0, 0, 0);
 	if (r)
 		pr_warn("pid %d: cannot set comm '%s': %ld", t->pid, name, r);
+	/* The process-wide opt-out (per-area ones are VMA flags, restore-mm.c). */
+	if (t->mm->has_thp_disabled && t->mm->thp_disabled) {
+		r = inject_call(in, SYS_prctl, PR_SET_THP_DISABLE, 1, 0, 0, 0, 0);
+		if (r)
+			pr_warn("pid %d: cannot disable THP: %s", t->pid, strerror((int)-r));
+	}
 	rst_rlimits(t, tc);
+	rst_oom_score_adj(t, tc);
 	ret = rst_itimers(t, in, tc);
 	return ret ? ret : rst_posix_timers(t, in, tc);
 }

@@ -3,13 +3,19 @@
  * with set_tid in the leader; the leader is seized with PTRACE_O_TRACECLONE,
  * so the new thread starts traced and stops before running a single
  * instruction. Its registers are replaced at the end (restore-finish.c).
- * Per-thread state set by injection into the thread itself: sigaltstack, rseq.
+ * Per-thread state set by injection into the thread itself: sigaltstack,
+ * clear_child_tid, robust futex list, rseq, name; by the tool: scheduling
+ * policy, real-time priority and nice, once no more code of ours runs in the
+ * thread (its injected calls would otherwise run at the restored priority).
  */
 #include <errno.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,7 +70,56 @@ static unsigned long rst_clear_tid(const CoreEntry *core)
 	return 0;
 }
 
-/* sigaltstack, clear_child_tid and rseq of one thread, through injection into it. */
+/* The thread's name and robust futex list (glibc registers one in every thread). */
+static int rst_thread_name_robust(struct rst_thread *th, struct inject *in, unsigned long scratch)
+{
+	const ThreadCoreEntry *tc = th->core->thread_core;
+	char name[16] = {0};
+	long r = 0;
+
+	if (tc->comm) {
+		snprintf(name, sizeof(name), "%s", tc->comm);
+		r = inject_write(in, scratch, name, sizeof(name));
+		if (!r)
+			r = inject_call(in, SYS_prctl, PR_SET_NAME, scratch, 0, 0, 0, 0);
+		if (r)
+			pr_warn("thread %d: cannot set its name '%s': %s", th->tid, name,
+				strerror((int)-r));
+	}
+	if (!tc->futex_rla)
+		return 0;
+	r = inject_call(in, SYS_set_robust_list, tc->futex_rla, tc->futex_rla_len, 0, 0, 0, 0);
+	if (r)
+		pr_err("thread %d: robust futex list at 0x%llx: %s", th->tid,
+		       (unsigned long long)tc->futex_rla, strerror((int)-r));
+	return (int)r;
+}
+
+/* Policy, real-time priority and nice of every thread of @t, set by the tool. */
+static void rst_threads_sched(struct rst_task *t)
+{
+	for (size_t i = 0; i < t->nr_th; i++) {
+		const ThreadCoreEntry *tc = t->th[i].core->thread_core;
+		pid_t tid = t->th[i].tid;
+
+		if (!tc)
+			continue;
+		if (tc->has_sched_policy) {
+			struct sched_param sp = {.sched_priority = (int)tc->sched_prio};
+
+			if (sched_setscheduler(tid, (int)tc->sched_policy, &sp))
+				pr_warn("thread %d: cannot restore scheduling policy %u "
+					"(priority %u): %s",
+					tid, tc->sched_policy, tc->sched_prio, strerror(errno));
+		}
+		/* Lowering nice below ours needs CAP_SYS_NICE or RLIMIT_NICE. */
+		if (tc->has_sched_nice && setpriority(PRIO_PROCESS, (id_t)tid, tc->sched_nice))
+			pr_warn("thread %d: cannot restore nice %d: %s", tid, tc->sched_nice,
+				strerror(errno));
+	}
+}
+
+/* sigaltstack, clear_child_tid, robust list, rseq and name of one thread, injected into it. */
 static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inject *in,
 			  unsigned long scratch)
 {
@@ -96,7 +151,7 @@ static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inje
 		if (r)
 			pr_warn("thread %d: rseq registration: %s", th->tid, strerror((int)-r));
 	}
-	return 0;
+	return rst_thread_name_robust(th, in, scratch);
 }
 
 int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
@@ -119,5 +174,8 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		if (ret)
 			return ret;
 	}
-	return rst_thread_own(t, &t->th[0], in, in->scratch + 12288);
+	ret = rst_thread_own(t, &t->th[0], in, in->scratch + 12288);
+	if (!ret)
+		rst_threads_sched(t);
+	return ret;
 }
