@@ -5,8 +5,9 @@
  * instruction. Its registers are replaced at the end (restore-finish.c).
  * Per-thread state set by injection into the thread itself: sigaltstack,
  * clear_child_tid, robust futex list, rseq, name; by the tool: scheduling
- * policy, real-time priority and nice, once no more code of ours runs in the
- * thread (its injected calls would otherwise run at the restored priority).
+ * policy, real-time priority and nice, after the threads' own injected calls
+ * (those would otherwise run at the restored priority, possibly nice 19 or
+ * SCHED_IDLE; only the leader's pending signals and credentials follow).
  */
 #include <errno.h>
 #include <linux/sched.h>
