@@ -1,46 +1,33 @@
 /*
  * Memory contents: pagemap-PID.img + pages-N.img for private memory, and
  * pagemap-shmem-ID.img + pages-N.img once per shared anonymous object.
+ * This file decides which pages; dump-pages-out.c writes them.
  *
  * Which pages: present or swapped ones from PAGEMAP_SCAN regions, or
  * /proc/PID/pagemap where the ioctl is missing or filtered; in private
  * file mappings only the anonymous (COWed) ones, as the rest is in the file;
  * never the shared zero page. An optional filter (struct dump_page_filter)
  * narrows the set to pages changed since a parent dump; the others become
- * PE_PARENT entries.
- *
- * How: runs of pages are gathered as remote iovecs into one batch buffer
- * (allocated once, populated up front: first touch is expensive here),
- * copied with process_vm_readv (falling back to /proc/PID/mem for what it
- * cannot read, such as PROT_NONE areas), and written with one write() by a
- * writer thread while the next batch is read into the other half.
+ * PE_PARENT entries. Shared memory: the object's data extents, read here.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "arch.h"
+#include "dump-pages.h"
 #include "dump.h"
 #include "log.h"
-#include "pagemap.h"
 #include "pagemap-scan.h"
-#include "page-xfer.h"
-#include "pagemap.pb-c.h"
-
-#define PE_PARENT (1u << 0)
-#define PE_PRESENT (1u << 2)
+#include "pagemap.h"
 
 #define PAGEBUF_SIZE (32u << 20)
-#define BATCH_IOVS 1024	      /* UIO_MAXIOV */
 #define PME_CHUNK (64u << 10) /* pagemap entries read at once */
 
 static size_t page_size;
@@ -119,400 +106,6 @@ void dump_pages_fini(struct dump_ctx *ctx)
 	free(ctx->shmids);
 	ctx->shmids = NULL;
 	ctx->nr_shmids = 0;
-}
-
-/*
- * Writing pages overlaps with reading the next batch: a writer thread takes
- * one half of the page buffer while the reader fills the other.
- */
-struct page_writer {
-	pthread_t th;
-	bool running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct img *img;
-	struct page_xfer *px; /* --page-server: pages go there instead */
-	int direct_fd;	      /* img's fd opened O_DIRECT, -1: write through img */
-	const uint8_t *buf;
-	size_t len; /* the job; 0 when idle */
-	bool stop;
-	int err; /* first write error */
-	uint64_t busy_us;
-};
-
-/*
- * With O_DIRECT the pages go from our populated buffer to the disk without
- * page-cache copies (fresh page-cache pages cost a first touch each here).
- * Every write is page-aligned in address, length and file offset.
- */
-static int writer_write(struct page_writer *w, const uint8_t *buf, size_t len)
-{
-	size_t done = 0;
-
-	if (w->px)
-		return page_xfer_pages(w->px, buf, len);
-	if (w->direct_fd < 0)
-		return img_write_raw(w->img, buf, len);
-	while (done < len) {
-		ssize_t n = write(w->direct_fd, buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			pr_err("image '%s': write: %s", w->img->path, strerror(e));
-			return -e;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static void *writer_main(void *arg)
-{
-	struct page_writer *w = arg;
-
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		const uint8_t *buf;
-		size_t len;
-		uint64_t t0;
-		int r;
-
-		while (!w->len && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->len)
-			break;
-		buf = w->buf;
-		len = w->len;
-		pthread_mutex_unlock(&w->mu);
-		t0 = dump_now_us();
-		r = w->err ? 0 : writer_write(w, buf, len);
-		pthread_mutex_lock(&w->mu);
-		if (r && !w->err)
-			w->err = r;
-		w->busy_us += dump_now_us() - t0;
-		w->len = 0;
-		pthread_cond_broadcast(&w->cv);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
-}
-
-static void writer_start(struct page_writer *w, struct img *img, struct page_xfer *px)
-{
-	int fl = img ? fcntl(img->fd, F_GETFL) : -1;
-
-	memset(w, 0, sizeof(*w));
-	w->img = img;
-	w->px = px;
-	/* Where the file system refuses O_DIRECT (tmpfs on old kernels), write buffered. */
-	w->direct_fd = fl >= 0 && !fcntl(img->fd, F_SETFL, fl | O_DIRECT) ? img->fd : -1;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	/*
-	 * Without a thread, writes happen inline. The page server connection
-	 * carries entries too, from this thread: frames must not interleave.
-	 */
-	w->running = !px && pthread_create(&w->th, NULL, writer_main, w) == 0;
-}
-
-/* Waits until the writer is idle; returns its first error. */
-static int writer_wait(struct page_writer *w)
-{
-	int err;
-
-	pthread_mutex_lock(&w->mu);
-	while (w->len)
-		pthread_cond_wait(&w->cv, &w->mu);
-	err = w->err;
-	pthread_mutex_unlock(&w->mu);
-	return err;
-}
-
-static int writer_submit(struct page_writer *w, const uint8_t *buf, size_t len)
-{
-	int ret;
-
-	if (!w->running) {
-		uint64_t t0 = dump_now_us();
-
-		ret = writer_write(w, buf, len);
-		w->busy_us += dump_now_us() - t0;
-		return ret;
-	}
-	ret = writer_wait(w);
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&w->mu);
-	w->buf = buf;
-	w->len = len;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	return 0;
-}
-
-static int writer_stop(struct page_writer *w)
-{
-	int err = w->running ? writer_wait(w) : w->err;
-
-	if (w->running) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = true;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->th, NULL);
-		w->running = false;
-	}
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	return err;
-}
-
-/* One pagemap-*.img + pages-N.img pair being written. */
-struct page_out {
-	struct dump_ctx *ctx;
-	pid_t pid;
-	int mem_fd; /* /proc/PID/mem, opened on first need */
-	struct img *pm, *pages;
-	/* the entry being grown */
-	unsigned long ent_addr;
-	size_t ent_nr;
-	unsigned int ent_flags;
-	/* the read batch: remote ranges landing back to back in half[cur] */
-	struct iovec iov[BATCH_IOVS];
-	size_t nr_iov, bytes;
-	uint8_t *half[2];
-	size_t half_len;
-	int cur;
-	bool threaded;
-	struct page_writer w;
-	struct page_xfer *px; /* --page-server connection, NULL: local files */
-	bool px_open;
-};
-
-static int out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum img_kind k,
-		    unsigned long id)
-{
-	PagemapHead head = PAGEMAP_HEAD__INIT;
-	int ret;
-
-	memset(po, 0, sizeof(*po));
-	po->ctx = ctx;
-	po->pid = pid;
-	po->mem_fd = -1;
-	head.pages_id = ++ctx->next_pages_id;
-	po->half_len = ctx->pagebuf_len / 2;
-	po->half[0] = ctx->pagebuf;
-	po->half[1] = ctx->pagebuf + po->half_len;
-	po->px = ctx->px;
-	if (po->px) {
-		ret = page_xfer_open_image(po->px, k, id, head.pages_id);
-		if (ret)
-			return ret;
-		po->px_open = true;
-		writer_start(&po->w, NULL, po->px);
-		po->threaded = true;
-		return 0;
-	}
-	ret = img_open(&ctx->dir, k, id, true, &po->pm);
-	if (ret)
-		return ret;
-	ret = img_write_msg(po->pm, &head.base);
-	if (!ret)
-		ret = img_open(&ctx->dir, IMG_PAGES, head.pages_id, true, &po->pages);
-	if (!ret && k == IMG_PAGEMAP) {
-		writer_start(&po->w, po->pages, NULL);
-		po->threaded = true;
-	}
-	return ret;
-}
-
-/* /proc/PID/mem for what process_vm_readv refused (unreadable areas). */
-static int batch_read_mem(struct page_out *po, size_t iov_idx, size_t skip, uint8_t *dst)
-{
-	for (size_t i = iov_idx; i < po->nr_iov; i++, skip = 0) {
-		size_t len = po->iov[i].iov_len - skip;
-		unsigned long addr = (unsigned long)po->iov[i].iov_base + skip;
-		size_t done = 0;
-
-		if (po->mem_fd < 0) {
-			char path[64];
-
-			snprintf(path, sizeof(path), "/proc/%d/mem", po->pid);
-			po->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (po->mem_fd < 0)
-				return -errno;
-		}
-		while (done < len) {
-			ssize_t n = pread(po->mem_fd, dst + done, len - done, (off_t)(addr + done));
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				int e = n < 0 ? errno : EIO;
-
-				pr_err("dump: memory of pid %d at %lx: %s", po->pid, addr + done,
-				       strerror(e));
-				return -e;
-			}
-			done += (size_t)n;
-		}
-		dst += len;
-	}
-	return 0;
-}
-
-static int batch_flush(struct page_out *po)
-{
-	struct dump_ctx *ctx = po->ctx;
-	uint8_t *dst = po->half[po->cur];
-	size_t i = 0, off = 0;
-	uint64_t t0 = dump_now_us();
-	int ret = 0;
-
-	if (!po->bytes)
-		return 0;
-	while (i < po->nr_iov) {
-		struct iovec local = {dst, po->bytes - off};
-		ssize_t n = process_vm_readv(po->pid, &local, 1, &po->iov[i], po->nr_iov - i, 0);
-		size_t got = n > 0 ? (size_t)n : 0;
-
-		/* Advance over the fully read remote ranges. */
-		while (i < po->nr_iov && got >= po->iov[i].iov_len) {
-			got -= po->iov[i].iov_len;
-			off += po->iov[i].iov_len;
-			dst += po->iov[i].iov_len;
-			i++;
-		}
-		if (i == po->nr_iov)
-			break;
-		if (n > 0 && got == 0)
-			continue;
-		/* Partial or failed: the rest of the batch through /proc/PID/mem. */
-		ret = batch_read_mem(po, i, got, dst + got);
-		if (ret)
-			return ret;
-		dst += got;
-		break;
-	}
-	ctx->st.memdump_us += dump_now_us() - t0;
-	if (ctx->hooks.written) {
-		const uint8_t *data = po->half[po->cur];
-
-		for (i = 0; i < po->nr_iov; i++) {
-			ctx->hooks.written(ctx->hooks.arg, po->pid,
-					   (unsigned long)po->iov[i].iov_base, data,
-					   po->iov[i].iov_len / page_size);
-			data += po->iov[i].iov_len;
-		}
-	}
-	ret = writer_submit(&po->w, po->half[po->cur], po->bytes);
-	ctx->st.pages_written += po->bytes / page_size;
-	po->cur ^= 1;
-	po->nr_iov = 0;
-	po->bytes = 0;
-	return ret;
-}
-
-static int batch_add(struct page_out *po, unsigned long addr, size_t nr)
-{
-	size_t len = nr * page_size;
-	int ret;
-
-	while (len) {
-		size_t room = po->half_len - po->bytes, take = len < room ? len : room;
-
-		if (!room || po->nr_iov == BATCH_IOVS) {
-			ret = batch_flush(po);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (po->nr_iov && (unsigned long)po->iov[po->nr_iov - 1].iov_base +
-						  po->iov[po->nr_iov - 1].iov_len ==
-					  addr) {
-			po->iov[po->nr_iov - 1].iov_len += take;
-		} else {
-			po->iov[po->nr_iov].iov_base = (void *)addr;
-			po->iov[po->nr_iov].iov_len = take;
-			po->nr_iov++;
-		}
-		po->bytes += take;
-		addr += take;
-		len -= take;
-	}
-	return 0;
-}
-
-static int entry_flush(struct page_out *po)
-{
-	PagemapEntry e = PAGEMAP_ENTRY__INIT;
-
-	if (!po->ent_nr)
-		return 0;
-	e.vaddr = po->ent_addr;
-	e.nr_pages = (uint32_t)po->ent_nr;
-	e.has_flags = true;
-	e.flags = po->ent_flags;
-	if (po->ent_flags & PE_PARENT) {
-		e.has_in_parent = true;
-		e.in_parent = true;
-	}
-	po->ent_nr = 0;
-	if (po->px)
-		return page_xfer_entry(po->px, e.vaddr, e.nr_pages, e.flags);
-	return img_write_msg(po->pm, &e.base);
-}
-
-/* Records @nr pages at @addr with @flags, growing the current entry when contiguous. */
-static int out_entry(struct page_out *po, unsigned long addr, size_t nr, unsigned int flags)
-{
-	int ret;
-
-	if (po->ent_nr &&
-	    (po->ent_flags != flags || po->ent_addr + po->ent_nr * page_size != addr ||
-	     po->ent_nr + nr > UINT32_MAX / 2)) {
-		ret = entry_flush(po);
-		if (ret)
-			return ret;
-	}
-	if (!po->ent_nr) {
-		po->ent_addr = addr;
-		po->ent_flags = flags;
-	}
-	po->ent_nr += nr;
-	return 0;
-}
-
-/* The same, and queues present pages for reading. */
-static int out_pages(struct page_out *po, unsigned long addr, size_t nr, unsigned int flags)
-{
-	int ret = out_entry(po, addr, nr, flags);
-
-	if (!ret && (flags & PE_PRESENT))
-		ret = batch_add(po, addr, nr);
-	return ret;
-}
-
-static int out_close(struct page_out *po, int ret)
-{
-	if (!ret)
-		ret = entry_flush(po);
-	if (!ret)
-		ret = batch_flush(po);
-	if (po->threaded) {
-		ret = writer_stop(&po->w) ?: ret;
-		po->ctx->st.memwrite_us += po->w.busy_us;
-	}
-	if (po->px_open)
-		ret = page_xfer_close_image(po->px) ?: ret;
-	ret = img_close(po->pm) ?: ret;
-	ret = img_close(po->pages) ?: ret;
-	if (po->mem_fd >= 0)
-		close(po->mem_fd);
-	return ret;
 }
 
 static bool vma_has_private_pages(const struct proc_vma *v)
@@ -606,7 +199,7 @@ static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned lo
 			ctx->st.pages_scanned += j - i;
 			if (fl == PE_PARENT)
 				ctx->st.pages_skipped_parent += j - i;
-			ret = out_pages(po, start + i * page_size, j - i, fl);
+			ret = page_out_pages(po, start + i * page_size, j - i, fl);
 			if (ret)
 				return ret;
 		}
@@ -639,7 +232,7 @@ static int scan_vma(struct page_out *po, int pm_fd, const struct proc_vma *v, ui
 		addr += nr * page_size;
 	}
 	/* Entries never span two VMAs. */
-	return entry_flush(po);
+	return page_out_flush(po);
 }
 
 /*
@@ -701,7 +294,7 @@ static int scan_vma_regions(struct page_out *po, int pm_fd, const struct proc_vm
 	if (ret < 0 && ret != -EINTR)
 		pr_err("dump: PAGEMAP_SCAN of pid %d at %lx: %s", po->pid, v->start,
 		       strerror(-ret));
-	return ret ?: entry_flush(po);
+	return ret ?: page_out_flush(po);
 }
 
 /* Does PAGEMAP_SCAN with our query work on @pm_fd (not filtered, 6.7+)? */
@@ -736,7 +329,7 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 		pr_err("dump: pagemap of pid %d: %s", t->pid, strerror(-pm_fd));
 		return pm_fd;
 	}
-	ret = out_open(&po, ctx, t->pid, IMG_PAGEMAP, (unsigned long)t->pid);
+	ret = page_out_open(&po, ctx, t->pid, IMG_PAGEMAP, (unsigned long)t->pid);
 	pme = malloc(PME_CHUNK * sizeof(*pme));
 	want = malloc(PME_CHUNK * 2);
 	if (!ret && (!pme || !want))
@@ -754,7 +347,7 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 			ret = scan_vma(&po, pm_fd, v, pme, want);
 	}
 	t0 = dump_now_us();
-	ret = out_close(&po, ret);
+	ret = page_out_close(&po, ret);
 	pr_debug("dump: %d: pages scanned and read in %llu us, written out in %llu us\n",
 		 (int)t->pid, (unsigned long long)(t0 - t_start),
 		 (unsigned long long)(dump_now_us() - t0));
@@ -789,10 +382,7 @@ static int shmem_range(struct page_out *po, int fd, off_t off, off_t end)
 			}
 			done += (size_t)n;
 		}
-		ret = out_entry(po, (unsigned long)off, len / page_size, PE_PRESENT);
-		if (!ret)
-			ret = po->px ? page_xfer_pages(po->px, ctx->pagebuf, len)
-				     : img_write_raw(po->pages, ctx->pagebuf, len);
+		ret = page_out_raw(po, (unsigned long)off, ctx->pagebuf, len);
 		if (ret)
 			return ret;
 		ctx->st.shpages_scanned += len / page_size;
@@ -860,8 +450,8 @@ int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned 
 	struct page_out po;
 	int ret;
 
-	ret = out_open(&po, ctx, pid, IMG_SHMEM_PAGEMAP, shmid);
+	ret = page_out_open(&po, ctx, pid, IMG_SHMEM_PAGEMAP, shmid);
 	if (!ret)
 		ret = shmem_walk(&po, fd, size);
-	return out_close(&po, ret);
+	return page_out_close(&po, ret);
 }
