@@ -201,3 +201,17 @@ int proc_read_boot_id(char *buf, size_t len)
 {
 	return proc_read_line("/proc/sys/kernel/random/boot_id", buf, len);
 }
+
+int proc_read_thp_pmd_size(unsigned long *out)
+{
+	char buf[32], *end;
+	int ret;
+
+	ret = proc_read_line("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", buf,
+			     sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*out = strtoul(buf, &end, 10);
+	return end == buf || errno ? -EINVAL : 0;
+}

@@ -1,4 +1,4 @@
-/* Small /proc readers: auxv, links, posix timers, comm, boot id. No policy. */
+/* Small /proc readers: auxv, links, posix timers, comm, boot id; THP size from sysfs. No policy. */
 #ifndef CRL_PROC_MISC_H
 #define CRL_PROC_MISC_H
 
@@ -33,5 +33,10 @@ int proc_read_timers(pid_t pid, struct proc_posix_timer **out, size_t *n);
 int proc_read_comm(pid_t pid, pid_t tid, char *buf, size_t len);
 /* /proc/sys/kernel/random/boot_id without the newline (36 chars + NUL). 0 or -errno. */
 int proc_read_boot_id(char *buf, size_t len);
+/*
+ * /sys/kernel/mm/transparent_hugepage/hpage_pmd_size: the THP (PMD) size in
+ * bytes; -ENOENT without THP support. 0 or -errno.
+ */
+int proc_read_thp_pmd_size(unsigned long *out);
 
 #endif

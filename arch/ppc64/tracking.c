@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "proc-misc.h"
 
 /*
  * /proc/cpuinfo on book3s64 carries a line "MMU\t\t: Hash" or
@@ -105,13 +106,7 @@ const struct arch_tracking_info *arch_tracking_info(void)
  */
 unsigned long arch_thp_size(void)
 {
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "re");
-	unsigned long v = 0;
+	unsigned long v;
 
-	if (!f)
-		return 0;
-	if (fscanf(f, "%lu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
+	return proc_read_thp_pmd_size(&v) ? 0 : v;
 }

@@ -2,9 +2,8 @@
  * s390x dirty-tracking facts. A table, not a verdict: run-time validation
  * decides which tracker runs.
  */
-#include <stdio.h>
-
 #include "arch.h"
+#include "proc-misc.h"
 
 static const struct arch_tracking_info s390_tracking = {
 	.arch = "s390x",
@@ -56,13 +55,7 @@ const struct arch_tracking_info *arch_tracking_info(void)
 /* A huge page is one 1 MiB segment; the kernel's word wins when it has one. */
 unsigned long arch_thp_size(void)
 {
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "re");
-	unsigned long v = 0;
+	unsigned long v;
 
-	if (!f)
-		return 1UL << 20;
-	if (fscanf(f, "%lu", &v) != 1 || !v)
-		v = 1UL << 20;
-	fclose(f);
-	return v;
+	return proc_read_thp_pmd_size(&v) || !v ? 1UL << 20 : v;
 }
