@@ -3,7 +3,11 @@
  * anything else); the first end met creates the pair and hands the other
  * fd to its peer's file object. Queued stream bytes (sk-queues.img, under
  * the id of the socket whose receive queue held them) are written into the
- * peer, then shutdowns and O_NONBLOCK are applied.
+ * peer, then shutdowns and O_NONBLOCK are applied. Each end gets its
+ * recorded options first (buffer sizes that differ from a new socket's,
+ * timeouts, SO_PASSCRED): a stream queue the process could hold with its
+ * bigger send buffer would not fit into a default one, and the blocking
+ * refill would never end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,10 +38,55 @@ static struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u)
 	return NULL;
 }
 
+/* A buffer size as the socket had it; the kernel doubles what it is given. */
+static int rst_unix_buf(int sk, int name, int force, uint32_t want)
+{
+	int cur = 0, v = (int)(want / 2);
+	socklen_t len = sizeof(cur);
+
+	if (!want || (getsockopt(sk, SOL_SOCKET, name, &cur, &len) == 0 && (uint32_t)cur == want))
+		return 0;
+	/* Above net.core.[wr]mem_max only with CAP_NET_ADMIN (SO_*BUFFORCE). */
+	if (setsockopt(sk, SOL_SOCKET, force, &v, sizeof(v)) == 0)
+		return 0;
+	return setsockopt(sk, SOL_SOCKET, name, &v, sizeof(v)) ? -errno : 0;
+}
+
+static int rst_unix_tmo(int sk, int name, uint64_t sec, uint64_t usec)
+{
+	struct timeval tv = {(time_t)sec, (suseconds_t)usec};
+
+	if (!sec && !usec)
+		return 0;
+	return setsockopt(sk, SOL_SOCKET, name, &tv, sizeof(tv)) ? -errno : 0;
+}
+
+static int rst_unix_opts(const FileEntry *fe, int sk)
+{
+	const SkOptsEntry *o = fe->usk->opts;
+	int one = 1, ret;
+
+	if (!o)
+		return 0;
+	ret = rst_unix_buf(sk, SO_SNDBUF, SO_SNDBUFFORCE, o->so_sndbuf);
+	if (!ret)
+		ret = rst_unix_buf(sk, SO_RCVBUF, SO_RCVBUFFORCE, o->so_rcvbuf);
+	if (!ret)
+		ret = rst_unix_tmo(sk, SO_SNDTIMEO, o->so_snd_tmo_sec, o->so_snd_tmo_usec);
+	if (!ret)
+		ret = rst_unix_tmo(sk, SO_RCVTIMEO, o->so_rcv_tmo_sec, o->so_rcv_tmo_usec);
+	if (!ret && o->has_so_passcred && o->so_passcred &&
+	    setsockopt(sk, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
+		ret = -errno;
+	if (ret)
+		pr_err("unix socket %u: cannot restore its options: %s", fe->id, strerror(-ret));
+	return ret;
+}
+
 int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	struct rst_file *peer = rst_unix_peer(c, fe->usk);
-	int sv[2];
+	int sv[2], ret;
 
 	if (!peer || peer->fd >= 0) {
 		pr_err("unix socket %u (inode %u): its peer %u is not in the image set", fe->id,
@@ -47,6 +96,14 @@ int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	if (socketpair(AF_UNIX, (int)fe->usk->type | SOCK_CLOEXEC, 0, sv)) {
 		pr_err("unix socket %u: socketpair: %s", fe->id, strerror(errno));
 		return -errno;
+	}
+	ret = rst_unix_opts(fe, sv[0]);
+	if (!ret)
+		ret = rst_unix_opts(peer->fe, sv[1]);
+	if (ret) {
+		close(sv[0]);
+		close(sv[1]);
+		return ret;
 	}
 	*fdp = sv[0];
 	peer->fd = sv[1];
@@ -89,8 +146,13 @@ static int rst_unix_queues(struct rst_ctx *c)
 		ret = buf ? img_read_raw(img, buf, p->length) : -ENOMEM;
 		if (!ret && (fd < 0 || pfd < 0))
 			ret = -EINVAL;
-		if (!ret && write(pfd, buf, p->length) != (ssize_t)p->length)
-			ret = -EIO;
+		/* Never block: a queue that does not fit is an error, not a hang. */
+		if (!ret) {
+			ssize_t n = send(pfd, buf, p->length, MSG_DONTWAIT);
+
+			if (n != (ssize_t)p->length)
+				ret = n >= 0 || errno == EAGAIN ? -ENOBUFS : -errno;
+		}
 		if (ret)
 			pr_err("unix socket %u: cannot queue %u bytes: %s", p->id_for, p->length,
 			       strerror(-ret));
