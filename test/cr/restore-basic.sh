@@ -70,11 +70,19 @@ echo "$out" | grep -q "past the end of its pages file" || fail "unexpected error
 [ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
 ok "short pages file refused before any process exists"
 
-# 5. a file that vanished: refused before any process exists.
+# 5. a file that changed size, then vanished: refused before any process exists.
 start "$T/e" 8
 "$CRL_BIN" dump -t "$TPID" -D "$T/e/img" || fail "dump failed"
 wait "$TPID" 2>/dev/null
-mv "$T/e/data" "$T/e/data.moved"
+cp "$T/e/data" "$T/e/data.orig"
+echo more >>"$T/e/data"
+out=$("$CRL_BIN" restore -D "$T/e/img" -d 2>&1) && fail "restore with a grown file succeeded"
+echo "$out" | grep -q "data' (id [0-9]*) changed size since the dump" ||
+	fail "error does not name the grown file: $out"
+[ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
+ok "file that changed size refused"
+mv "$T/e/data.orig" "$T/e/data.moved"
+rm "$T/e/data"
 out=$("$CRL_BIN" restore -D "$T/e/img" -d 2>&1) && fail "restore without its file succeeded"
 echo "$out" | grep -q "data' (id [0-9]*) vanished" || fail "error does not name the file: $out"
 [ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
