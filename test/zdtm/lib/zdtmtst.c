@@ -4,11 +4,13 @@
 #include <limits.h>
 #include <pthread.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -323,4 +325,20 @@ int wait_child(pid_t pid, int timeout_ms)
 		nanosleep(&ts, NULL);
 	}
 	return -1;
+}
+
+int test_tcp_loopback(int *l, int *c, struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*l = socket(AF_INET, SOCK_STREAM, 0);
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*l < 0 || *c < 0 || bind(*l, (struct sockaddr *)a, sizeof(*a)) || listen(*l, 1) ||
+	    getsockname(*l, (struct sockaddr *)a, &len) ||
+	    connect(*c, (struct sockaddr *)a, sizeof(*a)))
+		return -1;
+	return 0;
 }

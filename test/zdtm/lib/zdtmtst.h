@@ -65,5 +65,11 @@ uint64_t rnd64(uint64_t *state);
 size_t page_size(void);
 /* Waits for child pid with a timeout in ms; returns its status or -1. */
 int wait_child(pid_t pid, int timeout_ms);
+struct sockaddr_in;
+/*
+ * A TCP listener *@l on 127.0.0.1 (ephemeral port, backlog 1; its address in
+ * *@a) and a socket *@c connected to it, not accepted yet. 0, or -1 with errno.
+ */
+int test_tcp_loopback(int *l, int *c, struct sockaddr_in *a);
 
 #endif

@@ -4,7 +4,6 @@
  * restore, in order, and the connection carries new data both ways. The
  * listener, whose port the accepted end shares, sits on a higher fd.
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -33,17 +32,11 @@ static void expect(const char *what, int fd, const char *want)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
+	struct sockaddr_in a;
 	int l, c, s, one = 1;
 
 	test_init(argc, argv);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &len) ||
-	    connect(c, (struct sockaddr *)&a, sizeof(a)))
+	if (test_tcp_loopback(&l, &c, &a))
 		test_skip("tcp loopback: %m");
 	s = accept(l, NULL, NULL);
 	if (s < 0)

@@ -6,7 +6,6 @@
  * An established connection on lower fds is met first: a refusing dump has
  * put it in repair mode already and must take it out before resuming.
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,18 +15,12 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
+	struct sockaddr_in a;
 	char buf[8] = "";
 	int l, c, s, e1, e2;
 
 	test_init(argc, argv);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &len) ||
-	    connect(c, (struct sockaddr *)&a, sizeof(a)))
+	if (test_tcp_loopback(&l, &c, &a))
 		test_skip("tcp loopback: %m");
 	e2 = accept(l, NULL, NULL);
 	e1 = c;
