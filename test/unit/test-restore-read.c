@@ -29,6 +29,7 @@ struct gen {
 	pid_t pid;
 	bool foreign_arch;
 	bool no_mm;
+	uint32_t end_skew; /* bytes added to the last vma's end (another page size) */
 };
 
 static void put_one(const struct img_dir *d, enum img_kind k, unsigned long id,
@@ -71,6 +72,8 @@ static void gen_mm(const struct img_dir *d, const struct gen *g)
 		vma_entry__init(&v[i]);
 		v[i].start = 0x10000000ul + g->vmas[i][0] * PS;
 		v[i].end = 0x10000000ul + g->vmas[i][1] * PS;
+		if (i == g->nr_vmas - 1)
+			v[i].end += g->end_skew;
 		v[i].prot = PROT_READ | PROT_WRITE;
 		v[i].flags = MAP_PRIVATE | MAP_ANONYMOUS;
 		v[i].status = RST_VMA_REGULAR | RST_VMA_ANON_PRIVATE;
@@ -194,6 +197,12 @@ int main(void)
 	g.foreign_arch = true;
 	gen(a, &g);
 	ok(try_read(a, &c) == -EINVAL, "a core of another architecture is refused");
+	rst_ctx_fini(&c);
+
+	g = good;
+	g.end_skew = 2048; /* a 16 KiB-page kernel's layout could end here, ours cannot */
+	gen(a, &g);
+	ok(try_read(a, &c) == -EINVAL, "a vma not aligned to this kernel's page size is refused");
 	rst_ctx_fini(&c);
 
 	g = good;
