@@ -204,19 +204,24 @@ ps_refuse(struct ps_conn *c, int err, const char *fmt, ...)
 
 /* ---- staging ---- */
 
+/* fdopendir that owns @fd: closed when it fails; NULL for a negative @fd too. */
+static DIR *ps_fdopendir(int fd)
+{
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d && fd >= 0)
+		close(fd);
+	return d;
+}
+
 static void ps_rmdir_flat(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
+	DIR *d = ps_fdopendir(fd);
 	struct dirent *de;
 
-	if (fd < 0)
+	if (!d)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			unlinkat(fd, de->d_name, 0);
@@ -226,17 +231,11 @@ static void ps_rmdir_flat(int dirfd, const char *name)
 
 void page_server_clean_stale(const struct img_dir *base)
 {
-	int fd = dup(base->fd);
+	DIR *d = ps_fdopendir(dup(base->fd));
 	struct dirent *de;
-	DIR *d;
 
-	if (fd < 0)
+	if (!d)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(d))) {
 		int sfd;
 
