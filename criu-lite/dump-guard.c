@@ -25,18 +25,6 @@ static void guard_forward(int sig)
 		kill(guard_worker, sig);
 }
 
-static void guard_install(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = guard_forward;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
-
 static int guard_worker_main(pid_t tool, const struct opts *o, const struct dump_hooks *hooks)
 {
 	dump_install_signal_handlers();
@@ -53,7 +41,7 @@ int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks)
 
 	fflush(stdout);
 	fflush(stderr);
-	guard_install();
+	dump_catch_stop_signals(guard_forward);
 	w = fork();
 	if (w < 0) {
 		pr_err("dump: cannot fork the dump worker: %s", strerror(errno));

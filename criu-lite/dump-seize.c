@@ -33,17 +33,22 @@ static void dump_on_signal(int sig)
 	dump_stop_signal = sig;
 }
 
-void dump_install_signal_handlers(void)
+void dump_catch_stop_signals(void (*handler)(int))
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = dump_on_signal;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a blocking wait returns EINTR and we clean up sooner. */
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+void dump_install_signal_handlers(void)
+{
+	dump_catch_stop_signals(dump_on_signal);
 }
 
 int dump_checkpoint(struct dump_ctx *ctx, const char *phase)

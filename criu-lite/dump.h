@@ -163,6 +163,9 @@ uint64_t dump_now_us(void);
  * signal (tests use it to kill the tool at a known point).
  */
 int dump_checkpoint(struct dump_ctx *ctx, const char *phase);
+/* SIGINT, SIGTERM, SIGHUP and SIGQUIT, the signals that stop a dump, go to @handler. */
+void dump_catch_stop_signals(void (*handler)(int));
+/* The stop signals set dump_stop_signal, which dump_checkpoint reads. */
 void dump_install_signal_handlers(void);
 
 /* dump-seize.c */
