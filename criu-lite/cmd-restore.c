@@ -61,19 +61,22 @@ static int rst_wait_root(pid_t pid)
 /* One restore from @dir, with memory staged ahead in @stage (or NULL). */
 static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_t *root)
 {
-	struct rst_ctx c = {.o = o, .stage = stage};
+	struct rst_ctx c = {.o = o, .stage = stage, .filler = stage ? rst_stage_filler(stage) : NULL};
 	double t0 = rst_now();
 	int ret;
 
 	ret = rst_read_all(&c, dir);
+	pr_debug("restore: images read at %.6f", rst_now());
 	if (!ret)
 		ret = rst_files_open(&c);
 	if (!ret)
 		ret = rst_tree_create(&c);
+	pr_debug("restore: tree created at %.6f", rst_now());
 	/* The new processes have the staged memory now: the tool's copies go. */
 	if (stage && c.nr_tasks && c.tasks[0].created)
 		rst_stage_release(stage);
 	rst_files_close(&c);
+	pr_debug("restore: the tool's copies released at %.6f", rst_now());
 	if (!ret)
 		ret = rst_rebuild_all(&c);
 	if (!ret && o->pidfile)

@@ -127,7 +127,11 @@ void dump_track_free(struct dump_ctx *ctx)
 
 	if (!dt)
 		return;
-	tracker_ctx_release(&dt->tc);
+	/* A tree left stopped (live migration) waits for us: unregister elsewhere. */
+	if (ctx->o->leave_stopped)
+		tracker_ctx_release_detached(&dt->tc);
+	else
+		tracker_ctx_release(&dt->tc);
 	if (dt->has_parent)
 		img_dir_close(&dt->parent);
 	free(dt);

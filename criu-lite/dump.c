@@ -4,6 +4,7 @@
  * after the freeze, the tree is resumed or killed before we return.
  */
 #include <errno.h>
+#include <time.h>
 #include <string.h>
 
 #include "dump.h"
@@ -53,6 +54,16 @@ static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 	if (!ret)
 		ret = dump_phase(ctx, t->pid, "files");
 	return ret;
+}
+
+/* The wall clock at the freeze, for scripts measuring downtime (live-migrate). */
+static void dump_log_freeze_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pr_info("dump: freezing the tree at realtime %lld.%06ld", (long long)ts.tv_sec,
+		ts.tv_nsec / 1000);
 }
 
 static int dump_frozen(struct dump_ctx *ctx)
@@ -112,6 +123,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		t_seize = dump_now_us();
 		pr_debug("dump: setup before the freeze took %llu us",
 			 (unsigned long long)(t_seize - ctx.st.t_start));
+		dump_log_freeze_clock();
 		ret = dump_seize_tree(&ctx, o->pid);
 		ctx.st.t_frozen = dump_now_us();
 		ctx.st.freezing_us = ctx.st.t_frozen - t_seize;

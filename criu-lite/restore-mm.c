@@ -461,11 +461,12 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	rst_mark(t, "mapped");
 	if (!ret)
 		ret = rst_unstaged_pages(c, t, &pages);
-	if (!ret) {
-		f = rst_filler_new();
-		if (!f)
+	if (!ret && !c->filler) {
+		c->filler = rst_filler_new();
+		if (!c->filler)
 			ret = -ENOMEM;
 	}
+	f = c->filler;
 	if (!ret)
 		ret = rst_fill(f, t->pid, &pages);
 	if (!ret)
@@ -477,7 +478,6 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		ret = rst_protect(t, in);
 	if (pages.s != t->pages.s)
 		free(pages.s);
-	rst_filler_free(f);
 	proc_vma_list_free(&cur);
 	return ret;
 }

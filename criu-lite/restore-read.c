@@ -405,6 +405,8 @@ int rst_read_mem(struct rst_ctx *c, const char *dir)
 void rst_ctx_fini(struct rst_ctx *c)
 {
 	rst_files_close(c); /* unlinked files held for mappings */
+	if (!c->stage || c->filler != rst_stage_filler(c->stage))
+		rst_filler_free(c->filler);
 	rst_memfd_close(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];

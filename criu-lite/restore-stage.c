@@ -41,11 +41,25 @@ struct rst_stage {
 	struct rst_stage_area *a;
 	size_t n, cap;
 	bool released;
+	struct rst_filler *f;
 };
 
 struct rst_stage *rst_stage_new(void)
 {
-	return calloc(1, sizeof(struct rst_stage));
+	struct rst_stage *s = calloc(1, sizeof(struct rst_stage));
+
+	if (s)
+		s->f = rst_filler_new();
+	if (s && !s->f) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct rst_filler *rst_stage_filler(struct rst_stage *s)
+{
+	return s->f;
 }
 
 static void stage_unmap(struct rst_stage *s, size_t i)
@@ -67,6 +81,7 @@ void rst_stage_free(struct rst_stage *s)
 	if (!s)
 		return;
 	rst_stage_drop(s);
+	rst_filler_free(s->f);
 	free(s->a);
 	free(s);
 }
@@ -311,12 +326,10 @@ static double stage_now_ms(void)
 
 static int stage_all(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_stats *st)
 {
-	struct rst_filler *f = rst_filler_new();
+	struct rst_filler *f = s->f;
 	struct stage_dir d = {0};
 	int ret;
 
-	if (!f)
-		return -ENOMEM;
 	ret = stage_dir_ids(c, &d);
 	for (size_t i = 0; i < s->n; i++)
 		s->a[i].seen = false;
@@ -336,7 +349,6 @@ static int stage_all(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_st
 	}
 	if (!ret)
 		ret = stage_relocate(s, c);
-	rst_filler_free(f);
 	return ret;
 }
 
@@ -352,6 +364,7 @@ int rst_stage_apply(struct rst_stage *s, const char *dir, struct rst_stage_stats
 		return -EINVAL;
 	}
 	ret = rst_read_mem(&c, dir);
+	pr_debug("staging '%s': images read in %.1f ms", dir, stage_now_ms() - t0);
 	if (!ret)
 		ret = stage_all(s, &c, st);
 	rst_ctx_fini(&c);

@@ -132,6 +132,7 @@ struct rst_ctx {
 	unsigned long page_size;
 	pid_t tool_pid;
 	struct rst_stage *stage; /* memory staged ahead (restore --staged), or NULL */
+	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
 	MemfdInodeEntry **memfds; /* memfd.img, read on the first memfd fd */
 	int *memfd_fds;		  /* the objects, created on first use; -1 before */
 	size_t nr_memfds;
@@ -232,6 +233,8 @@ struct rst_stage *rst_stage_new(void);
 void rst_stage_free(struct rst_stage *s);
 /* Brings the staged memory to the state of @dir (whose parent it holds, or anew). Logs. */
 int rst_stage_apply(struct rst_stage *s, const char *dir, struct rst_stage_stats *st);
+/* The stage's page filler (its buffers are populated once, outside the downtime). */
+struct rst_filler *rst_stage_filler(struct rst_stage *s);
 /* Forgets every area (unmapping it): the restore then fills everything itself. */
 void rst_stage_drop(struct rst_stage *s);
 /* Once the tree is forked: the tool's own copies go, the table stays. */

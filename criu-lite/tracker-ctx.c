@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,6 +539,47 @@ void tracker_ctx_fini(struct tracker_ctx *c, bool final)
 	free(c->tasks);
 	c->tasks = NULL;
 	c->nr_tasks = 0;
+}
+
+static int ctx_int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * The same, but the last closes (and their page-table walk) run in a child
+ * of ours that nobody waits for: a dump that leaves the tree stopped for a
+ * migration returns ~30 ms per GiB sooner. Falls back to closing here.
+ */
+void tracker_ctx_release_detached(struct tracker_ctx *c)
+{
+	pid_t pid, st;
+
+	if (c->nr_late == 0)
+		return;
+	qsort(c->late_fds, c->nr_late, sizeof(int), ctx_int_cmp);
+	pid = fork();
+	if (pid == 0) {
+		if (fork() == 0) {
+			unsigned int from = 0;
+
+			/* Nothing else of ours (sockets, pipes) may outlive us in it. */
+			for (size_t i = 0; i < c->nr_late; i++) {
+				if ((unsigned int)c->late_fds[i] > from)
+					close_range(from, (unsigned int)c->late_fds[i] - 1, 0);
+				from = (unsigned int)c->late_fds[i] + 1;
+			}
+			close_range(from, ~0u, 0);
+			for (size_t i = 0; i < c->nr_late; i++)
+				close(c->late_fds[i]);
+		}
+		_exit(0);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	/* With a grandchild holding them, our closes are cheap; without, they do the work. */
+	tracker_ctx_release(c);
 }
 
 void tracker_ctx_release(struct tracker_ctx *c)

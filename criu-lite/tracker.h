@@ -276,5 +276,7 @@ void tracker_ctx_fini(struct tracker_ctx *c, bool final);
  * killed. Closing the last reference unregisters everything. Idempotent.
  */
 void tracker_ctx_release(struct tracker_ctx *c);
+/* tracker_ctx_release() with the unregistering left to a detached child. */
+void tracker_ctx_release_detached(struct tracker_ctx *c);
 
 #endif

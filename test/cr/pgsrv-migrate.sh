@@ -68,22 +68,34 @@ start_src() { # DIR: restore_basic (64 MiB) in netns A; sets TPID
 	crl_wait_file "$1/ready" 10 || fail "target did not get ready"
 }
 
-# 1. A migration.
-start_src "$CRL_TMP/a"
-ip netns exec "$NA" "$MIGRATE" -t "$TPID" --address "$ADDR_B" --port 27011 --bin "$CRL_BIN" \
-	--src-dir "$CRL_TMP/m1s" --dst-dir "$CRL_TMP/m1d" -- "${DEST[@]}" >"$CRL_TMP/m1.log" 2>&1 ||
-	fail "migration failed: $(tail -5 "$CRL_TMP/m1.log")"
-sed 's/^/# /' "$CRL_TMP/m1.log"
-grep -q "iteration 1:" "$CRL_TMP/m1.log" && grep -q "downtime" "$CRL_TMP/m1.log" ||
-	fail "no per-iteration statistics or downtime printed"
-for _ in $(seq 100); do [ -d /proc/$TPID ] || break; sleep 0.05; done
-[ -d /proc/$TPID ] && fail "source $TPID still runs after the migration"
-RPID=$(cat "$CRL_TMP/m1d/final/restored.pid")
-"${DEST[@]}" test -d /proc/"$RPID" || fail "restored pid $RPID not running in the destination"
-touch "$CRL_TMP/a/check"
-crl_wait_file "$CRL_TMP/a/result" 10 || fail "migrated target did not check itself"
-grep -q '^PASS' "$CRL_TMP/a/result" || fail "migrated target: $(cat "$CRL_TMP/a/result")"
-ok "restore_basic migrated to $NB (pid $RPID there) and checks PASS; source gone"
+# 1. A migration, with the memory staged on the destination (the default)
+# and without (--no-stage: the final restore fills it all).
+migrate_basic() { # NAME PORT [live-migrate options]
+	local n=$1 port=$2 RPID
+	shift 2
+	start_src "$CRL_TMP/$n"
+	ip netns exec "$NA" "$MIGRATE" -t "$TPID" --address "$ADDR_B" --port "$port" \
+		--bin "$CRL_BIN" --src-dir "$CRL_TMP/$n-s" --dst-dir "$CRL_TMP/$n-d" "$@" \
+		-- "${DEST[@]}" >"$CRL_TMP/$n.log" 2>&1 ||
+		fail "migration failed: $(tail -5 "$CRL_TMP/$n.log")"
+	sed 's/^/# /' "$CRL_TMP/$n.log"
+	grep -q "iteration 1:" "$CRL_TMP/$n.log" && grep -q "downtime" "$CRL_TMP/$n.log" ||
+		fail "no per-iteration statistics or downtime printed"
+	if [ $# = 0 ]; then
+		grep -q "destination: staged 1 areas [1-9]" "$CRL_TMP/$n.log" ||
+			fail "the destination did not stage the memory"
+	fi
+	for _ in $(seq 100); do [ -d /proc/$TPID ] || break; sleep 0.05; done
+	[ -d /proc/$TPID ] && fail "source $TPID still runs after the migration"
+	RPID=$(cat "$CRL_TMP/$n-d/final/restored.pid")
+	"${DEST[@]}" test -d /proc/"$RPID" || fail "restored pid $RPID not running in the destination"
+	touch "$CRL_TMP/$n/check"
+	crl_wait_file "$CRL_TMP/$n/result" 10 || fail "migrated target did not check itself"
+	grep -q '^PASS' "$CRL_TMP/$n/result" || fail "migrated target: $(cat "$CRL_TMP/$n/result")"
+	ok "restore_basic migrated to $NB ${*:-staged} (pid $RPID there) and checks PASS; source gone"
+}
+migrate_basic a 27011
+migrate_basic a2 27015 --no-stage
 
 # 2. zdtm targets: a simple one and the dirty-memory torture (keeps mutating
 # memory and forking children until SIGTERM, then checks every page).
@@ -120,21 +132,35 @@ for t in maps_anon_private dirty_torture; do
 	ok "zdtm $t migrated and says PASS on the destination"
 done
 
-# 3. The destination refuses to restore: the source keeps running.
+# 3. The destination refuses to restore: the source keeps running. Once
+# with every restore refused (the stager cannot even start), once with the
+# memory staged and the final restore failing (its directory is not there).
 cat >"$CRL_TMP/refuse" <<EOF
 #!/bin/sh
 [ "\$1" = restore ] && { echo "Error: restore refused by the test" >&2; exit 1; }
 exec "$CRL_BIN" "\$@"
 EOF
-chmod +x "$CRL_TMP/refuse"
-start_src "$CRL_TMP/b"
-ip netns exec "$NA" "$MIGRATE" -t "$TPID" --address "$ADDR_B" --port 27012 --bin "$CRL_BIN" \
-	--dst-bin "$CRL_TMP/refuse" --src-dir "$CRL_TMP/m2s" --dst-dir "$CRL_TMP/m2d" \
-	-- "${DEST[@]}" >"$CRL_TMP/m2.log" 2>&1 && fail "migration to a refusing destination succeeded"
-grep -q "keeps running" "$CRL_TMP/m2.log" || fail "no failure report: $(tail -3 "$CRL_TMP/m2.log")"
-crl_check_alive "$TPID"
-touch "$CRL_TMP/b/check"
-crl_wait_file "$CRL_TMP/b/result" 10 || fail "source did not check itself"
-grep -q '^PASS' "$CRL_TMP/b/result" || fail "source after the failed migration: $(cat "$CRL_TMP/b/result")"
-ok "refused restore: source resumed, running and intact ($(grep FAILED "$CRL_TMP/m2.log"))"
+cat >"$CRL_TMP/refuse-final" <<EOF
+#!/bin/sh
+[ "\$1" = restore ] || exec "$CRL_BIN" "\$@"
+sed -u 's/^restore .*/restore no-such-dir/' | "$CRL_BIN" "\$@"
+EOF
+chmod +x "$CRL_TMP/refuse" "$CRL_TMP/refuse-final"
+port=27012
+for r in refuse refuse-final; do
+	port=$((port + 1))
+	start_src "$CRL_TMP/$r.t"
+	ip netns exec "$NA" "$MIGRATE" -t "$TPID" --address "$ADDR_B" --port $port \
+		--bin "$CRL_BIN" --dst-bin "$CRL_TMP/$r" --src-dir "$CRL_TMP/$r-s" \
+		--dst-dir "$CRL_TMP/$r-d" -- "${DEST[@]}" >"$CRL_TMP/$r.log" 2>&1 &&
+		fail "migration to a refusing destination ($r) succeeded"
+	grep -q "keeps running" "$CRL_TMP/$r.log" ||
+		fail "no failure report: $(tail -3 "$CRL_TMP/$r.log")"
+	crl_check_alive "$TPID"
+	touch "$CRL_TMP/$r.t/check"
+	crl_wait_file "$CRL_TMP/$r.t/result" 10 || fail "source did not check itself"
+	grep -q '^PASS' "$CRL_TMP/$r.t/result" ||
+		fail "source after the failed migration: $(cat "$CRL_TMP/$r.t/result")"
+	ok "$r: source resumed, running and intact ($(grep FAILED "$CRL_TMP/$r.log"))"
+done
 echo PASS
