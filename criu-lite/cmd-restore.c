@@ -67,6 +67,12 @@ static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stag
 
 	ret = rst_read_all(&c, dir);
 	pr_debug("restore: images read at %.6f", rst_now());
+	if (!ret && stage) {
+		struct rst_stage_stats st;
+
+		/* The last delta; should it fail, nothing is staged and the restore fills it all. */
+		rst_stage_apply_ctx(stage, &c, &st);
+	}
 	if (!ret)
 		ret = rst_files_open(&c);
 	if (!ret)
@@ -134,8 +140,6 @@ static int rst_staged(const struct opts *o)
 				       st.pages, st.ms);
 		} else if (!strncmp(line, "restore ", 8)) {
 			dir = rst_staged_dir(o, line + 8, buf, sizeof(buf));
-			/* A failed delta leaves nothing staged: the restore fills it all. */
-			rst_stage_apply(stage, dir, &st);
 			ret = rst_run(o, dir, stage, &root);
 			if (ret) {
 				printf("failed %s\n", line + 8);

@@ -159,5 +159,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	img_dir_close(&ctx.dir);
 	if (ret)
 		pr_err("dump of pid %d failed; the tree was resumed", o->pid);
+	else
+		pr_debug("dump: done");
 	return ret;
 }

@@ -135,6 +135,8 @@ int rst_rebuild_all(struct rst_ctx *c)
 	ret = rst_tty_apply(c); /* --shell-job: the job's terminal settings, last */
 	if (ret)
 		return ret;
+	/* The tool's copies of staged memory must be gone before the tree writes to it. */
+	rst_stage_release_wait(c->stage);
 	/* Everything is in place: let the whole tree run. */
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ struct rst_stage {
 	size_t n, cap;
 	bool released;
 	struct rst_filler *f;
+	pthread_t unmapper; /* rst_stage_release()'s, until rst_stage_release_wait() */
+	bool unmapping;
 };
 
 struct rst_stage *rst_stage_new(void)
@@ -80,18 +83,43 @@ void rst_stage_free(struct rst_stage *s)
 {
 	if (!s)
 		return;
+	rst_stage_release_wait(s);
 	rst_stage_drop(s);
 	rst_filler_free(s->f);
 	free(s->a);
 	free(s);
 }
 
+static void *stage_unmap_all(void *arg)
+{
+	struct rst_stage *s = arg;
+
+	for (size_t i = 0; i < s->n; i++)
+		stage_unmap(s, i);
+	return NULL;
+}
+
+/*
+ * Unmapping a GiB takes ~10-15 ms here (each page's reference dropped): a
+ * thread does it while the restore goes on. Our copies only need to be gone
+ * before the tree runs, or its first writes would copy the pages.
+ */
 void rst_stage_release(struct rst_stage *s)
 {
-	for (size_t i = 0; s && i < s->n; i++)
-		stage_unmap(s, i);
+	if (!s || s->released)
+		return;
+	s->unmapping = !pthread_create(&s->unmapper, NULL, stage_unmap_all, s);
+	if (!s->unmapping)
+		stage_unmap_all(s);
+	s->released = true;
+}
+
+void rst_stage_release_wait(struct rst_stage *s)
+{
+	if (s && s->unmapping)
+		pthread_join(s->unmapper, NULL);
 	if (s)
-		s->released = true;
+		s->unmapping = false;
 }
 
 const struct rst_stage_area *rst_stage_find(const struct rst_stage *s, pid_t pid,
@@ -350,6 +378,26 @@ static int stage_all(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_st
 	if (!ret)
 		ret = stage_relocate(s, c);
 	return ret;
+}
+
+int rst_stage_apply_ctx(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_stats *st)
+{
+	double t0 = stage_now_ms();
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	ret = s->released ? -EINVAL : stage_all(s, c, st);
+	st->ms = stage_now_ms() - t0;
+	if (ret) {
+		pr_warn("staging the last delta from '%s' failed: %s; restoring without staged "
+			"memory",
+			c->dir.path, strerror(-ret));
+		rst_stage_drop(s);
+		return ret;
+	}
+	pr_info("staged '%s': %lu areas, %lu pages written, %lu dropped, %.1f ms", c->dir.path,
+		st->areas, st->pages, st->dropped, st->ms);
+	return 0;
 }
 
 int rst_stage_apply(struct rst_stage *s, const char *dir, struct rst_stage_stats *st)

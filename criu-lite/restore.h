@@ -233,12 +233,16 @@ struct rst_stage *rst_stage_new(void);
 void rst_stage_free(struct rst_stage *s);
 /* Brings the staged memory to the state of @dir (whose parent it holds, or anew). Logs. */
 int rst_stage_apply(struct rst_stage *s, const char *dir, struct rst_stage_stats *st);
+/* The same for the directory of a full dump already read into @c (the final restore). */
+int rst_stage_apply_ctx(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_stats *st);
 /* The stage's page filler (its buffers are populated once, outside the downtime). */
 struct rst_filler *rst_stage_filler(struct rst_stage *s);
 /* Forgets every area (unmapping it): the restore then fills everything itself. */
 void rst_stage_drop(struct rst_stage *s);
-/* Once the tree is forked: the tool's own copies go, the table stays. */
+/* Once the tree is forked: the tool's own copies go (in a thread), the table stays. */
 void rst_stage_release(struct rst_stage *s);
+/* Before the tree runs: the copies are gone. */
+void rst_stage_release_wait(struct rst_stage *s);
 const struct rst_stage_area *rst_stage_find(const struct rst_stage *s, pid_t pid,
 					    unsigned long start, unsigned long end);
 /* The areas staged for @pid, in address order of .addr; returns how many. */

@@ -512,10 +512,14 @@ static void ctx_close_inherited(struct tracker_task *tk)
 static void ctx_keep_late(struct tracker_ctx *c, struct tracker_target *t)
 {
 	int *v = realloc(c->late_fds, (c->nr_late + 1) * sizeof(*v));
+	pid_t *p = v ? realloc(c->late_pids, (c->nr_late + 1) * sizeof(*p)) : NULL;
 
-	if (!v)
+	if (v)
+		c->late_fds = v;
+	if (!p)
 		return;		/* tracker_target_fini() closes it now */
-	c->late_fds = v;
+	c->late_pids = p;
+	c->late_pids[c->nr_late] = t->pid;
 	c->late_fds[c->nr_late++] = t->uffd;
 	t->uffd = -1;
 }
@@ -546,6 +550,66 @@ static int ctx_int_cmp(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+/* Is a process of @c's late list still in a stop (state T or t)? */
+static bool ctx_any_stopped(const struct tracker_ctx *c)
+{
+	for (size_t i = 0; i < c->nr_late; i++) {
+		char path[64], buf[256], *p;
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", c->late_pids[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		p = strrchr(buf, ')');
+		if (p && (p[2] == 'T' || p[2] == 't'))
+			return true;
+	}
+	return false;
+}
+
+/* The detached closer: waits until the tool closed its copies, then closes the last ones. */
+static void ctx_late_closer(struct tracker_ctx *c, int go)
+{
+	unsigned int from = 0, next;
+	bool go_kept = false;
+	size_t i = 0;
+	char b;
+
+	/* Nothing else of ours (sockets, pipes) may outlive us in it: keep @go and the fds. */
+	for (;;) {
+		if (i < c->nr_late && (go_kept || c->late_fds[i] < go))
+			next = (unsigned int)c->late_fds[i++];
+		else if (!go_kept)
+			next = (unsigned int)go, go_kept = true;
+		else
+			break;
+		if (next > from)
+			close_range(from, next - 1, 0);
+		from = next + 1;
+	}
+	close_range(from, ~0u, 0);
+	while (read(go, &b, 1) < 0 && errno == EINTR)
+		;
+	/*
+	 * Unregistering walks the page tables of a live process (~30 ms per
+	 * GiB); for a process that is gone it is nothing. A migrated tree is
+	 * killed: wait for that, or for the tree to run again (the migration
+	 * failed), checking every 10 ms.
+	 */
+	for (int tick = 0; tick < 60000 && ctx_any_stopped(c); tick++)
+		usleep(10000);
+	for (i = 0; i < c->nr_late; i++)
+		close(c->late_fds[i]);
+	_exit(0);
+}
+
 /*
  * The same, but the last closes (and their page-table walk) run in a child
  * of ours that nobody waits for: a dump that leaves the tree stopped for a
@@ -553,32 +617,27 @@ static int ctx_int_cmp(const void *a, const void *b)
  */
 void tracker_ctx_release_detached(struct tracker_ctx *c)
 {
-	pid_t pid, st;
+	int go[2];
+	pid_t pid;
 
-	if (c->nr_late == 0)
-		return;
+	if (c->nr_late == 0 || pipe2(go, O_CLOEXEC))
+		goto out;
 	qsort(c->late_fds, c->nr_late, sizeof(int), ctx_int_cmp);
 	pid = fork();
 	if (pid == 0) {
-		if (fork() == 0) {
-			unsigned int from = 0;
-
-			/* Nothing else of ours (sockets, pipes) may outlive us in it. */
-			for (size_t i = 0; i < c->nr_late; i++) {
-				if ((unsigned int)c->late_fds[i] > from)
-					close_range(from, (unsigned int)c->late_fds[i] - 1, 0);
-				from = (unsigned int)c->late_fds[i] + 1;
-			}
-			close_range(from, ~0u, 0);
-			for (size_t i = 0; i < c->nr_late; i++)
-				close(c->late_fds[i]);
-		}
+		if (fork() == 0)
+			ctx_late_closer(c, go[0]);
 		_exit(0);
 	}
+	close(go[0]);
 	if (pid > 0)
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	/* With a grandchild holding them, our closes are cheap; without, they do the work. */
+	/* Ours first (cheap: the closer holds them), then the closer may go on. */
+	tracker_ctx_release(c);
+	close(go[1]);
+	return;
+out:
 	tracker_ctx_release(c);
 }
 
@@ -587,6 +646,8 @@ void tracker_ctx_release(struct tracker_ctx *c)
 	for (size_t i = 0; i < c->nr_late; i++)
 		close(c->late_fds[i]);
 	free(c->late_fds);
+	free(c->late_pids);
 	c->late_fds = NULL;
+	c->late_pids = NULL;
 	c->nr_late = 0;
 }

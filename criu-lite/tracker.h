@@ -229,6 +229,7 @@ struct tracker_ctx {
 	 */
 	bool last;
 	int *late_fds;			/* our uffd copies left for tracker_ctx_release() */
+	pid_t *late_pids;		/* whose they are */
 	size_t nr_late;
 };
 
@@ -276,7 +277,11 @@ void tracker_ctx_fini(struct tracker_ctx *c, bool final);
  * killed. Closing the last reference unregisters everything. Idempotent.
  */
 void tracker_ctx_release(struct tracker_ctx *c);
-/* tracker_ctx_release() with the unregistering left to a detached child. */
+/*
+ * tracker_ctx_release() for a tree left stopped: the unregistering is left
+ * to a detached child, which holds the last copies until every process is
+ * gone (then there is nothing to undo) or runs again (at most 10 minutes).
+ */
 void tracker_ctx_release_detached(struct tracker_ctx *c);
 
 #endif
