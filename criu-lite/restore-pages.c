@@ -48,17 +48,35 @@ static int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long l
 	return 0;
 }
 
+/* Index of the first run of @from that ends after @vaddr (runs in address order). */
+static size_t rst_segs_lower(const struct rst_segs *from, unsigned long vaddr)
+{
+	size_t lo = 0, hi = from->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (from->s[mid].vaddr + from->s[mid].len <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * Copies the parts of @from covering [vaddr, vaddr+len) into @to. A page the
  * parent chain does not hold was not populated when that dump was taken, and
- * unchanged since: it stays zero, nothing to copy.
+ * unchanged since: it stays zero, nothing to copy. A binary search finds the
+ * first run: a delta of N scattered pages over a parent of M runs costs
+ * N log M, not N * M.
  */
 static int rst_segs_take(struct rst_segs *to, const struct rst_segs *from, unsigned long vaddr,
 			 unsigned long len)
 {
 	unsigned long end = vaddr + len, cur = vaddr;
 
-	for (size_t i = 0; i < from->n && cur < end; i++) {
+	for (size_t i = rst_segs_lower(from, vaddr); i < from->n && cur < end; i++) {
 		const struct rst_seg *s = &from->s[i];
 		unsigned long a, b;
 		int ret;
@@ -124,6 +142,7 @@ struct rst_pm_walk {
 	uint64_t pages_size, off;
 	struct rst_segs parent;
 	bool parent_done;
+	unsigned long last_end; /* entries come in address order, without overlap */
 };
 
 static int rst_resolve_dir(struct rst_ctx *c, const struct img_dir *d, enum img_kind kind,
@@ -160,6 +179,12 @@ static int rst_pm_entry(struct rst_pm_walk *w, const PagemapEntry *pe, struct rs
 		       w->d->path, (unsigned long)pe->vaddr);
 		return -EINVAL;
 	}
+	if (pe->vaddr < w->last_end) {
+		pr_err("pagemap-%d.img in '%s': entry 0x%lx overlaps or precedes the previous one",
+		       w->pid, w->d->path, (unsigned long)pe->vaddr);
+		return -EINVAL;
+	}
+	w->last_end = pe->vaddr + len;
 	if (pe->in_parent)
 		fl |= RST_PE_PARENT;
 	if (fl & RST_PE_PRESENT) {
