@@ -183,12 +183,14 @@ static int img_fill(struct img *img, size_t want)
 		img->pos = 0;
 	}
 	if (want > img->cap) {
-		uint8_t *nb = realloc(img->buf, want);
+		/* Read ahead a buffer's worth: two read()s per entry cost more than the parsing. */
+		size_t cap = want > IMG_BUF_SIZE ? want : IMG_BUF_SIZE;
+		uint8_t *nb = realloc(img->buf, cap);
 
 		if (!nb)
 			return -ENOMEM;
 		img->buf = nb;
-		img->cap = want;
+		img->cap = cap;
 	}
 	while (img->len < want) {
 		ssize_t n = read(img->fd, img->buf + img->len, img->cap - img->len);
