@@ -1,6 +1,6 @@
 /*
  * Restore: per-process kernel state set through injection once the address
- * space exists: mm fields and exe link (PR_SET_MM_MAP), signal handlers,
+ * space exists: mm fields and exe link (PR_SET_MM_MAP), root directory, signal handlers,
  * personality, parent-death signal, comm, THP opt-out, rlimits,
  * oom_score_adj, interval timers.
  * Credentials come last (restore-creds.c) since they may drop privileges.
@@ -86,6 +86,29 @@ static int rst_mm_map(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		return r < 0 ? (int)r : -EIO;
 	}
 	return 0;
+}
+
+/*
+ * chroot into the recorded root, a path in the tool's view. Not before: the
+ * rebuild opens mapped files and the exe by such paths inside the process.
+ * The cwd was entered by that path before (restore-tree.c); chroot keeps it.
+ */
+static int rst_root(struct rst_ctx *c, struct rst_task *t, struct inject *in)
+{
+	const FileEntry *fe = t->fs ? rst_file_entry(c, t->fs->root_id) : NULL;
+	const char *p = fe && fe->reg ? fe->reg->name : NULL;
+	long r;
+
+	if (!p || !strcmp(p, "/"))
+		return 0;
+	if (strlen(p) + 1 > in->scratch_len)
+		return -ENAMETOOLONG;
+	r = inject_write(in, in->scratch, p, strlen(p) + 1);
+	if (!r)
+		r = inject_call(in, SYS_chroot, in->scratch, 0, 0, 0, 0, 0);
+	if (r)
+		pr_err("pid %d: chroot '%s': %s", t->pid, p, strerror((int)-r));
+	return (int)r;
 }
 
 static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreEntry *tc)
@@ -254,6 +277,8 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	int ret;
 
 	ret = rst_mm_map(c, t, in);
+	if (!ret)
+		ret = rst_root(c, t, in);
 	if (!ret)
 		ret = rst_sigactions(t, in, tc);
 	if (ret)

@@ -36,13 +36,13 @@ enum rst_step {
 	RST_STEP_SETSID,
 	RST_STEP_FILES,
 	RST_STEP_CWD,
-	RST_STEP_ROOT,
 	RST_STEP_FORK,
 };
 
 static const char *const rst_step_names[] = {
-	[RST_STEP_NONE] = "start", [RST_STEP_SETSID] = "setsid", [RST_STEP_FILES] = "install fds",
-	[RST_STEP_CWD] = "chdir",  [RST_STEP_ROOT] = "chroot",	 [RST_STEP_FORK] = "fork a child",
+	[RST_STEP_NONE] = "start",	  [RST_STEP_SETSID] = "setsid",
+	[RST_STEP_FILES] = "install fds", [RST_STEP_CWD] = "chdir",
+	[RST_STEP_FORK] = "fork a child",
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
@@ -157,9 +157,11 @@ static void rst_child_setup(struct rst_ctx *c, size_t i)
 		ret = rst_epoll_fill(c, t);
 	if (ret)
 		rst_child_fail(c, i, RST_STEP_FILES, ret);
-	p = t->fs ? rst_fs_path(c, t->fs->root_id) : NULL;
-	if (p && strcmp(p, "/") && (chroot(p) || chdir("/")))
-		rst_child_fail(c, i, RST_STEP_ROOT, errno);
+	/*
+	 * The recorded paths are the tool's view: the cwd is entered here, the
+	 * root only after the rebuild (rst_task_restore), which still opens
+	 * mapped files by those paths inside the process.
+	 */
 	p = t->fs ? rst_fs_path(c, t->fs->cwd_id) : NULL;
 	if (p && chdir(p))
 		rst_child_fail(c, i, RST_STEP_CWD, errno);
