@@ -1,8 +1,9 @@
 /*
- * Signal and timer state. Per process (leader's core tc): handlers, itimers
- * and POSIX timers, read by injecting rt_sigaction/getitimer/timer_gettime
- * into the stopped leader; the shared pending queue by PTRACE_PEEKSIGINFO.
- * Per thread: sigaltstack and clear_child_tid by injection, the private
+ * Signal and timer state. Per process (leader's core tc): handlers, itimers,
+ * POSIX timers and the child-subreaper flag, read by injecting
+ * rt_sigaction/getitimer/timer_gettime/prctl into the stopped leader; the
+ * shared pending queue by PTRACE_PEEKSIGINFO. Per thread: sigaltstack,
+ * clear_child_tid and the parent-death signal by injection, the private
  * pending queue, rseq by PTRACE_GET_RSEQ_CONFIGURATION.
  */
 #include <errno.h>
@@ -154,6 +155,22 @@ static int itimers(struct inject *in, struct sig_bufs *b)
 	return 0;
 }
 
+/* PR_GET_CHILD_SUBREAPER: only the process itself can ask (no /proc field). */
+static int child_subreaper(struct inject *in, TaskCoreEntry *tc)
+{
+	int32_t v = 0;
+	int ret =
+		inject_get(in, SYS_prctl, PR_GET_CHILD_SUBREAPER, in->scratch, 0, 0, &v, sizeof(v));
+
+	if (ret) {
+		pr_err("dump: child-subreaper flag of %d: %s", in->tid, strerror(-ret));
+		return ret;
+	}
+	tc->has_child_subreaper = true;
+	tc->child_subreaper = v != 0;
+	return 0;
+}
+
 static int posix_timers(struct inject *in, pid_t pid, struct sig_bufs *b)
 {
 	struct proc_posix_timer *pt = NULL;
@@ -281,6 +298,8 @@ int dump_task_signals(struct dump_ctx *ctx, struct dump_task *t, TaskCoreEntry *
 		ret = itimers(&in, b);
 	if (!ret)
 		ret = posix_timers(&in, t->pid, b);
+	if (!ret)
+		ret = child_subreaper(&in, tc);
 	ret = inject_end(&in) ?: ret;
 	if (!ret)
 		ret = pending(t->pid, PTRACE_PEEKSIGINFO_SHARED, &tc->signals_s);
@@ -324,6 +343,7 @@ static int thread_inject(pid_t tid, ThreadCoreEntry *thc, CoreEntry *core)
 {
 	struct kernel_stack ss;
 	uint64_t tidaddr = 0;
+	int32_t pdeath = 0;
 	struct inject in;
 	int ret;
 
@@ -338,6 +358,13 @@ static int thread_inject(pid_t tid, ThreadCoreEntry *thc, CoreEntry *core)
 				 sizeof(tidaddr));
 		if (ret)
 			pr_err("dump: clear_child_tid of thread %d: %s", tid, strerror(-ret));
+	}
+	if (!ret) {
+		/* Per thread: the kernel keeps it in each task_struct, a new thread starts at 0. */
+		ret = inject_get(&in, SYS_prctl, PR_GET_PDEATHSIG, in.scratch, 0, 0, &pdeath,
+				 sizeof(pdeath));
+		if (ret)
+			pr_err("dump: parent-death signal of thread %d: %s", tid, strerror(-ret));
 	}
 	if (!ret && thc->creds) {
 		long sb = inject_call(&in, SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0, 0);
@@ -355,6 +382,8 @@ static int thread_inject(pid_t tid, ThreadCoreEntry *thc, CoreEntry *core)
 	thc->sas->ss_sp = ss.sp;
 	thc->sas->ss_size = ss.size;
 	thc->sas->ss_flags = (uint32_t)ss.flags;
+	thc->has_pdeath_sig = true;
+	thc->pdeath_sig = (uint32_t)pdeath;
 	set_clear_tid(core, tidaddr);
 	return 0;
 }

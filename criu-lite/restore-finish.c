@@ -95,6 +95,8 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 		ret = rst_pending(t, &in);
 	if (!ret)
 		ret = rst_creds_restore(t, &t->th[0], &in, in.scratch + 12288);
+	if (!ret)
+		ret = rst_task_pdeath(c, t, &t->th[0], &in);
 	if (!ret && t->mm->has_dumpable)
 		inject_call(&in, SYS_prctl, PR_SET_DUMPABLE, (unsigned long)t->mm->dumpable, 0, 0,
 			    0, 0);

@@ -1,9 +1,10 @@
 /*
  * Restore: per-process kernel state set through injection once the address
  * space exists: mm fields and exe link (PR_SET_MM_MAP), root directory, signal handlers,
- * personality, parent-death signal, comm, THP opt-out, rlimits,
+ * personality, child-subreaper flag, comm, THP opt-out, rlimits,
  * oom_score_adj, interval timers.
- * Credentials come last (restore-creds.c) since they may drop privileges.
+ * Credentials come last (restore-creds.c) since they may drop privileges;
+ * each thread's parent-death signal after them (rst_task_pdeath).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -267,6 +268,34 @@ static int rst_posix_timers(struct rst_task *t, struct inject *in, const TaskCor
 	return ret;
 }
 
+/*
+ * The recorded parent-death signal of @th, or 0, which also drops the
+ * SIGKILL every new process took from restore-tree.c. Runs after the thread's
+ * credentials: the kernel clears the signal when euid, egid, fsuid or fsgid
+ * change (commit_creds). The parent is already the final one (each process
+ * was forked by its recorded parent), except for the root, whose parent is
+ * the tool: with --restore-detached the tool exits at once and the signal
+ * would fire then, so the root gets none.
+ */
+int rst_task_pdeath(struct rst_ctx *c, struct rst_task *t, struct rst_thread *th, struct inject *in)
+{
+	const ThreadCoreEntry *thc = th->core->thread_core;
+	uint32_t sig = thc && thc->has_pdeath_sig ? thc->pdeath_sig : 0;
+	long r;
+
+	if (sig && t == &c->tasks[0] && c->o->restore_detached) {
+		pr_warn("thread %d: parent-death signal %u not restored: its parent, the tool, "
+			"exits now (--restore-detached)",
+			th->tid, sig);
+		sig = 0;
+	}
+	r = inject_call(in, SYS_prctl, PR_SET_PDEATHSIG, sig, 0, 0, 0, 0);
+	if (r)
+		pr_err("thread %d of pid %d: parent-death signal %u: %s", th->tid, t->pid, sig,
+		       strerror((int)-r));
+	return (int)r;
+}
+
 int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	const TaskCoreEntry *tc = t->th[0].core->tc;
@@ -286,12 +315,14 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	r = inject_call(in, SYS_personality, tc->personality, 0, 0, 0, 0, 0);
 	if (r < 0)
 		pr_warn("pid %d: personality 0x%x: %s", t->pid, tc->personality, strerror((int)-r));
-	r = inject_call(in, SYS_prctl, PR_SET_PDEATHSIG,
-			thc && thc->has_pdeath_sig ? thc->pdeath_sig : 0, 0, 0, 0, 0);
-	if (r)
-		return (int)r;
-	if (tc->has_child_subreaper && tc->child_subreaper)
-		inject_call(in, SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0);
+	if (tc->has_child_subreaper && tc->child_subreaper) {
+		r = inject_call(in, SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0);
+		if (r) {
+			pr_err("pid %d: cannot make it a child subreaper: %s", t->pid,
+			       strerror((int)-r));
+			return (int)r;
+		}
+	}
 	snprintf(name, sizeof(name), "%s", comm ? comm : "");
 	r = inject_write(in, in->scratch, name, sizeof(name));
 	if (!r)

@@ -4,7 +4,8 @@
  * so the new thread starts traced and stops before running a single
  * instruction. Its registers are replaced at the end (restore-finish.c).
  * Per-thread state set by injection into the thread itself: sigaltstack,
- * clear_child_tid, robust futex list, rseq, name; by the tool: scheduling
+ * clear_child_tid, robust futex list, rseq, name, credentials, then the
+ * parent-death signal (credentials clear it); by the tool: scheduling
  * policy, real-time priority and nice, after the threads' own injected calls
  * (those would otherwise run at the restored priority, possibly nice 19 or
  * SCHED_IDLE; only the leader's pending signals and credentials follow).
@@ -171,6 +172,8 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		ret = rst_thread_own(t, &t->th[i], &tin, in->scratch + 12288);
 		if (!ret)
 			ret = rst_creds_restore(t, &t->th[i], &tin, in->scratch + 12288);
+		if (!ret)
+			ret = rst_task_pdeath(c, t, &t->th[i], &tin);
 		inject_end(&tin);
 		if (ret)
 			return ret;

@@ -275,6 +275,9 @@ void rst_filler_report(const struct rst_filler *f, pid_t pid);
 
 /* restore-task.c: per-process state through injection (signals, mm map, comm...). */
 int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+/* The parent-death signal of one thread, by injection into it, after its credentials. Logs. */
+int rst_task_pdeath(struct rst_ctx *c, struct rst_task *t, struct rst_thread *th,
+		    struct inject *in);
 
 /* restore-threads.c: create the non-leader threads in a seized leader. */
 int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in);
