@@ -3,12 +3,16 @@
  * process) survive: the root is a subreaper with no parent-death signal, its
  * child asks for SIGUSR2 when the root dies and a second thread of the child
  * for SIGUSR1. Each thread reads its own values with PR_GET_* after restore.
+ * The child runs as uid/gid 65534: restoring its credentials clears the
+ * signals (commit_creds), so they must be set after them.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+#define NOBODY 65534
 
 #include "zdtmtst.h"
 
@@ -49,6 +53,8 @@ static void child(int ready_fd)
 	pthread_t th;
 	sigset_t term;
 
+	if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+		fail("child: becoming uid/gid %d: %m", NOBODY);
 	if (prctl(PR_SET_PDEATHSIG, SIGUSR2, 0, 0, 0))
 		fail("child: PR_SET_PDEATHSIG: %m");
 	sigemptyset(&term);
@@ -74,6 +80,8 @@ int main(int argc, char **argv)
 	char c;
 
 	test_init(argc, argv);
+	if (geteuid())
+		test_skip("needs root to run the child as uid %d", NOBODY);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
 		test_skip("PR_SET_CHILD_SUBREAPER: %m");
 	if (pipe(ready) || pipe(go))
