@@ -24,8 +24,8 @@ void rst_segs_free(struct rst_segs *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int fd,
-			uint64_t off, int depth)
+int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int fd, uint64_t off,
+		 int depth)
 {
 	struct rst_seg *last = s->n ? &s->s[s->n - 1] : NULL;
 

@@ -186,16 +186,8 @@ static int stage_segs(const struct rst_segs *pages, const VmaEntry *v, unsigned 
 		if (sg.vaddr + sg.len > v->end)
 			sg.len = v->end - sg.vaddr;
 		sg.vaddr = addr + (sg.vaddr - v->start);
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 64;
-			void *ns = realloc(out->s, cap * sizeof(*out->s));
-
-			if (!ns)
-				return -ENOMEM;
-			out->s = ns;
-			out->cap = cap;
-		}
-		out->s[out->n++] = sg;
+		if (rst_segs_add(out, sg.vaddr, sg.len, sg.pages_fd, sg.off, sg.depth))
+			return -ENOMEM;
 		*nr_pages += sg.len;
 	}
 	return 0;

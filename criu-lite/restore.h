@@ -153,6 +153,9 @@ struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 /* restore-pages.c: resolve pagemaps through the parent chain. Logs. */
 int rst_pages_resolve(struct rst_ctx *c, struct rst_task *t);
 void rst_segs_free(struct rst_segs *s);
+/* Appends a run, merged with the last one when contiguous in memory and file. */
+int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int fd, uint64_t off,
+		 int depth);
 /* Contents of shared anonymous object @shmid; segs' vaddr is the offset in it. */
 int rst_shmem_resolve(struct rst_ctx *c, uint64_t shmid, struct rst_segs *out);
 
