@@ -2,7 +2,10 @@
  * /proc/PID/fdinfo/FD: the common "pos/flags/mnt_id/ino" lines
  * (fs/proc/fd.c) plus per-type lines written by each file's show_fdinfo:
  * eventfd (fs/eventfd.c, count in hex), signalfd (fs/signalfd.c), timerfd
- * (fs/timerfd.c), epoll (fs/eventpoll.c, one "tfd:" line per target).
+ * (fs/timerfd.c), epoll (fs/eventpoll.c, one "tfd:" line per target), and
+ * one "lock:" line per file lock held through the file (fs/proc/fd.c
+ * show_fd_locks: flock and OFD locks of this open file description, POSIX
+ * locks of this files table taken through it; blocked waiters are not listed).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +52,66 @@ static int fi_add_tfd(struct proc_fdinfo *o, const char *line, size_t *cap)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum proc_lock_kind kind;
+} lock_kinds[] = {
+	{"POSIX", PROC_LOCK_POSIX}, {"OFDLCK", PROC_LOCK_OFD},	{"FLOCK", PROC_LOCK_FLOCK},
+	{"LEASE", PROC_LOCK_LEASE}, {"DELEG", PROC_LOCK_LEASE},
+};
+
+int proc_parse_lock(const char *val, struct proc_lock *out)
+{
+	char kind[16], mode[16], type[8], end[24], *e;
+	long long id;
+	int n = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (*val == ' ' || *val == '\t')
+		val++;
+	if (sscanf(val, "%lld: %n", &id, &n) != 1 || !n)
+		return -EINVAL;
+	val += n;
+	snprintf(out->text, sizeof(out->text), "%s", val);
+	out->text[strcspn(out->text, "\n")] = '\0';
+	if (sscanf(val, "%15s %15s %7s %d %x:%x:%llu %lld %23s", kind, mode, type, &out->pid,
+		   &out->maj, &out->min, &out->ino, &out->start, end) != 9)
+		return -EINVAL;
+	out->kind = PROC_LOCK_OTHER;
+	for (size_t i = 0; i < sizeof(lock_kinds) / sizeof(lock_kinds[0]); i++)
+		if (!strcmp(kind, lock_kinds[i].name))
+			out->kind = lock_kinds[i].kind;
+	out->advisory = !strcmp(mode, "ADVISORY");
+	if (!strcmp(type, "WRITE"))
+		out->write = true;
+	else if (strcmp(type, "READ"))
+		return -EINVAL;
+	if (!strcmp(end, "EOF")) {
+		out->end = -1;
+		return 0;
+	}
+	errno = 0;
+	out->end = strtoll(end, &e, 10);
+	return *e || errno || out->end < out->start ? -EINVAL : 0;
+}
+
+static int fi_add_lock(struct proc_fdinfo *o, const char *val, size_t *cap)
+{
+	struct proc_lock *nl;
+
+	if (o->n_locks == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		nl = realloc(o->locks, *cap * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		o->locks = nl;
+	}
+	if (proc_parse_lock(val, &o->locks[o->n_locks]))
+		return -EINVAL;
+	o->n_locks++;
+	return 0;
+}
+
 static int fi_pair(const char *p, uint64_t *a, uint64_t *b)
 {
 	unsigned long long x, y;
@@ -61,7 +124,7 @@ static int fi_pair(const char *p, uint64_t *a, uint64_t *b)
 }
 
 static int fi_line(const char *line, const char *key, size_t klen, const char *val,
-		   struct proc_fdinfo *o, size_t *cap)
+		   struct proc_fdinfo *o, size_t *cap, size_t *lcap)
 {
 	unsigned long long x;
 	int ret;
@@ -69,6 +132,8 @@ static int fi_line(const char *line, const char *key, size_t klen, const char *v
 #define KEY(s) (klen == sizeof(s) - 1 && !memcmp(key, s, klen))
 	if (KEY("tfd"))
 		return fi_add_tfd(o, line, cap);
+	if (KEY("lock"))
+		return fi_add_lock(o, val, lcap);
 	if (KEY("it_value")) {
 		o->has_timerfd = true;
 		return fi_pair(val, &o->it_value_sec, &o->it_value_nsec);
@@ -116,7 +181,7 @@ int proc_parse_fdinfo(const char *buf, struct proc_fdinfo *out)
 {
 	const char *p = buf, *eol, *colon, *val;
 	char line[512];
-	size_t cap = 0, n;
+	size_t cap = 0, lcap = 0, n;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -136,7 +201,7 @@ int proc_parse_fdinfo(const char *buf, struct proc_fdinfo *out)
 		val = line + (colon - p) + 1;
 		while (*val == ' ' || *val == '\t')
 			val++;
-		ret = fi_line(line, line, colon - p, val, out, &cap);
+		ret = fi_line(line, line, colon - p, val, out, &cap, &lcap);
 	}
 	if (ret)
 		proc_fdinfo_fini(out);
@@ -165,4 +230,7 @@ void proc_fdinfo_fini(struct proc_fdinfo *f)
 	free(f->tfds);
 	f->tfds = NULL;
 	f->n_tfds = 0;
+	free(f->locks);
+	f->locks = NULL;
+	f->n_locks = 0;
 }

@@ -17,6 +17,31 @@ struct proc_epoll_tfd {
 	unsigned int dev;
 };
 
+/* Kind of a "lock:" line (fs/locks.c lock_get_status). */
+enum proc_lock_kind {
+	PROC_LOCK_POSIX, /* "POSIX": owned by the files table (process) */
+	PROC_LOCK_OFD,	 /* "OFDLCK": owned by the open file description */
+	PROC_LOCK_FLOCK, /* "FLOCK": owned by the open file description */
+	PROC_LOCK_LEASE, /* "LEASE" or "DELEG" */
+	PROC_LOCK_OTHER, /* "ACCESS", "UNKNOWN" */
+};
+
+/*
+ * One "lock:" line of fdinfo, same text as a /proc/locks line:
+ * "ID: KIND MODE TYPE PID MAJ:MIN:INO START END" (END "EOF" or an offset).
+ */
+struct proc_lock {
+	enum proc_lock_kind kind;
+	bool advisory; /* MODE "ADVISORY" (else MANDATORY, or a lease state) */
+	bool write;    /* TYPE "WRITE" (else READ; UNLCK is refused) */
+	int pid;       /* -1 for OFD locks */
+	unsigned int maj, min;
+	unsigned long long ino;
+	long long start;
+	long long end; /* inclusive; -1 for "EOF" */
+	char text[96]; /* the line from KIND on, for messages */
+};
+
 struct proc_fdinfo {
 	unsigned long long pos;
 	unsigned int flags;		/* O_* (octal in the file) */
@@ -34,13 +59,18 @@ struct proc_fdinfo {
 	struct proc_epoll_tfd *tfds;	/* malloc'd, n_tfds entries */
 	size_t n_tfds;
 	bool is_epoll;			/* at least one tfd line, or the caller knows */
+	struct proc_lock *locks;	/* malloc'd, n_locks entries ("lock:" lines) */
+	size_t n_locks;
 };
+
+/* Parses the value of one "lock:" line (or a /proc/locks line). 0 or -EINVAL. */
+int proc_parse_lock(const char *val, struct proc_lock *out);
 
 /* Parses NUL-terminated fdinfo text into @out (zeroed first). 0, -EINVAL or -ENOMEM. */
 int proc_parse_fdinfo(const char *buf, struct proc_fdinfo *out);
 /* Reads and parses /proc/@pid/fdinfo/@fd. 0 or -errno. */
 int proc_read_fdinfo(pid_t pid, int fd, struct proc_fdinfo *out);
-/* Frees tfds. NULL-safe. */
+/* Frees tfds and locks. NULL-safe. */
 void proc_fdinfo_fini(struct proc_fdinfo *f);
 
 #endif

@@ -294,6 +294,54 @@ static void test_fdinfo(void)
 	   "fdinfo: malformed tfd line: -EINVAL");
 }
 
+/* "lock:" lines as kernel 6.18 prints them (saved from a process holding each kind). */
+static void test_fdinfo_locks(void)
+{
+	struct proc_lock l;
+	struct proc_fdinfo f;
+	char *buf;
+
+	buf = fixture("proc-fdinfo-locks.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.n_locks == 2 && f.ino == 10952766,
+	   "fdinfo locks: two POSIX lock lines");
+	if (buf && f.n_locks == 2) {
+		ok(f.locks[0].kind == PROC_LOCK_POSIX && f.locks[0].advisory && f.locks[0].write &&
+			   f.locks[0].pid == 22077 && f.locks[0].maj == 0xfe &&
+			   f.locks[0].min == 0 && f.locks[0].ino == 10952766 &&
+			   f.locks[0].start == 10 && f.locks[0].end == 109,
+		   "fdinfo locks: POSIX write lock of pid 22077 on bytes 10-109");
+		ok(f.locks[1].kind == PROC_LOCK_POSIX && !f.locks[1].write &&
+			   f.locks[1].start == 500 && f.locks[1].end == -1,
+		   "fdinfo locks: POSIX read lock from 500 to EOF");
+		ok(!strcmp(f.locks[1].text, "POSIX  ADVISORY  READ 22077 fe:00:10952766 500 EOF"),
+		   "fdinfo locks: the line kept for messages");
+	}
+	proc_fdinfo_fini(&f);
+	ok(f.locks == NULL && f.n_locks == 0, "fdinfo locks: fini empties locks");
+	free(buf);
+
+	ok(proc_parse_lock("1: FLOCK  ADVISORY  WRITE 22077 fe:00:10952765 0 EOF", &l) == 0 &&
+		   l.kind == PROC_LOCK_FLOCK && l.write && l.pid == 22077 && l.end == -1,
+	   "lock: flock write");
+	ok(proc_parse_lock("1: OFDLCK ADVISORY  READ -1 08:01:77 4096 8191", &l) == 0 &&
+		   l.kind == PROC_LOCK_OFD && !l.write && l.pid == -1 && l.maj == 8 && l.min == 1 &&
+		   l.start == 4096 && l.end == 8191,
+	   "lock: OFD read lock, pid -1");
+	ok(proc_parse_lock("3: LEASE  ACTIVE    READ 10 fe:00:12 0 EOF", &l) == 0 &&
+		   l.kind == PROC_LOCK_LEASE && !l.advisory,
+	   "lock: lease (not advisory)");
+	ok(proc_parse_lock("1: POSIX  MANDATORY WRITE 10 fe:00:12 0 EOF", &l) == 0 &&
+		   l.kind == PROC_LOCK_POSIX && !l.advisory,
+	   "lock: mandatory POSIX lock is told apart");
+	ok(proc_parse_lock("1: POSIX  ADVISORY  UNLCK 10 fe:00:12 0 EOF", &l) == -EINVAL,
+	   "lock: UNLCK type: -EINVAL");
+	ok(proc_parse_lock("1: POSIX  ADVISORY  WRITE 10 fe:00:12 9 5", &l) == -EINVAL,
+	   "lock: end before start: -EINVAL");
+	buf = "pos:\t0\nlock:\t1: POSIX *NOINODE* WRITE 1 <none>:0 0 EOF\n";
+	ok(proc_parse_fdinfo(buf, &f) == -EINVAL && f.locks == NULL,
+	   "fdinfo locks: malformed lock line: -EINVAL");
+}
+
 static void test_timers(void)
 {
 	struct proc_posix_timer *t = NULL;
@@ -327,6 +375,7 @@ int main(void)
 	test_stat();
 	test_status();
 	test_fdinfo();
+	test_fdinfo_locks();
 	test_timers();
 	return tap_done();
 }
