@@ -51,6 +51,7 @@ void dump_files_fini(struct dump_ctx *ctx)
 	img_close(ctx->memfd_img);
 	ctx->memfd_img = NULL;
 	dump_tcp_fini(ctx);
+	dump_locks_fini(ctx);
 	free(ctx->tty_rdevs);
 	free(ctx->tty_ids);
 	ctx->tty_rdevs = NULL;
@@ -446,7 +447,6 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 out:
 	free(b.ep_tfds);
 	free(b.ep_tfdp);
-	proc_fdinfo_fini(&d->fi);
 	return ret;
 }
 
@@ -479,6 +479,9 @@ int dump_task_files(struct dump_ctx *ctx, struct dump_task *t)
 		d->pid = t->pid;
 		d->fd = fds[i];
 		ret = dump_one_fd(ctx, d, &fdi);
+		if (!ret)
+			ret = dump_fd_locks(ctx, d, fdi.id);
+		proc_fdinfo_fini(&d->fi);
 		if (!ret)
 			ret = img_write_msg(img, &fdi.base);
 	}
@@ -542,5 +545,5 @@ int dump_files_finish(struct dump_ctx *ctx)
 			return -EOPNOTSUPP;
 		}
 	}
-	return 0;
+	return dump_locks_finish(ctx);
 }

@@ -71,6 +71,15 @@ int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, st
 /* memfd files (dump-fd-memfd.c): the object once (name, seals, content), then the fd. */
 int dump_fd_memfd(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
 		  struct fd_bufs *b);
+/*
+ * File locks listed in @d's fdinfo (dump-locks.c) into filelocks.img, each
+ * once; refuses (-EOPNOTSUPP, logged) leases, mandatory locks and locks of a
+ * process outside the tree. @file_id: the open-file object of @d.
+ */
+int dump_fd_locks(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t file_id);
+/* Closes filelocks.img, returning its write error (logged). */
+int dump_locks_finish(struct dump_ctx *ctx);
+void dump_locks_fini(struct dump_ctx *ctx);
 /* SOL_SOCKET options common to every socket kind into @o. 0 or -errno. */
 int dump_sk_opts(int sk, SkOptsEntry *o);
 

@@ -95,6 +95,7 @@ struct dump_file_key;
 struct sock_diag_unix;
 struct sock_diag_inet;
 struct page_xfer;
+struct dump_locks;
 
 struct dump_ctx {
 	const struct opts *o;
@@ -137,6 +138,8 @@ struct dump_ctx {
 	void *track;	      /* dump-track.c state, NULL when not tracking */
 	struct page_xfer *px; /* --page-server: memory images go there */
 	struct dump_mm_pre *mm_pre; /* VMA flags read before the freeze (dump-mm-pre.c) */
+	/* file locks recorded (dump-locks.c), NULL before the first */
+	struct dump_locks *locks;
 };
 
 /* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */

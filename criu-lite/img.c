@@ -11,6 +11,7 @@
 
 #include "core.pb-c.h"
 #include "files.pb-c.h"
+#include "file-lock.pb-c.h"
 #include "fs.pb-c.h"
 #include "ghost-file.pb-c.h"
 #include "inventory.pb-c.h"
@@ -75,6 +76,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			      &memfd_inode_entry__descriptor, IMG_PAYLOAD_NONE },
 	[IMG_TCP_STREAM] = { "tcp-stream-%lx.img", "TCP_STREAM", 0x51465506, IMG_FIRST_COMMON, NULL,
 			     &tcp_stream_entry__descriptor, IMG_PAYLOAD_TCP_STREAM },
+	[IMG_FILE_LOCKS] = { "filelocks.img", "FILE_LOCKS", 0x54323616, IMG_FIRST_COMMON, NULL,
+			     &file_lock_entry__descriptor, IMG_PAYLOAD_NONE },
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -45,6 +45,7 @@ enum img_kind {
 	IMG_SK_QUEUES,
 	IMG_MEMFD_INODE,
 	IMG_TCP_STREAM,
+	IMG_FILE_LOCKS,
 	IMG_KIND_MAX,
 };
 
