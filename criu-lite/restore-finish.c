@@ -94,6 +94,8 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 	if (!ret)
 		ret = rst_pending(t, &in);
 	if (!ret)
+		ret = rst_locks_restore(c, t, &in);
+	if (!ret)
 		ret = rst_creds_restore(t, &t->th[0], &in, in.scratch + 12288);
 	if (!ret)
 		ret = rst_task_pdeath(c, t, &t->th[0], &in);

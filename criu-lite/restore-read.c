@@ -379,6 +379,8 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 
 	for (size_t i = 0; !ret && i < c->nr_tasks; i++)
 		ret = rst_read_task(c, &c->tasks[i]);
+	if (!ret)
+		ret = rst_locks_read(c);
 	return ret ? ret : rst_check_all(c);
 }
 
@@ -408,6 +410,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 	if (!c->stage || c->filler != rst_stage_filler(c->stage))
 		rst_filler_free(c->filler);
 	rst_memfd_close(c);
+	rst_locks_free(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 

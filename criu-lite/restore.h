@@ -137,6 +137,9 @@ struct rst_ctx {
 	int *memfd_fds;		  /* the objects, created on first use; -1 before */
 	size_t nr_memfds;
 	bool memfds_loaded;
+	/* filelocks.img (restore-locks.c) */
+	struct FileLockEntry **locks;
+	size_t nr_locks;
 };
 
 /* restore-read.c: read and validate every image; creates nothing. Logs. */
@@ -288,6 +291,12 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 /* restore-creds.c: credentials of one thread, by injection into it (last). */
 int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,
 		      unsigned long scratch);
+
+/* restore-locks.c: file locks. Read and checked against the tree (logs). */
+int rst_locks_read(struct rst_ctx *c);
+void rst_locks_free(struct rst_ctx *c);
+/* The locks @t held, re-taken on its restored fds by injection, without blocking. Logs. */
+int rst_locks_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
 
 /* restore-finish.c: seize everything, rebuild, set registers, detach. */
 int rst_rebuild_all(struct rst_ctx *c);
