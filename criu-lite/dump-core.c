@@ -100,10 +100,9 @@ static int thread_core_fill(struct dump_ctx *ctx, struct dump_task *t, pid_t tid
 	thc->sched_nice = (int32_t)b->stat.nice;
 	thc->sched_policy = b->stat.policy;
 	thc->sched_prio = b->stat.rt_priority;
-	if (b->status.seccomp > 0) {
-		pr_err("dump: thread %d of pid %d runs under seccomp: not supported", tid, t->pid);
-		return -EOPNOTSUPP;
-	}
+	ret = dump_seccomp_thread(ctx, t, tid, b->status.seccomp, thc);
+	if (ret)
+		return ret;
 	if (syscall(SYS_get_robust_list, tid, &head, &len) == 0) {
 		thc->futex_rla = (uint64_t)head;
 		thc->futex_rla_len = (uint32_t)len;

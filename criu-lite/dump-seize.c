@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,15 +114,37 @@ static int thread_add(struct dump_task *t, pid_t tid, bool seized)
 	return 0;
 }
 
+/*
+ * Seizes with PTRACE_O_SUSPEND_SECCOMP, so that what the dump injects is not
+ * filtered (a filter may kill on any syscall). A tool without CAP_SYS_ADMIN
+ * or under seccomp itself gets EPERM (EINVAL without CONFIG_CHECKPOINT_RESTORE):
+ * it then seizes without, and filtered threads are refused (dump-seccomp.c).
+ */
+static int seize_one(struct dump_ctx *ctx, pid_t tid)
+{
+	int ret;
+
+	if (!ctx->seccomp_unsuspended) {
+		ret = ptrace_seize_interrupt(tid, PTRACE_O_SUSPEND_SECCOMP);
+		if (ret != -EPERM && ret != -EINVAL)
+			return ret;
+		pr_debug("dump: PTRACE_O_SUSPEND_SECCOMP: %s: seccomp tasks are refused",
+			 strerror(-ret));
+		ctx->seccomp_unsuspended = true;
+	}
+	return ptrace_seize_interrupt(tid, 0);
+}
+
 /* Interrupts every thread of @tids not seized yet; pending[i] says which were. */
-static int interrupt_threads(struct dump_task *t, const pid_t *tids, size_t n, bool *pending)
+static int interrupt_threads(struct dump_ctx *ctx, struct dump_task *t, const pid_t *tids,
+			     size_t n, bool *pending)
 {
 	for (size_t i = 0; i < n; i++) {
 		int ret;
 
 		if (task_has_thread(t, tids[i]))
 			continue;
-		ret = ptrace_seize_interrupt(tids[i], 0);
+		ret = seize_one(ctx, tids[i]);
 		if (!ret)
 			pending[i] = true;
 		else if (ret == -ESRCH && tids[i] != t->pid)
@@ -189,7 +212,7 @@ static int wait_threads(struct dump_task *t, const pid_t *tids, size_t n, const 
  * overlap: sequential seizing cost one scheduling delay per thread (16 busy
  * threads: 50-390 ms on this loaded 2-core VM).
  */
-static int seize_threads_once(struct dump_task *t, int *added)
+static int seize_threads_once(struct dump_ctx *ctx, struct dump_task *t, int *added)
 {
 	pid_t *tids = NULL;
 	bool *pending;
@@ -206,7 +229,7 @@ static int seize_threads_once(struct dump_task *t, int *added)
 		free(tids);
 		return -ENOMEM;
 	}
-	ret = interrupt_threads(t, tids, n, pending);
+	ret = interrupt_threads(ctx, t, tids, n, pending);
 	ret = wait_threads(t, tids, n, pending, ret, added);
 	free(pending);
 	free(tids);
@@ -255,7 +278,7 @@ static int seize_task(struct dump_ctx *ctx, struct dump_task *t)
 	t->stopped = t->stat.state == 'T';
 	do {
 		added = 0;
-		ret = seize_threads_once(t, &added);
+		ret = seize_threads_once(ctx, t, &added);
 		if (ret == -ESRCH) {
 			/* It exited meanwhile: now a zombie (its parent is stopped), or gone. */
 			task_unseize(t);
@@ -269,9 +292,11 @@ static int seize_task(struct dump_ctx *ctx, struct dump_task *t)
 		}
 	} while (added);
 	ret = proc_read_status(t->pid, 0, &t->status);
-	if (ret)
+	if (ret) {
 		pr_err("dump: status of pid %d: %s", t->pid, strerror(-ret));
-	return ret;
+		return ret;
+	}
+	return dump_seccomp_check_seized(ctx, t);
 }
 
 /* Children of every (now stopped) thread of tasks[idx]: they cannot change any more. */

@@ -80,6 +80,8 @@ static int dump_frozen(struct dump_ctx *ctx)
 	if (!ret)
 		ret = dump_files_finish(ctx);
 	if (!ret)
+		ret = dump_seccomp_finish(ctx);
+	if (!ret)
 		ret = dump_write_inventory(ctx);
 	if (!ret)
 		ret = dump_phase(ctx, 0, "written");
@@ -149,6 +151,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		dump_kill_tree(&ctx);
 	ctx.st.t_thawed = dump_now_us();
 	dump_files_fini(&ctx);
+	dump_seccomp_fini(&ctx);
 	if (!ret)
 		ret = dump_write_stats(&ctx);
 	dump_pages_fini(&ctx);

@@ -96,6 +96,7 @@ struct sock_diag_unix;
 struct sock_diag_inet;
 struct page_xfer;
 struct dump_locks;
+struct dump_seccomp;
 
 struct dump_ctx {
 	const struct opts *o;
@@ -140,6 +141,10 @@ struct dump_ctx {
 	struct dump_mm_pre *mm_pre; /* VMA flags read before the freeze (dump-mm-pre.c) */
 	/* file locks recorded (dump-locks.c), NULL before the first */
 	struct dump_locks *locks;
+	/* seccomp filters recorded (dump-seccomp.c), NULL before the first */
+	struct dump_seccomp *seccomp;
+	/* the tool could not seize with PTRACE_O_SUSPEND_SECCOMP (dump-seize.c) */
+	bool seccomp_unsuspended;
 };
 
 /* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */
@@ -189,6 +194,19 @@ void dump_tasks_free(struct dump_ctx *ctx);
 
 /* dump-core.c */
 int dump_task_core(struct dump_ctx *ctx, struct dump_task *t);
+
+/* dump-seccomp.c: @mode is /proc's Seccomp value; fills thc's seccomp fields */
+struct ThreadCoreEntry;
+int dump_seccomp_thread(struct dump_ctx *ctx, struct dump_task *t, pid_t tid, int mode,
+			struct ThreadCoreEntry *thc);
+/*
+ * Refuses (logs) a seized task with a thread under seccomp when the tool could
+ * not seize with PTRACE_O_SUSPEND_SECCOMP: injecting into it could be fatal.
+ */
+int dump_seccomp_check_seized(struct dump_ctx *ctx, struct dump_task *t);
+/* Writes seccomp.img when any thread had a filter. */
+int dump_seccomp_finish(struct dump_ctx *ctx);
+void dump_seccomp_fini(struct dump_ctx *ctx);
 
 /* dump-mm.c */
 int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t);

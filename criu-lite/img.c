@@ -20,6 +20,7 @@
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "seccomp.pb-c.h"
 #include "sk-packet.pb-c.h"
 #include "stats.pb-c.h"
 #include "tcp-stream.pb-c.h"
@@ -78,6 +79,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			     &tcp_stream_entry__descriptor, IMG_PAYLOAD_TCP_STREAM },
 	[IMG_FILE_LOCKS] = { "filelocks.img", "FILE_LOCKS", 0x54323616, IMG_FIRST_COMMON, NULL,
 			     &file_lock_entry__descriptor, IMG_PAYLOAD_NONE },
+	[IMG_SECCOMP] = { "seccomp.img", "SECCOMP", 0x64413049, IMG_FIRST_COMMON, NULL,
+			  &seccomp_entry__descriptor, IMG_PAYLOAD_NONE },
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -46,6 +46,7 @@ enum img_kind {
 	IMG_MEMFD_INODE,
 	IMG_TCP_STREAM,
 	IMG_FILE_LOCKS,
+	IMG_SECCOMP,
 	IMG_KIND_MAX,
 };
 

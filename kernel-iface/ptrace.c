@@ -152,3 +152,35 @@ int ptrace_set_regset(pid_t tid, long type, const void *buf, size_t len)
 		return -errno;
 	return 0;
 }
+
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
+#endif
+#ifndef PTRACE_SECCOMP_GET_METADATA
+#define PTRACE_SECCOMP_GET_METADATA 0x420d
+#endif
+
+long ptrace_seccomp_filter(pid_t tid, unsigned long idx, void *buf, size_t max)
+{
+	long n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)idx, NULL);
+
+	/* Asked with no buffer first: the kernel would overrun a short one. */
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > max)
+		return -E2BIG;
+	n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)idx, buf);
+	return n < 0 ? -errno : n;
+}
+
+int ptrace_seccomp_flags(pid_t tid, unsigned long idx, uint64_t *flags)
+{
+	struct {
+		uint64_t filter_off, flags;
+	} md = { idx, 0 };
+
+	if (ptrace(PTRACE_SECCOMP_GET_METADATA, tid, (void *)sizeof(md), &md) < 0)
+		return -errno;
+	*flags = md.flags;
+	return 0;
+}

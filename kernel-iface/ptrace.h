@@ -43,6 +43,15 @@ int ptrace_set_sigmask(pid_t tid, uint64_t mask);
  */
 int ptrace_get_regset(pid_t tid, long type, void *buf, size_t len, size_t *got);
 int ptrace_set_regset(pid_t tid, long type, const void *buf, size_t len);
+/*
+ * Seccomp filter @idx of a stopped tracee (0 is the oldest, the first installed), as raw
+ * sock_filter instructions into @buf (room for @max of them); returns their
+ * number, -ENOENT past the newest, -E2BIG if it does not fit, or -errno.
+ * ptrace_seccomp_flags gives that filter's SECCOMP_FILTER_FLAG_* bits.
+ * Both need CAP_SYS_ADMIN and a tracer not under seccomp itself.
+ */
+long ptrace_seccomp_filter(pid_t tid, unsigned long idx, void *buf, size_t max);
+int ptrace_seccomp_flags(pid_t tid, unsigned long idx, uint64_t *flags);
 /* The message of the last ptrace event stop (new tid after PTRACE_EVENT_CLONE). */
 int ptrace_event_msg(pid_t tid, unsigned long *msg);
 
