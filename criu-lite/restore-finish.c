@@ -77,7 +77,11 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 	struct inject in;
 	int ret;
 
-	ret = ptrace_seize_stop(t->pid, PTRACE_O_TRACECLONE, RST_SEIZE_TIMEOUT_MS, NULL);
+	/* Threads cloned later inherit the options, the seccomp suspension included. */
+	ret = ptrace_seize_stop(t->pid,
+				PTRACE_O_TRACECLONE |
+					(c->seccomp_used ? PTRACE_O_SUSPEND_SECCOMP : 0),
+				RST_SEIZE_TIMEOUT_MS, NULL);
 	if (ret) {
 		pr_err("pid %d: cannot seize the new process: %s", t->pid, strerror(-ret));
 		return ret;
@@ -95,6 +99,9 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 		ret = rst_pending(t, &in);
 	if (!ret)
 		ret = rst_locks_restore(c, t, &in);
+	if (!ret)
+		ret = rst_seccomp_restore(c, &t->th[0], &in, in.scratch + RST_SCRATCH_SECCOMP,
+					  in.scratch_len - RST_SCRATCH_SECCOMP);
 	if (!ret)
 		ret = rst_creds_restore(t, &t->th[0], &in, in.scratch + 12288);
 	if (!ret)

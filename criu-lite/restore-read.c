@@ -381,6 +381,8 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 		ret = rst_read_task(c, &c->tasks[i]);
 	if (!ret)
 		ret = rst_locks_read(c);
+	if (!ret)
+		ret = rst_seccomp_read(c);
 	return ret ? ret : rst_check_all(c);
 }
 
@@ -411,6 +413,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 		rst_filler_free(c->filler);
 	rst_memfd_close(c);
 	rst_locks_free(c);
+	rst_seccomp_free(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 

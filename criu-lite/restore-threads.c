@@ -171,6 +171,10 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 			return ret;
 		ret = rst_thread_own(t, &t->th[i], &tin, in->scratch + 12288);
 		if (!ret)
+			ret = rst_seccomp_restore(c, &t->th[i], &tin,
+						  in->scratch + RST_SCRATCH_SECCOMP,
+						  in->scratch_len - RST_SCRATCH_SECCOMP);
+		if (!ret)
 			ret = rst_creds_restore(t, &t->th[i], &tin, in->scratch + 12288);
 		if (!ret)
 			ret = rst_task_pdeath(c, t, &t->th[i], &tin);

@@ -140,6 +140,9 @@ struct rst_ctx {
 	/* filelocks.img (restore-locks.c) */
 	struct FileLockEntry **locks;
 	size_t nr_locks;
+	/* seccomp.img (restore-seccomp.c), NULL when absent */
+	struct SeccompEntry *seccomp;
+	bool seccomp_used; /* some thread runs under seccomp: seize suspending it */
 };
 
 /* restore-read.c: read and validate every image; creates nothing. Logs. */
@@ -291,6 +294,20 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 /* restore-creds.c: credentials of one thread, by injection into it (last). */
 int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,
 		      unsigned long scratch);
+
+/*
+ * restore-seccomp.c: seccomp.img read, and every thread's seccomp state
+ * checked against it (logs); rst_seccomp_mode is a thread's recorded mode
+ * (SECCOMP_MODE__*). rst_seccomp_restore installs a thread's filters (or
+ * strict mode) through @in, with @scratch_len bytes of target memory at
+ * @scratch (32 KiB + 64 take the longest filter). Logs.
+ */
+#define RST_SCRATCH_SECCOMP 24576 /* offset of that room in the restore's scratch memory */
+int rst_seccomp_read(struct rst_ctx *c);
+void rst_seccomp_free(struct rst_ctx *c);
+int rst_seccomp_mode(const struct rst_thread *th);
+int rst_seccomp_restore(struct rst_ctx *c, struct rst_thread *th, struct inject *in,
+			unsigned long scratch, size_t scratch_len);
 
 /* restore-locks.c: file locks. Read and checked against the tree (logs). */
 int rst_locks_read(struct rst_ctx *c);
