@@ -77,6 +77,8 @@ static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stag
 		ret = rst_files_open(&c);
 	if (!ret)
 		ret = rst_tree_create(&c);
+	if (!ret)
+		ret = rst_files_owners(&c);
 	pr_debug("restore: tree created at %.6f", rst_now());
 	/* The new processes have the staged memory now: the tool's copies go. */
 	if (stage && c.nr_tasks && c.tasks[0].created)

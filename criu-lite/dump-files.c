@@ -393,6 +393,32 @@ static int fd_describe(pid_t pid, int fd, struct fd_desc *d)
 	return ret;
 }
 
+/*
+ * The owner that SIGIO/SIGURG go to (F_SETOWN_EX: a thread, process or
+ * group) and the signal (F_SETSIG), read on a copy of the descriptor: both
+ * belong to the open file description. The owner's credentials, which the
+ * kernel keeps for its permission check, cannot be read: not recorded.
+ */
+static int fd_owner(const struct fd_desc *d, FownEntry *fown)
+{
+	struct f_owner_ex ow = {0};
+	int fd = dump_steal_fd(d->pid, d->fd), sig;
+
+	if (fd < 0) {
+		pr_err("dump: fd %d of %d: pidfd_getfd: %s", d->fd, d->pid, strerror(-fd));
+		return fd;
+	}
+	if (!fcntl(fd, F_GETOWN_EX, &ow) && ow.pid) {
+		fown->pid_type = (uint32_t)ow.type;
+		fown->pid = (uint32_t)ow.pid;
+	}
+	sig = fcntl(fd, F_GETSIG);
+	if (sig > 0)
+		fown->signum = (uint32_t)sig;
+	close(fd);
+	return 0;
+}
+
 /* Fills @fdi for one descriptor, writing its file_entry on first sight. */
 static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi)
 {
@@ -429,7 +455,9 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 		goto out;
 	}
 	fe.id = ++ctx->next_file_id;
-	ret = fd_classify(ctx, d, &fe, &b);
+	ret = fd_owner(d, &b.fown);
+	if (!ret)
+		ret = fd_classify(ctx, d, &fe, &b);
 	if (ret)
 		goto out;
 	ret = img_write_msg(ctx->files_img, &fe.base);

@@ -308,6 +308,99 @@ void rst_files_close(struct rst_ctx *c)
 	c->nr_fifos = 0;
 }
 
+/* The SIGIO owner and signal of a file description; NULL for kinds without. */
+static const FownEntry *rst_file_fown(const FileEntry *fe)
+{
+	switch (fe->type) {
+	case FD_TYPES__REG: return fe->reg ? fe->reg->fown : NULL;
+	case FD_TYPES__PIPE: return fe->pipe ? fe->pipe->fown : NULL;
+	case FD_TYPES__EVENTFD: return fe->efd ? fe->efd->fown : NULL;
+	case FD_TYPES__SIGNALFD: return fe->sgfd ? fe->sgfd->fown : NULL;
+	case FD_TYPES__TIMERFD: return fe->tfd ? fe->tfd->fown : NULL;
+	case FD_TYPES__EVENTPOLL: return fe->epfd ? fe->epfd->fown : NULL;
+	case FD_TYPES__UNIXSK: return fe->usk ? fe->usk->fown : NULL;
+	case FD_TYPES__INETSK: return fe->isk ? fe->isk->fown : NULL;
+	case FD_TYPES__TTY: return fe->tty ? fe->tty->fown : NULL;
+	case FD_TYPES__MEMFD: return fe->memfd ? fe->memfd->fown : NULL;
+	default: return NULL;
+	}
+}
+
+/* The recorded open-file flags of a description (a FIFO's are its path's). */
+static uint32_t rst_file_flags(const struct rst_ctx *c, const FileEntry *fe)
+{
+	switch (fe->type) {
+	case FD_TYPES__REG: return fe->reg ? fe->reg->flags : 0;
+	case FD_TYPES__PIPE: return fe->pipe ? fe->pipe->flags : 0;
+	case FD_TYPES__FIFO:
+		if (fe->fifo && fe->fifo->has_regf_id) {
+			int i = rst_file_index(c, fe->fifo->regf_id);
+
+			return i >= 0 && c->fentries[i]->reg ? c->fentries[i]->reg->flags : 0;
+		}
+		return 0;
+	case FD_TYPES__EVENTFD: return fe->efd ? fe->efd->flags : 0;
+	case FD_TYPES__SIGNALFD: return fe->sgfd ? fe->sgfd->flags : 0;
+	case FD_TYPES__TIMERFD: return fe->tfd ? fe->tfd->flags : 0;
+	case FD_TYPES__EVENTPOLL: return fe->epfd ? fe->epfd->flags : 0;
+	case FD_TYPES__UNIXSK: return fe->usk ? fe->usk->flags : 0;
+	case FD_TYPES__INETSK: return fe->isk ? fe->isk->flags : 0;
+	case FD_TYPES__TTY: return fe->tty ? fe->tty->flags : 0;
+	case FD_TYPES__MEMFD: return fe->memfd ? fe->memfd->flags : 0;
+	default: return 0;
+	}
+}
+
+/*
+ * Every process exists now: each description gets its SIGIO owner (pids
+ * are the recorded ones) and signal back, set through the tool's copy. The
+ * owner's credentials become the tool's (root), which the kernel's
+ * permission check always lets through. An owner that is gone (outside the
+ * tree, on another host) only warns.
+ */
+int rst_files_owners(struct rst_ctx *c)
+{
+	for (size_t i = 0; c->files && i < c->nr_files; i++) {
+		const FownEntry *o = c->files[i].fd >= 0 ? rst_file_fown(c->files[i].fe) : NULL;
+		struct f_owner_ex ow;
+
+		if (!o || (!o->pid && !o->signum))
+			continue;
+		ow.type = (int)o->pid_type;
+		ow.pid = (pid_t)o->pid;
+		if (o->pid && fcntl(c->files[i].fd, F_SETOWN_EX, &ow)) {
+			if (errno != ESRCH) {
+				pr_err("file %u: owner %s %d: %s", c->files[i].fe->id,
+				       ow.type == F_OWNER_PGRP ? "group" : "pid", ow.pid,
+				       strerror(errno));
+				return -errno;
+			}
+			pr_warn("file %u: its owner %d is gone: no SIGIO for it",
+				c->files[i].fe->id, ow.pid);
+		}
+		if (o->signum && fcntl(c->files[i].fd, F_SETSIG, (int)o->signum)) {
+			pr_err("file %u: F_SETSIG %u: %s", c->files[i].fe->id, o->signum,
+			       strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * O_ASYNC set at open or by the tool registered nothing, or registered the
+ * tool's fd number (the si_fd of a F_SETSIG signal): turned off and on
+ * again here, through the process's own descriptor.
+ */
+static int rst_fd_async(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_ASYNC) || fcntl(fd, F_SETFL, fl | O_ASYNC))
+		return -errno;
+	return 0;
+}
+
 /*
  * Runs in the new process (tool code, before it pauses): moves every source
  * fd above the highest target number, dup3s them into place, closes the rest.
@@ -334,6 +427,13 @@ int rst_files_install(const struct rst_ctx *c, const struct rst_task *t)
 
 		if (dup3(tmp[i], (int)t->fds[i]->fd, fl) < 0)
 			return -errno;
+	}
+	for (size_t i = 0; i < t->nr_fds; i++) {
+		const FileEntry *fe = c->files[rst_file_index(c, t->fds[i]->id)].fe;
+		int ret = (rst_file_flags(c, fe) & O_ASYNC) ? rst_fd_async((int)t->fds[i]->fd) : 0;
+
+		if (ret)
+			return ret;
 	}
 	for (int fd = 0; fd <= maxfd; fd++) {
 		bool keep = false;

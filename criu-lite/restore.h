@@ -170,6 +170,8 @@ int rst_files_open(struct rst_ctx *c);
 void rst_files_close(struct rst_ctx *c);
 /* Runs in the new process: no logging, returns -errno. */
 int rst_files_install(const struct rst_ctx *c, const struct rst_task *t);
+/* Once every process exists: SIGIO owners and signals (F_SETOWN_EX, F_SETSIG). Logs. */
+int rst_files_owners(struct rst_ctx *c);
 /*
  * For a file mapping: the path the process opens @fe by; an unlinked file is
  * recreated from its ghost image once and held open by the tool (closed by
