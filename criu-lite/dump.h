@@ -112,6 +112,10 @@ struct dump_ctx {
 	struct img *skq_img;		   /* sk-queues.img, opened on first use */
 	struct dump_file_key *keys;	   /* open-file objects seen, for dedup */
 	size_t nr_keys, cap_keys;
+	size_t *fd_order; /* the fd-backed keys' indices, by dev, ino, kcmp order */
+	size_t nr_fd_order;
+	int owner_pidfd;	/* pidfd of owner_pidfd_pid, for fd copies (dump-files.c), */
+	pid_t owner_pidfd_pid;	/* valid only when this is not 0 */
 	struct dump_page_filter filter;
 	struct dump_hooks hooks;
 	struct dump_stats st;
