@@ -39,6 +39,14 @@ static void unix_attr(unsigned short type, const void *data, size_t dlen, void *
 	case UNIX_DIAG_ICONS:
 		s->nr_icons = (uint32_t)(dlen / 4);
 		break;
+	case UNIX_DIAG_VFS:
+		if (dlen >= sizeof(struct unix_diag_vfs)) {
+			const struct unix_diag_vfs *vfs = data;
+
+			s->vfs_ino = vfs->udiag_vfs_ino;
+			s->vfs_dev = vfs->udiag_vfs_dev;
+		}
+		break;
 	case UNIX_DIAG_SHUTDOWN:
 		if (dlen >= 1)
 			s->shutdown = *(const uint8_t *)data;
@@ -90,7 +98,8 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n)
 	memset(&req, 0, sizeof(req));
 	req.r.sdiag_family = AF_UNIX;
 	req.r.udiag_states = (uint32_t)-1;
-	req.r.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_ICONS;
+	req.r.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_ICONS |
+			   UDIAG_SHOW_VFS;
 	ret = sock_diag_nl_dump(fd, &req, sizeof(req), unix_add, &l);
 	close(fd);
 	if (ret) {

@@ -14,6 +14,8 @@ struct sock_diag_unix {
 	uint8_t shutdown;      /* sk_shutdown: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	uint32_t rqlen, wqlen; /* receive / send queue (bytes or packets) */
 	uint32_t nr_icons;     /* connections waiting to be accepted */
+	uint32_t vfs_ino;      /* a filesystem name: inode of the socket file, else 0 */
+	uint32_t vfs_dev;      /* and its device, in the kernel's encoding (major << 20 | minor) */
 	size_t name_len;       /* 0 when unbound; name[0] == 0 for abstract names */
 	char name[108];
 };
@@ -30,14 +32,14 @@ const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v,
 /* One AF_INET/AF_INET6 socket as inet_diag reports it. */
 struct sock_diag_inet {
 	uint32_t ino;
-	uint8_t family;	      /* AF_INET, AF_INET6 */
-	uint8_t proto;	      /* IPPROTO_TCP, IPPROTO_UDP */
-	uint8_t state;	      /* TCP_* states (UDP: TCP_CLOSE or TCP_ESTABLISHED) */
-	uint8_t shutdown;     /* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
-	int8_t v6only;	      /* -1 unknown */
-	uint16_t sport, dport; /* host order */
+	uint8_t family;		 /* AF_INET, AF_INET6 */
+	uint8_t proto;		 /* IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t state;		 /* TCP_* states (UDP: TCP_CLOSE or TCP_ESTABLISHED) */
+	uint8_t shutdown;	 /* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	int8_t v6only;		 /* -1 unknown */
+	uint16_t sport, dport;	 /* host order */
 	uint32_t src[4], dst[4]; /* network order; [0] only for AF_INET */
-	uint32_t rqlen, wqlen; /* listeners: accept queue length / backlog */
+	uint32_t rqlen, wqlen;	 /* listeners: accept queue length / backlog */
 };
 
 /*

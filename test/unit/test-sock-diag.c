@@ -1,13 +1,76 @@
-/* sock_diag: a socketpair of ours shows up with each end's peer the other. */
+/*
+ * sock_diag: a socketpair of ours shows up with each end's peer the other; a
+ * listener bound to a path shows its name, socket file, backlog and the
+ * connection waiting in its queue; an abstract name keeps its leading NUL.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "sock-diag.h"
 #include "tap.h"
+
+/* A listener (backlog 7) at @path with one connection not yet accepted. */
+static int listen_path(const char *path, int *l, int *c, struct stat *st)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	*l = socket(AF_UNIX, SOCK_STREAM, 0);
+	*c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (*l < 0 || *c < 0 || bind(*l, (struct sockaddr *)&sa, sizeof(sa)) || listen(*l, 7) ||
+	    connect(*c, (struct sockaddr *)&sa, sizeof(sa)) || stat(path, st))
+		return -1;
+	return 0;
+}
+
+static void check_named(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const struct sock_diag_unix *l, *a;
+	struct sock_diag_unix *v = NULL;
+	char path[] = "/tmp/crl-sock-diag.XXXXXX";
+	struct stat st, sl, sab;
+	int lfd, cfd, afd;
+	size_t n = 0;
+
+	if (!mkdtemp(path) || strlen(path) + 3 > sizeof(sa.sun_path))
+		return;
+	strcat(path, "/s");
+	if (listen_path(path, &lfd, &cfd, &st) || fstat(lfd, &sl)) {
+		ok(0, "listener at '%s' with a pending connection: %s", path, strerror(errno));
+		return;
+	}
+	/* An abstract name is "\0" + bytes; sock_diag gives it with its length. */
+	memcpy(sa.sun_path, "\0crl-diag", 9);
+	afd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (afd < 0 || bind(afd, (struct sockaddr *)&sa, sizeof(sa_family_t) + 9) ||
+	    fstat(afd, &sab))
+		ok(0, "abstract datagram socket: %s", strerror(errno));
+	ok(sock_diag_unix_list(&v, &n) == 0, "list with named sockets");
+	l = sock_diag_unix_find(v, n, (uint32_t)sl.st_ino);
+	a = sock_diag_unix_find(v, n, (uint32_t)sab.st_ino);
+	ok(l && l->state == 10 && l->name_len == strlen(path) + 1 && !strcmp(l->name, path),
+	   "listener: LISTEN, its path with the trailing NUL");
+	ok(l && l->vfs_ino == st.st_ino, "listener: socket file inode %u (%lu)", l ? l->vfs_ino : 0,
+	   (unsigned long)st.st_ino);
+	ok(l && l->rqlen == 1 && l->wqlen == 7, "listener: 1 pending, backlog 7 (%u, %u)",
+	   l ? l->rqlen : 0, l ? l->wqlen : 0);
+	ok(a && a->name_len == 9 && !memcmp(a->name, "\0crl-diag", 9) && !a->vfs_ino,
+	   "abstract name: leading NUL, 9 bytes, no socket file");
+	free(v);
+	close(lfd);
+	close(cfd);
+	close(afd);
+	unlink(path);
+	*strrchr(path, '/') = 0;
+	rmdir(path);
+}
 
 int main(void)
 {
@@ -47,5 +110,6 @@ int main(void)
 	}
 	ok(sock_diag_unix_find(v, n, 0) == NULL, "inode 0 not found");
 	free(v);
+	check_named();
 	return tap_done();
 }
