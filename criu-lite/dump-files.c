@@ -508,6 +508,7 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	timerfd_entry__init(&b.tfd);
 	eventpoll_file_entry__init(&b.ep);
 	unix_sk_entry__init(&b.usk);
+	file_perms_entry__init(&b.uperms);
 	sk_opts_entry__init(&b.skopts);
 	inet_sk_entry__init(&b.isk);
 	tty_file_entry__init(&b.tty);

@@ -32,6 +32,9 @@ struct fd_bufs {
 	EventpollTfdEntry *ep_tfds; /* malloc'd, with ep_tfdp */
 	EventpollTfdEntry **ep_tfdp;
 	UnixSkEntry usk;
+	FilePermsEntry uperms;
+	char usk_name[108];
+	char usk_dir[4096];
 	SkOptsEntry skopts;
 	InetSkEntry isk;
 	IpOptsEntry ipopts;
@@ -54,8 +57,11 @@ int dump_fd_unsupported(const struct fd_desc *d, const char *what);
 /* anon_inode fds: eventfd, signalfd, timerfd, eventpoll; others unsupported. */
 int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
 
-/* Socket fds: unix sockets without a name or queued data; others unsupported. */
+/* Socket fds: unix and inet sockets (the kinds their files support); others unsupported. */
 int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
+/* unix sockets (dump-fd-unix.c): @sk is the tool's copy of the fd. */
+int dump_fd_unix(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
+		 struct fd_bufs *b);
 
 /* inet sockets (dump-fd-inet.c): @sk is the tool's copy of the fd. */
 int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
