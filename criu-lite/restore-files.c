@@ -246,6 +246,8 @@ int rst_files_open(struct rst_ctx *c)
 		c->files[i].fd = -1;
 	}
 	ret = rst_inet_listeners_open(c);
+	if (!ret)
+		ret = rst_unix_bound_open(c);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < c->nr_tasks; i++) {

@@ -1,7 +1,11 @@
 /*
- * Restore: unix socketpairs. Both ends are in the image set (dump refuses
- * anything else); the first end met creates the pair and hands the other
- * fd to its peer's file object. Queued stream bytes (sk-queues.img, under
+ * Restore: unix sockets. Sockets that own a name were created and bound
+ * before any other file (restore-unix-named.c). Of a connected pair, both
+ * ends are in the image set (dump refuses anything else); the first end met
+ * creates the pair and hands the other fd to its peer's file object: a
+ * socketpair when neither end has a name, else a connection through a
+ * listener at the accepted end's name (restore-unix-named.c). An unnamed
+ * datagram socket connects to its named peer. Queued stream bytes (sk-queues.img, under
  * the id of the socket whose receive queue held them) are written into the
  * peer, then shutdowns and O_NONBLOCK are applied. Each end gets its
  * recorded options first (buffer sizes that differ from a new socket's,
@@ -24,10 +28,10 @@
 
 bool rst_unix_supported(const FileEntry *fe)
 {
-	return fe->usk && fe->usk->name.len == 0 && fe->usk->peer;
+	return fe->usk != NULL;
 }
 
-static struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u)
+struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u)
 {
 	for (size_t i = 0; i < c->nr_files; i++) {
 		const FileEntry *fe = c->files[i].fe;
@@ -61,7 +65,7 @@ static int rst_unix_tmo(int sk, int name, uint64_t sec, uint64_t usec)
 	return setsockopt(sk, SOL_SOCKET, name, &tv, sizeof(tv)) ? -errno : 0;
 }
 
-static int rst_unix_opts(const FileEntry *fe, int sk)
+int rst_unix_opts(const FileEntry *fe, int sk)
 {
 	const SkOptsEntry *o = fe->usk->opts;
 	int one = 1, ret;
@@ -83,16 +87,47 @@ static int rst_unix_opts(const FileEntry *fe, int sk)
 	return ret;
 }
 
+/* An unnamed datagram socket: connected to its peer's name, if it has a peer. */
+static int rst_unix_dgram(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+{
+	int sk = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (sk < 0) {
+		pr_err("unix socket %u: socket: %s", fe->id, strerror(errno));
+		return -errno;
+	}
+	ret = rst_unix_opts(fe, sk);
+	if (!ret && fe->usk->peer)
+		ret = rst_unix_dgram_connect(c, fe, sk);
+	if (ret) {
+		close(sk);
+		return ret;
+	}
+	*fdp = sk;
+	return 0;
+}
+
 int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
-	struct rst_file *peer = rst_unix_peer(c, fe->usk);
+	struct rst_file *peer = fe->usk->peer ? rst_unix_peer(c, fe->usk) : NULL;
+	const UnixSkEntry *pe = peer ? peer->fe->usk : NULL;
 	int sv[2], ret;
 
+	if (rst_unix_owns_name(fe->usk)) {
+		pr_err("unix socket %u: not bound before the other files", fe->id);
+		return -EINVAL;
+	}
+	/* A socketpair: both ends unnamed and each other's peer. */
+	if (fe->usk->type == SOCK_DGRAM &&
+	    (!pe || pe->name.len || pe->peer != fe->usk->ino || peer->fd >= 0))
+		return rst_unix_dgram(c, fe, fdp);
 	if (!peer || peer->fd >= 0) {
 		pr_err("unix socket %u (inode %u): its peer %u is not in the image set", fe->id,
 		       fe->usk->ino, fe->usk->peer);
 		return -EINVAL;
 	}
+	if (fe->usk->name.len || pe->name.len)
+		return rst_unix_pair_named(c, fe, peer, fdp);
 	if (socketpair(AF_UNIX, (int)fe->usk->type | SOCK_CLOEXEC, 0, sv)) {
 		pr_err("unix socket %u: socketpair: %s", fe->id, strerror(errno));
 		return -errno;

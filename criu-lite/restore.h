@@ -186,10 +186,26 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fd);
 /* Runs in the new process after rst_files_install: no logging, -errno. */
 int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 
-/* restore-unix.c: unix socketpairs and their queued data. Logs. */
+/* restore-unix.c: unix sockets, their options and queued data. Logs. */
 bool rst_unix_supported(const FileEntry *fe);
 int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 int rst_unix_finish(struct rst_ctx *c);
+/* The file object of @u's peer, NULL when not in the image set. */
+struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u);
+/* The recorded options on @sk: 0 or -errno. */
+int rst_unix_opts(const FileEntry *fe, int sk);
+
+/* restore-unix-named.c: sockets with a name. Logs. */
+/* Listeners and bound datagram sockets: they own their name. */
+bool rst_unix_owns_name(const UnixSkEntry *e);
+/* Before every other file: each socket that owns a name, bound (listening); then connected. */
+int rst_unix_bound_open(struct rst_ctx *c);
+/* A connected stream/seqpacket pair with a name on either end; the peer's fd goes to @peer. */
+int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file *peer, int *fd);
+/* Connects datagram socket @sk to its peer's name. */
+int rst_unix_dgram_connect(struct rst_ctx *c, const FileEntry *fe, int sk);
+/* The name for messages: the path, or '@' and the abstract name. */
+const char *rst_unix_name(const UnixSkEntry *e, char *buf, size_t len);
 
 /* restore-inet.c: TCP listeners, UDP sockets. Logs. */
 bool rst_inet_supported(const FileEntry *fe);
