@@ -39,10 +39,13 @@
 /* The name for messages: the path, or '@' and the abstract name (non-printables as '?'). */
 static const char *unix_name_str(const struct sock_diag_unix *u, char *buf, size_t len)
 {
-	size_t i, n = u->name_len < len - 1 ? u->name_len : len - 1;
+	/* A path ends at its NUL; an abstract name is all its bytes. */
+	size_t i, n = u->name[0] ? strnlen(u->name, u->name_len) : u->name_len;
 
 	if (!u->name_len)
 		return "(unnamed)";
+	if (n > len - 1)
+		n = len - 1;
 	for (i = 0; i < n; i++)
 		buf[i] = u->name[i] >= 0x20 && u->name[i] < 0x7f ? u->name[i] : '?';
 	if (u->name[0] == 0)

@@ -32,10 +32,15 @@
 
 const char *rst_unix_name(const UnixSkEntry *e, char *buf, size_t len)
 {
-	size_t i, n = e->name.len < len - 1 ? e->name.len : len - 1;
+	/* A path ends at its NUL; an abstract name is all its bytes. */
+	size_t i, n = e->name.len && e->name.data[0]
+			      ? strnlen((const char *)e->name.data, e->name.len)
+			      : e->name.len;
 
 	if (!e->name.len)
 		return "(unnamed)";
+	if (n > len - 1)
+		n = len - 1;
 	for (i = 0; i < n; i++)
 		buf[i] = e->name.data[i] >= 0x20 && e->name.data[i] < 0x7f ? (char)e->name.data[i]
 									   : '?';
