@@ -34,7 +34,7 @@ static void check_named(void)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const struct sock_diag_unix *l, *a;
 	struct sock_diag_unix *v = NULL;
-	char path[] = "/tmp/crl-sock-diag.XXXXXX";
+	char path[64] = "/tmp/crl-sock-diag.XXXXXX"; /* room for "/s" */
 	struct stat st, sl, sab;
 	int lfd, cfd, afd;
 	size_t n = 0;
