@@ -125,8 +125,11 @@ static int key_add(struct dump_ctx *ctx, const struct dump_file_key *k)
 		ctx->cap_keys = cap;
 	}
 	if (k->fd >= 0) {
+		const struct dump_fd_hint *h = &ctx->fd_hint;
 		bool found;
-		size_t at = key_search_fd(ctx, k, &found);
+		size_t at = h->pid == k->pid && h->fd == k->fd && h->n == ctx->nr_fd_order
+				    ? h->at
+				    : key_search_fd(ctx, k, &found);
 
 		memmove(&ctx->fd_order[at + 1], &ctx->fd_order[at],
 			(ctx->nr_fd_order - at) * sizeof(ctx->fd_order[0]));
@@ -145,6 +148,8 @@ static const struct dump_file_key *key_find_fd(struct dump_ctx *ctx, const struc
 	bool found;
 	size_t at = key_search_fd(ctx, &k, &found);
 
+	/* A new one is added at this place, unless another comes first. */
+	ctx->fd_hint = (struct dump_fd_hint){at, ctx->nr_fd_order, d->pid, d->fd};
 	return found ? &ctx->keys[ctx->fd_order[at]] : NULL;
 }
 

@@ -114,6 +114,11 @@ struct dump_ctx {
 	size_t nr_keys, cap_keys;
 	size_t *fd_order; /* the fd-backed keys' indices, by dev, ino, kcmp order */
 	size_t nr_fd_order;
+	struct dump_fd_hint {
+		size_t at, n; /* where the last search ended, nr_fd_order then */
+		pid_t pid;    /* for this fd */
+		int fd;
+	} fd_hint;
 	int owner_pidfd;	/* pidfd of owner_pidfd_pid, for fd copies (dump-files.c), */
 	pid_t owner_pidfd_pid;	/* valid only when this is not 0 */
 	struct dump_page_filter filter;
