@@ -290,6 +290,29 @@ int rst_tree_create(struct rst_ctx *c)
 }
 
 /* Kills every process this restore created; reaps the root. */
+/*
+ * Reaps the root and every thread the tool still traces: a traced thread
+ * that dies stays a zombie until its tracer waits for it, and its leader
+ * cannot be reaped before it (waiting for the root alone hung). Bounded: a
+ * tracee that does not die within 5 s is left to the tool's exit, which
+ * detaches it.
+ */
+static void rst_reap_killed(void)
+{
+	struct timespec nap = {0, 2000000};
+
+	for (int i = 0; i < 2500;) {
+		pid_t r = waitpid(-1, NULL, __WALL | WNOHANG);
+
+		if (r < 0 && errno == ECHILD)
+			return;
+		if (r <= 0) {
+			nanosleep(&nap, NULL);
+			i++;
+		}
+	}
+}
+
 void rst_tree_kill(struct rst_ctx *c)
 {
 	if (!c->nr_tasks || !c->tasks[0].created)
@@ -304,7 +327,7 @@ void rst_tree_kill(struct rst_ctx *c)
 			kill(c->tasks[i].pid, SIGKILL);
 	}
 	kill(c->tasks[0].pid, SIGKILL);
-	waitpid(c->tasks[0].pid, NULL, __WALL);
+	rst_reap_killed();
 	c->tasks[0].created = false;
 	if (c->status)
 		munmap(c->status, c->status_len);

@@ -74,4 +74,35 @@ if got != want:
 PY
 "$CRL_BIN" show "$CRL_TMP/img-kinds/filelocks.img" >/dev/null || fail "criu-lite show filelocks.img"
 ok "flock (taker exited), POSIX 100+200 and OFD 4096+EOF locks in filelocks.img, crit decodes it"
+
+# 3. Restore fails after the threads exist: a two-thread process whose flock
+# someone else holds by then. The failure must come back at once (reaping a
+# traced thread's zombie is what waiting for the root needs) and leave nothing.
+cat >"$CRL_TMP/thr.py" <<PY
+import fcntl, os, threading, time
+f = open("$CRL_TMP/thr.lock", "w")
+fcntl.flock(f, fcntl.LOCK_EX)
+threading.Thread(target=time.sleep, args=(100,), daemon=True).start()
+open("$CRL_TMP/thr.ready", "w").write(str(os.getpid()))
+time.sleep(100)
+PY
+start_py "$CRL_TMP/thr.py" "$CRL_TMP/thr.ready"
+pid=$TPID
+"$CRL_BIN" dump -t "$pid" -D "$CRL_TMP/img-thr" 2>"$CRL_TMP/err" || fail "dump: $(cat "$CRL_TMP/err")"
+while [ -d "/proc/$pid" ]; do sleep 0.05; done
+/usr/bin/python3 -c '
+import fcntl, sys, time
+f = open(sys.argv[1], "w")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").write("1")
+time.sleep(100)' "$CRL_TMP/thr.lock" "$CRL_TMP/holder.ready" </dev/null >/dev/null 2>&1 &
+CRL_PIDS="$CRL_PIDS $!"
+crl_wait_file "$CRL_TMP/holder.ready" 10 || fail "lock holder did not start"
+timeout 20 "$CRL_BIN" restore -D "$CRL_TMP/img-thr" 2>"$CRL_TMP/err"
+rc=$?
+[ $rc = 0 ] && fail "restore took a flock someone else holds"
+[ $rc = 124 ] && fail "restore hung after failing: $(cat "$CRL_TMP/err")"
+grep -q "cannot take its flock write lock on fd" "$CRL_TMP/err" || fail "unclear error: $(cat "$CRL_TMP/err")"
+[ -d "/proc/$pid" ] && fail "pid $pid left behind"
+ok "conflicting flock at restore: $(head -1 "$CRL_TMP/err"), two-thread process gone"
 exit 0

@@ -6,7 +6,12 @@
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 
-crl_start_target dump-fds "$CRL_TMP/res"
+# Another target for a longer hunt: CRL_CORRUPT_TARGET="seccomp_target chain".
+# shellcheck disable=SC2086
+set -- ${CRL_CORRUPT_TARGET:-dump-fds}
+name=$1
+shift
+crl_start_target "$name" "$CRL_TMP/res" "$@"
 pid=$TPID
 "$CRL_BIN" dump -t "$pid" -D "$CRL_TMP/img" 2>"$CRL_TMP/err" || fail "dump: $(cat "$CRL_TMP/err")"
 while [ -d "/proc/$pid" ]; do sleep 0.05; done
