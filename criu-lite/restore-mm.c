@@ -244,11 +244,17 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 	}
 	if (!(v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)))
 		return 0;
-	if (v->has_fdflags)
+	/*
+	 * A private mapping never needs write access, whatever the image says:
+	 * a file open for writing, held by the mapping, makes every exec of it
+	 * fail with ETXTBSY (of ld.so: every exec on the machine).
+	 */
+	if (!(v->status & RST_VMA_FILE_SHARED))
+		flags = O_RDONLY;
+	else if (v->has_fdflags)
 		flags = (int)v->fdflags & O_ACCMODE;
 	else
-		flags = (v->status & RST_VMA_FILE_SHARED) && (v->prot & PROT_WRITE) ? O_RDWR
-										    : O_RDONLY;
+		flags = v->prot & PROT_WRITE ? O_RDWR : O_RDONLY;
 	fe = rst_file_entry(c, (uint32_t)v->shmid);
 	if (fe->memfd) {
 		int ret = rst_memfd_path(c, fe, path, sizeof(path));

@@ -32,6 +32,8 @@ try() {
 	done
 	if [ -s "$CRL_TMP/pidfile" ]; then
 		[ "$(cat "$CRL_TMP/pidfile")" = "$pid" ] || fail "$1: restored pid $(cat "$CRL_TMP/pidfile")"
+		# A restored process must not hold system files open for writing.
+		/bin/true || { kill -KILL "$pid"; fail "$1: exec fails while the restored process runs"; }
 		kill -KILL "$pid"
 		wait "$rpid"
 		echo restored
@@ -82,5 +84,32 @@ for f in "$CRL_TMP"/img/*.img; do
 	done
 done
 [ $n -gt 50 ] || fail "only $n damaged image sets tried"
+
+# Private file mappings whose fdflags ask for O_RDWR|O_CREAT|O_TRUNC: restore
+# must open them read-only (a libc or ld.so held open for writing makes every
+# exec on the machine fail with ETXTBSY) and never truncate anything.
+if [ -x /usr/bin/crit ] && /usr/bin/python3 -c 'import pycriu' 2>/dev/null; then
+	fresh
+	mm=$(ls "$CRL_TMP"/try/mm-*.img)
+	$CRIT decode -i "$mm" -o "$CRL_TMP/mm.json" || fail "crit decode ${mm##*/}"
+	/usr/bin/python3 - "$CRL_TMP/mm.json" <<'PY' || fail "no private file mapping to edit"
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = 0
+for v in d["entries"][0]["vmas"]:
+    if v["status"] & 0x40:  # VMA_FILE_PRIVATE
+        v["fdflags"] = 0o1102  # O_RDWR | O_CREAT | O_TRUNC
+        n += 1
+json.dump(d, open(sys.argv[1], "w"))
+sys.exit(0 if n else 1)
+PY
+	$CRIT encode -i "$CRL_TMP/mm.json" -o "$mm" || fail "crit encode"
+	libs=$(awk '$6 ~ /^\// && $2 ~ /p$/ {print $6}' /proc/self/maps | sort -u)
+	sizes=$(for l in $libs; do stat -c %s "$l"; done)
+	out=$(try "private mappings with fdflags O_RDWR|O_CREAT|O_TRUNC") || exit 1
+	[ "$out" = restored ] || fail "restore refused private mappings with odd fdflags: $(cat "$CRL_TMP/err")"
+	[ "$(for l in $libs; do stat -c %s "$l"; done)" = "$sizes" ] || fail "a mapped file changed size"
+	ok "private mappings with fdflags O_RDWR|O_CREAT|O_TRUNC: opened read-only"
+fi
 ok "$n damaged image sets: $refused refused cleanly, $restored restored (harmless bytes), no crash, nothing left behind"
 exit 0
