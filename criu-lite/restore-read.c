@@ -201,7 +201,12 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 	if (tc->task_state == RST_TASK_DEAD) {
 		t->zombie = true;
 		t->exit_code = (int)tc->exit_code;
-		return 0;
+		/* Not needed for a zombie, but a damaged image is still refused. */
+		snprintf(name, sizeof(name), "ids-%d.img", t->pid);
+		if (faccessat(c->dir.fd, name, F_OK, 0) == 0)
+			ret = rst_read_one(c, IMG_IDS, (unsigned long)t->pid,
+					   &task_kobj_ids_entry__descriptor, &t->ids);
+		return ret;
 	}
 	t->stopped = tc->task_state == RST_TASK_STOPPED;
 	if (tc->task_state != RST_TASK_ALIVE && !t->stopped) {

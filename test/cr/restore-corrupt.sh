@@ -16,6 +16,22 @@ pid=$TPID
 "$CRL_BIN" dump -t "$pid" -D "$CRL_TMP/img" 2>"$CRL_TMP/err" || fail "dump: $(cat "$CRL_TMP/err")"
 while [ -d "/proc/$pid" ]; do sleep 0.05; done
 
+# kill_session SID: SIGKILLs every process of the session (a restored tree
+# keeps the target's, which crl_start_target made its own) and waits until
+# all are reaped: the next restore needs their pids.
+kill_session() {
+	local p i=0 left
+	while :; do
+		left=$(awk -v s="$1" '{ sub(/^.*\) /, ""); if ($4 == s) print FILENAME }' \
+			/proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3)
+		[ -z "$left" ] && return 0
+		for p in $left; do kill -KILL "$p" 2>/dev/null; done
+		i=$((i + 1))
+		[ $i -gt 600 ] && fail "session $1 not gone: $left"
+		sleep 0.05
+	done
+}
+
 # try LABEL: restores a damaged copy in $CRL_TMP/try; prints the outcome.
 # Without -d, so that the tool reaps the restored root once it is killed
 # (init can take a second or more, and the next restore needs the pid).
@@ -33,8 +49,8 @@ try() {
 	if [ -s "$CRL_TMP/pidfile" ]; then
 		[ "$(cat "$CRL_TMP/pidfile")" = "$pid" ] || fail "$1: restored pid $(cat "$CRL_TMP/pidfile")"
 		# A restored process must not hold system files open for writing.
-		/bin/true || { kill -KILL "$pid"; fail "$1: exec fails while the restored process runs"; }
-		kill -KILL "$pid"
+		/bin/true || { kill_session "$pid"; fail "$1: exec fails while the restored process runs"; }
+		kill_session "$pid"
 		wait "$rpid"
 		echo restored
 		return
@@ -90,7 +106,7 @@ done
 # exec on the machine fail with ETXTBSY) and never truncate anything.
 if [ -x /usr/bin/crit ] && /usr/bin/python3 -c 'import pycriu' 2>/dev/null; then
 	fresh
-	mm=$(ls "$CRL_TMP"/try/mm-*.img)
+	mm=$(ls "$CRL_TMP"/try/mm-*.img | head -1)
 	$CRIT decode -i "$mm" -o "$CRL_TMP/mm.json" || fail "crit decode ${mm##*/}"
 	/usr/bin/python3 - "$CRL_TMP/mm.json" <<'PY' || fail "no private file mapping to edit"
 import json, sys
