@@ -49,7 +49,9 @@ try() {
 	if [ -s "$CRL_TMP/pidfile" ]; then
 		[ "$(cat "$CRL_TMP/pidfile")" = "$pid" ] || fail "$1: restored pid $(cat "$CRL_TMP/pidfile")"
 		# A restored process must not hold system files open for writing.
-		/bin/true || { kill_session "$pid"; fail "$1: exec fails while the restored process runs"; }
+		/bin/true || { kill -KILL "$pid"; fail "$1: exec fails while the restored process runs"; }
+		# The root by pid (a damaged pstree may have put it in another session).
+		kill -KILL "$pid"
 		kill_session "$pid"
 		wait "$rpid"
 		echo restored
