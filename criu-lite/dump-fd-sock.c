@@ -1,5 +1,5 @@
 /*
- * Socket fds: a copy of the fd is taken with pidfd_getfd(2) to read its
+ * Socket fds: the tool's copy of the fd (fd_desc.copy) gives their
  * family and options; AF_UNIX sockets go to dump-fd-unix.c, inet ones to
  * dump-fd-inet.c. Every other family fails with "unsupported fd N of PID: ...".
  */
@@ -10,31 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "dump-files.h"
 #include "log.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-
-int dump_steal_fd(pid_t pid, int fd)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), ret;
-
-	if (pidfd < 0)
-		return -errno;
-	ret = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (ret < 0)
-		ret = -errno;
-	close(pidfd);
-	return ret;
-}
 
 static const char *family_name(int fam)
 {
@@ -90,28 +69,17 @@ int dump_sk_opts(int sk, SkOptsEntry *o)
 int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 {
 	socklen_t len = sizeof(int);
-	int sk, fam = 0, ret;
+	int fam = 0;
 
-	sk = dump_steal_fd(d->pid, d->fd);
-	if (sk < 0) {
-		pr_err("dump: socket fd %d of %d: pidfd_getfd: %s", d->fd, d->pid, strerror(-sk));
-		return sk;
+	if (getsockopt(d->copy, SOL_SOCKET, SO_DOMAIN, &fam, &len)) {
+		int ret = -errno;
+
+		pr_err("dump: socket fd %d of %d: SO_DOMAIN: %s", d->fd, d->pid, strerror(-ret));
+		return ret;
 	}
-	if (getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &fam, &len)) {
-		ret = -errno;
-		pr_err("dump: socket fd %d of %d: SO_DOMAIN: %s", d->fd, d->pid, strerror(errno));
-		goto out;
-	}
-	if (fam == AF_INET || fam == AF_INET6) {
-		ret = dump_fd_inet(ctx, d, sk, fe, b);
-		goto out;
-	}
-	if (fam != AF_UNIX) {
-		ret = dump_fd_unsupported(d, family_name(fam));
-		goto out;
-	}
-	ret = dump_fd_unix(ctx, d, sk, fe, b);
-out:
-	close(sk);
-	return ret;
+	if (fam == AF_INET || fam == AF_INET6)
+		return dump_fd_inet(ctx, d, d->copy, fe, b);
+	if (fam != AF_UNIX)
+		return dump_fd_unsupported(d, family_name(fam));
+	return dump_fd_unix(ctx, d, d->copy, fe, b);
 }

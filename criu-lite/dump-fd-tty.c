@@ -91,7 +91,7 @@ static int tty_info(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t *id)
 	WinsizeEntry ws = WINSIZE_ENTRY__INIT;
 	TtyPtyEntry pty = TTY_PTY_ENTRY__INIT;
 	uint32_t cc[NCCS];
-	int fd, tty_nr = 0, tpgid = 0, sid = 0, excl = 0, ret;
+	int tty_nr = 0, tpgid = 0, sid = 0, excl = 0, ret;
 	dev_t *nr;
 	uint32_t *ni;
 
@@ -100,9 +100,6 @@ static int tty_info(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t *id)
 			*id = ctx->tty_ids[i];
 			return 0;
 		}
-	fd = dump_steal_fd(d->pid, d->fd);
-	if (fd < 0)
-		return fd;
 	ti.id = ++ctx->next_file_id;
 	ti.type = TTY_TYPE__PTY;
 	ti.rdev = (uint32_t)d->st.st_rdev;
@@ -110,12 +107,11 @@ static int tty_info(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t *id)
 	ti.dev = (uint32_t)d->st.st_dev;
 	ti.uid = d->st.st_uid;
 	ti.gid = d->st.st_gid;
-	if (ioctl(fd, TIOCGEXCL, &excl) == 0)
+	if (ioctl(d->copy, TIOCGEXCL, &excl) == 0)
 		ti.exclusive = excl != 0;
 	pty.index = (major(d->st.st_rdev) - TTY_PTS_MAJOR_FIRST) * 256 + minor(d->st.st_rdev);
 	ti.pty = &pty;
-	tty_termios(fd, &ti, &te, cc, &ws);
-	close(fd);
+	tty_termios(d->copy, &ti, &te, cc, &ws);
 	/* The controlling terminal of the process's session: record the relation. */
 	if (tty_ctl(d->pid, &tty_nr, &tpgid, &sid) == 0 && (dev_t)tty_nr == d->st.st_rdev) {
 		ti.sid = (uint32_t)sid;

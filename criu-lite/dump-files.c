@@ -42,9 +42,9 @@ void dump_files_fini(struct dump_ctx *ctx)
 	free(ctx->fd_order);
 	ctx->fd_order = NULL;
 	ctx->nr_fd_order = 0;
-	if (ctx->owner_pidfd_pid)
-		close(ctx->owner_pidfd);
-	ctx->owner_pidfd_pid = 0;
+	if (ctx->copy_pidfd_pid)
+		close(ctx->copy_pidfd);
+	ctx->copy_pidfd_pid = 0;
 	free(ctx->unix_socks);
 	ctx->unix_socks = NULL;
 	ctx->nr_unix = 0;
@@ -458,41 +458,49 @@ static int fd_describe(pid_t pid, int fd, struct fd_desc *d)
 }
 
 /*
- * The owner that SIGIO/SIGURG go to (F_SETOWN_EX: a thread, process or
- * group) and the signal (F_SETSIG), read on a copy of the descriptor: both
- * belong to the open file description. The owner's credentials, which the
- * kernel keeps for its permission check, cannot be read: not recorded.
+ * d->copy: the tool's copy of the fd (pidfd_getfd), taken once per new
+ * description for the owner below and for the kinds that read state
+ * through it (sockets, terminals). One pidfd per process, not per fd: this
+ * runs for every description, inside the freeze.
  */
-static int fd_owner(struct dump_ctx *ctx, const struct fd_desc *d, FownEntry *fown)
+static int fd_copy(struct dump_ctx *ctx, struct fd_desc *d)
+{
+	if (ctx->copy_pidfd_pid != d->pid) {
+		if (ctx->copy_pidfd_pid)
+			close(ctx->copy_pidfd);
+		ctx->copy_pidfd_pid = 0;
+		ctx->copy_pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+		if (ctx->copy_pidfd < 0)
+			goto fail;
+		ctx->copy_pidfd_pid = d->pid;
+	}
+	d->copy = (int)syscall(SYS_pidfd_getfd, ctx->copy_pidfd, d->fd, 0);
+	if (d->copy >= 0)
+		return 0;
+fail:
+	d->copy = -errno;
+	pr_err("dump: fd %d of %d: pidfd_getfd: %s", d->fd, d->pid, strerror(-d->copy));
+	return d->copy;
+}
+
+/*
+ * The owner that SIGIO/SIGURG go to (F_SETOWN_EX: a thread, process or
+ * group) and the signal (F_SETSIG): both belong to the open file
+ * description. The owner's credentials, which the kernel keeps for its
+ * permission check, cannot be read: not recorded.
+ */
+static void fd_owner(const struct fd_desc *d, FownEntry *fown)
 {
 	struct f_owner_ex ow = {0};
-	int fd, sig;
+	int sig;
 
-	/* One pidfd per process, not per fd: this runs for every description. */
-	if (ctx->owner_pidfd_pid != d->pid) {
-		if (ctx->owner_pidfd_pid)
-			close(ctx->owner_pidfd);
-		ctx->owner_pidfd_pid = 0;
-		ctx->owner_pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
-		if (ctx->owner_pidfd >= 0)
-			ctx->owner_pidfd_pid = d->pid;
-	}
-	fd = ctx->owner_pidfd_pid ? (int)syscall(SYS_pidfd_getfd, ctx->owner_pidfd, d->fd, 0) : -1;
-	if (fd < 0)
-		fd = -errno;
-	if (fd < 0) {
-		pr_err("dump: fd %d of %d: pidfd_getfd: %s", d->fd, d->pid, strerror(-fd));
-		return fd;
-	}
-	if (!fcntl(fd, F_GETOWN_EX, &ow) && ow.pid) {
+	if (!fcntl(d->copy, F_GETOWN_EX, &ow) && ow.pid) {
 		fown->pid_type = (uint32_t)ow.type;
 		fown->pid = (uint32_t)ow.pid;
 	}
-	sig = fcntl(fd, F_GETSIG);
+	sig = fcntl(d->copy, F_GETSIG);
 	if (sig > 0)
 		fown->signum = (uint32_t)sig;
-	close(fd);
-	return 0;
 }
 
 /* Fills @fdi for one descriptor, writing its file_entry on first sight. */
@@ -520,6 +528,7 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	memfd_file_entry__init(&b.memfd);
 	ip_opts_entry__init(&b.ipopts);
 	fown_entry__init(&b.fown);
+	d->copy = -1;
 	ret = fd_describe(d->pid, d->fd, d);
 	if (ret)
 		return ret;
@@ -532,9 +541,11 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 		goto out;
 	}
 	fe.id = ++ctx->next_file_id;
-	ret = fd_owner(ctx, d, &b.fown);
-	if (!ret)
-		ret = fd_classify(ctx, d, &fe, &b);
+	ret = fd_copy(ctx, d);
+	if (ret)
+		goto out;
+	fd_owner(d, &b.fown);
+	ret = fd_classify(ctx, d, &fe, &b);
 	if (ret)
 		goto out;
 	ret = img_write_msg(ctx->files_img, &fe.base);
@@ -550,6 +561,9 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	fdi->id = fe.id;
 	fdi->type = fe.type;
 out:
+	if (d->copy >= 0)
+		close(d->copy);
+	d->copy = -1;
 	free(b.ep_tfds);
 	free(b.ep_tfdp);
 	return ret;

@@ -47,6 +47,7 @@ struct fd_bufs {
 struct fd_desc {
 	pid_t pid;
 	int fd;
+	int copy; /* the tool's copy of the fd (pidfd_getfd), taken once in dump_one_fd */
 	char path[4096];
 	struct stat st;
 	struct proc_fdinfo fi;
@@ -69,8 +70,6 @@ int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntr
 /* An established TCP socket into tcp-stream-@ino.img, left in repair mode (dump-fd-tcp.c). */
 int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino);
 void dump_tcp_fini(struct dump_ctx *ctx);
-/* A copy of fd @fd of @pid in the tool's fd table (pidfd_getfd), or -errno. */
-int dump_steal_fd(pid_t pid, int fd);
 /* Terminals (dump-fd-tty.c): pseudo-terminal slaves with --shell-job, else refused. */
 bool dump_fd_is_tty(const struct stat *st);
 int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);

@@ -119,8 +119,8 @@ struct dump_ctx {
 		pid_t pid;    /* for this fd */
 		int fd;
 	} fd_hint;
-	int owner_pidfd;	/* pidfd of owner_pidfd_pid, for fd copies (dump-files.c), */
-	pid_t owner_pidfd_pid;	/* valid only when this is not 0 */
+	int copy_pidfd;	       /* pidfd of copy_pidfd_pid, for fd copies (dump-files.c), */
+	pid_t copy_pidfd_pid;  /* valid only when this is not 0 */
 	struct dump_page_filter filter;
 	struct dump_hooks hooks;
 	struct dump_stats st;
