@@ -196,14 +196,6 @@ static int sc_dump_chain(struct dump_seccomp *sc, struct dump_task *t, pid_t tid
 	return 0;
 }
 
-static int sc_refuse_unsuspended(struct dump_task *t, pid_t tid)
-{
-	pr_err("dump: thread %d of pid %d runs under seccomp and the tool cannot suspend it "
-	       "(PTRACE_O_SUSPEND_SECCOMP needs CAP_SYS_ADMIN and a tool not under seccomp)",
-	       tid, t->pid);
-	return -EOPNOTSUPP;
-}
-
 int dump_seccomp_check_seized(struct dump_ctx *ctx, struct dump_task *t)
 {
 	if (!ctx->seccomp_unsuspended)
@@ -218,8 +210,13 @@ int dump_seccomp_check_seized(struct dump_ctx *ctx, struct dump_task *t)
 			       strerror(-ret));
 			return ret;
 		}
-		if (st.seccomp > SECCOMP_MODE_DISABLED)
-			return sc_refuse_unsuspended(t, tid);
+		if (st.seccomp > SECCOMP_MODE_DISABLED) {
+			pr_err("dump: thread %d of pid %d runs under seccomp and the tool cannot "
+			       "suspend it (PTRACE_O_SUSPEND_SECCOMP needs CAP_SYS_ADMIN and a "
+			       "tool not under seccomp)",
+			       tid, t->pid);
+			return -EOPNOTSUPP;
+		}
 	}
 	return 0;
 }
@@ -230,10 +227,9 @@ int dump_seccomp_thread(struct dump_ctx *ctx, struct dump_task *t, pid_t tid, in
 	struct dump_seccomp *sc;
 	int ret;
 
+	/* Without PTRACE_O_SUSPEND_SECCOMP it was refused at the freeze already. */
 	if (mode <= SECCOMP_MODE_DISABLED)
 		return 0;
-	if (ctx->seccomp_unsuspended)
-		return sc_refuse_unsuspended(t, tid);
 	if (mode == SECCOMP_MODE_STRICT) {
 		thc->has_seccomp_mode = true;
 		thc->seccomp_mode = SECCOMP_MODE__strict;
