@@ -310,47 +310,40 @@ void rst_files_close(struct rst_ctx *c)
 	c->nr_fifos = 0;
 }
 
-/* The SIGIO owner and signal of a file description; NULL for kinds without. */
-static const FownEntry *rst_file_fown(const FileEntry *fe)
+/*
+ * The fields every kind of file entry carries: its SIGIO owner and signal
+ * (the return value, NULL for kinds without) and its open-file flags
+ * (*flags, 0 if unknown; a FIFO's are those of its path's REG entry).
+ */
+static const FownEntry *rst_file_common(const struct rst_ctx *c, const FileEntry *fe,
+					uint32_t *flags)
 {
+#define RST_KIND(type, field)                                  \
+	case type:                                             \
+		*flags = fe->field ? fe->field->flags : 0;     \
+		return fe->field ? fe->field->fown : NULL
 	switch (fe->type) {
-	case FD_TYPES__REG: return fe->reg ? fe->reg->fown : NULL;
-	case FD_TYPES__PIPE: return fe->pipe ? fe->pipe->fown : NULL;
-	case FD_TYPES__EVENTFD: return fe->efd ? fe->efd->fown : NULL;
-	case FD_TYPES__SIGNALFD: return fe->sgfd ? fe->sgfd->fown : NULL;
-	case FD_TYPES__TIMERFD: return fe->tfd ? fe->tfd->fown : NULL;
-	case FD_TYPES__EVENTPOLL: return fe->epfd ? fe->epfd->fown : NULL;
-	case FD_TYPES__UNIXSK: return fe->usk ? fe->usk->fown : NULL;
-	case FD_TYPES__INETSK: return fe->isk ? fe->isk->fown : NULL;
-	case FD_TYPES__TTY: return fe->tty ? fe->tty->fown : NULL;
-	case FD_TYPES__MEMFD: return fe->memfd ? fe->memfd->fown : NULL;
-	default: return NULL;
-	}
-}
+	RST_KIND(FD_TYPES__REG, reg);
+	RST_KIND(FD_TYPES__PIPE, pipe);
+	RST_KIND(FD_TYPES__EVENTFD, efd);
+	RST_KIND(FD_TYPES__SIGNALFD, sgfd);
+	RST_KIND(FD_TYPES__TIMERFD, tfd);
+	RST_KIND(FD_TYPES__EVENTPOLL, epfd);
+	RST_KIND(FD_TYPES__UNIXSK, usk);
+	RST_KIND(FD_TYPES__INETSK, isk);
+	RST_KIND(FD_TYPES__TTY, tty);
+	RST_KIND(FD_TYPES__MEMFD, memfd);
+	case FD_TYPES__FIFO: {
+		int i = fe->fifo && fe->fifo->has_regf_id ? rst_file_index(c, fe->fifo->regf_id) : -1;
 
-/* The recorded open-file flags of a description (a FIFO's are its path's). */
-static uint32_t rst_file_flags(const struct rst_ctx *c, const FileEntry *fe)
-{
-	switch (fe->type) {
-	case FD_TYPES__REG: return fe->reg ? fe->reg->flags : 0;
-	case FD_TYPES__PIPE: return fe->pipe ? fe->pipe->flags : 0;
-	case FD_TYPES__FIFO:
-		if (fe->fifo && fe->fifo->has_regf_id) {
-			int i = rst_file_index(c, fe->fifo->regf_id);
-
-			return i >= 0 && c->fentries[i]->reg ? c->fentries[i]->reg->flags : 0;
-		}
-		return 0;
-	case FD_TYPES__EVENTFD: return fe->efd ? fe->efd->flags : 0;
-	case FD_TYPES__SIGNALFD: return fe->sgfd ? fe->sgfd->flags : 0;
-	case FD_TYPES__TIMERFD: return fe->tfd ? fe->tfd->flags : 0;
-	case FD_TYPES__EVENTPOLL: return fe->epfd ? fe->epfd->flags : 0;
-	case FD_TYPES__UNIXSK: return fe->usk ? fe->usk->flags : 0;
-	case FD_TYPES__INETSK: return fe->isk ? fe->isk->flags : 0;
-	case FD_TYPES__TTY: return fe->tty ? fe->tty->flags : 0;
-	case FD_TYPES__MEMFD: return fe->memfd ? fe->memfd->flags : 0;
-	default: return 0;
+		*flags = i >= 0 && c->fentries[i]->reg ? c->fentries[i]->reg->flags : 0;
+		return NULL;
 	}
+	default:
+		*flags = 0;
+		return NULL;
+	}
+#undef RST_KIND
 }
 
 /*
@@ -363,27 +356,30 @@ static uint32_t rst_file_flags(const struct rst_ctx *c, const FileEntry *fe)
 int rst_files_owners(struct rst_ctx *c)
 {
 	for (size_t i = 0; c->files && i < c->nr_files; i++) {
-		const FownEntry *o = c->files[i].fd >= 0 ? rst_file_fown(c->files[i].fe) : NULL;
+		const struct rst_file *f = &c->files[i];
+		uint32_t flags;
+		const FownEntry *o = f->fd >= 0 ? rst_file_common(c, f->fe, &flags) : NULL;
 		struct f_owner_ex ow;
+		int err;
 
 		if (!o || (!o->pid && !o->signum))
 			continue;
 		ow.type = (int)o->pid_type;
 		ow.pid = (pid_t)o->pid;
-		if (o->pid && fcntl(c->files[i].fd, F_SETOWN_EX, &ow)) {
-			if (errno != ESRCH) {
-				pr_err("file %u: owner %s %d: %s", c->files[i].fe->id,
+		if (o->pid && fcntl(f->fd, F_SETOWN_EX, &ow)) {
+			err = errno;
+			if (err != ESRCH) {
+				pr_err("file %u: owner %s %d: %s", f->fe->id,
 				       ow.type == F_OWNER_PGRP ? "group" : "pid", ow.pid,
-				       strerror(errno));
-				return -errno;
+				       strerror(err));
+				return -err;
 			}
-			pr_warn("file %u: its owner %d is gone: no SIGIO for it",
-				c->files[i].fe->id, ow.pid);
+			pr_warn("file %u: its owner %d is gone: no SIGIO for it", f->fe->id, ow.pid);
 		}
-		if (o->signum && fcntl(c->files[i].fd, F_SETSIG, (int)o->signum)) {
-			pr_err("file %u: F_SETSIG %u: %s", c->files[i].fe->id, o->signum,
-			       strerror(errno));
-			return -errno;
+		if (o->signum && fcntl(f->fd, F_SETSIG, (int)o->signum)) {
+			err = errno;
+			pr_err("file %u: F_SETSIG %u: %s", f->fe->id, o->signum, strerror(err));
+			return -err;
 		}
 	}
 	return 0;
@@ -425,15 +421,14 @@ int rst_files_install(const struct rst_ctx *c, const struct rst_task *t)
 			return -errno; /* the process is killed: no cleanup needed */
 	}
 	for (size_t i = 0; i < t->nr_fds; i++) {
-		int fl = (t->fds[i]->flags & FD_CLOEXEC) ? O_CLOEXEC : 0;
+		int fl = (t->fds[i]->flags & FD_CLOEXEC) ? O_CLOEXEC : 0, ret = 0;
+		uint32_t flags;
 
 		if (dup3(tmp[i], (int)t->fds[i]->fd, fl) < 0)
 			return -errno;
-	}
-	for (size_t i = 0; i < t->nr_fds; i++) {
-		const FileEntry *fe = c->files[rst_file_index(c, t->fds[i]->id)].fe;
-		int ret = (rst_file_flags(c, fe) & O_ASYNC) ? rst_fd_async((int)t->fds[i]->fd) : 0;
-
+		rst_file_common(c, c->files[rst_file_index(c, t->fds[i]->id)].fe, &flags);
+		if (flags & O_ASYNC)
+			ret = rst_fd_async((int)t->fds[i]->fd);
 		if (ret)
 			return ret;
 	}
