@@ -122,17 +122,30 @@ static int thread_add(struct dump_task *t, pid_t tid, bool seized)
  */
 static int seize_one(struct dump_ctx *ctx, pid_t tid)
 {
-	int ret;
+	int ret, plain;
 
-	if (!ctx->seccomp_unsuspended) {
-		ret = ptrace_seize_interrupt(tid, PTRACE_O_SUSPEND_SECCOMP);
-		if (ret != -EPERM && ret != -EINVAL)
-			return ret;
+	if (ctx->seccomp_unsuspended)
+		return ptrace_seize_interrupt(tid, 0);
+	ret = ptrace_seize_interrupt(tid, PTRACE_O_SUSPEND_SECCOMP);
+	if (ret != -EPERM && ret != -EINVAL)
+		return ret;
+	/* EPERM also means a task that is exiting: only a plain seize tells. */
+	plain = ptrace_seize_interrupt(tid, 0);
+	if (!plain) {
 		pr_debug("dump: PTRACE_O_SUSPEND_SECCOMP: %s: seccomp tasks are refused",
 			 strerror(-ret));
 		ctx->seccomp_unsuspended = true;
 	}
-	return ptrace_seize_interrupt(tid, 0);
+	return plain;
+}
+
+/* A thread that could not be seized has exited (gone, or a zombie) meanwhile. */
+static bool thread_exited(pid_t pid, pid_t tid)
+{
+	struct proc_stat st;
+	int ret = proc_read_stat(pid, tid, &st);
+
+	return ret == -ENOENT || ret == -ESRCH || (!ret && (st.state == 'Z' || st.state == 'X'));
 }
 
 /* Interrupts every thread of @tids not seized yet; pending[i] says which were. */
@@ -145,6 +158,9 @@ static int interrupt_threads(struct dump_ctx *ctx, struct dump_task *t, const pi
 		if (task_has_thread(t, tids[i]))
 			continue;
 		ret = seize_one(ctx, tids[i]);
+		/* ptrace refuses an exiting task with EPERM: it exited during the dump. */
+		if (ret == -EPERM && thread_exited(t->pid, tids[i]))
+			ret = -ESRCH;
 		if (!ret)
 			pending[i] = true;
 		else if (ret == -ESRCH && tids[i] != t->pid)
