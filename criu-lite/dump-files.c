@@ -30,6 +30,22 @@ int dump_files_init(struct dump_ctx *ctx)
 	return img_open(&ctx->dir, IMG_FILES, 0, true, &ctx->files_img);
 }
 
+/* Closes every image the fd phases keep open, so their write errors count. */
+int dump_files_close(struct dump_ctx *ctx)
+{
+	struct img **imgs[] = { &ctx->files_img, &ctx->pipes_img, &ctx->fifos_img,
+				&ctx->skq_img,	 &ctx->tty_img,	  &ctx->memfd_img };
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(imgs) / sizeof(imgs[0]); i++) {
+		int r = img_close(*imgs[i]);
+
+		*imgs[i] = NULL;
+		ret = ret ?: r;
+	}
+	return ret;
+}
+
 void dump_files_fini(struct dump_ctx *ctx)
 {
 	img_close(ctx->files_img);

@@ -411,6 +411,41 @@ void dump_stop_tree(struct dump_ctx *ctx)
 	dump_resume_tree(ctx);
 }
 
+/* Collects the exit of a traced thread killed by the dump. */
+static void reap_traced(pid_t tid)
+{
+	int status;
+
+	for (;;) {
+		int w = ptrace_wait_stop(tid, &status, 1000);
+
+		if (w || WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+	}
+}
+
+/* Waits (bounded) until the parent of each killed process has reaped it. */
+static void wait_pids_free(struct dump_ctx *ctx)
+{
+	uint64_t deadline = dump_now_us() + DUMP_REAP_TIMEOUT_MS * 1000ull;
+
+	for (size_t i = 0; i < ctx->nr_tasks; i++) {
+		struct proc_stat st;
+
+		while (!proc_read_stat(ctx->tasks[i].pid, 0, &st)) {
+			struct timespec ts = { 0, 200000 };
+
+			if (dump_now_us() > deadline) {
+				pr_warn("dump: pid %d was killed but its parent %d has not reaped it "
+					"yet: a restore needs that pid free",
+					ctx->tasks[i].pid, st.ppid);
+				return;
+			}
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 void dump_kill_tree(struct dump_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nr_tasks; i++)
@@ -418,23 +453,19 @@ void dump_kill_tree(struct dump_ctx *ctx)
 			kill(ctx->tasks[i].pid, SIGKILL);
 	/*
 	 * Collect the exit of every traced thread, so that by the time we return
-	 * the tree is gone (its parent still reaps the zombies it is owed).
+	 * the tree is gone. A leader's exit is reported only once its other
+	 * threads are reaped: those first (waiting for the leader first cost a
+	 * whole timeout per multi-threaded process).
 	 */
 	for (size_t i = 0; i < ctx->nr_tasks; i++) {
 		struct dump_task *t = &ctx->tasks[i];
 
-		for (size_t j = 0; j < t->nr_threads; j++) {
-			int status;
-
+		for (size_t j = t->nr_threads; j-- > 0;) {
 			if (!t->threads[j].seized)
 				continue;
-			for (;;) {
-				int w = ptrace_wait_stop(t->threads[j].tid, &status, 1000);
-
-				if (w || WIFEXITED(status) || WIFSIGNALED(status))
-					break;
-			}
+			reap_traced(t->threads[j].tid);
 			t->threads[j].seized = false;
 		}
 	}
+	wait_pids_free(ctx);
 }

@@ -82,15 +82,48 @@ static int dump_frozen(struct dump_ctx *ctx)
 	if (!ret)
 		ret = dump_seccomp_finish(ctx);
 	if (!ret)
-		ret = dump_write_inventory(ctx);
-	if (!ret)
 		ret = dump_phase(ctx, 0, "written");
 	return ret;
+}
+
+/*
+ * Makes the images a dump: every image closed with its errors checked and on
+ * disk, then the inventory, which restore requires, written and synced last.
+ * A dump that fails before this leaves no inventory behind.
+ */
+static int dump_seal(struct dump_ctx *ctx)
+{
+	int ret = dump_files_close(ctx);
+
+	if (!ret)
+		ret = img_dir_sync(&ctx->dir);
+	if (!ret)
+		ret = dump_write_inventory(ctx);
+	if (!ret)
+		ret = img_dir_sync(&ctx->dir);
+	if (!ret)
+		ret = dump_phase(ctx, 0, "sealed");
+	return ret;
+}
+
+/* The tree goes on (resumed or left stopped) or dies, once the dump ended with @ret. */
+static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
+{
+	const struct opts *o = ctx->o;
+
+	dump_tcp_unlock(ctx, ret || !kill);
+	if (ret || o->leave_running || ctx->pre_dump)
+		dump_resume_tree(ctx);
+	else if (o->leave_stopped)
+		dump_stop_tree(ctx);
+	else
+		dump_kill_tree(ctx);
 }
 
 int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 {
 	struct dump_ctx ctx;
+	bool kill;
 	int ret;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -104,7 +137,9 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	ret = img_dir_open(o->images_dir ? o->images_dir : ".", true, &ctx.dir);
 	if (ret)
 		return ret;
-	if (o->prev_images_dir)
+	/* An older dump's inventory must not vouch for this dump's images. */
+	ret = img_remove(&ctx.dir, IMG_INVENTORY, 0);
+	if (!ret && o->prev_images_dir)
 		ret = img_dir_link_parent(&ctx.dir, o->prev_images_dir);
 	if (!ret && !ctx.hooks.task_begin && (o->track_mem || o->prev_images_dir || ctx.pre_dump))
 		ret = dump_track_setup(&ctx);
@@ -142,18 +177,22 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		pr_debug("dump: tracking state saved\n");
 		ret = ret ?: r;
 	}
-	dump_tcp_unlock(&ctx, ret || o->leave_running || ctx.pre_dump || o->leave_stopped);
-	if (ret || o->leave_running || ctx.pre_dump)
-		dump_resume_tree(&ctx);
-	else if (o->leave_stopped)
-		dump_stop_tree(&ctx);
-	else
-		dump_kill_tree(&ctx);
+	kill = !(o->leave_running || ctx.pre_dump || o->leave_stopped);
+	/* Killed, the tree lives on only in the images: they are on disk first. */
+	if (!ret && kill && ctx.st.t_frozen)
+		ret = dump_seal(&ctx);
+	if (ctx.st.t_frozen)
+		dump_release_tree(&ctx, ret, kill);
 	ctx.st.t_thawed = dump_now_us();
+	if (!ret && !kill)
+		ret = dump_seal(&ctx);
+	if (ret)
+		img_remove(&ctx.dir, IMG_INVENTORY, 0);
 	dump_files_fini(&ctx);
 	dump_seccomp_fini(&ctx);
-	if (!ret)
-		ret = dump_write_stats(&ctx);
+	/* Statistics are for the reader only: the dump stands without them. */
+	if (!ret && dump_write_stats(&ctx))
+		pr_warn("dump: the statistics image (stats-dump) could not be written");
 	dump_pages_fini(&ctx);
 	dump_tasks_free(&ctx);
 	dump_mm_prefetch_free(&ctx);

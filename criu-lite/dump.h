@@ -26,6 +26,8 @@
 
 /* How long one task may take to reach a ptrace stop. */
 #define DUMP_SEIZE_TIMEOUT_MS 2000
+/* How long a killed dump waits for the parents to reap the tree (pids free for restore). */
+#define DUMP_REAP_TIMEOUT_MS 2000
 
 struct dump_thread {
 	pid_t tid;
@@ -245,6 +247,8 @@ int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned 
 
 /* dump-files.c */
 int dump_files_init(struct dump_ctx *ctx);
+/* Closes the images the fd phases keep open; returns the first write error. */
+int dump_files_close(struct dump_ctx *ctx);
 void dump_files_fini(struct dump_ctx *ctx);
 int dump_task_files(struct dump_ctx *ctx, struct dump_task *t);
 int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t);

@@ -163,6 +163,36 @@ void img_dir_close(struct img_dir *d)
 	d->fd = -1;
 }
 
+int img_dir_sync(const struct img_dir *d)
+{
+	/*
+	 * syncfs writes back every file of the images' file system (the data
+	 * and the inodes of all the images), fsync of the dir its entries.
+	 */
+	if (syncfs(d->fd) || fsync(d->fd)) {
+		int e = errno;
+
+		pr_err("images dir '%s': cannot write the images to disk: %s", d->path,
+		       strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int img_remove(const struct img_dir *d, enum img_kind k, unsigned long id)
+{
+	char name[256];
+
+	img_name(img_kind_desc(k), id, name, sizeof(name));
+	if (unlinkat(d->fd, name, 0) && errno != ENOENT) {
+		int e = errno;
+
+		pr_err("image '%s/%s': cannot remove: %s", d->path, name, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 /* ---- files ---- */
 
 static struct img *img_alloc(const char *path, int fd, bool write)

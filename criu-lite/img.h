@@ -92,6 +92,10 @@ int img_dir_open_parent(const struct img_dir *d, struct img_dir *parent);
 /* Links @d to its parent: a "parent" symlink holding @target. */
 int img_dir_link_parent(const struct img_dir *d, const char *target);
 void img_dir_close(struct img_dir *d);
+/* Writes every image of @d's file system and the dir's entries to disk. Logs. */
+int img_dir_sync(const struct img_dir *d);
+/* Removes one image from @d; a missing one is no error. Logs. */
+int img_remove(const struct img_dir *d, enum img_kind k, unsigned long id);
 
 struct img {
 	int fd;
