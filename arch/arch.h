@@ -54,6 +54,12 @@ unsigned long arch_regs_tls(const struct arch_regs *r);
 /* ---- syscall injection ---- */
 /* The machine code of one syscall instruction. */
 const uint8_t *arch_syscall_insn(size_t *len);
+/*
+ * A branch to itself (x86 `jmp .`, ppc64 `b .`, s390x `j .`). Placed right
+ * after an injected syscall instruction, it holds a thread that runs on its
+ * own after its tracer died, instead of executing whatever follows.
+ */
+const uint8_t *arch_spin_insn(size_t *len);
 /* Alignment every instruction starts at (x86 1, s390 2, ppc64 4). */
 size_t arch_insn_align(void);
 /* Points @r at the syscall instruction at @insn_addr with number and arguments. */

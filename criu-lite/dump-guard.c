@@ -1,20 +1,34 @@
 /*
- * The dump runs in a worker process, a child of the tool. Signals sent to
- * the tool are forwarded to it, and if the tool itself is killed (SIGKILL
- * cannot be caught) the worker learns it through PR_SET_PDEATHSIG: either
- * way it finishes the syscall injection in flight, resumes the tree and
- * exits. A tracer that dies mid-injection would leave a task running with
- * borrowed registers; this keeps the tracer alive through such a kill.
+ * The dump runs in a worker process, a child of the tool, watched by a
+ * keeper, a second child in a session of its own.
+ *
+ * Signals sent to the tool are forwarded to the worker, and if the tool
+ * itself is killed (SIGKILL cannot be caught) the worker learns it through
+ * PR_SET_PDEATHSIG: either way it finishes the syscall injection in flight,
+ * resumes the tree and exits.
+ *
+ * If the worker itself dies (SIGKILL to it or to the tool's process group,
+ * the OOM killer), the kernel detaches it from the tree at once, and a thread
+ * it was injecting into is left with borrowed registers. The injection
+ * journal (inject.h) makes that state harmless (the thread spins on a branch
+ * to itself, or still has its own registers) and says what to put back; the
+ * keeper, which the group kill does not reach and the OOM killer spares,
+ * does so once the worker is gone.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "dump.h"
+#include "inject.h"
 #include "log.h"
 
 static volatile pid_t guard_worker;
@@ -25,20 +39,115 @@ static void guard_forward(int sig)
 		kill(guard_worker, sig);
 }
 
-static int guard_worker_main(pid_t tool, const struct opts *o, const struct dump_hooks *hooks)
+static int guard_worker_main(pid_t tool, int go_fd, struct inject_journal *j,
+			     const struct opts *o, const struct dump_hooks *hooks)
 {
+	char c;
+
 	dump_install_signal_handlers();
 	/* The tool may be gone already: then we must not start. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != tool)
 		return 1;
+	/* Nothing is touched before the keeper watches us. */
+	if (read(go_fd, &c, 1) != 1)
+		return 1;
+	close(go_fd);
+	inject_journal_use(j);
 	return dump_run(o, hooks) ? 1 : 0;
+}
+
+/* Out of the group's and the OOM killer's reach (the latter needs root). */
+static void keeper_detach(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU };
+	int fd;
+
+	setsid();
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_IGN);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "-1000", 5) != 5)
+			pr_debug("keeper: oom_score_adj: %s", strerror(errno));
+		close(fd);
+	}
+}
+
+static int keeper_main(int worker_pidfd, int ready_fd, const struct inject_journal *j)
+{
+	struct pollfd p = { .fd = worker_pidfd, .events = POLLIN };
+	int failed = 0;
+
+	keeper_detach();
+	if (write(ready_fd, "k", 1) != 1)
+		return 1;
+	close(ready_fd);
+	/* Readable once the worker has exited, and so has let go of the tree. */
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < INJECT_JOURNAL_SLOTS; i++) {
+		const struct inject_journal_slot *s = &j->slot[i];
+
+		if (!__atomic_load_n(&s->active, __ATOMIC_ACQUIRE))
+			continue;
+		pr_warn("keeper: the dump worker left thread %d in the middle of an injection; "
+			"putting it back",
+			s->tid);
+		if (inject_journal_repair(s) && s->tid > 0)
+			failed++;
+	}
+	return failed ? 1 : 0;
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Forks the keeper, watching @worker; 0 once it is ready, else -errno (logged). */
+static int start_keeper(pid_t worker, struct inject_journal *j, pid_t *keeper)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, worker, 0), rd[2];
+	char c;
+
+	if (pidfd < 0 || pipe2(rd, O_CLOEXEC)) {
+		pr_err("dump: cannot watch the dump worker: %s", strerror(errno));
+		if (pidfd >= 0)
+			close(pidfd);
+		return -errno;
+	}
+	*keeper = fork();
+	if (*keeper == 0) {
+		close(rd[0]);
+		_exit(keeper_main(pidfd, rd[1], j));
+	}
+	close(pidfd);
+	close(rd[1]);
+	if (*keeper < 0 || read(rd[0], &c, 1) != 1) {
+		pr_err("dump: cannot start the keeper process: %s",
+		       *keeper < 0 ? strerror(errno) : "it exited");
+		close(rd[0]);
+		return -ECHILD;
+	}
+	close(rd[0]);
+	return 0;
 }
 
 int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks)
 {
-	pid_t tool = getpid(), w;
-	int status;
+	pid_t tool = getpid(), w, k = -1;
+	struct inject_journal *j;
+	int status, go[2], ret;
 
+	j = mmap(NULL, sizeof(*j), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (j == MAP_FAILED || pipe2(go, O_CLOEXEC)) {
+		pr_err("dump: cannot set up the dump worker: %s", strerror(errno));
+		return 1;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	dump_catch_stop_signals(guard_forward);
@@ -47,17 +156,34 @@ int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks)
 		pr_err("dump: cannot fork the dump worker: %s", strerror(errno));
 		return 1;
 	}
-	if (w == 0)
-		_exit(guard_worker_main(tool, o, hooks));
-	guard_worker = w;
-	while (waitpid(w, &status, 0) < 0) {
-		if (errno != EINTR) {
-			pr_err("dump: waiting for the dump worker: %s", strerror(errno));
-			return 1;
-		}
+	if (w == 0) {
+		close(go[1]);
+		_exit(guard_worker_main(tool, go[0], j, o, hooks));
 	}
+	guard_worker = w;
+	close(go[0]);
+	ret = start_keeper(w, j, &k);
+	/* Closing the pipe without a byte stops the worker before it starts. */
+	if (!ret && write(go[1], "g", 1) != 1)
+		ret = -EPIPE;
+	close(go[1]);
+	if (wait_child(w, &status)) {
+		pr_err("dump: waiting for the dump worker: %s", strerror(errno));
+		return 1;
+	}
+	if (k > 0) {
+		int ks;
+
+		wait_child(k, &ks);
+		if (!WIFEXITED(ks) || WEXITSTATUS(ks))
+			pr_err("dump: the keeper could not put every thread back (see above)");
+	}
+	munmap(j, sizeof(*j));
+	if (ret)
+		return 1;
 	if (WIFSIGNALED(status)) {
-		pr_err("dump: the dump worker was killed by signal %d", WTERMSIG(status));
+		pr_err("dump: the dump worker was killed by signal %d; the tree was resumed",
+		       WTERMSIG(status));
 		return 1;
 	}
 	return WEXITSTATUS(status);

@@ -18,6 +18,55 @@
 
 #include "arch.h"
 
+/*
+ * The injection journal: what a dying tracer would leave borrowed in a
+ * target thread, written ahead of each change into memory shared with the
+ * keeper (dump-guard.c), a process that outlives the tracer and puts it all
+ * back. Only a dump sets one up (inject_journal_use); without it injection
+ * works as before and nothing is written to the vDSO.
+ *
+ * With a journal, the syscall instruction injected is our own, followed by a
+ * branch to itself, in a run of zero bytes at the end of the target's [vdso]
+ * (never executed; written through /proc/PID/mem, which copies the page for
+ * that process alone, and put back at the end). Between its syscalls the
+ * thread is parked on that branch, and its signals are blocked only while it
+ * is parked there. A thread whose tracer dies at any moment therefore either
+ * still has its own registers and mask, or spins on the branch (after at
+ * most the syscall it was given), where the keeper finds it.
+ */
+#define INJECT_JOURNAL_SLOTS 16
+#define INJECT_PATCH_MAX 16
+#define INJECT_STACK_PATCH_MAX 64
+
+struct inject_journal_slot {
+	int active;		/* written last (release), cleared first */
+	pid_t pid, tid;
+	struct arch_regs saved; /* restart-fixed, as inject_end puts them back */
+	uint64_t saved_mask;
+	uint64_t held_sigs;
+	unsigned long site;	/* our syscall instruction; site + ilen: the branch */
+	unsigned long site_len;
+	uint8_t site_old[INJECT_PATCH_MAX];
+	unsigned long scratch, scratch_len;
+	int scratch_pending;	/* the scratch mmap was (maybe) issued: its result is in the regs */
+	unsigned long stack_patch; /* s390x mmap arguments below the stack pointer */
+	unsigned long stack_patch_len;
+	uint8_t stack_old[INJECT_STACK_PATCH_MAX];
+};
+
+struct inject_journal {
+	struct inject_journal_slot slot[INJECT_JOURNAL_SLOTS];
+};
+
+/* Journals every later injection of this process into @j (NULL: stop). */
+void inject_journal_use(struct inject_journal *j);
+/*
+ * Puts back what @s says a dead tracer left in thread s->tid (registers,
+ * mask, scratch memory, the vDSO bytes, held stop signals), seizing it for
+ * the time it takes. Logs; returns 0 or -errno (-ESRCH: the thread is gone).
+ */
+int inject_journal_repair(const struct inject_journal_slot *s);
+
 struct inject {
 	pid_t tid;
 	unsigned long insn;	/* address of a syscall instruction in the target */
@@ -27,6 +76,8 @@ struct inject {
 	unsigned long event_msg; /* PTRACE_GETEVENTMSG of the last event (clone: new tid) */
 	unsigned long scratch;	/* target address of scratch memory, 0 if none */
 	size_t scratch_len;
+	unsigned long spin;	/* the branch to itself after insn, 0 without a journal */
+	struct inject_journal_slot *slot; /* NULL without a journal */
 };
 
 /*

@@ -175,6 +175,19 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 	return r->r.gpr[13];
 }
 
+/* `b .` is 0x48000000 (I-form, offset 0), in the target's byte order. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static const uint8_t spin_insn[] = { 0x00, 0x00, 0x00, 0x48 };
+#else
+static const uint8_t spin_insn[] = { 0x48, 0x00, 0x00, 0x00 };
+#endif
+
+const uint8_t *arch_spin_insn(size_t *len)
+{
+	*len = sizeof(spin_insn);
+	return spin_insn;
+}
+
 size_t arch_insn_align(void)
 {
 	return 4;

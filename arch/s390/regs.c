@@ -172,6 +172,15 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 	return ((unsigned long)r->r.acrs[0] << 32) | r->r.acrs[1];
 }
 
+/* `j .`: brc 15 with a relative offset of 0 halfwords (a7 f4 00 00). */
+static const uint8_t spin_insn[] = { 0xa7, 0xf4, 0x00, 0x00 };
+
+const uint8_t *arch_spin_insn(size_t *len)
+{
+	*len = sizeof(spin_insn);
+	return spin_insn;
+}
+
 size_t arch_insn_align(void)
 {
 	return 2;

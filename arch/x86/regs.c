@@ -156,6 +156,15 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 	return r->r.fs_base;
 }
 
+/* jmp rel8 -2: eb fe. */
+static const uint8_t spin_insn[] = { 0xeb, 0xfe };
+
+const uint8_t *arch_spin_insn(size_t *len)
+{
+	*len = sizeof(spin_insn);
+	return spin_insn;
+}
+
 size_t arch_insn_align(void)
 {
 	return 1;
