@@ -108,25 +108,42 @@ static int tcp_state(int sk, TcpStreamEntry *e, struct tcp_repair_window *w)
 	return 0;
 }
 
-/* Keeps @sk (a copy) in repair mode until dump_files_fini. */
-static int tcp_lock(struct dump_ctx *ctx, int sk)
+/*
+ * Keeps @sk (a copy) in repair mode until dump_files_fini. Leaving repair
+ * mode resets SO_REUSEADDR (the kernel's sk_reuse): its value is kept to be
+ * put back.
+ */
+static int tcp_lock(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino)
 {
-	int *n = realloc(ctx->tcp_fds, (ctx->nr_tcp + 1) * sizeof(*n));
-	int fd;
+	struct dump_tcp_lock *n = realloc(ctx->tcp_locks, (ctx->nr_tcp + 1) * sizeof(*n));
+	socklen_t len = sizeof(int);
+	int fd, reuse = 0;
 
 	if (!n)
 		return -ENOMEM;
-	ctx->tcp_fds = n;
+	ctx->tcp_locks = n;
+	if (getsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, &len))
+		return -errno;
 	fd = fcntl(sk, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	dump_guard_note_tcp(d->pid, d->fd, ino, reuse);
 	if (tcp_set(fd, TCP_REPAIR, TCP_REPAIR_ON)) {
 		int ret = -errno;
 
 		close(fd);
 		return ret;
 	}
-	ctx->tcp_fds[ctx->nr_tcp++] = fd;
+	ctx->tcp_locks[ctx->nr_tcp].fd = fd;
+	ctx->tcp_locks[ctx->nr_tcp++].reuse = reuse;
+	return 0;
+}
+
+int dump_tcp_unlock_one(int sk, int reuse)
+{
+	if (tcp_set(sk, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP) ||
+	    setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)))
+		return -errno;
 	return 0;
 }
 
@@ -154,7 +171,7 @@ int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 	const char *what = "TCP_REPAIR (needs CAP_NET_ADMIN)";
 	int ret;
 
-	ret = tcp_lock(ctx, sk);
+	ret = tcp_lock(ctx, d, sk, ino);
 	if (!ret) {
 		what = "receive queue";
 		ret = tcp_queue(sk, TCP_RECV_QUEUE, &e.inq_seq, &e.inq_len, &inq);
@@ -182,16 +199,19 @@ int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 
 void dump_tcp_unlock(struct dump_ctx *ctx, bool resume)
 {
-	for (size_t i = 0; resume && i < ctx->nr_tcp; i++)
-		if (tcp_set(ctx->tcp_fds[i], TCP_REPAIR, TCP_REPAIR_OFF_NO_WP))
-			pr_warn("dump: cannot leave TCP repair mode: %s", strerror(errno));
+	for (size_t i = 0; resume && i < ctx->nr_tcp; i++) {
+		int ret = dump_tcp_unlock_one(ctx->tcp_locks[i].fd, ctx->tcp_locks[i].reuse);
+
+		if (ret)
+			pr_warn("dump: cannot leave TCP repair mode: %s", strerror(-ret));
+	}
 }
 
 void dump_tcp_fini(struct dump_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nr_tcp; i++)
-		close(ctx->tcp_fds[i]); /* silent while in repair mode */
-	free(ctx->tcp_fds);
-	ctx->tcp_fds = NULL;
+		close(ctx->tcp_locks[i].fd); /* silent while in repair mode */
+	free(ctx->tcp_locks);
+	ctx->tcp_locks = NULL;
 	ctx->nr_tcp = 0;
 }

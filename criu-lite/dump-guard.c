@@ -17,21 +17,65 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dump-files.h"
 #include "dump.h"
 #include "inject.h"
 #include "log.h"
 
+#define GUARD_TCP_MAX 256
+
+/* Memory shared by the worker (writes, ahead of each change) and the keeper. */
+struct guard_journal {
+	struct inject_journal inject;
+	int killing;
+	unsigned int nr_tcp;
+	struct guard_tcp {
+		pid_t pid;
+		int fd;
+		uint64_t ino;
+		int reuse;
+	} tcp[GUARD_TCP_MAX];
+};
+
 static volatile pid_t guard_worker;
+/* The worker's view of the journal; NULL in every other process. */
+static struct guard_journal *guard_journal;
+
+void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse)
+{
+	struct guard_journal *j = guard_journal;
+
+	if (!j)
+		return;
+	if (j->nr_tcp == GUARD_TCP_MAX) {
+		pr_warn("dump: more than %d TCP connections: a killed dump would leave the rest "
+			"in repair mode",
+			GUARD_TCP_MAX);
+		return;
+	}
+	j->tcp[j->nr_tcp] = (struct guard_tcp){ .pid = pid, .fd = fd, .ino = ino, .reuse = reuse };
+	__atomic_store_n(&j->nr_tcp, j->nr_tcp + 1, __ATOMIC_RELEASE);
+}
+
+void dump_guard_note_killing(void)
+{
+	if (guard_journal)
+		__atomic_store_n(&guard_journal->killing, 1, __ATOMIC_RELEASE);
+}
 
 static void guard_forward(int sig)
 {
@@ -39,7 +83,7 @@ static void guard_forward(int sig)
 		kill(guard_worker, sig);
 }
 
-static int guard_worker_main(pid_t tool, int go_fd, struct inject_journal *j,
+static int guard_worker_main(pid_t tool, int go_fd, struct guard_journal *j,
 			     const struct opts *o, const struct dump_hooks *hooks)
 {
 	char c;
@@ -52,7 +96,8 @@ static int guard_worker_main(pid_t tool, int go_fd, struct inject_journal *j,
 	if (read(go_fd, &c, 1) != 1)
 		return 1;
 	close(go_fd);
-	inject_journal_use(j);
+	guard_journal = j;
+	inject_journal_use(&j->inject);
 	return dump_run(o, hooks) ? 1 : 0;
 }
 
@@ -73,8 +118,38 @@ static void keeper_detach(void)
 	}
 }
 
-static int keeper_main(int worker_pidfd, int ready_fd, const struct inject_journal *j)
+/* Takes the connections of a tree that lives on out of TCP repair mode. */
+static void keeper_tcp(const struct guard_journal *j)
 {
+	unsigned int n = __atomic_load_n(&j->nr_tcp, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; !j->killing && i < n; i++) {
+		const struct guard_tcp *t = &j->tcp[i];
+		int pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0), sk = -1, on = 0;
+		socklen_t len = sizeof(on);
+		struct stat st;
+
+		if (pidfd >= 0)
+			sk = (int)syscall(SYS_pidfd_getfd, pidfd, t->fd, 0);
+		/* The same socket, still in repair mode: ours to undo. */
+		if (sk >= 0 && !fstat(sk, &st) && st.st_ino == t->ino &&
+		    !getsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &on, &len) && on) {
+			if (dump_tcp_unlock_one(sk, t->reuse))
+				pr_err("keeper: fd %d of %d: cannot leave TCP repair mode: %s",
+				       t->fd, t->pid, strerror(errno));
+			else
+				pr_info("keeper: fd %d of %d left TCP repair mode", t->fd, t->pid);
+		}
+		if (sk >= 0)
+			close(sk);
+		if (pidfd >= 0)
+			close(pidfd);
+	}
+}
+
+static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journal *gj)
+{
+	const struct inject_journal *j = &gj->inject;
 	struct pollfd p = { .fd = worker_pidfd, .events = POLLIN };
 	int failed = 0;
 
@@ -96,6 +171,7 @@ static int keeper_main(int worker_pidfd, int ready_fd, const struct inject_journ
 		if (inject_journal_repair(s) && s->tid > 0)
 			failed++;
 	}
+	keeper_tcp(gj);
 	return failed ? 1 : 0;
 }
 
@@ -109,7 +185,7 @@ static int wait_child(pid_t pid, int *status)
 }
 
 /* Forks the keeper, watching @worker; 0 once it is ready, else -errno (logged). */
-static int start_keeper(pid_t worker, struct inject_journal *j, pid_t *keeper)
+static int start_keeper(pid_t worker, struct guard_journal *j, pid_t *keeper)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, worker, 0), rd[2];
 	char c;
@@ -140,7 +216,7 @@ static int start_keeper(pid_t worker, struct inject_journal *j, pid_t *keeper)
 int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks)
 {
 	pid_t tool = getpid(), w, k = -1;
-	struct inject_journal *j;
+	struct guard_journal *j;
 	int status, go[2], ret;
 
 	j = mmap(NULL, sizeof(*j), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -116,8 +116,10 @@ static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
 		dump_resume_tree(ctx);
 	else if (o->leave_stopped)
 		dump_stop_tree(ctx);
-	else
+	else {
+		dump_guard_note_killing();
 		dump_kill_tree(ctx);
+	}
 }
 
 int dump_run(const struct opts *o, const struct dump_hooks *hooks)

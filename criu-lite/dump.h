@@ -142,7 +142,10 @@ struct dump_ctx {
 	uint32_t *tty_ids;
 	size_t nr_ttys;
 	struct img *memfd_img; /* memfd.img, opened on the first memfd */
-	int *tcp_fds;	       /* copies of established TCP sockets, in repair mode */
+	struct dump_tcp_lock {
+		int fd;	   /* copy of an established TCP socket, in repair mode */
+		int reuse; /* its SO_REUSEADDR before */
+	} *tcp_locks;
 	size_t nr_tcp;
 	unsigned long *shmids; /* shared anon objects already dumped */
 	size_t nr_shmids;
@@ -244,6 +247,16 @@ int dump_memfd_vma(struct dump_ctx *ctx, pid_t pid, unsigned long start, unsigne
 		   const char *mpath, unsigned int flags, uint32_t *id);
 /* The content of shmem object @fd (@size bytes: memfd) into pagemap-shmem-@shmid.img. */
 int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned long shmid);
+
+/*
+ * dump-guard.c: what a dying worker leaves for the keeper to undo, besides
+ * injections (inject.h). Each is a no-op outside a guarded dump.
+ * note_tcp: a TCP socket (fd @fd of @pid, inode @ino) was put in repair mode,
+ * with SO_REUSEADDR @reuse; note_killing: the tree is being killed (its
+ * sockets must stay in repair mode and close silently).
+ */
+void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse);
+void dump_guard_note_killing(void);
 
 /* dump-files.c */
 int dump_files_init(struct dump_ctx *ctx);
