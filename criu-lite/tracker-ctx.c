@@ -138,6 +138,7 @@ static int ctx_load(struct tracker_ctx *c, struct tracker_task *tk, struct track
 	if (ret)
 		goto out;
 	tk->t.target_uffd = e->has_uffd_fd ? e->uffd_fd : -1;
+	tk->t.uffd_ino = e->has_uffd_ino ? e->uffd_ino : 0;
 	tk->t.digest_seed = e->has_digest_seed ? e->digest_seed : 0;
 	ret = ctx_load_vmas(e, prev);
 	if (!ret && c->ops == &tracker_digest)
@@ -442,6 +443,8 @@ static int ctx_save_task(struct tracker_ctx *c, const struct tracker_task *tk,
 	e.boot_id = (char *)c->boot_id;
 	e.has_uffd_fd = t->target_uffd >= 0;
 	e.uffd_fd = t->target_uffd;
+	e.has_uffd_ino = t->target_uffd >= 0 && t->uffd_ino;
+	e.uffd_ino = t->uffd_ino;
 	e.has_digest_seed = t->digest_seed != 0;
 	e.digest_seed = t->digest_seed;
 	vs = calloc(t->vmas.n + 1, sizeof(*vs));

@@ -1,8 +1,9 @@
 /*
  * The uffd-wp tracker (Linux 6.7+): a userfaultfd created inside the target
- * (by an injected syscall) in async write-protect mode. Writes to protected
- * pages are resolved by the kernel and leave PAGE_IS_WRITTEN for PAGEMAP_SCAN,
- * which reports and re-protects them in one step. The fd stays open in the
+ * (by injected syscalls, at a high number: tracker-fd.c) in async
+ * write-protect mode. Writes to protected pages are resolved by the kernel
+ * and leave PAGE_IS_WRITTEN for PAGEMAP_SCAN, which reports and re-protects
+ * them in one step. The fd stays open in the
  * target between commands, so tracking survives the tool's exit.
  *
  * A VMA not registered for the whole interval (created, moved or re-created
@@ -13,10 +14,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "inject.h"
 #include "log.h"
 #include "pagemap-scan.h"
 #include "tracker.h"
@@ -49,51 +49,43 @@ static int uf_probe(char *why, size_t len)
 	return 0;
 }
 
-/* Takes the target's uffd into t->uffd and checks it is one. */
+/*
+ * Takes the target's uffd into t->uffd and checks it is one and, when
+ * t->uffd_ino is known, the very one (a new chain may have put another at
+ * the same number): -ESTALE otherwise.
+ */
 static int uf_take(struct tracker_target *t)
 {
 	int fd = uffd_steal_fd(t->pid, t->target_uffd);
+	struct stat st;
 
 	if (fd < 0)
 		return fd;
-	if (uffd_is_uffd(fd) != 1) {
+	if (uffd_is_uffd(fd) != 1 || fstat(fd, &st) || (t->uffd_ino && st.st_ino != t->uffd_ino)) {
 		close(fd);
 		return -ESTALE;
 	}
 	t->uffd = fd;
+	t->uffd_ino = st.st_ino;
 	return 0;
 }
 
 static int uf_close_in_target(pid_t pid, int fd)
 {
-	struct inject in;
-	long r;
-	int ret;
-
-	ret = inject_begin(&in, pid);
-	if (ret)
-		return ret;
-	r = inject_call(&in, SYS_close, fd, 0, 0, 0, 0, 0);
-	ret = inject_end(&in);
-	return r < 0 ? (int)r : ret;
+	return tracker_fd_close(pid, &fd, 1);
 }
 
+/* A fresh uffd, at a high number in the target (tracker-fd.c), taken and set up. */
 static int uf_start(struct tracker_target *t)
 {
-	struct inject in;
-	long fd;
-	int ret;
+	int fd, ret;
 
-	ret = inject_begin(&in, t->pid);
-	if (ret)
-		return ret;
-	fd = inject_call(&in, SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0);
-	ret = inject_end(&in);
+	fd = tracker_fd_create(t->pid);
 	if (fd < 0)
-		return (int)fd;
-	t->target_uffd = (int)fd;
-	if (!ret)
-		ret = uf_take(t);
+		return fd;
+	t->target_uffd = fd;
+	t->uffd_ino = 0;
+	ret = uf_take(t);
 	if (!ret)
 		ret = uffd_api(t->uffd, UFFD_TRACK_FEATURES, NULL);
 	if (ret) {
@@ -110,7 +102,7 @@ static int uf_start(struct tracker_target *t)
 
 static int uf_attach(struct tracker_target *t)
 {
-	if (t->target_uffd < 0)
+	if (t->target_uffd < 0 || !t->uffd_ino) /* no identity: an image of an older tool */
 		return -ESTALE;
 	return uf_take(t);
 }

@@ -89,6 +89,7 @@ struct tracker_target {
 	/* uffd-wp */
 	int uffd;			/* our copy of the target's uffd, -1 */
 	int target_uffd;		/* its number in the target, -1: none */
+	unsigned long long uffd_ino;	/* its inode: unique per userfaultfd (5.12+); 0: unknown */
 	struct tracker_ranges wp_done;	/* protected again by dirty() in this interval */
 	bool defer_release;		/* stop(final): leave unregistering to our copy's close */
 	bool last;			/* no next interval: dirty() need not re-protect */
@@ -148,6 +149,30 @@ void tracker_target_fini(struct tracker_target *t);
 
 /* What this arch and kernel release should offer (a hint; validation decides). */
 const char *tracker_arch_expect(const struct tracker_ops *ops);
+
+/* ---- the uffd-wp tracker's fd in a target (tracker-fd.c) ---- */
+struct tracker_fd {
+	int fd;
+	unsigned long long ino;
+};
+
+/*
+ * The highest number below min(@limit, 4096) that is not among the ascending
+ * @fds; -EMFILE if none. Pure: where a new tracker fd goes.
+ */
+int tracker_fd_pick(const int *fds, size_t n, unsigned long limit);
+/*
+ * Creates a userfaultfd in @pid (ptrace-stopped) by injection: marked as the
+ * tracker's, close-on-exec, at the number tracker_fd_pick() gives for its
+ * fds and RLIMIT_NOFILE soft limit. Returns the number or -errno.
+ */
+int tracker_fd_create(pid_t pid);
+/* Is fd @fd of @pid a marked userfaultfd (one of ours)? 1 (*@ino: its inode), 0, -errno. */
+int tracker_fd_is_ours(pid_t pid, int fd, unsigned long long *ino);
+/* The marked userfaultfds of @pid, up to @max into @out: how many, or -errno. */
+int tracker_fd_list(pid_t pid, struct tracker_fd *out, size_t max);
+/* Closes @n fds of @pid (ptrace-stopped) by injection. 0 or the first -errno. */
+int tracker_fd_close(pid_t pid, const int *fds, size_t n);
 
 /* ---- validation (tracker-validate.c, tracker-cache.c) ---- */
 struct tracker_verdict {

@@ -257,6 +257,19 @@ static void test_select_and_cache(void)
 	ok(access(path, F_OK) != 0, "cache dropped");
 }
 
+/* Where a new tracker fd goes: the highest free number below the limit, at most 4095. */
+static void test_fd_pick(void)
+{
+	const int std[] = { 0, 1, 2 }, top[] = { 0, 1, 2, 1022, 1023 }, full[] = { 0, 1, 2 };
+
+	ok(tracker_fd_pick(std, 3, 1024) == 1023, "fd pick: 1023 under a limit of 1024");
+	ok(tracker_fd_pick(top, 5, 1024) == 1021, "fd pick: below the program's own high fds");
+	ok(tracker_fd_pick(std, 3, 1048576) == 4095, "fd pick: a huge limit is capped at 4095");
+	ok(tracker_fd_pick(std, 3, 5) == 4, "fd pick: a tiny limit");
+	ok(tracker_fd_pick(full, 3, 3) == -EMFILE, "fd pick: no free number: -EMFILE");
+	ok(tracker_fd_pick(NULL, 0, 0) == -EMFILE, "fd pick: a limit of 0");
+}
+
 int main(void)
 {
 	log_init(LOG_ERROR, NULL);
@@ -266,5 +279,6 @@ int main(void)
 	test_digest_set();
 	test_digest_speed();
 	test_select_and_cache();
+	test_fd_pick();
 	return tap_done();
 }
