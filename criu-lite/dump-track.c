@@ -5,6 +5,8 @@
  * tracker proves unchanged become PE_PARENT entries, and the tracker state
  * goes into the images dir for the next dump of the chain. A dump without
  * --track-mem (and not a pre-dump) ends the chain: tracking is removed.
+ * Every dump, tracking or not, recognises the tracker fds in the tree
+ * (never dumped as the program's) and removes those no chain uses.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -73,6 +75,26 @@ static int track_end(void *arg, const struct img_dir *dir, bool ok)
 	return ret;
 }
 
+/* Hooks of a dump that does not track: the tracker fds left in the tree go. */
+static struct dump_track *track_fds_only(struct dump_ctx *ctx)
+{
+	struct dump_track *dt = calloc(1, sizeof(*dt));
+
+	if (!dt)
+		return NULL;
+	dt->final = true;
+	tracker_ctx_init(&dt->tc, &tracker_none, NULL);
+	dt->tc.fds_only = true;
+	dt->tc.last = true;
+	dt->tc.defer_release = true; /* unregistering after the thaw */
+	ctx->track = dt;
+	ctx->hooks.arg = dt;
+	ctx->hooks.task_begin = track_task_begin;
+	ctx->hooks.hidden_fd = track_hidden_fd;
+	ctx->hooks.end = track_end;
+	return dt;
+}
+
 int dump_track_setup(struct dump_ctx *ctx)
 {
 	const struct tracker_ops *ops;
@@ -80,6 +102,8 @@ int dump_track_setup(struct dump_ctx *ctx)
 	char why[512] = "";
 	int ret;
 
+	if (!ctx->pre_dump && !ctx->o->track_mem && !ctx->o->prev_images_dir)
+		return track_fds_only(ctx) ? 0 : -ENOMEM;
 	ret = tracker_select(ctx->o->tracker, &ops, why, sizeof(why));
 	if (ret) {
 		if (ctx->pre_dump || ctx->o->track_mem) {
@@ -88,7 +112,7 @@ int dump_track_setup(struct dump_ctx *ctx)
 		}
 		/* A plain dump with a parent link: write everything. */
 		pr_warn("dump: no write tracker (%s); writing every page", why);
-		return 0;
+		return track_fds_only(ctx) ? 0 : -ENOMEM;
 	}
 	dt = calloc(1, sizeof(*dt));
 	if (!dt)

@@ -143,7 +143,8 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	ret = img_remove(&ctx.dir, IMG_INVENTORY, 0);
 	if (!ret && o->prev_images_dir)
 		ret = img_dir_link_parent(&ctx.dir, o->prev_images_dir);
-	if (!ret && !ctx.hooks.task_begin && (o->track_mem || o->prev_images_dir || ctx.pre_dump))
+	/* every dump: tracking, or at least the tracker fds left in the tree */
+	if (!ret && !ctx.hooks.task_begin)
 		ret = dump_track_setup(&ctx);
 	if (!ret && o->page_server)
 		ret = page_xfer_start(o, &ctx.px);

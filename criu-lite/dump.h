@@ -62,8 +62,9 @@ struct dump_page_filter {
 
 /*
  * What pre-dump and incremental dumps plug into a dump (all optional; with
- * --track-mem, --prev-images-dir or pre_dump and no hooks given, dump_run
- * plugs in the write trackers itself, see dump-track.c).
+ * no hooks given, dump_run plugs in dump-track.c itself: the write trackers
+ * with --track-mem, --prev-images-dir or pre_dump, else only the recognition
+ * and removal of tracker fds left in the tree).
  * pre_dump: memory only (pstree, ids, mm, pagemap, pages, inventory, stats;
  * no core or fd images), and the tree is always resumed.
  * task_begin: each process, frozen, after its mm and before its pages

@@ -5,27 +5,24 @@
  * pages changed, starts the next interval, and at the end writes the new
  * state. Anything it cannot prove unchanged is changed.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/kcmp.h>
 
 #include "img.h"
-#include "inject.h"
 #include "log.h"
 #include "pagemap.h"
 #include "proc-misc.h"
 #include "proc-stat.h"
 #include "tracker.h"
 #include "tracker.pb-c.h"
+#include "uffd.h"
 
-#define CTX_MAX_HIDDEN 8
+#define CTX_MAX_OURS 16
 #define CTX_DIGEST_CHUNK (1u << 20)	/* pages per page_digest_entry (8 MiB) */
 
 struct tracker_task {
@@ -35,8 +32,12 @@ struct tracker_task {
 	bool whole;			/* nothing usable from the parent: all changed */
 	bool untracked;			/* the tracker could not start here: no state saved */
 	uint64_t start_time;
-	int hidden[CTX_MAX_HIDDEN];	/* uffd fds of ours in this process */
-	size_t nr_hidden;
+	struct ctx_fd {			/* marked uffds found in this process (tracker-fd.c) */
+		int fd;
+		unsigned long long ino;
+		bool gone;		/* removed by this command */
+	} ours[CTX_MAX_OURS];
+	size_t nr_ours;
 };
 
 void tracker_ctx_init(struct tracker_ctx *c, const struct tracker_ops *ops,
@@ -152,62 +153,106 @@ out:
 
 /* ---- fds of ours in the target ---- */
 
-static int ctx_kcmp_file(pid_t a, int fa, pid_t b, int fb)
+/* Keeps our copy @fd of a uffd of @pid for tracker_ctx_release(); closes it if there is no room. */
+static void ctx_keep_late(struct tracker_ctx *c, pid_t pid, int fd)
 {
-	long r = syscall(SYS_kcmp, a, b, KCMP_FILE, fa, fb);
+	int *v = realloc(c->late_fds, (c->nr_late + 1) * sizeof(*v));
+	pid_t *p = v ? realloc(c->late_pids, (c->nr_late + 1) * sizeof(*p)) : NULL;
 
-	return r < 0 ? -errno : (int)r;
+	if (v)
+		c->late_fds = v;
+	if (!p) {
+		close(fd);
+		return;
+	}
+	c->late_pids = p;
+	c->late_pids[c->nr_late] = pid;
+	c->late_fds[c->nr_late++] = fd;
 }
 
-/* Finds the userfaultfds in @tk that are ours (its own, or inherited from a parent). */
-static void ctx_find_hidden(struct tracker_ctx *c, struct tracker_task *tk)
+/* Is @ino the uffd of a process this session tracks (its own, or inherited by a fork)? */
+static bool ctx_live_ino(const struct tracker_ctx *c, unsigned long long ino)
 {
-	char path[64], link[64];
-	struct dirent *de;
-	DIR *d;
+	for (size_t i = 0; i < c->nr_tasks; i++)
+		if (c->tasks[i].t.uffd >= 0 && c->tasks[i].t.uffd_ino == ino)
+			return true;
+	return false;
+}
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)tk->pid);
-	d = opendir(path);
-	if (!d)
+/*
+ * Removes a leftover tracker fd from @tk's process. Its last close
+ * unregisters (a page-table walk): a last dump keeps a copy to close after
+ * the thaw; a dump that starts tracking needs it gone before it registers.
+ */
+static void ctx_drop(struct tracker_ctx *c, struct tracker_task *tk, struct ctx_fd *f)
+{
+	int copy = c->last ? uffd_steal_fd(tk->pid, f->fd) : -1;
+	int ret = tracker_fd_close(tk->pid, &f->fd, 1);
+
+	if (ret) {
+		pr_warn("tracker: cannot remove the leftover tracker fd %d of %d: %s", f->fd,
+			tk->pid, strerror(-ret));
+		if (copy >= 0)
+			close(copy);
 		return;
-	while ((de = readdir(d)) && tk->nr_hidden < CTX_MAX_HIDDEN) {
-		int fd = atoi(de->d_name);
-		ssize_t n;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tk->pid, fd);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = '\0';
-		if (strcmp(link, "anon_inode:[userfaultfd]"))
-			continue;
-		for (size_t i = 0; i < c->nr_tasks; i++) {
-			const struct tracker_target *o = &c->tasks[i].t;
-
-			if (o->uffd >= 0 && !ctx_kcmp_file(getpid(), o->uffd, tk->pid, fd)) {
-				tk->hidden[tk->nr_hidden++] = fd;
-				break;
-			}
-		}
 	}
-	closedir(d);
+	pr_info("tracker: removed the leftover tracker fd %d of %d", f->fd, tk->pid);
+	f->gone = true;
+	c->nr_removed++;
+	if (copy >= 0)
+		ctx_keep_late(c, tk->pid, copy);
+}
+
+/*
+ * Finds the marked uffds in @tk's process. Those this session tracks stay
+ * (hidden from the fd dump); any other is left over from an abandoned chain
+ * or a killed command and is removed now.
+ */
+static int ctx_sweep(struct tracker_ctx *c, struct tracker_task *tk)
+{
+	struct tracker_fd fds[CTX_MAX_OURS];
+	int n = tracker_fd_list(tk->pid, fds, CTX_MAX_OURS);
+
+	for (int i = 0; i < n && tk->nr_ours < CTX_MAX_OURS; i++) {
+		struct ctx_fd *f = &tk->ours[tk->nr_ours++];
+
+		f->fd = fds[i].fd;
+		f->ino = fds[i].ino;
+		f->gone = false;
+		if (!ctx_live_ino(c, f->ino))
+			ctx_drop(c, tk, f);
+	}
+	return n < 0 ? n : 0;
+}
+
+/* The tracker just put its fd into @tk's process: hide it too. */
+static void ctx_own_fd(struct tracker_task *tk)
+{
+	if (tk->t.target_uffd < 0 || tk->nr_ours == CTX_MAX_OURS)
+		return;
+	tk->ours[tk->nr_ours].fd = tk->t.target_uffd;
+	tk->ours[tk->nr_ours].ino = tk->t.uffd_ino;
+	tk->ours[tk->nr_ours++].gone = false;
 }
 
 int tracker_hidden_fd(const struct tracker_ctx *c, pid_t pid)
 {
 	const struct tracker_task *tk = ctx_task(c, pid);
 
-	return tk && tk->nr_hidden ? tk->hidden[0] : -1;
+	if (tk && tk->t.target_uffd >= 0)
+		return tk->t.target_uffd;
+	for (size_t i = 0; tk && i < tk->nr_ours; i++)
+		if (!tk->ours[i].gone)
+			return tk->ours[i].fd;
+	return -1;
 }
 
 bool tracker_is_hidden_fd(const struct tracker_ctx *c, pid_t pid, int fd)
 {
 	const struct tracker_task *tk = ctx_task(c, pid);
 
-	for (size_t i = 0; tk && i < tk->nr_hidden; i++)
-		if (tk->hidden[i] == fd)
+	for (size_t i = 0; tk && i < tk->nr_ours; i++)
+		if (tk->ours[i].fd == fd)
 			return true;
 	return false;
 }
@@ -235,7 +280,8 @@ static int ctx_changed(struct tracker_ctx *c, struct tracker_task *tk,
 	return ret;
 }
 
-static int ctx_begin(struct tracker_ctx *c, struct tracker_task *tk, struct tracker_vmas *prev)
+/* Continues what the parent dump left: 0, -ENOENT/-ESTALE (no usable history), -errno. */
+static int ctx_continue(struct tracker_ctx *c, struct tracker_task *tk, struct tracker_vmas *prev)
 {
 	int ret = -ENOENT;
 
@@ -249,23 +295,35 @@ static int ctx_begin(struct tracker_ctx *c, struct tracker_task *tk, struct trac
 		if (ret)
 			pr_warn("tracker %s: tracking of %d was lost (%s): dumping it whole",
 				c->ops->name, tk->pid, strerror(-ret));
-	} else if (c->parent) {
+		return ret ? -ESTALE : 0;
+	}
+	if (c->parent)
 		pr_info("tracker %s: %d not tracked by the parent dump: dumping it whole",
 			c->ops->name, tk->pid);
-	}
-	if (!ret)
-		return ctx_changed(c, tk, prev);
-	/* no usable history: everything changed, tracking begins now */
+	return ret;
+}
+
+/* Everything changed; tracking begins now, unless the chain ends here. */
+static int ctx_start(struct tracker_ctx *c, struct tracker_task *tk)
+{
+	int ret;
+
 	tk->whole = true;
 	tracker_digests_free(tk->t.prev_dg);
 	tk->t.prev_dg = NULL;
 	tk->t.target_uffd = -1;
-	if (c->last) {		/* ... unless the chain ends here */
+	tk->t.uffd_ino = 0;
+	/* leftovers first: a uffd still registered makes the new one's registration fail */
+	ret = ctx_sweep(c, tk);
+	if (ret || c->last) {
 		tk->untracked = true;
-		return 0;
+		return ret;
 	}
 	ret = c->ops->start(&tk->t);
-	if (ret == -ENOSYS || ret == -EPERM || ret == -EINVAL || ret == -EOPNOTSUPP) {
+	if (!ret)
+		ctx_own_fd(tk);
+	if (ret == -ENOSYS || ret == -EPERM || ret == -EINVAL || ret == -EOPNOTSUPP ||
+	    ret == -EMFILE || ret == -EBUSY) {
 		/* e.g. a seccomp filter in the target only: correct, just never incremental */
 		pr_warn("tracker %s: cannot track %d (%s): it is dumped whole each time",
 			c->ops->name, tk->pid, strerror(-ret));
@@ -275,11 +333,37 @@ static int ctx_begin(struct tracker_ctx *c, struct tracker_task *tk, struct trac
 	return ret;
 }
 
-int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
+static int ctx_track(struct tracker_ctx *c, struct tracker_task *tk)
 {
 	struct tracker_vmas prev = { 0 };
-	struct tracker_task *tk, *tasks;
 	struct proc_stat st;
+	int ret;
+
+	ret = proc_read_stat(tk->pid, 0, &st);
+	if (!ret) {
+		tk->start_time = st.starttime;
+		ret = pagemap_open(tk->pid);
+		tk->t.pagemap_fd = ret;
+	}
+	if (ret >= 0)
+		ret = tracker_vmas_read(tk->pid, &tk->t.vmas);
+	if (!ret)
+		ret = ctx_continue(c, tk, &prev);
+	if (!ret)
+		ret = ctx_sweep(c, tk);
+	if (!ret)
+		ret = ctx_changed(c, tk, &prev);
+	else if (ret == -ENOENT || ret == -ESTALE)
+		ret = ctx_start(c, tk);
+	if (!ret && !tk->whole && !c->last)
+		ret = c->ops->reset(&tk->t);
+	tracker_vmas_fini(&prev);
+	return ret;
+}
+
+int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
+{
+	struct tracker_task *tk, *tasks;
 	int ret;
 
 	tasks = realloc(c->tasks, (c->nr_tasks + 1) * sizeof(*tasks));
@@ -293,24 +377,11 @@ int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
 	tk->t.last = c->last;
 	c->nr_tasks++;
 
-	ret = proc_read_stat(pid, 0, &st);
-	if (!ret) {
-		tk->start_time = st.starttime;
-		ret = pagemap_open(pid);
-		tk->t.pagemap_fd = ret;
-	}
-	if (ret >= 0)
-		ret = tracker_vmas_read(pid, &tk->t.vmas);
-	if (!ret)
-		ret = ctx_begin(c, tk, &prev);
-	if (!ret && !tk->whole && !c->last)
-		ret = c->ops->reset(&tk->t);
-	tracker_vmas_fini(&prev);
+	ret = c->fds_only ? ctx_sweep(c, tk) : ctx_track(c, tk);
 	if (ret) {
 		pr_err("tracker %s: process %d: %s", c->ops->name, pid, strerror(-ret));
 		return ret;
 	}
-	ctx_find_hidden(c, tk);
 	pr_debug("tracker %s: %d: %s, %zu changed ranges", c->ops->name, pid,
 		 tk->whole ? "whole" : "incremental", tk->changed.n);
 	return 0;
@@ -496,35 +567,23 @@ int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir)
 	return 0;
 }
 
-/* Closes uffd copies a process inherited from a tracked parent (final dump). */
-static void ctx_close_inherited(struct tracker_task *tk)
+/* Closes the uffd copies a process inherited from a tracked parent (end of tracking). */
+static void ctx_close_inherited(struct tracker_ctx *c, struct tracker_task *tk)
 {
-	struct inject in;
+	int fds[CTX_MAX_OURS], ret;
+	size_t n = 0;
 
-	for (size_t i = 0; i < tk->nr_hidden; i++) {
-		if (tk->hidden[i] == tk->t.target_uffd)
-			continue;
-		if (inject_begin(&in, tk->pid))
-			return;
-		inject_call(&in, SYS_close, tk->hidden[i], 0, 0, 0, 0, 0);
-		inject_end(&in);
-	}
-}
-
-/* Keeps @t's uffd for tracker_ctx_release(); closed at once if there is no room. */
-static void ctx_keep_late(struct tracker_ctx *c, struct tracker_target *t)
-{
-	int *v = realloc(c->late_fds, (c->nr_late + 1) * sizeof(*v));
-	pid_t *p = v ? realloc(c->late_pids, (c->nr_late + 1) * sizeof(*p)) : NULL;
-
-	if (v)
-		c->late_fds = v;
-	if (!p)
-		return;		/* tracker_target_fini() closes it now */
-	c->late_pids = p;
-	c->late_pids[c->nr_late] = t->pid;
-	c->late_fds[c->nr_late++] = t->uffd;
-	t->uffd = -1;
+	for (size_t i = 0; i < tk->nr_ours; i++)
+		if (!tk->ours[i].gone && tk->ours[i].fd != tk->t.target_uffd)
+			fds[n++] = tk->ours[i].fd;
+	if (!n)
+		return;
+	ret = tracker_fd_close(tk->pid, fds, n);
+	if (ret)
+		pr_warn("tracker: cannot remove inherited tracker fds of %d: %s", tk->pid,
+			strerror(-ret));
+	else
+		c->nr_removed += n;
 }
 
 void tracker_ctx_fini(struct tracker_ctx *c, bool final)
@@ -533,11 +592,15 @@ void tracker_ctx_fini(struct tracker_ctx *c, bool final)
 		struct tracker_task *tk = &c->tasks[i];
 
 		if (final)
-			ctx_close_inherited(tk);
+			ctx_close_inherited(c, tk);
+		if (final && tk->t.target_uffd >= 0)
+			c->nr_removed++;
 		tk->t.defer_release = final && c->defer_release;
 		c->ops->stop(&tk->t, final);
-		if (tk->t.defer_release && tk->t.uffd >= 0)
-			ctx_keep_late(c, &tk->t);
+		if (tk->t.defer_release && tk->t.uffd >= 0) {
+			ctx_keep_late(c, tk->pid, tk->t.uffd);
+			tk->t.uffd = -1;
+		}
 		tracker_digests_free(tk->t.prev_dg);
 		tracker_digests_free(tk->t.cur_dg);
 		tracker_target_fini(&tk->t);

@@ -253,6 +253,13 @@ struct tracker_ctx {
 	 * for a retry.
 	 */
 	bool last;
+	/*
+	 * No tracking at all: only find the tracker fds left in the processes
+	 * (an abandoned chain, a killed command), hide them from the fd dump and
+	 * remove them (a dump without tracking, track-stop).
+	 */
+	bool fds_only;
+	unsigned int nr_removed;	/* tracker fds this session removed from targets */
 	int *late_fds;			/* our uffd copies left for tracker_ctx_release() */
 	pid_t *late_pids;		/* whose they are */
 	size_t nr_late;
