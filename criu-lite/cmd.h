@@ -9,6 +9,7 @@
 
 int cmd_check(const struct opts *o);
 int cmd_pre_dump(const struct opts *o);
+int cmd_track_stop(const struct opts *o);
 int cmd_dump(const struct opts *o);
 int cmd_restore(const struct opts *o);
 int cmd_page_server(const struct opts *o);

@@ -145,6 +145,26 @@ int dump_track_setup(struct dump_ctx *ctx)
 	return 0;
 }
 
+int dump_track_stop(struct dump_ctx *ctx)
+{
+	struct dump_track *dt = track_fds_only(ctx);
+	int ret = dt ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++)
+		if (!ctx->tasks[i].zombie)
+			ret = track_task_begin(dt, ctx->tasks[i].pid);
+	if (dt) {
+		unsigned int removed;
+
+		/* what track_end(ok) would do; counted before the session is gone */
+		tracker_ctx_fini(&dt->tc, !ret);
+		removed = dt->tc.nr_removed;
+		pr_info("track-stop: %u tracker fd%s removed from the tree of %d", removed,
+			removed == 1 ? "" : "s", ctx->o->pid);
+	}
+	return ret;
+}
+
 void dump_track_free(struct dump_ctx *ctx)
 {
 	struct dump_track *dt = ctx->track;

@@ -301,6 +301,11 @@ void dump_thread_signals_free(struct ThreadCoreEntry *thc);
 /* dump-track.c: plugs the write trackers into ctx->hooks. 0 or -errno. */
 int dump_track_setup(struct dump_ctx *ctx);
 void dump_track_free(struct dump_ctx *ctx);
+/*
+ * track-stop: removes every tracker fd (and so its registrations) from the
+ * seized tree; dump_track_free() after the thaw finishes the unregistering.
+ */
+int dump_track_stop(struct dump_ctx *ctx);
 
 /* dump-stats.c */
 int dump_write_stats(struct dump_ctx *ctx);

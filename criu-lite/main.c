@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check },
 	{ "pre-dump", cmd_pre_dump },
+	{ "track-stop", cmd_track_stop },
 	{ "dump", cmd_dump },
 	{ "restore", cmd_restore },
 	{ "page-server", cmd_page_server },

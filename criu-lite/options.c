@@ -59,6 +59,8 @@ void opts_usage(const char *prog)
 	       "Commands:\n"
 	       "  check                 probe the kernel and print which write trackers work\n"
 	       "  pre-dump              copy memory while the tree runs and start write tracking\n"
+	       "  track-stop            end write tracking of the tree (-t): remove the tracker's\n"
+	       "                            fds and registrations; no images are written\n"
 	       "  dump                  checkpoint the process tree to images\n"
 	       "  restore               rebuild a process tree from images\n"
 	       "  page-server           receive pages over TCP into an images directory\n"
