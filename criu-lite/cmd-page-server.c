@@ -124,7 +124,10 @@ int cmd_page_server(const struct opts *o)
 		pr_err("page-server: --port is needed");
 		return 1;
 	}
-	if (img_dir_open(o->images_dir ? o->images_dir : ".", true, &base))
+	if (img_dir_open(o->images_dir ? o->images_dir : ".",
+			 IMG_DIR_CREATE | IMG_DIR_WRITE |
+				 (o->allow_unsafe_images_dir ? IMG_DIR_TRUSTED : 0),
+			 &base))
 		return 1;
 	page_server_clean_stale(&base);
 	lfd = page_server_listen(o->address, o->port, &port);

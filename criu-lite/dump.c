@@ -136,7 +136,10 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ctx.pre_dump = hooks->pre_dump;
 	}
 	ctx.st.t_start = dump_now_us();
-	ret = img_dir_open(o->images_dir ? o->images_dir : ".", true, &ctx.dir);
+	ret = img_dir_open(o->images_dir ? o->images_dir : ".",
+			   IMG_DIR_CREATE | IMG_DIR_WRITE |
+				   (o->allow_unsafe_images_dir ? IMG_DIR_TRUSTED : 0),
+			   &ctx.dir);
 	if (ret)
 		return ret;
 	/* An older dump's inventory must not vouch for this dump's images. */

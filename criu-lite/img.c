@@ -105,9 +105,69 @@ static void img_name(const struct img_kind_desc *kd, unsigned long id, char *buf
 }
 #pragma GCC diagnostic pop
 
+/* ---- who may have written an images dir or image ---- */
+
+/* Writable by someone other than its owner and root (a group of the caller's counts as its own). */
+static bool img_others_write(const struct stat *st)
+{
+	if (st->st_mode & S_IWOTH)
+		return true;
+	return (st->st_mode & S_IWGRP) && st->st_gid != 0 && st->st_gid != getegid();
+}
+
+/*
+ * An images dir, or an image read from one, must come from the caller or
+ * root: anyone else could have planted what the tool then writes through
+ * or believes. A sticky directory is fine: others cannot replace our files.
+ */
+static int img_check_writer(const struct img_dir *d, const char *what, const char *path,
+			    const struct stat *st)
+{
+	bool w = d->flags & IMG_DIR_WRITE;
+	const char *opt = w ? "--allow-unsafe-images-dir" : "--trust-images";
+	const char *fix =
+		w ? "use a directory of your own, or pass" : "if you trust its writer, pass";
+	uid_t me = geteuid();
+
+	if (d->flags & IMG_DIR_TRUSTED)
+		return 0;
+	if (st->st_uid != me && st->st_uid != 0) {
+		if (me == 0)
+			pr_err("%s '%s' is owned by uid %u, not by root: %s %s", what, path,
+			       st->st_uid, fix, opt);
+		else
+			pr_err("%s '%s' is owned by uid %u, neither the caller (uid %u) nor root: "
+			       "%s %s",
+			       what, path, st->st_uid, me, fix, opt);
+		return -EPERM;
+	}
+	if (img_others_write(st) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))) {
+		pr_err("%s '%s' is writable by others (mode %04o): chmod go-w it, or pass %s", what,
+		       path, (unsigned int)(st->st_mode & 07777), opt);
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* ---- directories ---- */
 
-int img_dir_open(const char *path, bool create, struct img_dir *d)
+static int img_dir_check(struct img_dir *d)
+{
+	struct stat st;
+	int ret;
+
+	if (fstat(d->fd, &st)) {
+		ret = -errno;
+		pr_err("images dir '%s': %s", d->path, strerror(-ret));
+	} else {
+		ret = img_check_writer(d, "images dir", d->path, &st);
+	}
+	if (ret)
+		img_dir_close(d);
+	return ret;
+}
+
+int img_dir_open(const char *path, unsigned int flags, struct img_dir *d)
 {
 	int fd;
 
@@ -115,7 +175,7 @@ int img_dir_open(const char *path, bool create, struct img_dir *d)
 		pr_err("images dir '%.64s...': path too long", path);
 		return -ENAMETOOLONG;
 	}
-	if (create && mkdir(path, 0700) && errno != EEXIST) {
+	if ((flags & IMG_DIR_CREATE) && mkdir(path, 0700) && errno != EEXIST) {
 		pr_err("images dir '%s': cannot create: %s", path, strerror(errno));
 		return -errno;
 	}
@@ -127,8 +187,9 @@ int img_dir_open(const char *path, bool create, struct img_dir *d)
 		return -e;
 	}
 	d->fd = fd;
+	d->flags = flags & ~IMG_DIR_CREATE;
 	snprintf(d->path, sizeof(d->path), "%s", path);
-	return 0;
+	return img_dir_check(d);
 }
 
 int img_dir_open_parent(const struct img_dir *d, struct img_dir *parent)
@@ -138,8 +199,9 @@ int img_dir_open_parent(const struct img_dir *d, struct img_dir *parent)
 	if (fd < 0)
 		return -errno;
 	parent->fd = fd;
+	parent->flags = d->flags;
 	snprintf(parent->path, sizeof(parent->path), "%.4080s/parent", d->path);
-	return 0;
+	return img_dir_check(parent);
 }
 
 int img_dir_link_parent(const struct img_dir *d, const char *target)
@@ -303,6 +365,91 @@ static int img_write_magic(struct img *img, const struct img_kind_desc *k)
 	return ret ? ret : img_put_u32(img, k->magic);
 }
 
+static const char *img_ftype(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a fifo";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Opens @path for reading (@dirfd-relative): O_NONBLOCK so that a FIFO
+ * cannot make the open hang (the tree may be frozen), O_NOFOLLOW, then only
+ * a regular file is kept. Returns the fd or -errno; logs all but ENOENT.
+ */
+static int img_open_regular(int dirfd, const char *name, const char *path, struct stat *st)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP)
+			pr_err("image '%s' is a symbolic link: images are never read through one; "
+			       "remove it",
+			       path);
+		else if (ret != -ENOENT)
+			pr_err("image '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, st)) {
+		ret = -errno;
+		pr_err("image '%s': %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		pr_err("image '%s' is %s, not an image: remove it", path, img_ftype(st->st_mode));
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* An image of @d for reading: a regular file from a writer the tool trusts. */
+static int img_open_read(const struct img_dir *d, const char *name, const char *path,
+			 struct stat *st)
+{
+	int fd = img_open_regular(d->fd, name, path, st), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = img_check_writer(d, "image", path, st);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * A new image: whatever has the name (a file someone else owns or can
+ * write, a FIFO, a symlink) is unlinked, never reused in place, and the
+ * file is created exclusively, so it is the caller's and 0600.
+ */
+static int img_create(const struct img_dir *d, const char *name, const char *path)
+{
+	int fd, ret;
+
+	if (unlinkat(d->fd, name, 0) && errno != ENOENT) {
+		ret = -errno;
+		pr_err("image '%s': cannot replace what is there: %s", path, strerror(-ret));
+		return ret;
+	}
+	fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("image '%s': cannot create: %s", path, strerror(-ret));
+		return ret;
+	}
+	return fd;
+}
+
 int img_open(const struct img_dir *d, enum img_kind k, unsigned long id, bool write,
 	     struct img **out)
 {
@@ -314,25 +461,17 @@ int img_open(const struct img_dir *d, enum img_kind k, unsigned long id, bool wr
 
 	img_name(kd, id, name, sizeof(name));
 	snprintf(path, sizeof(path), "%.4000s/%.200s", d->path, name);
-	/* Never follow a symlink planted in the images dir. */
-	if (write)
-		fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	else
-		fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		/* A missing optional image is the caller's call to report. */
-		if (!(ret == -ENOENT && !write))
-			pr_err("image '%s': %s", path, strerror(-ret));
-		return ret;
-	}
+	/* A missing optional image is the caller's call to report. */
+	fd = write ? img_create(d, name, path) : img_open_read(d, name, path, &st);
+	if (fd < 0)
+		return fd;
 	img = img_alloc(path, fd, write);
 	if (!img) {
 		close(fd);
 		return -ENOMEM;
 	}
 	img->kind = kd;
-	if (!write && fstat(fd, &st) == 0)
+	if (!write)
 		img->size = (uint64_t)st.st_size;
 	ret = write ? img_write_magic(img, kd) : img_check_magic(img, kd);
 	if (ret) {
@@ -344,6 +483,22 @@ int img_open(const struct img_dir *d, enum img_kind k, unsigned long id, bool wr
 	return 0;
 }
 
+int img_open_raw(const struct img_dir *d, enum img_kind k, unsigned long id, uint64_t *size)
+{
+	char name[256], path[sizeof(((struct img *)0)->path)];
+	struct stat st;
+	int fd;
+
+	img_name(img_kind_desc(k), id, name, sizeof(name));
+	snprintf(path, sizeof(path), "%.4000s/%.200s", d->path, name);
+	fd = img_open_read(d, name, path, &st);
+	if (fd == -ENOENT)
+		pr_err("image '%s': %s", path, strerror(ENOENT));
+	if (fd >= 0)
+		*size = (uint64_t)st.st_size;
+	return fd;
+}
+
 int img_open_path(const char *path, struct img **out)
 {
 	const struct img_kind_desc *kd;
@@ -352,19 +507,18 @@ int img_open_path(const char *path, struct img **out)
 	uint32_t m;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = img_open_regular(AT_FDCWD, path, path, &st);
 	if (fd < 0) {
-		ret = -errno;
-		pr_err("image '%s': %s", path, strerror(-ret));
-		return ret;
+		if (fd == -ENOENT)
+			pr_err("image '%s': %s", path, strerror(ENOENT));
+		return fd;
 	}
 	img = img_alloc(path, fd, false);
 	if (!img) {
 		close(fd);
 		return -ENOMEM;
 	}
-	if (fstat(fd, &st) == 0)
-		img->size = (uint64_t)st.st_size;
+	img->size = (uint64_t)st.st_size;
 	ret = img_get_u32(img, &m, false);
 	if (ret >= 0 && (m == IMG_COMMON_MAGIC || m == IMG_SERVICE_MAGIC))
 		ret = img_get_u32(img, &m, false);

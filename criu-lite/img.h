@@ -79,15 +79,24 @@ const struct img_kind_desc *img_kind_desc(enum img_kind k);
 /* Finds the kind whose type magic is @magic; NULL if none. */
 const struct img_kind_desc *img_kind_by_magic(uint32_t magic);
 
-/* An images directory, opened without following symlinks in it. */
+/*
+ * An images directory, opened without following symlinks in it. Unless it
+ * is IMG_DIR_TRUSTED, the directory (and each image read from it) must be
+ * owned by the caller or root and writable by no one else (docs/security.md).
+ */
 struct img_dir {
 	int fd;
+	unsigned int flags; /* IMG_DIR_*, inherited by the parent directory */
 	char path[4096];
 };
 
-/* Opens (and with @create, creates 0700) the directory @path. Logs on error. */
-int img_dir_open(const char *path, bool create, struct img_dir *d);
-/* Opens the parent of @d through its "parent" link; -ENOENT if there is none. */
+#define IMG_DIR_CREATE 0x1u  /* create it (0700) when missing */
+#define IMG_DIR_WRITE 0x2u   /* images are written into it (dump, page server) */
+#define IMG_DIR_TRUSTED 0x4u /* --allow-unsafe-images-dir / --trust-images: no owner checks */
+
+/* Opens the directory @path (IMG_DIR_* @flags) and checks its owner and mode. Logs. */
+int img_dir_open(const char *path, unsigned int flags, struct img_dir *d);
+/* Opens the parent of @d through its "parent" link; -ENOENT if there is none. Logs the rest. */
 int img_dir_open_parent(const struct img_dir *d, struct img_dir *parent);
 /* Links @d to its parent: a "parent" symlink holding @target. */
 int img_dir_link_parent(const struct img_dir *d, const char *target);
@@ -109,9 +118,16 @@ struct img {
 	char path[4096 + 256];	/* for messages: "DIR/core-42.img" */
 };
 
-/* Opens image @k (name formatted with @id) in @d. Reading checks the magics. */
+/*
+ * Opens image @k (name formatted with @id) in @d. Writing creates it anew
+ * (whatever was there is unlinked first), 0600, owned by the caller;
+ * reading opens only a regular file (never a FIFO or device, which could
+ * block) and checks the magics. Never through a symlink.
+ */
 int img_open(const struct img_dir *d, enum img_kind k, unsigned long id, bool write,
 	     struct img **out);
+/* The same for reading a raw file (pages): returns the fd, its size in *@size. Logs. */
+int img_open_raw(const struct img_dir *d, enum img_kind k, unsigned long id, uint64_t *size);
 /* Opens any image file by path, taking its kind from its magic (for show). */
 int img_open_path(const char *path, struct img **out);
 /* Flushes and closes; returns the first write error. img_close(NULL) is a no-op. */

@@ -23,6 +23,8 @@ enum {
 	OPT_TCP_ESTABLISHED,
 	OPT_LEAVE_STOPPED,
 	OPT_STAGED,
+	OPT_ALLOW_UNSAFE_IMAGES_DIR,
+	OPT_TRUST_IMAGES,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +50,8 @@ static const struct option long_opts[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK },
 	{ "tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED },
+	{ "allow-unsafe-images-dir", no_argument, NULL, OPT_ALLOW_UNSAFE_IMAGES_DIR },
+	{ "trust-images", no_argument, NULL, OPT_TRUST_IMAGES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -85,7 +89,11 @@ void opts_usage(const char *prog)
 	       "      --address ADDR, --port PORT\n"
 	       "      --tracker NAME        auto|soft-dirty|uffd-wp|digest|none (default auto)\n"
 	       "      --daemon, --status-fd FD   page-server: background, readiness\n"
-	       "      --json                show: print JSON\n",
+	       "      --json                show: print JSON\n"
+	       "      --allow-unsafe-images-dir  dump, page-server: write into a -D owned by\n"
+	       "                            another user or writable by others\n"
+	       "      --trust-images        restore: accept images not written by root or\n"
+	       "                            the caller (docs/security.md)\n",
 	       prog);
 }
 
@@ -191,6 +199,12 @@ static int parse_one(int c, const char *arg, struct opts *o)
 		return 0;
 	case OPT_STAGED:
 		o->staged = true;
+		return 0;
+	case OPT_ALLOW_UNSAFE_IMAGES_DIR:
+		o->allow_unsafe_images_dir = true;
+		return 0;
+	case OPT_TRUST_IMAGES:
+		o->trust_images = true;
 		return 0;
 	}
 	return -EINVAL;

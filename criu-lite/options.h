@@ -29,6 +29,8 @@ struct opts {
 	bool ext_unix_sk;
 	bool tcp_established;
 	bool staged; /* restore --staged: commands on stdin */
+	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
+	bool trust_images;	      /* restore: images need not come from root or the caller */
 };
 
 /* Fills *o from argv; returns 0, or -EINVAL after printing why. */

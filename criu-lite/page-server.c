@@ -311,7 +311,7 @@ static int ps_begin(struct ps_conn *c, const uint8_t *p, uint32_t len)
 		return ps_refuse(c, -errno, "cannot create a staging dir in '%s': %s",
 				 c->base->path, strerror(errno));
 	snprintf(c->stage_name, sizeof(c->stage_name), "%s", strrchr(path, '/') + 1);
-	if (img_dir_open(path, false, &c->stage)) {
+	if (img_dir_open(path, c->base->flags, &c->stage)) {
 		unlinkat(c->base->fd, c->stage_name, AT_REMOVEDIR);
 		return ps_refuse(c, -EIO, "cannot open staging dir '%s'", path);
 	}

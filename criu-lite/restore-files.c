@@ -22,54 +22,73 @@
 #define F_SETPIPE_SZ 1031
 #endif
 
-/* Writes the saved content of an unlinked file to @path (created, must not exist). */
-static int rst_ghost_create(struct img *img, const GhostFileEntry *g, const char *path)
-{
-	char *buf = malloc(g->size ? g->size : 1);
-	int fd, ret;
+/* An unlinked file's saved content (ghost-file-ID.img), read with the tool's rights. */
+struct rst_ghost {
+	GhostFileEntry *g; /* NULL: the file is not a ghost */
+	char *data;
+};
 
-	if (!buf)
-		return -ENOMEM;
-	ret = img_read_raw(img, buf, g->size);
-	fd = ret ? -1 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, g->mode & 07777);
-	if (!ret && fd < 0)
-		ret = -errno;
-	if (!ret && write(fd, buf, g->size) != (ssize_t)g->size)
+static int rst_ghost_load(struct rst_ctx *c, const FileEntry *fe, struct rst_ghost *gh)
+{
+	struct img *img;
+	int ret = img_open(&c->dir, IMG_GHOST_FILE, fe->id, false, &img);
+
+	if (ret)
+		return ret;
+	ret = img_read_msg(img, &ghost_file_entry__descriptor, (ProtobufCMessage **)&gh->g);
+	if (ret == 1) {
+		gh->data = malloc(gh->g->size ? gh->g->size : 1);
+		ret = gh->data ? img_read_raw(img, gh->data, gh->g->size) : -ENOMEM;
+	} else if (ret == 0) {
+		pr_err("image '%s': no entry", img->path);
+		ret = -EINVAL;
+	}
+	img_close(img);
+	return ret;
+}
+
+static void rst_ghost_free(struct rst_ghost *gh)
+{
+	if (gh->g)
+		img_free_msg(&gh->g->base);
+	free(gh->data);
+}
+
+/* Writes the saved content of an unlinked file to @path (created, must not exist). */
+static int rst_ghost_create(const struct rst_ghost *gh, const char *path)
+{
+	const GhostFileEntry *g = gh->g;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, g->mode & 07777);
+	struct stat st;
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, gh->data, g->size) != (ssize_t)g->size)
 		ret = -EIO;
-	if (!ret && fchown(fd, g->uid, g->gid))
+	/* Created with the task's rights: chown only when that made another owner. */
+	if (!ret && fstat(fd, &st))
 		ret = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	if (!ret && (st.st_uid != g->uid || st.st_gid != g->gid) && fchown(fd, g->uid, g->gid))
+		ret = -errno;
+	close(fd);
 	return ret;
 }
 
 /*
- * An unlinked-but-open file (ghost-file-ID.img): recreated under its old
- * name (or a free name next to it), opened like any file, unlinked again.
+ * An unlinked-but-open file: recreated under its old name (or a free name
+ * next to it), opened like any file, unlinked again.
  */
-static int rst_open_ghost(struct rst_ctx *c, const FileEntry *fe, int flags, int *fdp)
+static int rst_open_ghost(const FileEntry *fe, const struct rst_ghost *gh, int flags, int *fdp)
 {
 	const char *name = fe->reg->name;
 	char path[4200];
-	GhostFileEntry *g;
-	struct img *img;
 	int ret, fd = -1;
 
-	ret = img_open(&c->dir, IMG_GHOST_FILE, fe->id, false, &img);
-	if (ret)
-		return ret;
-	ret = img_read_msg(img, &ghost_file_entry__descriptor, (ProtobufCMessage **)&g);
-	if (ret == 1) {
-		snprintf(path, sizeof(path), "%s", name);
-		for (int i = 0; access(path, F_OK) == 0 && i < 100; i++)
-			snprintf(path, sizeof(path), "%s.crl-ghost.%d", name, i);
-		ret = rst_ghost_create(img, g, path);
-		img_free_msg(&g->base);
-	} else if (ret == 0) {
-		ret = -EINVAL;
-	}
-	img_close(img);
+	snprintf(path, sizeof(path), "%s", name);
+	for (int i = 0; access(path, F_OK) == 0 && i < 100; i++)
+		snprintf(path, sizeof(path), "%s.crl-ghost.%d", name, i);
+	ret = rst_ghost_create(gh, path);
 	if (!ret) {
 		fd = open(path, flags | O_CLOEXEC);
 		ret = fd < 0 ? -errno : 0;
@@ -84,17 +103,15 @@ static int rst_open_ghost(struct rst_ctx *c, const FileEntry *fe, int flags, int
 	return 0;
 }
 
-static int rst_open_reg(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+static int rst_open_reg(const FileEntry *fe, const struct rst_ghost *gh, int *fdp)
 {
 	const RegFileEntry *r = fe->reg;
 	int flags = (int)r->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY);
-	char ghost[64];
 	struct stat st;
 	int fd, ret;
 
-	snprintf(ghost, sizeof(ghost), "ghost-file-%x.img", fe->id);
-	if (faccessat(c->dir.fd, ghost, F_OK, 0) == 0) {
-		ret = rst_open_ghost(c, fe, flags, &fd);
+	if (gh->g) {
+		ret = rst_open_ghost(fe, gh, flags, &fd);
 		if (ret)
 			return ret;
 		goto seek;
@@ -217,7 +234,46 @@ static int rst_file_index(const struct rst_ctx *c, uint32_t id)
 	return -1;
 }
 
-const char *rst_file_map_path(struct rst_ctx *c, const FileEntry *fe, char *buf, size_t len)
+/*
+ * A file opened by path, with the rights of the task it is opened for
+ * (restore-rights.c); its ghost image, if any, is read with the tool's.
+ */
+struct rst_path_open {
+	struct rst_ctx *c;
+	const FileEntry *fe;
+	struct rst_ghost gh;
+	int *fd;
+};
+
+static int rst_path_open(void *arg)
+{
+	struct rst_path_open *p = arg;
+
+	if (p->fe->type == FD_TYPES__REG)
+		return rst_open_reg(p->fe, &p->gh, p->fd);
+	return rst_open_fdkind(p->c, p->fe, p->fd); /* a FIFO */
+}
+
+static int rst_open_as(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fd)
+{
+	struct rst_path_open p = {c, fe, {NULL, NULL}, fd};
+	struct rst_rights r;
+	char ghost[64];
+	int ret = 0;
+
+	snprintf(ghost, sizeof(ghost), "ghost-file-%x.img", fe->id);
+	if (fe->type == FD_TYPES__REG &&
+	    faccessat(c->dir.fd, ghost, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		ret = rst_ghost_load(c, fe, &p.gh);
+	rst_rights_of(c, t, &r);
+	if (!ret)
+		ret = rst_rights_run(&r, rst_path_open, &p);
+	rst_ghost_free(&p.gh);
+	return ret;
+}
+
+const char *rst_file_map_path(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			      char *buf, size_t len)
 {
 	char ghost[64];
 	int i;
@@ -228,7 +284,7 @@ const char *rst_file_map_path(struct rst_ctx *c, const FileEntry *fe, char *buf,
 	i = rst_file_index(c, fe->id);
 	if (i < 0 || !c->files)
 		return NULL;
-	if (c->files[i].fd < 0 && rst_open_reg(c, fe, &c->files[i].fd))
+	if (c->files[i].fd < 0 && rst_open_as(c, t, fe, &c->files[i].fd))
 		return NULL;
 	snprintf(buf, len, "/proc/%d/fd/%d", (int)getpid(), c->files[i].fd);
 	return buf;
@@ -258,8 +314,10 @@ int rst_files_open(struct rst_ctx *c)
 
 			if (f->fd >= 0)
 				continue;
-			if (f->fe->type == FD_TYPES__REG && f->fe->reg)
-				ret = rst_open_reg(c, f->fe, &f->fd);
+			/* The first process holding a file, an ancestor of the rest, opened it. */
+			if ((f->fe->type == FD_TYPES__REG && f->fe->reg) ||
+			    f->fe->type == FD_TYPES__FIFO)
+				ret = rst_open_as(c, t, f->fe, &f->fd);
 			else if (f->fe->type == FD_TYPES__PIPE && f->fe->pipe)
 				ret = rst_open_pipe(c, f->fe, &f->fd);
 			else

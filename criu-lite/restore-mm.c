@@ -263,7 +263,7 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 			return ret;
 		name = path;
 	} else {
-		name = rst_file_map_path(c, fe, path, sizeof(path));
+		name = rst_file_map_path(c, t, fe, path, sizeof(path));
 		if (!name)
 			return -ENOENT;
 	}

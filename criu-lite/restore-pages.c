@@ -112,23 +112,9 @@ static int rst_keep_fd(struct rst_ctx *c, int fd)
 static int rst_open_pages(struct rst_ctx *c, const struct img_dir *d, uint32_t id, int *fd,
 			  uint64_t *size)
 {
-	char name[64];
-	struct stat st;
-	int ret;
-
-	snprintf(name, sizeof(name), "pages-%u.img", id);
-	*fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (*fd < 0) {
-		ret = -errno;
-		pr_err("image '%s/%s': %s", d->path, name, strerror(-ret));
-		return ret;
-	}
-	if (fstat(*fd, &st)) {
-		ret = -errno;
-		close(*fd);
-		return ret;
-	}
-	*size = (uint64_t)st.st_size;
+	*fd = img_open_raw(d, IMG_PAGES, id, size);
+	if (*fd < 0)
+		return *fd;
 	return rst_keep_fd(c, *fd);
 }
 

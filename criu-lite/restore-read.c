@@ -349,7 +349,7 @@ static int rst_read_head(struct rst_ctx *c, const char *dir)
 
 	c->page_size = (unsigned long)sysconf(_SC_PAGESIZE);
 	c->dir.fd = -1;
-	ret = img_dir_open(dir, false, &c->dir);
+	ret = img_dir_open(dir, c->o && c->o->trust_images ? IMG_DIR_TRUSTED : 0, &c->dir);
 	if (ret)
 		return ret;
 	ret = rst_check_owner(c);

@@ -37,12 +37,13 @@ enum rst_step {
 	RST_STEP_FILES,
 	RST_STEP_CWD,
 	RST_STEP_FORK,
+	RST_STEP_RIGHTS,
 };
 
 static const char *const rst_step_names[] = {
 	[RST_STEP_NONE] = "start",	  [RST_STEP_SETSID] = "setsid",
 	[RST_STEP_FILES] = "install fds", [RST_STEP_CWD] = "chdir",
-	[RST_STEP_FORK] = "fork a child",
+	[RST_STEP_FORK] = "fork a child", [RST_STEP_RIGHTS] = "take its recorded file rights",
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
@@ -149,6 +150,7 @@ static void rst_child_session(struct rst_ctx *c, size_t i)
 static void rst_child_setup(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
+	struct rst_rights r;
 	const char *p;
 	int ret;
 
@@ -157,6 +159,11 @@ static void rst_child_setup(struct rst_ctx *c, size_t i)
 		ret = rst_epoll_fill(c, t);
 	if (ret)
 		rst_child_fail(c, i, RST_STEP_FILES, ret);
+	/* Kept through the rebuild, which opens mapped files, the exe and the root in here. */
+	rst_rights_of(c, t, &r);
+	ret = rst_rights_enter(&r);
+	if (ret)
+		rst_child_fail(c, i, RST_STEP_RIGHTS, ret);
 	/*
 	 * The recorded paths are the tool's view: the cwd is entered here, the
 	 * root only after the rebuild (rst_task_restore), which still opens

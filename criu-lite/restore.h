@@ -174,11 +174,13 @@ int rst_files_install(const struct rst_ctx *c, const struct rst_task *t);
 int rst_files_owners(struct rst_ctx *c);
 /*
  * For a file mapping: the path the process opens @fe by; an unlinked file is
- * recreated from its ghost image once and held open by the tool (closed by
- * rst_files_close from rst_ctx_fini), @buf then holds /proc/TOOL/fd/N.
+ * recreated from its ghost image once, with @t's rights, and held open by
+ * the tool (closed by rst_files_close from rst_ctx_fini), @buf then holds
+ * /proc/TOOL/fd/N.
  * NULL on error (logged).
  */
-const char *rst_file_map_path(struct rst_ctx *c, const FileEntry *fe, char *buf, size_t len);
+const char *rst_file_map_path(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			      char *buf, size_t len);
 
 /* restore-fdkinds.c: eventfd, signalfd, timerfd, FIFO objects. Logs. */
 bool rst_fdkind_supported(const FileEntry *fe);
@@ -308,6 +310,25 @@ int rst_task_pdeath(struct rst_ctx *c, struct rst_task *t, struct rst_thread *th
 
 /* restore-threads.c: create the non-leader threads in a seized leader. */
 int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+
+/*
+ * restore-rights.c: the file-system rights (fsuid, fsgid, groups) a task was
+ * recorded with, which every path of it is opened with (docs/security.md).
+ */
+struct rst_rights {
+	bool set; /* false: the tool's own rights are the task's (or it ran as root) */
+	pid_t pid;
+	uid_t fsuid;
+	gid_t fsgid;
+	size_t n_groups;
+	const uint32_t *groups; /* the image's */
+};
+/* @t's rights when the images are not the caller's own (--trust-images); else r->set is false. */
+void rst_rights_of(const struct rst_ctx *c, const struct rst_task *t, struct rst_rights *r);
+/* Takes @r for the calling thread for good (a new single-threaded process). -errno. */
+int rst_rights_enter(const struct rst_rights *r);
+/* Runs @fn(@arg) in a short-lived thread holding @r; @fn's result. Logs its own failures. */
+int rst_rights_run(const struct rst_rights *r, int (*fn)(void *), void *arg);
 
 /* restore-creds.c: credentials of one thread, by injection into it (last). */
 int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,

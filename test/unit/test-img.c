@@ -277,7 +277,18 @@ static void check_bad_input(const struct img_dir *d)
 
 	symlinkat("/etc/passwd", d->fd, "core-106.img");
 	ok(img_open(d, IMG_CORE, 106, false, &img) == -ELOOP, "symlinked image is not followed");
-	ok(img_open(d, IMG_CORE, 106, true, &img) == -ELOOP, "symlinked image is not written");
+	ok(img_open(d, IMG_CORE, 106, true, &img) == 0 && img_close(img) == 0,
+	   "a symlink where an image goes is replaced");
+	{
+		struct stat st;
+
+		ok(fstatat(d->fd, "core-106.img", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			   S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600,
+		   "by a new regular file, 0600");
+	}
+	mkfifoat(d->fd, "core-107.img", 0600);
+	ok(img_open(d, IMG_CORE, 107, false, &img) == -EINVAL,
+	   "a fifo is not read (nor waited on)");
 
 	ok(img_dir_open("/nonexistent/criu-lite-images", false, &nd) == -ENOENT,
 	   "missing images dir is reported");
