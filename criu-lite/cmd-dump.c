@@ -3,5 +3,5 @@
 
 int cmd_dump(const struct opts *o)
 {
-	return dump_run_guarded(o, NULL);
+	return dump_run_guarded(dump_run, o, NULL);
 }

@@ -6,5 +6,5 @@ int cmd_pre_dump(const struct opts *o)
 {
 	struct dump_hooks h = { .pre_dump = true };
 
-	return dump_run_guarded(o, &h);
+	return dump_run_guarded(dump_run, o, &h);
 }

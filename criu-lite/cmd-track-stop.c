@@ -10,14 +10,13 @@
 #include "dump.h"
 #include "log.h"
 
-int cmd_track_stop(const struct opts *o)
+static int track_stop_run(const struct opts *o, const struct dump_hooks *hooks)
 {
 	struct dump_ctx ctx;
 	int ret;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.o = o;
-	dump_install_signal_handlers();
 	ret = dump_seize_tree(&ctx, o->pid);
 	if (!ret)
 		ret = dump_track_stop(&ctx);
@@ -26,5 +25,11 @@ int cmd_track_stop(const struct opts *o)
 	dump_tasks_free(&ctx);
 	if (ret)
 		pr_err("track-stop of pid %d failed; the tree was resumed", o->pid);
-	return ret ? 1 : 0;
+	return ret;
+}
+
+/* Guarded like a dump: a killed worker leaves no thread mid-injection. */
+int cmd_track_stop(const struct opts *o)
+{
+	return dump_run_guarded(track_stop_run, o, NULL);
 }

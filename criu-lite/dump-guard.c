@@ -83,7 +83,7 @@ static void guard_forward(int sig)
 		kill(guard_worker, sig);
 }
 
-static int guard_worker_main(pid_t tool, int go_fd, struct guard_journal *j,
+static int guard_worker_main(pid_t tool, int go_fd, struct guard_journal *j, dump_run_fn run,
 			     const struct opts *o, const struct dump_hooks *hooks)
 {
 	char c;
@@ -98,7 +98,7 @@ static int guard_worker_main(pid_t tool, int go_fd, struct guard_journal *j,
 	close(go_fd);
 	guard_journal = j;
 	inject_journal_use(&j->inject);
-	return dump_run(o, hooks) ? 1 : 0;
+	return run(o, hooks) ? 1 : 0;
 }
 
 /* Out of the group's and the OOM killer's reach (the latter needs root). */
@@ -213,7 +213,7 @@ static int start_keeper(pid_t worker, struct guard_journal *j, pid_t *keeper)
 	return 0;
 }
 
-int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks)
+int dump_run_guarded(dump_run_fn run, const struct opts *o, const struct dump_hooks *hooks)
 {
 	pid_t tool = getpid(), w, k = -1;
 	struct guard_journal *j;
@@ -234,7 +234,7 @@ int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks)
 	}
 	if (w == 0) {
 		close(go[1]);
-		_exit(guard_worker_main(tool, go[0], j, o, hooks));
+		_exit(guard_worker_main(tool, go[0], j, run, o, hooks));
 	}
 	guard_worker = w;
 	close(go[0]);

@@ -173,11 +173,14 @@ extern volatile sig_atomic_t dump_stop_signal;
  */
 int dump_run(const struct opts *o, const struct dump_hooks *hooks);
 
+/* Anything that seizes a tree and injects into it: dump_run and the like. */
+typedef int (*dump_run_fn)(const struct opts *o, const struct dump_hooks *hooks);
 /*
- * dump_run in a worker child that outlives a SIGKILL of the tool long enough
- * to resume the tree cleanly (dump-guard.c). Returns the exit status (0/1).
+ * @run in a worker child that outlives a SIGKILL of the tool long enough to
+ * resume the tree cleanly, watched by a keeper that repairs the tree if the
+ * worker itself is killed (dump-guard.c). Returns the exit status (0/1).
  */
-int dump_run_guarded(const struct opts *o, const struct dump_hooks *hooks);
+int dump_run_guarded(dump_run_fn run, const struct opts *o, const struct dump_hooks *hooks);
 
 uint64_t dump_now_us(void);
 /*
