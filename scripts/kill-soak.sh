@@ -16,16 +16,16 @@
 # -R). Not part of the default suite; .ci/run runs 50 trials. See docs/kill-soak.md.
 #
 #   scripts/kill-soak.sh [-n TRIALS] [-b build/criu-lite] [-m MIB] [-s SEED]
-#                        [-M MODE,...] [-V VICTIM,...] [--no-kill] [-v]
+#                        [-M MODE,...] [-V VICTIM,...] [-d MS-MS] [--no-kill] [-v]
 # -m: target memory (MiB); -s: seed of the delays; -M/-V: only these modes or
-# victims; --no-kill: the same trials without any kill (must give 0 failures);
+# victims; -d: delays uniform in this window instead; --no-kill: the same trials without any kill (must give 0 failures);
 # -v: a line for every trial, not only the failing ones.
 set -u
 cd "$(dirname "$0")/.."
 
 usage() {
 	echo "usage: $0 [-n TRIALS] [-b build/criu-lite] [-m MIB] [-s SEED] [-M MODE,...]" \
-		"[-V VICTIM,...] [--no-kill] [-v]" >&2
+		"[-V VICTIM,...] [-d MS-MS] [--no-kill] [-v]" >&2
 	exit 2
 }
 
@@ -37,6 +37,7 @@ MIB=64
 SEED=$(( $(date +%s) % 32768 ))
 NOKILL=0
 VERBOSE=0
+WINDOW=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) TRIALS=${2:?}; shift ;;
@@ -45,6 +46,7 @@ while [ $# -gt 0 ]; do
 	-s) SEED=${2:?}; shift ;;
 	-M) IFS=, read -r -a MODES <<<"${2:?}"; shift ;;
 	-V) IFS=, read -r -a VICTIMS <<<"${2:?}"; shift ;;
+	-d) WINDOW=${2:?}; shift ;;
 	--no-kill) NOKILL=1 ;;
 	-v) VERBOSE=1 ;;
 	*) usage ;;
@@ -52,6 +54,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case "$TRIALS$MIB$SEED" in *[!0-9]*) usage ;; esac
+[ -z "$WINDOW" ] || { [[ $WINDOW =~ ^([0-9]+)-([0-9]+)$ ]] &&
+	[ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]; } || usage
 for m in "${MODES[@]}"; do
 	case "$m" in dump|dump-R|pre-dump|incr|incr-R) ;; *) usage ;; esac
 done
@@ -292,6 +296,9 @@ describe_threads() {
 			esac
 		done 2>/dev/null <"$t/status"
 		DESCR+="tid ${t##*/} $st blk $blk pnd $pnd, "
+		# The main thread alone takes SIGUSR1 (bit 9 of SigBlk).
+		[ "${t##*/}" = "$TPID" ] && [ "$blk" != ? ] && (( 0x$blk & 0x200 )) &&
+			DESCR+="the main thread blocks SIGUSR1, "
 	done
 	DESCR=${DESCR%, }
 }
@@ -445,7 +452,12 @@ classify() {
 	elif [ -n "$TRACED" ]; then
 		report TRACED "${TRACED%; } ($why)"
 	elif ! self_check; then
-		report CORRUPTED "$CHECK ($why)"
+		if alive "$TPID"; then
+			report CORRUPTED "$CHECK ($why)"
+		else
+			target_exit
+			report LOST "target $TPID $TEXIT while it checked itself ($why)"
+		fi
 	else
 		HEALTHY=1
 		count "$MODE/$VICTIM/ok"
@@ -479,10 +491,15 @@ calibrate() {
 		printf '%s %d  ' "$m" $((RUNLEN[$m] / 1000)); done)"
 }
 
-# pick_delay: uniform in [0, 1.2 x the mode's run length], or a tiny one.
+# pick_delay: uniform in [0, 1.2 x the mode's run length], or a tiny one, or
+# uniform in the -d window.
 pick_delay() {
-	local k=$((TRIAL / (${#MODES[@]} * ${#VICTIMS[@]}))) range
-	if [ $((k % 8)) = 0 ]; then
+	local k=$((TRIAL / (${#MODES[@]} * ${#VICTIMS[@]}))) range lo hi
+	if [ -n "$WINDOW" ]; then
+		lo=$((${WINDOW%-*} * 1000))
+		hi=$((${WINDOW#*-} * 1000))
+		DELAY=$((lo + ((RANDOM << 15) | RANDOM) % (hi - lo + 1)))
+	elif [ $((k % 8)) = 0 ]; then
 		DELAY=${SMALL[$(((k / 8 + TRIAL) % ${#SMALL[@]}))]}
 	else
 		range=$((RUNLEN[$MODE] * 12 / 10 + 1))
