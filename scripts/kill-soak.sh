@@ -21,7 +21,7 @@
 # victims; -d: delays uniform in this window instead; --no-kill: the same trials without any kill (must give 0 failures);
 # -v: a line for every trial, not only the failing ones.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 usage() {
 	echo "usage: $0 [-n TRIALS] [-b build/criu-lite] [-m MIB] [-s SEED] [-M MODE,...]" \
@@ -97,7 +97,7 @@ cleanup() {
 	[ -n "$TPID" ] && kill -KILL "$TPID" 2>/dev/null
 	# The target's shell writes its status after it died: let it finish.
 	for i in $(seq 100); do
-		[ -n "$TSHELL" ] && alive "$TSHELL" || break
+		{ [ -n "$TSHELL" ] && alive "$TSHELL"; } || break
 		nap_us 10000
 	done
 	rm -rf "$WORK"
@@ -162,6 +162,7 @@ track_session() {
 	for f in /proc/[0-9]*/stat; do
 		read -r line 2>/dev/null <"$f" || continue
 		line=${line##*) }
+		# shellcheck disable=SC2086 # numbers and a state letter: split them
 		set -- $line
 		[ "$3" = "$TOOL" ] || [ "$4" = "$TOOL" ] || continue
 		KNOWN[${f//[!0-9]/}]=1
@@ -287,7 +288,7 @@ describe_threads() {
 	local t line st blk pnd
 	DESCR=""
 	for t in /proc/"$TPID"/task/*; do
-		st=? blk=? pnd=?
+		st="?" blk="?" pnd="?"
 		while read -r line; do
 			case "$line" in
 			State:*) st=${line#State:}; st=${st//[[:space:]]/}; st=${st:0:1} ;;
@@ -297,7 +298,7 @@ describe_threads() {
 		done 2>/dev/null <"$t/status"
 		DESCR+="tid ${t##*/} $st blk $blk pnd $pnd, "
 		# The main thread alone takes SIGUSR1 (bit 9 of SigBlk).
-		[ "${t##*/}" = "$TPID" ] && [ "$blk" != ? ] && (( 0x$blk & 0x200 )) &&
+		[ "${t##*/}" = "$TPID" ] && [ "$blk" != "?" ] && (( 0x$blk & 0x200 )) &&
 			DESCR+="the main thread blocks SIGUSR1, "
 	done
 	DESCR=${DESCR%, }
@@ -369,7 +370,7 @@ prepare() {
 	incr*)
 		run_tool pre-dump -t "$TPID" -D "$WORK/pre"
 		finish_tool $TOOL_BOUND
-		if [ $RC != 0 ]; then
+		if [ "$RC" != 0 ]; then
 			echo "kill-soak: the pre-dump before an incremental dump failed ($RC): $(tail -1 "$WORK/tool.err")" >&2
 			return 1
 		fi
@@ -479,7 +480,7 @@ calibrate() {
 		finish_tool $TOOL_BOUND
 		now
 		RUNLEN[$m]=$((NOW - T0))
-		[ $RC = 0 ] || { echo "kill-soak: an unkilled $m failed ($RC): $(tail -1 "$WORK/tool.err")" >&2; exit 1; }
+		[ "$RC" = 0 ] || { echo "kill-soak: an unkilled $m failed ($RC): $(tail -1 "$WORK/tool.err")" >&2; exit 1; }
 		if [ "$m" = dump ] || [ "$m" = incr ]; then
 			kill_target
 		else
