@@ -304,23 +304,42 @@ describe_threads() {
 	DESCR=${DESCR%, }
 }
 
-# self_check: asks the target to check itself; sets CHECK to its answer.
-self_check() {
+# wait_answer: waits (bounded) for the target's answer; sets CHECK.
+wait_answer() {
 	local start
-	rm -f "$RES"
-	kill -USR1 "$TPID" 2>/dev/null
 	now
 	start=$NOW
 	while [ ! -s "$RES" ]; do
 		now
-		if [ $((NOW - start)) -gt $CHECK_BOUND ]; then
-			describe_threads
-			CHECK="no answer to its self-check within 2 s ($DESCR)"
-			return 1
-		fi
+		[ $((NOW - start)) -gt $CHECK_BOUND ] && return 1
 		nap_us 2000
 	done
 	read -r CHECK <"$RES"
+}
+
+# self_check: asks the target to check itself (SIGUSR1); sets CHECK to its
+# answer. Without one, asks again through its request pipe (fd 33): a main
+# thread left blocking SIGUSR1 still says what else it finds.
+self_check() {
+	local w first
+	rm -f "$RES"
+	kill -USR1 "$TPID" 2>/dev/null
+	if ! wait_answer; then
+		describe_threads
+		CHECK="no answer to SIGUSR1 within 2 s ($DESCR)"
+		# O_RDWR: opening a pipe never blocks then.
+		if exec {w}<>"/proc/$TPID/fd/33"; then
+			echo >&$w
+			exec {w}>&-
+			first=$CHECK
+			if wait_answer; then
+				CHECK="$first; asked through its request pipe: $CHECK"
+			else
+				CHECK="$first; no answer through its request pipe either"
+			fi
+		fi 2>/dev/null
+		return 1
+	fi
 	case "$CHECK" in
 	OK*) UFFD=${CHECK#*uffd=}; return 0 ;;
 	esac

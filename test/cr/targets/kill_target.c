@@ -19,7 +19,9 @@
  * distinctive set of signals; the process owns a fixed set of fds.
  *
  * It writes RESULT.ready (its pid) once set up. On SIGUSR1 (only the main
- * thread takes it) it checks register mismatch counts, progress of every
+ * thread takes it), or a byte written into its request pipe (fd 33, which
+ * /proc/PID/fd/33 opens; this still works when the main thread's mask was
+ * left wrong and SIGUSR1 no longer arrives), it checks register mismatch counts, progress of every
  * thread, the blocked masks and TracerPid of /proc/self/task/TID/status,
  * the fd table against its snapshot, the memory area and a checksummed
  * static region, then writes "OK uffd=N" (N: userfaultfds a write tracker
@@ -313,6 +315,14 @@ static void kt_writer_pause_point(void)
 
 static void kt_check(void);
 
+/* A byte in the request pipe (read end 32, non-blocking) asks for a check. */
+static int kt_request_pending(void)
+{
+	char c;
+
+	return read(32, &c, 1) == 1;
+}
+
 static void kt_loop(struct kt_thread *t)
 {
 	struct kt_regs in, out;
@@ -343,7 +353,7 @@ static void kt_loop(struct kt_thread *t)
 			kt_write_chunk();
 		}
 		t->iters = iter + 1;
-		if (t->index == 0 && kt_check_req) {
+		if (t->index == 0 && (kt_check_req || kt_request_pending())) {
 			kt_check_req = 0;
 			kt_check();
 		}
@@ -460,6 +470,8 @@ static int kt_check_fds(struct kt_report *r)
 	}
 	if (fstat(30, &a) || fstat(31, &b) || a.st_ino != b.st_ino)
 		kt_fail(r, "fds 30 and 31 are no longer the two ends of one pipe");
+	if (fstat(32, &a) || fstat(33, &b) || a.st_ino != b.st_ino)
+		kt_fail(r, "fds 32 and 33 are no longer the two ends of one pipe");
 	if (ioctl(30, FIONREAD, &avail) || avail != (int)strlen(KT_PIPE_MSG))
 		kt_fail(r, "pipe fd 30 holds %d bytes, expected %zu", avail, strlen(KT_PIPE_MSG));
 	off = lseek(50, 0, SEEK_CUR);
@@ -644,6 +656,9 @@ static int kt_open_fds(void)
 
 	if (pipe(p) || write(p[1], KT_PIPE_MSG, strlen(KT_PIPE_MSG)) < 0 || kt_move_fd(p[0], 30) ||
 	    kt_move_fd(p[1], 31))
+		return -1;
+	if (pipe(p) || fcntl(p[0], F_SETFL, O_NONBLOCK) || kt_move_fd(p[0], 32) ||
+	    kt_move_fd(p[1], 33))
 		return -1;
 	fd = open("/dev/null", O_RDONLY);
 	if (fd < 0 || kt_move_fd(fd, 40))
