@@ -265,6 +265,33 @@ start_target() {
 		nap_us 2000
 	done
 	read -r TPID <"$RES.ready"
+	target_vdso
+}
+
+# target_vdso: VDSO_LO/VDSO_HI, the target's [vdso] (where the tool injects).
+target_vdso() {
+	local range rest
+	VDSO_LO=0 VDSO_HI=0
+	while read -r range rest; do
+		case "$rest" in *"[vdso]"*)
+			VDSO_LO=$((16#${range%-*}))
+			VDSO_HI=$((16#${range#*-}))
+		esac
+	done 2>/dev/null <"/proc/$TPID/maps"
+}
+
+# kernel_note: sets KNOTE to the kernel's line about the target's fault, if
+# any ("traps: kill_target[PID] ... ip:..."), with ip relative to [vdso].
+kernel_note() {
+	local line ip
+	KNOTE=""
+	line=$(dmesg 2>/dev/null | grep -F "kill_target[$TPID]" | tail -1)
+	[ -n "$line" ] || return
+	KNOTE="; kernel: ${line#*\] }"
+	[[ $line =~ \ ip:([0-9a-f]+) ]] || return
+	ip=$((16#${BASH_REMATCH[1]}))
+	[ "$ip" -ge "$VDSO_LO" ] && [ "$ip" -lt "$VDSO_HI" ] &&
+		printf -v KNOTE '%s (ip is [vdso]+%#x)' "$KNOTE" $((ip - VDSO_LO))
 }
 
 # target_exit: sets TEXIT to how the target ended, as far as known.
@@ -462,7 +489,8 @@ classify() {
 			fi
 		fi
 		target_exit
-		report LOST "target $TPID $TEXIT ($why, no inventory.img)"
+		kernel_note
+		report LOST "target $TPID $TEXIT ($why, no inventory.img)$KNOTE"
 		kill_target
 		return
 	fi
@@ -476,7 +504,8 @@ classify() {
 			report CORRUPTED "$CHECK ($why)"
 		else
 			target_exit
-			report LOST "target $TPID $TEXIT while it checked itself ($why)"
+			kernel_note
+			report LOST "target $TPID $TEXIT while it checked itself ($why)$KNOTE"
 		fi
 	else
 		HEALTHY=1
