@@ -309,13 +309,14 @@ target_exit() {
 	esac
 }
 
-# describe_threads: sets DESCR to each thread's state and signal words, for
-# a target that does not answer.
+# describe_threads: sets DESCR to each thread's state, signal words and
+# syscall ("running": in user space), for a target that does not answer.
 describe_threads() {
-	local t line st blk pnd
+	local t line st blk pnd sc
 	DESCR=""
 	for t in /proc/"$TPID"/task/*; do
-		st="?" blk="?" pnd="?"
+		st="?" blk="?" pnd="?" sc="?"
+		read -r sc _ 2>/dev/null <"$t/syscall"
 		while read -r line; do
 			case "$line" in
 			State:*) st=${line#State:}; st=${st//[[:space:]]/}; st=${st:0:1} ;;
@@ -323,7 +324,7 @@ describe_threads() {
 			SigPnd:*) pnd=${line##*[[:space:]]} ;;
 			esac
 		done 2>/dev/null <"$t/status"
-		DESCR+="tid ${t##*/} $st blk $blk pnd $pnd, "
+		DESCR+="tid ${t##*/} $st syscall $sc blk $blk pnd $pnd, "
 		# The main thread alone takes SIGUSR1 (bit 9 of SigBlk).
 		[ "${t##*/}" = "$TPID" ] && [ "$blk" != "?" ] && (( 0x$blk & 0x200 )) &&
 			DESCR+="the main thread blocks SIGUSR1, "
