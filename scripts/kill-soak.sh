@@ -3,7 +3,7 @@
 # a dump must leave the target running with its own registers, signal masks,
 # memory and fds. Each trial starts one dump of a kill_target
 # (test/cr/targets/kill_target.c) in its own session, SIGKILLs the tool, its
-# children (the dump worker) or its whole process group after a delay spread
+# children (the dump worker, or the keeper) or its whole process group after a delay spread
 # over the dump's run, waits until no process of the tool is left, and then
 # classifies the target:
 #   lost       gone, although the dump did not finish (a dump without -R that
@@ -31,7 +31,7 @@ usage() {
 
 TRIALS=1000
 MODES=(dump dump-R pre-dump incr incr-R)
-VICTIMS=(tool worker group)
+VICTIMS=(tool worker keeper group)
 BIN=build/criu-lite
 MIB=64
 SEED=$(( $(date +%s) % 32768 ))
@@ -60,7 +60,7 @@ for m in "${MODES[@]}"; do
 	case "$m" in dump|dump-R|pre-dump|incr|incr-R) ;; *) usage ;; esac
 done
 for v in "${VICTIMS[@]}"; do
-	case "$v" in tool|worker|group) ;; *) usage ;; esac
+	case "$v" in tool|worker|keeper|group) ;; *) usage ;; esac
 done
 
 [ "$(uname -m)" = x86_64 ] || { echo "kill-soak: SKIP: the target checks x86_64 registers"; exit 77; }
@@ -137,6 +137,21 @@ children() {
 		# The file has no trailing newline: read fills k and still fails.
 		read -r -a k 2>/dev/null <"$f"
 		KIDS+=("${k[@]}")
+	done
+}
+
+# role_children PID worker|keeper: KIDS narrowed to the children of PID in
+# its session (the dump worker) or in a session of their own (the keeper).
+role_children() {
+	local k sid all
+	children "$1"
+	all=("${KIDS[@]}")
+	KIDS=()
+	for k in "${all[@]}"; do
+		sid=$(awk '{print $6}' "/proc/$k/stat" 2>/dev/null) || continue
+		[ -n "$sid" ] || continue
+		if [ "$2" = worker ] && [ "$sid" = "$1" ]; then KIDS+=("$k"); fi
+		if [ "$2" = keeper ] && [ "$sid" != "$1" ]; then KIDS+=("$k"); fi
 	done
 }
 
@@ -441,14 +456,14 @@ kill_victim() {
 		# Before setsid() ran there is no such group yet: the tool is alone.
 		kill -KILL -- "-$TOOL" 2>/dev/null || kill -KILL "$TOOL" 2>/dev/null
 		;;
-	worker)
+	worker|keeper)
 		now
 		start=$NOW
-		children "$TOOL"
-		# No worker yet: kill it as soon as it exists.
+		role_children "$TOOL" "$1"
+		# Not there yet: kill it as soon as it exists.
 		while [ ${#KIDS[@]} = 0 ] && alive "$TOOL" && [ $((NOW - start)) -lt 1000000 ]; do
 			nap_us 500
-			children "$TOOL"
+			role_children "$TOOL" "$1"
 			now
 		done
 		for k in "${KIDS[@]}"; do
