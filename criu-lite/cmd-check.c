@@ -1,7 +1,8 @@
 /*
  * criu-lite check: what this kernel offers for incremental dumps. Prints each
  * write tracker with its probe and self-test verdict in plain words, what the
- * arch table expects, and which one --tracker=auto picks. Always exits 0
+ * arch table expects, which one --tracker=auto picks, and the tool's own
+ * capabilities (whether dump and restore may run as this caller). Always exits 0
  * unless the checks themselves could not run.
  */
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "caps.h"
 #include "cmd.h"
 #include "tracker.h"
 
@@ -45,6 +47,8 @@ int cmd_check(const struct opts *o)
 	printf("kernel      %s %s\n", u.sysname, u.release);
 	printf("arch        %s (machine %s)\n", arch_name(), u.machine);
 	printf("page size   %ld\n\n", sysconf(_SC_PAGESIZE));
+	caps_print(o);
+	printf("\n");
 	printf("%-11s %-10s %-10s %s\n", "tracker", "available", "validated", "why / notes");
 	for (int i = 0; tracker_all[i]; i++)
 		check_tracker(tracker_all[i], &pick);

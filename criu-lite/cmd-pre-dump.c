@@ -1,3 +1,4 @@
+#include "caps.h"
 #include "cmd.h"
 #include "dump.h"
 
@@ -6,5 +7,7 @@ int cmd_pre_dump(const struct opts *o)
 {
 	struct dump_hooks h = { .pre_dump = true };
 
+	if (caps_enter(o) || caps_require(o, "pre-dump"))
+		return 1;
 	return dump_run_guarded(dump_run, o, &h);
 }

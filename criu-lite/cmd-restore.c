@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cmd.h"
 #include "log.h"
 #include "restore.h"
@@ -66,6 +67,9 @@ static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stag
 	int ret;
 
 	ret = rst_read_all(&c, dir);
+	/* After the images' own checks (owner, credentials): those name the images. */
+	if (!ret)
+		ret = caps_require(o, "restore");
 	pr_debug("restore: images read at %.6f", rst_now());
 	if (!ret && stage) {
 		struct rst_stage_stats st;
@@ -165,6 +169,8 @@ int cmd_restore(const struct opts *o)
 {
 	pid_t root;
 
+	if (caps_enter(o))
+		return 1;
 	if (o->staged)
 		return rst_staged(o);
 	if (rst_run(o, o->images_dir ? o->images_dir : ".", NULL, &root))

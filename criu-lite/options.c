@@ -25,6 +25,7 @@ enum {
 	OPT_STAGED,
 	OPT_ALLOW_UNSAFE_IMAGES_DIR,
 	OPT_TRUST_IMAGES,
+	OPT_UNPRIVILEGED,
 };
 
 static const struct option long_opts[] = {
@@ -35,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "leave-running", no_argument, NULL, 'R' },
 	{ "leave-stopped", no_argument, NULL, OPT_LEAVE_STOPPED },
 	{ "staged", no_argument, NULL, OPT_STAGED },
+	{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
 	{ "restore-detached", no_argument, NULL, 'd' },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "log-file", required_argument, NULL, 'o' },
@@ -85,6 +87,8 @@ void opts_usage(const char *prog)
 	       "  -o, --log-file FILE       write the log to FILE\n"
 	       "  -v[N]                     more verbose (repeat), or set level N (1-4)\n"
 	       "      --shell-job           the tree belongs to the calling shell's session\n"
+	       "      --unprivileged        dump/restore: do not assume root; use only what\n"
+	       "                            CAP_CHECKPOINT_RESTORE allows (own processes)\n"
 	       "      --page-server         send memory to a page server (--address, --port)\n"
 	       "      --address ADDR, --port PORT\n"
 	       "      --tracker NAME        auto|soft-dirty|uffd-wp|digest|none (default auto)\n"
@@ -205,6 +209,9 @@ static int parse_one(int c, const char *arg, struct opts *o)
 		return 0;
 	case OPT_TRUST_IMAGES:
 		o->trust_images = true;
+		return 0;
+	case OPT_UNPRIVILEGED:
+		o->unprivileged = true;
 		return 0;
 	}
 	return -EINVAL;

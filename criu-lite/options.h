@@ -31,6 +31,7 @@ struct opts {
 	bool staged; /* restore --staged: commands on stdin */
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
+	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */
 };
 
 /* Fills *o from argv; returns 0, or -EINVAL after printing why. */

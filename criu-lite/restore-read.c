@@ -287,7 +287,7 @@ static int rst_check_owner(const struct rst_ctx *c)
 {
 	struct stat st;
 
-	if (geteuid() == 0)
+	if (geteuid() == 0 && !(c->o && c->o->unprivileged))
 		return 0;
 	if (fstat(c->dir.fd, &st))
 		return -errno;

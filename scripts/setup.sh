@@ -8,6 +8,8 @@ PKGS=(
 	build-essential cmake ninja-build pkg-config git
 	protobuf-c-compiler libprotobuf-c-dev
 	libnl-3-dev libnl-route-3-dev libcap-dev
+	# setcap, for the unprivileged (file capability) test
+	libcap2-bin
 	# crit (CRIU's image decoder) checks our images; it needs python3-protobuf
 	criu python3-protobuf
 	# zdtm and live-migration tests: namespaces, veth, process tools
