@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "log.h"
 #include "restore.h"
 
@@ -299,46 +300,23 @@ static int rst_check_owner(const struct rst_ctx *c)
 	return 0;
 }
 
-/* A non-root caller must not gain credentials or capabilities it lacks. */
-static int rst_check_creds(const struct rst_ctx *c, const struct rst_thread *th)
-{
-	const CredsEntry *cr = th->core->thread_core ? th->core->thread_core->creds : NULL;
-	uid_t me = geteuid();
-
-	if (!cr || me == 0)
-		return 0;
-	if (cr->uid != me || cr->euid != me || cr->suid != me || cr->fsuid != me) {
-		pr_err("thread %d: restoring uid %u/%u needs privileges the caller lacks", th->tid,
-		       cr->uid, cr->euid);
-		return -EPERM;
-	}
-	for (size_t i = 0; i < cr->n_cap_prm; i++) {
-		if (cr->cap_prm[i] || (i < cr->n_cap_eff && cr->cap_eff[i])) {
-			pr_err("thread %d: restoring capabilities needs privileges the caller "
-			       "lacks",
-			       th->tid);
-			return -EPERM;
-		}
-	}
-	return 0;
-}
-
 static int rst_check_all(struct rst_ctx *c)
 {
-	int ret;
+	struct caps_self self;
+	int ret = caps_self_read(&self);
 
-	for (size_t i = 0; i < c->nr_tasks; i++) {
+	for (size_t i = 0; !ret && i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 
 		for (size_t j = 0; j < t->nr_th; j++) {
-			ret = rst_check_creds(c, &t->th[j]);
+			ret = rst_creds_check(c, &t->th[j], &self);
 			if (!ret)
 				ret = rst_check_pid_free(t->th[j].tid);
 			if (ret)
 				return ret;
 		}
 	}
-	return 0;
+	return ret;
 }
 
 /* Inventory, pstree, files: what both a full restore and staging need. */

@@ -330,6 +330,14 @@ int rst_rights_enter(const struct rst_rights *r);
 /* Runs @fn(@arg) in a short-lived thread holding @r; @fn's result. Logs its own failures. */
 int rst_rights_run(const struct rst_rights *r, int (*fn)(void *), void *arg);
 
+struct caps_self;
+/*
+ * restore-creds.c: refuses (one line, before any process exists) credentials
+ * of @th the caller's capabilities @s cannot give, or more groups than the
+ * kernel allows.
+ */
+int rst_creds_check(const struct rst_ctx *c, const struct rst_thread *th,
+		    const struct caps_self *s);
 /* restore-creds.c: credentials of one thread, by injection into it (last). */
 int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,
 		      unsigned long scratch);
