@@ -13,6 +13,7 @@
 
 #include "caps.h"
 #include "log.h"
+#include "proc-misc.h"
 #include "restore.h"
 
 /* CRIU's task_state values in task_core_entry. */
@@ -114,8 +115,15 @@ static int rst_read_thread(struct rst_ctx *c, struct rst_thread *th)
 /* Address space checks: order, overlap, page alignment (catches another page size). */
 static int rst_check_vmas(const struct rst_ctx *c, const struct rst_task *t)
 {
-	unsigned long prev_end = 0;
+	unsigned long prev_end = 0, max;
 
+	/* Past the limit, mmap fails with ENOMEM only after most of the work. */
+	if (!proc_read_max_map_count(&max) && t->mm->n_vmas > max) {
+		pr_err("mm-%d.img in '%s': %zu mappings, more than this kernel allows a process "
+		       "(vm.max_map_count %lu): raise vm.max_map_count to restore it",
+		       t->pid, c->dir.path, t->mm->n_vmas, max);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
 

@@ -202,16 +202,26 @@ int proc_read_boot_id(char *buf, size_t len)
 	return proc_read_line("/proc/sys/kernel/random/boot_id", buf, len);
 }
 
-int proc_read_thp_pmd_size(unsigned long *out)
+/* One unsigned decimal number in a /proc or /sys file. */
+static int proc_read_ulong(const char *path, unsigned long *out)
 {
 	char buf[32], *end;
 	int ret;
 
-	ret = proc_read_line("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", buf,
-			     sizeof(buf));
+	ret = proc_read_line(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	errno = 0;
 	*out = strtoul(buf, &end, 10);
 	return end == buf || errno ? -EINVAL : 0;
+}
+
+int proc_read_thp_pmd_size(unsigned long *out)
+{
+	return proc_read_ulong("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", out);
+}
+
+int proc_read_max_map_count(unsigned long *out)
+{
+	return proc_read_ulong("/proc/sys/vm/max_map_count", out);
 }

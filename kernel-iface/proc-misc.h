@@ -38,5 +38,7 @@ int proc_read_boot_id(char *buf, size_t len);
  * bytes; -ENOENT without THP support. 0 or -errno.
  */
 int proc_read_thp_pmd_size(unsigned long *out);
+/* vm.max_map_count: the most mappings one process may have. 0 or -errno. */
+int proc_read_max_map_count(unsigned long *out);
 
 #endif
