@@ -3,6 +3,7 @@
  * Everything that can be checked on the images alone is checked here, so a
  * bad image set fails with a clear message and nothing to clean up.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -327,6 +328,41 @@ static int rst_check_all(struct rst_ctx *c)
 	return ret;
 }
 
+/*
+ * Dump writes the inventory last: without it the directory holds a dump that
+ * failed or was interrupted (some images, no inventory), or none at all.
+ */
+static int rst_check_inventory(const struct rst_ctx *c)
+{
+	bool images = false;
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if (!faccessat(c->dir.fd, "inventory.img", F_OK, AT_SYMLINK_NOFOLLOW) || errno != ENOENT)
+		return 0; /* there, or an error the read reports */
+	fd = openat(c->dir.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	while (d && (e = readdir(d)) && !images) {
+		size_t n = strlen(e->d_name);
+
+		images = n > 4 && !strcmp(e->d_name + n - 4, ".img");
+	}
+	if (d)
+		closedir(d);
+	else if (fd >= 0)
+		close(fd);
+	if (images)
+		pr_err("the dump in '%s' is incomplete (no inventory.img): it failed or was "
+		       "interrupted; dump the process again",
+		       c->dir.path);
+	else
+		pr_err("'%s' holds no dump (no inventory.img): pass the images dir of a finished "
+		       "dump with -D",
+		       c->dir.path);
+	return -ENOENT;
+}
+
 /* Inventory, pstree, files: what both a full restore and staging need. */
 static int rst_read_head(struct rst_ctx *c, const char *dir)
 {
@@ -339,6 +375,8 @@ static int rst_read_head(struct rst_ctx *c, const char *dir)
 	if (ret)
 		return ret;
 	ret = rst_check_owner(c);
+	if (!ret)
+		ret = rst_check_inventory(c);
 	if (ret)
 		return ret;
 	ret = rst_read_one(c, IMG_INVENTORY, 0, &inventory_entry__descriptor, &c->inv);

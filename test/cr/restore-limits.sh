@@ -1,7 +1,8 @@
 # Images the kernel cannot take are refused before any process exists, in one
 # line naming the image, the count and the limit: more supplementary groups
 # than NGROUPS_MAX, more mappings than vm.max_map_count. A group list that is
-# within the limit but larger than restore's scratch area restores.
+# within the limit but larger than restore's scratch area restores. An images
+# dir without inventory.img is named an incomplete dump (or no dump at all).
 # The images are edited with crit (decode, change the JSON, encode).
 . "$(dirname "$0")/lib.sh"
 crl_need_root
@@ -56,4 +57,12 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 while [ -d "/proc/$pid" ]; do sleep 0.05; done
 
+# No inventory: an incomplete dump, or no dump at all.
+rm -rf "$CRL_TMP/try"
+cp -r "$CRL_TMP/img" "$CRL_TMP/try"
+rm "$CRL_TMP/try/inventory.img"
+refused "the dump in '$CRL_TMP/try' is incomplete (no inventory.img): "
+rm -rf "$CRL_TMP/try"
+mkdir "$CRL_TMP/try"
+refused "'$CRL_TMP/try' holds no dump (no inventory.img): "
 exit 0
