@@ -376,6 +376,11 @@ int dump_seize_tree(struct dump_ctx *ctx, pid_t root)
 			ret = 0;
 			continue;
 		}
+		if (!ret && i == 0 && ctx->tasks[0].zombie) {
+			/* A zombie root would be dumped, and restored, as nothing but an exit code. */
+			pr_err("dump: pid %d (-t) has exited: there is no process to dump", root);
+			ret = -ESRCH;
+		}
 		if (!ret && !ctx->tasks[i].zombie)
 			ret = add_children(ctx, i);
 	}
