@@ -13,6 +13,7 @@
 
 #include "inject.h"
 #include "log.h"
+#include "proc-stat.h"
 #include "ptrace.h"
 
 #define INJECT_TIMEOUT_MS 10000
@@ -323,6 +324,38 @@ static int step_to_syscall_stop(struct inject *in)
 	return -EIO;
 }
 
+/*
+ * ptrace's ESRCH (or a stop that never came) for a task that exited is said
+ * once, plainly, naming its process (Tgid while the thread is a zombie).
+ */
+static int inject_failed(struct inject *in, long nr, int err)
+{
+	struct proc_status status;
+	struct proc_stat st;
+	bool dead = false;
+
+	/* ESRCH: no longer in its stop; a SIGKILLed task may take a moment to turn zombie. */
+	for (int i = 0; i < 20 && (err == -ESRCH || err == -ETIMEDOUT) && !dead; i++) {
+		int r = proc_read_stat(in->tid, 0, &st);
+
+		dead = r == -ENOENT || r == -ESRCH || (!r && (st.state == 'Z' || st.state == 'X'));
+		if (!dead && err == -ESRCH)
+			usleep(5000);
+		else
+			break;
+	}
+	if (dead) {
+		if (!in->exited)
+			pr_err("process %d exited during the %s",
+			       proc_read_status(in->tid, 0, &status) ? in->tid : status.tgid,
+			       in->restoring ? "restore" : "dump");
+		in->exited = true;
+		return -ESRCH;
+	}
+	pr_err("inject syscall %ld into %d: %s", nr, in->tid, strerror(-err));
+	return err;
+}
+
 int inject_syscall(struct inject *in, long nr, const unsigned long args[6], long *ret)
 {
 	struct arch_regs regs = in->saved;
@@ -342,10 +375,8 @@ int inject_syscall(struct inject *in, long nr, const unsigned long args[6], long
 		journal_step();
 	if (!err)
 		err = arch_get_regs(in->tid, &regs);
-	if (err) {
-		pr_err("inject syscall %ld into %d: %s", nr, in->tid, strerror(-err));
-		return err;
-	}
+	if (err)
+		return inject_failed(in, nr, err);
 	*ret = arch_regs_syscall_ret(&regs);
 	return 0;
 }
@@ -459,6 +490,10 @@ int inject_end(struct inject *in)
 {
 	int ret = 0, err;
 
+	if (in->exited) {
+		slot_release(in); /* the keeper has nothing to put back either */
+		return -ESRCH;	  /* said once already; a dead task has nothing to put back */
+	}
 	if (in->scratch) {
 		long r = inject_call(in, SYS_munmap, in->scratch, in->scratch_len, 0, 0, 0, 0);
 

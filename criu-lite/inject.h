@@ -78,6 +78,8 @@ struct inject {
 	size_t scratch_len;
 	unsigned long spin;	/* the branch to itself after insn, 0 without a journal */
 	struct inject_journal_slot *slot; /* NULL without a journal */
+	bool restoring;		/* set by restore after inject_begin: words its errors */
+	bool exited;		/* the task exited under us: said once, then -ESRCH quietly */
 };
 
 /*

@@ -90,6 +90,7 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 	ret = inject_begin(&in, t->pid);
 	if (ret)
 		return ret;
+	in.restoring = true;
 	ret = rst_mm_restore(c, t, &in);
 	if (!ret)
 		ret = rst_task_restore(c, t, &in);

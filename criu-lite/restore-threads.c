@@ -169,6 +169,7 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		ret = inject_begin(&tin, t->th[i].tid);
 		if (ret)
 			return ret;
+		tin.restoring = true;
 		ret = rst_thread_own(t, &t->th[i], &tin, in->scratch + 12288);
 		if (!ret)
 			ret = rst_seccomp_restore(c, &t->th[i], &tin,

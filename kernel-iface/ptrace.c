@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "proc-stat.h"
 #include "ptrace.h"
 
 #ifndef PTRACE_EVENT_STOP
@@ -18,6 +19,19 @@ static long long now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * A killed thread-group leader becomes a zombie that reports nothing to
+ * waitpid(tid) until its other threads are reaped: without this look at
+ * its state the wait would run into the deadline.
+ */
+static bool task_dead(pid_t tid)
+{
+	struct proc_stat st;
+	int ret = proc_read_stat(tid, 0, &st);
+
+	return ret == -ENOENT || ret == -ESRCH || (!ret && (st.state == 'Z' || st.state == 'X'));
 }
 
 int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
@@ -44,6 +58,8 @@ int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
 			return errno == ECHILD ? -ESRCH : -errno;
 		if (now_us() > deadline)
 			return -ETIMEDOUT;
+		if (spins >= 32 && spins % 16 == 0 && task_dead(tid))
+			return -ESRCH;
 		if (++spins < 32) {
 			sched_yield();
 		} else {

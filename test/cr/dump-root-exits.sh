@@ -1,5 +1,8 @@
 # The root of the tree (-t) exits: the dump fails, naming it, instead of
-# writing an image of a dead task and exiting 0. A zombie root is refused.
+# writing an image of a dead task and exiting 0. A zombie root is refused;
+# a root SIGKILLed while frozen (at varying points of the dump) makes the
+# dump fail within seconds with one first line naming the process, never
+# "Connection timed out" after the 10 s injection timeout.
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 
@@ -19,11 +22,6 @@ while [ "$(awk '{print $3}' "/proc/$z/stat" 2>/dev/null)" != Z ]; do
 	sleep 0.05
 done
 "$CRL_BIN" dump -t "$z" -D "$CRL_TMP/zimg" >"$CRL_TMP/out" 2>&1 && fail "dumped zombie $z, exit 0"
-grep -q "dump: pid $z (-t) has exited: there is no process to dump" "$CRL_TMP/out" ||
-	fail "unclear refusal of a zombie root: $(cat "$CRL_TMP/out")"
-ok "zombie root refused: $(head -1 "$CRL_TMP/out")"
-
-exit 0"
 grep -q "dump: pid $z (-t) has exited: there is no process to dump" "$CRL_TMP/out" ||
 	fail "unclear refusal of a zombie root: $(cat "$CRL_TMP/out")"
 ok "zombie root refused: $(head -1 "$CRL_TMP/out")"
