@@ -233,8 +233,13 @@ static int pipe_data(struct dump_ctx *ctx, const struct fd_desc *d, bool fifo)
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", d->pid, d->fd);
 	pfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (pfd < 0)
-		return -errno;
+	if (pfd < 0) {
+		/* A pipe another user made (inherited): only its owner or root opens it. */
+		ret = -errno;
+		pr_err("dump: data of pipe fd %d of %d: opening '%s': %s", d->fd, d->pid, path,
+		       strerror(-ret));
+		return ret;
+	}
 	size = fcntl(pfd, F_GETPIPE_SZ);
 	if (size < 0 || pipe2(priv, O_NONBLOCK | O_CLOEXEC) ||
 	    fcntl(priv[1], F_SETPIPE_SZ, size) < size) {

@@ -5,7 +5,8 @@
 # uids, groups and capability sets as before (none of the tool's); root
 # restores the same process without a warning. Without the
 # capability, dump and restore refuse in one line that names it and says how
-# to grant it. check reports the tool's capabilities.
+# to grant it. check reports the tool's capabilities. A pipe of root's the
+# user cannot read is named, not a bare "dump failed".
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 for t in setcap setpriv useradd; do
@@ -45,7 +46,8 @@ $AS_USER "$CRL_TMP/bin/criu-lite-nocap" check 2>&1 | grep -q '^dump/restore .*re
 	fail "check without the capability does not say dump/restore are refused"
 ok "check reports the tool's capabilities"
 
-# start_as_user: dump-mem as the user, stdio only, its own session; sets TPID.
+# start_as_user [rootpipe]: dump-mem as the user, stdio only (with rootpipe,
+# also fd 7: a pipe root made), its own session; sets TPID.
 start_as_user() {
 	rm -f "$CRL_TMP/u/res"*
 	(
@@ -53,6 +55,7 @@ start_as_user() {
 			fd=${fd##*/}
 			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
 		done
+		[ "${1:-}" = rootpipe ] && exec 7< <(:)
 		cd "$CRL_TMP/u" && exec $AS_USER setsid "$CRL_TARGETS/dump-mem" "$CRL_TMP/u/res" \
 			</dev/null >/dev/null 2>&1
 	) &
@@ -119,4 +122,13 @@ for verb in dump restore; do
 	[ $verb = dump ] && crl_check_alive "$TPID"
 	ok "$verb without the capability: $(head -1 "$CRL_TMP/out")"
 done
+
+# 5. a pipe root made (inherited), which the user cannot open: one line, not a bare failure.
+start_as_user rootpipe
+$AS_USER "$BIN" dump -t "$TPID" -D "$CRL_TMP/u/img5" >"$CRL_TMP/out" 2>&1 &&
+	fail "dumped a pipe the user cannot open"
+grep -q "data of pipe fd 7 of $TPID: opening '/proc/$TPID/fd/7': Permission denied" \
+	"$CRL_TMP/out" || fail "unclear failure: $(cat "$CRL_TMP/out")"
+crl_check_alive "$TPID"
+ok "a pipe of root's: $(head -1 "$CRL_TMP/out")"
 exit 0
