@@ -377,7 +377,7 @@ int dump_seize_tree(struct dump_ctx *ctx, pid_t root)
 			continue;
 		}
 		if (!ret && i == 0 && ctx->tasks[0].zombie) {
-			/* A zombie root would be dumped, and restored, as nothing but an exit code. */
+			/* A zombie root would be dumped, and restored, as an exit code alone. */
 			pr_err("dump: pid %d (-t) has exited: there is no process to dump", root);
 			ret = -ESRCH;
 		}
