@@ -276,7 +276,7 @@ void tracker_ctx_init(struct tracker_ctx *c, const struct tracker_ops *ops,
  */
 int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid);
 /*
- * Matches struct dump_page_filter.changed (criu-lite/dump.h): for @nr pages
+ * Matches struct dump_page_filter.changed (criu-lite/dump/dump.h): for @nr pages
  * from @start that hold data (@pme: their entries, or NULL; not needed
  * here), clears changed[i] for pages
  * provably unchanged since the parent dump (which must hold their data).
