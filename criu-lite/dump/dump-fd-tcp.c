@@ -22,6 +22,7 @@
 
 #include "dump-files.h"
 #include "log.h"
+#include "tcp-repair.h"
 #include "tcp-stream.pb-c.h"
 
 static int tcp_opt(int sk, int name, void *val, socklen_t len)
@@ -117,20 +118,20 @@ static int tcp_lock(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 {
 	struct dump_tcp_lock *n = realloc(ctx->tcp_locks, (ctx->nr_tcp + 1) * sizeof(*n));
 	socklen_t len = sizeof(int);
-	int fd, reuse = 0;
+	int fd, ret, reuse = 0;
 
 	if (!n)
 		return -ENOMEM;
 	ctx->tcp_locks = n;
+	/* Journaled first: a worker killed from here on leaves it to the keeper. */
 	if (getsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, &len))
 		return -errno;
+	dump_guard_note_tcp(d->pid, d->fd, ino, reuse);
 	fd = fcntl(sk, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	dump_guard_note_tcp(d->pid, d->fd, ino, reuse);
-	if (tcp_set(fd, TCP_REPAIR, TCP_REPAIR_ON)) {
-		int ret = -errno;
-
+	ret = tcp_repair_enter(fd, &reuse);
+	if (ret) {
 		close(fd);
 		return ret;
 	}
@@ -139,13 +140,7 @@ static int tcp_lock(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 	return 0;
 }
 
-int dump_tcp_unlock_one(int sk, int reuse)
-{
-	if (tcp_set(sk, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP) ||
-	    setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)))
-		return -errno;
-	return 0;
-}
+
 
 static int tcp_write(struct dump_ctx *ctx, uint32_t ino, TcpStreamEntry *e, const char *inq,
 		     const char *outq)
@@ -200,7 +195,7 @@ int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 void dump_tcp_unlock(struct dump_ctx *ctx, bool resume)
 {
 	for (size_t i = 0; resume && i < ctx->nr_tcp; i++) {
-		int ret = dump_tcp_unlock_one(ctx->tcp_locks[i].fd, ctx->tcp_locks[i].reuse);
+		int ret = tcp_repair_leave(ctx->tcp_locks[i].fd, ctx->tcp_locks[i].reuse);
 
 		if (ret)
 			pr_warn("dump: cannot leave TCP repair mode: %s", strerror(-ret));

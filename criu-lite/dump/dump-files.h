@@ -70,8 +70,7 @@ int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntr
 /* An established TCP socket into tcp-stream-@ino.img, left in repair mode (dump-fd-tcp.c). */
 int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino);
 void dump_tcp_fini(struct dump_ctx *ctx);
-/* Takes socket @sk out of repair mode, SO_REUSEADDR back to @reuse; -errno. */
-int dump_tcp_unlock_one(int sk, int reuse);
+
 /* Terminals (dump-fd-tty.c): pseudo-terminal slaves with --shell-job, else refused. */
 bool dump_fd_is_tty(const struct stat *st);
 int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);

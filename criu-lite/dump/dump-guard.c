@@ -17,24 +17,21 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dump-files.h"
 #include "dump.h"
 #include "inject.h"
 #include "log.h"
+#include "tcp-repair.h"
 
 #define GUARD_TCP_MAX 256
 
@@ -125,18 +122,17 @@ static void keeper_tcp(const struct guard_journal *j)
 
 	for (unsigned int i = 0; !j->killing && i < n; i++) {
 		const struct guard_tcp *t = &j->tcp[i];
-		int pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0), sk = -1, on = 0;
-		socklen_t len = sizeof(on);
+		int pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0), sk = -1, ret;
 		struct stat st;
 
 		if (pidfd >= 0)
 			sk = (int)syscall(SYS_pidfd_getfd, pidfd, t->fd, 0);
 		/* The same socket, still in repair mode: ours to undo. */
-		if (sk >= 0 && !fstat(sk, &st) && st.st_ino == t->ino &&
-		    !getsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &on, &len) && on) {
-			if (dump_tcp_unlock_one(sk, t->reuse))
+		if (sk >= 0 && !fstat(sk, &st) && st.st_ino == t->ino && tcp_repair_is_on(sk) == 1) {
+			ret = tcp_repair_leave(sk, t->reuse);
+			if (ret)
 				pr_err("keeper: fd %d of %d: cannot leave TCP repair mode: %s",
-				       t->fd, t->pid, strerror(errno));
+				       t->fd, t->pid, strerror(-ret));
 			else
 				pr_info("keeper: fd %d of %d left TCP repair mode", t->fd, t->pid);
 		}
