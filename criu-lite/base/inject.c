@@ -247,10 +247,12 @@ static int begin_journaled(struct inject *in)
 
 int inject_begin(struct inject *in, pid_t tid)
 {
+	struct proc_status status;
 	int ret;
 
 	memset(in, 0, sizeof(*in));
 	in->tid = tid;
+	in->tgid = proc_read_status(tid, 0, &status) ? tid : status.tgid;
 	ret = arch_get_regs(tid, &in->saved);
 	if (!ret)
 		ret = ptrace_get_sigmask(tid, &in->saved_mask);
@@ -345,9 +347,10 @@ static int inject_failed(struct inject *in, long nr, int err)
 			break;
 	}
 	if (dead) {
+		/* A thread gone from /proc: its process as seen at inject_begin. */
 		if (!in->exited)
 			pr_err("process %d exited during the %s",
-			       proc_read_status(in->tid, 0, &status) ? in->tid : status.tgid,
+			       proc_read_status(in->tid, 0, &status) ? in->tgid : status.tgid,
 			       in->restoring ? "restore" : "dump");
 		in->exited = true;
 		return -ESRCH;

@@ -69,6 +69,7 @@ int inject_journal_repair(const struct inject_journal_slot *s);
 
 struct inject {
 	pid_t tid;
+	pid_t tgid;		/* its process, for messages */
 	unsigned long insn;	/* address of a syscall instruction in the target */
 	struct arch_regs saved;	/* registers at inject_begin, restart-fixed */
 	uint64_t saved_mask;	/* blocked signals at inject_begin */

@@ -474,3 +474,19 @@ void dump_kill_tree(struct dump_ctx *ctx)
 	}
 	wait_pids_free(ctx);
 }
+
+pid_t dump_tree_exited(const struct dump_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nr_tasks; i++) {
+		const struct dump_task *t = &ctx->tasks[i];
+		struct proc_stat st;
+		int r;
+
+		if (t->zombie)
+			continue;
+		r = proc_read_stat(t->pid, 0, &st);
+		if (r == -ENOENT || r == -ESRCH || (!r && (st.state == 'Z' || st.state == 'X')))
+			return t->pid;
+	}
+	return 0;
+}

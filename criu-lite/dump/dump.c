@@ -125,6 +125,7 @@ static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
 int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 {
 	struct dump_ctx ctx;
+	pid_t exited = 0;
 	bool kill;
 	int ret;
 
@@ -189,6 +190,8 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ret = dump_seal(&ctx);
 	if (ctx.st.t_frozen)
 		dump_release_tree(&ctx, ret, kill);
+	if (ret)
+		exited = dump_tree_exited(&ctx);
 	ctx.st.t_thawed = dump_now_us();
 	if (!ret && !kill)
 		ret = dump_seal(&ctx);
@@ -205,7 +208,11 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	dump_track_free(&ctx);
 	page_xfer_close(ctx.px);
 	img_dir_close(&ctx.dir);
-	if (ret)
+	if (ret && exited)
+		pr_err("dump of pid %d failed: process %d exited during the dump; the rest of the "
+		       "tree was resumed",
+		       o->pid, exited);
+	else if (ret)
 		pr_err("dump of pid %d failed; the tree was resumed", o->pid);
 	else
 		pr_debug("dump: done");
