@@ -6,12 +6,10 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "sock-diag-nl.h"
 #include "sock-diag.h"
@@ -33,7 +31,7 @@ static void inet_attr(unsigned short type, const void *data, size_t dlen, void *
 		s->v6only = (int8_t)(b[0] != 0);
 }
 
-static int inet_add(const struct nlmsghdr *h, void *arg)
+static int inet_add(struct nlmsghdr *h, void *arg)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(h);
 	struct inet_dump *d = arg;
@@ -60,19 +58,16 @@ static int inet_add(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-static int inet_query(int fd, struct inet_dump *d, uint8_t family, uint8_t proto)
+static int inet_query(struct nl_sock *sk, struct inet_dump *d, uint8_t family, uint8_t proto)
 {
-	struct {
-		struct nlmsghdr h;
-		struct inet_diag_req_v2 r;
-	} req;
+	struct inet_diag_req_v2 req = {
+		.sdiag_family = family,
+		.sdiag_protocol = proto,
+		.idiag_states = ~0u,
+	};
 
-	memset(&req, 0, sizeof(req));
-	req.r.sdiag_family = family;
-	req.r.sdiag_protocol = proto;
-	req.r.idiag_states = ~0u;
 	d->proto = proto;
-	return sock_diag_nl_dump(fd, &req, sizeof(req), inet_add, d);
+	return sock_diag_nl_dump(sk, &req, sizeof(req), inet_add, d);
 }
 
 static int cmp_ino(const void *a, const void *b)
@@ -87,20 +82,21 @@ int sock_diag_inet_list(struct sock_diag_inet **out, size_t *n)
 {
 	static const uint8_t fams[] = {AF_INET, AF_INET6}, protos[] = {IPPROTO_TCP, IPPROTO_UDP};
 	struct inet_dump d = {0};
-	int fd, ret = 0;
+	struct nl_sock *sk;
+	int ret;
 
 	*out = NULL;
 	*n = 0;
-	fd = sock_diag_nl_open();
-	if (fd < 0)
-		return fd;
+	ret = sock_diag_nl_open(&sk);
+	if (ret)
+		return ret;
 	for (size_t f = 0; f < 2 && !ret; f++)
 		for (size_t p = 0; p < 2 && !ret; p++) {
-			ret = inet_query(fd, &d, fams[f], protos[p]);
+			ret = inet_query(sk, &d, fams[f], protos[p]);
 			if (ret == -ENOENT && fams[f] == AF_INET6)
 				ret = 0; /* no IPv6 in this kernel */
 		}
-	close(fd);
+	sock_diag_nl_close(sk);
 	if (ret) {
 		free(d.l.v);
 		return ret;

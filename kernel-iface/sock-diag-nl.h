@@ -1,28 +1,37 @@
 /*
  * The NETLINK_SOCK_DIAG transport shared by sock-diag.c (AF_UNIX) and
- * sock-diag-inet.c (TCP/UDP): send one SOCK_DIAG_BY_FAMILY dump request and
- * hand each reply message to a callback until NLMSG_DONE (sock_diag(7)),
- * plus the attribute walk and the growing result array both families use.
- * Internal to kernel-iface/. No policy, no logging.
+ * sock-diag-inet.c (TCP/UDP), over libnl-3: one SOCK_DIAG_BY_FAMILY dump
+ * request, every reply message of the (multi-part) answer handed to a
+ * callback, NLMSG_ERROR and NLMSG_DONE turned into -errno (sock_diag(7));
+ * plus the growing result array both families use. Internal to
+ * kernel-iface/. No policy, no logging.
  */
 #ifndef CRL_SOCK_DIAG_NL_H
 #define CRL_SOCK_DIAG_NL_H
 
-#include <linux/netlink.h>
 #include <stddef.h>
 
-/* Opens a NETLINK_SOCK_DIAG socket (close-on-exec); the fd or -errno. */
-int sock_diag_nl_open(void);
+struct nl_sock;
+struct nlattr;
+struct nlmsghdr;
 
 /*
- * Sends @req (@len bytes, starting with a struct nlmsghdr whose length, type,
- * flags and sequence this fills in: a SOCK_DIAG_BY_FAMILY dump) on @fd and
- * calls @cb for every reply message until NLMSG_DONE. A non-zero return of
- * @cb stops and is returned; an NLMSG_ERROR reply returns its error (-EIO
- * when it carries none). 0 or -errno.
+ * Allocates a libnl socket connected to NETLINK_SOCK_DIAG (close-on-exec).
+ * 0 or -errno; free it with sock_diag_nl_close().
  */
-int sock_diag_nl_dump(int fd, void *req, size_t len, int (*cb)(const struct nlmsghdr *h, void *arg),
-		      void *arg);
+int sock_diag_nl_open(struct nl_sock **out);
+/* Closes and frees @sk; NULL is a no-op. */
+void sock_diag_nl_close(struct nl_sock *sk);
+
+/*
+ * Sends a SOCK_DIAG_BY_FAMILY dump request whose payload is the @len bytes
+ * at @req (a unix_diag_req or inet_diag_req_v2) and calls @cb for every reply
+ * message until NLMSG_DONE, across as many reads as the dump takes. A
+ * negative return of @cb stops and is returned; so are the error of an
+ * NLMSG_ERROR reply and one the kernel put in NLMSG_DONE. 0 or -errno.
+ */
+int sock_diag_nl_dump(struct nl_sock *sk, void *req, size_t len,
+		      int (*cb)(struct nlmsghdr *h, void *arg), void *arg);
 
 /*
  * Calls @cb for each well-formed attribute in the @len bytes at @a (a diag
@@ -32,6 +41,9 @@ int sock_diag_nl_dump(int fd, void *req, size_t len, int (*cb)(const struct nlms
 void sock_diag_nl_attrs(const struct nlattr *a, size_t len,
 			void (*cb)(unsigned short type, const void *data, size_t dlen, void *arg),
 			void *arg);
+
+/* A libnl error code (-NLE_*) as the nearest -errno. */
+int sock_diag_nl_errno(int nlerr);
 
 /* An array of @size-byte elements that grows as entries are appended. */
 struct sock_diag_nl_vec {

@@ -5,12 +5,10 @@
  */
 #include <errno.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "sock-diag-nl.h"
 #include "sock-diag.h"
@@ -55,7 +53,7 @@ static void unix_attr(unsigned short type, const void *data, size_t dlen, void *
 }
 
 /* One reply message: a unix_diag_msg and its attributes. */
-static int unix_add(const struct nlmsghdr *h, void *arg)
+static int unix_add(struct nlmsghdr *h, void *arg)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(h);
 	struct sock_diag_unix *s;
@@ -83,25 +81,23 @@ static int cmp_ino(const void *a, const void *b)
 
 int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n)
 {
-	struct {
-		struct nlmsghdr h;
-		struct unix_diag_req r;
-	} req;
+	struct unix_diag_req req = {
+		.sdiag_family = AF_UNIX,
+		.udiag_states = (uint32_t)-1,
+		.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN |
+			      UDIAG_SHOW_ICONS | UDIAG_SHOW_VFS,
+	};
 	struct sock_diag_nl_vec l = {0};
-	int fd, ret;
+	struct nl_sock *sk;
+	int ret;
 
 	*out = NULL;
 	*n = 0;
-	fd = sock_diag_nl_open();
-	if (fd < 0)
-		return fd;
-	memset(&req, 0, sizeof(req));
-	req.r.sdiag_family = AF_UNIX;
-	req.r.udiag_states = (uint32_t)-1;
-	req.r.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_ICONS |
-			   UDIAG_SHOW_VFS;
-	ret = sock_diag_nl_dump(fd, &req, sizeof(req), unix_add, &l);
-	close(fd);
+	ret = sock_diag_nl_open(&sk);
+	if (ret)
+		return ret;
+	ret = sock_diag_nl_dump(sk, &req, sizeof(req), unix_add, &l);
+	sock_diag_nl_close(sk);
 	if (ret) {
 		free(l.v);
 		return ret;
