@@ -5,8 +5,9 @@
  */
 #include <errno.h>
 #include <linux/inet_diag.h>
-#include <linux/netlink.h>
 #include <netinet/in.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,25 +21,24 @@ struct inet_dump {
 	uint8_t proto;
 };
 
-static void inet_attr(unsigned short type, const void *data, size_t dlen, void *arg)
-{
-	struct sock_diag_inet *s = arg;
-	const uint8_t *b = data;
-
-	if (type == INET_DIAG_SHUTDOWN && dlen >= 1)
-		s->shutdown = b[0];
-	else if (type == INET_DIAG_SKV6ONLY && dlen >= 1)
-		s->v6only = (int8_t)(b[0] != 0);
-}
+/* The lengths inet_add() relies on; a shorter attribute fails the message. */
+static const struct nla_policy inet_policy[INET_DIAG_MAX + 1] = {
+	[INET_DIAG_SHUTDOWN] = {.type = NLA_U8},
+	[INET_DIAG_SKV6ONLY] = {.type = NLA_U8},
+};
 
 static int inet_add(struct nlmsghdr *h, void *arg)
 {
-	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	struct nlattr *tb[INET_DIAG_MAX + 1];
+	const struct inet_diag_msg *m;
 	struct inet_dump *d = arg;
 	struct sock_diag_inet *s;
+	int ret;
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return -EINVAL;
+	ret = nlmsg_parse(h, sizeof(*m), tb, INET_DIAG_MAX, inet_policy);
+	if (ret < 0)
+		return sock_diag_nl_errno(ret);
+	m = nlmsg_data(h);
 	s = sock_diag_nl_vec_add(&d->l, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -46,15 +46,16 @@ static int inet_add(struct nlmsghdr *h, void *arg)
 	s->family = m->idiag_family;
 	s->proto = d->proto;
 	s->state = m->idiag_state;
-	s->v6only = -1;
 	s->sport = ntohs(m->id.idiag_sport);
 	s->dport = ntohs(m->id.idiag_dport);
 	memcpy(s->src, m->id.idiag_src, sizeof(s->src));
 	memcpy(s->dst, m->id.idiag_dst, sizeof(s->dst));
 	s->rqlen = m->idiag_rqueue;
 	s->wqlen = m->idiag_wqueue;
-	sock_diag_nl_attrs((const struct nlattr *)(m + 1), h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)),
-			   inet_attr, s);
+	if (tb[INET_DIAG_SHUTDOWN])
+		s->shutdown = nla_get_u8(tb[INET_DIAG_SHUTDOWN]);
+	/* -1 (unknown) where the kernel does not report it. */
+	s->v6only = tb[INET_DIAG_SKV6ONLY] ? (int8_t)(nla_get_u8(tb[INET_DIAG_SKV6ONLY]) != 0) : -1;
 	return 0;
 }
 

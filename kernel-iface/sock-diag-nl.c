@@ -170,21 +170,6 @@ int sock_diag_nl_dump(struct nl_sock *sk, void *req, size_t len,
 	return d.err;
 }
 
-void sock_diag_nl_attrs(const struct nlattr *a, size_t len,
-			void (*cb)(unsigned short type, const void *data, size_t dlen, void *arg),
-			void *arg)
-{
-	while (len >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len) {
-		size_t step = (size_t)NLA_ALIGN(a->nla_len);
-
-		cb(a->nla_type, a + 1, a->nla_len - sizeof(*a), arg);
-		if (step >= len)
-			break;
-		len -= step;
-		a = (const struct nlattr *)((const char *)a + step);
-	}
-}
-
 void *sock_diag_nl_vec_add(struct sock_diag_nl_vec *vec, size_t size)
 {
 	char *slot;

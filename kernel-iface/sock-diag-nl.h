@@ -12,7 +12,6 @@
 #include <stddef.h>
 
 struct nl_sock;
-struct nlattr;
 struct nlmsghdr;
 
 /*
@@ -32,15 +31,6 @@ void sock_diag_nl_close(struct nl_sock *sk);
  */
 int sock_diag_nl_dump(struct nl_sock *sk, void *req, size_t len,
 		      int (*cb)(struct nlmsghdr *h, void *arg), void *arg);
-
-/*
- * Calls @cb for each well-formed attribute in the @len bytes at @a (a diag
- * message's trailing attributes) with its type and payload; stops at the
- * first truncated one.
- */
-void sock_diag_nl_attrs(const struct nlattr *a, size_t len,
-			void (*cb)(unsigned short type, const void *data, size_t dlen, void *arg),
-			void *arg);
 
 /* A libnl error code (-NLE_*) as the nearest -errno. */
 int sock_diag_nl_errno(int nlerr);

@@ -1,11 +1,13 @@
 /*
  * AF_UNIX sockets through NETLINK_SOCK_DIAG: one dump request
  * (SOCK_DIAG_BY_FAMILY, NLM_F_DUMP) answered by one unix_diag_msg per socket
- * with the attributes asked for in udiag_show (linux/unix_diag.h).
+ * with the attributes asked for in udiag_show (linux/unix_diag.h), checked
+ * against a policy and indexed by libnl's nlmsg_parse().
  */
 #include <errno.h>
-#include <linux/netlink.h>
 #include <linux/unix_diag.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,61 +15,67 @@
 #include "sock-diag-nl.h"
 #include "sock-diag.h"
 
-static void unix_attr(unsigned short type, const void *data, size_t dlen, void *arg)
+/*
+ * The lengths unix_attrs() relies on: a shorter attribute (or a name longer
+ * than sun_path) fails the message instead of being read past its end.
+ */
+static const struct nla_policy unix_policy[UNIX_DIAG_MAX + 1] = {
+	[UNIX_DIAG_NAME] = {.maxlen = sizeof(((struct sock_diag_unix *)0)->name)},
+	[UNIX_DIAG_VFS] = {.minlen = sizeof(struct unix_diag_vfs)},
+	[UNIX_DIAG_PEER] = {.type = NLA_U32},
+	[UNIX_DIAG_RQLEN] = {.minlen = sizeof(struct unix_diag_rqlen)},
+	[UNIX_DIAG_SHUTDOWN] = {.type = NLA_U8},
+};
+
+static void unix_attrs(struct sock_diag_unix *s, struct nlattr **tb)
 {
-	struct sock_diag_unix *s = arg;
-
-	switch (type) {
-	case UNIX_DIAG_NAME:
-		s->name_len = dlen < sizeof(s->name) ? dlen : sizeof(s->name);
-		memcpy(s->name, data, s->name_len);
-		break;
-	case UNIX_DIAG_PEER:
-		if (dlen >= 4)
-			memcpy(&s->peer, data, 4);
-		break;
-	case UNIX_DIAG_RQLEN:
-		if (dlen >= sizeof(struct unix_diag_rqlen)) {
-			const struct unix_diag_rqlen *q = data;
-
-			s->rqlen = q->udiag_rqueue;
-			s->wqlen = q->udiag_wqueue;
-		}
-		break;
-	case UNIX_DIAG_ICONS:
-		s->nr_icons = (uint32_t)(dlen / 4);
-		break;
-	case UNIX_DIAG_VFS:
-		if (dlen >= sizeof(struct unix_diag_vfs)) {
-			const struct unix_diag_vfs *vfs = data;
-
-			s->vfs_ino = vfs->udiag_vfs_ino;
-			s->vfs_dev = vfs->udiag_vfs_dev;
-		}
-		break;
-	case UNIX_DIAG_SHUTDOWN:
-		if (dlen >= 1)
-			s->shutdown = *(const uint8_t *)data;
-		break;
+	if (tb[UNIX_DIAG_NAME]) {
+		/* The policy caps it; the copy stays within name[] by itself as well. */
+		s->name_len = (size_t)nla_len(tb[UNIX_DIAG_NAME]);
+		if (s->name_len > sizeof(s->name))
+			s->name_len = sizeof(s->name);
+		memcpy(s->name, nla_data(tb[UNIX_DIAG_NAME]), s->name_len);
 	}
+	if (tb[UNIX_DIAG_PEER])
+		s->peer = nla_get_u32(tb[UNIX_DIAG_PEER]);
+	if (tb[UNIX_DIAG_RQLEN]) {
+		const struct unix_diag_rqlen *q = nla_data(tb[UNIX_DIAG_RQLEN]);
+
+		s->rqlen = q->udiag_rqueue;
+		s->wqlen = q->udiag_wqueue;
+	}
+	/* An array of the inodes of the connections waiting to be accepted. */
+	if (tb[UNIX_DIAG_ICONS])
+		s->nr_icons = (uint32_t)nla_len(tb[UNIX_DIAG_ICONS]) / sizeof(uint32_t);
+	if (tb[UNIX_DIAG_VFS]) {
+		const struct unix_diag_vfs *vfs = nla_data(tb[UNIX_DIAG_VFS]);
+
+		s->vfs_ino = vfs->udiag_vfs_ino;
+		s->vfs_dev = vfs->udiag_vfs_dev;
+	}
+	if (tb[UNIX_DIAG_SHUTDOWN])
+		s->shutdown = nla_get_u8(tb[UNIX_DIAG_SHUTDOWN]);
 }
 
 /* One reply message: a unix_diag_msg and its attributes. */
 static int unix_add(struct nlmsghdr *h, void *arg)
 {
-	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	struct nlattr *tb[UNIX_DIAG_MAX + 1];
+	const struct unix_diag_msg *m;
 	struct sock_diag_unix *s;
+	int ret;
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return -EINVAL;
+	ret = nlmsg_parse(h, sizeof(*m), tb, UNIX_DIAG_MAX, unix_policy);
+	if (ret < 0)
+		return sock_diag_nl_errno(ret);
+	m = nlmsg_data(h);
 	s = sock_diag_nl_vec_add(arg, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->ino = m->udiag_ino;
 	s->type = m->udiag_type;
 	s->state = m->udiag_state;
-	sock_diag_nl_attrs((const struct nlattr *)(m + 1), h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)),
-			   unix_attr, s);
+	unix_attrs(s, tb);
 	return 0;
 }
 
