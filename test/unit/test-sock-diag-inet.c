@@ -1,9 +1,14 @@
-/* sock_diag for inet: a listener of ours shows with its port and backlog, a UDP peer pair too. */
+/*
+ * sock_diag for inet: a listener of ours shows with its port and backlog, a
+ * UDP peer pair too; 600 bound UDP sockets, a dump that takes several reads,
+ * are all listed with their ports.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +35,53 @@ static uint32_t ino_of(int fd)
 	struct stat st;
 
 	return fstat(fd, &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+/*
+ * The kernel puts at most 32 KiB of a dump into one read (netlink_recvmsg()
+ * caps max_recvmsg_len there); each reply is at least an nlmsghdr and an
+ * inet_diag_msg (88 bytes), so 600 sockets make one UDP/IPv4 dump of over
+ * 50 KiB, NLM_F_MULTI over several reads.
+ */
+#define MANY_UDP 600
+#define MIN_REPLY 88u
+
+static void check_many(void)
+{
+	struct rlimit rl = {0};
+	size_t made = 0, found = 0, n = 0, room;
+	struct sockaddr_in a[MANY_UDP];
+	struct sock_diag_inet *v = NULL;
+	int sk[MANY_UDP], ret;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < MANY_UDP + 64) {
+		rl.rlim_cur = rl.rlim_max < MANY_UDP + 64 ? rl.rlim_max : MANY_UDP + 64;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	room = (size_t)rl.rlim_cur;
+	while (made < MANY_UDP && made + 64 < room && (sk[made] = bound(SOCK_DGRAM, &a[made])) >= 0)
+		made++;
+	if (made * MIN_REPLY <= 32u << 10) {
+		skip("%zu UDP sockets (RLIMIT_NOFILE %zu): too few for a multi-part dump", made,
+		     room);
+		goto out;
+	}
+	ret = sock_diag_inet_list(&v, &n);
+	ok(ret == 0 && n >= made, "list with %zu bound UDP sockets: %zu sockets (%d)", made, n,
+	   ret);
+	for (size_t i = 0; i < made; i++) {
+		const struct sock_diag_inet *s = sock_diag_inet_find(v, n, ino_of(sk[i]));
+
+		found += s && s->proto == IPPROTO_UDP && s->sport == ntohs(a[i].sin_port);
+	}
+	ok(found == made, "multi-part dump (over %zu KiB): all %zu listed with their ports (%zu)",
+	   made * MIN_REPLY >> 10, made, found);
+out:
+	free(v);
+	for (size_t i = 0; i < made; i++)
+		close(sk[i]);
 }
 
 int main(void)
@@ -73,5 +125,6 @@ int main(void)
 	   "connected UDP socket: ESTABLISHED to the other's port");
 	ok(sock_diag_inet_find(v, n, ino_of(unb)) == NULL, "an unbound socket is not listed");
 	free(v);
+	check_many();
 	return tap_done();
 }

@@ -1,12 +1,14 @@
 /*
  * sock_diag: a socketpair of ours shows up with each end's peer the other; a
  * listener bound to a path shows its name, socket file, backlog and the
- * connection waiting in its queue; an abstract name keeps its leading NUL.
+ * connection waiting in its queue; an abstract name keeps its leading NUL;
+ * a thousand socketpairs, a dump that takes several reads, are all listed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -72,6 +74,69 @@ static void check_named(void)
 	rmdir(path);
 }
 
+/*
+ * The kernel puts at most 32 KiB of a dump into one read (netlink_recvmsg()
+ * caps max_recvmsg_len there) and each socketpair end takes at least 52 bytes
+ * (nlmsghdr, unix_diag_msg, UNIX_DIAG_PEER, UNIX_DIAG_RQLEN): 1000 pairs make
+ * a reply of about 100 KiB, NLM_F_MULTI over several reads.
+ */
+#define MANY_PAIRS 1000
+#define MIN_REPLY 52u
+
+/* Raises the soft fd limit towards @want; returns how many fds we may hold. */
+static size_t fd_room(size_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur < want ? (size_t)rl.rlim_cur : want;
+}
+
+static void check_many(void)
+{
+	size_t made = 0, found = 0, n = 0, room = fd_room(2 * MANY_PAIRS + 64);
+	int(*sp)[2] = calloc(MANY_PAIRS, sizeof(*sp));
+	struct sock_diag_unix *v = NULL;
+	struct stat sa, sb;
+	int ret;
+
+	while (sp && made < MANY_PAIRS && 2 * made + 64 < room &&
+	       !socketpair(AF_UNIX, SOCK_STREAM, 0, sp[made]))
+		made++;
+	if (2 * made * MIN_REPLY <= 32u << 10) {
+		skip("%zu socketpairs (RLIMIT_NOFILE %zu): too few for a multi-part dump", made,
+		     room);
+		goto out;
+	}
+	ret = sock_diag_unix_list(&v, &n);
+	ok(ret == 0 && n >= 2 * made, "list with %zu socketpairs: %zu sockets (%d)", made, n, ret);
+	for (size_t i = 0; i < made; i++) {
+		const struct sock_diag_unix *a, *b;
+
+		if (fstat(sp[i][0], &sa) || fstat(sp[i][1], &sb))
+			continue;
+		a = sock_diag_unix_find(v, n, (uint32_t)sa.st_ino);
+		b = sock_diag_unix_find(v, n, (uint32_t)sb.st_ino);
+		found += a && b && a->peer == b->ino && b->peer == a->ino;
+	}
+	ok(found == made,
+	   "multi-part dump (over %zu KiB): all %zu pairs listed with their peers (%zu)",
+	   2 * made * MIN_REPLY >> 10, made, found);
+out:
+	free(v);
+	for (size_t i = 0; i < made; i++) {
+		close(sp[i][0]);
+		close(sp[i][1]);
+	}
+	free(sp);
+}
+
 int main(void)
 {
 	const struct sock_diag_unix *a, *b;
@@ -111,5 +176,6 @@ int main(void)
 	ok(sock_diag_unix_find(v, n, 0) == NULL, "inode 0 not found");
 	free(v);
 	check_named();
+	check_many();
 	return tap_done();
 }
