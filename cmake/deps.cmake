@@ -20,6 +20,9 @@ function(crl_require_pkg var module debpkg)
 endfunction()
 
 crl_require_pkg(PROTOBUFC libprotobuf-c libprotobuf-c-dev)
+# NETLINK_SOCK_DIAG (kernel-iface/sock-diag-nl.c). Statically linked, ld
+# warns that libnl-3.a's addr.o and utils.o use getaddrinfo and
+# getprotobyname (glibc NSS); sock_diag never calls them.
 crl_require_pkg(LIBNL libnl-3.0 libnl-3-dev)
 crl_require_pkg(LIBCAP libcap libcap-dev)
 
