@@ -106,6 +106,7 @@ long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1,
  * six arguments in memory: they go into scratch memory, or below the stack
  * pointer before there is any, and the old bytes are put back).
  */
+#define INJECT_SCRATCH_TAIL INJECT_STACK_PATCH_MAX /* the end of scratch memory it borrows */
 long inject_mmap(struct inject *in, unsigned long addr, unsigned long len, unsigned long prot,
 		 unsigned long flags, unsigned long fd, unsigned long off);
 /*

@@ -24,6 +24,7 @@
 #include "inject.h"
 #include "log.h"
 #include "restore.h"
+#include "restore-scratch.h"
 
 #include "creds.pb-c.h"
 
@@ -205,23 +206,28 @@ int rst_creds_check(const struct rst_ctx *c, const struct rst_thread *th, const 
 	return 0;
 }
 
-static int rst_capset(const struct rst_thread *th, struct inject *in, unsigned long scratch,
+/* capset's two arguments, side by side in the scratch slot. */
+struct rst_capset_args {
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+};
+
+static int rst_capset(const struct rst_thread *th, struct inject *in, const struct rst_scratch *sc,
 		      uint64_t eff, uint64_t prm, uint64_t inh)
 {
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[2];
+	struct rst_capset_args a = {.hdr = {_LINUX_CAPABILITY_VERSION_3, 0}};
+	unsigned long at;
 	long r;
 
 	for (size_t i = 0; i < 2; i++) {
-		data[i].effective = (uint32_t)(eff >> (32 * i));
-		data[i].permitted = (uint32_t)(prm >> (32 * i));
-		data[i].inheritable = (uint32_t)(inh >> (32 * i));
+		a.data[i].effective = (uint32_t)(eff >> (32 * i));
+		a.data[i].permitted = (uint32_t)(prm >> (32 * i));
+		a.data[i].inheritable = (uint32_t)(inh >> (32 * i));
 	}
-	r = inject_write(in, scratch, &hdr, sizeof(hdr));
+	r = rst_scratch_put(in, sc, RST_SCR_CAPS, 0, &a, sizeof(a), &at);
 	if (!r)
-		r = inject_write(in, scratch + 64, data, sizeof(data));
-	if (!r)
-		r = inject_call(in, SYS_capset, scratch, scratch + 64, 0, 0, 0, 0);
+		r = inject_call(in, SYS_capset, at + offsetof(struct rst_capset_args, hdr),
+				at + offsetof(struct rst_capset_args, data), 0, 0, 0, 0);
 	if (r)
 		pr_err("thread %d: capset: %s", th->tid, strerror((int)-r));
 	return (int)r;
@@ -245,15 +251,15 @@ static int rst_bounding(const struct rst_thread *th, uint64_t drop, struct injec
 	return 0;
 }
 
-/* setgroups in the target; a list larger than the scratch left gets its own mapping. */
-static long rst_setgroups(const CredsEntry *cr, struct inject *in, unsigned long scratch)
+/* setgroups in the target; a list longer than its scratch slot gets its own mapping. */
+static long rst_setgroups(const CredsEntry *cr, struct inject *in, const struct rst_scratch *sc)
 {
 	size_t len = cr->n_groups * sizeof(uint32_t);
-	unsigned long at = scratch + 256, end = in->scratch + in->scratch_len;
+	unsigned long at;
 	long r;
 
-	if (at + len <= end) {
-		r = inject_write(in, at, cr->groups, len);
+	if (len <= rst_scratch_size(RST_SCR_GROUPS)) {
+		r = rst_scratch_put(in, sc, RST_SCR_GROUPS, 0, cr->groups, len, &at);
 		return r ? r : inject_call(in, SYS_setgroups, cr->n_groups, at, 0, 0, 0, 0);
 	}
 	r = inject_mmap(in, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -270,7 +276,7 @@ static long rst_setgroups(const CredsEntry *cr, struct inject *in, unsigned long
 
 /* Groups, gids, uids: each only when it differs from the tool's (inherited) ones. */
 static int rst_set_ids(struct rst_task *t, struct rst_thread *th, const CredsEntry *cr,
-		       struct inject *in, unsigned long scratch)
+		       struct inject *in, const struct rst_scratch *sc)
 {
 	struct rst_ids me;
 	long r = rst_ids_read(&me);
@@ -279,7 +285,7 @@ static int rst_set_ids(struct rst_task *t, struct rst_thread *th, const CredsEnt
 	if (!r && !rst_uids_same(cr, &me))
 		r = inject_call(in, SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0, 0);
 	if (!r && !rst_groups_same(cr, &me))
-		r = rst_setgroups(cr, in, scratch);
+		r = rst_setgroups(cr, in, sc);
 	if (!r && !rst_gids_same(cr, &me)) {
 		r = inject_call(in, SYS_setresgid, cr->gid, cr->egid, cr->sgid, 0, 0, 0);
 		if (!r)
@@ -304,13 +310,13 @@ static int rst_set_ids(struct rst_task *t, struct rst_thread *th, const CredsEnt
  * Keep-caps alone is a plain prctl.
  */
 static int rst_secbits(const struct rst_thread *th, const CredsEntry *cr, const struct caps_self *s,
-		       struct inject *in, unsigned long scratch)
+		       struct inject *in, const struct rst_scratch *sc)
 {
 	bool want_keep = cr->secbits & SECBIT_KEEP_CAPS;
 	long r;
 
 	if (rst_secbits_change(cr, s)) {
-		r = rst_capset(th, in, scratch, s->prm, s->prm, s->inh);
+		r = rst_capset(th, in, sc, s->prm, s->prm, s->inh);
 		if (!r)
 			r = inject_call(in, SYS_prctl, PR_SET_SECUREBITS, cr->secbits, 0, 0, 0, 0);
 	} else {
@@ -326,7 +332,7 @@ static int rst_secbits(const struct rst_thread *th, const CredsEntry *cr, const 
 }
 
 int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,
-		      unsigned long scratch)
+		      const struct rst_scratch *sc)
 {
 	const CredsEntry *cr = th->core->thread_core ? th->core->thread_core->creds : NULL;
 	struct caps_self s;
@@ -338,15 +344,15 @@ int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *
 	/* No credentials recorded: a task of a non-root caller keeps none of the tool's
 	 * capabilities. */
 	if (!cr)
-		return geteuid() ? rst_capset(th, in, scratch, 0, 0, 0) : 0;
+		return geteuid() ? rst_capset(th, in, sc, 0, 0, 0) : 0;
 	ret = rst_bounding(th, rst_bnd_drop(cr, &s), in);
 	if (!ret)
-		ret = rst_set_ids(t, th, cr, in, scratch);
+		ret = rst_set_ids(t, th, cr, in, sc);
 	if (!ret)
-		ret = rst_secbits(th, cr, &s, in, scratch);
+		ret = rst_secbits(th, cr, &s, in, sc);
 	/* Always: a task must not keep capabilities of the tool it did not have. */
 	if (!ret)
-		ret = rst_capset(th, in, scratch, rst_caps_mask(cr->cap_eff, cr->n_cap_eff, 63),
+		ret = rst_capset(th, in, sc, rst_caps_mask(cr->cap_eff, cr->n_cap_eff, 63),
 				 rst_caps_mask(cr->cap_prm, cr->n_cap_prm, 63),
 				 rst_caps_mask(cr->cap_inh, cr->n_cap_inh, 63));
 	if (ret)

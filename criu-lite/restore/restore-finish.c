@@ -16,6 +16,7 @@
 #include "log.h"
 #include "ptrace.h"
 #include "restore.h"
+#include "restore-scratch.h"
 
 #include "signal.pb-c.h"
 
@@ -34,22 +35,24 @@ static uint64_t rst_thread_sigmask(const struct rst_task *t, const struct rst_th
 /* Queues saved siginfo; signals are blocked while injecting, so they wait. */
 static int rst_queue(struct rst_task *t, struct inject *in, pid_t tid, const SignalQueueEntry *q)
 {
+	const struct rst_scratch sc = rst_scratch_of(in);
+
 	for (size_t i = 0; q && i < q->n_signals; i++) {
 		const ProtobufCBinaryData *b = &q->signals[i]->siginfo;
+		unsigned long at = 0;
 		int sig;
 		long r;
 
 		if (b->len < 4 || b->len > RST_SIGINFO_SIZE)
 			continue;
 		memcpy(&sig, b->data, sizeof(sig));
-		r = inject_write(in, in->scratch + 16384, b->data, b->len);
+		r = rst_scratch_put(in, &sc, RST_SCR_SIGINFO, 0, b->data, b->len, &at);
 		if (!r && tid)
 			r = inject_call(in, SYS_rt_tgsigqueueinfo, (unsigned long)t->pid,
-					(unsigned long)tid, (unsigned long)sig, in->scratch + 16384,
-					0, 0);
+					(unsigned long)tid, (unsigned long)sig, at, 0, 0);
 		else if (!r)
 			r = inject_call(in, SYS_rt_sigqueueinfo, (unsigned long)t->pid,
-					(unsigned long)sig, in->scratch + 16384, 0, 0, 0);
+					(unsigned long)sig, at, 0, 0, 0);
 		if (r) {
 			pr_err("pid %d: cannot queue pending signal %d: %s", t->pid, sig,
 			       strerror((int)-r));
@@ -75,6 +78,7 @@ static int rst_pending(struct rst_task *t, struct inject *in)
 static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 {
 	struct inject in;
+	struct rst_scratch sc;
 	int ret;
 
 	/* Threads cloned later inherit the options, the seccomp suspension included. */
@@ -92,6 +96,7 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 		return ret;
 	in.restoring = true;
 	ret = rst_mm_restore(c, t, &in);
+	sc = rst_scratch_of(&in); /* mapped by rst_mm_restore */
 	if (!ret)
 		ret = rst_task_restore(c, t, &in);
 	if (!ret)
@@ -101,10 +106,9 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 	if (!ret)
 		ret = rst_locks_restore(c, t, &in);
 	if (!ret)
-		ret = rst_seccomp_restore(c, &t->th[0], &in, in.scratch + RST_SCRATCH_SECCOMP,
-					  in.scratch_len - RST_SCRATCH_SECCOMP);
+		ret = rst_seccomp_restore(c, &t->th[0], &in, &sc);
 	if (!ret)
-		ret = rst_creds_restore(t, &t->th[0], &in, in.scratch + 12288);
+		ret = rst_creds_restore(t, &t->th[0], &in, &sc);
 	if (!ret)
 		ret = rst_task_pdeath(c, t, &t->th[0], &in);
 	if (!ret && t->mm->has_dumpable)

@@ -18,6 +18,7 @@
 #include "inject.h"
 #include "log.h"
 #include "restore.h"
+#include "restore-scratch.h"
 
 /* file_lock_entry.flag values (CRIU's). */
 #define RST_FL_POSIX 1u
@@ -97,8 +98,10 @@ void rst_locks_free(struct rst_ctx *c)
 }
 
 /* Never blocks: a conflict means someone else holds it now (the dumped tree still runs?). */
-static long lock_take(struct inject *in, const FileLockEntry *l, unsigned long scratch)
+static long lock_take(struct inject *in, const FileLockEntry *l)
 {
+	const struct rst_scratch sc = rst_scratch_of(in);
+	unsigned long at;
 	struct flock fl;
 	long r;
 
@@ -110,10 +113,10 @@ static long lock_take(struct inject *in, const FileLockEntry *l, unsigned long s
 	fl.l_whence = SEEK_SET;
 	fl.l_start = l->start;
 	fl.l_len = l->len;
-	r = inject_write(in, scratch, &fl, sizeof(fl));
+	r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, &fl, sizeof(fl), &at);
 	if (!r)
 		r = inject_call(in, SYS_fcntl, (unsigned long)l->fd,
-				l->flag == RST_FL_OFD ? F_OFD_SETLK : F_SETLK, scratch, 0, 0, 0);
+				l->flag == RST_FL_OFD ? F_OFD_SETLK : F_SETLK, at, 0, 0, 0);
 	return r;
 }
 
@@ -128,7 +131,7 @@ int rst_locks_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 
 		if (l->pid != t->pid)
 			continue;
-		r = lock_take(in, l, in->scratch);
+		r = lock_take(in, l);
 		if (r) {
 			pr_err("pid %d: cannot take its %s %s lock on fd %d (bytes %lld+%lld): %s",
 			       t->pid, kind[l->flag], l->type == F_WRLCK ? "write" : "read", l->fd,

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,8 @@
 #include "log.h"
 #include "proc-maps.h"
 #include "restore.h"
+#include "restore-scratch.h"
 
-#define RST_SCRATCH_LEN (64ul << 10)
 #define RST_GAP_BASE (1ul << 32)
 #define RST_GAP_TOP (0x7f0000000000ul)
 
@@ -200,15 +201,17 @@ fail:
 
 static int rst_open_in_task(struct inject *in, const char *path, int flags)
 {
+	const struct rst_scratch sc = rst_scratch_of(in);
 	size_t l = strlen(path) + 1;
+	unsigned long at;
 	long r;
 
-	if (l > in->scratch_len)
+	if (l > PATH_MAX)
 		return -ENAMETOOLONG;
-	r = inject_write(in, in->scratch, path, l);
+	r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, path, l, &at);
 	if (r)
 		return (int)r;
-	r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, in->scratch,
+	r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, at,
 			(unsigned long)(flags | O_CLOEXEC), 0, 0, 0);
 	return (int)r;
 }

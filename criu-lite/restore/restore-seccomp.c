@@ -20,9 +20,14 @@
 #include "inject.h"
 #include "log.h"
 #include "restore.h"
+#include "restore-scratch.h"
 #include "seccomp.pb-c.h"
 
 #define RST_SC_MAX_INSNS 4096 /* BPF_MAXINSNS */
+#define RST_SC_FILTER_OFF 64 /* where the filter goes in the scratch slot, after its sock_fprog */
+_Static_assert(RST_SC_FILTER_OFF + RST_SC_MAX_INSNS * sizeof(struct sock_filter) <=
+		       sizeof(((struct rst_scratch_layout *)0)->seccomp),
+	       "the longest seccomp filter does not fit its scratch slot");
 
 static const char *rst_sc_check_filter(const SeccompEntry *e, uint32_t i)
 {
@@ -124,29 +129,30 @@ int rst_seccomp_mode(const struct rst_thread *th)
 
 /* Installs filter @i (its predecessors first) into the thread of @in. */
 static int rst_sc_install(const SeccompEntry *e, uint32_t i, pid_t tid, struct inject *in,
-			  unsigned long scratch, size_t scratch_len)
+			  const struct rst_scratch *sc)
 {
 	const SeccompFilter *f = e->seccomp_filters[i];
 	struct sock_fprog prog = {
 		.len = (unsigned short)(f->filter.len / sizeof(struct sock_filter)),
-		.filter = (struct sock_filter *)(scratch + 64),
 	};
+	unsigned long prog_at = 0, filter_at = 0;
 	long r;
 
 	if (f->has_prev) {
-		int ret = rst_sc_install(e, f->prev, tid, in, scratch, scratch_len);
+		int ret = rst_sc_install(e, f->prev, tid, in, sc);
 
 		if (ret)
 			return ret;
 	}
-	if (f->filter.len + 64 > scratch_len)
-		return -E2BIG; /* checked on read: 32 KiB at most */
-	r = inject_write(in, scratch, &prog, sizeof(prog));
+	/* The program, then the filter it points to (4096 instructions at most: checked on read). */
+	r = rst_scratch_put(in, sc, RST_SCR_SECCOMP, RST_SC_FILTER_OFF, f->filter.data,
+			    f->filter.len, &filter_at);
+	prog.filter = (struct sock_filter *)filter_at;
 	if (!r)
-		r = inject_write(in, scratch + 64, f->filter.data, f->filter.len);
+		r = rst_scratch_put(in, sc, RST_SCR_SECCOMP, 0, &prog, sizeof(prog), &prog_at);
 	if (!r)
 		r = inject_call(in, SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				f->has_flags ? f->flags : 0, scratch, 0, 0, 0);
+				f->has_flags ? f->flags : 0, prog_at, 0, 0, 0);
 	if (r) {
 		pr_err("thread %d: installing seccomp filter %u: %s", tid, i, strerror((int)-r));
 		return (int)r;
@@ -155,14 +161,14 @@ static int rst_sc_install(const SeccompEntry *e, uint32_t i, pid_t tid, struct i
 }
 
 int rst_seccomp_restore(struct rst_ctx *c, struct rst_thread *th, struct inject *in,
-			unsigned long scratch, size_t scratch_len)
+			const struct rst_scratch *sc)
 {
 	int mode = rst_seccomp_mode(th);
 	long r;
 
 	if (mode == SECCOMP_MODE__filter)
 		return rst_sc_install(c->seccomp, th->core->thread_core->seccomp_filter, th->tid,
-				      in, scratch, scratch_len);
+				      in, sc);
 	if (mode != SECCOMP_MODE__strict)
 		return 0;
 	r = inject_call(in, SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0, 0);

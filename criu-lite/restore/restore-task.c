@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/prctl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "inject.h"
 #include "log.h"
 #include "restore.h"
+#include "restore-scratch.h"
 
 #include "signal.pb-c.h"
 #include "timer.pb-c.h"
@@ -52,16 +54,18 @@ static int rst_mm_map(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		.env_end = mm->mm_env_end,
 	};
 	const FileEntry *exe = rst_file_entry(c, mm->exe_file_id);
+	const struct rst_scratch sc = rst_scratch_of(in);
 	size_t auxv_len = mm->n_mm_saved_auxv * sizeof(uint64_t);
-	unsigned long at = in->scratch + 4096;
+	unsigned long at, path_at, auxv_at;
 	int fd = -1, ret;
 	long r;
 
 	if (exe && exe->reg) {
-		ret = inject_write(in, in->scratch, exe->reg->name, strlen(exe->reg->name) + 1);
+		ret = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, exe->reg->name,
+				      strlen(exe->reg->name) + 1, &path_at);
 		if (ret)
 			return ret;
-		r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, in->scratch,
+		r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, path_at,
 				O_RDONLY | O_CLOEXEC, 0, 0, 0);
 		if (r < 0)
 			pr_warn("pid %d: cannot open exe '%s': %s", t->pid, exe->reg->name,
@@ -69,14 +73,16 @@ static int rst_mm_map(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		fd = (int)r;
 	}
 	map.exe_fd = (uint32_t)(fd >= 0 ? fd : -1);
-	if (auxv_len && auxv_len + sizeof(map) + 4096 <= in->scratch_len) {
-		ret = inject_write(in, at + sizeof(map), mm->mm_saved_auxv, auxv_len);
+	/* The kernel takes at most its AT_VECTOR_SIZE words, far less than the slot holds. */
+	if (auxv_len && sizeof(map) + auxv_len <= rst_scratch_size(RST_SCR_MM_MAP)) {
+		ret = rst_scratch_put(in, &sc, RST_SCR_MM_MAP, sizeof(map), mm->mm_saved_auxv,
+				      auxv_len, &auxv_at);
 		if (ret)
 			return ret;
-		map.auxv = (__u64 *)(at + sizeof(map));
+		map.auxv = (__u64 *)auxv_at;
 		map.auxv_size = (uint32_t)auxv_len;
 	}
-	ret = inject_write(in, at, &map, sizeof(map));
+	ret = rst_scratch_put(in, &sc, RST_SCR_MM_MAP, 0, &map, sizeof(map), &at);
 	if (ret)
 		return ret;
 	r = inject_call(in, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, at, sizeof(map), 0, 0);
@@ -98,15 +104,17 @@ static int rst_root(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	const FileEntry *fe = t->fs ? rst_file_entry(c, t->fs->root_id) : NULL;
 	const char *p = fe && fe->reg ? fe->reg->name : NULL;
+	const struct rst_scratch sc = rst_scratch_of(in);
+	unsigned long at;
 	long r;
 
 	if (!p || !strcmp(p, "/"))
 		return 0;
-	if (strlen(p) + 1 > in->scratch_len)
+	if (strlen(p) + 1 > PATH_MAX)
 		return -ENAMETOOLONG;
-	r = inject_write(in, in->scratch, p, strlen(p) + 1);
+	r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, p, strlen(p) + 1, &at);
 	if (!r)
-		r = inject_call(in, SYS_chroot, in->scratch, 0, 0, 0, 0, 0);
+		r = inject_call(in, SYS_chroot, at, 0, 0, 0, 0, 0);
 	if (r)
 		pr_err("pid %d: chroot '%s': %s", t->pid, p, strerror((int)-r));
 	return (int)r;
@@ -114,6 +122,8 @@ static int rst_root(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 
 static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreEntry *tc)
 {
+	const struct rst_scratch sc = rst_scratch_of(in);
+	unsigned long at;
 	int sig = 0;
 
 	/* As in CRIU, the list skips SIGKILL and SIGSTOP: entry i is the i-th other signal. */
@@ -127,10 +137,9 @@ static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreE
 		while (sig == SIGKILL || sig == SIGSTOP);
 		if (sig > 64)
 			break;
-		r = inject_write(in, in->scratch, &ks, sizeof(ks));
+		r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, &ks, sizeof(ks), &at);
 		if (!r)
-			r = inject_call(in, SYS_rt_sigaction, (unsigned long)sig, in->scratch, 0, 8,
-					0, 0);
+			r = inject_call(in, SYS_rt_sigaction, (unsigned long)sig, at, 0, 8, 0, 0);
 		if (r) {
 			pr_err("pid %d: restoring the handler of signal %d: %s", t->pid, sig,
 			       strerror((int)-r));
@@ -177,6 +186,8 @@ static int rst_itimers(struct rst_task *t, struct inject *in, const TaskCoreEntr
 {
 	const ItimerEntry *it[3];
 	const int which[3] = {ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF};
+	const struct rst_scratch sc = rst_scratch_of(in);
+	unsigned long at;
 
 	if (!tc->timers)
 		return 0;
@@ -192,10 +203,9 @@ static int rst_itimers(struct rst_task *t, struct inject *in, const TaskCoreEntr
 			continue;
 		if (!v.it_value.tv_sec && !v.it_value.tv_usec)
 			v.it_value = v.it_interval;
-		r = inject_write(in, in->scratch, &v, sizeof(v));
+		r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, &v, sizeof(v), &at);
 		if (!r)
-			r = inject_call(in, SYS_setitimer, (unsigned long)which[i], in->scratch, 0,
-					0, 0, 0);
+			r = inject_call(in, SYS_setitimer, (unsigned long)which[i], at, 0, 0, 0, 0);
 		if (r) {
 			pr_err("pid %d: restoring interval timer %d: %s", t->pid, which[i],
 			       strerror((int)-r));
@@ -216,6 +226,11 @@ struct rst_ksigevent {
 	int32_t pad[11];
 };
 
+/* timer_create's and timer_settime's arguments in the scratch slot for one call's arguments. */
+#define RST_TIMER_SEV_OFF 0
+#define RST_TIMER_ID_OFF 128
+#define RST_TIMER_ITS_OFF 256
+
 /* One POSIX timer with its recorded id, armed with its remaining time. */
 static int rst_posix_timer(struct rst_task *t, struct inject *in, const PosixTimerEntry *pt)
 {
@@ -224,25 +239,27 @@ static int rst_posix_timer(struct rst_task *t, struct inject *in, const PosixTim
 				    .notify = (int32_t)pt->it_sigev_notify};
 	struct itimerspec its = {{(time_t)pt->isec, (long)pt->insec},
 				 {(time_t)pt->vsec, (long)pt->vnsec}};
-	unsigned long sev_at = in->scratch, id_at = in->scratch + 128, its_at = in->scratch + 256;
+	const struct rst_scratch sc = rst_scratch_of(in);
+	unsigned long sev_at = 0, id_at = 0, its_at;
 	int32_t id = (int32_t)pt->it_id;
 	long r;
 
 	if (pt->has_notify_thread_id)
 		sev.tid = pt->notify_thread_id;
-	r = inject_write(in, sev_at, &sev, sizeof(sev));
+	r = rst_scratch_put(in, &sc, RST_SCR_ARG, RST_TIMER_SEV_OFF, &sev, sizeof(sev), &sev_at);
 	if (!r)
-		r = inject_write(in, id_at, &id, sizeof(id));
+		r = rst_scratch_put(in, &sc, RST_SCR_ARG, RST_TIMER_ID_OFF, &id, sizeof(id), &id_at);
 	if (!r)
 		r = inject_call(in, SYS_timer_create, pt->clock_id, sev_at, id_at, 0, 0, 0);
 	if (!r)
-		r = inject_read(in, id_at, &id, sizeof(id));
+		r = rst_scratch_get(in, &sc, RST_SCR_ARG, RST_TIMER_ID_OFF, &id, sizeof(id));
 	if (!r && id != (int32_t)pt->it_id)
 		r = -EEXIST;
 	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
 		its.it_value = its.it_interval; /* periodic, caught at expiry: still armed */
 	if (!r && (its.it_value.tv_sec || its.it_value.tv_nsec)) {
-		r = inject_write(in, its_at, &its, sizeof(its));
+		r = rst_scratch_put(in, &sc, RST_SCR_ARG, RST_TIMER_ITS_OFF, &its, sizeof(its),
+				    &its_at);
 		if (!r)
 			r = inject_call(in, SYS_timer_settime, (unsigned long)id, 0, its_at, 0, 0,
 					0);
@@ -301,7 +318,9 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	const TaskCoreEntry *tc = t->th[0].core->tc;
 	const ThreadCoreEntry *thc = t->th[0].core->thread_core;
 	const char *comm = thc && thc->comm ? thc->comm : tc->comm;
+	const struct rst_scratch sc = rst_scratch_of(in);
 	char name[16] = {0};
+	unsigned long at;
 	long r;
 	int ret;
 
@@ -324,9 +343,9 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		}
 	}
 	snprintf(name, sizeof(name), "%s", comm ? comm : "");
-	r = inject_write(in, in->scratch, name, sizeof(name));
+	r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, name, sizeof(name), &at);
 	if (!r)
-		r = inject_call(in, SYS_prctl, PR_SET_NAME, in->scratch, 0, 0, 0, 0);
+		r = inject_call(in, SYS_prctl, PR_SET_NAME, at, 0, 0, 0, 0);
 	if (r)
 		pr_warn("pid %d: cannot set comm '%s': %ld", t->pid, name, r);
 	/* The process-wide opt-out (per-area ones are VMA flags, restore-mm.c). */

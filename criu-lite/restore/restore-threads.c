@@ -25,26 +25,28 @@
 #include "log.h"
 #include "ptrace.h"
 #include "restore.h"
+#include "restore-scratch.h"
 
 #define RST_THREAD_FLAGS                                                                           \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
 static int rst_clone_thread(struct rst_task *t, struct inject *in, pid_t tid)
 {
+	const struct rst_scratch sc = rst_scratch_of(in);
 	struct clone_args ca;
-	unsigned long at = in->scratch + 8192;
+	unsigned long at, tid_at;
 	pid_t want = tid; /* set_tid is a pid_t array: no wider type (big-endian) */
 	int status, ret;
 	long r;
 
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = RST_THREAD_FLAGS;
-	ca.set_tid = at + sizeof(ca);
 	ca.set_tid_size = 1;
-	/* set_tid is an array of pid_t. */
-	ret = inject_write(in, at + sizeof(ca), &want, sizeof(pid_t));
+	/* set_tid is an array of pid_t, right after the arguments. */
+	ret = rst_scratch_put(in, &sc, RST_SCR_CLONE, sizeof(ca), &want, sizeof(pid_t), &tid_at);
+	ca.set_tid = tid_at;
 	if (!ret)
-		ret = inject_write(in, at, &ca, sizeof(ca));
+		ret = rst_scratch_put(in, &sc, RST_SCR_CLONE, 0, &ca, sizeof(ca), &at);
 	if (ret)
 		return ret;
 	r = inject_call(in, arch_nr_clone3(), at, sizeof(ca), 0, 0, 0, 0);
@@ -73,17 +75,19 @@ static unsigned long rst_clear_tid(const CoreEntry *core)
 }
 
 /* The thread's name and robust futex list (glibc registers one in every thread). */
-static int rst_thread_name_robust(struct rst_thread *th, struct inject *in, unsigned long scratch)
+static int rst_thread_name_robust(struct rst_thread *th, struct inject *in,
+				  const struct rst_scratch *sc)
 {
 	const ThreadCoreEntry *tc = th->core->thread_core;
 	char name[16] = {0};
+	unsigned long at;
 	long r = 0;
 
 	if (tc->comm) {
 		snprintf(name, sizeof(name), "%s", tc->comm);
-		r = inject_write(in, scratch, name, sizeof(name));
+		r = rst_scratch_put(in, sc, RST_SCR_THREAD, 0, name, sizeof(name), &at);
 		if (!r)
-			r = inject_call(in, SYS_prctl, PR_SET_NAME, scratch, 0, 0, 0, 0);
+			r = inject_call(in, SYS_prctl, PR_SET_NAME, at, 0, 0, 0, 0);
 		if (r)
 			pr_warn("thread %d: cannot set its name '%s': %s", th->tid, name,
 				strerror((int)-r));
@@ -123,9 +127,10 @@ static void rst_threads_sched(struct rst_task *t)
 
 /* sigaltstack, clear_child_tid, robust list, rseq and name of one thread, injected into it. */
 static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inject *in,
-			  unsigned long scratch)
+			  const struct rst_scratch *sc)
 {
 	const ThreadCoreEntry *tc = th->core->thread_core;
+	unsigned long at;
 	long r;
 
 	if (!tc)
@@ -135,9 +140,9 @@ static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inje
 			      (size_t)tc->sas->ss_size};
 
 		ss.ss_flags &= ~SS_ONSTACK;
-		r = inject_write(in, scratch, &ss, sizeof(ss));
+		r = rst_scratch_put(in, sc, RST_SCR_THREAD, 0, &ss, sizeof(ss), &at);
 		if (!r)
-			r = inject_call(in, SYS_sigaltstack, scratch, 0, 0, 0, 0, 0);
+			r = inject_call(in, SYS_sigaltstack, at, 0, 0, 0, 0, 0);
 		if (r) {
 			pr_err("thread %d: sigaltstack: %s", th->tid, strerror((int)-r));
 			return (int)r;
@@ -153,11 +158,12 @@ static int rst_thread_own(struct rst_task *t, struct rst_thread *th, struct inje
 		if (r)
 			pr_warn("thread %d: rseq registration: %s", th->tid, strerror((int)-r));
 	}
-	return rst_thread_name_robust(th, in, scratch);
+	return rst_thread_name_robust(th, in, sc);
 }
 
 int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
+	const struct rst_scratch sc = rst_scratch_of(in); /* the leader's: the threads share it */
 	int ret;
 
 	for (size_t i = 1; i < t->nr_th; i++) {
@@ -170,20 +176,18 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		if (ret)
 			return ret;
 		tin.restoring = true;
-		ret = rst_thread_own(t, &t->th[i], &tin, in->scratch + 12288);
+		ret = rst_thread_own(t, &t->th[i], &tin, &sc);
 		if (!ret)
-			ret = rst_seccomp_restore(c, &t->th[i], &tin,
-						  in->scratch + RST_SCRATCH_SECCOMP,
-						  in->scratch_len - RST_SCRATCH_SECCOMP);
+			ret = rst_seccomp_restore(c, &t->th[i], &tin, &sc);
 		if (!ret)
-			ret = rst_creds_restore(t, &t->th[i], &tin, in->scratch + 12288);
+			ret = rst_creds_restore(t, &t->th[i], &tin, &sc);
 		if (!ret)
 			ret = rst_task_pdeath(c, t, &t->th[i], &tin);
 		inject_end(&tin);
 		if (ret)
 			return ret;
 	}
-	ret = rst_thread_own(t, &t->th[0], in, in->scratch + 12288);
+	ret = rst_thread_own(t, &t->th[0], in, &sc);
 	if (!ret)
 		rst_threads_sched(t);
 	return ret;

@@ -338,23 +338,26 @@ struct caps_self;
  */
 int rst_creds_check(const struct rst_ctx *c, const struct rst_thread *th,
 		    const struct caps_self *s);
-/* restore-creds.c: credentials of one thread, by injection into it (last). */
+struct rst_scratch;
+/*
+ * restore-creds.c: credentials of one thread, by injection into it (last),
+ * with its process's scratch memory @sc (restore-scratch.h).
+ */
 int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,
-		      unsigned long scratch);
+		      const struct rst_scratch *sc);
 
 /*
  * restore-seccomp.c: seccomp.img read, and every thread's seccomp state
  * checked against it (logs); rst_seccomp_mode is a thread's recorded mode
  * (SECCOMP_MODE__*). rst_seccomp_restore installs a thread's filters (or
- * strict mode) through @in, with @scratch_len bytes of target memory at
- * @scratch (32 KiB + 64 take the longest filter). Logs.
+ * strict mode) through @in, in the seccomp slot of its process's scratch
+ * memory @sc. Logs.
  */
-#define RST_SCRATCH_SECCOMP 24576 /* offset of that room in the restore's scratch memory */
 int rst_seccomp_read(struct rst_ctx *c);
 void rst_seccomp_free(struct rst_ctx *c);
 int rst_seccomp_mode(const struct rst_thread *th);
 int rst_seccomp_restore(struct rst_ctx *c, struct rst_thread *th, struct inject *in,
-			unsigned long scratch, size_t scratch_len);
+			const struct rst_scratch *sc);
 
 /* restore-locks.c: file locks. Read and checked against the tree (logs). */
 int rst_locks_read(struct rst_ctx *c);
