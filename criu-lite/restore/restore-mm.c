@@ -26,54 +26,14 @@
 #include "restore.h"
 #include "restore-scratch.h"
 
-#define RST_GAP_BASE (1ul << 32)
-#define RST_GAP_TOP (0x7f0000000000ul)
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static int rst_range_cmp(const void *a, const void *b)
-{
-	const struct rst_range *x = a, *y = b;
-
-	return x->s < y->s ? -1 : x->s > y->s;
-}
-
 static bool rst_is_special(const VmaEntry *v)
 {
 	return v->status & (RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL);
-}
-
-/* First gap of @len free of both layouts (and of @extra ranges). */
-int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm, const struct rst_range *extra,
-		 size_t nr_extra, unsigned long len, unsigned long *addr)
-{
-	size_t n = cur->n + (mm ? mm->n_vmas : 0) + nr_extra, k = 0;
-	struct rst_range *r = malloc((n + 1) * sizeof(*r));
-	unsigned long a = RST_GAP_BASE;
-
-	if (!r)
-		return -ENOMEM;
-	for (size_t i = 0; i < cur->n; i++)
-		r[k++] = (struct rst_range){cur->v[i].start, cur->v[i].end};
-	for (size_t i = 0; mm && i < mm->n_vmas; i++)
-		r[k++] = (struct rst_range){mm->vmas[i]->start, mm->vmas[i]->end};
-	for (size_t i = 0; i < nr_extra; i++)
-		r[k++] = extra[i];
-	qsort(r, k, sizeof(*r), rst_range_cmp);
-	for (size_t i = 0; i < k; i++) {
-		if (r[i].e <= a)
-			continue;
-		if (r[i].s >= a + len)
-			break;
-		a = r[i].e;
-	}
-	free(r);
-	if (a + len > RST_GAP_TOP)
-		return -ENOMEM;
-	*addr = a;
-	return 0;
 }
 
 static long rst_munmap(struct inject *in, unsigned long s, unsigned long len)
@@ -472,6 +432,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		ret = rst_unstaged_pages(c, t, &pages);
 	if (!ret && !c->filler) {
 		c->filler = rst_filler_new();
+		c->filler_owned = c->filler != NULL;
 		if (!c->filler)
 			ret = -ENOMEM;
 	}

@@ -64,22 +64,6 @@ static void rst_free_msgs(void **arr, size_t n)
 	free(arr);
 }
 
-const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id)
-{
-	for (size_t i = 0; i < c->nr_files; i++)
-		if (c->fentries[i]->id == id)
-			return c->fentries[i];
-	return NULL;
-}
-
-struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid)
-{
-	for (size_t i = 0; i < c->nr_tasks; i++)
-		if (c->tasks[i].pid == pid)
-			return &c->tasks[i];
-	return NULL;
-}
-
 /* A required one-entry image; the image layer reports a missing or empty one. */
 static int rst_read_one(const struct rst_ctx *c, enum img_kind k, unsigned long id,
 			const ProtobufCMessageDescriptor *desc, void *msg)
@@ -438,7 +422,7 @@ int rst_read_mem(struct rst_ctx *c, const char *dir)
 void rst_ctx_fini(struct rst_ctx *c)
 {
 	rst_files_close(c); /* unlinked files held for mappings */
-	if (!c->stage || c->filler != rst_stage_filler(c->stage))
+	if (c->filler_owned)
 		rst_filler_free(c->filler);
 	rst_memfd_close(c);
 	rst_locks_free(c);

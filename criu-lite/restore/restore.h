@@ -133,6 +133,7 @@ struct rst_ctx {
 	pid_t tool_pid;
 	struct rst_stage *stage; /* memory staged ahead (restore --staged), or NULL */
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
+	bool filler_owned;	   /* made here (first use): rst_ctx_fini frees it */
 	MemfdInodeEntry **memfds; /* memfd.img, read on the first memfd fd */
 	int *memfd_fds;		  /* the objects, created on first use; -1 before */
 	size_t nr_memfds;
@@ -153,6 +154,8 @@ void rst_ctx_fini(struct rst_ctx *c);
  * of every process that has an mm image): enough for a pre-dump directory.
  */
 int rst_read_mem(struct rst_ctx *c, const char *dir);
+
+/* restore-ctx.c: lookups in what was read (NULL: none). */
 const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id);
 struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 
@@ -192,9 +195,10 @@ int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 bool rst_unix_supported(const FileEntry *fe);
 int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 int rst_unix_finish(struct rst_ctx *c);
-/* The file object of @u's peer, NULL when not in the image set. */
+
+/* restore-unix-sk.c: the file object of @u's peer, NULL when not in the image set. */
 struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u);
-/* The recorded options on @sk: 0 or -errno. */
+/* The recorded options on @sk: 0 or -errno (logged). */
 int rst_unix_opts(const FileEntry *fe, int sk);
 
 /* restore-unix-named.c: sockets with a name. Logs. */
@@ -285,7 +289,10 @@ void rst_tree_kill(struct rst_ctx *c);
 struct inject;
 int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
 struct proc_vma_list;
-/* First gap of @len above 4 GiB free of @cur, @mm's VMAs (may be NULL) and @extra. */
+/*
+ * restore-gap.c: the first gap of @len above 4 GiB free of @cur, @mm's VMAs
+ * (may be NULL) and @extra.
+ */
 struct rst_range {
 	unsigned long s, e;
 };
