@@ -16,7 +16,7 @@
 
 #define PROC_READ_CHUNK (64 * 1024)
 
-int proc_read_file_at(int dirfd, const char *path, char **buf, size_t *len)
+static int proc_read_file_at(int dirfd, const char *path, char **buf, size_t *len)
 {
 	size_t cap = PROC_READ_CHUNK, n = 0;
 	char *b, *nb;

@@ -81,7 +81,5 @@ void proc_vma_list_free(struct proc_vma_list *l);
  * NUL-terminated buffer. *len gets the byte count without the NUL. 0 or -errno.
  */
 int proc_read_file(const char *path, char **buf, size_t *len);
-/* The same, relative to @dirfd (openat semantics). */
-int proc_read_file_at(int dirfd, const char *path, char **buf, size_t *len);
 
 #endif

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "pagemap.h"
 #include "soft-dirty.h"
 
 /* Value of /proc/PID/clear_refs that clears soft-dirty bits (fs/proc/task_mmu.c). */
@@ -26,10 +25,4 @@ int soft_dirty_clear(pid_t pid)
 		ret = -errno;
 	close(fd);
 	return ret;
-}
-
-int soft_dirty_for_each(int pagemap_fd, unsigned long start, unsigned long end,
-			int (*cb)(unsigned long start, unsigned long end, void *arg), void *arg)
-{
-	return pagemap_for_each_run(pagemap_fd, start, end, PME_SOFT_DIRTY, cb, arg);
 }

@@ -12,11 +12,5 @@
 
 /* echo 4 > /proc/@pid/clear_refs (@pid 0: self). 0 or -errno. */
 int soft_dirty_clear(pid_t pid);
-/*
- * Calls @cb for each run of pages in [@start, @end) whose pagemap entry (from
- * @pagemap_fd) has the soft-dirty bit. 0, @cb's non-zero return, or -errno.
- */
-int soft_dirty_for_each(int pagemap_fd, unsigned long start, unsigned long end,
-			int (*cb)(unsigned long start, unsigned long end, void *arg), void *arg);
 
 #endif

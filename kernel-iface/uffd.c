@@ -44,24 +44,14 @@ int uffd_unregister(int uffd, unsigned long start, unsigned long len)
 	return ioctl(uffd, UFFDIO_UNREGISTER, &r) ? -errno : 0;
 }
 
-int uffd_wp(int uffd, unsigned long start, unsigned long len, int wp)
-{
-	struct uffdio_writeprotect w = {
-		.range = { .start = start, .len = len },
-		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
-	};
-
-	return ioctl(uffd, UFFDIO_WRITEPROTECT, &w) ? -errno : 0;
-}
-
-int uffd_pidfd_open(pid_t pid)
+static int uffd_pidfd_open(pid_t pid)
 {
 	long fd = syscall(SYS_pidfd_open, pid, 0);
 
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int uffd_pidfd_getfd(int pidfd, int fd)
+static int uffd_pidfd_getfd(int pidfd, int fd)
 {
 	long nfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 

@@ -35,14 +35,11 @@ int uffd_api(int uffd, uint64_t features, uint64_t *got);
 int uffd_register_wp(int uffd, unsigned long start, unsigned long len);
 /* UFFDIO_UNREGISTER; 0 or -errno. */
 int uffd_unregister(int uffd, unsigned long start, unsigned long len);
-/* UFFDIO_WRITEPROTECT: protect (@wp true) or unprotect the range. 0 or -errno. */
-int uffd_wp(int uffd, unsigned long start, unsigned long len, int wp);
 
-/* pidfd_open(@pid, 0): returns a pidfd or -errno. */
-int uffd_pidfd_open(pid_t pid);
-/* pidfd_getfd: a copy of @pid's fd @fd in this process (O_CLOEXEC); fd or -errno. */
-int uffd_pidfd_getfd(int pidfd, int fd);
-/* Both in one: @fd of process @pid. Needs ptrace-attach rights. fd or -errno. */
+/*
+ * pidfd_open + pidfd_getfd: a copy of fd @fd of process @pid in this process
+ * (O_CLOEXEC). Needs ptrace-attach rights. fd or -errno.
+ */
 int uffd_steal_fd(pid_t pid, int fd);
 
 /* Is @fd (in this process) a userfaultfd? 1, 0, or -errno. */

@@ -359,7 +359,12 @@ static int inject_failed(struct inject *in, long nr, int err)
 	return err;
 }
 
-int inject_syscall(struct inject *in, long nr, const unsigned long args[6], long *ret)
+/*
+ * Runs syscall @nr with @args in the target. Returns 0 when the syscall ran
+ * (its result, possibly a negative errno, is in *ret) or -errno when the
+ * injection itself failed (the target died, ptrace failed).
+ */
+static int inject_syscall(struct inject *in, long nr, const unsigned long args[6], long *ret)
 {
 	struct arch_regs regs = in->saved;
 	int err;

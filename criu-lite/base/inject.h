@@ -91,12 +91,6 @@ struct inject {
  * mask from in->saved_mask, not with ptrace, between begin and end.
  */
 int inject_begin(struct inject *in, pid_t tid);
-/*
- * Runs syscall @nr with @args in the target. Returns 0 when the syscall ran
- * (its result, possibly a negative errno, is in *ret) or -errno when the
- * injection itself failed (the target died, ptrace failed).
- */
-int inject_syscall(struct inject *in, long nr, const unsigned long args[6], long *ret);
 /* Convenience for up to six arguments; returns the syscall result, or the
  * injection error if the syscall could not run. */
 long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1,

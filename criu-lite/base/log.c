@@ -15,7 +15,6 @@
 static struct {
 	int level;
 	int fd;
-	unsigned int errors;
 	struct timespec start;
 } lg = { .level = LOG_WARN, .fd = -1 };
 
@@ -42,16 +41,6 @@ void log_fini(void)
 	lg.fd = -1;
 }
 
-int log_level(void)
-{
-	return lg.level;
-}
-
-unsigned int log_error_count(void)
-{
-	return lg.errors;
-}
-
 static const char *const prefix[] = {
 	[LOG_ERROR] = "Error: ",
 	[LOG_WARN] = "Warn: ",
@@ -66,8 +55,6 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_list ap;
 	int saved = errno, n;
 
-	if (lvl == LOG_ERROR)
-		lg.errors++;
 	if ((int)lvl > lg.level && lvl != LOG_ERROR)
 		return;
 

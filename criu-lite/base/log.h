@@ -12,9 +12,6 @@ enum log_level {
 /* level: messages up to this level are kept; path: log file or NULL. */
 int log_init(int level, const char *path);
 void log_fini(void);
-int log_level(void);
-/* Number of error lines logged so far (tests and the zdtm runner read it). */
-unsigned int log_error_count(void);
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

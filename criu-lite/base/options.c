@@ -58,7 +58,7 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-void opts_usage(const char *prog)
+static void opts_usage(const char *prog)
 {
 	printf("Usage: %s COMMAND [OPTIONS]\n"
 	       "\n"

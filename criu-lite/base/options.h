@@ -36,6 +36,5 @@ struct opts {
 
 /* Fills *o from argv; returns 0, or -EINVAL after printing why. */
 int opts_parse(int argc, char **argv, struct opts *o);
-void opts_usage(const char *prog);
 
 #endif

@@ -19,7 +19,7 @@
 #include "proc-task.h"
 #include "ptrace.h"
 
-volatile sig_atomic_t dump_stop_signal;
+static volatile sig_atomic_t dump_stop_signal;
 
 uint64_t dump_now_us(void)
 {

@@ -162,9 +162,6 @@ struct dump_ctx {
 	bool seccomp_unsuspended;
 };
 
-/* Set by the tool's SIGINT/SIGTERM handlers; checked between steps. */
-extern volatile sig_atomic_t dump_stop_signal;
-
 /*
  * The whole dump of the tree rooted at o->pid into o->images_dir, linked to
  * o->prev_images_dir when set. @hooks (may be NULL) adapt it for pre-dump and

@@ -88,7 +88,7 @@ const struct img_kind_desc *img_kind_desc(enum img_kind k)
 	return k < IMG_KIND_MAX ? &kinds[k] : NULL;
 }
 
-const struct img_kind_desc *img_kind_by_magic(uint32_t magic)
+static const struct img_kind_desc *img_kind_by_magic(uint32_t magic)
 {
 	for (int i = 0; i < IMG_KIND_MAX; i++)
 		if (kinds[i].magic && kinds[i].magic == magic)

@@ -76,8 +76,6 @@ struct img_kind_desc {
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k);
-/* Finds the kind whose type magic is @magic; NULL if none. */
-const struct img_kind_desc *img_kind_by_magic(uint32_t magic);
 
 /*
  * An images directory, opened without following symlinks in it. Unless it

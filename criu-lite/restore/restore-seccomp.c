@@ -29,6 +29,14 @@ _Static_assert(RST_SC_FILTER_OFF + RST_SC_MAX_INSNS * sizeof(struct sock_filter)
 		       sizeof(((struct rst_scratch_layout *)0)->seccomp),
 	       "the longest seccomp filter does not fit its scratch slot");
 
+/* A thread's recorded mode (SECCOMP_MODE__*). */
+static int rst_seccomp_mode(const struct rst_thread *th)
+{
+	const ThreadCoreEntry *thc = th->core ? th->core->thread_core : NULL;
+
+	return thc && thc->has_seccomp_mode ? (int)thc->seccomp_mode : SECCOMP_MODE__disabled;
+}
+
 static const char *rst_sc_check_filter(const SeccompEntry *e, uint32_t i)
 {
 	const SeccompFilter *f = e->seccomp_filters[i];
@@ -118,13 +126,6 @@ void rst_seccomp_free(struct rst_ctx *c)
 	if (c->seccomp)
 		img_free_msg(&c->seccomp->base);
 	c->seccomp = NULL;
-}
-
-int rst_seccomp_mode(const struct rst_thread *th)
-{
-	const ThreadCoreEntry *thc = th->core ? th->core->thread_core : NULL;
-
-	return thc && thc->has_seccomp_mode ? (int)thc->seccomp_mode : SECCOMP_MODE__disabled;
 }
 
 /* Installs filter @i (its predecessors first) into the thread of @in. */

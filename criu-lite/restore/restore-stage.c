@@ -71,7 +71,8 @@ static void stage_unmap(struct rst_stage *s, size_t i)
 		munmap((void *)s->a[i].addr, s->a[i].end - s->a[i].start);
 }
 
-void rst_stage_drop(struct rst_stage *s)
+/* Forgets every area (unmapping it): the restore then fills everything itself. */
+static void rst_stage_drop(struct rst_stage *s)
 {
 	for (size_t i = 0; s && i < s->n; i++)
 		stage_unmap(s, i);

@@ -30,7 +30,8 @@
 
 #define USK_LISTEN 10 /* TCP_LISTEN */
 
-const char *rst_unix_name(const UnixSkEntry *e, char *buf, size_t len)
+/* The name for messages: the path, or '@' and the abstract name. */
+static const char *rst_unix_name(const UnixSkEntry *e, char *buf, size_t len)
 {
 	/* A path ends at its NUL; an abstract name is all its bytes. */
 	size_t i, n = e->name.len && e->name.data[0]

@@ -210,8 +210,6 @@ int rst_unix_bound_open(struct rst_ctx *c);
 int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file *peer, int *fd);
 /* Connects datagram socket @sk to its peer's name. */
 int rst_unix_dgram_connect(struct rst_ctx *c, const FileEntry *fe, int sk);
-/* The name for messages: the path, or '@' and the abstract name. */
-const char *rst_unix_name(const UnixSkEntry *e, char *buf, size_t len);
 
 /* restore-inet.c: TCP listeners, UDP sockets. Logs. */
 bool rst_inet_supported(const FileEntry *fe);
@@ -270,8 +268,6 @@ int rst_stage_apply(struct rst_stage *s, const char *dir, struct rst_stage_stats
 int rst_stage_apply_ctx(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_stats *st);
 /* The stage's page filler (its buffers are populated once, outside the downtime). */
 struct rst_filler *rst_stage_filler(struct rst_stage *s);
-/* Forgets every area (unmapping it): the restore then fills everything itself. */
-void rst_stage_drop(struct rst_stage *s);
 /* Once the tree is forked: the tool's own copies go (in a thread), the table stays. */
 void rst_stage_release(struct rst_stage *s);
 /* Before the tree runs: the copies are gone. */
@@ -355,14 +351,12 @@ int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *
 
 /*
  * restore-seccomp.c: seccomp.img read, and every thread's seccomp state
- * checked against it (logs); rst_seccomp_mode is a thread's recorded mode
- * (SECCOMP_MODE__*). rst_seccomp_restore installs a thread's filters (or
+ * checked against it (logs). rst_seccomp_restore installs a thread's filters (or
  * strict mode) through @in, in the seccomp slot of its process's scratch
  * memory @sc. Logs.
  */
 int rst_seccomp_read(struct rst_ctx *c);
 void rst_seccomp_free(struct rst_ctx *c);
-int rst_seccomp_mode(const struct rst_thread *th);
 int rst_seccomp_restore(struct rst_ctx *c, struct rst_thread *th, struct inject *in,
 			const struct rst_scratch *sc);
 

@@ -621,7 +621,12 @@ static void ps_linger(struct ps_conn *c)
 	} while (t.tv_sec - t0.tv_sec < 1);
 }
 
-int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
+/*
+ * One client connection on @fd (closed on return): 0 when the client said
+ * BYE (or left after its last commit), -errno when it was refused or lost.
+ * *@greeted (may be NULL) tells whether the client got past HELLO.
+ */
+static int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
 {
 	struct timeval tv = {.tv_sec = PS_IDLE_TIMEOUT_S};
 	struct sockaddr_storage ss;

@@ -27,13 +27,6 @@ int page_server_listen(const char *addr, int port, int *bound);
 void page_server_clean_stale(const struct img_dir *base);
 
 /*
- * One client connection on @fd (closed on return): 0 when the client said
- * BYE (or left after its last commit), -errno when it was refused or lost.
- * *@greeted (may be NULL) tells whether the client got past HELLO.
- */
-int page_server_conn(int fd, const struct img_dir *base, bool *greeted);
-
-/*
  * Accepts and serves connections one at a time until page_server_stop, or
  * with @once, until a client that got past HELLO is done (criu's page
  * server serves one dump; strays and garbage do not count).

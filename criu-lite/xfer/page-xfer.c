@@ -28,7 +28,7 @@
 
 /* ---- encoding ---- */
 
-void page_xfer_put16(uint8_t *p, uint16_t v)
+static void page_xfer_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
@@ -579,11 +579,6 @@ int page_xfer_commit(struct page_xfer *px)
 			 (unsigned long long)page_xfer_get64(ans + 8));
 	}
 	return ret;
-}
-
-uint64_t page_xfer_bytes(const struct page_xfer *px)
-{
-	return __atomic_load_n(&px->bytes_total, __ATOMIC_RELAXED);
 }
 
 void page_xfer_close(struct page_xfer *px)

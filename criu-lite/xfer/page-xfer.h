@@ -82,7 +82,6 @@ struct page_xfer_hdr {
 uint64_t page_xfer_hash(const void *data, size_t len, uint64_t seed);
 uint64_t page_xfer_frame_sum(uint16_t type, uint32_t seq, const void *payload, size_t len);
 
-void page_xfer_put16(uint8_t *p, uint16_t v);
 void page_xfer_put32(uint8_t *p, uint32_t v);
 void page_xfer_put64(uint8_t *p, uint64_t v);
 uint16_t page_xfer_get16(const uint8_t *p);
@@ -145,7 +144,5 @@ struct opts;
  * o->prev_images_dir as its parent link.
  */
 int page_xfer_start(const struct opts *o, struct page_xfer **out);
-/* Bytes of page data sent so far. */
-uint64_t page_xfer_bytes(const struct page_xfer *px);
 
 #endif
