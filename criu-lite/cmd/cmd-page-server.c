@@ -18,6 +18,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "pidfile.h"
 #include "page-server.h"
 
 static void ps_on_signal(int sig)
@@ -37,26 +38,6 @@ static void ps_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-}
-
-static int ps_write_pidfile(const char *path, pid_t pid)
-{
-	char buf[32];
-	int fd, n, ret = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		pr_err("page-server: pidfile '%s': %s", path, strerror(errno));
-		return -errno;
-	}
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
-	if (write(fd, buf, (size_t)n) != n)
-		ret = -EIO;
-	if (close(fd) || ret) {
-		pr_err("page-server: pidfile '%s': write failed", path);
-		return -EIO;
-	}
-	return 0;
 }
 
 static void ps_ready(const struct opts *o, const char *line)
@@ -99,7 +80,7 @@ static int ps_daemonize(const struct opts *o, const char *line)
 		return -errno;
 	}
 	if (pid > 0) {
-		int ret = o->pidfile ? ps_write_pidfile(o->pidfile, pid) : 0;
+		int ret = o->pidfile ? pidfile_write(o->pidfile, pid) : 0;
 
 		if (ret) {
 			kill(pid, SIGTERM);
@@ -142,7 +123,7 @@ int cmd_page_server(const struct opts *o)
 	if (o->daemon || o->restore_detached) {
 		ret = ps_daemonize(o, line);
 	} else {
-		ret = o->pidfile ? ps_write_pidfile(o->pidfile, getpid()) : 0;
+		ret = o->pidfile ? pidfile_write(o->pidfile, getpid()) : 0;
 		if (!ret)
 			ps_ready(o, line);
 	}

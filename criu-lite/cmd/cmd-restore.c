@@ -17,23 +17,8 @@
 #include "caps.h"
 #include "cmd.h"
 #include "log.h"
+#include "pidfile.h"
 #include "restore.h"
-
-static int rst_write_pidfile(const char *path, pid_t pid)
-{
-	char buf[32];
-	int fd, n = snprintf(buf, sizeof(buf), "%d\n", pid);
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
-		pr_err("pidfile '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -EIO;
-	}
-	close(fd);
-	return 0;
-}
 
 static double rst_now(void)
 {
@@ -92,7 +77,7 @@ static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stag
 	if (!ret)
 		ret = rst_rebuild_all(&c);
 	if (!ret && o->pidfile)
-		ret = rst_write_pidfile(o->pidfile, c.tasks[0].pid);
+		ret = pidfile_write(o->pidfile, c.tasks[0].pid);
 	if (ret) {
 		bool created = c.nr_tasks && c.tasks[0].created;
 
