@@ -1,4 +1,4 @@
-/* Internal to the fd dumpers (dump-files.c, dump-fd-anon.c). */
+/* Internal to the fd dumpers: dump-files.c, every dump-fd-*.c, dump-locks.c. */
 #ifndef CRL_DUMP_FILES_H
 #define CRL_DUMP_FILES_H
 
