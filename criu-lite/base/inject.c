@@ -412,7 +412,8 @@ long inject_mmap(struct inject *in, unsigned long addr, unsigned long len, unsig
 	long ret;
 	int err;
 
-	_Static_assert(sizeof(a) <= INJECT_SCRATCH_TAIL, "mmap's arguments exceed INJECT_SCRATCH_TAIL");
+	_Static_assert(sizeof(a) <= INJECT_SCRATCH_TAIL,
+		       "mmap's arguments exceed INJECT_SCRATCH_TAIL");
 
 	if (!arch_mmap_args_in_memory())
 		return inject_call(in, SYS_mmap, addr, len, prot, flags, fd, off);

@@ -26,7 +26,6 @@
 #include "restore.h"
 #include "restore-scratch.h"
 
-
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif

@@ -8,17 +8,20 @@
 #include "log.h"
 #include "restore-scratch.h"
 
-#define RST_SLOT(m)                                                                                \
-	{#m, offsetof(struct rst_scratch_layout, m), sizeof(((struct rst_scratch_layout *)0)->m)}
+#define RST_SLOT_LEN(m) sizeof(((struct rst_scratch_layout *)0)->m)
+/* A braced initializer in a macro, which clang-format would split oddly. */
+/* clang-format off */
+#define RST_SLOT(m) {#m, offsetof(struct rst_scratch_layout, m), RST_SLOT_LEN(m)}
+/* clang-format on */
 
 static const struct {
 	const char *name;
 	size_t off, len;
 } rst_slots[RST_SCR_NR] = {
-	[RST_SCR_ARG] = RST_SLOT(arg),		[RST_SCR_MM_MAP] = RST_SLOT(mm_map),
-	[RST_SCR_CLONE] = RST_SLOT(clone),	[RST_SCR_THREAD] = RST_SLOT(thread),
-	[RST_SCR_CAPS] = RST_SLOT(caps),	[RST_SCR_SIGINFO] = RST_SLOT(siginfo),
-	[RST_SCR_GROUPS] = RST_SLOT(groups),	[RST_SCR_SECCOMP] = RST_SLOT(seccomp),
+	[RST_SCR_ARG] = RST_SLOT(arg),	     [RST_SCR_MM_MAP] = RST_SLOT(mm_map),
+	[RST_SCR_CLONE] = RST_SLOT(clone),   [RST_SCR_THREAD] = RST_SLOT(thread),
+	[RST_SCR_CAPS] = RST_SLOT(caps),     [RST_SCR_SIGINFO] = RST_SLOT(siginfo),
+	[RST_SCR_GROUPS] = RST_SLOT(groups), [RST_SCR_SECCOMP] = RST_SLOT(seccomp),
 };
 
 struct rst_scratch rst_scratch_of(const struct inject *in)
@@ -44,8 +47,8 @@ int rst_scratch_at(const struct rst_scratch *sc, enum rst_scratch_slot s, size_t
 		return -EINVAL;
 	}
 	if (!sc->addr || sc->len < sizeof(struct rst_scratch_layout)) {
-		pr_err("restore scratch: slot '%s' used without the area mapped (%zu bytes at 0x%lx)",
-		       rst_slots[s].name, sc->len, sc->addr);
+		pr_err("restore scratch: slot '%s' used with no area mapped (0x%lx, %zu bytes)",
+		       rst_slots[s].name, sc->addr, sc->len);
 		return -EINVAL;
 	}
 	if (off > rst_slots[s].len || len > rst_slots[s].len - off) {

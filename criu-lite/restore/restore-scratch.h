@@ -22,14 +22,14 @@
  * Sizes are multiples of 64, so every slot is 64-byte aligned.
  */
 struct rst_scratch_layout {
-	char arg[4096];	   /* one call's argument: a path (PATH_MAX with its NUL), a sigaction,
-			      an itimerval, a sigevent + timer id + itimerspec, a comm, a flock */
-	char mm_map[4096]; /* struct prctl_mm_map, then the saved auxv */
-	char clone[256];   /* struct clone_args, then its set_tid array */
-	char thread[256];  /* a thread's stack_t (sigaltstack), its name */
-	char caps[256];	   /* capset's header and data */
-	char siginfo[256]; /* one siginfo to queue */
-	char groups[16384]; /* setgroups' list; a longer one gets a mapping of its own */
+	char arg[4096];	     /* one call's argument: a path (PATH_MAX with its NUL), a sigaction,
+				an itimerval, a sigevent + timer id + itimerspec, a comm, a flock */
+	char mm_map[4096];   /* struct prctl_mm_map, then the saved auxv */
+	char clone[256];     /* struct clone_args, then its set_tid array */
+	char thread[256];    /* a thread's stack_t (sigaltstack), its name */
+	char caps[256];	     /* capset's header and data */
+	char siginfo[256];   /* one siginfo to queue */
+	char groups[16384];  /* setgroups' list; a longer one gets a mapping of its own */
 	char seccomp[32832]; /* struct sock_fprog, then the filter (32 KiB at most) */
 };
 

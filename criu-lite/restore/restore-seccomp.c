@@ -24,7 +24,7 @@
 #include "seccomp.pb-c.h"
 
 #define RST_SC_MAX_INSNS 4096 /* BPF_MAXINSNS */
-#define RST_SC_FILTER_OFF 64 /* where the filter goes in the scratch slot, after its sock_fprog */
+#define RST_SC_FILTER_OFF 64  /* where the filter goes in the scratch slot, after its sock_fprog */
 _Static_assert(RST_SC_FILTER_OFF + RST_SC_MAX_INSNS * sizeof(struct sock_filter) <=
 		       sizeof(((struct rst_scratch_layout *)0)->seccomp),
 	       "the longest seccomp filter does not fit its scratch slot");
@@ -145,7 +145,7 @@ static int rst_sc_install(const SeccompEntry *e, uint32_t i, pid_t tid, struct i
 		if (ret)
 			return ret;
 	}
-	/* The program, then the filter it points to (4096 instructions at most: checked on read). */
+	/* The filter, then the program pointing to it (4096 instructions at most: read checks). */
 	r = rst_scratch_put(in, sc, RST_SCR_SECCOMP, RST_SC_FILTER_OFF, f->filter.data,
 			    f->filter.len, &filter_at);
 	prog.filter = (struct sock_filter *)filter_at;

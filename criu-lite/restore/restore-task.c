@@ -248,7 +248,8 @@ static int rst_posix_timer(struct rst_task *t, struct inject *in, const PosixTim
 		sev.tid = pt->notify_thread_id;
 	r = rst_scratch_put(in, &sc, RST_SCR_ARG, RST_TIMER_SEV_OFF, &sev, sizeof(sev), &sev_at);
 	if (!r)
-		r = rst_scratch_put(in, &sc, RST_SCR_ARG, RST_TIMER_ID_OFF, &id, sizeof(id), &id_at);
+		r = rst_scratch_put(in, &sc, RST_SCR_ARG, RST_TIMER_ID_OFF, &id, sizeof(id),
+				    &id_at);
 	if (!r)
 		r = inject_call(in, SYS_timer_create, pt->clock_id, sev_at, id_at, 0, 0, 0);
 	if (!r)

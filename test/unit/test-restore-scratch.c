@@ -32,8 +32,8 @@ static void check_layout(void)
 		end = at - sc.addr + rst_scratch_size((enum rst_scratch_slot)s);
 	}
 	ok(!bad && end + INJECT_SCRATCH_TAIL <= RST_SCRATCH_LEN,
-	   "the %d slots follow each other, 64-byte aligned, and end at %zu, before the tail inject_mmap "
-	   "borrows",
+	   "the %d slots follow each other, 64-byte aligned, and end at %zu, before the tail "
+	   "inject_mmap borrows",
 	   (int)RST_SCR_NR, end);
 }
 
@@ -55,8 +55,7 @@ static void check_bounds(void)
 	ok(rst_scratch_at(&sc, RST_SCR_ARG, SIZE_MAX, 2, &at) == -E2BIG &&
 		   rst_scratch_at(&sc, RST_SCR_ARG, 8, SIZE_MAX, &at) == -E2BIG,
 	   "offsets and lengths that would wrap around are refused");
-	ok(rst_scratch_at(&none, RST_SCR_ARG, 0, 8, &at) == -EINVAL,
-	   "no area mapped: -EINVAL");
+	ok(rst_scratch_at(&none, RST_SCR_ARG, 0, 8, &at) == -EINVAL, "no area mapped: -EINVAL");
 	ok(rst_scratch_at(&sc, RST_SCR_NR, 0, 8, &at) == -EINVAL, "no such slot: -EINVAL");
 	ok(!strcmp(rst_scratch_name(RST_SCR_SECCOMP), "seccomp"), "slots have names for messages");
 }
