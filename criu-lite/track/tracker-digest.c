@@ -255,6 +255,7 @@ static void dg_stop(struct tracker_target *t, bool final)
 const struct tracker_ops tracker_digest = {
 	.name = "digest",
 	.what = "64-bit digest per page, memory re-read at each dump (any kernel)",
+	.caps = TRACKER_CAP_SEES_SHARED | TRACKER_CAP_ANY_KERNEL,
 	.probe = dg_probe,
 	.start = dg_start,
 	.attach = dg_attach,

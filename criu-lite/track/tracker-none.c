@@ -24,6 +24,7 @@ static void none_stop(struct tracker_target *t, bool final)
 const struct tracker_ops tracker_none = {
 	.name = "none",
 	.what = "no tracking: every dump writes all memory",
+	.caps = TRACKER_CAP_ANY_KERNEL,
 	.probe = none_probe,
 	.start = none_nop,
 	.attach = none_nop,

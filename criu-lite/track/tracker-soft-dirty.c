@@ -140,6 +140,9 @@ static void sd_stop(struct tracker_target *t, bool final)
 const struct tracker_ops tracker_soft_dirty = {
 	.name = "soft-dirty",
 	.what = "clear_refs + pagemap soft-dirty bit (CONFIG_MEM_SOFT_DIRTY)",
+	/* "sd" in VmFlags is a hint; only a write seen in bit 55 proves it works */
+	.caps = TRACKER_CAP_PROBE_GUESS,
+	.blind_hint = "bit 55 never set after a write (kernel without CONFIG_MEM_SOFT_DIRTY?)",
 	.probe = sd_probe,
 	.start = sd_start,
 	.attach = sd_attach,

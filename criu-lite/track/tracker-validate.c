@@ -594,10 +594,9 @@ static void v_verdict(struct vrun *r, struct tracker_verdict *v)
 			 r->not_run[0] ? ")" : "");
 		return;
 	}
-	if (r->ops == &tracker_soft_dirty && r->nr_missed >= 3)
-		snprintf(v->why, sizeof(v->why), "bit 55 never set after a write (kernel without "
-			 "CONFIG_MEM_SOFT_DIRTY?): missed %d of %d cases: %.380s", r->nr_missed,
-			 r->nr_cases, r->missed);
+	if (r->ops->blind_hint && r->nr_missed >= 3)
+		snprintf(v->why, sizeof(v->why), "%.80s: missed %d of %d cases: %.380s",
+			 r->ops->blind_hint, r->nr_missed, r->nr_cases, r->missed);
 	else
 		snprintf(v->why, sizeof(v->why), "missed %d of %d cases: %.380s", r->nr_missed,
 			 r->nr_cases, r->missed);
@@ -653,7 +652,7 @@ int tracker_validate(const struct tracker_ops *ops, struct tracker_verdict *v)
 		char probe_why[sizeof(v->why)];
 
 		/* a probe is a heuristic: say what the self-test itself sees, when it can run */
-		if (ops->start == tracker_soft_dirty.start &&
+		if ((ops->caps & TRACKER_CAP_PROBE_GUESS) &&
 		    tracker_validate_cases(ops, &t) == -EOPNOTSUPP) {
 			memcpy(probe_why, v->why, sizeof(probe_why));
 			snprintf(v->why, sizeof(v->why), "%.150s; self-test: %.300s", probe_why,

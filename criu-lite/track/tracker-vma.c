@@ -61,8 +61,8 @@ bool tracker_vma_always_changed(const struct tracker_ops *ops, const struct trac
 {
 	if (v->flags & TRACKER_VMA_SPECIAL)
 		return true;
-	/* only the digest tracker looks at content rather than our page tables */
-	return (v->flags & TRACKER_VMA_SHARED) && ops != &tracker_digest;
+	/* page-table trackers see only writes through this process's page tables */
+	return (v->flags & TRACKER_VMA_SHARED) && !(ops->caps & TRACKER_CAP_SEES_SHARED);
 }
 
 /* Same memory at the same address: same kind, protection and backing object. */

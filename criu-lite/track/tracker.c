@@ -71,7 +71,7 @@ const char *tracker_arch_expect(const struct tracker_ops *ops)
 	struct utsname u;
 	unsigned int maj = 0, min = 0;
 
-	if (ops == &tracker_digest || ops == &tracker_none)
+	if (ops->caps & TRACKER_CAP_ANY_KERNEL)
 		return "any kernel";
 	if (!f || !f->implemented) {
 		snprintf(buf, sizeof(buf), "not implemented by the kernel on %s", ti->arch);

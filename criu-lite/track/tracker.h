@@ -107,9 +107,26 @@ struct tracker_target {
  * dirty on each tracked range, then reset, all while the process is frozen;
  * stop at the end of the command.
  */
+/*
+ * What a tracker can do or needs, for the code that drives it: common code
+ * asks these flags and never which tracker it holds.
+ */
+/* Compares content, not page tables: sees writes to shared memory by anyone. */
+#define TRACKER_CAP_SEES_SHARED	(1u << 0)
+/* Needs no kernel feature (the arch table has nothing to say about it). */
+#define TRACKER_CAP_ANY_KERNEL	(1u << 1)
+/*
+ * Its probe only guesses: when the probe fails, the self-test is run anyway
+ * to say what the kernel really does.
+ */
+#define TRACKER_CAP_PROBE_GUESS	(1u << 2)
+
 struct tracker_ops {
 	const char *name;
 	const char *what;		/* one line for check */
+	unsigned int caps;		/* TRACKER_CAP_* */
+	/* The likely cause when the self-test misses most cases, or NULL. */
+	const char *blind_hint;
 	/* Is the kernel interface there? 0, or -EOPNOTSUPP with the reason in @why. */
 	int (*probe)(char *why, size_t len);
 	/* Begins tracking t->vmas; the target is ptrace-stopped. */
