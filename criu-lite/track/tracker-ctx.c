@@ -1,7 +1,8 @@
 /*
  * The dump's side of tracking: one session over the processes of one dump.
  * For each process it loads what the previous dump of the chain left
- * (tracker-PID.img: identity, VMAs, uffd fd number, digests), decides which
+ * (tracker-PID.img: identity, VMAs, then what the tracker keeps of its
+ * own, through its load op), decides which
  * pages changed, starts the next interval, and at the end writes the new
  * state. Anything it cannot prove unchanged is changed.
  */
@@ -19,11 +20,9 @@
 #include "proc-misc.h"
 #include "proc-stat.h"
 #include "tracker.h"
-#include "tracker.pb-c.h"
 #include "uffd.h"
 
 #define CTX_MAX_OURS 16
-#define CTX_DIGEST_CHUNK (1u << 20)	/* pages per page_digest_entry (8 MiB) */
 
 struct tracker_task {
 	pid_t pid;
@@ -32,7 +31,7 @@ struct tracker_task {
 	bool whole;			/* nothing usable from the parent: all changed */
 	bool untracked;			/* the tracker could not start here: no state saved */
 	uint64_t start_time;
-	struct ctx_fd {			/* marked uffds found in this process (tracker-fd.c) */
+	struct ctx_fd {			/* tracker fds found in this process (tracker-fd.c) */
 		int fd;
 		unsigned long long ino;
 		bool gone;		/* removed by this command */
@@ -95,29 +94,6 @@ static int ctx_load_vmas(const TrackerEntry *e, struct tracker_vmas *out)
 	return 0;
 }
 
-static int ctx_load_digests(struct img *img, struct tracker_target *t)
-{
-	ProtobufCMessage *m;
-	int ret;
-
-	t->prev_dg = tracker_digests_new();
-	if (!t->prev_dg)
-		return -ENOMEM;
-	while ((ret = img_read_msg(img, &page_digest_entry__descriptor, &m)) == 1) {
-		PageDigestEntry *d = (PageDigestEntry *)m;
-
-		ret = 0;
-		for (size_t i = 0; i < d->n_digest && !ret; i++)
-			if (d->digest[i])
-				ret = tracker_digests_set(t->prev_dg, d->start + i * t->page_size,
-							  d->digest[i]);
-		img_free_msg(m);
-		if (ret)
-			return ret;
-	}
-	return ret;
-}
-
 /* Loads tracker-PID.img; -ENOENT: the parent does not know this process. */
 static int ctx_load(struct tracker_ctx *c, struct tracker_task *tk, struct tracker_vmas *prev)
 {
@@ -138,12 +114,9 @@ static int ctx_load(struct tracker_ctx *c, struct tracker_task *tk, struct track
 	ret = ctx_check_head(c, tk, e);
 	if (ret)
 		goto out;
-	tk->t.target_uffd = e->has_uffd_fd ? e->uffd_fd : -1;
-	tk->t.uffd_ino = e->has_uffd_ino ? e->uffd_ino : 0;
-	tk->t.digest_seed = e->has_digest_seed ? e->digest_seed : 0;
 	ret = ctx_load_vmas(e, prev);
-	if (!ret && c->ops == &tracker_digest)
-		ret = ctx_load_digests(img, &tk->t);
+	if (!ret && c->ops->load)
+		ret = c->ops->load(&tk->t, e, img);
 out:
 	if (m)
 		img_free_msg(m);
@@ -170,12 +143,15 @@ static void ctx_keep_late(struct tracker_ctx *c, pid_t pid, int fd)
 	c->late_fds[c->nr_late++] = fd;
 }
 
-/* Is @ino the uffd of a process this session tracks (its own, or inherited by a fork)? */
+/* Is @ino the tracker fd of a process this session tracks (its own, or inherited by a fork)? */
 static bool ctx_live_ino(const struct tracker_ctx *c, unsigned long long ino)
 {
-	for (size_t i = 0; i < c->nr_tasks; i++)
-		if (c->tasks[i].t.uffd >= 0 && c->tasks[i].t.uffd_ino == ino)
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		unsigned long long live = 0;
+
+		if (tracker_target_fd(&c->tasks[i].t, &live) >= 0 && live == ino)
 			return true;
+	}
 	return false;
 }
 
@@ -228,19 +204,23 @@ static int ctx_sweep(struct tracker_ctx *c, struct tracker_task *tk)
 /* The tracker just put its fd into @tk's process: hide it too. */
 static void ctx_own_fd(struct tracker_task *tk)
 {
-	if (tk->t.target_uffd < 0 || tk->nr_ours == CTX_MAX_OURS)
+	unsigned long long ino = 0;
+	int fd = tracker_target_fd(&tk->t, &ino);
+
+	if (fd < 0 || tk->nr_ours == CTX_MAX_OURS)
 		return;
-	tk->ours[tk->nr_ours].fd = tk->t.target_uffd;
-	tk->ours[tk->nr_ours].ino = tk->t.uffd_ino;
+	tk->ours[tk->nr_ours].fd = fd;
+	tk->ours[tk->nr_ours].ino = ino;
 	tk->ours[tk->nr_ours++].gone = false;
 }
 
 int tracker_hidden_fd(const struct tracker_ctx *c, pid_t pid)
 {
 	const struct tracker_task *tk = ctx_task(c, pid);
+	int fd = tk ? tracker_target_fd(&tk->t, NULL) : -1;
 
-	if (tk && tk->t.target_uffd >= 0)
-		return tk->t.target_uffd;
+	if (fd >= 0)
+		return fd;
 	for (size_t i = 0; tk && i < tk->nr_ours; i++)
 		if (!tk->ours[i].gone)
 			return tk->ours[i].fd;
@@ -309,10 +289,10 @@ static int ctx_start(struct tracker_ctx *c, struct tracker_task *tk)
 	int ret;
 
 	tk->whole = true;
-	tracker_digests_free(tk->t.prev_dg);
-	tk->t.prev_dg = NULL;
-	tk->t.target_uffd = -1;
-	tk->t.uffd_ino = 0;
+	/* nothing the parent left is used: the tracker's state begins afresh */
+	ret = tracker_target_renew(&tk->t);
+	if (ret)
+		return ret;
 	/* leftovers first: a uffd still registered makes the new one's registration fail */
 	ret = ctx_sweep(c, tk);
 	if (ret || c->last) {
@@ -373,7 +353,11 @@ int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
 	tk = &c->tasks[c->nr_tasks];
 	memset(tk, 0, sizeof(*tk));
 	tk->pid = pid;
-	tracker_target_init(&tk->t, pid);
+	ret = tracker_target_init(&tk->t, c->ops, pid);
+	if (ret) {
+		pr_err("tracker %s: process %d: %s", c->ops->name, pid, strerror(-ret));
+		return ret;
+	}
 	tk->t.last = c->last;
 	c->nr_tasks++;
 
@@ -400,11 +384,6 @@ static const struct tracker_vma *ctx_vma_at(const struct tracker_vmas *vs, unsig
 			hi = mid;
 	}
 	return lo < vs->n && vs->v[lo].start <= a ? &vs->v[lo] : NULL;
-}
-
-static const struct tracker_ops *tk_ops(void *arg)
-{
-	return ((struct tracker_ctx *)arg)->ops;
 }
 
 /*
@@ -465,7 +444,7 @@ int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,
 		n = (v->end - a) / psz;
 		if (n > nr - i)
 			n = nr - i;
-		if (!tracker_vma_always_changed(tk_ops(arg), v))
+		if (!tracker_vma_always_changed(tk->t.ops, v))
 			filter_run(&tk->changed, a, n, psz, changed + i);
 		i += n;
 	}
@@ -477,27 +456,11 @@ void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr,
 {
 	struct tracker_task *tk = ctx_task(c, pid);
 
-	if (tk && tk->t.cur_dg)
-		tracker_digest_note(&tk->t, addr, data, nr);
+	if (tk && (c->ops->caps & TRACKER_CAP_NEEDS_DATA))
+		c->ops->note(&tk->t, addr, data, nr);
 }
 
 /* ---- the state for the next dump ---- */
-
-static int ctx_save_run(unsigned long start, const uint64_t *d, size_t nr, void *arg)
-{
-	PageDigestEntry e = PAGE_DIGEST_ENTRY__INIT;
-
-	e.start = start;
-	e.n_digest = nr;
-	e.digest = (uint64_t *)d;
-	return img_write_msg(arg, &e.base);
-}
-
-static int ctx_save_digests(struct img *img, const struct tracker_digests *dg)
-{
-	return tracker_digests_for_each_run(dg, sysconf(_SC_PAGESIZE), CTX_DIGEST_CHUNK,
-					    ctx_save_run, img);
-}
 
 static int ctx_save_task(struct tracker_ctx *c, const struct tracker_task *tk,
 			 const struct img_dir *dir)
@@ -512,12 +475,8 @@ static int ctx_save_task(struct tracker_ctx *c, const struct tracker_task *tk,
 	e.start_time = tk->start_time;
 	e.page_size = t->page_size;
 	e.boot_id = (char *)c->boot_id;
-	e.has_uffd_fd = t->target_uffd >= 0;
-	e.uffd_fd = t->target_uffd;
-	e.has_uffd_ino = t->target_uffd >= 0 && t->uffd_ino;
-	e.uffd_ino = t->uffd_ino;
-	e.has_digest_seed = t->digest_seed != 0;
-	e.digest_seed = t->digest_seed;
+	if (c->ops->save_head)
+		c->ops->save_head(t, &e);
 	vs = calloc(t->vmas.n + 1, sizeof(*vs));
 	vp = calloc(t->vmas.n + 1, sizeof(*vp));
 	if (!vs || !vp) {
@@ -543,8 +502,8 @@ static int ctx_save_task(struct tracker_ctx *c, const struct tracker_task *tk,
 	if (ret)
 		goto out;
 	ret = img_write_msg(img, &e.base);
-	if (!ret)
-		ret = ctx_save_digests(img, t->cur_dg);
+	if (!ret && c->ops->save_tail)
+		ret = c->ops->save_tail(t, img);
 	err = img_close(img);
 	ret = ret ? ret : err;
 out:
@@ -567,14 +526,14 @@ int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir)
 	return 0;
 }
 
-/* Closes the uffd copies a process inherited from a tracked parent (end of tracking). */
+/* Closes the tracker fd copies a process inherited from a tracked parent (end of tracking). */
 static void ctx_close_inherited(struct tracker_ctx *c, struct tracker_task *tk)
 {
-	int fds[CTX_MAX_OURS], ret;
+	int fds[CTX_MAX_OURS], own = tracker_target_fd(&tk->t, NULL), ret;
 	size_t n = 0;
 
 	for (size_t i = 0; i < tk->nr_ours; i++)
-		if (!tk->ours[i].gone && tk->ours[i].fd != tk->t.target_uffd)
+		if (!tk->ours[i].gone && tk->ours[i].fd != own)
 			fds[n++] = tk->ours[i].fd;
 	if (!n)
 		return;
@@ -590,19 +549,15 @@ void tracker_ctx_fini(struct tracker_ctx *c, bool final)
 {
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct tracker_task *tk = &c->tasks[i];
+		int late = -1;
 
 		if (final)
 			ctx_close_inherited(c, tk);
-		if (final && tk->t.target_uffd >= 0)
+		if (final && tracker_target_fd(&tk->t, NULL) >= 0)
 			c->nr_removed++;
-		tk->t.defer_release = final && c->defer_release;
-		c->ops->stop(&tk->t, final);
-		if (tk->t.defer_release && tk->t.uffd >= 0) {
-			ctx_keep_late(c, tk->pid, tk->t.uffd);
-			tk->t.uffd = -1;
-		}
-		tracker_digests_free(tk->t.prev_dg);
-		tracker_digests_free(tk->t.cur_dg);
+		c->ops->stop(&tk->t, final, final && c->defer_release ? &late : NULL);
+		if (late >= 0)
+			ctx_keep_late(c, tk->pid, late);
 		tracker_target_fini(&tk->t);
 		tracker_ranges_fini(&tk->changed);
 	}

@@ -17,7 +17,7 @@ static int none_dirty(struct tracker_target *t, unsigned long start, unsigned lo
 	return tracker_ranges_add(out, start, end);
 }
 
-static void none_stop(struct tracker_target *t, bool final)
+static void none_stop(struct tracker_target *t, bool final, int *late)
 {
 }
 

@@ -133,7 +133,7 @@ static int sd_dirty(struct tracker_target *t, unsigned long start, unsigned long
 	return ret;
 }
 
-static void sd_stop(struct tracker_target *t, bool final)
+static void sd_stop(struct tracker_target *t, bool final, int *late)
 {
 }
 

@@ -312,7 +312,7 @@ static int v_note(struct vrun *r, unsigned long start, unsigned long end)
 	uint64_t e;
 	int fd, ret = 0;
 
-	if (!t->cur_dg)
+	if (!(t->ops->caps & TRACKER_CAP_NEEDS_DATA))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)t->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -324,7 +324,7 @@ static int v_note(struct vrun *r, unsigned long start, unsigned long end)
 		if (pagemap_read(t->pagemap_fd, a, 1, &e) || !(e & (PME_PRESENT | PME_SWAP)))
 			continue;
 		if (pread(fd, buf, t->page_size, (off_t)a) == (ssize_t)t->page_size)
-			tracker_digest_note(t, a, buf, 1);
+			t->ops->note(t, a, buf, 1);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -407,6 +407,20 @@ static void v_precise(struct vrun *r, char *addr)
 		r->imprecise = true;
 }
 
+/*
+ * Ends an interval the way separate commands would: the current VMAs become
+ * the previous ones (@prev receives them; the caller frees), and the tracker
+ * carries its state over as if saved and loaded.
+ */
+static void v_next_interval(struct vrun *r, struct tracker_vmas *prev)
+{
+	*prev = r->t.vmas;
+	r->t.vmas.v = NULL;
+	r->t.vmas.n = 0;
+	if (r->ops->next_interval)
+		r->ops->next_interval(&r->t);
+}
+
 /* Begins (start) or continues (next command) tracking with the child stopped. */
 static int v_freeze(struct vstate *s, struct vrun *r, bool first, struct tracker_vmas *prev)
 {
@@ -415,8 +429,8 @@ static int v_freeze(struct vstate *s, struct vrun *r, bool first, struct tracker
 	if (ret)
 		return ret;
 	if (!first) {
-		r->ops->stop(&r->t, false);	/* the previous command ends */
-		tracker_target_next_interval(&r->t, prev);
+		r->ops->stop(&r->t, false, NULL);	/* the previous command ends */
+		v_next_interval(r, prev);
 	}
 	ret = tracker_vmas_read(s->pid, &r->t.vmas);
 	if (!ret)
@@ -515,11 +529,13 @@ out:
 /* Ends tracking in the child (as a final dump would) and reaps it. */
 static void v_finish(struct vstate *s, struct vrun *r)
 {
-	if (ptrace_seize_stop(s->pid, 0, V_SEIZE_MS, NULL) == 0) {
-		r->ops->stop(&r->t, true);
+	bool tracking = r->t.ops != NULL;	/* tracker_target_init() succeeded */
+
+	if (tracking && ptrace_seize_stop(s->pid, 0, V_SEIZE_MS, NULL) == 0) {
+		r->ops->stop(&r->t, true, NULL);
 		ptrace_detach(s->pid, 0);
-	} else {
-		r->ops->stop(&r->t, false);
+	} else if (tracking) {
+		r->ops->stop(&r->t, false, NULL);
 	}
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
@@ -621,7 +637,9 @@ int tracker_validate_cases(const struct tracker_ops *ops, struct tracker_verdict
 	}
 	if (!ret) {
 		v_roi(&s, &r);
-		tracker_target_init(&r.t, s.pid);
+		ret = tracker_target_init(&r.t, ops, s.pid);
+	}
+	if (!ret) {
 		ret = pagemap_open(s.pid);
 		r.t.pagemap_fd = ret;
 		if (ret >= 0)
@@ -629,8 +647,6 @@ int tracker_validate_cases(const struct tracker_ops *ops, struct tracker_verdict
 	}
 	v_finish(&s, &r);
 	tracker_target_fini(&r.t);
-	tracker_digests_free(r.t.prev_dg);
-	tracker_digests_free(r.t.cur_dg);
 	tracker_ranges_fini(&r.dirty);
 	if (ret) {
 		snprintf(v->why, sizeof(v->why), "self-test could not run: %s%s", strerror(-ret),

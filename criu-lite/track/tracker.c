@@ -26,27 +26,60 @@ const struct tracker_ops *tracker_by_name(const char *name)
 	return NULL;
 }
 
-void tracker_target_init(struct tracker_target *t, pid_t pid)
+int tracker_target_init(struct tracker_target *t, const struct tracker_ops *ops, pid_t pid)
 {
+	int ret;
+
 	memset(t, 0, sizeof(*t));
+	t->ops = ops;
 	t->pid = pid;
 	t->page_size = sysconf(_SC_PAGESIZE);
 	t->pagemap_fd = -1;
-	t->uffd = -1;
-	t->target_uffd = -1;
-	t->mem_fd = -1;
+	ret = ops->init ? ops->init(t) : 0;
+	if (ret)
+		t->ops = NULL;	/* nothing for tracker_target_fini() to undo */
+	return ret;
 }
 
 void tracker_target_fini(struct tracker_target *t)
 {
+	if (t->ops && t->ops->fini)
+		t->ops->fini(t);
+	t->priv = NULL;
 	if (t->pagemap_fd >= 0)
 		close(t->pagemap_fd);
-	if (t->uffd >= 0)
-		close(t->uffd);
-	if (t->mem_fd >= 0)
-		close(t->mem_fd);
-	t->pagemap_fd = t->uffd = t->mem_fd = -1;
+	t->pagemap_fd = -1;
 	tracker_vmas_fini(&t->vmas);
+}
+
+int tracker_target_renew(struct tracker_target *t)
+{
+	void *old = t->priv;
+	int ret;
+
+	if (!t->ops->init)
+		return 0;
+	t->priv = NULL;
+	ret = t->ops->init(t);
+	if (ret) {
+		t->priv = old;
+		return ret;
+	}
+	if (t->ops->fini) {
+		void *fresh = t->priv;
+
+		t->priv = old;
+		t->ops->fini(t);
+		t->priv = fresh;
+	}
+	return 0;
+}
+
+int tracker_target_fd(const struct tracker_target *t, unsigned long long *ino)
+{
+	if (!t->ops || !(t->ops->caps & TRACKER_CAP_TARGET_FD))
+		return -1;
+	return t->ops->target_fd(t, ino);
 }
 
 /* ---- what each arch should offer (hints for check; validation decides) ---- */

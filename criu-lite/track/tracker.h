@@ -17,6 +17,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "tracker.pb-c.h"	/* TrackerEntry: the head of tracker-PID.img */
+
+struct img;
 struct img_dir;
 struct proc_vma_list;
 
@@ -79,34 +82,21 @@ struct tracker_ops;
 bool tracker_vma_always_changed(const struct tracker_ops *ops, const struct tracker_vma *v);
 
 /* ---- one tracked process ---- */
-struct tracker_digests;
-
+/*
+ * What every tracker sees of one process. A tracker's own state (its fds,
+ * its digests) is behind @priv: allocated by ops->init, freed by ops->fini,
+ * defined in the tracker's own file and named nowhere else.
+ */
 struct tracker_target {
+	const struct tracker_ops *ops;
 	pid_t pid;
 	unsigned long page_size;
 	int pagemap_fd;			/* /proc/PID/pagemap */
 	struct tracker_vmas vmas;	/* current VMAs */
-	/* uffd-wp */
-	int uffd;			/* our copy of the target's uffd, -1 */
-	int target_uffd;		/* its number in the target, -1: none */
-	unsigned long long uffd_ino;	/* its inode: unique per userfaultfd (5.12+); 0: unknown */
-	struct tracker_ranges wp_done;	/* protected again by dirty() in this interval */
-	bool defer_release;		/* stop(final): leave unregistering to our copy's close */
 	bool last;			/* no next interval: dirty() need not re-protect */
-	/* digest */
-	int mem_fd;			/* /proc/PID/mem, opened on first use */
-	uint64_t digest_seed;
-	struct tracker_digests *prev_dg;	/* from the parent dump, NULL if none */
-	struct tracker_digests *cur_dg;		/* what the next dump compares with */
+	void *priv;			/* the tracker's, NULL before init */
 };
 
-/*
- * The operations of one tracker. Calls happen in this order for one process
- * and one dump: start (first dump of a chain; the process is ptrace-stopped)
- * or attach (later dumps: continue what an earlier command started), then
- * dirty on each tracked range, then reset, all while the process is frozen;
- * stop at the end of the command.
- */
 /*
  * What a tracker can do or needs, for the code that drives it: common code
  * asks these flags and never which tracker it holds.
@@ -120,7 +110,23 @@ struct tracker_target {
  * to say what the kernel really does.
  */
 #define TRACKER_CAP_PROBE_GUESS	(1u << 2)
+/* Needs the bytes the dump wrote for each page (ops->note). */
+#define TRACKER_CAP_NEEDS_DATA	(1u << 3)
+/*
+ * Keeps an fd in the target between commands (ops->target_fd): the dump
+ * hides it from the fd dump and removes it when tracking ends.
+ */
+#define TRACKER_CAP_TARGET_FD	(1u << 4)
 
+/*
+ * The operations of one tracker. Calls happen in this order for one process
+ * and one dump: init; load (a parent image holds its state); start (first
+ * dump of a chain; the process is ptrace-stopped) or attach (later dumps:
+ * continue what an earlier command started), then dirty on each tracked
+ * range, then reset, all while the process is frozen; save_head and
+ * save_tail; stop at the end of the command; fini. Ops marked optional may
+ * be NULL: nothing to do.
+ */
 struct tracker_ops {
 	const char *name;
 	const char *what;		/* one line for check */
@@ -129,6 +135,19 @@ struct tracker_ops {
 	const char *blind_hint;
 	/* Is the kernel interface there? 0, or -EOPNOTSUPP with the reason in @why. */
 	int (*probe)(char *why, size_t len);
+	/* Optional: allocates t->priv. 0 or -ENOMEM. */
+	int (*init)(struct tracker_target *t);
+	/* Optional: frees t->priv and closes our fds; never touches the target. */
+	void (*fini)(struct tracker_target *t);
+	/*
+	 * Optional: takes its state from the parent's tracker image, the head
+	 * @e, then its own records that follow in @img. 0 or -errno.
+	 */
+	int (*load)(struct tracker_target *t, const TrackerEntry *e, struct img *img);
+	/* Optional: puts its state into the head @e before it is written. */
+	void (*save_head)(const struct tracker_target *t, TrackerEntry *e);
+	/* Optional: writes its own records after the head. 0 or -errno. */
+	int (*save_tail)(const struct tracker_target *t, struct img *img);
 	/* Begins tracking t->vmas; the target is ptrace-stopped. */
 	int (*start)(struct tracker_target *t);
 	/* Picks up tracking begun by an earlier command; -ESTALE if it is gone. */
@@ -143,13 +162,27 @@ struct tracker_ops {
 		     struct tracker_ranges *out);
 	/* Begins a new interval over t->vmas (after dirty). */
 	int (*reset)(struct tracker_target *t);
+	/* TRACKER_CAP_NEEDS_DATA: the dump wrote @data for @nr pages from @addr. */
+	void (*note)(struct tracker_target *t, unsigned long addr, const void *data, size_t nr);
+	/*
+	 * Optional, for the self-test: ends an interval the way separate commands
+	 * would, as if this state were saved and loaded by the next one.
+	 */
+	void (*next_interval)(struct tracker_target *t);
+	/*
+	 * TRACKER_CAP_TARGET_FD: the number of the fd it keeps in the target
+	 * while it holds tracking there, and its inode in *@ino (if @ino); -1 if
+	 * none.
+	 */
+	int (*target_fd)(const struct tracker_target *t, unsigned long long *ino);
 	/*
 	 * Ends this command's use; @final also removes the tracking from the
-	 * target. With t->defer_release, a final stop may leave t->uffd open
-	 * (still registered, the target's own fd closed): the caller closes it
-	 * later, which unregisters, outside the freeze.
+	 * target. With @late (final stops only), it may leave the undoing to the
+	 * caller: *@late receives our copy of its fd (still registered, the
+	 * target's own fd closed), which the caller closes later, outside the
+	 * freeze; else *@late is left alone. The caller sets *@late to -1.
 	 */
-	void (*stop)(struct tracker_target *t, bool final);
+	void (*stop)(struct tracker_target *t, bool final, int *late);
 };
 
 extern const struct tracker_ops tracker_soft_dirty;
@@ -161,8 +194,17 @@ extern const struct tracker_ops tracker_none;
 extern const struct tracker_ops *const tracker_all[];
 
 const struct tracker_ops *tracker_by_name(const char *name);
-void tracker_target_init(struct tracker_target *t, pid_t pid);
+/* Sets up @t for @ops and @pid, with the tracker's own state (ops->init). 0 or -ENOMEM. */
+int tracker_target_init(struct tracker_target *t, const struct tracker_ops *ops, pid_t pid);
+/* Frees the tracker's state (ops->fini) and closes the common fds. */
 void tracker_target_fini(struct tracker_target *t);
+/*
+ * Replaces the tracker's state with a fresh one: what ops->load gave is
+ * forgotten. 0, or -ENOMEM with the old state kept.
+ */
+int tracker_target_renew(struct tracker_target *t);
+/* ops->target_fd where the tracker keeps one (TRACKER_CAP_TARGET_FD), else -1. */
+int tracker_target_fd(const struct tracker_target *t, unsigned long long *ino);
 
 /* What this arch and kernel release should offer (a hint; validation decides). */
 const char *tracker_arch_expect(const struct tracker_ops *ops);
@@ -226,6 +268,8 @@ int tracker_select(const char *name, const struct tracker_ops **out, char *why, 
 
 /* ---- digests (tracker-digest.c) ---- */
 /* Page address -> digest of the page in the images (tracker-digest-set.c). */
+struct tracker_digests;
+
 struct tracker_digests *tracker_digests_new(void);
 void tracker_digests_free(struct tracker_digests *dg);
 int tracker_digests_set(struct tracker_digests *dg, unsigned long addr, uint64_t d);
@@ -236,16 +280,6 @@ size_t tracker_digests_count(const struct tracker_digests *dg);
 int tracker_digests_for_each_run(const struct tracker_digests *dg, unsigned long psz, size_t max,
 				 int (*cb)(unsigned long start, const uint64_t *d, size_t nr,
 					   void *arg), void *arg);
-/* Records the digests of @nr pages at @addr of @t whose data the dump wrote. */
-void tracker_digest_note(struct tracker_target *t, unsigned long addr, const void *data,
-			 size_t nr);
-/*
- * Ends an interval the way separate commands would: the current digests
- * become the previous ones and the current VMAs the previous VMAs (@prev_vmas
- * receives them; the caller frees).
- */
-void tracker_target_next_interval(struct tracker_target *t, struct tracker_vmas *prev_vmas);
-
 /* 64-bit digest of one page (@len bytes, a multiple of 8); never 0. */
 uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed);
 /* Digests of @nr pages at @buf into @out. */
@@ -277,7 +311,7 @@ struct tracker_ctx {
 	 */
 	bool fds_only;
 	unsigned int nr_removed;	/* tracker fds this session removed from targets */
-	int *late_fds;			/* our uffd copies left for tracker_ctx_release() */
+	int *late_fds;			/* fds stop() handed over for tracker_ctx_release() */
 	pid_t *late_pids;		/* whose they are */
 	size_t nr_late;
 };
