@@ -28,8 +28,8 @@ int tracker_select(const char *name, const struct tracker_ops **out, char *why, 
 	}
 	ops = tracker_by_name(name);
 	if (!ops) {
-		snprintf(why, len, "unknown tracker \"%s\" (auto, soft-dirty, uffd-wp, digest, none)",
-			 name);
+		snprintf(why, len,
+			 "unknown tracker \"%s\" (auto, soft-dirty, uffd-wp, digest, none)", name);
 		return -EINVAL;
 	}
 	if (tracker_verdict(ops, &v) || !v.validated) {

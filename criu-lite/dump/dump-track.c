@@ -139,7 +139,7 @@ int dump_track_setup(struct dump_ctx *ctx)
 	ctx->hooks.filter.changed = track_changed;
 	ctx->hooks.filter.arg = dt;
 	ctx->filter = ctx->hooks.filter;
-	if (ops->caps & TRACKER_CAP_NEEDS_DATA)	/* the digests of what was written */
+	if (ops->caps & TRACKER_CAP_NEEDS_DATA) /* the digests of what was written */
 		ctx->hooks.written = track_written;
 	ctx->hooks.hidden_fd = track_hidden_fd;
 	ctx->hooks.end = track_end;

@@ -31,7 +31,7 @@ struct tracker_task {
 	bool whole;			/* nothing usable from the parent: all changed */
 	bool untracked;			/* the tracker could not start here: no state saved */
 	uint64_t start_time;
-	struct ctx_fd {			/* tracker fds found in this process (tracker-fd.c) */
+	struct ctx_fd { /* tracker fds found in this process (tracker-fd.c) */
 		int fd;
 		unsigned long long ino;
 		bool gone;		/* removed by this command */

@@ -27,14 +27,14 @@
 #define P2 0xc2b2ae3d27d4eb4fULL
 #define P3 0x165667b19e3779f9ULL
 #define DG_BATCH 512	/* pages read and hashed at a time */
-#define DG_CHUNK (1u << 20)	/* pages per page_digest_entry (8 MiB) */
+#define DG_CHUNK (1u << 20) /* pages per page_digest_entry (8 MiB) */
 
 /* Per process (t->priv). */
 struct dg_state {
-	int mem_fd;			/* /proc/PID/mem, opened on first use */
+	int mem_fd; /* /proc/PID/mem, opened on first use */
 	uint64_t seed;
-	struct tracker_digests *prev;	/* from the parent dump, NULL if none */
-	struct tracker_digests *cur;	/* what the next dump compares with */
+	struct tracker_digests *prev; /* from the parent dump, NULL if none */
+	struct tracker_digests *cur;  /* what the next dump compares with */
 };
 
 static inline uint64_t rotl(uint64_t x, int r)

@@ -25,10 +25,10 @@
 
 /* Per process (t->priv). */
 struct uf_state {
-	int uffd;			/* our copy of the target's uffd, -1 */
-	int target_uffd;		/* its number in the target, -1: none */
-	unsigned long long uffd_ino;	/* its inode: unique per userfaultfd (5.12+); 0: unknown */
-	struct tracker_ranges wp_done;	/* protected again by dirty() in this interval */
+	int uffd;		       /* our copy of the target's uffd, -1 */
+	int target_uffd;	       /* its number in the target, -1: none */
+	unsigned long long uffd_ino;   /* its inode: unique per userfaultfd (5.12+); 0: unknown */
+	struct tracker_ranges wp_done; /* protected again by dirty() in this interval */
 };
 
 static int uf_init(struct tracker_target *t)
@@ -80,7 +80,7 @@ static int uf_target_fd(const struct tracker_target *t, unsigned long long *ino)
 {
 	const struct uf_state *s = t->priv;
 
-	if (s->uffd < 0)	/* not (or no longer) tracking there */
+	if (s->uffd < 0) /* not (or no longer) tracking there */
 		return -1;
 	if (ino)
 		*ino = s->uffd_ino;
@@ -305,15 +305,15 @@ static void uf_stop(struct tracker_target *t, bool final, int *late)
 		int ret = uf_close_in_target(t->pid, s->target_uffd);
 
 		if (ret)
-			pr_warn("uffd-wp: cannot close fd %d in %d: %s\n", s->target_uffd,
-				t->pid, strerror(-ret));
+			pr_warn("uffd-wp: cannot close fd %d in %d: %s\n", s->target_uffd, t->pid,
+				strerror(-ret));
 		closed = !ret;
 		s->target_uffd = -1;
 	}
 	if (final && s->uffd >= 0 && (!late || !closed))
 		uf_unregister_all(t);	/* stops tracking even if the close failed */
 	if (final && late && closed) {
-		*late = s->uffd;	/* the caller closes it later */
+		*late = s->uffd; /* the caller closes it later */
 		s->uffd = -1;
 		return;
 	}

@@ -429,7 +429,7 @@ static int v_freeze(struct vstate *s, struct vrun *r, bool first, struct tracker
 	if (ret)
 		return ret;
 	if (!first) {
-		r->ops->stop(&r->t, false, NULL);	/* the previous command ends */
+		r->ops->stop(&r->t, false, NULL); /* the previous command ends */
 		v_next_interval(r, prev);
 	}
 	ret = tracker_vmas_read(s->pid, &r->t.vmas);
@@ -529,7 +529,7 @@ out:
 /* Ends tracking in the child (as a final dump would) and reaps it. */
 static void v_finish(struct vstate *s, struct vrun *r)
 {
-	bool tracking = r->t.ops != NULL;	/* tracker_target_init() succeeded */
+	bool tracking = r->t.ops != NULL; /* tracker_target_init() succeeded */
 
 	if (tracking && ptrace_seize_stop(s->pid, 0, V_SEIZE_MS, NULL) == 0) {
 		r->ops->stop(&r->t, true, NULL);

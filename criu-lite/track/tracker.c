@@ -37,7 +37,7 @@ int tracker_target_init(struct tracker_target *t, const struct tracker_ops *ops,
 	t->pagemap_fd = -1;
 	ret = ops->init ? ops->init(t) : 0;
 	if (ret)
-		t->ops = NULL;	/* nothing for tracker_target_fini() to undo */
+		t->ops = NULL; /* nothing for tracker_target_fini() to undo */
 	return ret;
 }
 

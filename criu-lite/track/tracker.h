@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "tracker.pb-c.h"	/* TrackerEntry: the head of tracker-PID.img */
+#include "tracker.pb-c.h" /* TrackerEntry: the head of tracker-PID.img */
 
 struct img;
 struct img_dir;
@@ -102,21 +102,21 @@ struct tracker_target {
  * asks these flags and never which tracker it holds.
  */
 /* Compares content, not page tables: sees writes to shared memory by anyone. */
-#define TRACKER_CAP_SEES_SHARED	(1u << 0)
+#define TRACKER_CAP_SEES_SHARED (1u << 0)
 /* Needs no kernel feature (the arch table has nothing to say about it). */
-#define TRACKER_CAP_ANY_KERNEL	(1u << 1)
+#define TRACKER_CAP_ANY_KERNEL (1u << 1)
 /*
  * Its probe only guesses: when the probe fails, the self-test is run anyway
  * to say what the kernel really does.
  */
-#define TRACKER_CAP_PROBE_GUESS	(1u << 2)
+#define TRACKER_CAP_PROBE_GUESS (1u << 2)
 /* Needs the bytes the dump wrote for each page (ops->note). */
-#define TRACKER_CAP_NEEDS_DATA	(1u << 3)
+#define TRACKER_CAP_NEEDS_DATA (1u << 3)
 /*
  * Keeps an fd in the target between commands (ops->target_fd): the dump
  * hides it from the fd dump and removes it when tracking ends.
  */
-#define TRACKER_CAP_TARGET_FD	(1u << 4)
+#define TRACKER_CAP_TARGET_FD (1u << 4)
 
 /*
  * The operations of one tracker. Calls happen in this order for one process
@@ -279,7 +279,8 @@ size_t tracker_digests_count(const struct tracker_digests *dg);
 /* Calls @cb for runs of up to @max consecutive pages, in address order. */
 int tracker_digests_for_each_run(const struct tracker_digests *dg, unsigned long psz, size_t max,
 				 int (*cb)(unsigned long start, const uint64_t *d, size_t nr,
-					   void *arg), void *arg);
+					   void *arg),
+				 void *arg);
 /* 64-bit digest of one page (@len bytes, a multiple of 8); never 0. */
 uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed);
 /* Digests of @nr pages at @buf into @out. */
