@@ -23,15 +23,24 @@ if [ ! -d "$objdir" ]; then
 	exit 2
 fi
 
-# One line per symbol: "D file symbol" (defined) or "U file symbol" (used).
+# One line per symbol: "D file symbol" (defined, global) or "U file symbol" (used).
+# nm -A prints "PATH:ADDRESS TYPE SYMBOL" (defined) or "PATH: U SYMBOL" (used).
+src_of='function src(f) {
+	sub(/:[^:]*$/, "", f)
+	if (index(f, dir) == 1)
+		f = substr(f, length(dir) + 1)
+	sub(/\.o$/, "", f)
+	return f
+}'
 list_symbols()
 {
-	find "$objdir" -name '*.o' | sort | while read -r obj; do
-		src=${obj#"$objdir"/}
-		src=${src%.o}
-		nm --defined-only "$obj" | awk -v f="$src" 'NF == 3 && $2 ~ /^[A-Z]$/ { print "D", f, $3 }'
-		nm --undefined-only "$obj" | awk -v f="$src" '{ print "U", f, $NF }'
-	done
+	local objs
+	mapfile -t objs < <(find "$objdir" -name '*.o' | sort)
+	[ ${#objs[@]} -gt 0 ] || return 0
+	nm -A --defined-only "${objs[@]}" | awk -v dir="$objdir/" "$src_of"'
+		NF == 3 && $2 ~ /^[A-Z]$/ { print "D", src($1), $3 }'
+	nm -A --undefined-only "${objs[@]}" | awk -v dir="$objdir/" "$src_of"'
+		{ print "U", src($1), $NF }'
 }
 
 list_symbols | python3 -c '
