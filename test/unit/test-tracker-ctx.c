@@ -125,7 +125,7 @@ static void chain(const struct tracker_ops *ops, const char *base, bool last)
 	char path[4096], *p;
 	pid_t pid, gc;
 	unsigned m, all = (1u << NP) - 1;
-	bool uffd = ops == &tracker_uffd_wp, none = ops == &tracker_none;
+	bool uffd = ops->caps & TRACKER_CAP_TARGET_FD, none = ops == &tracker_none;
 
 	if (pipe(cmd) || pipe(ack))
 		abort();

@@ -257,6 +257,27 @@ static void test_select_and_cache(void)
 	ok(access(path, F_OK) != 0, "cache dropped");
 }
 
+/* The operations table's contract: what common code calls without asking must be there. */
+static void test_ops_tables(void)
+{
+	int bad = 0;
+
+	for (int i = 0; tracker_all[i]; i++) {
+		const struct tracker_ops *o = tracker_all[i];
+
+		if (!o->probe || !o->start || !o->attach || !o->dirty || !o->reset || !o->stop ||
+		    !o->init != !o->fini)
+			bad++, printf("# %s: a required op is missing\n", o->name);
+		if (!(o->caps & TRACKER_CAP_NEEDS_DATA) != !o->note)
+			bad++, printf("# %s: NEEDS_DATA and note disagree\n", o->name);
+		if (!(o->caps & TRACKER_CAP_TARGET_FD) != !o->target_fd)
+			bad++, printf("# %s: TARGET_FD and target_fd disagree\n", o->name);
+		if (o->save_tail && !o->load)
+			bad++, printf("# %s: writes records it never reads\n", o->name);
+	}
+	ok(bad == 0, "every tracker's ops table matches its capability flags");
+}
+
 /* Where a new tracker fd goes: the highest free number below the limit, at most 4095. */
 static void test_fd_pick(void)
 {
@@ -279,6 +300,7 @@ int main(void)
 	test_digest_set();
 	test_digest_speed();
 	test_select_and_cache();
+	test_ops_tables();
 	test_fd_pick();
 	return tap_done();
 }
