@@ -3,8 +3,8 @@
 #
 #   scripts/check-cycles.sh [-v] [BUILD_DIR]     (default: build)
 #
-# Reads every object file of the tool's library (BUILD_DIR/CMakeFiles/
-# crl_core.dir), builds the graph "file A uses a symbol file B defines" from
+# Reads every object file of the tool's libraries (BUILD_DIR/CMakeFiles/
+# crl_*.dir: one per layer), builds the graph "file A uses a symbol file B defines" from
 # `nm --defined-only` and `nm --undefined-only`, and prints each cycle: a
 # strongly connected component of more than one file, with the symbols that
 # tie its files together. Exit 1 if there is any, 2 on a usage error.
@@ -17,8 +17,8 @@ if [ "${1:-}" = "-v" ]; then
 	shift
 fi
 build=${1:-build}
-objdir=$build/CMakeFiles/crl_core.dir
-if [ ! -d "$objdir" ]; then
+objdir=$build/CMakeFiles
+if ! ls -d "$objdir"/crl_*.dir >/dev/null 2>&1; then
 	echo "check-cycles: no '$objdir': build first (cmake --build $build)" >&2
 	exit 2
 fi
@@ -27,15 +27,14 @@ fi
 # nm -A prints "PATH:ADDRESS TYPE SYMBOL" (defined) or "PATH: U SYMBOL" (used).
 src_of='function src(f) {
 	sub(/:[^:]*$/, "", f)
-	if (index(f, dir) == 1)
-		f = substr(f, length(dir) + 1)
+	sub(/^.*\/crl_[a-z]*\.dir\//, "", f)
 	sub(/\.o$/, "", f)
 	return f
 }'
 list_symbols()
 {
 	local objs
-	mapfile -t objs < <(find "$objdir" -name '*.o' | sort)
+	mapfile -t objs < <(find "$objdir" -path '*/crl_*.dir/*' -name '*.o' | sort)
 	[ ${#objs[@]} -gt 0 ] || return 0
 	nm -A --defined-only "${objs[@]}" | awk -v dir="$objdir/" "$src_of"'
 		NF == 3 && $2 ~ /^[A-Z]$/ { print "D", src($1), $3 }'
