@@ -2,7 +2,7 @@
  * anon_inode fds whose whole state /proc/PID/fdinfo shows: eventfd (counter),
  * signalfd (mask), timerfd (clock, settings, ticks), eventpoll (its targets).
  * Any other anon_inode (inotify, fanotify, userfaultfd, pidfd, io_uring...)
- * is refused.
+ * is refused. Four kinds and a refusal, told apart by their link text.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +14,34 @@
 #include "dump-files.h"
 #include "proc-maps.h"
 #include "log.h"
+
+/* Each of the four kinds' state: the entry being built. */
+struct anon_state {
+	EventfdFileEntry efd;
+	SignalfdEntry sfd;
+	TimerfdEntry tfd;
+	EventpollFileEntry ep;
+	EventpollTfdEntry *ep_tfds; /* malloc'd, with ep_tfdp, until the next epoll */
+	EventpollTfdEntry **ep_tfdp;
+};
+
+static int anon_init(struct dump_ctx *ctx, void **st)
+{
+	(void)ctx;
+	*st = calloc(1, sizeof(struct anon_state));
+	return *st ? 0 : -ENOMEM;
+}
+
+static void anon_fini(void *st)
+{
+	struct anon_state *s = st;
+
+	if (!s)
+		return;
+	free(s->ep_tfds);
+	free(s->ep_tfdp);
+	free(s);
+}
 
 static unsigned int file_flags(const struct fd_desc *d)
 {
@@ -35,42 +63,52 @@ static bool eventfd_semaphore(const struct fd_desc *d)
 	return sem;
 }
 
-static int fd_eventfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+static int fd_eventfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
+	struct anon_state *b = st;
+
+	(void)ctx;
+	eventfd_file_entry__init(&b->efd);
 	if (!d->fi.has_eventfd)
 		return dump_fd_unsupported(d, "eventfd without a counter in fdinfo");
 	b->efd.id = fe->id;
 	/* An eventfd file is O_RDWR: bit 0 (EFD_SEMAPHORE) is free to carry the mode. */
 	b->efd.flags = file_flags(d) | (eventfd_semaphore(d) ? EFD_SEMAPHORE : 0);
-	b->efd.fown = &b->fown;
+	b->efd.fown = d->fown;
 	b->efd.counter = d->fi.eventfd_count;
 	fe->type = FD_TYPES__EVENTFD;
 	fe->efd = &b->efd;
 	return 0;
 }
 
-static int fd_signalfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+static int fd_signalfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
+	struct anon_state *b = st;
+
+	(void)ctx;
+	signalfd_entry__init(&b->sfd);
 	if (!d->fi.has_signalfd)
 		return dump_fd_unsupported(d, "signalfd without a mask in fdinfo");
 	b->sfd.id = fe->id;
 	b->sfd.flags = file_flags(d);
-	b->sfd.fown = &b->fown;
+	b->sfd.fown = d->fown;
 	b->sfd.sigmask = d->fi.sigmask;
 	fe->type = FD_TYPES__SIGNALFD;
 	fe->sgfd = &b->sfd;
 	return 0;
 }
 
-static int fd_timerfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+static int fd_timerfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
-	TimerfdEntry *t = &b->tfd;
+	TimerfdEntry *t = &((struct anon_state *)st)->tfd;
 
+	(void)ctx;
+	timerfd_entry__init(t);
 	if (!d->fi.has_timerfd)
 		return dump_fd_unsupported(d, "timerfd without settings in fdinfo");
 	t->id = fe->id;
 	t->flags = file_flags(d);
-	t->fown = &b->fown;
+	t->fown = d->fown;
 	t->clockid = (uint32_t)d->fi.clockid;
 	t->ticks = d->fi.ticks;
 	t->settime_flags = d->fi.settime_flags;
@@ -92,10 +130,15 @@ static int fd_timerfd(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 	return 0;
 }
 
-static int fd_epoll(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+static int fd_epoll(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
+	struct anon_state *b = st;
 	size_t n = d->fi.n_tfds;
 
+	(void)ctx;
+	eventpoll_file_entry__init(&b->ep);
+	free(b->ep_tfds);
+	free(b->ep_tfdp);
 	b->ep_tfds = calloc(n + 1, sizeof(*b->ep_tfds));
 	b->ep_tfdp = calloc(n + 1, sizeof(*b->ep_tfdp));
 	if (!b->ep_tfds || !b->ep_tfdp)
@@ -117,7 +160,7 @@ static int fd_epoll(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 	}
 	b->ep.id = fe->id;
 	b->ep.flags = file_flags(d);
-	b->ep.fown = &b->fown;
+	b->ep.fown = d->fown;
 	b->ep.n_tfd = n;
 	b->ep.tfd = b->ep_tfdp;
 	fe->type = FD_TYPES__EVENTPOLL;
@@ -125,17 +168,59 @@ static int fd_epoll(const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
 	return 0;
 }
 
-int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+static int anon_is(const struct fd_desc *d, const char *what)
 {
-	const char *kind = d->path + strlen("anon_inode:");
+	return !strncmp(d->path, "anon_inode:", 11) && !strcmp(d->path + 11, what);
+}
 
-	if (!strcmp(kind, "[eventfd]"))
-		return fd_eventfd(d, fe, b);
-	if (!strcmp(kind, "[signalfd]"))
-		return fd_signalfd(d, fe, b);
-	if (!strcmp(kind, "[timerfd]"))
-		return fd_timerfd(d, fe, b);
-	if (!strcmp(kind, "[eventpoll]"))
-		return fd_epoll(d, fe, b);
+static int eventfd_match(const struct fd_desc *d)
+{
+	return anon_is(d, "[eventfd]");
+}
+
+static int signalfd_match(const struct fd_desc *d)
+{
+	return anon_is(d, "[signalfd]");
+}
+
+static int timerfd_match(const struct fd_desc *d)
+{
+	return anon_is(d, "[timerfd]");
+}
+
+static int eventpoll_match(const struct fd_desc *d)
+{
+	return anon_is(d, "[eventpoll]");
+}
+
+#define ANON_KIND(nm, t, fn)                                                                   \
+	{                                                                                      \
+		.name = #nm, .type = t, .init = anon_init, .match = nm##_match, .dump = fn,     \
+		.fini = anon_fini,                                                             \
+	}
+
+const struct fd_dump_ops dump_fd_eventfd = ANON_KIND(eventfd, FD_TYPES__EVENTFD, fd_eventfd);
+const struct fd_dump_ops dump_fd_signalfd = ANON_KIND(signalfd, FD_TYPES__SIGNALFD, fd_signalfd);
+const struct fd_dump_ops dump_fd_timerfd = ANON_KIND(timerfd, FD_TYPES__TIMERFD, fd_timerfd);
+const struct fd_dump_ops dump_fd_eventpoll = ANON_KIND(eventpoll, FD_TYPES__EVENTPOLL, fd_epoll);
+
+static int anon_other_match(const struct fd_desc *d)
+{
+	return !strncmp(d->path, "anon_inode:", 11);
+}
+
+static int anon_other_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
+{
+	(void)ctx;
+	(void)st;
+	(void)fe;
 	return dump_fd_unsupported(d, d->path);
 }
+
+/* Every other anon_inode: refused, named by its link text. */
+const struct fd_dump_ops dump_fd_anon_other = {
+	.name = "anon_inode",
+	.type = FD_TYPES__UND,
+	.match = anon_other_match,
+	.dump = anon_other_dump,
+};

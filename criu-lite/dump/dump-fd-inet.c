@@ -26,6 +26,19 @@
 #define SO_BUF_LOCK 72
 #endif
 
+/* The kind's state for one dump. */
+struct inet_state {
+	struct sock_diag_inet *socks; /* TCP/UDP sockets, loaded on the first inet fd */
+	size_t nr_socks;
+	bool loaded;
+	struct dump_tcp_locks tcp; /* established connections held in repair mode */
+	/* the entry being built */
+	InetSkEntry isk;
+	IpOptsEntry ipopts;
+	SkOptsEntry skopts;
+	uint32_t isk_src[4], isk_dst[4];
+};
+
 static const char *const tcp_states[] = {
 	[1] = "ESTABLISHED", [2] = "SYN_SENT",	[3] = "SYN_RECV", [4] = "FIN_WAIT1",
 	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",	  [8] = "CLOSE_WAIT",
@@ -61,7 +74,7 @@ static void opt_bool(int sk, int level, int name, protobuf_c_boolean *has, proto
 	}
 }
 
-static int inet_opts(int sk, const struct sock_diag_inet *s, struct fd_bufs *b)
+static int inet_opts(int sk, const struct sock_diag_inet *s, struct inet_state *b)
 {
 	SkOptsEntry *o = &b->skopts;
 	struct linger lg;
@@ -166,7 +179,7 @@ static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, i
 	return dump_fd_unsupported(d, what);
 }
 
-static int inet_lookup(struct dump_ctx *ctx, const struct fd_desc *d, int sk,
+static int inet_lookup(struct inet_state *st, const struct fd_desc *d, int sk,
 		       struct sock_diag_inet *s, int *type)
 {
 	const struct sock_diag_inet *found;
@@ -177,16 +190,16 @@ static int inet_lookup(struct dump_ctx *ctx, const struct fd_desc *d, int sk,
 		ret = opt_int(sk, SOL_SOCKET, SO_TYPE, type);
 	if (!ret)
 		ret = opt_int(sk, SOL_SOCKET, SO_PROTOCOL, &proto);
-	if (!ret && !ctx->inet_loaded) {
-		ret = sock_diag_inet_list(&ctx->inet_socks, &ctx->nr_inet);
+	if (!ret && !st->loaded) {
+		ret = sock_diag_inet_list(&st->socks, &st->nr_socks);
 		if (ret) {
 			pr_err("dump: inet sockets through sock_diag: %s", strerror(-ret));
 			return ret;
 		}
-		ctx->inet_loaded = true;
+		st->loaded = true;
 	}
 	found = ret ? NULL
-		    : sock_diag_inet_find(ctx->inet_socks, ctx->nr_inet, (uint32_t)d->st.st_ino);
+		    : sock_diag_inet_find(st->socks, st->nr_socks, (uint32_t)d->st.st_ino);
 	if (found && found->proto == proto && found->family == fam)
 		*s = *found;
 	else if (!ret)
@@ -196,14 +209,17 @@ static int inet_lookup(struct dump_ctx *ctx, const struct fd_desc *d, int sk,
 	return ret;
 }
 
-int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
-		 struct fd_bufs *b)
+static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
+	struct inet_state *b = st;
 	InetSkEntry *e = &b->isk;
 	struct sock_diag_inet s;
-	int type = 0, ret;
+	int sk = d->copy, type = 0, ret;
 
-	ret = inet_lookup(ctx, d, sk, &s, &type);
+	inet_sk_entry__init(e);
+	ip_opts_entry__init(&b->ipopts);
+	sk_opts_entry__init(&b->skopts);
+	ret = inet_lookup(b, d, sk, &s, &type);
 	if (ret)
 		return ret;
 	ret = inet_check(d, &s, type);
@@ -230,13 +246,56 @@ int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntr
 	e->n_src_addr = e->n_dst_addr = s.family == AF_INET6 ? 4 : 1;
 	e->src_addr = b->isk_src;
 	e->dst_addr = b->isk_dst;
-	e->fown = &b->fown;
+	e->fown = d->fown;
 	e->opts = &b->skopts;
 	e->has_shutdown = s.shutdown != 0;
 	e->shutdown = (SkShutdown)(s.shutdown & 3);
 	fe->type = FD_TYPES__INETSK;
 	fe->isk = e;
 	if (s.proto == IPPROTO_TCP && s.state == 1)
-		return dump_tcp_stream(ctx, d, sk, e->ino);
+		return dump_tcp_stream(ctx, &b->tcp, d, sk, e->ino);
 	return 0;
 }
+
+static int inet_match(const struct fd_desc *d)
+{
+	int fam, ret = dump_sk_family(d, &fam);
+
+	return ret ? ret : fam == AF_INET || fam == AF_INET6;
+}
+
+static int inet_init(struct dump_ctx *ctx, void **st)
+{
+	(void)ctx;
+	*st = calloc(1, sizeof(struct inet_state));
+	return *st ? 0 : -ENOMEM;
+}
+
+static void inet_release(void *st, bool resume)
+{
+	struct inet_state *s = st;
+
+	if (s)
+		dump_tcp_unlock(&s->tcp, resume);
+}
+
+static void inet_fini(void *st)
+{
+	struct inet_state *s = st;
+
+	if (!s)
+		return;
+	dump_tcp_fini(&s->tcp);
+	free(s->socks);
+	free(s);
+}
+
+const struct fd_dump_ops dump_fd_inet = {
+	.name = "inet socket",
+	.type = FD_TYPES__INETSK,
+	.init = inet_init,
+	.match = inet_match,
+	.dump = inet_dump,
+	.release = inet_release,
+	.fini = inet_fini,
+};

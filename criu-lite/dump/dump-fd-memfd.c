@@ -2,7 +2,8 @@
  * memfd files. Each memfd object is written once: a memfd_inode_entry in
  * memfd.img (name, owner, size, seals) and its content as a shmem object,
  * pagemap-shmem-SHMID.img + pages (SHMID: its inode number, so a second fd
- * on the same object finds it in ctx->shmids). Each open file description
+ * on the same object finds it in ctx->shmids, the run's set of shmem
+ * objects written, which shared anonymous mappings share). Each open file description
  * is a MEMFD file_entry with flags and offset; so is each mapping of a
  * memfd (dump_memfd_vma, no offset), which its vma_entry names like a file.
  */
@@ -25,6 +26,12 @@
 #ifndef F_GET_SEALS
 #define F_GET_SEALS 1034
 #endif
+
+/* The kind's state for one dump. */
+struct memfd_state {
+	struct img *img;  /* memfd.img, opened on the first memfd */
+	MemfdFileEntry m; /* the entry being built */
+};
 
 static bool memfd_seen(const struct dump_ctx *ctx, unsigned long ino)
 {
@@ -56,7 +63,7 @@ static void memfd_name(const char *path, char *name, size_t len)
  * The object behind @link (/proc/PID/fd/N or /proc/PID/map_files/A-B), read
  * through a description of our own (SEEK_DATA moves the offset).
  */
-static int memfd_inode(struct dump_ctx *ctx, pid_t pid, const char *link, const char *mpath,
+static int memfd_inode(struct dump_ctx *ctx, struct memfd_state *s, pid_t pid, const char *link, const char *mpath,
 		       const struct stat *st)
 {
 	MemfdInodeEntry mi = MEMFD_INODE_ENTRY__INIT;
@@ -78,10 +85,10 @@ static int memfd_inode(struct dump_ctx *ctx, pid_t pid, const char *link, const 
 	mi.shmid = (uint32_t)st->st_ino;
 	mi.seals = (uint32_t)seals;
 	mi.inode_id = st->st_ino;
-	if (!ctx->memfd_img)
-		ret = img_open(&ctx->dir, IMG_MEMFD_INODE, 0, true, &ctx->memfd_img);
+	if (!s->img)
+		ret = img_open(&ctx->dir, IMG_MEMFD_INODE, 0, true, &s->img);
 	if (!ret)
-		ret = img_write_msg(ctx->memfd_img, &mi.base);
+		ret = img_write_msg(s->img, &mi.base);
 	if (!ret)
 		ret = dump_shmem_fd(ctx, pid, fd, st->st_size, mi.shmid);
 	close(fd);
@@ -111,7 +118,7 @@ int dump_memfd_vma(struct dump_ctx *ctx, pid_t pid, unsigned long start, unsigne
 	else if (memfd_hugetlb(link))
 		ret = -EOPNOTSUPP;
 	else if (!memfd_seen(ctx, st.st_ino))
-		ret = memfd_inode(ctx, pid, link, mpath, &st);
+		ret = memfd_inode(ctx, ctx->fd_state[FD_TYPES__MEMFD], pid, link, mpath, &st);
 	if (ret) {
 		pr_err("dump: mapping %lx-%lx of pid %d: memfd '%s': %s", start, end, pid, mpath,
 		       ret == -EOPNOTSUPP ? "on hugetlbfs, not supported" : strerror(-ret));
@@ -126,9 +133,9 @@ int dump_memfd_vma(struct dump_ctx *ctx, pid_t pid, unsigned long start, unsigne
 	return img_write_msg(ctx->files_img, &fe.base);
 }
 
-int dump_fd_memfd(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+static int memfd_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
-	MemfdFileEntry *m = &b->memfd;
+	MemfdFileEntry *m = &((struct memfd_state *)st)->m;
 	char link[64];
 	int ret;
 
@@ -136,19 +143,61 @@ int dump_fd_memfd(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, 
 	if (memfd_hugetlb(link))
 		return dump_fd_unsupported(d, "memfd on hugetlbfs (MFD_HUGETLB)");
 	if (!memfd_seen(ctx, d->st.st_ino)) {
-		ret = memfd_inode(ctx, d->pid, link, d->path, &d->st);
+		ret = memfd_inode(ctx, st, d->pid, link, d->path, &d->st);
 		if (ret) {
 			pr_err("dump: memfd '%s' of fd %d of %d: %s", d->path, d->fd, d->pid,
 			       strerror(-ret));
 			return ret;
 		}
 	}
+	memfd_file_entry__init(m);
 	m->id = fe->id;
 	m->flags = d->fi.flags & ~O_CLOEXEC;
 	m->pos = d->fi.pos;
-	m->fown = &b->fown;
+	m->fown = d->fown;
 	m->inode_id = (uint32_t)d->st.st_ino;
 	fe->type = FD_TYPES__MEMFD;
 	fe->memfd = m;
 	return 0;
 }
+
+static int memfd_match(const struct fd_desc *d)
+{
+	return !strncmp(d->path, "/memfd:", 7) && S_ISREG(d->st.st_mode);
+}
+
+static int memfd_init(struct dump_ctx *ctx, void **st)
+{
+	(void)ctx;
+	*st = calloc(1, sizeof(struct memfd_state));
+	return *st ? 0 : -ENOMEM;
+}
+
+static int memfd_close(void *st)
+{
+	struct memfd_state *s = st;
+	int ret = s ? img_close(s->img) : 0;
+
+	if (s)
+		s->img = NULL;
+	return ret;
+}
+
+static void memfd_fini(void *st)
+{
+	struct memfd_state *s = st;
+
+	if (s)
+		img_close(s->img);
+	free(s);
+}
+
+const struct fd_dump_ops dump_fd_memfd = {
+	.name = "memfd",
+	.type = FD_TYPES__MEMFD,
+	.init = memfd_init,
+	.match = memfd_match,
+	.dump = memfd_dump,
+	.close = memfd_close,
+	.fini = memfd_fini,
+};

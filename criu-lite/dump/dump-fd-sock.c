@@ -1,7 +1,8 @@
 /*
- * Socket fds: the tool's copy of the fd (fd_desc.copy) gives their
- * family and options; AF_UNIX sockets go to dump-fd-unix.c, inet ones to
- * dump-fd-inet.c. Every other family fails with "unsupported fd N of PID: ...".
+ * Socket fds: the tool's copy of the fd (fd_desc.copy) gives their family
+ * and options (helpers of the socket kinds); AF_UNIX sockets are the kind of
+ * dump-fd-unix.c, inet ones of dump-fd-inet.c. Every other family is this
+ * file's refusal: "unsupported fd N of PID: netlink socket" and the like.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,20 +67,41 @@ int dump_sk_opts(int sk, SkOptsEntry *o)
 	return 0;
 }
 
-int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+int dump_sk_family(const struct fd_desc *d, int *fam)
 {
 	socklen_t len = sizeof(int);
-	int fam = 0;
 
-	if (getsockopt(d->copy, SOL_SOCKET, SO_DOMAIN, &fam, &len)) {
+	*fam = -1;
+	if (strncmp(d->path, "socket:[", 8))
+		return 0;
+	if (getsockopt(d->copy, SOL_SOCKET, SO_DOMAIN, fam, &len)) {
 		int ret = -errno;
 
 		pr_err("dump: socket fd %d of %d: SO_DOMAIN: %s", d->fd, d->pid, strerror(-ret));
 		return ret;
 	}
-	if (fam == AF_INET || fam == AF_INET6)
-		return dump_fd_inet(ctx, d, d->copy, fe, b);
-	if (fam != AF_UNIX)
-		return dump_fd_unsupported(d, family_name(fam));
-	return dump_fd_unix(ctx, d, d->copy, fe, b);
+	return 0;
 }
+
+static int sock_other_match(const struct fd_desc *d)
+{
+	return !strncmp(d->path, "socket:[", 8);
+}
+
+static int sock_other_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
+{
+	int fam, ret = dump_sk_family(d, &fam);
+
+	(void)ctx;
+	(void)st;
+	(void)fe;
+	return ret ? ret : dump_fd_unsupported(d, family_name(fam));
+}
+
+/* Sockets of the families no kind takes. */
+const struct fd_dump_ops dump_fd_sock_other = {
+	.name = "socket",
+	.type = FD_TYPES__UND,
+	.match = sock_other_match,
+	.dump = sock_other_dump,
+};

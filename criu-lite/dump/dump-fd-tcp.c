@@ -7,7 +7,8 @@
  * The copies stay open and in repair mode until the tree is gone: closing a
  * socket in repair mode is silent (no FIN, no RST, no TIME_WAIT), so the
  * peer, and the restored socket's 4-tuple, see nothing. If the tree is
- * resumed instead, repair mode is switched off first (dump_tcp_unlock).
+ * resumed instead, repair mode is switched off first (dump_tcp_unlock). The
+ * copies are the inet kind's (dump-fd-inet.c), which passes them in.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,19 +111,19 @@ static int tcp_state(int sk, TcpStreamEntry *e, struct tcp_repair_window *w)
 }
 
 /*
- * Keeps @sk (a copy) in repair mode until dump_files_fini. Leaving repair
+ * Keeps @sk (a copy) in repair mode until dump_tcp_fini. Leaving repair
  * mode resets SO_REUSEADDR (the kernel's sk_reuse): its value is kept to be
  * put back.
  */
-static int tcp_lock(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino)
+static int tcp_lock(struct dump_tcp_locks *l, const struct fd_desc *d, int sk, uint32_t ino)
 {
-	struct dump_tcp_lock *n = realloc(ctx->tcp_locks, (ctx->nr_tcp + 1) * sizeof(*n));
+	struct dump_tcp_lock *n = realloc(l->v, (l->n + 1) * sizeof(*n));
 	socklen_t len = sizeof(int);
 	int fd, ret, reuse = 0;
 
 	if (!n)
 		return -ENOMEM;
-	ctx->tcp_locks = n;
+	l->v = n;
 	/* Journaled first: a worker killed from here on leaves it to the keeper. */
 	if (getsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, &len))
 		return -errno;
@@ -135,12 +136,10 @@ static int tcp_lock(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 		close(fd);
 		return ret;
 	}
-	ctx->tcp_locks[ctx->nr_tcp].fd = fd;
-	ctx->tcp_locks[ctx->nr_tcp++].reuse = reuse;
+	l->v[l->n].fd = fd;
+	l->v[l->n++].reuse = reuse;
 	return 0;
 }
-
-
 
 static int tcp_write(struct dump_ctx *ctx, uint32_t ino, TcpStreamEntry *e, const char *inq,
 		     const char *outq)
@@ -158,7 +157,8 @@ static int tcp_write(struct dump_ctx *ctx, uint32_t ino, TcpStreamEntry *e, cons
 	return img_close(img) ?: ret;
 }
 
-int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino)
+int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d,
+		    int sk, uint32_t ino)
 {
 	TcpStreamEntry e = TCP_STREAM_ENTRY__INIT;
 	struct tcp_repair_window w;
@@ -166,7 +166,7 @@ int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 	const char *what = "TCP_REPAIR (needs CAP_NET_ADMIN)";
 	int ret;
 
-	ret = tcp_lock(ctx, d, sk, ino);
+	ret = tcp_lock(l, d, sk, ino);
 	if (!ret) {
 		what = "receive queue";
 		ret = tcp_queue(sk, TCP_RECV_QUEUE, &e.inq_seq, &e.inq_len, &inq);
@@ -192,21 +192,21 @@ int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint3
 	return ret;
 }
 
-void dump_tcp_unlock(struct dump_ctx *ctx, bool resume)
+void dump_tcp_unlock(struct dump_tcp_locks *l, bool resume)
 {
-	for (size_t i = 0; resume && i < ctx->nr_tcp; i++) {
-		int ret = tcp_repair_leave(ctx->tcp_locks[i].fd, ctx->tcp_locks[i].reuse);
+	for (size_t i = 0; resume && i < l->n; i++) {
+		int ret = tcp_repair_leave(l->v[i].fd, l->v[i].reuse);
 
 		if (ret)
 			pr_warn("dump: cannot leave TCP repair mode: %s", strerror(-ret));
 	}
 }
 
-void dump_tcp_fini(struct dump_ctx *ctx)
+void dump_tcp_fini(struct dump_tcp_locks *l)
 {
-	for (size_t i = 0; i < ctx->nr_tcp; i++)
-		close(ctx->tcp_locks[i].fd); /* silent while in repair mode */
-	free(ctx->tcp_locks);
-	ctx->tcp_locks = NULL;
-	ctx->nr_tcp = 0;
+	for (size_t i = 0; i < l->n; i++)
+		close(l->v[i].fd); /* silent while in repair mode */
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }

@@ -25,11 +25,21 @@
 #define TTY_PTS_MAJOR_FIRST 136
 #define TTY_PTS_MAJOR_LAST 143
 
-bool dump_fd_is_tty(const struct stat *st)
-{
-	unsigned int ma = major(st->st_rdev);
+/* The kind's state for one dump. */
+struct tty_state {
+	struct img *img; /* tty-info.img, opened on the first tty */
+	dev_t *rdevs;	 /* ttys already in it, and their tty_info ids */
+	uint32_t *ids;
+	size_t nr;
+	TtyFileEntry tty; /* the entry being built */
+};
 
-	return ma == 4 || ma == 5 || (ma >= TTY_PTS_MAJOR_FIRST && ma <= TTY_PTS_MAJOR_LAST);
+static int tty_match(const struct fd_desc *d)
+{
+	unsigned int ma = major(d->st.st_rdev);
+
+	return S_ISCHR(d->st.st_mode) &&
+	       (ma == 4 || ma == 5 || (ma >= TTY_PTS_MAJOR_FIRST && ma <= TTY_PTS_MAJOR_LAST));
 }
 
 /* Session and foreground group of @pid's controlling terminal, from /proc/PID/stat. */
@@ -84,7 +94,8 @@ static void tty_termios(int fd, TtyInfoEntry *ti, TermiosEntry *te, uint32_t *cc
 }
 
 /* The tty_info_entry of terminal d->st.st_rdev, written on first sight. */
-static int tty_info(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t *id)
+static int tty_info(struct dump_ctx *ctx, struct tty_state *s, const struct fd_desc *d,
+		    uint32_t *id)
 {
 	TtyInfoEntry ti = TTY_INFO_ENTRY__INIT;
 	TermiosEntry te = TERMIOS_ENTRY__INIT;
@@ -95,9 +106,9 @@ static int tty_info(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t *id)
 	dev_t *nr;
 	uint32_t *ni;
 
-	for (size_t i = 0; i < ctx->nr_ttys; i++)
-		if (ctx->tty_rdevs[i] == d->st.st_rdev) {
-			*id = ctx->tty_ids[i];
+	for (size_t i = 0; i < s->nr; i++)
+		if (s->rdevs[i] == d->st.st_rdev) {
+			*id = s->ids[i];
 			return 0;
 		}
 	ti.id = ++ctx->next_file_id;
@@ -117,27 +128,28 @@ static int tty_info(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t *id)
 		ti.sid = (uint32_t)sid;
 		ti.pgrp = tpgid > 0 ? (uint32_t)tpgid : 0;
 	}
-	nr = realloc(ctx->tty_rdevs, (ctx->nr_ttys + 1) * sizeof(*nr));
+	nr = realloc(s->rdevs, (s->nr + 1) * sizeof(*nr));
 	if (nr)
-		ctx->tty_rdevs = nr;
-	ni = realloc(ctx->tty_ids, (ctx->nr_ttys + 1) * sizeof(*ni));
+		s->rdevs = nr;
+	ni = realloc(s->ids, (s->nr + 1) * sizeof(*ni));
 	if (ni)
-		ctx->tty_ids = ni;
+		s->ids = ni;
 	if (!nr || !ni)
 		return -ENOMEM;
-	ret = ctx->tty_img ? 0 : img_open(&ctx->dir, IMG_TTY_INFO, 0, true, &ctx->tty_img);
+	ret = s->img ? 0 : img_open(&ctx->dir, IMG_TTY_INFO, 0, true, &s->img);
 	if (!ret)
-		ret = img_write_msg(ctx->tty_img, &ti.base);
+		ret = img_write_msg(s->img, &ti.base);
 	if (ret)
 		return ret;
-	ctx->tty_rdevs[ctx->nr_ttys] = d->st.st_rdev;
-	ctx->tty_ids[ctx->nr_ttys++] = ti.id;
+	s->rdevs[s->nr] = d->st.st_rdev;
+	s->ids[s->nr++] = ti.id;
 	*id = ti.id;
 	return 0;
 }
 
-int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b)
+static int tty_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
+	struct tty_state *b = st;
 	unsigned int ma = major(d->st.st_rdev);
 	uint32_t info, regf;
 	int ret;
@@ -147,20 +159,60 @@ int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, st
 	if (ma < TTY_PTS_MAJOR_FIRST || ma > TTY_PTS_MAJOR_LAST)
 		return dump_fd_unsupported(
 			d, "tty other than a pseudo-terminal slave (console, vt, /dev/tty, ptmx)");
-	ret = tty_info(ctx, d, &info);
+	ret = tty_info(ctx, b, d, &info);
 	if (!ret)
 		ret = dump_reg_file(ctx, d->path, d->fi.flags & ~O_CLOEXEC, &d->st, &regf);
 	if (ret) {
 		pr_err("dump: terminal of fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
 		return ret;
 	}
+	tty_file_entry__init(&b->tty);
 	b->tty.id = fe->id;
 	b->tty.tty_info_id = info;
 	b->tty.flags = d->fi.flags & ~O_CLOEXEC;
-	b->tty.fown = &b->fown;
+	b->tty.fown = d->fown;
 	b->tty.has_regf_id = true;
 	b->tty.regf_id = regf;
 	fe->type = FD_TYPES__TTY;
 	fe->tty = &b->tty;
 	return 0;
 }
+
+static int tty_init(struct dump_ctx *ctx, void **st)
+{
+	(void)ctx;
+	*st = calloc(1, sizeof(struct tty_state));
+	return *st ? 0 : -ENOMEM;
+}
+
+static int tty_close(void *st)
+{
+	struct tty_state *s = st;
+	int ret = s ? img_close(s->img) : 0;
+
+	if (s)
+		s->img = NULL;
+	return ret;
+}
+
+static void tty_fini(void *st)
+{
+	struct tty_state *s = st;
+
+	if (!s)
+		return;
+	img_close(s->img);
+	free(s->rdevs);
+	free(s->ids);
+	free(s);
+}
+
+const struct fd_dump_ops dump_fd_tty = {
+	.name = "tty",
+	.type = FD_TYPES__TTY,
+	.init = tty_init,
+	.match = tty_match,
+	.dump = tty_dump,
+	.close = tty_close,
+	.fini = tty_fini,
+};

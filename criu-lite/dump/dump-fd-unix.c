@@ -2,7 +2,7 @@
  * AF_UNIX socket fds, described by sock_diag (type, state, peer, name, socket
  * file, queues). Supported:
  *  - connected stream/seqpacket sockets, named or not, whose peer is in the
- *    tree (checked in dump_files_finish); the receive queue goes to
+ *    tree (checked once every fd is known: unix_dump_finish); the receive queue goes to
  *    sk-queues.img. An accepted socket carries its listener's name.
  *  - listeners (TCP_LISTEN) bound to a path or an abstract name, with their
  *    backlog, as long as no connection waits in their queue;
@@ -35,6 +35,26 @@
 #define USK_ESTABLISHED 1
 #define USK_CLOSE 7
 #define USK_LISTEN 10
+
+/* The kind's state for one dump. */
+struct unix_state {
+	struct sock_diag_unix *socks; /* every AF_UNIX socket, loaded on the first socket fd */
+	size_t nr_socks;
+	bool loaded;
+	struct img *skq_img; /* sk-queues.img, opened on first use */
+	struct unix_dumped {
+		uint32_t ino, peer;
+		pid_t pid;
+		int fd;
+	} *dumped; /* the sockets dumped, for the peer check */
+	size_t nr_dumped;
+	/* the entry being built */
+	UnixSkEntry usk;
+	FilePermsEntry uperms;
+	SkOptsEntry skopts;
+	char usk_name[108];
+	char usk_dir[4096];
+};
 
 /* The name for messages: the path, or '@' and the abstract name (non-printables as '?'). */
 static const char *unix_name_str(const struct sock_diag_unix *u, char *buf, size_t len)
@@ -96,8 +116,8 @@ static int unix_check(const struct fd_desc *d, const struct sock_diag_unix *u)
  * by the target would move under MSG_PEEK, and fds in flight would be lost:
  * both are refused.
  */
-static int unix_queue(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t id,
-		      size_t len)
+static int unix_queue(struct dump_ctx *ctx, struct unix_state *s, const struct fd_desc *d, int sk,
+		      uint32_t id, size_t len)
 {
 	SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
 	struct iovec iov;
@@ -129,14 +149,14 @@ static int unix_queue(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uin
 		       d->pid, n, len);
 		ret = -EIO;
 	}
-	if (!ret && !ctx->skq_img)
-		ret = img_open(&ctx->dir, IMG_SK_QUEUES, 0, true, &ctx->skq_img);
+	if (!ret && !s->skq_img)
+		ret = img_open(&ctx->dir, IMG_SK_QUEUES, 0, true, &s->skq_img);
 	pe.id_for = id;
 	pe.length = (uint32_t)len;
 	if (!ret)
-		ret = img_write_msg(ctx->skq_img, &pe.base);
+		ret = img_write_msg(s->skq_img, &pe.base);
 	if (!ret)
-		ret = img_write_raw(ctx->skq_img, buf, len);
+		ret = img_write_raw(s->skq_img, buf, len);
 	free(buf);
 	return ret;
 }
@@ -146,7 +166,7 @@ static int unix_queue(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uin
  * long as the process did not chdir since: the inode check below tells),
  * which restore enters to bind it again.
  */
-static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u, struct fd_bufs *b)
+static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u, struct unix_state *b)
 {
 	int ret;
 
@@ -166,7 +186,7 @@ static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u
  * that path (not unlinked, not replaced) in the process's own root.
  */
 static int unix_name_file(const struct fd_desc *d, const struct sock_diag_unix *u,
-			  struct fd_bufs *b)
+			  struct unix_state *b)
 {
 	char root[8], path[4300];
 	struct stat st;
@@ -190,10 +210,15 @@ static int unix_name_file(const struct fd_desc *d, const struct sock_diag_unix *
 }
 
 static int unix_entry(const struct fd_desc *d, const struct sock_diag_unix *u, int sk,
-		      FileEntry *fe, struct fd_bufs *b)
+		      FileEntry *fe, struct unix_state *b)
 {
 	UnixSkEntry *e = &b->usk;
-	int ret = dump_sk_opts(sk, &b->skopts);
+	int ret;
+
+	unix_sk_entry__init(e);
+	file_perms_entry__init(&b->uperms);
+	sk_opts_entry__init(&b->skopts);
+	ret = dump_sk_opts(sk, &b->skopts);
 
 	if (ret) {
 		pr_err("dump: options of socket fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
@@ -207,7 +232,7 @@ static int unix_entry(const struct fd_desc *d, const struct sock_diag_unix *u, i
 	e->peer = u->peer;
 	/* A listener's sock_diag wqlen is its backlog (sk_max_ack_backlog). */
 	e->backlog = u->state == USK_LISTEN ? u->wqlen : 0;
-	e->fown = &b->fown;
+	e->fown = d->fown;
 	e->opts = &b->skopts;
 	/* As the kernel has it: a path with its NUL, an abstract name with its leading NUL. */
 	e->name.len = u->name_len;
@@ -225,27 +250,111 @@ static int unix_entry(const struct fd_desc *d, const struct sock_diag_unix *u, i
 	return ret;
 }
 
-int dump_fd_unix(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
-		 struct fd_bufs *b)
+static int unix_remember(struct unix_state *s, const struct fd_desc *d, const UnixSkEntry *e)
 {
-	const struct sock_diag_unix *u;
-	int ret;
+	struct unix_dumped *n = realloc(s->dumped, (s->nr_dumped + 1) * sizeof(*n));
 
-	if (!ctx->unix_loaded) {
-		ret = sock_diag_unix_list(&ctx->unix_socks, &ctx->nr_unix);
+	if (!n)
+		return -ENOMEM;
+	s->dumped = n;
+	s->dumped[s->nr_dumped++] = (struct unix_dumped){e->ino, e->peer, d->pid, d->fd};
+	return 0;
+}
+
+static int unix_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
+{
+	struct unix_state *s = st;
+	const struct sock_diag_unix *u;
+	int sk = d->copy, ret;
+
+	if (!s->loaded) {
+		ret = sock_diag_unix_list(&s->socks, &s->nr_socks);
 		if (ret) {
 			pr_err("dump: unix sockets through sock_diag: %s", strerror(-ret));
 			return ret;
 		}
-		ctx->unix_loaded = true;
+		s->loaded = true;
 	}
-	u = sock_diag_unix_find(ctx->unix_socks, ctx->nr_unix, (uint32_t)d->st.st_ino);
+	u = sock_diag_unix_find(s->socks, s->nr_socks, (uint32_t)d->st.st_ino);
 	if (!u)
 		return dump_fd_unsupported(d, "unix socket unknown to sock_diag");
 	ret = unix_check(d, u);
 	if (!ret)
-		ret = unix_entry(d, u, sk, fe, b);
+		ret = unix_entry(d, u, sk, fe, s);
 	if (!ret && u->rqlen && u->state == USK_ESTABLISHED)
-		ret = unix_queue(ctx, d, sk, fe->id, u->rqlen);
+		ret = unix_queue(ctx, s, d, sk, fe->id, u->rqlen);
+	if (!ret)
+		ret = unix_remember(s, d, &s->usk);
 	return ret;
 }
+
+/* Once every fd is known: each connected socket's peer was dumped too. */
+static int unix_dump_finish(struct dump_ctx *ctx, void *st)
+{
+	const struct unix_state *s = st;
+
+	(void)ctx;
+	for (size_t i = 0; i < s->nr_dumped; i++) {
+		const struct unix_dumped *k = &s->dumped[i];
+		bool found = false;
+
+		if (!k->peer)
+			continue;
+		for (size_t j = 0; j < s->nr_dumped && !found; j++)
+			found = s->dumped[j].ino == k->peer;
+		if (!found) {
+			pr_err("unsupported fd %d of %d: unix socket whose peer (inode %u) is "
+			       "outside the dumped tree",
+			       k->fd, k->pid, k->peer);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+static int unix_match(const struct fd_desc *d)
+{
+	int fam, ret = dump_sk_family(d, &fam);
+
+	return ret ? ret : fam == AF_UNIX;
+}
+
+static int unix_init(struct dump_ctx *ctx, void **st)
+{
+	(void)ctx;
+	*st = calloc(1, sizeof(struct unix_state));
+	return *st ? 0 : -ENOMEM;
+}
+
+static int unix_close(void *st)
+{
+	struct unix_state *s = st;
+	int ret = s ? img_close(s->skq_img) : 0;
+
+	if (s)
+		s->skq_img = NULL;
+	return ret;
+}
+
+static void unix_fini(void *st)
+{
+	struct unix_state *s = st;
+
+	if (!s)
+		return;
+	img_close(s->skq_img);
+	free(s->socks);
+	free(s->dumped);
+	free(s);
+}
+
+const struct fd_dump_ops dump_fd_unix = {
+	.name = "unix socket",
+	.type = FD_TYPES__UNIXSK,
+	.init = unix_init,
+	.match = unix_match,
+	.dump = unix_dump,
+	.dump_finish = unix_dump_finish,
+	.close = unix_close,
+	.fini = unix_fini,
+};

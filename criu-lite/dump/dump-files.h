@@ -1,49 +1,20 @@
-/* Internal to the fd dumpers: dump-files.c, every dump-fd-*.c, dump-locks.c. */
+/*
+ * The fd kinds of the dump (docs/architecture.md, "fd kinds"): what
+ * dump-files.c (iterating fds, fdinfo-N.img) hands each kind, the operations
+ * table every kind file (dump-fd-*.c) implements, and the open-file table
+ * below them all (dump-filetab.c: files.img, dedup, REG entries).
+ */
 #ifndef CRL_DUMP_FILES_H
 #define CRL_DUMP_FILES_H
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "dump.h"
 #include "files.pb-c.h"
 #include "proc-fdinfo.h"
 
-/* One open-file object already in files.img. */
-struct dump_file_key {
-	dev_t dev;
-	ino_t ino;
-	unsigned int flags; /* path-only objects (maps, exe, cwd): open flags */
-	pid_t pid;	    /* fd-backed objects: an owner, for kcmp */
-	uint32_t peer;	    /* unix sockets: the peer's inode */
-	int fd;		    /* -1 for path-only objects */
-	FdTypes type;
-	uint32_t id;
-};
-
-/* Sub-messages of the file_entry being built for one fd. */
-struct fd_bufs {
-	RegFileEntry r;
-	PipeEntry p;
-	FifoEntry f;
-	EventfdFileEntry efd;
-	SignalfdEntry sfd;
-	TimerfdEntry tfd;
-	EventpollFileEntry ep;
-	EventpollTfdEntry *ep_tfds; /* malloc'd, with ep_tfdp */
-	EventpollTfdEntry **ep_tfdp;
-	UnixSkEntry usk;
-	FilePermsEntry uperms;
-	char usk_name[108];
-	char usk_dir[4096];
-	SkOptsEntry skopts;
-	InetSkEntry isk;
-	IpOptsEntry ipopts;
-	uint32_t isk_src[4], isk_dst[4];
-	TtyFileEntry tty;
-	MemfdFileEntry memfd;
-	FownEntry fown;
-};
-
+/* One fd being dumped: what every kind may look at. */
 struct fd_desc {
 	pid_t pid;
 	int fd;
@@ -51,32 +22,94 @@ struct fd_desc {
 	char path[4096];
 	struct stat st;
 	struct proc_fdinfo fi;
+	FownEntry *fown; /* its SIGIO owner, filled by dump-files.c: every sub-message points here */
 };
 
+/*
+ * One fd kind. A kind owns one FileEntry type (FD_TYPES__UND: it only
+ * refuses fds nobody else takes, with a precise message); dump-files.c asks
+ * the kinds of dump_fd_kinds in order and gives the fd to the first match.
+ * @st is the kind's own state for this dump (dump_ctx.fd_state[type], NULL
+ * without init). Every hook but match may be NULL.
+ *  init:	 allocates *@st (its images are opened on first use, not here).
+ *  match:	 1 if the fd (link text, stat, fdinfo, d->copy) is of this kind,
+ *		 0 if not, -errno (logged).
+ *  dump:	 a new open file description: fills @fe (type and the kind's
+ *		 sub-message, kept in @st until the next call) and writes the
+ *		 kind's own images. Logs.
+ *  dump_finish: once every fd is known (peers inside the tree...). Logs.
+ *  close:	 closes the kind's images; their first write error.
+ *  release:	 the tree is about to be resumed (@resume) or killed.
+ *  fini:	 frees @st (and closes what close did not).
+ */
+struct fd_dump_ops {
+	const char *name;
+	FdTypes type;
+	int (*init)(struct dump_ctx *ctx, void **st);
+	int (*match)(const struct fd_desc *d);
+	int (*dump)(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe);
+	int (*dump_finish)(struct dump_ctx *ctx, void *st);
+	int (*close)(void *st);
+	void (*release)(void *st, bool resume);
+	void (*fini)(void *st);
+};
+
+/* dump-fd-kinds.c: every kind, in matching order. */
+extern const struct fd_dump_ops *const dump_fd_kinds[];
+extern const size_t dump_fd_nr_kinds;
+
+/* The kinds (each in its dump-fd-*.c). */
+extern const struct fd_dump_ops dump_fd_pipe, dump_fd_fifo;		/* dump-fd-pipe.c */
+extern const struct fd_dump_ops dump_fd_unix;				/* dump-fd-unix.c */
+extern const struct fd_dump_ops dump_fd_inet;				/* dump-fd-inet.c */
+extern const struct fd_dump_ops dump_fd_sock_other;			/* dump-fd-sock.c */
+extern const struct fd_dump_ops dump_fd_eventfd, dump_fd_signalfd;	/* dump-fd-anon.c */
+extern const struct fd_dump_ops dump_fd_timerfd, dump_fd_eventpoll, dump_fd_anon_other;
+extern const struct fd_dump_ops dump_fd_tty;				/* dump-fd-tty.c */
+extern const struct fd_dump_ops dump_fd_memfd;				/* dump-fd-memfd.c */
+extern const struct fd_dump_ops dump_fd_reg, dump_fd_blk;		/* dump-fd-reg.c */
+
+/* dump-filetab.c: the open-file objects already in files.img. */
+/* One open-file object already in files.img. */
+struct dump_file_key {
+	dev_t dev;
+	ino_t ino;
+	unsigned int flags; /* path-only objects (maps, exe, cwd): open flags */
+	pid_t pid;	    /* fd-backed objects: an owner, for kcmp */
+	int fd;		    /* -1 for path-only objects */
+	FdTypes type;
+	uint32_t id;
+};
+/* Records @k (fd-backed: after dump_filetab_find_fd for the same fd). 0 or -ENOMEM. */
+int dump_filetab_add(struct dump_ctx *ctx, const struct dump_file_key *k);
+/* The key of an fd whose open file is one we saw already, or NULL. */
+const struct dump_file_key *dump_filetab_find_fd(struct dump_ctx *ctx, const struct fd_desc *d);
+void dump_filetab_fini(struct dump_ctx *ctx);
 /* "unsupported fd N of PID: WHAT", -EOPNOTSUPP. */
 int dump_fd_unsupported(const struct fd_desc *d, const char *what);
-/* anon_inode fds: eventfd, signalfd, timerfd, eventpoll; others unsupported. */
-int dump_fd_anon(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
 
-/* Socket fds: unix and inet sockets (the kinds their files support); others unsupported. */
-int dump_fd_socket(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
-/* unix sockets (dump-fd-unix.c): @sk is the tool's copy of the fd. */
-int dump_fd_unix(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
-		 struct fd_bufs *b);
+/* dump-fd-sock.c: helpers of the socket kinds. */
+/* SOL_SOCKET options common to every socket kind into @o. 0 or -errno. */
+int dump_sk_opts(int sk, SkOptsEntry *o);
+/* *@fam: @d's socket family (read on d->copy), -1 if @d is no socket. 0 or -errno (logged). */
+int dump_sk_family(const struct fd_desc *d, int *fam);
 
-/* inet sockets (dump-fd-inet.c): @sk is the tool's copy of the fd. */
-int dump_fd_inet(struct dump_ctx *ctx, const struct fd_desc *d, int sk, FileEntry *fe,
-		 struct fd_bufs *b);
-/* An established TCP socket into tcp-stream-@ino.img, left in repair mode (dump-fd-tcp.c). */
-int dump_tcp_stream(struct dump_ctx *ctx, const struct fd_desc *d, int sk, uint32_t ino);
-void dump_tcp_fini(struct dump_ctx *ctx);
+/* dump-fd-tcp.c: established TCP connections, kept in repair mode (inet kind). */
+struct dump_tcp_locks {
+	struct dump_tcp_lock {
+		int fd;	   /* copy of an established TCP socket, in repair mode */
+		int reuse; /* its SO_REUSEADDR before */
+	} *v;
+	size_t n;
+};
+/* An established TCP socket into tcp-stream-@ino.img, left in repair mode. Logs. */
+int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d,
+		    int sk, uint32_t ino);
+/* Repair mode off if the tree goes on (@resume); else the sockets stay in it. */
+void dump_tcp_unlock(struct dump_tcp_locks *l, bool resume);
+/* Closes the copies (silently while in repair mode). */
+void dump_tcp_fini(struct dump_tcp_locks *l);
 
-/* Terminals (dump-fd-tty.c): pseudo-terminal slaves with --shell-job, else refused. */
-bool dump_fd_is_tty(const struct stat *st);
-int dump_fd_tty(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe, struct fd_bufs *b);
-/* memfd files (dump-fd-memfd.c): the object once (name, seals, content), then the fd. */
-int dump_fd_memfd(struct dump_ctx *ctx, const struct fd_desc *d, FileEntry *fe,
-		  struct fd_bufs *b);
 /*
  * File locks listed in @d's fdinfo (dump-locks.c) into filelocks.img, each
  * once; refuses (-EOPNOTSUPP, logged) leases, mandatory locks and locks of a
@@ -86,7 +119,5 @@ int dump_fd_locks(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t file_i
 /* Closes filelocks.img, returning its write error (logged). */
 int dump_locks_finish(struct dump_ctx *ctx);
 void dump_locks_fini(struct dump_ctx *ctx);
-/* SOL_SOCKET options common to every socket kind into @o. 0 or -errno. */
-int dump_sk_opts(int sk, SkOptsEntry *o);
 
 #endif

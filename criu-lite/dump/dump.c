@@ -111,7 +111,7 @@ static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
 {
 	const struct opts *o = ctx->o;
 
-	dump_tcp_unlock(ctx, ret || !kill);
+	dump_files_release(ctx, ret || !kill);
 	if (ret || o->leave_running || ctx->pre_dump)
 		dump_resume_tree(ctx);
 	else if (o->leave_stopped)

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "img.h"
+#include "img-fd.h"
 #include "options.h"
 #include "proc-maps.h"
 #include "proc-stat.h"
@@ -95,8 +96,6 @@ struct dump_stats {
 };
 
 struct dump_file_key;
-struct sock_diag_unix;
-struct sock_diag_inet;
 struct page_xfer;
 struct dump_locks;
 struct dump_seccomp;
@@ -110,10 +109,8 @@ struct dump_ctx {
 	uint32_t next_kobj_id;
 	uint32_t next_file_id;
 	uint32_t next_pages_id;
-	struct img *files_img;		   /* files.img, open for the whole dump */
-	struct img *pipes_img, *fifos_img; /* opened on first use */
-	struct img *skq_img;		   /* sk-queues.img, opened on first use */
-	struct dump_file_key *keys;	   /* open-file objects seen, for dedup */
+	struct img *files_img;		/* files.img, open for the whole dump */
+	struct dump_file_key *keys;	/* open-file objects seen, for dedup (dump-filetab.c) */
 	size_t nr_keys, cap_keys;
 	size_t *fd_order; /* the fd-backed keys' indices, by dev, ino, kcmp order */
 	size_t nr_fd_order;
@@ -132,23 +129,9 @@ struct dump_ctx {
 	uint64_t zero_pfn;		   /* pfn of the shared zero page, 0 if unknown */
 	uint64_t huge_zero_pfn;		   /* first pfn of the huge zero page, */
 	uint64_t huge_zero_nr;		   /* and its page count; 0 if unknown */
-	struct sock_diag_unix *unix_socks; /* AF_UNIX sockets, loaded on the first socket fd */
-	size_t nr_unix;
-	bool unix_loaded;
-	struct sock_diag_inet *inet_socks; /* TCP/UDP sockets, loaded on the first inet fd */
-	size_t nr_inet;
-	bool inet_loaded;
-	struct img *tty_img; /* tty-info.img, opened on the first tty (--shell-job) */
-	dev_t *tty_rdevs;    /* ttys already in it, and their tty_info ids */
-	uint32_t *tty_ids;
-	size_t nr_ttys;
-	struct img *memfd_img; /* memfd.img, opened on the first memfd */
-	struct dump_tcp_lock {
-		int fd;	   /* copy of an established TCP socket, in repair mode */
-		int reuse; /* its SO_REUSEADDR before */
-	} *tcp_locks;
-	size_t nr_tcp;
-	unsigned long *shmids; /* shared anon objects already dumped */
+	/* each fd kind's own state, by its FileEntry type (dump-files.h, dump-fd-*.c) */
+	void *fd_state[FD_KIND_SLOTS];
+	unsigned long *shmids; /* shmem objects already dumped (shared anon, memfd) */
 	size_t nr_shmids;
 	bool pre_dump;	      /* pre-dump: memory only */
 	void *track;	      /* dump-track.c state, NULL when not tracking */
@@ -269,20 +252,20 @@ void dump_files_fini(struct dump_ctx *ctx);
 int dump_task_files(struct dump_ctx *ctx, struct dump_task *t);
 int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t);
 /*
- * Before the tree is resumed (@resume) or killed: established TCP sockets
- * leave repair mode when the tree goes on; killed, they stay in it until
- * dump_files_fini closes them silently (dump-fd-tcp.c).
+ * Before the tree is resumed (@resume) or killed: each fd kind lets go of
+ * what it holds (established TCP sockets leave repair mode when the tree goes
+ * on; killed, they stay in it until dump_files_fini closes them silently).
  */
-void dump_tcp_unlock(struct dump_ctx *ctx, bool resume);
+void dump_files_release(struct dump_ctx *ctx, bool resume);
 /* Checks made once every fd is known (unix socket peers inside the tree). */
 int dump_files_finish(struct dump_ctx *ctx);
 /*
- * Returns (through @id) the id of a REG file_entry for @path opened with
+ * dump-filetab.c: returns (through @id) the id of a REG file_entry for @path opened with
  * @flags, writing it on first use. @st describes the file (dev/ino/mode/size).
  */
 int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,
 		  uint32_t *id);
-/* Content of an unlinked file read through @link into ghost-file-@id.img. Logs. */
+/* dump-fd-reg.c: content of an unlinked file read through @link into ghost-file-@id.img. Logs. */
 int dump_ghost_file(struct dump_ctx *ctx, const char *link, const struct stat *st, uint32_t id);
 
 /* dump-signals.c */
