@@ -27,7 +27,6 @@ struct anon_state {
 
 static int anon_init(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	*st = calloc(1, sizeof(struct anon_state));
 	return *st ? 0 : -ENOMEM;
 }
@@ -67,7 +66,6 @@ static int fd_eventfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEnt
 {
 	struct anon_state *b = st;
 
-	(void)ctx;
 	eventfd_file_entry__init(&b->efd);
 	if (!d->fi.has_eventfd)
 		return dump_fd_unsupported(d, "eventfd without a counter in fdinfo");
@@ -85,7 +83,6 @@ static int fd_signalfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEn
 {
 	struct anon_state *b = st;
 
-	(void)ctx;
 	signalfd_entry__init(&b->sfd);
 	if (!d->fi.has_signalfd)
 		return dump_fd_unsupported(d, "signalfd without a mask in fdinfo");
@@ -102,7 +99,6 @@ static int fd_timerfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEnt
 {
 	TimerfdEntry *t = &((struct anon_state *)st)->tfd;
 
-	(void)ctx;
 	timerfd_entry__init(t);
 	if (!d->fi.has_timerfd)
 		return dump_fd_unsupported(d, "timerfd without settings in fdinfo");
@@ -135,7 +131,6 @@ static int fd_epoll(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry
 	struct anon_state *b = st;
 	size_t n = d->fi.n_tfds;
 
-	(void)ctx;
 	eventpoll_file_entry__init(&b->ep);
 	free(b->ep_tfds);
 	free(b->ep_tfdp);
@@ -211,9 +206,6 @@ static int anon_other_match(const struct fd_desc *d)
 
 static int anon_other_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
-	(void)ctx;
-	(void)st;
-	(void)fe;
 	return dump_fd_unsupported(d, d->path);
 }
 

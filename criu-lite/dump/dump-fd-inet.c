@@ -266,7 +266,6 @@ static int inet_match(const struct fd_desc *d)
 
 static int inet_init(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	*st = calloc(1, sizeof(struct inet_state));
 	return *st ? 0 : -ENOMEM;
 }

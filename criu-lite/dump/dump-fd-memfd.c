@@ -168,7 +168,6 @@ static int memfd_match(const struct fd_desc *d)
 
 static int memfd_init(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	*st = calloc(1, sizeof(struct memfd_state));
 	return *st ? 0 : -ENOMEM;
 }

@@ -41,13 +41,11 @@ static int pipe_init(bool fifo, void **st)
 
 static int pipe_init_pipe(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	return pipe_init(false, st);
 }
 
 static int pipe_init_fifo(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	return pipe_init(true, st);
 }
 

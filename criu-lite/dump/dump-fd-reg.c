@@ -26,7 +26,6 @@ struct reg_state {
 
 static int reg_init(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	*st = calloc(1, sizeof(struct reg_state));
 	return *st ? 0 : -ENOMEM;
 }
@@ -166,9 +165,6 @@ static int blk_match(const struct fd_desc *d)
 
 static int blk_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
-	(void)ctx;
-	(void)st;
-	(void)fe;
 	return dump_fd_unsupported(d, "block device");
 }
 

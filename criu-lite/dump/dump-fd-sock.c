@@ -92,9 +92,6 @@ static int sock_other_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, Fi
 {
 	int fam, ret = dump_sk_family(d, &fam);
 
-	(void)ctx;
-	(void)st;
-	(void)fe;
 	return ret ? ret : dump_fd_unsupported(d, family_name(fam));
 }
 

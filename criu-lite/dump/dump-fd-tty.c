@@ -180,7 +180,6 @@ static int tty_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry
 
 static int tty_init(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	*st = calloc(1, sizeof(struct tty_state));
 	return *st ? 0 : -ENOMEM;
 }

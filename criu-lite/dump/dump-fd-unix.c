@@ -293,7 +293,6 @@ static int unix_dump_finish(struct dump_ctx *ctx, void *st)
 {
 	const struct unix_state *s = st;
 
-	(void)ctx;
 	for (size_t i = 0; i < s->nr_dumped; i++) {
 		const struct unix_dumped *k = &s->dumped[i];
 		bool found = false;
@@ -321,7 +320,6 @@ static int unix_match(const struct fd_desc *d)
 
 static int unix_init(struct dump_ctx *ctx, void **st)
 {
-	(void)ctx;
 	*st = calloc(1, sizeof(struct unix_state));
 	return *st ? 0 : -ENOMEM;
 }
