@@ -1,9 +1,7 @@
 /*
- * Restore: file objects other than regular files and pipes, created by the
- * tool before forking like every shared object: eventfd (counter), signalfd
- * (mask), timerfd (clock, remaining time, interval, ticks) and FIFOs (opened
- * by path; a helper O_RDWR descriptor keeps both ends openable and takes the
- * buffered data back from fifo-data.img), epoll (its targets are added by the
+ * Restore: the anon_inode kinds, created by the tool before forking like
+ * every shared object: eventfd (counter), signalfd (mask), timerfd (clock,
+ * remaining time, interval, ticks), epoll (its targets are added by the
  * process itself once its fds are in place).
  */
 #include <errno.h>
@@ -19,41 +17,11 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "restore.h"
+#include "restore-fd.h"
 
 #ifndef TFD_IOC_SET_TICKS
 #define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
 #endif
-
-bool rst_fdkind_supported(const FileEntry *fe)
-{
-	switch (fe->type) {
-	case FD_TYPES__REG:
-		return fe->reg;
-	case FD_TYPES__PIPE:
-		return fe->pipe;
-	case FD_TYPES__EVENTFD:
-		return fe->efd;
-	case FD_TYPES__SIGNALFD:
-		return fe->sgfd;
-	case FD_TYPES__TIMERFD:
-		return fe->tfd;
-	case FD_TYPES__FIFO:
-		return fe->fifo && fe->fifo->has_regf_id;
-	case FD_TYPES__EVENTPOLL:
-		return fe->epfd;
-	case FD_TYPES__UNIXSK:
-		return rst_unix_supported(fe);
-	case FD_TYPES__INETSK:
-		return rst_inet_supported(fe);
-	case FD_TYPES__TTY:
-		return rst_tty_supported(fe);
-	case FD_TYPES__MEMFD:
-		return fe->memfd;
-	default:
-		return false;
-	}
-}
 
 static int rst_open_timerfd(const TimerfdEntry *t, int *fdp)
 {
@@ -79,84 +47,11 @@ static int rst_open_timerfd(const TimerfdEntry *t, int *fdp)
 	return 0;
 }
 
-static struct rst_pipe *rst_fifo_get(struct rst_ctx *c, const char *path, uint32_t pipe_id)
+/* Created, or -errno (logged). */
+static int rst_anon_made(const FileEntry *fe, int fd, int *fdp)
 {
-	struct rst_pipe *p;
+	int ret;
 
-	for (size_t i = 0; i < c->nr_fifos; i++)
-		if (c->fifos[i].pipe_id == pipe_id)
-			return &c->fifos[i];
-	p = realloc(c->fifos, (c->nr_fifos + 1) * sizeof(*p));
-	if (!p)
-		return NULL;
-	c->fifos = p;
-	p = &c->fifos[c->nr_fifos];
-	p->fds[0] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (p->fds[0] < 0) {
-		pr_err("fifo '%s': cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	p->fds[1] = dup(p->fds[0]);
-	p->pipe_id = pipe_id;
-	c->nr_fifos++;
-	return p;
-}
-
-static int rst_open_fifo(struct rst_ctx *c, const FifoEntry *f, int *fdp)
-{
-	const FileEntry *reg = rst_file_entry(c, f->regf_id);
-	int fd, flags;
-
-	if (!reg || !reg->reg) {
-		pr_err("fifo %u: its path (file id %u) is not in files.img", f->id, f->regf_id);
-		return -EINVAL;
-	}
-	if (!rst_fifo_get(c, reg->reg->name, f->pipe_id))
-		return -EIO;
-	flags = (int)reg->reg->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY);
-	/* Non-blocking while the helper holds both ends; the real flags after. */
-	fd = open(reg->reg->name, flags | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		pr_err("fifo '%s': cannot open: %s", reg->reg->name, strerror(errno));
-		return -errno;
-	}
-	if (!(flags & O_NONBLOCK))
-		fcntl(fd, F_SETFL, flags & ~O_ACCMODE);
-	*fdp = fd;
-	return 0;
-}
-
-int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fdp)
-{
-	int fd, ret = 0;
-
-	switch (fe->type) {
-	case FD_TYPES__EVENTFD:
-		fd = eventfd((unsigned int)fe->efd->counter,
-			     (int)(fe->efd->flags & (O_NONBLOCK | EFD_SEMAPHORE)) | EFD_CLOEXEC);
-		break;
-	case FD_TYPES__SIGNALFD:
-		fd = (int)syscall(SYS_signalfd4, -1, &fe->sgfd->sigmask, 8,
-				  (int)(fe->sgfd->flags & O_NONBLOCK) | O_CLOEXEC);
-		break;
-	case FD_TYPES__TIMERFD:
-		return rst_open_timerfd(fe->tfd, fdp);
-	case FD_TYPES__EVENTPOLL:
-		fd = epoll_create1(EPOLL_CLOEXEC); /* its targets are added in the process */
-		break;
-	case FD_TYPES__UNIXSK:
-		return rst_unix_open(c, fe, fdp);
-	case FD_TYPES__INETSK:
-		return rst_inet_open(c, fe, fdp);
-	case FD_TYPES__TTY:
-		return rst_tty_open(c, fe, fdp);
-	case FD_TYPES__MEMFD:
-		return rst_memfd_open(c, fe, fdp);
-	case FD_TYPES__FIFO:
-		return rst_open_fifo(c, fe->fifo, fdp);
-	default:
-		return -EOPNOTSUPP;
-	}
 	if (fd < 0) {
 		ret = -errno;
 		pr_err("file id %u (type %d): cannot create: %s", fe->id, fe->type, strerror(-ret));
@@ -165,6 +60,73 @@ int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	*fdp = fd;
 	return 0;
 }
+
+static int rst_open_eventfd(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			    int *fdp)
+{
+	return rst_anon_made(fe,
+			     eventfd((unsigned int)fe->efd->counter,
+				     (int)(fe->efd->flags & (O_NONBLOCK | EFD_SEMAPHORE)) |
+					     EFD_CLOEXEC),
+			     fdp);
+}
+
+static int rst_open_signalfd(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			     int *fdp)
+{
+	return rst_anon_made(fe,
+			     (int)syscall(SYS_signalfd4, -1, &fe->sgfd->sigmask, 8,
+					  (int)(fe->sgfd->flags & O_NONBLOCK) | O_CLOEXEC),
+			     fdp);
+}
+
+static int rst_open_epoll(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			  int *fdp)
+{
+	/* its targets are added in the process (rst_epoll_fill) */
+	return rst_anon_made(fe, epoll_create1(EPOLL_CLOEXEC), fdp);
+}
+
+static int rst_open_tfd(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fdp)
+{
+	return rst_open_timerfd(fe->tfd, fdp);
+}
+
+static bool rst_eventfd_check(const FileEntry *fe)
+{
+	return fe->efd;
+}
+
+static bool rst_signalfd_check(const FileEntry *fe)
+{
+	return fe->sgfd;
+}
+
+static bool rst_timerfd_check(const FileEntry *fe)
+{
+	return fe->tfd;
+}
+
+static bool rst_eventpoll_check(const FileEntry *fe)
+{
+	return fe->epfd;
+}
+
+RST_FD_FOWN(rst_eventfd_fown, efd)
+RST_FD_FOWN(rst_signalfd_fown, sgfd)
+RST_FD_FOWN(rst_timerfd_fown, tfd)
+RST_FD_FOWN(rst_eventpoll_fown, epfd)
+
+#define RST_ANON(nm, t, open_fn)                                                               \
+	{                                                                                      \
+		.name = #nm, .type = t, .check = rst_##nm##_check, .open = open_fn,            \
+		.fown = rst_##nm##_fown,                                                       \
+	}
+
+const struct fd_rst_ops rst_fd_eventfd = RST_ANON(eventfd, FD_TYPES__EVENTFD, rst_open_eventfd);
+const struct fd_rst_ops rst_fd_signalfd = RST_ANON(signalfd, FD_TYPES__SIGNALFD, rst_open_signalfd);
+const struct fd_rst_ops rst_fd_timerfd = RST_ANON(timerfd, FD_TYPES__TIMERFD, rst_open_tfd);
+const struct fd_rst_ops rst_fd_eventpoll = RST_ANON(eventpoll, FD_TYPES__EVENTPOLL, rst_open_epoll);
 
 /*
  * Runs in the new process once its fds are in place: an epoll item is keyed

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "restore.h"
+#include "restore-fd.h"
 
 #include "tcp-stream.pb-c.h"
 
@@ -30,7 +30,7 @@
 #define RST_TCP_CLOSE 7
 #define RST_TCP_ESTABLISHED 1
 
-bool rst_inet_supported(const FileEntry *fe)
+static bool rst_inet_supported(const FileEntry *fe)
 {
 	const InetSkEntry *e = fe->isk;
 	size_t na;
@@ -187,7 +187,7 @@ static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
 	return 0;
 }
 
-int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	const InetSkEntry *e = fe->isk;
 	bool tcp_conn = e->proto == IPPROTO_TCP && e->state == RST_TCP_ESTABLISHED;
@@ -235,7 +235,8 @@ int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	return 0;
 }
 
-int rst_inet_listeners_open(struct rst_ctx *c)
+/* TCP listeners before anything else: restored connections may share their ports. */
+static int rst_inet_listeners_open(struct rst_ctx *c)
 {
 	for (size_t i = 0; i < c->nr_files; i++) {
 		struct rst_file *f = &c->files[i];
@@ -250,3 +251,22 @@ int rst_inet_listeners_open(struct rst_ctx *c)
 	}
 	return 0;
 }
+
+static int rst_inet_open_kind(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			      int *fdp)
+{
+	return rst_inet_open(c, fe, fdp);
+}
+
+RST_FD_FOWN(rst_inet_fown, isk)
+
+/* The inet socket kind: listeners early, established TCP connections leave repair mode last. */
+const struct fd_rst_ops rst_fd_inet = {
+	.name = "inet socket",
+	.type = FD_TYPES__INETSK,
+	.check = rst_inet_supported,
+	.open_early = rst_inet_listeners_open,
+	.open = rst_inet_open_kind,
+	.finish = rst_tcp_finish,
+	.fown = rst_inet_fown,
+};

@@ -6,7 +6,7 @@
  * file_entry is a new open file description of that object, reopened through
  * /proc/self/fd with the recorded flags and offset; a mapping opens it in the
  * restored process through /proc/TOOL/fd, so the tool keeps the objects open
- * until every address space is rebuilt.
+ * until every address space is rebuilt (the kind's fini, from rst_ctx_fini).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "restore.h"
+#include "restore-fd.h"
 
 #include "memfd.pb-c.h"
 
@@ -26,7 +26,34 @@
 #endif
 #define RST_MEMFD_BUF (1u << 20)
 
-static int rst_memfd_load(struct rst_ctx *c)
+/* The kind's state: memfd.img, read on the first memfd fd or mapping, and the objects. */
+struct rst_memfds {
+	MemfdInodeEntry **memfds;
+	int *memfd_fds; /* the objects, created on first use; -1 before */
+	size_t nr_memfds;
+	bool memfds_loaded;
+};
+
+static void *rst_memfd_init(void)
+{
+	return calloc(1, sizeof(struct rst_memfds));
+}
+
+static void rst_memfd_fini(void *st)
+{
+	struct rst_memfds *c = st;
+
+	for (size_t i = 0; i < c->nr_memfds; i++) {
+		if (c->memfd_fds[i] >= 0)
+			close(c->memfd_fds[i]);
+		img_free_msg(&c->memfds[i]->base);
+	}
+	free(c->memfds);
+	free(c->memfd_fds);
+	free(c);
+}
+
+static int rst_memfd_load(const struct img_dir *dir, struct rst_memfds *c)
 {
 	ProtobufCMessage *m;
 	struct img *img;
@@ -34,7 +61,7 @@ static int rst_memfd_load(struct rst_ctx *c)
 
 	if (c->memfds_loaded)
 		return 0;
-	ret = img_open(&c->dir, IMG_MEMFD_INODE, 0, false, &img);
+	ret = img_open(dir, IMG_MEMFD_INODE, 0, false, &img);
 	if (ret)
 		return ret;
 	while ((ret = img_read_msg(img, &memfd_inode_entry__descriptor, &m)) == 1) {
@@ -127,14 +154,15 @@ static int rst_memfd_create(struct rst_ctx *c, const MemfdInodeEntry *mi, int *f
 	return 0;
 }
 
-/* Index of @fe's object in c->memfds, created on first use; -errno (logged). */
-static int rst_memfd_object(struct rst_ctx *c, const FileEntry *fe)
+/* Index of @fe's object in the state's memfds, created on first use; -errno (logged). */
+static int rst_memfd_object(struct rst_ctx *rc, const FileEntry *fe, struct rst_memfds **st)
 {
 	const MemfdFileEntry *m = fe->memfd;
+	struct rst_memfds *c = *st = rst_fd_state(rc, &rst_fd_memfd);
 	size_t i;
 	int ret;
 
-	ret = rst_memfd_load(c);
+	ret = c ? rst_memfd_load(&rc->dir, c) : -ENOMEM;
 	if (ret) {
 		pr_err("memfd file id %u: memfd.img: %s", fe->id, strerror(-ret));
 		return ret;
@@ -147,7 +175,7 @@ static int rst_memfd_object(struct rst_ctx *c, const FileEntry *fe)
 		return -EINVAL;
 	}
 	if (c->memfd_fds[i] < 0) {
-		ret = rst_memfd_create(c, c->memfds[i], &c->memfd_fds[i]);
+		ret = rst_memfd_create(rc, c->memfds[i], &c->memfd_fds[i]);
 		if (ret)
 			return ret;
 	}
@@ -156,19 +184,22 @@ static int rst_memfd_object(struct rst_ctx *c, const FileEntry *fe)
 
 int rst_memfd_path(struct rst_ctx *c, const FileEntry *fe, char *path, size_t len)
 {
-	int i = rst_memfd_object(c, fe);
+	struct rst_memfds *s;
+	int i = rst_memfd_object(c, fe, &s);
 
 	if (i < 0)
 		return i;
-	snprintf(path, len, "/proc/%d/fd/%d", (int)getpid(), c->memfd_fds[i]);
+	snprintf(path, len, "/proc/%d/fd/%d", (int)getpid(), s->memfd_fds[i]);
 	return 0;
 }
 
-int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+static int rst_memfd_open(struct rst_ctx *rc, const struct rst_task *t, const FileEntry *fe,
+			  int *fdp)
 {
 	const MemfdFileEntry *m = fe->memfd;
 	int flags = (int)m->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
-	int i = rst_memfd_object(c, fe);
+	struct rst_memfds *c;
+	int i = rst_memfd_object(rc, fe, &c);
 	char path[64];
 	int fd, ret;
 
@@ -189,17 +220,19 @@ int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	return 0;
 }
 
-void rst_memfd_close(struct rst_ctx *c)
+static bool rst_memfd_check(const FileEntry *fe)
 {
-	for (size_t i = 0; i < c->nr_memfds; i++) {
-		if (c->memfd_fds[i] >= 0)
-			close(c->memfd_fds[i]);
-		img_free_msg(&c->memfds[i]->base);
-	}
-	free(c->memfds);
-	free(c->memfd_fds);
-	c->memfds = NULL;
-	c->memfd_fds = NULL;
-	c->nr_memfds = 0;
-	c->memfds_loaded = false;
+	return fe->memfd;
 }
+
+RST_FD_FOWN(rst_memfd_fown, memfd)
+
+const struct fd_rst_ops rst_fd_memfd = {
+	.name = "memfd",
+	.type = FD_TYPES__MEMFD,
+	.init = rst_memfd_init,
+	.fini = rst_memfd_fini,
+	.check = rst_memfd_check,
+	.open = rst_memfd_open,
+	.fown = rst_memfd_fown,
+};

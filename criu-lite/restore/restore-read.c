@@ -424,7 +424,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 	rst_files_close(c); /* unlinked files held for mappings */
 	if (c->filler_owned)
 		rst_filler_free(c->filler);
-	rst_memfd_close(c);
+	rst_files_fini(c); /* the fd kinds' state: memfd objects once every mapping is rebuilt */
 	rst_locks_free(c);
 	rst_seccomp_free(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {

@@ -29,11 +29,11 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "restore.h"
+#include "restore-fd.h"
 
 #include "tty.pb-c.h"
 
-bool rst_tty_supported(const FileEntry *fe)
+static bool rst_tty_supported(const FileEntry *fe)
 {
 	return fe->tty != NULL;
 }
@@ -136,7 +136,8 @@ out:
 	return ret;
 }
 
-int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+static int rst_tty_open(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			int *fdp)
 {
 	int flags = (int)fe->tty->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
 	char path[256];
@@ -234,3 +235,13 @@ int rst_tty_apply(struct rst_ctx *c)
 	img_free_msg(&ti->base);
 	return ret;
 }
+
+RST_FD_FOWN(rst_tty_fown, tty)
+
+const struct fd_rst_ops rst_fd_tty = {
+	.name = "tty",
+	.type = FD_TYPES__TTY,
+	.check = rst_tty_supported,
+	.open = rst_tty_open,
+	.fown = rst_tty_fown,
+};

@@ -22,11 +22,11 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "restore.h"
+#include "restore-fd.h"
 
 #include "sk-packet.pb-c.h"
 
-bool rst_unix_supported(const FileEntry *fe)
+static bool rst_unix_supported(const FileEntry *fe)
 {
 	return fe->usk != NULL;
 }
@@ -51,7 +51,7 @@ static int rst_unix_dgram(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	return 0;
 }
 
-int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+static int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	struct rst_file *peer = fe->usk->peer ? rst_unix_peer(c, fe->usk) : NULL;
 	const UnixSkEntry *pe = peer ? peer->fe->usk : NULL;
@@ -144,7 +144,7 @@ static int rst_unix_queues(struct rst_ctx *c)
 	return ret < 0 ? ret : 0;
 }
 
-int rst_unix_finish(struct rst_ctx *c)
+static int rst_unix_finish(struct rst_ctx *c)
 {
 	int ret = rst_unix_queues(c);
 
@@ -162,3 +162,22 @@ int rst_unix_finish(struct rst_ctx *c)
 	}
 	return ret;
 }
+
+/* The unix socket kind (restore-fd.h): named ones early, the rest on the way, queues last. */
+static int rst_unix_open_kind(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
+			      int *fdp)
+{
+	return rst_unix_open(c, fe, fdp);
+}
+
+RST_FD_FOWN(rst_unix_fown, usk)
+
+const struct fd_rst_ops rst_fd_unix = {
+	.name = "unix socket",
+	.type = FD_TYPES__UNIXSK,
+	.check = rst_unix_supported,
+	.open_early = rst_unix_bound_open,
+	.open = rst_unix_open_kind,
+	.finish = rst_unix_finish,
+	.fown = rst_unix_fown,
+};

@@ -12,6 +12,7 @@
 
 #include "arch.h"
 #include "img.h"
+#include "img-fd.h"
 #include "options.h"
 
 #include "core.pb-c.h"
@@ -88,12 +89,6 @@ struct rst_file {
 	int fd; /* -1 until opened */
 };
 
-/* One pipe per pipe_id, both ends open in the tool. */
-struct rst_pipe {
-	uint32_t pipe_id;
-	int fds[2];
-};
-
 /* The first mapping of a shared anonymous object; later ones map it through /proc. */
 struct rst_shm {
 	uint64_t shmid;
@@ -119,10 +114,7 @@ struct rst_ctx {
 	FileEntry **fentries;
 	struct rst_file *files;
 	size_t nr_files;
-	struct rst_pipe *pipes;
-	size_t nr_pipes;
-	struct rst_pipe *fifos; /* fds[0] == helper O_RDWR fd, fds[1] its dup */
-	size_t nr_fifos;
+	void *fd_state[FD_KIND_SLOTS]; /* each fd kind's own, by FileEntry type (restore-fd.h) */
 	struct rst_shm *shms;
 	size_t nr_shms;
 	int *pages_fds; /* pages files of the whole chain */
@@ -134,10 +126,6 @@ struct rst_ctx {
 	struct rst_stage *stage; /* memory staged ahead (restore --staged), or NULL */
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
 	bool filler_owned;	   /* made here (first use): rst_ctx_fini frees it */
-	MemfdInodeEntry **memfds; /* memfd.img, read on the first memfd fd */
-	int *memfd_fds;		  /* the objects, created on first use; -1 before */
-	size_t nr_memfds;
-	bool memfds_loaded;
 	/* filelocks.img (restore-locks.c) */
 	struct FileLockEntry **locks;
 	size_t nr_locks;
@@ -155,7 +143,7 @@ void rst_ctx_fini(struct rst_ctx *c);
  */
 int rst_read_mem(struct rst_ctx *c, const char *dir);
 
-/* restore-ctx.c: lookups in what was read (NULL: none). */
+/* Lookups in what was read (NULL: none): restore-filetab.c, restore-ctx.c. */
 const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id);
 struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 
@@ -170,13 +158,16 @@ int rst_shmem_resolve(struct rst_ctx *c, uint64_t shmid, struct rst_segs *out);
 
 /* restore-files.c: open shared file objects, install fds in a child. */
 int rst_files_open(struct rst_ctx *c);
+/* The tool lets go of its copies (the tree holds them); unlinked files for mappings stay. */
 void rst_files_close(struct rst_ctx *c);
+/* Everything, with every fd kind's state (memfd objects: once every mapping is rebuilt). */
+void rst_files_fini(struct rst_ctx *c);
 /* Runs in the new process: no logging, returns -errno. */
 int rst_files_install(const struct rst_ctx *c, const struct rst_task *t);
 /* Once every process exists: SIGIO owners and signals (F_SETOWN_EX, F_SETSIG). Logs. */
 int rst_files_owners(struct rst_ctx *c);
 /*
- * For a file mapping: the path the process opens @fe by; an unlinked file is
+ * restore-reg.c: for a file mapping: the path the process opens @fe by; an unlinked file is
  * recreated from its ghost image once, with @t's rights, and held open by
  * the tool (closed by rst_files_close from rst_ctx_fini), @buf then holds
  * /proc/TOOL/fd/N.
@@ -185,17 +176,12 @@ int rst_files_owners(struct rst_ctx *c);
 const char *rst_file_map_path(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
 			      char *buf, size_t len);
 
-/* restore-fdkinds.c: eventfd, signalfd, timerfd, FIFO objects. Logs. */
+/* restore-fd-kinds.c: whether some fd kind restores @fe. No logging. */
 bool rst_fdkind_supported(const FileEntry *fe);
-int rst_open_fdkind(struct rst_ctx *c, const FileEntry *fe, int *fd);
-/* Runs in the new process after rst_files_install: no logging, -errno. */
+/* restore-anon.c: runs in the new process after rst_files_install: no logging, -errno. */
 int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 
 /* restore-unix.c: unix sockets, their options and queued data. Logs. */
-bool rst_unix_supported(const FileEntry *fe);
-int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
-int rst_unix_finish(struct rst_ctx *c);
-
 /* restore-unix-sk.c: the file object of @u's peer, NULL when not in the image set. */
 struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u);
 /* The recorded options on @sk: 0 or -errno (logged). */
@@ -211,12 +197,6 @@ int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file 
 /* Connects datagram socket @sk to its peer's name. */
 int rst_unix_dgram_connect(struct rst_ctx *c, const FileEntry *fe, int sk);
 
-/* restore-inet.c: TCP listeners, UDP sockets. Logs. */
-bool rst_inet_supported(const FileEntry *fe);
-int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
-/* TCP listeners before anything else: restored connections may share their ports. */
-int rst_inet_listeners_open(struct rst_ctx *c);
-
 /* restore-tcp.c: established TCP connections in repair mode. */
 struct TcpStreamEntry;
 int rst_tcp_repair_on(int sk);
@@ -228,17 +208,11 @@ int rst_tcp_established(int sk, const struct TcpStreamEntry *t, const char *data
 int rst_tcp_finish(struct rst_ctx *c);
 
 /* restore-tty.c: terminal fds (--shell-job) on the tool's own terminal. Logs. */
-bool rst_tty_supported(const FileEntry *fe);
-int rst_tty_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
 /* The recorded termios and exclusive mode, on the tool's terminal: just before the tree resumes. */
 int rst_tty_apply(struct rst_ctx *c);
 
-/* restore-memfd.c: memfd objects (content, seals) and their fds. Logs. */
-int rst_memfd_open(struct rst_ctx *c, const FileEntry *fe, int *fd);
-/* A path the restored process can open the memfd object of @fe by (for mappings). */
+/* restore-memfd.c: a path the restored process can open the memfd object of @fe by (mappings). */
 int rst_memfd_path(struct rst_ctx *c, const FileEntry *fe, char *path, size_t len);
-/* Closes the objects: only once every mapping is rebuilt (rst_ctx_fini). */
-void rst_memfd_close(struct rst_ctx *c);
 
 /*
  * restore-stage.c: restore --staged. The memory of a migrating tree is built
