@@ -7,14 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "img-fd.h"
 #include "img-show.h"
 #include "img.h"
 #include "log.h"
-
-#include "ghost-file.pb-c.h"
-#include "pipe-data.pb-c.h"
-#include "sk-packet.pb-c.h"
-#include "tcp-stream.pb-c.h"
 
 struct printer {
 	FILE *f;
@@ -192,16 +188,8 @@ static int skip_payload(struct img *img, const ProtobufCMessage *m, uint64_t *le
 {
 	char buf[4096];
 
-	*len = 0;
-	if (img->kind->payload == IMG_PAYLOAD_PIPE_DATA)
-		*len = ((const PipeDataEntry *)m)->bytes;
-	else if (img->kind->payload == IMG_PAYLOAD_GHOST)
-		*len = ((const GhostFileEntry *)m)->size;
-	else if (img->kind->payload == IMG_PAYLOAD_SK_PACKET)
-		*len = ((const SkPacketEntry *)m)->length;
-	else if (img->kind->payload == IMG_PAYLOAD_TCP_STREAM)
-		*len = (uint64_t)((const TcpStreamEntry *)m)->inq_len +
-		       ((const TcpStreamEntry *)m)->outq_len;
+	/* The fd kind that writes the image knows (img-fd.c). */
+	*len = img->kind->payload == IMG_PAYLOAD_NONE ? 0 : img_fd_data_len(img->kind, m);
 	for (uint64_t left = *len; left;) {
 		size_t n = left > sizeof(buf) ? sizeof(buf) : (size_t)left;
 		int ret = img_read_raw(img, buf, n);

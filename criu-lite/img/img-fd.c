@@ -1,0 +1,68 @@
+/*
+ * The fd kinds for show (img-fd.h), keyed by the FileEntry type each owns,
+ * like the dump's (dump/dump-fd-kinds.c) and the restore's
+ * (restore/restore-fd-kinds.c) tables: which images of a kind carry raw data
+ * after their entries, and how long it is.
+ */
+#include "img-fd.h"
+#include "img.h"
+
+#include "ghost-file.pb-c.h"
+#include "pipe-data.pb-c.h"
+#include "sk-packet.pb-c.h"
+#include "tcp-stream.pb-c.h"
+
+static uint64_t pipe_data_len(const ProtobufCMessage *m)
+{
+	return ((const PipeDataEntry *)m)->bytes;
+}
+
+static uint64_t ghost_len(const ProtobufCMessage *m)
+{
+	return ((const GhostFileEntry *)m)->size;
+}
+
+static uint64_t sk_queue_len(const ProtobufCMessage *m)
+{
+	return ((const SkPacketEntry *)m)->length;
+}
+
+static uint64_t tcp_queues_len(const ProtobufCMessage *m)
+{
+	const TcpStreamEntry *t = (const TcpStreamEntry *)m;
+
+	return (uint64_t)t->inq_len + t->outq_len;
+}
+
+const struct img_fd_show img_fd_kinds[] = {
+	{FD_TYPES__REG, "reg", {{IMG_GHOST_FILE, ghost_len}}},
+	{FD_TYPES__PIPE, "pipe", {{IMG_PIPES_DATA, pipe_data_len}}},
+	{FD_TYPES__FIFO, "fifo", {{IMG_FIFO_DATA, pipe_data_len}}},
+	{FD_TYPES__EVENTFD, "eventfd", {{0, NULL}}},
+	{FD_TYPES__SIGNALFD, "signalfd", {{0, NULL}}},
+	{FD_TYPES__TIMERFD, "timerfd", {{0, NULL}}},
+	{FD_TYPES__EVENTPOLL, "eventpoll", {{0, NULL}}},
+	{FD_TYPES__INETSK, "inet socket", {{IMG_TCP_STREAM, tcp_queues_len}}},
+	{FD_TYPES__UNIXSK, "unix socket", {{IMG_SK_QUEUES, sk_queue_len}}},
+	{FD_TYPES__TTY, "tty", {{0, NULL}}},
+	{FD_TYPES__MEMFD, "memfd", {{0, NULL}}},
+};
+
+const size_t img_fd_nr_kinds = sizeof(img_fd_kinds) / sizeof(img_fd_kinds[0]);
+
+const struct img_fd_show *img_fd_show_kind(int type)
+{
+	for (size_t i = 0; i < img_fd_nr_kinds; i++)
+		if ((int)img_fd_kinds[i].type == type)
+			return &img_fd_kinds[i];
+	return NULL;
+}
+
+uint64_t img_fd_data_len(const struct img_kind_desc *k, const ProtobufCMessage *m)
+{
+	for (size_t i = 0; i < img_fd_nr_kinds; i++)
+		for (const struct img_fd_data *d = img_fd_kinds[i].data; d->len; d++)
+			if (img_kind_desc((enum img_kind)d->img) == k)
+				return d->len(m);
+	return 0;
+}
