@@ -188,10 +188,10 @@ static int eventpoll_match(const struct fd_desc *d)
 	return anon_is(d, "[eventpoll]");
 }
 
-#define ANON_KIND(nm, t, fn)                                                                   \
-	{                                                                                      \
-		.name = #nm, .type = t, .init = anon_init, .match = nm##_match, .dump = fn,     \
-		.fini = anon_fini,                                                             \
+#define ANON_KIND(nm, t, fn)                                                                       \
+	{                                                                                          \
+		.name = #nm, .type = t, .init = anon_init, .match = nm##_match, .dump = fn,        \
+		.fini = anon_fini,                                                                 \
 	}
 
 const struct fd_dump_ops dump_fd_eventfd = ANON_KIND(eventfd, FD_TYPES__EVENTFD, fd_eventfd);

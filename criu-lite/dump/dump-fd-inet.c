@@ -198,8 +198,7 @@ static int inet_lookup(struct inet_state *st, const struct fd_desc *d, int sk,
 		}
 		st->loaded = true;
 	}
-	found = ret ? NULL
-		    : sock_diag_inet_find(st->socks, st->nr_socks, (uint32_t)d->st.st_ino);
+	found = ret ? NULL : sock_diag_inet_find(st->socks, st->nr_socks, (uint32_t)d->st.st_ino);
 	if (found && found->proto == proto && found->family == fam)
 		*s = *found;
 	else if (!ret)

@@ -63,8 +63,8 @@ static void memfd_name(const char *path, char *name, size_t len)
  * The object behind @link (/proc/PID/fd/N or /proc/PID/map_files/A-B), read
  * through a description of our own (SEEK_DATA moves the offset).
  */
-static int memfd_inode(struct dump_ctx *ctx, struct memfd_state *s, pid_t pid, const char *link, const char *mpath,
-		       const struct stat *st)
+static int memfd_inode(struct dump_ctx *ctx, struct memfd_state *s, pid_t pid, const char *link,
+		       const char *mpath, const struct stat *st)
 {
 	MemfdInodeEntry mi = MEMFD_INODE_ENTRY__INIT;
 	unsigned long *n;

@@ -22,7 +22,7 @@ struct pipe_state {
 	struct pipe_seen {
 		dev_t dev;
 		ino_t ino;
-	} *seen; /* pipes whose data is written */
+	} * seen; /* pipes whose data is written */
 	size_t nr_seen;
 	PipeEntry p; /* the entry being built */
 	FifoEntry f;

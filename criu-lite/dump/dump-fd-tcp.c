@@ -157,8 +157,8 @@ static int tcp_write(struct dump_ctx *ctx, uint32_t ino, TcpStreamEntry *e, cons
 	return img_close(img) ?: ret;
 }
 
-int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d,
-		    int sk, uint32_t ino)
+int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d, int sk,
+		    uint32_t ino)
 {
 	TcpStreamEntry e = TCP_STREAM_ENTRY__INIT;
 	struct tcp_repair_window w;

@@ -46,7 +46,7 @@ struct unix_state {
 		uint32_t ino, peer;
 		pid_t pid;
 		int fd;
-	} *dumped; /* the sockets dumped, for the peer check */
+	} * dumped; /* the sockets dumped, for the peer check */
 	size_t nr_dumped;
 	/* the entry being built */
 	UnixSkEntry usk;
@@ -166,7 +166,8 @@ static int unix_queue(struct dump_ctx *ctx, struct unix_state *s, const struct f
  * long as the process did not chdir since: the inode check below tells),
  * which restore enters to bind it again.
  */
-static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u, struct unix_state *b)
+static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u,
+			 struct unix_state *b)
 {
 	int ret;
 

@@ -22,7 +22,7 @@ struct fd_desc {
 	char path[4096];
 	struct stat st;
 	struct proc_fdinfo fi;
-	FownEntry *fown; /* its SIGIO owner, filled by dump-files.c: every sub-message points here */
+	FownEntry *fown; /* SIGIO owner (dump-files.c), for the kind's sub-message */
 };
 
 /*
@@ -59,15 +59,15 @@ extern const struct fd_dump_ops *const dump_fd_kinds[];
 extern const size_t dump_fd_nr_kinds;
 
 /* The kinds (each in its dump-fd-*.c). */
-extern const struct fd_dump_ops dump_fd_pipe, dump_fd_fifo;		/* dump-fd-pipe.c */
-extern const struct fd_dump_ops dump_fd_unix;				/* dump-fd-unix.c */
-extern const struct fd_dump_ops dump_fd_inet;				/* dump-fd-inet.c */
-extern const struct fd_dump_ops dump_fd_sock_other;			/* dump-fd-sock.c */
-extern const struct fd_dump_ops dump_fd_eventfd, dump_fd_signalfd;	/* dump-fd-anon.c */
+extern const struct fd_dump_ops dump_fd_pipe, dump_fd_fifo;	   /* dump-fd-pipe.c */
+extern const struct fd_dump_ops dump_fd_unix;			   /* dump-fd-unix.c */
+extern const struct fd_dump_ops dump_fd_inet;			   /* dump-fd-inet.c */
+extern const struct fd_dump_ops dump_fd_sock_other;		   /* dump-fd-sock.c */
+extern const struct fd_dump_ops dump_fd_eventfd, dump_fd_signalfd; /* dump-fd-anon.c */
 extern const struct fd_dump_ops dump_fd_timerfd, dump_fd_eventpoll, dump_fd_anon_other;
-extern const struct fd_dump_ops dump_fd_tty;				/* dump-fd-tty.c */
-extern const struct fd_dump_ops dump_fd_memfd;				/* dump-fd-memfd.c */
-extern const struct fd_dump_ops dump_fd_reg, dump_fd_blk;		/* dump-fd-reg.c */
+extern const struct fd_dump_ops dump_fd_tty;		  /* dump-fd-tty.c */
+extern const struct fd_dump_ops dump_fd_memfd;		  /* dump-fd-memfd.c */
+extern const struct fd_dump_ops dump_fd_reg, dump_fd_blk; /* dump-fd-reg.c */
 
 /* dump-filetab.c: the open-file objects already in files.img. */
 /* One open-file object already in files.img. */
@@ -99,12 +99,12 @@ struct dump_tcp_locks {
 	struct dump_tcp_lock {
 		int fd;	   /* copy of an established TCP socket, in repair mode */
 		int reuse; /* its SO_REUSEADDR before */
-	} *v;
+	} * v;
 	size_t n;
 };
 /* An established TCP socket into tcp-stream-@ino.img, left in repair mode. Logs. */
-int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d,
-		    int sk, uint32_t ino);
+int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d, int sk,
+		    uint32_t ino);
 /* Repair mode off if the tree goes on (@resume); else the sockets stay in it. */
 void dump_tcp_unlock(struct dump_tcp_locks *l, bool resume);
 /* Closes the copies (silently while in repair mode). */

@@ -36,8 +36,7 @@ static int key_cmp_fd(const struct dump_file_key *d, const struct dump_file_key 
 }
 
 /* Position of @d (dev, ino, pid, fd) in ctx->fd_order; *found: it is there. */
-static size_t key_search_fd(const struct dump_ctx *ctx, const struct dump_file_key *d,
-			    bool *found)
+static size_t key_search_fd(const struct dump_ctx *ctx, const struct dump_file_key *d, bool *found)
 {
 	size_t lo = 0, hi = ctx->nr_fd_order;
 

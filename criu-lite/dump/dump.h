@@ -109,8 +109,8 @@ struct dump_ctx {
 	uint32_t next_kobj_id;
 	uint32_t next_file_id;
 	uint32_t next_pages_id;
-	struct img *files_img;		/* files.img, open for the whole dump */
-	struct dump_file_key *keys;	/* open-file objects seen, for dedup (dump-filetab.c) */
+	struct img *files_img;	    /* files.img, open for the whole dump */
+	struct dump_file_key *keys; /* open-file objects seen, for dedup (dump-filetab.c) */
 	size_t nr_keys, cap_keys;
 	size_t *fd_order; /* the fd-backed keys' indices, by dev, ino, kcmp order */
 	size_t nr_fd_order;

@@ -26,7 +26,7 @@ struct img_fd_show {
 	FdTypes type;
 	const char *name;
 	struct img_fd_data {
-		int img; /* enum img_kind */
+		int img;				    /* enum img_kind */
 		uint64_t (*len)(const ProtobufCMessage *m); /* NULL ends the list */
 	} data[2];
 };

@@ -64,11 +64,11 @@ static int rst_anon_made(const FileEntry *fe, int fd, int *fdp)
 static int rst_open_eventfd(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
 			    int *fdp)
 {
-	return rst_anon_made(fe,
-			     eventfd((unsigned int)fe->efd->counter,
-				     (int)(fe->efd->flags & (O_NONBLOCK | EFD_SEMAPHORE)) |
-					     EFD_CLOEXEC),
-			     fdp);
+	return rst_anon_made(
+		fe,
+		eventfd((unsigned int)fe->efd->counter,
+			(int)(fe->efd->flags & (O_NONBLOCK | EFD_SEMAPHORE)) | EFD_CLOEXEC),
+		fdp);
 }
 
 static int rst_open_signalfd(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
@@ -117,10 +117,10 @@ RST_FD_FOWN(rst_signalfd_fown, sgfd)
 RST_FD_FOWN(rst_timerfd_fown, tfd)
 RST_FD_FOWN(rst_eventpoll_fown, epfd)
 
-#define RST_ANON(nm, t, open_fn)                                                               \
-	{                                                                                      \
-		.name = #nm, .type = t, .check = rst_##nm##_check, .open = open_fn,            \
-		.fown = rst_##nm##_fown,                                                       \
+#define RST_ANON(nm, t, open_fn)                                                                   \
+	{                                                                                          \
+		.name = #nm, .type = t, .check = rst_##nm##_check, .open = open_fn,                \
+		.fown = rst_##nm##_fown,                                                           \
 	}
 
 const struct fd_rst_ops rst_fd_eventfd = RST_ANON(eventfd, FD_TYPES__EVENTFD, rst_open_eventfd);

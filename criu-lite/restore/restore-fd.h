@@ -40,11 +40,11 @@ struct fd_rst_ops {
 };
 
 /* The fown hook of a kind whose sub-message @field carries flags and fown. */
-#define RST_FD_FOWN(fn, field)                                                                 \
-	static const FownEntry *fn(const struct rst_ctx *c, const FileEntry *fe, uint32_t *flags) \
-	{                                                                                      \
-		*flags = fe->field ? fe->field->flags : 0;                                     \
-		return fe->field ? fe->field->fown : NULL;                                     \
+#define RST_FD_FOWN(fn, field)                                                                     \
+	static const FownEntry *fn(const struct rst_ctx *c, const FileEntry *fe, uint32_t *flags)  \
+	{                                                                                          \
+		*flags = fe->field ? fe->field->flags : 0;                                         \
+		return fe->field ? fe->field->fown : NULL;                                         \
 	}
 
 /* restore-fd-kinds.c: every kind; the kind of FileEntry type @type, or NULL. */
@@ -53,14 +53,14 @@ extern const size_t rst_fd_nr_kinds;
 const struct fd_rst_ops *rst_fd_kind(int type);
 
 /* The kinds (each in its own file). */
-extern const struct fd_rst_ops rst_fd_reg;				    /* restore-reg.c */
-extern const struct fd_rst_ops rst_fd_pipe, rst_fd_fifo;		    /* restore-pipe.c */
-extern const struct fd_rst_ops rst_fd_eventfd, rst_fd_signalfd;		    /* restore-anon.c */
+extern const struct fd_rst_ops rst_fd_reg;			/* restore-reg.c */
+extern const struct fd_rst_ops rst_fd_pipe, rst_fd_fifo;	/* restore-pipe.c */
+extern const struct fd_rst_ops rst_fd_eventfd, rst_fd_signalfd; /* restore-anon.c */
 extern const struct fd_rst_ops rst_fd_timerfd, rst_fd_eventpoll;
-extern const struct fd_rst_ops rst_fd_inet;				    /* restore-inet.c */
-extern const struct fd_rst_ops rst_fd_unix;				    /* restore-unix.c */
-extern const struct fd_rst_ops rst_fd_tty;				    /* restore-tty.c */
-extern const struct fd_rst_ops rst_fd_memfd;				    /* restore-memfd.c */
+extern const struct fd_rst_ops rst_fd_inet;  /* restore-inet.c */
+extern const struct fd_rst_ops rst_fd_unix;  /* restore-unix.c */
+extern const struct fd_rst_ops rst_fd_tty;   /* restore-tty.c */
+extern const struct fd_rst_ops rst_fd_memfd; /* restore-memfd.c */
 
 /* restore-filetab.c */
 /* The index of file @id in c->fentries (and c->files), -1 if none. */

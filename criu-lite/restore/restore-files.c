@@ -86,8 +86,7 @@ void rst_files_fini(struct rst_ctx *c)
 }
 
 /* The SIGIO owner and open-file flags of @fe, as its kind records them. */
-static const FownEntry *rst_file_fown(const struct rst_ctx *c, const FileEntry *fe,
-				      uint32_t *flags)
+static const FownEntry *rst_file_fown(const struct rst_ctx *c, const FileEntry *fe, uint32_t *flags)
 {
 	const struct fd_rst_ops *k = rst_fd_kind(fe->type);
 

@@ -79,8 +79,7 @@ static struct rst_pipe *rst_pipe_get(struct rst_pipes *s, uint32_t pipe_id)
 	return p;
 }
 
-static int rst_open_pipe(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
-			 int *fdp)
+static int rst_open_pipe(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fdp)
 {
 	const PipeEntry *pe = fe->pipe;
 	struct rst_pipes *s = rst_fd_state(c, &rst_fd_pipe);
@@ -240,8 +239,7 @@ static int rst_fifo_open_as(void *arg)
 	return rst_open_fifo(p->c, p->fe->fifo, p->fd);
 }
 
-static int rst_fifo_open(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
-			 int *fdp)
+static int rst_fifo_open(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fdp)
 {
 	struct rst_fifo_open p = {c, fe, fdp};
 	struct rst_rights r;
@@ -263,8 +261,7 @@ static bool rst_fifo_check(const FileEntry *fe)
 }
 
 /* A FIFO's flags are those of its path's REG entry; it has no owner. */
-static const FownEntry *rst_fifo_fown(const struct rst_ctx *c, const FileEntry *fe,
-				      uint32_t *flags)
+static const FownEntry *rst_fifo_fown(const struct rst_ctx *c, const FileEntry *fe, uint32_t *flags)
 {
 	int i = fe->fifo && fe->fifo->has_regf_id ? rst_file_index(c, fe->fifo->regf_id) : -1;
 

@@ -195,7 +195,6 @@ const char *rst_file_map_path(struct rst_ctx *c, const struct rst_task *t, const
 	return buf;
 }
 
-
 static bool rst_reg_check(const FileEntry *fe)
 {
 	return fe->reg;

@@ -136,8 +136,7 @@ out:
 	return ret;
 }
 
-static int rst_tty_open(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
-			int *fdp)
+static int rst_tty_open(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fdp)
 {
 	int flags = (int)fe->tty->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
 	char path[256];
