@@ -621,12 +621,29 @@ static void ps_linger(struct ps_conn *c)
 	} while (t.tv_sec - t0.tv_sec < 1);
 }
 
-/*
- * One client connection on @fd (closed on return): 0 when the client said
- * BYE (or left after its last commit), -errno when it was refused or lost.
- * *@greeted (may be NULL) tells whether the client got past HELLO.
- */
-static int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
+int page_server_bufs_init(struct page_server_bufs *b)
+{
+	b->mem = mmap(NULL, 2 * PAGE_XFER_MAX_FRAME, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (b->mem == MAP_FAILED) {
+		int e = errno;
+
+		b->mem = NULL;
+		pr_err("page-server: frame buffers: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+void page_server_bufs_fini(struct page_server_bufs *b)
+{
+	if (b->mem)
+		munmap(b->mem, 2 * PAGE_XFER_MAX_FRAME);
+	b->mem = NULL;
+}
+
+int page_server_conn(int fd, const struct img_dir *base, struct page_server_bufs *bufs,
+		     bool *greeted)
 {
 	struct timeval tv = {.tv_sec = PS_IDLE_TIMEOUT_S};
 	struct sockaddr_storage ss;
@@ -646,14 +663,7 @@ static int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
 			 NI_NUMERICHOST | NI_NUMERICSERV))
 		snprintf(c.peer, sizeof(c.peer), "%s:%s", host, serv);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* Populated once: first touch of fresh pages is slow on these machines. */
-	c.bufs[0] = mmap(NULL, 2 * PAGE_XFER_MAX_FRAME, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (c.bufs[0] == MAP_FAILED) {
-		pr_err("page-server: frame buffers: %s", strerror(errno));
-		close(fd);
-		return -ENOMEM;
-	}
+	c.bufs[0] = bufs->mem;
 	c.bufs[1] = c.bufs[0] + PAGE_XFER_MAX_FRAME;
 	c.buf = c.bufs[0];
 	ps_writer_start(&c.w);
@@ -663,7 +673,6 @@ static int page_server_conn(int fd, const struct img_dir *base, bool *greeted)
 	ps_writer_stop(&c.w);
 	if (ret && ret != -EPIPE && ret != -EINTR)
 		ps_linger(&c);
-	munmap(c.bufs[0], 2 * PAGE_XFER_MAX_FRAME);
 	if (greeted)
 		*greeted = c.hello;
 	close(fd);
@@ -713,19 +722,24 @@ out:
 
 int page_server_serve(int lfd, const struct img_dir *base, bool once)
 {
-	while (!page_server_stop) {
+	struct page_server_bufs bufs;
+	int ret = page_server_bufs_init(&bufs);
+
+	while (!ret && !page_server_stop) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		bool greeted = false;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			pr_err("page-server: accept: %s", strerror(errno));
-			return -errno;
+			ret = -errno;
+			pr_err("page-server: accept: %s", strerror(-ret));
+			break;
 		}
-		page_server_conn(fd, base, &greeted);
+		page_server_conn(fd, base, &bufs, &greeted);
 		if (once && greeted)
 			break;
 	}
-	return 0;
+	page_server_bufs_fini(&bufs);
+	return ret;
 }

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "img.h"
 
@@ -25,6 +26,28 @@ int page_server_listen(const char *addr, int port, int *bound);
 
 /* Removes staging directories left in @base by page servers that are gone. */
 void page_server_clean_stale(const struct img_dir *base);
+
+/*
+ * The two frame buffers a connection reads into (PAGE_XFER_MAX_FRAME each),
+ * populated once and reused by every connection: first touch of fresh pages
+ * is slow, and a stray connection should not cost 32 MiB of it.
+ */
+struct page_server_bufs {
+	uint8_t *mem;
+};
+
+/* Maps and populates @b. 0 or -errno (logged). */
+int page_server_bufs_init(struct page_server_bufs *b);
+void page_server_bufs_fini(struct page_server_bufs *b);
+
+/*
+ * One client connection on @fd (closed on return) served with @bufs: 0 when
+ * the client said BYE (or left after its last commit), -errno when it was
+ * refused or lost. *@greeted (may be NULL) tells whether the client got past
+ * HELLO.
+ */
+int page_server_conn(int fd, const struct img_dir *base, struct page_server_bufs *bufs,
+		     bool *greeted);
 
 /*
  * Accepts and serves connections one at a time until page_server_stop, or
