@@ -165,6 +165,13 @@ static int rst_pm_entry(struct rst_pm_walk *w, const PagemapEntry *pe, struct rs
 		       w->d->path, (unsigned long)pe->vaddr);
 		return -EINVAL;
 	}
+	/* A run that wraps past the top would slip through every later range check. */
+	if (!pe->nr_pages || pe->vaddr + len < pe->vaddr) {
+		pr_err("pagemap-%d.img in '%s': entry 0x%lx of %u pages is empty or wraps around "
+		       "the address space",
+		       w->pid, w->d->path, (unsigned long)pe->vaddr, pe->nr_pages);
+		return -EINVAL;
+	}
 	if (pe->vaddr < w->last_end) {
 		pr_err("pagemap-%d.img in '%s': entry 0x%lx overlaps or precedes the previous one",
 		       w->pid, w->d->path, (unsigned long)pe->vaddr);
