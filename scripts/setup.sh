@@ -12,6 +12,8 @@ PKGS=(
 	libcap2-bin
 	# crit (CRIU's image decoder) checks our images; it needs python3-protobuf
 	criu python3-protobuf
+	# CI's sanitizer build and the fuzz targets (libFuzzer is in clang's runtime)
+	clang libclang-rt-dev
 	# zdtm and live-migration tests: namespaces, veth, process tools
 	iproute2 procps psmisc util-linux
 )
