@@ -13,6 +13,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(img show restore-read page-server)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export CRL_FUZZ_TMP=$work # the targets' scratch directories go with it
 
 for t in "${targets[@]}"; do
 	mkdir -p "$work/$t/corpus" "$work/$t/crash"
