@@ -31,7 +31,8 @@ void fuzz_scratch(struct img_dir *d)
 
 static void fuzz_clear_at(int dfd, bool recurse)
 {
-	int fd = dup(dfd);
+	/* A new open file, not dup(): a dup shares the offset, left at the end by the last pass. */
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	DIR *dir;
 
