@@ -1,254 +1,522 @@
+/*
+ * Options as criu takes them: config files first (/etc/criu/default.conf,
+ * $HOME/.criu/default.conf, $CRIU_CONFIG_FILE, --config FILE), then argv,
+ * each later source overriding the earlier ones. What each option does is
+ * options-table.c; a refused option stops here with one line.
+ */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
+#include "options-table.h"
 #include "options.h"
 
-enum {
-	OPT_PREV_IMAGES_DIR = 1000,
-	OPT_TRACK_MEM,
-	OPT_PIDFILE,
-	OPT_SHELL_JOB,
-	OPT_PAGE_SERVER,
-	OPT_ADDRESS,
-	OPT_PORT,
-	OPT_TRACKER,
-	OPT_DAEMON,
-	OPT_STATUS_FD,
-	OPT_JSON,
-	OPT_EXT_UNIX_SK,
-	OPT_TCP_ESTABLISHED,
-	OPT_LEAVE_STOPPED,
-	OPT_STAGED,
-	OPT_ALLOW_UNSAFE_IMAGES_DIR,
-	OPT_TRUST_IMAGES,
-	OPT_UNPRIVILEGED,
+#define VAL_BASE 1000 /* getopt value of opt_table[i]: VAL_BASE + i */
+#define VAL_NEG 3000  /* ... and of its --no- form: VAL_NEG + i */
+#define DEFAULT_GHOST_LIMIT (64ull << 20)
+
+/* Where an option came from, for messages: "" or "config 'F' line N: ". */
+struct opt_src {
+	char where[512];
 };
 
-static const struct option long_opts[] = {
-	{ "tree", required_argument, NULL, 't' },
-	{ "images-dir", required_argument, NULL, 'D' },
-	{ "prev-images-dir", required_argument, NULL, OPT_PREV_IMAGES_DIR },
-	{ "track-mem", no_argument, NULL, OPT_TRACK_MEM },
-	{ "leave-running", no_argument, NULL, 'R' },
-	{ "leave-stopped", no_argument, NULL, OPT_LEAVE_STOPPED },
-	{ "staged", no_argument, NULL, OPT_STAGED },
-	{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
-	{ "restore-detached", no_argument, NULL, 'd' },
-	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-	{ "log-file", required_argument, NULL, 'o' },
-	{ "verbosity", optional_argument, NULL, 'v' },
-	{ "shell-job", no_argument, NULL, OPT_SHELL_JOB },
-	{ "page-server", no_argument, NULL, OPT_PAGE_SERVER },
-	{ "address", required_argument, NULL, OPT_ADDRESS },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "tracker", required_argument, NULL, OPT_TRACKER },
-	{ "daemon", no_argument, NULL, OPT_DAEMON },
-	{ "status-fd", required_argument, NULL, OPT_STATUS_FD },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "file", required_argument, NULL, 'f' },
-	{ "ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK },
-	{ "tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED },
-	{ "allow-unsafe-images-dir", no_argument, NULL, OPT_ALLOW_UNSAFE_IMAGES_DIR },
-	{ "trust-images", no_argument, NULL, OPT_TRUST_IMAGES },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+struct opt_parser {
+	struct option longs[2 * 128 + 1];
+	char shorts[128];
+	char names[128][64]; /* "no-NAME" strings */
 };
 
-static void opts_usage(const char *prog)
+static void src_set(struct opt_src *s, const char *path, unsigned int line)
 {
-	printf("Usage: %s COMMAND [OPTIONS]\n"
-	       "\n"
-	       "Commands:\n"
-	       "  check                 probe the kernel and print which write trackers work\n"
-	       "  pre-dump              copy memory while the tree runs and start write tracking\n"
-	       "  track-stop            end write tracking of the tree (-t): remove the tracker's\n"
-	       "                            fds and registrations; no images are written\n"
-	       "  dump                  checkpoint the process tree to images\n"
-	       "  restore               rebuild a process tree from images\n"
-	       "  page-server           receive pages over TCP into an images directory\n"
-	       "  show FILE             print an image as text (--json for JSON)\n"
-	       "\n"
-	       "Options (criu-compatible):\n"
-	       "  -t, --tree PID            root of the process tree to checkpoint\n"
-	       "  -D, --images-dir DIR      images directory (default: current directory)\n"
-	       "      --prev-images-dir DIR parent images, relative to -D\n"
-	       "      --track-mem           keep tracking writes for a later incremental dump\n"
-	       "  -R, --leave-running       resume the tree after dump\n"
-	       "      --leave-stopped       after dump, leave the tree stopped (SIGSTOP) instead\n"
-	       "                            of killing it; SIGCONT resumes it\n"
-	       "  -d, --restore-detached    return once the restored tree runs\n"
-	       "      --pidfile FILE        write the restored root's pid (page-server: its own)\n"
-	       "      --staged              restore: read 'stage DIR' and 'restore DIR' lines on\n"
-	       "                            stdin; build the memory of each pre-dump ahead\n"
-	       "  -o, --log-file FILE       write the log to FILE\n"
-	       "  -v[N]                     more verbose (repeat), or set level N (1-4)\n"
-	       "      --shell-job           the tree belongs to the calling shell's session\n"
-	       "      --unprivileged        dump/restore: do not assume root; use only what\n"
-	       "                            CAP_CHECKPOINT_RESTORE allows (own processes)\n"
-	       "      --page-server         send memory to a page server (--address, --port)\n"
-	       "      --address ADDR, --port PORT\n"
-	       "      --tracker NAME        auto|soft-dirty|uffd-wp|digest|none (default auto)\n"
-	       "      --daemon, --status-fd FD   page-server: background, readiness\n"
-	       "      --json                show: print JSON\n"
-	       "      --allow-unsafe-images-dir  dump, page-server: write into a -D owned by\n"
-	       "                            another user or writable by others\n"
-	       "      --trust-images        restore: accept images not written by root or\n"
-	       "                            the caller (docs/security.md)\n",
-	       prog);
+	if (path)
+		snprintf(s->where, sizeof(s->where), "config '%s' line %u: ", path, line);
+	else
+		s->where[0] = '\0';
 }
 
-static int parse_int(const char *s, const char *what, long min, long max, long *out)
+static void parser_init(struct opt_parser *p)
+{
+	size_t n = 0, k = 0;
+	char *sp = p->shorts;
+
+	*sp++ = ':'; /* ':' for a missing argument, '?' for the rest */
+	for (size_t i = 0; i < opt_table_len; i++) {
+		const struct opt_desc *d = &opt_table[i];
+
+		p->longs[n++] = (struct option){ d->name, d->has_arg, NULL, VAL_BASE + (int)i };
+		if (d->flags & OPTF_BOOL) {
+			snprintf(p->names[k], sizeof(p->names[k]), "no-%s", d->name);
+			p->longs[n++] = (struct option){ p->names[k++], no_argument, NULL,
+							 VAL_NEG + (int)i };
+		}
+		if (d->short_name) {
+			*sp++ = d->short_name;
+			if (d->has_arg != no_argument)
+				*sp++ = ':';
+			if (d->has_arg == optional_argument)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+	p->longs[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+static const struct opt_desc *desc_of(int c, bool *neg)
+{
+	*neg = false;
+	if (c >= VAL_NEG && c < VAL_NEG + (int)opt_table_len) {
+		*neg = true;
+		return &opt_table[c - VAL_NEG];
+	}
+	if (c >= VAL_BASE && c < VAL_BASE + (int)opt_table_len)
+		return &opt_table[c - VAL_BASE];
+	for (size_t i = 0; i < opt_table_len; i++)
+		if (opt_table[i].short_name && opt_table[i].short_name == c)
+			return &opt_table[i];
+	return NULL;
+}
+
+static int bad(const struct opt_src *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Logs "@s->where: @fmt..." as the one error line; returns -EINVAL. */
+static int bad(const struct opt_src *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_err("%s%s", s->where, msg);
+	return -EINVAL;
+}
+
+static int parse_long(const struct opt_src *s, const char *arg, const char *what, long min,
+		      long max, long *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		pr_err("invalid %s '%s'", what, s);
-		return -EINVAL;
-	}
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max)
+		return bad(s, "invalid %s '%s'", what, arg);
 	*out = v;
 	return 0;
 }
 
-static int parse_one(int c, const char *arg, struct opts *o)
+static int parse_size(const struct opt_src *s, const char *arg, unsigned long long *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	if (mul > 1)
+		end++;
+	if (errno || end == arg || *end || arg[0] == '-' || v > (~0ull) / mul)
+		return bad(s, "invalid --ghost-limit '%s' (bytes, or a number with K, M or G)",
+			   arg);
+	*out = v * mul;
+	return 0;
+}
+
+static int parse_verbosity(const struct opt_src *s, const char *arg, struct opts *o)
 {
 	long v;
 
-	switch (c) {
-	case 't':
-		if (parse_int(arg, "pid", 1, 0x7fffffff, &v))
+	if (!arg) {
+		o->verbosity++;
+		return 0;
+	}
+	if (strspn(arg, "v") == strlen(arg)) { /* -vvv arrives as -v with "vv" */
+		o->verbosity += 1 + (int)strlen(arg);
+		return 0;
+	}
+	if (!strncmp(arg, "erbosity", 8)) /* -verbosity=N: -v with "erbosity=N" */
+		return bad(s, "'-v%s' is not an option: criu spells it --verbosity%s or -vN", arg,
+			   arg + 8);
+	if (parse_long(s, arg, "verbosity (0 to 4)", 0, 4, &v))
+		return -EINVAL;
+	o->verbosity = (int)v;
+	return 0;
+}
+
+/* --cpu-cap: a comma list of fpu, ins, cpu, all, none, each maybe negated by '^'. */
+static int parse_cpu_cap(const struct opt_src *s, const char *arg)
+{
+	static const char *const known[] = { "fpu", "ins", "cpu", "all", "none" };
+	char buf[128], *tok, *save = NULL;
+	bool neg, found;
+
+	if (!arg)
+		arg = "all";
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (neg = false; *tok == '^'; tok++)
+			neg = !neg;
+		found = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			found |= !strcmp(tok, known[i]);
+		if (!found)
+			return bad(s, "invalid --cpu-cap '%s' (fpu, ins, cpu, all, none; ^ negates)",
+				   arg);
+		if (!neg && strcmp(tok, "fpu") && strcmp(tok, "none"))
+			return bad(s, "--cpu-cap=%s is not supported yet (planned: cpuinfo image; "
+				   "none and fpu are accepted)", tok);
+	}
+	return 0;
+}
+
+/* An option whose value picks between what criu-lite does and what it refuses. */
+static int parse_choice(const struct opt_src *s, const char *opt, const char *arg,
+			const char *accepted, const char *refused, const char *plan)
+{
+	char list[128];
+	size_t len = strlen(arg);
+	const char *p;
+
+	snprintf(list, sizeof(list), "|%s|", accepted);
+	p = strstr(list, arg);
+	if (len && p && p[-1] == '|' && p[len] == '|')
+		return 0;
+	snprintf(list, sizeof(list), "|%s|", refused);
+	p = strstr(list, arg);
+	if (len && p && p[-1] == '|' && p[len] == '|') {
+		pr_err("%s--%s=%s is not supported yet (%s; %s is accepted)", s->where, opt, arg,
+		       plan, accepted);
+		return -EINVAL;
+	}
+	pr_err("%sinvalid --%s '%s' (one of %s|%s)", s->where, opt, arg, accepted, refused);
+	return -EINVAL;
+}
+
+static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, bool neg,
+		     struct opts *o)
+{
+	long v;
+
+	switch (id) {
+	case OI_TREE:
+		if (parse_long(s, arg, "pid", 1, 0x7fffffff, &v))
 			return -EINVAL;
 		o->pid = (pid_t)v;
 		return 0;
-	case 'D':
+	case OI_IMAGES_DIR:
 		o->images_dir = arg;
 		return 0;
-	case OPT_PREV_IMAGES_DIR:
+	case OI_WORK_DIR:
+		o->work_dir = arg;
+		return 0;
+	case OI_PREV_IMAGES_DIR:
 		o->prev_images_dir = arg;
 		return 0;
-	case OPT_TRACK_MEM:
-		o->track_mem = true;
+	case OI_TRACK_MEM:
+		o->track_mem = !neg;
 		return 0;
-	case 'R':
+	case OI_LEAVE_RUNNING:
 		o->leave_running = true;
 		return 0;
-	case OPT_LEAVE_STOPPED:
+	case OI_LEAVE_STOPPED:
 		o->leave_stopped = true;
 		return 0;
-	case 'd':
-		o->restore_detached = true;
+	case OI_RESTORE_DETACHED:
+	case OI_DAEMON: /* criu: one flag behind -d, --restore-detached and --daemon */
+		o->restore_detached = o->daemon = !neg;
 		return 0;
-	case OPT_PIDFILE:
+	case OI_PIDFILE:
 		o->pidfile = arg;
 		return 0;
-	case 'o':
+	case OI_LOG_FILE:
 		o->log_file = arg;
 		return 0;
-	case 'v':
-		if (!arg) {
-			o->verbosity++;
-			return 0;
-		}
-		/* -vvv arrives as arg "vv" */
-		if (strspn(arg, "v") == strlen(arg)) {
-			o->verbosity += 1 + (int)strlen(arg);
-			return 0;
-		}
-		if (parse_int(arg, "verbosity", 0, 4, &v))
-			return -EINVAL;
-		o->verbosity = (int)v;
+	case OI_VERBOSITY:
+		return parse_verbosity(s, arg, o);
+	case OI_SHELL_JOB:
+		o->shell_job = !neg;
 		return 0;
-	case OPT_SHELL_JOB:
-		o->shell_job = true;
+	case OI_PAGE_SERVER:
+		o->page_server = !neg;
 		return 0;
-	case OPT_PAGE_SERVER:
-		o->page_server = true;
-		return 0;
-	case OPT_ADDRESS:
+	case OI_ADDRESS:
 		o->address = arg;
 		return 0;
-	case OPT_PORT:
-		if (parse_int(arg, "port", 1, 65535, &v))
+	case OI_PORT:
+		if (parse_long(s, arg, "port", 1, 65535, &v))
 			return -EINVAL;
 		o->port = (int)v;
 		return 0;
-	case OPT_TRACKER:
-		o->tracker = arg;
-		return 0;
-	case OPT_DAEMON:
-		o->daemon = true;
-		return 0;
-	case OPT_STATUS_FD:
-		if (parse_int(arg, "status fd", 0, 1 << 20, &v))
+	case OI_STATUS_FD:
+		if (parse_long(s, arg, "status fd", 0, 1 << 20, &v))
 			return -EINVAL;
 		o->status_fd = (int)v;
 		return 0;
-	case OPT_JSON:
-		o->json = true;
-		return 0;
-	case 'f':
-		o->show_file = arg;
-		return 0;
-	case OPT_EXT_UNIX_SK:
+	case OI_EXT_UNIX_SK:
 		o->ext_unix_sk = true;
 		return 0;
-	case OPT_TCP_ESTABLISHED:
-		o->tcp_established = true;
+	case OI_TCP_ESTABLISHED:
+		o->tcp_established = !neg;
 		return 0;
-	case OPT_STAGED:
+	case OI_UNPRIVILEGED:
+		o->unprivileged = !neg;
+		return 0;
+	case OI_CONFIG:
+	case OI_NO_DEFAULT_CONFIG:
+		return 0; /* taken before any config file was read */
+	case OI_TIMEOUT:
+		if (parse_long(s, arg, "timeout (seconds)", 1, 86400, &v))
+			return -EINVAL;
+		o->timeout = (int)v;
+		return 0;
+	case OI_VERSION:
+		o->version = true;
+		return 0;
+	case OI_HELP:
+		return 0; /* taken before any config file was read */
+	case OI_CLOSE:
+		if (parse_long(s, arg, "--close fd", 0, 1 << 20, &v))
+			return -EINVAL;
+		if (o->n_close == OPTS_MAX_CLOSE)
+			return bad(s, "more than %d --close options", OPTS_MAX_CLOSE);
+		o->close_fds[o->n_close++] = (int)v;
+		return 0;
+	case OI_GHOST_LIMIT:
+		return parse_size(s, arg, &o->ghost_limit);
+	case OI_CPU_CAP:
+		return parse_cpu_cap(s, arg);
+	case OI_MANAGE_CGROUPS:
+		return parse_choice(s, "manage-cgroups", arg ? arg : "soft", "ignore",
+				    "none|props|soft|full|strict", "planned: cgroups");
+	case OI_NETWORK_LOCK:
+		return parse_choice(s, "network-lock", arg, "skip", "iptables|nftables",
+				    "planned: network lock");
+	case OI_PRE_DUMP_MODE:
+		return parse_choice(s, "pre-dump-mode", arg, "splice|read", "", "");
+	case OI_FILE_VALIDATION:
+		return parse_choice(s, "file-validation", arg, "filesize", "buildid",
+				    "criu-lite compares file sizes only");
+	case OI_FEATURE:
+		o->check_feature = arg;
+		return 0;
+	case OI_EXTRA:
+		o->check_extra = !neg;
+		return 0;
+	case OI_EXPERIMENTAL:
+		o->check_experimental = !neg;
+		return 0;
+	case OI_ALL:
+		o->check_extra = o->check_experimental = true;
+		return 0;
+	case OI_TRACKER:
+		o->tracker = arg;
+		return 0;
+	case OI_JSON:
+		o->json = true;
+		return 0;
+	case OI_FILE:
+		o->show_file = arg;
+		return 0;
+	case OI_STAGED:
 		o->staged = true;
 		return 0;
-	case OPT_ALLOW_UNSAFE_IMAGES_DIR:
+	case OI_ALLOW_UNSAFE_IMAGES_DIR:
 		o->allow_unsafe_images_dir = true;
 		return 0;
-	case OPT_TRUST_IMAGES:
+	case OI_TRUST_IMAGES:
 		o->trust_images = true;
 		return 0;
-	case OPT_UNPRIVILEGED:
-		o->unprivileged = true;
-		return 0;
+	case OI_NONE:
+		break;
 	}
 	return -EINVAL;
 }
 
-int opts_parse(int argc, char **argv, struct opts *o)
+static int apply(const struct opt_src *s, const struct opt_desc *d, bool neg, const char *arg,
+		 struct opts *o)
 {
+	char alias[8] = "";
+	bool planned;
+
+	switch (d->status) {
+	case OPT_DOES:
+		return parse_one(s, d->id, arg, neg, o);
+	case OPT_NOOP:
+		return 0;
+	case OPT_REFUSED:
+		if (neg)
+			return 0; /* --no-X asks for what criu-lite does anyway */
+		if (d->short_name)
+			snprintf(alias, sizeof(alias), " (-%c)", d->short_name);
+		planned = !strncmp(d->text, "planned:", 8);
+		pr_err("%s--%s%s is not supported%s (%s)", s->where, d->name, alias,
+		       planned ? " yet" : "", d->text);
+		return -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/* getopt said '?' or ':' about @argv[optind - 1]: one line saying what is wrong. */
+static int getopt_error(const struct opt_src *s, int c, char **argv)
+{
+	const char *word = argv[optind - 1];
+	char name[80];
+	bool neg;
+	const struct opt_desc *d = optopt ? desc_of(optopt, &neg) : NULL;
+
+	if (d)
+		snprintf(name, sizeof(name), "--%s%s", neg ? "no-" : "", d->name);
+	if (c == ':')
+		return bad(s, "option '%s' needs a value", d ? name : word);
+	if (d && optopt >= VAL_BASE)
+		return bad(s, "option '%s' takes no value", name);
+	if (optopt) {
+		snprintf(name, sizeof(name), "-%c", optopt);
+		return bad(s, "unknown option '%s' (criu-lite --help lists them)", name);
+	}
+	return bad(s, "unknown option '%s' (criu-lite --help lists them)", word);
+}
+
+/* Runs getopt over @argv from @argv[1]; stops at the first error. */
+static int parse_argv(const struct opt_parser *p, const struct opt_src *s, int argc, char **argv,
+		      struct opts *o)
+{
+	const struct opt_desc *d;
+	bool neg;
 	int c;
 
-	memset(o, 0, sizeof(*o));
-	o->images_dir = ".";
-	o->verbosity = LOG_WARN;
-	o->status_fd = -1;
-	o->tracker = "auto";
+	optind = 0; /* glibc: start afresh, forget the last argv */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, p->shorts, p->longs, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return getopt_error(s, c, argv);
+		d = desc_of(c, &neg);
+		if (!d || apply(s, d, neg, optarg, o))
+			return -EINVAL;
+	}
+	return 0;
+}
 
-	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "t:D:Rdo:v::f:hj", long_opts, NULL)) != -1) {
-		if (c == 'h') {
+/* Keeps @w (malloc'd) for as long as @o lives: options point into it. */
+static int keep_word(struct opts *o, char *w)
+{
+	char **v = realloc(o->cfg_words, (o->n_cfg_words + 1) * sizeof(*v));
+
+	if (!v) {
+		free(w);
+		return -ENOMEM;
+	}
+	o->cfg_words = v;
+	v[o->n_cfg_words++] = w;
+	return 0;
+}
+
+static int apply_config(const struct opt_parser *p, const struct config *c, struct opts *o)
+{
+	struct opt_src s;
+	char *argv[3], *word;
+	int ret;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct config_entry *e = &c->v[i];
+
+		src_set(&s, c->path, e->line);
+		if (e->value)
+			ret = asprintf(&word, "--%s=%s", e->name, e->value);
+		else
+			ret = asprintf(&word, "--%s", e->name);
+		if (ret < 0 || keep_word(o, word)) {
+			pr_err("%sout of memory", s.where);
+			return -ENOMEM;
+		}
+		argv[0] = (char *)"criu-lite";
+		argv[1] = word;
+		argv[2] = NULL;
+		if (parse_argv(p, &s, 2, argv, o))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reads one config file and applies it; @must: a missing file is an error. */
+static int read_config(const struct opt_parser *p, const char *path, const char *why, bool must,
+		       struct opts *o)
+{
+	struct config c;
+	char err[512];
+	int ret;
+
+	ret = config_read(path, &c, err, sizeof(err));
+	if (ret == -ENOENT && !must)
+		return 0;
+	if (ret) {
+		pr_err("config '%s'%s: %s", path, why, err);
+		return ret;
+	}
+	ret = apply_config(p, &c, o);
+	config_fini(&c);
+	return ret;
+}
+
+/*
+ * Before any file is read (as criu does): --help anywhere prints the help,
+ * --config FILE names the file and, like --no-default-config, turns the
+ * default files off.
+ */
+static void prescan(int argc, char **argv, const char **cfg, bool *no_default)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			opts_usage(argv[0]);
 			exit(0);
 		}
-		if (c == 'j') {
-			o->shell_job = true;
-			continue;
+		if (!strcmp(argv[i], "--no-default-config")) {
+			*no_default = true;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			*cfg = argv[++i];
+			*no_default = true;
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			*cfg = argv[i] + 9;
+			*no_default = true;
 		}
-		if (c == '?' || parse_one(c, optarg, o))
+	}
+}
+
+static int read_configs(const struct opt_parser *p, int argc, char **argv, struct opts *o)
+{
+	const char *cfg = NULL, *home = getenv("HOME"), *env = getenv("CRIU_CONFIG_FILE");
+	bool no_default = false;
+	char path[4096];
+
+	prescan(argc, argv, &cfg, &no_default);
+	if (!no_default) {
+		if (read_config(p, "/etc/criu/default.conf", "", false, o))
 			return -EINVAL;
+		if (home && home[0]) {
+			snprintf(path, sizeof(path), "%s/.criu/default.conf", home);
+			if (read_config(p, path, "", false, o))
+				return -EINVAL;
+		}
 	}
-	if (optind < argc)
-		o->command = argv[optind++];
-	if (o->command && !strcmp(o->command, "show") && !o->show_file && optind < argc)
-		o->show_file = argv[optind++];
-	if (optind < argc) {
-		pr_err("unexpected argument '%s'", argv[optind]);
+	if (env && env[0] && read_config(p, env, " (CRIU_CONFIG_FILE)", true, o))
 		return -EINVAL;
-	}
+	if (cfg && read_config(p, cfg, " (--config)", true, o))
+		return -EINVAL;
+	return 0;
+}
+
+static int check_combination(struct opts *o)
+{
 	if (!o->command) {
 		pr_err("no command given (try --help)");
 		return -EINVAL;
@@ -257,7 +525,53 @@ int opts_parse(int argc, char **argv, struct opts *o)
 		pr_err("--leave-running and --leave-stopped exclude each other");
 		return -EINVAL;
 	}
+	if (o->leave_stopped && !strcmp(o->command, "restore")) {
+		pr_err("restore --leave-stopped (-s) is not supported yet (planned: restore into a "
+		       "stopped tree)");
+		return -EINVAL;
+	}
 	if (o->verbosity > LOG_DEBUG)
 		o->verbosity = LOG_DEBUG;
 	return 0;
+}
+
+int opts_parse(int argc, char **argv, struct opts *o)
+{
+	static struct opt_parser p; /* built once from the const table, read-only after */
+	struct opt_src s;
+
+	memset(o, 0, sizeof(*o));
+	o->images_dir = ".";
+	o->verbosity = LOG_WARN;
+	o->status_fd = -1;
+	o->tracker = "auto";
+	o->ghost_limit = DEFAULT_GHOST_LIMIT;
+	if (!p.longs[0].name)
+		parser_init(&p);
+
+	if (read_configs(&p, argc, argv, o))
+		return -EINVAL;
+	src_set(&s, NULL, 0);
+	if (parse_argv(&p, &s, argc, argv, o))
+		return -EINVAL;
+	if (o->version)
+		return 0;
+	if (optind < argc)
+		o->command = argv[optind++];
+	if (o->command && !strcmp(o->command, "show") && !o->show_file && optind < argc)
+		o->show_file = argv[optind++];
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return check_combination(o);
+}
+
+void opts_fini(struct opts *o)
+{
+	for (size_t i = 0; i < o->n_cfg_words; i++)
+		free(o->cfg_words[i]);
+	free(o->cfg_words);
+	o->cfg_words = NULL;
+	o->n_cfg_words = 0;
 }

@@ -1,23 +1,40 @@
-/* Command-line options. main() fills one struct; commands get it const. */
+/*
+ * Command-line options, criu's and criu-lite's own. main() fills one struct;
+ * commands get it const. What each criu option does in criu-lite (supported,
+ * accepted without effect, refused) is one table, options-table.c, which also
+ * prints --help; docs/compat.md is the same list for people.
+ */
 #ifndef CRL_OPTIONS_H
 #define CRL_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+#define OPTS_MAX_CLOSE 16
 
 struct opts {
 	const char *command;
 	pid_t pid;			/* -t */
 	const char *images_dir;		/* -D, default "." */
+	const char *work_dir;		/* -W: relative -o and --pidfile live there */
 	const char *prev_images_dir;	/* --prev-images-dir, relative to -D */
 	const char *pidfile;		/* --pidfile */
 	const char *log_file;		/* -o */
 	const char *address;		/* --address */
 	const char *tracker;		/* --tracker=auto|soft-dirty|uffd-wp|digest|none */
 	const char *show_file;		/* show FILE / -f FILE */
+	const char *check_feature;	/* check --feature NAME */
 	int port;			/* --port */
 	int verbosity;			/* -v */
 	int status_fd;			/* --status-fd, -1 unset */
+	int timeout;			/* --timeout seconds (accepted, see compat.md) */
+	unsigned long long ghost_limit; /* --ghost-limit: largest unlinked file carried */
+	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
+	int n_close;
+	bool version;			/* -V */
+	bool check_extra;		/* check --extra / --all */
+	bool check_experimental;	/* check --experimental / --all */
 	bool track_mem;
 	bool leave_running;
 	bool leave_stopped; /* dump: SIGSTOP the tree and detach instead of killing it */
@@ -32,9 +49,18 @@ struct opts {
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
 	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */
+	/* "--name=value" words made from config files: strings above may point in them */
+	char **cfg_words;
+	size_t n_cfg_words;
 };
 
-/* Fills *o from argv; returns 0, or -EINVAL after printing why. */
+/*
+ * Fills *o from the config files criu reads and then argv (which overrides
+ * them); returns 0, or -EINVAL after printing one line saying why. Prints
+ * --help and exits 0 when asked to.
+ */
 int opts_parse(int argc, char **argv, struct opts *o);
+/* Frees what opts_parse() read from config files. */
+void opts_fini(struct opts *o);
 
 #endif
