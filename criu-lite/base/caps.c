@@ -171,6 +171,13 @@ static void caps_describe(uint64_t mask, unsigned int last, char *buf, size_t le
 	}
 }
 
+bool caps_allowed(const struct opts *o)
+{
+	struct caps_self s;
+
+	return !caps_self_read(&s) && !caps_verdict(&s, o->unprivileged);
+}
+
 void caps_print(const struct opts *o)
 {
 	struct caps_self s;

@@ -37,6 +37,8 @@ int caps_enter(const struct opts *o);
  * --unprivileged, CAP_SYS_ADMIN) is effective.
  */
 int caps_require(const struct opts *o, const char *verb);
+/* Whether dump and restore may run with @o's --unprivileged (what check prints). */
+bool caps_allowed(const struct opts *o);
 /* check: prints the tool's capabilities and whether dump and restore may run. */
 void caps_print(const struct opts *o);
 

@@ -2,8 +2,10 @@
  * criu-lite check: what this kernel offers for incremental dumps. Prints each
  * write tracker with its probe and self-test verdict in plain words, what the
  * arch table expects, which one --tracker=auto picks, and the tool's own
- * capabilities (whether dump and restore may run as this caller). Always exits 0
- * unless the checks themselves could not run.
+ * capabilities (whether dump and restore may run as this caller). As criu, it
+ * ends with "Looks good." (exit 0) when dump and restore may run; --extra
+ * (--all) adds criu's feature names criu-lite uses, and --feature NAME answers
+ * one (check-features.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 
 #include "arch.h"
 #include "caps.h"
+#include "check-features.h"
 #include "cmd.h"
 #include "tracker.h"
 
@@ -42,6 +45,10 @@ int cmd_check(const struct opts *o)
 	const struct tracker_ops *pick = NULL, *forced;
 	struct utsname u;
 	char why[512];
+	int missing = 0;
+
+	if (o->check_feature)
+		return check_feature(o->check_feature);
 
 	uname(&u);
 	printf("kernel      %s %s\n", u.sysname, u.release);
@@ -62,5 +69,16 @@ int cmd_check(const struct opts *o)
 		else
 			printf("--tracker=%s: accepted\n", o->tracker);
 	}
-	return 0;
+	if (!caps_allowed(o)) {
+		printf("\nDoes not look good.\n");
+		return 1;
+	}
+	if (o->check_extra) {
+		printf("\n");
+		missing = check_extra_features();
+	}
+	printf("\n%s\n", missing ? "Looks good but some features are missing, which may make a dump "
+				   "or restore of some trees fail."
+				 : "Looks good.");
+	return missing;
 }
