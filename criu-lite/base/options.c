@@ -459,10 +459,12 @@ static int read_config(const struct opt_parser *p, const char *path, const char 
 	ret = config_read(path, &c, err, sizeof(err));
 	if (ret == -ENOENT && !must)
 		return 0;
-	if (ret) {
+	if (ret && !strncmp(err, "line ", 5))
+		pr_err("config '%s' %s", path, err);
+	else if (ret)
 		pr_err("config '%s'%s: %s", path, why, err);
+	if (ret)
 		return ret;
-	}
 	ret = apply_config(p, &c, o);
 	config_fini(&c);
 	return ret;
