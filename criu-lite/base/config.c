@@ -97,8 +97,10 @@ static int parse_line(struct cursor *cu, struct config *c, char *err, size_t err
 	if (ret || !name)
 		return ret;
 	if (name[0] == '-' || name[0] == '=' || !name[0]) {
-		snprintf(err, errlen, "line %u: '%s': write the option name without leading dashes "
-			 "(as 'tree 42' or 'tree=42')", cu->line, name);
+		snprintf(err, errlen,
+			 "line %u: '%s': write the option name without leading dashes "
+			 "(as 'tree 42' or 'tree=42')",
+			 cu->line, name);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -124,8 +126,10 @@ static int parse_line(struct cursor *cu, struct config *c, char *err, size_t err
 		if (ret)
 			goto out;
 		if (extra) {
-			snprintf(err, errlen, "line %u: '%s' has more than one value ('%s', '%s'); "
-				 "quote a value that holds blanks", cu->line, name, value, extra);
+			snprintf(err, errlen,
+				 "line %u: '%s' has more than one value ('%s', '%s'); "
+				 "quote a value that holds blanks",
+				 cu->line, name, value, extra);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -142,7 +146,7 @@ out:
 
 int config_parse(const char *text, size_t len, struct config *c, char *err, size_t errlen)
 {
-	struct cursor cu = { .p = text, .end = text + len, .line = 1 };
+	struct cursor cu = {.p = text, .end = text + len, .line = 1};
 	int ret;
 
 	memset(c, 0, sizeof(*c));

@@ -9,9 +9,18 @@
 #include "options-table.h"
 #include "options.h"
 
-#define DOES(n, i, s, a, f, m, t) { n, i, s, a, f, OPT_DOES, m, t }
-#define NOOP(n, s, a, f, t) { n, OI_NONE, s, a, f, OPT_NOOP, NULL, t }
-#define REFUSED(n, s, a, f, t) { n, OI_NONE, s, a, f, OPT_REFUSED, NULL, t }
+#define DOES(n, i, s, a, f, m, t)                                                                  \
+	{                                                                                          \
+		n, i, s, a, f, OPT_DOES, m, t                                                      \
+	}
+#define NOOP(n, s, a, f, t)                                                                        \
+	{                                                                                          \
+		n, OI_NONE, s, a, f, OPT_NOOP, NULL, t                                             \
+	}
+#define REFUSED(n, s, a, f, t)                                                                     \
+	{                                                                                          \
+		n, OI_NONE, s, a, f, OPT_REFUSED, NULL, t                                          \
+	}
 #define NA no_argument
 #define RA required_argument
 #define OA optional_argument
@@ -37,7 +46,8 @@ const struct opt_desc opt_table[] = {
 	DOES("version", OI_VERSION, 'V', NA, 0, NULL,
 	     "print the criu version criu-lite matches, then its own"),
 	DOES("help", OI_HELP, 'h', NA, 0, NULL, "print this help"),
-	NOOP("display-stats", 0, NA, B, "statistics are always written to stats-dump; "
+	NOOP("display-stats", 0, NA, B,
+	     "statistics are always written to stats-dump; "
 	     "criu-lite show prints them"),
 	NOOP("log-pid", 0, NA, B, "criu-lite writes one log, not one per pid"),
 	NOOP("libdir", 'L', RA, 0, "criu-lite has no plugins"),
@@ -48,7 +58,8 @@ const struct opt_desc opt_table[] = {
 	DOES("leave-running", OI_LEAVE_RUNNING, 'R', NA, 0, NULL, "resume the tree after dump"),
 	DOES("leave-stopped", OI_LEAVE_STOPPED, 's', NA, 0, NULL,
 	     "after dump, leave the tree stopped (SIGSTOP) instead of killing it"),
-	DOES("prev-images-dir", OI_PREV_IMAGES_DIR, 0, RA, 0, "DIR", "parent images, relative to -D"),
+	DOES("prev-images-dir", OI_PREV_IMAGES_DIR, 0, RA, 0, "DIR",
+	     "parent images, relative to -D"),
 	DOES("track-mem", OI_TRACK_MEM, 0, NA, B, NULL,
 	     "keep tracking writes for a later incremental dump"),
 	DOES("pre-dump-mode", OI_PRE_DUMP_MODE, 0, RA, 0, "splice|read",
@@ -118,7 +129,8 @@ const struct opt_desc opt_table[] = {
 	/* restore */
 	DOES("restore-detached", OI_RESTORE_DETACHED, 'd', NA, B, NULL,
 	     "return once the restored tree runs (page-server: --daemon)"),
-	DOES("daemon", OI_DAEMON, 0, NA, B, NULL, "page-server: run in the background; restore: -d"),
+	DOES("daemon", OI_DAEMON, 0, NA, B, NULL,
+	     "page-server: run in the background; restore: -d"),
 	DOES("status-fd", OI_STATUS_FD, 0, RA, 0, "FD", "page-server: report readiness on FD"),
 	REFUSED("restore-sibling", 'S', NA, B, "planned: restore as a sibling"),
 	REFUSED("root", 'r', RA, 0, "planned: mount namespaces"),
@@ -211,7 +223,8 @@ void opts_usage(const char *prog)
 	       "\n"
 	       "Options are criu's (docs/compat.md). Boolean ones also take --no-NAME. Options\n"
 	       "are read from /etc/criu/default.conf, $HOME/.criu/default.conf, $CRIU_CONFIG_FILE\n"
-	       "and --config FILE (one per line, without the dashes), then from the command line.\n",
+	       "and --config FILE (one per line, without the dashes), then from the command "
+	       "line.\n",
 	       prog);
 	usage_section("Options (criu's):", OPT_DOES, 0);
 	usage_section("criu-lite's own options:", OPT_DOES, OPTF_LITE);

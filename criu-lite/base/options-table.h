@@ -15,25 +15,59 @@ enum opt_status {
 
 enum opt_id {
 	OI_NONE,
-	OI_TREE, OI_IMAGES_DIR, OI_WORK_DIR, OI_PREV_IMAGES_DIR, OI_TRACK_MEM,
-	OI_LEAVE_RUNNING, OI_LEAVE_STOPPED, OI_RESTORE_DETACHED, OI_DAEMON, OI_PIDFILE,
-	OI_LOG_FILE, OI_VERBOSITY, OI_SHELL_JOB, OI_PAGE_SERVER, OI_ADDRESS, OI_PORT,
-	OI_STATUS_FD, OI_EXT_UNIX_SK, OI_TCP_ESTABLISHED, OI_UNPRIVILEGED, OI_CONFIG,
-	OI_NO_DEFAULT_CONFIG, OI_TIMEOUT, OI_VERSION, OI_HELP, OI_CLOSE, OI_GHOST_LIMIT,
-	OI_CPU_CAP, OI_MANAGE_CGROUPS, OI_NETWORK_LOCK, OI_PRE_DUMP_MODE, OI_FILE_VALIDATION,
-	OI_FEATURE, OI_EXTRA, OI_EXPERIMENTAL, OI_ALL, OI_TRACKER, OI_JSON, OI_FILE,
-	OI_STAGED, OI_ALLOW_UNSAFE_IMAGES_DIR, OI_TRUST_IMAGES,
+	OI_TREE,
+	OI_IMAGES_DIR,
+	OI_WORK_DIR,
+	OI_PREV_IMAGES_DIR,
+	OI_TRACK_MEM,
+	OI_LEAVE_RUNNING,
+	OI_LEAVE_STOPPED,
+	OI_RESTORE_DETACHED,
+	OI_DAEMON,
+	OI_PIDFILE,
+	OI_LOG_FILE,
+	OI_VERBOSITY,
+	OI_SHELL_JOB,
+	OI_PAGE_SERVER,
+	OI_ADDRESS,
+	OI_PORT,
+	OI_STATUS_FD,
+	OI_EXT_UNIX_SK,
+	OI_TCP_ESTABLISHED,
+	OI_UNPRIVILEGED,
+	OI_CONFIG,
+	OI_NO_DEFAULT_CONFIG,
+	OI_TIMEOUT,
+	OI_VERSION,
+	OI_HELP,
+	OI_CLOSE,
+	OI_GHOST_LIMIT,
+	OI_CPU_CAP,
+	OI_MANAGE_CGROUPS,
+	OI_NETWORK_LOCK,
+	OI_PRE_DUMP_MODE,
+	OI_FILE_VALIDATION,
+	OI_FEATURE,
+	OI_EXTRA,
+	OI_EXPERIMENTAL,
+	OI_ALL,
+	OI_TRACKER,
+	OI_JSON,
+	OI_FILE,
+	OI_STAGED,
+	OI_ALLOW_UNSAFE_IMAGES_DIR,
+	OI_TRUST_IMAGES,
 };
 
 struct opt_desc {
-	const char *name;	/* long name, without dashes */
-	enum opt_id id;		/* OI_NONE for no-op and refused options */
-	char short_name;	/* 0 when none */
-	int has_arg;		/* getopt's no_argument, required_argument, optional_argument */
-	unsigned int flags;	/* OPTF_* */
+	const char *name;   /* long name, without dashes */
+	enum opt_id id;	    /* OI_NONE for no-op and refused options */
+	char short_name;    /* 0 when none */
+	int has_arg;	    /* getopt's no_argument, required_argument, optional_argument */
+	unsigned int flags; /* OPTF_* */
 	enum opt_status status;
-	const char *metavar;	/* for --help */
-	const char *text;	/* help; why it has no effect; or what is planned */
+	const char *metavar; /* for --help */
+	const char *text;    /* help; why it has no effect; or what is planned */
 };
 
 extern const struct opt_desc opt_table[];

@@ -32,9 +32,9 @@ struct opts {
 	unsigned long long ghost_limit; /* --ghost-limit: largest unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;
-	bool version;			/* -V */
-	bool check_extra;		/* check --extra / --all */
-	bool check_experimental;	/* check --experimental / --all */
+	bool version;		 /* -V */
+	bool check_extra;	 /* check --extra / --all */
+	bool check_experimental; /* check --experimental / --all */
 	bool track_mem;
 	bool leave_running;
 	bool leave_stopped; /* dump: SIGSTOP the tree and detach instead of killing it */
@@ -45,7 +45,7 @@ struct opts {
 	bool json;
 	bool ext_unix_sk;
 	bool tcp_established;
-	bool staged; /* restore --staged: commands on stdin */
+	bool staged;		      /* restore --staged: commands on stdin */
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
 	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */

@@ -105,7 +105,7 @@ static int probe_timerfd(char *why, size_t len)
  */
 static int probe_clone3_set_tid(char *why, size_t len)
 {
-	unsigned long long args[10] = { 0 }; /* struct clone_args up to set_tid_size */
+	unsigned long long args[10] = {0}; /* struct clone_args up to set_tid_size */
 	long r;
 
 	args[9] = 1; /* set_tid_size */
@@ -139,8 +139,8 @@ static int seize_probe(bool rseq, char *why, size_t len)
 	}
 	if (ptrace(PTRACE_SEIZE, pid, 0, rseq ? 0 : PTRACE_O_SUSPEND_SECCOMP)) {
 		ret = -errno;
-		snprintf(why, len, "PTRACE_SEIZE%s: %s", rseq ? "" : " with PTRACE_O_SUSPEND_SECCOMP",
-			 strerror(errno));
+		snprintf(why, len, "PTRACE_SEIZE%s: %s",
+			 rseq ? "" : " with PTRACE_O_SUSPEND_SECCOMP", strerror(errno));
 	} else if (rseq) {
 		if (!ptrace(PTRACE_INTERRUPT, pid, 0, 0) && waitpid(pid, &status, __WALL) == pid &&
 		    ptrace((enum __ptrace_request)PTRACE_GET_RSEQ_CONFIGURATION, pid, sizeof(conf),
@@ -169,51 +169,50 @@ struct feature {
 	const char *name;
 	feature_probe probe; /* NULL: criu-lite lacks it, @lacks says what is planned */
 	const char *lacks;
-	bool extra;	     /* checked by --extra */
+	bool extra; /* checked by --extra */
 };
 
 static const struct feature features[] = {
-	{ "mnt_id", probe_mnt_id, NULL, true },
-	{ "mem_dirty_track", probe_dirty_track, NULL, true },
-	{ "aio_remap", NULL, "AIO rings are refused at dump", false },
-	{ "timerfd", probe_timerfd, NULL, true },
-	{ "tun", NULL, "planned: namespaces (tun devices)", false },
-	{ "tun_ns", NULL, "planned: namespaces (tun devices)", false },
-	{ "userns", NULL, "planned: namespaces", false },
-	{ "fdinfo_lock", NULL, "file locks are read from fdinfo; not probed separately", false },
-	{ "seccomp_suspend", probe_seccomp_suspend, NULL, true },
-	{ "seccomp_filters", NULL, "not probed separately; dump reports a filter it cannot read",
-	  false },
-	{ "loginuid", NULL, "criu-lite does not restore the audit loginuid", false },
-	{ "cgroupns", NULL, "planned: cgroups", false },
-	{ "autofs", NULL, "planned: mount namespaces", false },
-	{ "tcp_half_closed", NULL, "planned: TCP sockets", false },
-	{ "compat_cr", NULL, "criu-lite does not dump 32-bit (compat) tasks", false },
-	{ "uffd", NULL, "planned: lazy restore (uffd-wp tracking is in criu-lite check)", false },
-	{ "uffd-noncoop", NULL, "planned: lazy restore", false },
-	{ "can_map_vdso", NULL, "restore keeps the vDSO of the restoring kernel; not probed",
-	  false },
-	{ "sk_ns", NULL, "planned: namespaces", false },
-	{ "sk_unix_file", NULL, "not probed separately", false },
-	{ "net_diag_raw", NULL, "raw sockets are refused at dump", false },
-	{ "nsid", NULL, "planned: namespaces", false },
-	{ "link_nsid", NULL, "planned: namespaces", false },
-	{ "kcmp_epoll", NULL, "not probed separately", false },
-	{ "timens", NULL, "planned: namespaces (time)", false },
-	{ "external_net_ns", NULL, "planned: namespaces", false },
-	{ "clone3_set_tid", probe_clone3_set_tid, NULL, true },
-	{ "newifindex", NULL, "planned: namespaces", false },
-	{ "nftables", NULL, "planned: network lock", false },
-	{ "has_ipt_legacy", NULL, "planned: network lock", false },
-	{ "pidfd_store", NULL, "planned: RPC", false },
-	{ "ns_pid", probe_ns_pid, NULL, true },
-	{ "apparmor_stacking", NULL, "planned: LSM profiles", false },
-	{ "network_lock_nftables", NULL, "planned: network lock", false },
-	{ "sockopt_buf_lock", NULL, "planned: TCP sockets", false },
-	{ "memfd_hugetlb", NULL, "not probed separately", false },
-	{ "move_mount_set_group", NULL, "planned: mount namespaces", false },
-	{ "openat2", NULL, "not probed separately", false },
-	{ "get_rseq_conf", probe_rseq_conf, NULL, true },
+	{"mnt_id", probe_mnt_id, NULL, true},
+	{"mem_dirty_track", probe_dirty_track, NULL, true},
+	{"aio_remap", NULL, "AIO rings are refused at dump", false},
+	{"timerfd", probe_timerfd, NULL, true},
+	{"tun", NULL, "planned: namespaces (tun devices)", false},
+	{"tun_ns", NULL, "planned: namespaces (tun devices)", false},
+	{"userns", NULL, "planned: namespaces", false},
+	{"fdinfo_lock", NULL, "file locks are read from fdinfo; not probed separately", false},
+	{"seccomp_suspend", probe_seccomp_suspend, NULL, true},
+	{"seccomp_filters", NULL, "not probed separately; dump reports a filter it cannot read",
+	 false},
+	{"loginuid", NULL, "criu-lite does not restore the audit loginuid", false},
+	{"cgroupns", NULL, "planned: cgroups", false},
+	{"autofs", NULL, "planned: mount namespaces", false},
+	{"tcp_half_closed", NULL, "planned: TCP sockets", false},
+	{"compat_cr", NULL, "criu-lite does not dump 32-bit (compat) tasks", false},
+	{"uffd", NULL, "planned: lazy restore (uffd-wp tracking is in criu-lite check)", false},
+	{"uffd-noncoop", NULL, "planned: lazy restore", false},
+	{"can_map_vdso", NULL, "restore keeps the vDSO of the restoring kernel; not probed", false},
+	{"sk_ns", NULL, "planned: namespaces", false},
+	{"sk_unix_file", NULL, "not probed separately", false},
+	{"net_diag_raw", NULL, "raw sockets are refused at dump", false},
+	{"nsid", NULL, "planned: namespaces", false},
+	{"link_nsid", NULL, "planned: namespaces", false},
+	{"kcmp_epoll", NULL, "not probed separately", false},
+	{"timens", NULL, "planned: namespaces (time)", false},
+	{"external_net_ns", NULL, "planned: namespaces", false},
+	{"clone3_set_tid", probe_clone3_set_tid, NULL, true},
+	{"newifindex", NULL, "planned: namespaces", false},
+	{"nftables", NULL, "planned: network lock", false},
+	{"has_ipt_legacy", NULL, "planned: network lock", false},
+	{"pidfd_store", NULL, "planned: RPC", false},
+	{"ns_pid", probe_ns_pid, NULL, true},
+	{"apparmor_stacking", NULL, "planned: LSM profiles", false},
+	{"network_lock_nftables", NULL, "planned: network lock", false},
+	{"sockopt_buf_lock", NULL, "planned: TCP sockets", false},
+	{"memfd_hugetlb", NULL, "not probed separately", false},
+	{"move_mount_set_group", NULL, "planned: mount namespaces", false},
+	{"openat2", NULL, "not probed separately", false},
+	{"get_rseq_conf", probe_rseq_conf, NULL, true},
 };
 
 #define N_FEATURES (sizeof(features) / sizeof(features[0]))

@@ -30,7 +30,7 @@ static void check_tracker(const struct tracker_ops *ops, const struct tracker_op
 
 	memset(&v, 0, sizeof(v));
 	ret = tracker_verdict(ops, &v);
-	if (!ret && !v.available)	/* explain with the self-test where it can run */
+	if (!ret && !v.available) /* explain with the self-test where it can run */
 		tracker_validate(ops, &v);
 	if (ret && !v.why[0])
 		snprintf(v.why, sizeof(v.why), "self-test could not run: %s", strerror(-ret));
@@ -77,8 +77,9 @@ int cmd_check(const struct opts *o)
 		printf("\n");
 		missing = check_extra_features();
 	}
-	printf("\n%s\n", missing ? "Looks good but some features are missing, which may make a dump "
-				   "or restore of some trees fail."
-				 : "Looks good.");
+	printf("\n%s\n",
+	       missing ? "Looks good but some features are missing, which may make a dump "
+			 "or restore of some trees fail."
+		       : "Looks good.");
 	return missing;
 }

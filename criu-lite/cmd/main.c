@@ -12,25 +12,21 @@ static const struct {
 	const char *name;
 	int (*fn)(const struct opts *o);
 } commands[] = {
-	{ "check", cmd_check },
-	{ "pre-dump", cmd_pre_dump },
-	{ "track-stop", cmd_track_stop },
-	{ "dump", cmd_dump },
-	{ "restore", cmd_restore },
-	{ "page-server", cmd_page_server },
-	{ "show", cmd_show },
+	{"check", cmd_check}, {"pre-dump", cmd_pre_dump}, {"track-stop", cmd_track_stop},
+	{"dump", cmd_dump},   {"restore", cmd_restore},	  {"page-server", cmd_page_server},
+	{"show", cmd_show},
 };
 
 /* criu's commands that criu-lite does not have yet, and where they are planned. */
 static const struct {
 	const char *name, *plan;
 } later[] = {
-	{ "lazy-pages", "planned: lazy restore" },
-	{ "service", "planned: RPC" },
-	{ "swrk", "planned: RPC" },
-	{ "dedup", "planned: image deduplication" },
-	{ "cpuinfo", "planned: cpuinfo image" },
-	{ "exec", "criu removed it too" },
+	{"lazy-pages", "planned: lazy restore"},
+	{"service", "planned: RPC"},
+	{"swrk", "planned: RPC"},
+	{"dedup", "planned: image deduplication"},
+	{"cpuinfo", "planned: cpuinfo image"},
+	{"exec", "criu removed it too"},
 };
 
 /*
@@ -65,8 +61,8 @@ static const char *pidfile_path(const struct opts *o, char *buf, size_t len)
 static void print_version(void)
 {
 	printf("Version: %s\n", CRL_CRIU_PEER);
-	printf("criu-lite: %s (images and command line of criu %s; docs/compat.md)\n",
-	       CRL_VERSION, CRL_CRIU_PEER);
+	printf("criu-lite: %s (images and command line of criu %s; docs/compat.md)\n", CRL_VERSION,
+	       CRL_CRIU_PEER);
 }
 
 static int run(const struct opts *o)

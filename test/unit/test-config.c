@@ -74,7 +74,8 @@ static void test_inline(void)
 
 	ok(config_parse("", 0, &c, err, sizeof(err)) == 0 && c.n == 0, "empty text: no options");
 	config_fini(&c);
-	ok(config_parse("a\n#b\nc", 6, &c, err, sizeof(err)) == 0 && c.n == 2 && has(&c, 1, 3, "c", NULL),
+	ok(config_parse("a\n#b\nc", 6, &c, err, sizeof(err)) == 0 && c.n == 2 &&
+		   has(&c, 1, 3, "c", NULL),
 	   "last line without a newline");
 	config_fini(&c);
 	ok(config_parse("x a#b\n", 6, &c, err, sizeof(err)) == 0 && has(&c, 0, 1, "x", "a#b"),
