@@ -14,6 +14,8 @@ PKGS=(
 	criu python3-protobuf
 	# CI's sanitizer build and the fuzz targets (libFuzzer is in clang's runtime)
 	clang libclang-rt-dev
+	# scripts/check-format.sh (CI)
+	clang-format
 	# zdtm and live-migration tests: namespaces, veth, process tools
 	iproute2 procps psmisc util-linux
 )
