@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "proc-fdinfo.h"
 #include "proc-maps.h"
 
@@ -25,9 +26,9 @@ static int fi_ull(const char *p, int base, unsigned long long *v)
 	return end == p || errno ? -EINVAL : 0;
 }
 
-static int fi_add_tfd(struct proc_fdinfo *o, const char *line, size_t *cap)
+static int fi_add_tfd(struct proc_fdinfo *o, const char *line)
 {
-	struct proc_epoll_tfd t = {0}, *nt;
+	struct proc_epoll_tfd t = {0};
 	unsigned long long data, pos, ino;
 	unsigned int events, dev;
 
@@ -40,13 +41,8 @@ static int fi_add_tfd(struct proc_fdinfo *o, const char *line, size_t *cap)
 	t.pos = pos;
 	t.ino = ino;
 	t.dev = dev;
-	if (o->n_tfds == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		nt = realloc(o->tfds, *cap * sizeof(*nt));
-		if (!nt)
-			return -ENOMEM;
-		o->tfds = nt;
-	}
+	if (ARRAY_GROW(o->tfds, o->n_tfds))
+		return -ENOMEM;
 	o->tfds[o->n_tfds++] = t;
 	o->is_epoll = true;
 	return 0;
@@ -95,17 +91,10 @@ int proc_parse_lock(const char *val, struct proc_lock *out)
 	return *e || errno || out->end < out->start ? -EINVAL : 0;
 }
 
-static int fi_add_lock(struct proc_fdinfo *o, const char *val, size_t *cap)
+static int fi_add_lock(struct proc_fdinfo *o, const char *val)
 {
-	struct proc_lock *nl;
-
-	if (o->n_locks == *cap) {
-		*cap = *cap ? *cap * 2 : 4;
-		nl = realloc(o->locks, *cap * sizeof(*nl));
-		if (!nl)
-			return -ENOMEM;
-		o->locks = nl;
-	}
+	if (ARRAY_GROW(o->locks, o->n_locks))
+		return -ENOMEM;
 	if (proc_parse_lock(val, &o->locks[o->n_locks]))
 		return -EINVAL;
 	o->n_locks++;
@@ -124,16 +113,16 @@ static int fi_pair(const char *p, uint64_t *a, uint64_t *b)
 }
 
 static int fi_line(const char *line, const char *key, size_t klen, const char *val,
-		   struct proc_fdinfo *o, size_t *cap, size_t *lcap)
+		   struct proc_fdinfo *o)
 {
 	unsigned long long x;
 	int ret;
 
 #define KEY(s) (klen == sizeof(s) - 1 && !memcmp(key, s, klen))
 	if (KEY("tfd"))
-		return fi_add_tfd(o, line, cap);
+		return fi_add_tfd(o, line);
 	if (KEY("lock"))
-		return fi_add_lock(o, val, lcap);
+		return fi_add_lock(o, val);
 	if (KEY("it_value")) {
 		o->has_timerfd = true;
 		return fi_pair(val, &o->it_value_sec, &o->it_value_nsec);
@@ -181,7 +170,7 @@ int proc_parse_fdinfo(const char *buf, struct proc_fdinfo *out)
 {
 	const char *p = buf, *eol, *colon, *val;
 	char line[512];
-	size_t cap = 0, lcap = 0, n;
+	size_t n;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -201,7 +190,7 @@ int proc_parse_fdinfo(const char *buf, struct proc_fdinfo *out)
 		val = line + (colon - p) + 1;
 		while (*val == ' ' || *val == '\t')
 			val++;
-		ret = fi_line(line, line, colon - p, val, out, &cap, &lcap);
+		ret = fi_line(line, line, colon - p, val, out);
 	}
 	if (ret)
 		proc_fdinfo_fini(out);

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "proc-maps.h"
 
 #define PROC_READ_CHUNK (64 * 1024)
@@ -271,17 +272,10 @@ static const char *pm_field_colon(const char *p, const char *eol)
 	return NULL;
 }
 
-static int pm_append(struct proc_vma_list *l, size_t *cap, const struct proc_vma *v)
+static int pm_append(struct proc_vma_list *l, const struct proc_vma *v)
 {
-	struct proc_vma *nv;
-
-	if (l->n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		nv = realloc(l->v, *cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-	}
+	if (ARRAY_GROW(l->v, l->n))
+		return -ENOMEM;
 	l->v[l->n++] = *v;
 	return 0;
 }
@@ -290,7 +284,6 @@ int proc_parse_maps(const char *buf, size_t len, struct proc_vma_list *out)
 {
 	const char *p = buf, *end = buf + len, *eol, *colon;
 	struct proc_vma v;
-	size_t cap = 0;
 	int ret = 0;
 
 	out->v = NULL;
@@ -311,7 +304,7 @@ int proc_parse_maps(const char *buf, size_t len, struct proc_vma_list *out)
 		}
 		ret = pm_parse_header(p, eol, &v);
 		if (!ret) {
-			ret = pm_append(out, &cap, &v);
+			ret = pm_append(out, &v);
 			if (ret)
 				free(v.path);
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "proc-maps.h"
 #include "proc-misc.h"
 
@@ -49,17 +50,10 @@ int proc_readlink(pid_t pid, const char *what, char *buf, size_t len)
 	return 0;
 }
 
-static int tm_push(struct proc_posix_timer **v, size_t *n, size_t *cap)
+static int tm_push(struct proc_posix_timer **v, size_t *n)
 {
-	struct proc_posix_timer *nv;
-
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		nv = realloc(*v, *cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-	}
+	if (ARRAY_GROW(*v, *n))
+		return -ENOMEM;
 	memset(&(*v)[*n], 0, sizeof(**v));
 	(*n)++;
 	return 0;
@@ -89,14 +83,14 @@ static int tm_notify(const char *val, struct proc_posix_timer *t)
 	return 0;
 }
 
-static int tm_line(const char *line, struct proc_posix_timer **v, size_t *n, size_t *cap)
+static int tm_line(const char *line, struct proc_posix_timer **v, size_t *n)
 {
 	struct proc_posix_timer *t = *n ? &(*v)[*n - 1] : NULL;
 	unsigned long long value;
 	int x, ret;
 
 	if (sscanf(line, "ID: %d", &x) == 1) {
-		ret = tm_push(v, n, cap);
+		ret = tm_push(v, n);
 		if (!ret)
 			(*v)[*n - 1].id = x;
 		return ret;
@@ -123,7 +117,7 @@ static int tm_line(const char *line, struct proc_posix_timer **v, size_t *n, siz
 int proc_parse_timers(const char *buf, struct proc_posix_timer **out, size_t *n)
 {
 	struct proc_posix_timer *v = NULL;
-	size_t nv = 0, cap = 0, l;
+	size_t nv = 0, l;
 	const char *p = buf, *eol;
 	char line[256];
 	int ret = 0;
@@ -139,7 +133,7 @@ int proc_parse_timers(const char *buf, struct proc_posix_timer **out, size_t *n)
 		}
 		memcpy(line, p, l);
 		line[l] = '\0';
-		ret = tm_line(line, &v, &nv, &cap);
+		ret = tm_line(line, &v, &nv);
 	}
 	if (ret) {
 		free(v);

@@ -8,25 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "proc-maps.h"
 #include "proc-task.h"
 
 struct pt_ints {
 	long *v;
-	size_t n, cap;
+	size_t n;
 };
 
 static int pt_push(struct pt_ints *a, long x)
 {
-	long *nv;
-
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		nv = realloc(a->v, a->cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		a->v = nv;
-	}
+	if (ARRAY_GROW(a->v, a->n))
+		return -ENOMEM;
 	a->v[a->n++] = x;
 	return 0;
 }

@@ -12,12 +12,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "sock-diag-nl.h"
 #include "sock-diag.h"
 
 /* What one reply message is decoded into: the list, and the protocol asked for. */
 struct inet_dump {
-	struct sock_diag_nl_vec l;
+	struct sock_diag_inet *v;
+	size_t n;
 	uint8_t proto;
 };
 
@@ -39,9 +41,10 @@ static int inet_add(struct nlmsghdr *h, void *arg)
 	if (ret < 0)
 		return sock_diag_nl_errno(ret);
 	m = nlmsg_data(h);
-	s = sock_diag_nl_vec_add(&d->l, sizeof(*s));
-	if (!s)
+	if (ARRAY_GROW(d->v, d->n))
 		return -ENOMEM;
+	s = &d->v[d->n++];
+	memset(s, 0, sizeof(*s));
 	s->ino = m->idiag_inode;
 	s->family = m->idiag_family;
 	s->proto = d->proto;
@@ -99,13 +102,13 @@ int sock_diag_inet_list(struct sock_diag_inet **out, size_t *n)
 		}
 	sock_diag_nl_close(sk);
 	if (ret) {
-		free(d.l.v);
+		free(d.v);
 		return ret;
 	}
-	if (d.l.n)
-		qsort(d.l.v, d.l.n, sizeof(**out), cmp_ino);
-	*out = d.l.v;
-	*n = d.l.n;
+	if (d.n)
+		qsort(d.v, d.n, sizeof(*d.v), cmp_ino);
+	*out = d.v;
+	*n = d.n;
 	return 0;
 }
 

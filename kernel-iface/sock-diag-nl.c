@@ -12,8 +12,6 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "sock-diag-nl.h"
 
@@ -168,22 +166,4 @@ int sock_diag_nl_dump(struct nl_sock *sk, void *req, size_t len,
 	}
 	nl_cb_put(nlcb);
 	return d.err;
-}
-
-void *sock_diag_nl_vec_add(struct sock_diag_nl_vec *vec, size_t size)
-{
-	char *slot;
-
-	if (vec->n == vec->cap) {
-		size_t cap = vec->cap ? vec->cap * 2 : 64;
-		void *nv = realloc(vec->v, cap * size);
-
-		if (!nv)
-			return NULL;
-		vec->v = nv;
-		vec->cap = cap;
-	}
-	slot = (char *)vec->v + vec->n++ * size;
-	memset(slot, 0, size);
-	return slot;
 }

@@ -2,9 +2,9 @@
  * The NETLINK_SOCK_DIAG transport shared by sock-diag.c (AF_UNIX) and
  * sock-diag-inet.c (TCP/UDP), over libnl-3: one SOCK_DIAG_BY_FAMILY dump
  * request, every reply message of the (multi-part) answer handed to a
- * callback, NLMSG_ERROR and NLMSG_DONE turned into -errno (sock_diag(7));
- * plus the growing result array both families use. Internal to
- * kernel-iface/. No policy, no logging.
+ * callback, NLMSG_ERROR and NLMSG_DONE turned into -errno (sock_diag(7)).
+ * The callers collect their results with array.h. Internal to kernel-iface/.
+ * No policy, no logging.
  */
 #ifndef CRL_SOCK_DIAG_NL_H
 #define CRL_SOCK_DIAG_NL_H
@@ -34,14 +34,5 @@ int sock_diag_nl_dump(struct nl_sock *sk, void *req, size_t len,
 
 /* A libnl error code (-NLE_*) as the nearest -errno. */
 int sock_diag_nl_errno(int nlerr);
-
-/* An array of @size-byte elements that grows as entries are appended. */
-struct sock_diag_nl_vec {
-	void *v;
-	size_t n, cap;
-};
-
-/* Appends a zeroed element to @vec and returns it; NULL when out of memory. */
-void *sock_diag_nl_vec_add(struct sock_diag_nl_vec *vec, size_t size);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "sock-diag-nl.h"
 #include "sock-diag.h"
 
@@ -57,11 +58,18 @@ static void unix_attrs(struct sock_diag_unix *s, struct nlattr **tb)
 		s->shutdown = nla_get_u8(tb[UNIX_DIAG_SHUTDOWN]);
 }
 
+/* The list the reply messages are decoded into. */
+struct unix_dump {
+	struct sock_diag_unix *v;
+	size_t n;
+};
+
 /* One reply message: a unix_diag_msg and its attributes. */
 static int unix_add(struct nlmsghdr *h, void *arg)
 {
 	struct nlattr *tb[UNIX_DIAG_MAX + 1];
 	const struct unix_diag_msg *m;
+	struct unix_dump *d = arg;
 	struct sock_diag_unix *s;
 	int ret;
 
@@ -69,9 +77,10 @@ static int unix_add(struct nlmsghdr *h, void *arg)
 	if (ret < 0)
 		return sock_diag_nl_errno(ret);
 	m = nlmsg_data(h);
-	s = sock_diag_nl_vec_add(arg, sizeof(*s));
-	if (!s)
+	if (ARRAY_GROW(d->v, d->n))
 		return -ENOMEM;
+	s = &d->v[d->n++];
+	memset(s, 0, sizeof(*s));
 	s->ino = m->udiag_ino;
 	s->type = m->udiag_type;
 	s->state = m->udiag_state;
@@ -95,7 +104,7 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n)
 		.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN |
 			      UDIAG_SHOW_ICONS | UDIAG_SHOW_VFS,
 	};
-	struct sock_diag_nl_vec l = {0};
+	struct unix_dump d = {0};
 	struct nl_sock *sk;
 	int ret;
 
@@ -104,16 +113,16 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n)
 	ret = sock_diag_nl_open(&sk);
 	if (ret)
 		return ret;
-	ret = sock_diag_nl_dump(sk, &req, sizeof(req), unix_add, &l);
+	ret = sock_diag_nl_dump(sk, &req, sizeof(req), unix_add, &d);
 	sock_diag_nl_close(sk);
 	if (ret) {
-		free(l.v);
+		free(d.v);
 		return ret;
 	}
-	if (l.n)
-		qsort(l.v, l.n, sizeof(**out), cmp_ino);
-	*out = l.v;
-	*n = l.n;
+	if (d.n)
+		qsort(d.v, d.n, sizeof(*d.v), cmp_ino);
+	*out = d.v;
+	*n = d.n;
 	return 0;
 }
 
