@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "img.h"
 #include "log.h"
 #include "pagemap.h"
@@ -129,16 +130,10 @@ out:
 /* Keeps our copy @fd of a uffd of @pid for tracker_ctx_release(); closes it if there is no room. */
 static void ctx_keep_late(struct tracker_ctx *c, pid_t pid, int fd)
 {
-	int *v = realloc(c->late_fds, (c->nr_late + 1) * sizeof(*v));
-	pid_t *p = v ? realloc(c->late_pids, (c->nr_late + 1) * sizeof(*p)) : NULL;
-
-	if (v)
-		c->late_fds = v;
-	if (!p) {
+	if (ARRAY_GROW(c->late_fds, c->nr_late) || ARRAY_GROW(c->late_pids, c->nr_late)) {
 		close(fd);
 		return;
 	}
-	c->late_pids = p;
 	c->late_pids[c->nr_late] = pid;
 	c->late_fds[c->nr_late++] = fd;
 }
@@ -343,13 +338,11 @@ static int ctx_track(struct tracker_ctx *c, struct tracker_task *tk)
 
 int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid)
 {
-	struct tracker_task *tk, *tasks;
+	struct tracker_task *tk;
 	int ret;
 
-	tasks = realloc(c->tasks, (c->nr_tasks + 1) * sizeof(*tasks));
-	if (!tasks)
+	if (ARRAY_GROW(c->tasks, c->nr_tasks))
 		return -ENOMEM;
-	c->tasks = tasks;
 	tk = &c->tasks[c->nr_tasks];
 	memset(tk, 0, sizeof(*tk));
 	tk->pid = pid;

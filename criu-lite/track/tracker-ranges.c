@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "tracker.h"
 
 int tracker_ranges_add(struct tracker_ranges *r, unsigned long start, unsigned long end)
@@ -21,15 +22,8 @@ int tracker_ranges_add(struct tracker_ranges *r, unsigned long start, unsigned l
 			last->end = end;
 		return 0;
 	}
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct tracker_range *v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
+	if (ARRAY_GROW(r->v, r->n))
+		return -ENOMEM;
 	r->v[r->n].start = start;
 	r->v[r->n].end = end;
 	r->n++;

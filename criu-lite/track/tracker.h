@@ -30,7 +30,7 @@ struct tracker_range {
 
 struct tracker_ranges {
 	struct tracker_range *v;
-	size_t n, cap;
+	size_t n;
 };
 
 /* Appends [@start, @end), merged with the last range when they touch. 0 or -ENOMEM. */
