@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "file-lock.pb-c.h"
+#include "array.h"
 #include "inject.h"
 #include "log.h"
 #include "restore.h"
@@ -71,14 +72,11 @@ int rst_locks_read(struct rst_ctx *c)
 	if (ret)
 		return ret;
 	while ((ret = img_read_msg(img, &file_lock_entry__descriptor, &m)) == 1) {
-		FileLockEntry **n = realloc(c->locks, (c->nr_locks + 1) * sizeof(*n));
-
-		if (!n) {
+		if (ARRAY_GROW(c->locks, c->nr_locks)) {
 			img_free_msg(m);
 			ret = -ENOMEM;
 			break;
 		}
-		c->locks = n;
 		c->locks[c->nr_locks++] = (FileLockEntry *)m;
 		ret = lock_check(c, c->locks[c->nr_locks - 1]);
 		if (ret)

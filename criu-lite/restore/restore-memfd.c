@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "restore-fd.h"
 
@@ -65,15 +66,7 @@ static int rst_memfd_load(const struct img_dir *dir, struct rst_memfds *c)
 	if (ret)
 		return ret;
 	while ((ret = img_read_msg(img, &memfd_inode_entry__descriptor, &m)) == 1) {
-		size_t n = c->nr_memfds + 1;
-		MemfdInodeEntry **v = realloc(c->memfds, n * sizeof(*v));
-		int *fds = realloc(c->memfd_fds, n * sizeof(*fds));
-
-		if (v)
-			c->memfds = v;
-		if (fds)
-			c->memfd_fds = fds;
-		if (!v || !fds) {
+		if (ARRAY_GROW(c->memfds, c->nr_memfds) || ARRAY_GROW(c->memfd_fds, c->nr_memfds)) {
 			img_free_msg(m);
 			ret = -ENOMEM;
 			break;

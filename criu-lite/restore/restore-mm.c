@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "inject.h"
 #include "log.h"
 #include "proc-maps.h"
@@ -193,15 +194,9 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 			*fd = rst_open_in_task(in, path, O_RDWR);
 			return *fd < 0 ? *fd : 0;
 		}
-		{
-			struct rst_shm *ns = realloc(c->shms, (c->nr_shms + 1) * sizeof(*ns));
-
-			if (!ns)
-				return -ENOMEM;
-			c->shms = ns;
-			c->shms[c->nr_shms++] =
-				(struct rst_shm){v->shmid, t->pid, v->start, v->end};
-		}
+		if (ARRAY_GROW(c->shms, c->nr_shms))
+			return -ENOMEM;
+		c->shms[c->nr_shms++] = (struct rst_shm){v->shmid, t->pid, v->start, v->end};
 		return 0;
 	}
 	if (!(v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)))
@@ -380,8 +375,9 @@ static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 	*out = t->pages;
 	if (!nr_own)
 		return 0;
+	/* Exactly sized and only read: never grown with rst_segs_add(). */
 	out->s = malloc((t->pages.n ? t->pages.n : 1) * sizeof(*out->s));
-	out->n = 0, out->cap = t->pages.n;
+	out->n = 0;
 	if (!out->s) {
 		free(own);
 		return -ENOMEM;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "restore.h"
 
@@ -35,15 +36,8 @@ int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int
 		last->len += len;
 		return 0;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		void *ns = realloc(s->s, cap * sizeof(*s->s));
-
-		if (!ns)
-			return -ENOMEM;
-		s->s = ns;
-		s->cap = cap;
-	}
+	if (ARRAY_GROW(s->s, s->n))
+		return -ENOMEM;
 	s->s[s->n++] = (struct rst_seg){vaddr, len, fd, off, depth};
 	return 0;
 }
@@ -98,13 +92,10 @@ static int rst_segs_take(struct rst_segs *to, const struct rst_segs *from, unsig
 
 static int rst_keep_fd(struct rst_ctx *c, int fd)
 {
-	int *nf = realloc(c->pages_fds, (c->nr_pages_fds + 1) * sizeof(int));
-
-	if (!nf) {
+	if (ARRAY_GROW(c->pages_fds, c->nr_pages_fds)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	c->pages_fds = nf;
 	c->pages_fds[c->nr_pages_fds++] = fd;
 	return 0;
 }

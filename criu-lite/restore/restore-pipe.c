@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "restore-fd.h"
 
@@ -65,10 +66,8 @@ static struct rst_pipe *rst_pipe_get(struct rst_pipes *s, uint32_t pipe_id)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].pipe_id == pipe_id)
 			return &s->v[i];
-	p = realloc(s->v, (s->n + 1) * sizeof(*p));
-	if (!p)
+	if (ARRAY_GROW(s->v, s->n))
 		return NULL;
-	s->v = p;
 	p = &s->v[s->n];
 	if (pipe2(p->fds, O_CLOEXEC)) {
 		pr_err("pipe %u: cannot create: %s", pipe_id, strerror(errno));
@@ -182,10 +181,8 @@ static struct rst_pipe *rst_fifo_get(struct rst_pipes *s, const char *path, uint
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].pipe_id == pipe_id)
 			return &s->v[i];
-	p = realloc(s->v, (s->n + 1) * sizeof(*p));
-	if (!p)
+	if (ARRAY_GROW(s->v, s->n))
 		return NULL;
-	s->v = p;
 	p = &s->v[s->n];
 	p->fds[0] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (p->fds[0] < 0) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "caps.h"
 #include "log.h"
 #include "proc-misc.h"
@@ -35,14 +36,11 @@ static int rst_read_msgs(const struct img_dir *d, enum img_kind k, unsigned long
 	if (ret)
 		return ret;
 	while ((ret = img_read_msg(img, desc, &m)) == 1) {
-		void *na = realloc(arr, (n + 1) * sizeof(*arr));
-
-		if (!na) {
+		if (ARRAY_GROW(arr, n)) {
 			img_free_msg(m);
 			ret = -ENOMEM;
 			break;
 		}
-		arr = na;
 		arr[n++] = m;
 	}
 	img_close(img);

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "proc-maps.h"
 #include "restore.h"
@@ -40,7 +41,7 @@
 
 struct rst_stage {
 	struct rst_stage_area *a;
-	size_t n, cap;
+	size_t n;
 	bool released;
 	struct rst_filler *f;
 	pthread_t unmapper; /* rst_stage_release()'s, until rst_stage_release_wait() */
@@ -218,15 +219,8 @@ static struct rst_stage_area *stage_add(struct rst_stage *s, pid_t pid, const Vm
 {
 	void *m;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		void *na = realloc(s->a, cap * sizeof(*s->a));
-
-		if (!na)
-			return NULL;
-		s->a = na;
-		s->cap = cap;
-	}
+	if (ARRAY_GROW(s->a, s->n))
+		return NULL;
 	m = mmap(NULL, v->end - v->start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		 0);
 	if (m == MAP_FAILED)

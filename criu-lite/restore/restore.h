@@ -55,7 +55,7 @@ struct rst_seg {
 
 struct rst_segs {
 	struct rst_seg *s;
-	size_t n, cap;
+	size_t n;
 };
 
 struct rst_thread {
