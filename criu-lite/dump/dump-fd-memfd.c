@@ -16,6 +16,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump-files.h"
 #include "log.h"
 #include "memfd.pb-c.h"
@@ -67,7 +68,6 @@ static int memfd_inode(struct dump_ctx *ctx, struct memfd_state *s, pid_t pid, c
 		       const char *mpath, const struct stat *st)
 {
 	MemfdInodeEntry mi = MEMFD_INODE_ENTRY__INIT;
-	unsigned long *n;
 	char name[256];
 	int fd, seals, ret = 0;
 
@@ -94,10 +94,8 @@ static int memfd_inode(struct dump_ctx *ctx, struct memfd_state *s, pid_t pid, c
 	close(fd);
 	if (ret)
 		return ret;
-	n = realloc(ctx->shmids, (ctx->nr_shmids + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_GROW(ctx->shmids, ctx->nr_shmids))
 		return -ENOMEM;
-	ctx->shmids = n;
 	ctx->shmids[ctx->nr_shmids++] = st->st_ino;
 	return 0;
 }

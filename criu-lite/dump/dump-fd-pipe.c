@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump-files.h"
 #include "log.h"
 #include "pipe-data.pb-c.h"
@@ -141,7 +142,6 @@ out:
 /* The pipe's data once: the first of its descriptions seen writes it. */
 static int pipe_data_once(struct dump_ctx *ctx, struct pipe_state *s, const struct fd_desc *d)
 {
-	struct pipe_seen *n;
 	int ret;
 
 	for (size_t i = 0; i < s->nr_seen; i++)
@@ -150,10 +150,8 @@ static int pipe_data_once(struct dump_ctx *ctx, struct pipe_state *s, const stru
 	ret = pipe_data(ctx, s, d);
 	if (ret)
 		return ret;
-	n = realloc(s->seen, (s->nr_seen + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_GROW(s->seen, s->nr_seen))
 		return -ENOMEM;
-	s->seen = n;
 	s->seen[s->nr_seen++] = (struct pipe_seen){d->st.st_dev, d->st.st_ino};
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump-files.h"
 #include "log.h"
 #include "tcp-repair.h"
@@ -117,13 +118,11 @@ static int tcp_state(int sk, TcpStreamEntry *e, struct tcp_repair_window *w)
  */
 static int tcp_lock(struct dump_tcp_locks *l, const struct fd_desc *d, int sk, uint32_t ino)
 {
-	struct dump_tcp_lock *n = realloc(l->v, (l->n + 1) * sizeof(*n));
 	socklen_t len = sizeof(int);
 	int fd, ret, reuse = 0;
 
-	if (!n)
+	if (ARRAY_GROW(l->v, l->n))
 		return -ENOMEM;
-	l->v = n;
 	/* Journaled first: a worker killed from here on leaves it to the keeper. */
 	if (getsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, &len))
 		return -errno;

@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump-files.h"
 #include "log.h"
 #include "tty.pb-c.h"
@@ -103,8 +104,6 @@ static int tty_info(struct dump_ctx *ctx, struct tty_state *s, const struct fd_d
 	TtyPtyEntry pty = TTY_PTY_ENTRY__INIT;
 	uint32_t cc[NCCS];
 	int tty_nr = 0, tpgid = 0, sid = 0, excl = 0, ret;
-	dev_t *nr;
-	uint32_t *ni;
 
 	for (size_t i = 0; i < s->nr; i++)
 		if (s->rdevs[i] == d->st.st_rdev) {
@@ -128,13 +127,7 @@ static int tty_info(struct dump_ctx *ctx, struct tty_state *s, const struct fd_d
 		ti.sid = (uint32_t)sid;
 		ti.pgrp = tpgid > 0 ? (uint32_t)tpgid : 0;
 	}
-	nr = realloc(s->rdevs, (s->nr + 1) * sizeof(*nr));
-	if (nr)
-		s->rdevs = nr;
-	ni = realloc(s->ids, (s->nr + 1) * sizeof(*ni));
-	if (ni)
-		s->ids = ni;
-	if (!nr || !ni)
+	if (ARRAY_GROW(s->rdevs, s->nr) || ARRAY_GROW(s->ids, s->nr))
 		return -ENOMEM;
 	ret = s->img ? 0 : img_open(&ctx->dir, IMG_TTY_INFO, 0, true, &s->img);
 	if (!ret)

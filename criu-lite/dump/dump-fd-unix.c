@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump-files.h"
 #include "log.h"
 #include "proc-misc.h"
@@ -253,11 +254,8 @@ static int unix_entry(const struct fd_desc *d, const struct sock_diag_unix *u, i
 
 static int unix_remember(struct unix_state *s, const struct fd_desc *d, const UnixSkEntry *e)
 {
-	struct unix_dumped *n = realloc(s->dumped, (s->nr_dumped + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_GROW(s->dumped, s->nr_dumped))
 		return -ENOMEM;
-	s->dumped = n;
 	s->dumped[s->nr_dumped++] = (struct unix_dumped){e->ino, e->peer, d->pid, d->fd};
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump-files.h"
 #include "log.h"
 
@@ -59,19 +60,9 @@ static size_t key_search_fd(const struct dump_ctx *ctx, const struct dump_file_k
 
 int dump_filetab_add(struct dump_ctx *ctx, const struct dump_file_key *k)
 {
-	if (ctx->nr_keys == ctx->cap_keys) {
-		size_t cap = ctx->cap_keys ? ctx->cap_keys * 2 : 64;
-		struct dump_file_key *n = realloc(ctx->keys, cap * sizeof(*n));
-		size_t *o = realloc(ctx->fd_order, cap * sizeof(*o));
-
-		if (o)
-			ctx->fd_order = o;
-		if (n)
-			ctx->keys = n;
-		if (!n || !o)
-			return -ENOMEM;
-		ctx->cap_keys = cap;
-	}
+	if (ARRAY_GROW(ctx->keys, ctx->nr_keys) ||
+	    (k->fd >= 0 && ARRAY_GROW(ctx->fd_order, ctx->nr_fd_order)))
+		return -ENOMEM;
 	if (k->fd >= 0) {
 		const struct dump_fd_hint *h = &ctx->fd_hint;
 		bool found;
@@ -107,7 +98,7 @@ void dump_filetab_fini(struct dump_ctx *ctx)
 	free(ctx->fd_order);
 	ctx->fd_order = NULL;
 	ctx->nr_fd_order = 0;
-	ctx->nr_keys = ctx->cap_keys = 0;
+	ctx->nr_keys = 0;
 }
 
 int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "dump-files.h"
 #include "file-lock.pb-c.h"
 #include "log.h"
@@ -34,7 +35,7 @@ struct dump_lock_seen {
 struct dump_locks {
 	struct img *img; /* filelocks.img, opened on the first lock */
 	struct dump_lock_seen *seen;
-	size_t n, cap;
+	size_t n;
 };
 
 static bool lock_pid_in_tree(const struct dump_ctx *ctx, pid_t pid)
@@ -78,15 +79,8 @@ static int lock_seen(struct dump_locks *dl, const struct dump_lock_seen *s)
 		    o->write == s->write && o->start == s->start && o->end == s->end)
 			return 1;
 	}
-	if (dl->n == dl->cap) {
-		size_t cap = dl->cap ? dl->cap * 2 : 16;
-		struct dump_lock_seen *n = realloc(dl->seen, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		dl->seen = n;
-		dl->cap = cap;
-	}
+	if (ARRAY_GROW(dl->seen, dl->n))
+		return -ENOMEM;
 	dl->seen[dl->n++] = *s;
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "dump.h"
 #include "log.h"
 
@@ -28,7 +29,7 @@
 struct dump_mm_pre {
 	pid_t *pids;
 	struct proc_vma_list *lists;
-	size_t n, cap;
+	size_t n;
 };
 
 static int pre_add(struct dump_mm_pre *p, pid_t pid)
@@ -40,20 +41,8 @@ static int pre_add(struct dump_mm_pre *p, pid_t pid)
 			return 0;
 	if (p->n == MM_PRE_MAX_TASKS)
 		return -E2BIG;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		pid_t *pids = realloc(p->pids, cap * sizeof(*pids));
-		struct proc_vma_list *lists;
-
-		if (!pids)
-			return -ENOMEM;
-		p->pids = pids;
-		lists = realloc(p->lists, cap * sizeof(*lists));
-		if (!lists)
-			return -ENOMEM;
-		p->lists = lists;
-		p->cap = cap;
-	}
+	if (ARRAY_GROW(p->pids, p->n) || ARRAY_GROW(p->lists, p->n))
+		return -ENOMEM;
 	if (proc_read_maps(pid, true, &l))
 		return 0;	/* gone, or not ours to read: read frozen */
 	p->pids[p->n] = pid;

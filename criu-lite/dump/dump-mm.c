@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "array.h"
 #include "dump.h"
 #include "inject.h"
 #include "log.h"
@@ -174,15 +175,11 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 
 static int shmem_once(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v)
 {
-	unsigned long *n;
-
 	for (size_t i = 0; i < ctx->nr_shmids; i++)
 		if (ctx->shmids[i] == v->ino)
 			return 0;
-	n = realloc(ctx->shmids, (ctx->nr_shmids + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_GROW(ctx->shmids, ctx->nr_shmids))
 		return -ENOMEM;
-	ctx->shmids = n;
 	ctx->shmids[ctx->nr_shmids++] = v->ino;
 	return dump_shmem_pages(ctx, t, v, v->ino);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "core.pb-c.h"
 #include "dump.h"
 #include "log.h"
@@ -32,7 +33,7 @@
 
 struct dump_seccomp {
 	SeccompFilter *f; /* the table, in seccomp.img order */
-	size_t n, cap;
+	size_t n;
 	struct sock_filter *buf; /* one filter as read, SECCOMP_MAX_INSNS long */
 };
 
@@ -91,15 +92,8 @@ static int sc_table_add(struct dump_seccomp *sc, const struct sc_read *r, long p
 		*idx = (uint32_t)i;
 		return 0;
 	}
-	if (sc->n == sc->cap) {
-		size_t cap = sc->cap ? sc->cap * 2 : 8;
-		SeccompFilter *nf = realloc(sc->f, cap * sizeof(*nf));
-
-		if (!nf)
-			return -ENOMEM;
-		sc->f = nf;
-		sc->cap = cap;
-	}
+	if (ARRAY_GROW(sc->f, sc->n))
+		return -ENOMEM;
 	e = &sc->f[sc->n];
 	seccomp_filter__init(e);
 	e->filter.data = malloc(r->len);
@@ -166,13 +160,10 @@ static int sc_dump_chain(struct dump_seccomp *sc, struct dump_task *t, pid_t tid
 	int ret;
 
 	for (;;) {
-		struct sc_read *nc = realloc(chain, (n + 1) * sizeof(*nc));
-
-		if (!nc) {
+		if (ARRAY_GROW(chain, n)) {
 			ret = -ENOMEM;
 			break;
 		}
-		chain = nc;
 		ret = sc_read_one(sc, t, tid, n, &chain[n]);
 		if (ret)
 			break;

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "log.h"
 #include "proc-stat.h"
@@ -77,15 +78,8 @@ static int task_add(struct dump_ctx *ctx, pid_t pid, int parent)
 	for (size_t i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i].pid == pid)
 			return 0;
-	if (ctx->nr_tasks == ctx->cap_tasks) {
-		size_t cap = ctx->cap_tasks ? ctx->cap_tasks * 2 : 16;
-		struct dump_task *n = realloc(ctx->tasks, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		ctx->tasks = n;
-		ctx->cap_tasks = cap;
-	}
+	if (ARRAY_GROW(ctx->tasks, ctx->nr_tasks))
+		return -ENOMEM;
 	t = &ctx->tasks[ctx->nr_tasks++];
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
@@ -103,11 +97,8 @@ static bool task_has_thread(const struct dump_task *t, pid_t tid)
 
 static int thread_add(struct dump_task *t, pid_t tid, bool seized)
 {
-	struct dump_thread *n = realloc(t->threads, (t->nr_threads + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_GROW(t->threads, t->nr_threads))
 		return -ENOMEM;
-	t->threads = n;
 	t->threads[t->nr_threads].tid = tid;
 	t->threads[t->nr_threads].seized = seized;
 	t->nr_threads++;

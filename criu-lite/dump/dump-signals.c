@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "core.pb-c.h"
 #include "dump.h"
 #include "inject.h"
@@ -238,7 +239,7 @@ static int pending(pid_t tid, unsigned int flags, SignalQueueEntry **out)
 	*out = NULL;
 	for (;;) {
 		long n = ptrace(PTRACE_PEEKSIGINFO, tid, &arg, si);
-		SiginfoEntry **nv, *e;
+		SiginfoEntry *e;
 
 		if (n < 0) {
 			pr_err("dump: pending signals of %d: %s", tid, strerror(errno));
@@ -254,10 +255,8 @@ static int pending(pid_t tid, unsigned int flags, SignalQueueEntry **out)
 			signal_queue_entry__init(q);
 			*out = q;
 		}
-		nv = realloc(q->signals, (q->n_signals + 1) * sizeof(*nv));
-		if (!nv)
+		if (ARRAY_GROW(q->signals, q->n_signals))
 			return -ENOMEM;
-		q->signals = nv;
 		e = malloc(sizeof(*e) + sizeof(si));
 		if (!e)
 			return -ENOMEM;

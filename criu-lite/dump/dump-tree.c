@@ -132,5 +132,5 @@ void dump_tasks_free(struct dump_ctx *ctx)
 	}
 	free(ctx->tasks);
 	ctx->tasks = NULL;
-	ctx->nr_tasks = ctx->cap_tasks = 0;
+	ctx->nr_tasks = 0;
 }

@@ -105,13 +105,13 @@ struct dump_ctx {
 	struct img_dir dir;
 	bool dir_open;
 	struct dump_task *tasks; /* parents before children */
-	size_t nr_tasks, cap_tasks;
+	size_t nr_tasks;
 	uint32_t next_kobj_id;
 	uint32_t next_file_id;
 	uint32_t next_pages_id;
 	struct img *files_img;	    /* files.img, open for the whole dump */
 	struct dump_file_key *keys; /* open-file objects seen, for dedup (dump-filetab.c) */
-	size_t nr_keys, cap_keys;
+	size_t nr_keys;
 	size_t *fd_order; /* the fd-backed keys' indices, by dev, ino, kcmp order */
 	size_t nr_fd_order;
 	struct dump_fd_hint {
