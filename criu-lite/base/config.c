@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "config.h"
 
 /* A config file is a handful of lines; refuse anything absurd before reading it. */
@@ -75,14 +76,11 @@ static int next_word(struct cursor *cu, char **out, char *err, size_t errlen)
 
 static int add_entry(struct config *c, unsigned int line, char *name, char *value)
 {
-	struct config_entry *v = realloc(c->v, (c->n + 1) * sizeof(*v));
-
-	if (!v)
+	if (ARRAY_GROW(c->v, c->n))
 		return -ENOMEM;
-	c->v = v;
-	v[c->n].line = line;
-	v[c->n].name = name;
-	v[c->n].value = value;
+	c->v[c->n].line = line;
+	c->v[c->n].name = name;
+	c->v[c->n].value = value;
 	c->n++;
 	return 0;
 }

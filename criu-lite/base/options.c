@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "config.h"
 #include "log.h"
 #include "options-table.h"
@@ -413,14 +414,11 @@ static int parse_argv(const struct opt_parser *p, const struct opt_src *s, int a
 /* Keeps @w (malloc'd) for as long as @o lives: options point into it. */
 static int keep_word(struct opts *o, char *w)
 {
-	char **v = realloc(o->cfg_words, (o->n_cfg_words + 1) * sizeof(*v));
-
-	if (!v) {
+	if (ARRAY_GROW(o->cfg_words, o->n_cfg_words)) {
 		free(w);
 		return -ENOMEM;
 	}
-	o->cfg_words = v;
-	v[o->n_cfg_words++] = w;
+	o->cfg_words[o->n_cfg_words++] = w;
 	return 0;
 }
 
