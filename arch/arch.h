@@ -94,20 +94,20 @@ unsigned long arch_thp_size(void);
 
 /* ---- dirty-tracking knowledge (facts only: run-time validation decides) ---- */
 enum arch_tracker {
-	ARCH_TRACKER_SOFT_DIRTY,	/* PTE soft-dirty bit, /proc/PID/clear_refs + pagemap bit 55 */
-	ARCH_TRACKER_UFFD_WP,		/* userfaultfd async write-protect + PAGEMAP_SCAN */
+	ARCH_TRACKER_SOFT_DIRTY, /* PTE soft-dirty bit, /proc/PID/clear_refs + pagemap bit 55 */
+	ARCH_TRACKER_UFFD_WP,	 /* userfaultfd async write-protect + PAGEMAP_SCAN */
 	ARCH_TRACKER_NR,
 };
 
 struct arch_tracker_fact {
-	const char *name;		/* "soft-dirty", "uffd-wp" */
-	bool implemented;		/* the arch's kernel code has it at all */
-	unsigned int since_major;	/* first mainline kernel with it on this arch */
+	const char *name;	  /* "soft-dirty", "uffd-wp" */
+	bool implemented;	  /* the arch's kernel code has it at all */
+	unsigned int since_major; /* first mainline kernel with it on this arch */
 	unsigned int since_minor;
-	const char *mechanism;		/* how the arch records a write */
-	const char *caveats;		/* what it can miss or where it is unreliable */
-	const char *unreliable_mmu;	/* MMU kind (see mmu_probe) where it is unreliable, or NULL */
-	const char *source;		/* where the facts come from */
+	const char *mechanism;	    /* how the arch records a write */
+	const char *caveats;	    /* what it can miss or where it is unreliable */
+	const char *unreliable_mmu; /* MMU kind (see mmu_probe) where it is unreliable, or NULL */
+	const char *source;	    /* where the facts come from */
 };
 
 struct arch_tracking_info {

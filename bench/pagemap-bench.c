@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "pagemap-scan.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -72,9 +71,12 @@ static long scan(char *mem, size_t size, uint64_t flags, long *regions)
 {
 	static struct page_region vec[4096];
 	struct pm_scan_arg a = {
-		.size = sizeof(a), .flags = flags,
-		.start = (uintptr_t)mem, .end = (uintptr_t)mem + size,
-		.vec = (uintptr_t)vec, .vec_len = 4096,
+		.size = sizeof(a),
+		.flags = flags,
+		.start = (uintptr_t)mem,
+		.end = (uintptr_t)mem + size,
+		.vec = (uintptr_t)vec,
+		.vec_len = 4096,
 		.category_mask = PAGE_IS_WRITTEN,
 		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 		.return_mask = PAGE_IS_WRITTEN,
@@ -141,14 +143,14 @@ static int bench(size_t mib, double pct, int runs)
 	unsigned long step = (unsigned long)(100.0 / pct + 0.5);
 	double t_scan[MAX_RUNS], t_wp[MAX_RUNS], t_pm[MAX_RUNS], t0, t_pop, t_prot;
 	long found_scan = 0, found_wp = 0, found_pm = 0, regions = 0;
-	struct uffdio_api api = { .api = UFFD_API,
-				  .features = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_api api = {.api = UFFD_API,
+				 .features = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED};
+	struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_WP};
 	char *mem;
 	int uffd;
 
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
 	if (mem == MAP_FAILED)
 		return -errno;
 	madvise(mem, size, MADV_NOHUGEPAGE);
@@ -169,7 +171,7 @@ static int bench(size_t mib, double pct, int runs)
 		return -1;
 	}
 	t0 = now_ms();
-	scan(mem, size, PM_SCAN_WP_MATCHING, &regions);	/* everything: first protection */
+	scan(mem, size, PM_SCAN_WP_MATCHING, &regions); /* everything: first protection */
 	t_prot = now_ms() - t0;
 
 	for (int r = 0; r < runs; r++) {
@@ -197,21 +199,29 @@ static int bench(size_t mib, double pct, int runs)
 
 int main(int argc, char **argv)
 {
-	static const size_t def[] = { 256, 1024 }, full[] = { 256, 1024, 2048, 4096 };
+	static const size_t def[] = {256, 1024}, full[] = {256, 1024, 2048, 4096};
 	const size_t *sizes = def;
 	size_t nsizes = 2, own[16];
 	double pct = 1.0;
 	int runs = 5, c;
-	double load[3] = { 0 };
+	double load[3] = {0};
 	FILE *f;
 
 	while ((c = getopt(argc, argv, "fp:r:")) != -1) {
 		switch (c) {
-		case 'f': sizes = full; nsizes = 4; break;
-		case 'p': pct = strtod(optarg, NULL); break;
-		case 'r': runs = atoi(optarg); break;
+		case 'f':
+			sizes = full;
+			nsizes = 4;
+			break;
+		case 'p':
+			pct = strtod(optarg, NULL);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-f] [-p PCT] [-r RUNS] [SIZE_MIB...]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-f] [-p PCT] [-r RUNS] [SIZE_MIB...]\n",
+				argv[0]);
 			return 1;
 		}
 	}

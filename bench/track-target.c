@@ -22,7 +22,7 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static volatile sig_atomic_t rounds;	/* SIGUSR1s received */
+static volatile sig_atomic_t rounds; /* SIGUSR1s received */
 
 static void on_usr1(int sig)
 {
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return 2;
-	madvise(mem, size, MADV_NOHUGEPAGE);	/* page granularity, as most heaps */
+	madvise(mem, size, MADV_NOHUGEPAGE); /* page granularity, as most heaps */
 	if (madvise(mem, size, MADV_POPULATE_WRITE))
 		memset(mem, 0, size);
 	for (unsigned long i = 0; i < npages; i++)

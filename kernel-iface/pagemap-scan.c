@@ -58,7 +58,7 @@ int pagemap_scan_probe(uint64_t mask)
 {
 	struct page_region r;
 	struct pm_scan_arg a;
-	static char page[1] = { 1 };	/* .data: always mapped */
+	static char page[1] = {1}; /* .data: always mapped */
 	long psz = sysconf(_SC_PAGESIZE);
 	int fd, n;
 

@@ -36,22 +36,22 @@ struct pm_scan_arg {
 #endif
 
 #ifndef PAGE_IS_WPALLOWED
-#define PAGE_IS_WPALLOWED	(1ULL << 0)
-#define PAGE_IS_WRITTEN		(1ULL << 1)
-#define PAGE_IS_FILE		(1ULL << 2)
-#define PAGE_IS_PRESENT		(1ULL << 3)
-#define PAGE_IS_SWAPPED		(1ULL << 4)
-#define PAGE_IS_PFNZERO		(1ULL << 5)
-#define PAGE_IS_HUGE		(1ULL << 6)
-#define PAGE_IS_SOFT_DIRTY	(1ULL << 7)	/* not accepted by 6.7.x: EINVAL */
+#define PAGE_IS_WPALLOWED (1ULL << 0)
+#define PAGE_IS_WRITTEN (1ULL << 1)
+#define PAGE_IS_FILE (1ULL << 2)
+#define PAGE_IS_PRESENT (1ULL << 3)
+#define PAGE_IS_SWAPPED (1ULL << 4)
+#define PAGE_IS_PFNZERO (1ULL << 5)
+#define PAGE_IS_HUGE (1ULL << 6)
+#define PAGE_IS_SOFT_DIRTY (1ULL << 7) /* not accepted by 6.7.x: EINVAL */
 #endif
 #ifndef PAGE_IS_GUARD
-#define PAGE_IS_GUARD		(1ULL << 8)	/* 6.15+ */
+#define PAGE_IS_GUARD (1ULL << 8) /* 6.15+ */
 #endif
 
 #ifndef PM_SCAN_WP_MATCHING
-#define PM_SCAN_WP_MATCHING	(1ULL << 0)	/* write-protect the matched pages */
-#define PM_SCAN_CHECK_WPASYNC	(1ULL << 1)	/* -EPERM on a VMA without async uffd-wp */
+#define PM_SCAN_WP_MATCHING (1ULL << 0)	  /* write-protect the matched pages */
+#define PM_SCAN_CHECK_WPASYNC (1ULL << 1) /* -EPERM on a VMA without async uffd-wp */
 #endif
 
 /* One PAGEMAP_SCAN call; returns the number of regions filled or -errno. */
@@ -59,8 +59,8 @@ int pagemap_scan(int pagemap_fd, struct pm_scan_arg *arg);
 
 /* What a scan walk looks for, filled by the caller (see pm_scan_arg). */
 struct pagemap_scan_query {
-	uint64_t flags;		/* PM_SCAN_* */
-	uint64_t inverted, mask, anyof, ret;	/* category_* and return_mask */
+	uint64_t flags;			     /* PM_SCAN_* */
+	uint64_t inverted, mask, anyof, ret; /* category_* and return_mask */
 };
 
 /*

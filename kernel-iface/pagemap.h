@@ -7,14 +7,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PME_PRESENT	(1ULL << 63)
-#define PME_SWAP	(1ULL << 62)
-#define PME_FILE	(1ULL << 61)	/* file page or shared anon */
-#define PME_GUARD	(1ULL << 58)	/* guard region, 6.15+ */
-#define PME_UFFD_WP	(1ULL << 57)
-#define PME_EXCLUSIVE	(1ULL << 56)
-#define PME_SOFT_DIRTY	(1ULL << 55)	/* always 0 without CONFIG_MEM_SOFT_DIRTY */
-#define PME_PFN_MASK	((1ULL << 55) - 1)
+#define PME_PRESENT (1ULL << 63)
+#define PME_SWAP (1ULL << 62)
+#define PME_FILE (1ULL << 61)  /* file page or shared anon */
+#define PME_GUARD (1ULL << 58) /* guard region, 6.15+ */
+#define PME_UFFD_WP (1ULL << 57)
+#define PME_EXCLUSIVE (1ULL << 56)
+#define PME_SOFT_DIRTY (1ULL << 55) /* always 0 without CONFIG_MEM_SOFT_DIRTY */
+#define PME_PFN_MASK ((1ULL << 55) - 1)
 
 /* Opens /proc/@pid/pagemap O_RDONLY|O_CLOEXEC; returns the fd or -errno. */
 int pagemap_open(pid_t pid);

@@ -44,22 +44,22 @@ struct proc_lock {
 
 struct proc_fdinfo {
 	unsigned long long pos;
-	unsigned int flags;		/* O_* (octal in the file) */
+	unsigned int flags; /* O_* (octal in the file) */
 	int mnt_id;
 	unsigned long long ino;
-	bool has_eventfd;		/* "eventfd-count:" */
+	bool has_eventfd; /* "eventfd-count:" */
 	uint64_t eventfd_count;
-	bool has_signalfd;		/* "sigmask:" */
+	bool has_signalfd; /* "sigmask:" */
 	uint64_t sigmask;
-	bool has_timerfd;		/* "clockid:" */
+	bool has_timerfd; /* "clockid:" */
 	int clockid;
 	uint64_t ticks;
 	unsigned int settime_flags;
 	uint64_t it_value_sec, it_value_nsec, it_interval_sec, it_interval_nsec;
-	struct proc_epoll_tfd *tfds;	/* malloc'd, n_tfds entries */
+	struct proc_epoll_tfd *tfds; /* malloc'd, n_tfds entries */
 	size_t n_tfds;
-	bool is_epoll;			/* at least one tfd line, or the caller knows */
-	struct proc_lock *locks;	/* malloc'd, n_locks entries ("lock:" lines) */
+	bool is_epoll;		 /* at least one tfd line, or the caller knows */
+	struct proc_lock *locks; /* malloc'd, n_locks entries ("lock:" lines) */
 	size_t n_locks;
 };
 

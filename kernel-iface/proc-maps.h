@@ -8,49 +8,49 @@
 #include <sys/types.h>
 
 /* Bits for struct proc_vma.vmflags, from the two-letter codes of smaps "VmFlags:". */
-#define PROC_VMF_GROWSDOWN	(1u << 0)	/* gd */
-#define PROC_VMF_HUGEPAGE	(1u << 1)	/* hg */
-#define PROC_VMF_NOHUGEPAGE	(1u << 2)	/* nh */
-#define PROC_VMF_DONTDUMP	(1u << 3)	/* dd */
-#define PROC_VMF_DONTCOPY	(1u << 4)	/* dc */
-#define PROC_VMF_WIPEONFORK	(1u << 5)	/* wf */
-#define PROC_VMF_SOFTDIRTY	(1u << 6)	/* sd */
-#define PROC_VMF_IO		(1u << 7)	/* io */
-#define PROC_VMF_PFNMAP		(1u << 8)	/* pf */
-#define PROC_VMF_MERGEABLE	(1u << 9)	/* mg */
-#define PROC_VMF_LOCKED		(1u << 10)	/* lo */
-#define PROC_VMF_UFFD_MISSING	(1u << 11)	/* um */
-#define PROC_VMF_UFFD_WP	(1u << 12)	/* uw */
-#define PROC_VMF_SHARED		(1u << 13)	/* sh */
-#define PROC_VMF_MAYSHARE	(1u << 14)	/* ms */
-#define PROC_VMF_SEALED		(1u << 15)	/* sl */
-#define PROC_VMF_SHADOW_STACK	(1u << 16)	/* ss */
-#define PROC_VMF_DONTEXPAND	(1u << 17)	/* de */
-#define PROC_VMF_RANDREAD	(1u << 18)	/* rr */
-#define PROC_VMF_SEQREAD	(1u << 19)	/* sr */
+#define PROC_VMF_GROWSDOWN (1u << 0)	 /* gd */
+#define PROC_VMF_HUGEPAGE (1u << 1)	 /* hg */
+#define PROC_VMF_NOHUGEPAGE (1u << 2)	 /* nh */
+#define PROC_VMF_DONTDUMP (1u << 3)	 /* dd */
+#define PROC_VMF_DONTCOPY (1u << 4)	 /* dc */
+#define PROC_VMF_WIPEONFORK (1u << 5)	 /* wf */
+#define PROC_VMF_SOFTDIRTY (1u << 6)	 /* sd */
+#define PROC_VMF_IO (1u << 7)		 /* io */
+#define PROC_VMF_PFNMAP (1u << 8)	 /* pf */
+#define PROC_VMF_MERGEABLE (1u << 9)	 /* mg */
+#define PROC_VMF_LOCKED (1u << 10)	 /* lo */
+#define PROC_VMF_UFFD_MISSING (1u << 11) /* um */
+#define PROC_VMF_UFFD_WP (1u << 12)	 /* uw */
+#define PROC_VMF_SHARED (1u << 13)	 /* sh */
+#define PROC_VMF_MAYSHARE (1u << 14)	 /* ms */
+#define PROC_VMF_SEALED (1u << 15)	 /* sl */
+#define PROC_VMF_SHADOW_STACK (1u << 16) /* ss */
+#define PROC_VMF_DONTEXPAND (1u << 17)	 /* de */
+#define PROC_VMF_RANDREAD (1u << 18)	 /* rr */
+#define PROC_VMF_SEQREAD (1u << 19)	 /* sr */
 
 enum proc_vma_kind {
-	PROC_VMA_ANON,		/* no path, or "[anon:NAME]" (PR_SET_VMA_ANON_NAME) */
+	PROC_VMA_ANON, /* no path, or "[anon:NAME]" (PR_SET_VMA_ANON_NAME) */
 	PROC_VMA_FILE,
 	PROC_VMA_HEAP,
 	PROC_VMA_STACK,
 	PROC_VMA_VDSO,
-	PROC_VMA_VVAR,		/* [vvar] and [vvar_vclock] */
+	PROC_VMA_VVAR, /* [vvar] and [vvar_vclock] */
 	PROC_VMA_VSYSCALL,
-	PROC_VMA_SHMEM_ANON,	/* shared anon: "/dev/zero (deleted)", "/SYSV...", "[anon_shmem:..." */
-	PROC_VMA_OTHER_SPECIAL,	/* any other [name], or a path not starting with '/' */
+	PROC_VMA_SHMEM_ANON, /* shared anon: "/dev/zero (deleted)", "/SYSV...", "[anon_shmem:..." */
+	PROC_VMA_OTHER_SPECIAL, /* any other [name], or a path not starting with '/' */
 };
 
 struct proc_vma {
 	unsigned long start, end;
-	unsigned int prot;		/* PROT_* */
-	bool shared;			/* 's' in the perms column */
-	unsigned long long pgoff;	/* byte offset column */
+	unsigned int prot;	  /* PROT_* */
+	bool shared;		  /* 's' in the perms column */
+	unsigned long long pgoff; /* byte offset column */
 	unsigned int dev_major, dev_minor;
 	unsigned long long ino;
 	enum proc_vma_kind kind;
-	bool deleted;			/* path ended in " (deleted)", suffix stripped */
-	unsigned int vmflags;		/* PROC_VMF_*, 0 when parsed from maps not smaps */
+	bool deleted;	      /* path ended in " (deleted)", suffix stripped */
+	unsigned int vmflags; /* PROC_VMF_*, 0 when parsed from maps not smaps */
 	unsigned long rss_kb, anon_kb, swap_kb, anon_huge_kb; /* smaps only, else 0 */
 	/*
 	 * malloc'd, NULL for anonymous; "[vdso]" etc. kept as-is. Kept as the

@@ -21,8 +21,8 @@ struct proc_posix_timer {
 	int id;
 	int signo;
 	uint64_t sigev_value;
-	int notify;		/* SIGEV_SIGNAL, SIGEV_THREAD_ID (with SIGEV_SIGNAL bit), SIGEV_NONE */
-	pid_t notify_tid;	/* for thread / signal: the pid/tid of the notify line */
+	int notify;	  /* SIGEV_SIGNAL, SIGEV_THREAD_ID (with SIGEV_SIGNAL bit), SIGEV_NONE */
+	pid_t notify_tid; /* for thread / signal: the pid/tid of the notify line */
 	int clock_id;
 };
 

@@ -10,12 +10,12 @@
 struct proc_stat {
 	pid_t pid, ppid, pgid, sid;
 	char state;
-	char comm[32];		/* may contain spaces and ')' */
+	char comm[32]; /* may contain spaces and ')' */
 	int tty_nr;
 	unsigned int flags;
 	long nice;
 	unsigned int rt_priority, policy;
-	unsigned long long starttime;	/* clock ticks after boot */
+	unsigned long long starttime; /* clock ticks after boot */
 	unsigned long start_code, end_code, start_stack;
 	unsigned long start_data, end_data, start_brk;
 	unsigned long arg_start, arg_end, env_start, env_end;
@@ -34,17 +34,17 @@ int proc_read_stat(pid_t pid, pid_t tid, struct proc_stat *out);
 struct proc_status {
 	char state;
 	pid_t tgid, ppid, tracer_pid;
-	unsigned int uid[4], gid[4];	/* real, effective, saved, fs */
+	unsigned int uid[4], gid[4]; /* real, effective, saved, fs */
 	unsigned int ngroups;
 	unsigned int groups[PROC_STATUS_MAX_GROUPS];
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
 	uint64_t sig_pnd, shd_pnd, sig_blk, sig_ign, sig_cgt;
-	int seccomp;		/* -1 if absent */
-	int no_new_privs;	/* -1 if absent */
+	int seccomp;	  /* -1 if absent */
+	int no_new_privs; /* -1 if absent */
 	unsigned int threads;
-	int umask;		/* -1 if absent */
-	int nspid_levels;	/* number of ids on the NSpid line, 0 if absent */
-	pid_t nspid_last;	/* innermost pid namespace id (last NSpid value), 0 if absent */
+	int umask;	  /* -1 if absent */
+	int nspid_levels; /* number of ids on the NSpid line, 0 if absent */
+	pid_t nspid_last; /* innermost pid namespace id (last NSpid value), 0 if absent */
 };
 
 /*

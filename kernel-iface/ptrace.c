@@ -63,7 +63,7 @@ int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
 		if (++spins < 32) {
 			sched_yield();
 		} else {
-			struct timespec ts = { 0, sleep_ns };
+			struct timespec ts = {0, sleep_ns};
 
 			nanosleep(&ts, NULL);
 			if (sleep_ns < 1000000)
@@ -104,8 +104,8 @@ int ptrace_wait_interrupt(pid_t tid, int timeout_ms, bool *group_stopped)
 
 			/* An interrupt stop reports SIGTRAP; a group stop its stop signal. */
 			if (group_stopped)
-				*group_stopped = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
-						 sig == SIGTTOU;
+				*group_stopped = sig == SIGSTOP || sig == SIGTSTP ||
+						 sig == SIGTTIN || sig == SIGTTOU;
 			return 0;
 		}
 		/* A signal-delivery stop came first: deliver it and keep waiting. */
@@ -151,7 +151,7 @@ int ptrace_event_msg(pid_t tid, unsigned long *msg)
 
 int ptrace_get_regset(pid_t tid, long type, void *buf, size_t len, size_t *got)
 {
-	struct iovec iov = { buf, len };
+	struct iovec iov = {buf, len};
 
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)type, &iov))
 		return -errno;
@@ -162,7 +162,7 @@ int ptrace_get_regset(pid_t tid, long type, void *buf, size_t len, size_t *got)
 
 int ptrace_set_regset(pid_t tid, long type, const void *buf, size_t len)
 {
-	struct iovec iov = { (void *)buf, len };
+	struct iovec iov = {(void *)buf, len};
 
 	if (ptrace(PTRACE_SETREGSET, tid, (void *)type, &iov))
 		return -errno;
@@ -193,7 +193,7 @@ int ptrace_seccomp_flags(pid_t tid, unsigned long idx, uint64_t *flags)
 {
 	struct {
 		uint64_t filter_off, flags;
-	} md = { idx, 0 };
+	} md = {idx, 0};
 
 	if (ptrace(PTRACE_SECCOMP_GET_METADATA, tid, (void *)sizeof(md), &md) < 0)
 		return -errno;

@@ -18,7 +18,7 @@ int uffd_open(int flags)
 
 int uffd_api(int uffd, uint64_t features, uint64_t *got)
 {
-	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	struct uffdio_api api = {.api = UFFD_API, .features = features};
 
 	if (ioctl(uffd, UFFDIO_API, &api))
 		return -errno;
@@ -30,7 +30,7 @@ int uffd_api(int uffd, uint64_t features, uint64_t *got)
 int uffd_register_wp(int uffd, unsigned long start, unsigned long len)
 {
 	struct uffdio_register r = {
-		.range = { .start = start, .len = len },
+		.range = {.start = start, .len = len},
 		.mode = UFFDIO_REGISTER_MODE_WP,
 	};
 
@@ -39,7 +39,7 @@ int uffd_register_wp(int uffd, unsigned long start, unsigned long len)
 
 int uffd_unregister(int uffd, unsigned long start, unsigned long len)
 {
-	struct uffdio_range r = { .start = start, .len = len };
+	struct uffdio_range r = {.start = start, .len = len};
 
 	return ioctl(uffd, UFFDIO_UNREGISTER, &r) ? -errno : 0;
 }

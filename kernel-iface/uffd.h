@@ -15,10 +15,10 @@
 
 /* Newer than Debian 12's headers (kernel names and values). */
 #ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED	(1ULL << 13)	/* none PTEs count as protected */
+#define UFFD_FEATURE_WP_UNPOPULATED (1ULL << 13) /* none PTEs count as protected */
 #endif
 #ifndef UFFD_FEATURE_WP_ASYNC
-#define UFFD_FEATURE_WP_ASYNC		(1ULL << 15)	/* kernel resolves WP faults */
+#define UFFD_FEATURE_WP_ASYNC (1ULL << 15) /* kernel resolves WP faults */
 #endif
 
 /* What a write tracker asks of UFFDIO_API. */

@@ -15,8 +15,8 @@
 #include "arch.h"
 #include "core.pb-c.h"
 
-#define VR_IMG_DWORDS 66	/* vr0-31 + vscr quadword */
-#define VRSAVE_OFF (33 * 16)	/* vrsave: first word of the 34th quadword */
+#define VR_IMG_DWORDS 66     /* vr0-31 + vscr quadword */
+#define VRSAVE_OFF (33 * 16) /* vrsave: first word of the 34th quadword */
 
 static uint64_t *dup_u64(const uint64_t *src, size_t n)
 {

@@ -38,9 +38,9 @@
 
 /* `sc` is 0x44000002; instructions are stored in the target's byte order. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-static const uint8_t sc_insn[] = { 0x02, 0x00, 0x00, 0x44 };
+static const uint8_t sc_insn[] = {0x02, 0x00, 0x00, 0x44};
 #else
-static const uint8_t sc_insn[] = { 0x44, 0x00, 0x00, 0x02 };
+static const uint8_t sc_insn[] = {0x44, 0x00, 0x00, 0x02};
 #endif
 
 const char *arch_name(void)
@@ -177,9 +177,9 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 
 /* `b .` is 0x48000000 (I-form, offset 0), in the target's byte order. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-static const uint8_t spin_insn[] = { 0x00, 0x00, 0x00, 0x48 };
+static const uint8_t spin_insn[] = {0x00, 0x00, 0x00, 0x48};
 #else
-static const uint8_t spin_insn[] = { 0x48, 0x00, 0x00, 0x00 };
+static const uint8_t spin_insn[] = {0x48, 0x00, 0x00, 0x00};
 #endif
 
 const uint8_t *arch_spin_insn(size_t *len)

@@ -21,7 +21,8 @@ static const char *ppc64_mmu_parse(const char *cpuinfo)
 	while (line && *line) {
 		const char *colon;
 
-		if (!strncmp(line, "MMU", 3) && (line[3] == ' ' || line[3] == '\t' || line[3] == ':')) {
+		if (!strncmp(line, "MMU", 3) &&
+		    (line[3] == ' ' || line[3] == '\t' || line[3] == ':')) {
 			colon = strchr(line, ':');
 			if (colon) {
 				colon++;
@@ -53,6 +54,8 @@ static const char *ppc64_mmu_probe(void)
 	return ppc64_mmu_parse(buf);
 }
 
+/* A table of facts, laid out to be read. */
+/* clang-format off */
 static const struct arch_tracking_info ppc64_tracking = {
 	.arch = "ppc64le",
 	.trackers = {
@@ -94,6 +97,7 @@ static const struct arch_tracking_info ppc64_tracking = {
 	.mmu_parse = ppc64_mmu_parse,
 	.mmu_probe = ppc64_mmu_probe,
 };
+/* clang-format on */
 
 const struct arch_tracking_info *arch_tracking_info(void)
 {

@@ -34,7 +34,7 @@
 #define ERESTART_RESTARTBLOCK 516
 
 /* `svc 0`: the syscall number comes from r1. */
-static const uint8_t svc0_insn[] = { 0x0a, 0x00 };
+static const uint8_t svc0_insn[] = {0x0a, 0x00};
 
 const char *arch_name(void)
 {
@@ -134,7 +134,8 @@ int arch_get_thread_state(pid_t tid, struct arch_thread_state *st)
 	/* Without the vector facility the vxrs regsets answer ENODEV. */
 	ret = ptrace_get_regset(tid, NT_S390_VXRS_LOW, st->vxrs_low, sizeof(st->vxrs_low), NULL);
 	if (!ret)
-		ret = ptrace_get_regset(tid, NT_S390_VXRS_HIGH, st->vxrs_high, sizeof(st->vxrs_high), NULL);
+		ret = ptrace_get_regset(tid, NT_S390_VXRS_HIGH, st->vxrs_high,
+					sizeof(st->vxrs_high), NULL);
 	if (ret && ret != -ENODEV && ret != -EINVAL)
 		return ret;
 	st->has_vx = !ret;
@@ -150,7 +151,8 @@ int arch_set_thread_state(pid_t tid, const struct arch_thread_state *st)
 	if (!ret && st->has_vx)
 		ret = ptrace_set_regset(tid, NT_S390_VXRS_LOW, st->vxrs_low, sizeof(st->vxrs_low));
 	if (!ret && st->has_vx)
-		ret = ptrace_set_regset(tid, NT_S390_VXRS_HIGH, st->vxrs_high, sizeof(st->vxrs_high));
+		ret = ptrace_set_regset(tid, NT_S390_VXRS_HIGH, st->vxrs_high,
+					sizeof(st->vxrs_high));
 	if (!ret)
 		ret = arch_set_regs(tid, &st->regs);
 	return ret;
@@ -173,7 +175,7 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 }
 
 /* `j .`: brc 15 with a relative offset of 0 halfwords (a7 f4 00 00). */
-static const uint8_t spin_insn[] = { 0xa7, 0xf4, 0x00, 0x00 };
+static const uint8_t spin_insn[] = {0xa7, 0xf4, 0x00, 0x00};
 
 const uint8_t *arch_spin_insn(size_t *len)
 {

@@ -5,6 +5,8 @@
 #include "arch.h"
 #include "proc-misc.h"
 
+/* A table of facts, laid out to be read. */
+/* clang-format off */
 static const struct arch_tracking_info s390_tracking = {
 	.arch = "s390x",
 	.trackers = {
@@ -46,6 +48,7 @@ static const struct arch_tracking_info s390_tracking = {
 	.mmu_parse = NULL,
 	.mmu_probe = NULL,
 };
+/* clang-format on */
 
 const struct arch_tracking_info *arch_tracking_info(void)
 {

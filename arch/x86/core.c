@@ -31,13 +31,13 @@ enum {
 
 struct xcomp {
 	unsigned int idx;
-	size_t elem;	/* 4 or 8 bytes per repeated element */
-	size_t count;	/* elements in the image field */
+	size_t elem;  /* 4 or 8 bytes per repeated element */
+	size_t count; /* elements in the image field */
 };
 
 static const struct xcomp xcomps[] = {
-	{ XC_YMM, 4, 64 },	  { XC_BNDREGS, 8, 8 },	 { XC_BNDCSR, 8, 8 }, { XC_OPMASK, 8, 8 },
-	{ XC_ZMM_HI256, 8, 64 }, { XC_HI16_ZMM, 8, 128 }, { XC_PKRU, 4, 2 },
+	{XC_YMM, 4, 64},       {XC_BNDREGS, 8, 8},    {XC_BNDCSR, 8, 8}, {XC_OPMASK, 8, 8},
+	{XC_ZMM_HI256, 8, 64}, {XC_HI16_ZMM, 8, 128}, {XC_PKRU, 4, 2},
 };
 
 /* Offset and size of component @idx in the standard layout; 0 if unsupported. */
@@ -54,13 +54,27 @@ static unsigned int xcomp_off(unsigned int idx, unsigned int *size)
 static void *field_ptr(UserX86XsaveEntry *x, unsigned int idx, size_t **n)
 {
 	switch (idx) {
-	case XC_YMM: *n = &x->n_ymmh_space; return &x->ymmh_space;
-	case XC_BNDREGS: *n = &x->n_bndreg_state; return &x->bndreg_state;
-	case XC_BNDCSR: *n = &x->n_bndcsr_state; return &x->bndcsr_state;
-	case XC_OPMASK: *n = &x->n_opmask_reg; return &x->opmask_reg;
-	case XC_ZMM_HI256: *n = &x->n_zmm_upper; return &x->zmm_upper;
-	case XC_HI16_ZMM: *n = &x->n_hi16_zmm; return &x->hi16_zmm;
-	case XC_PKRU: *n = &x->n_pkru; return &x->pkru;
+	case XC_YMM:
+		*n = &x->n_ymmh_space;
+		return &x->ymmh_space;
+	case XC_BNDREGS:
+		*n = &x->n_bndreg_state;
+		return &x->bndreg_state;
+	case XC_BNDCSR:
+		*n = &x->n_bndcsr_state;
+		return &x->bndcsr_state;
+	case XC_OPMASK:
+		*n = &x->n_opmask_reg;
+		return &x->opmask_reg;
+	case XC_ZMM_HI256:
+		*n = &x->n_zmm_upper;
+		return &x->zmm_upper;
+	case XC_HI16_ZMM:
+		*n = &x->n_hi16_zmm;
+		return &x->hi16_zmm;
+	case XC_PKRU:
+		*n = &x->n_pkru;
+		return &x->pkru;
 	}
 	return NULL;
 }

@@ -19,7 +19,7 @@
 #define ERESTART_RESTARTBLOCK 516
 
 /* The syscall instruction: 0f 05. */
-static const uint8_t syscall_insn[] = { 0x0f, 0x05 };
+static const uint8_t syscall_insn[] = {0x0f, 0x05};
 
 const char *arch_name(void)
 {
@@ -157,7 +157,7 @@ unsigned long arch_regs_tls(const struct arch_regs *r)
 }
 
 /* jmp rel8 -2: eb fe. */
-static const uint8_t spin_insn[] = { 0xeb, 0xfe };
+static const uint8_t spin_insn[] = {0xeb, 0xfe};
 
 const uint8_t *arch_spin_insn(size_t *len)
 {

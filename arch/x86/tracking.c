@@ -4,6 +4,8 @@
  */
 #include "arch.h"
 
+/* A table of facts, laid out to be read. */
+/* clang-format off */
 static const struct arch_tracking_info x86_tracking = {
 	.arch = "x86_64",
 	.trackers = {
@@ -45,6 +47,7 @@ static const struct arch_tracking_info x86_tracking = {
 	.mmu_parse = NULL,
 	.mmu_probe = NULL,
 };
+/* clang-format on */
 
 const struct arch_tracking_info *arch_tracking_info(void)
 {

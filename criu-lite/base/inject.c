@@ -152,7 +152,7 @@ static int find_site(pid_t tid, unsigned long *site)
 		return -ENOMEM;
 	ret = -ENOSPC;
 	{
-		struct inject probe = { .tid = tid };
+		struct inject probe = {.tid = tid};
 
 		if (inject_read(&probe, start, buf, len))
 			len = 0;
@@ -181,7 +181,7 @@ static int site_install(struct inject *in)
 	struct inject_journal_slot *s = in->slot;
 	size_t ilen, slen;
 	const uint8_t *insn = arch_syscall_insn(&ilen), *spin = arch_spin_insn(&slen);
-	uint8_t code[INJECT_PATCH_MAX] = { 0 };
+	uint8_t code[INJECT_PATCH_MAX] = {0};
 	unsigned long site;
 	int ret = find_site(in->tid, &site);
 
@@ -263,7 +263,8 @@ int inject_begin(struct inject *in, pid_t tid)
 	arch_regs_fixup_restart(&in->saved, false);
 	if (journal && begin_journaled(in))
 		pr_warn("inject into %d: no room for a journaled injection in its [vdso]; "
-			"a tool killed now would leave the thread broken", tid);
+			"a tool killed now would leave the thread broken",
+			tid);
 	ret = ptrace_set_sigmask(tid, ~0ULL);
 	if (ret) {
 		pr_err("inject into %d: cannot block signals: %s", tid, strerror(-ret));
@@ -312,7 +313,8 @@ static int step_to_syscall_stop(struct inject *in)
 			continue;
 		}
 		if (is_fault_signal(sig)) {
-			pr_err("inject into %d: the task faulted (signal %d) at the injected syscall",
+			pr_err("inject into %d: the task faulted (signal %d) at the injected "
+			       "syscall",
 			       in->tid, sig);
 			return -EFAULT;
 		}
@@ -389,10 +391,10 @@ static int inject_syscall(struct inject *in, long nr, const unsigned long args[6
 	return 0;
 }
 
-long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1,
-		 unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
+long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+		 unsigned long a3, unsigned long a4, unsigned long a5)
 {
-	const unsigned long args[6] = { a0, a1, a2, a3, a4, a5 };
+	const unsigned long args[6] = {a0, a1, a2, a3, a4, a5};
 	long ret;
 	int err = inject_syscall(in, nr, args, &ret);
 
@@ -408,7 +410,7 @@ long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1,
 long inject_mmap(struct inject *in, unsigned long addr, unsigned long len, unsigned long prot,
 		 unsigned long flags, unsigned long fd, unsigned long off)
 {
-	unsigned long a[6] = { addr, len, prot, flags, fd, off }, old[6], where;
+	unsigned long a[6] = {addr, len, prot, flags, fd, off}, old[6], where;
 	long ret;
 	int err;
 
@@ -417,8 +419,8 @@ long inject_mmap(struct inject *in, unsigned long addr, unsigned long len, unsig
 
 	if (!arch_mmap_args_in_memory())
 		return inject_call(in, SYS_mmap, addr, len, prot, flags, fd, off);
-	where = in->scratch ? in->scratch + in->scratch_len - sizeof(a) :
-			      (arch_regs_sp(&in->saved) - 1024) & ~15UL;
+	where = in->scratch ? in->scratch + in->scratch_len - sizeof(a)
+			    : (arch_regs_sp(&in->saved) - 1024) & ~15UL;
 	err = inject_read(in, where, old, sizeof(old));
 	if (!err && in->slot) {
 		memcpy(in->slot->stack_old, old, sizeof(old));
@@ -465,7 +467,7 @@ int inject_map_scratch(struct inject *in, unsigned long hint, size_t len)
 
 static int mem_rw(struct inject *in, unsigned long addr, void *buf, size_t len, bool write)
 {
-	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	struct iovec local = {buf, len}, remote = {(void *)addr, len};
 	ssize_t n;
 
 	n = write ? process_vm_writev(in->tid, &local, 1, &remote, 1, 0)
@@ -611,7 +613,7 @@ static int repair_unmap(pid_t tid, unsigned long addr, unsigned long len)
 
 int inject_journal_repair(const struct inject_journal_slot *s)
 {
-	struct inject in = { .tid = s->tid };
+	struct inject in = {.tid = s->tid};
 	struct arch_regs regs;
 	unsigned long scratch, ip;
 	bool at_site;

@@ -39,16 +39,16 @@
 #define INJECT_STACK_PATCH_MAX 64
 
 struct inject_journal_slot {
-	int active;		/* written last (release), cleared first */
+	int active; /* written last (release), cleared first */
 	pid_t pid, tid;
 	struct arch_regs saved; /* restart-fixed, as inject_end puts them back */
 	uint64_t saved_mask;
 	uint64_t held_sigs;
-	unsigned long site;	/* our syscall instruction; site + ilen: the branch */
+	unsigned long site; /* our syscall instruction; site + ilen: the branch */
 	unsigned long site_len;
 	uint8_t site_old[INJECT_PATCH_MAX];
 	unsigned long scratch, scratch_len;
-	int scratch_pending;	/* the scratch mmap was (maybe) issued: its result is in the regs */
+	int scratch_pending; /* the scratch mmap was (maybe) issued: its result is in the regs */
 	unsigned long stack_patch; /* s390x mmap arguments below the stack pointer */
 	unsigned long stack_patch_len;
 	uint8_t stack_old[INJECT_STACK_PATCH_MAX];
@@ -69,18 +69,18 @@ int inject_journal_repair(const struct inject_journal_slot *s);
 
 struct inject {
 	pid_t tid;
-	pid_t tgid;		/* its process, for messages */
-	unsigned long insn;	/* address of a syscall instruction in the target */
-	struct arch_regs saved;	/* registers at inject_begin, restart-fixed */
-	uint64_t saved_mask;	/* blocked signals at inject_begin */
-	uint64_t held_sigs;	/* unblockable stops swallowed meanwhile, re-sent at the end */
+	pid_t tgid;		 /* its process, for messages */
+	unsigned long insn;	 /* address of a syscall instruction in the target */
+	struct arch_regs saved;	 /* registers at inject_begin, restart-fixed */
+	uint64_t saved_mask;	 /* blocked signals at inject_begin */
+	uint64_t held_sigs;	 /* unblockable stops swallowed meanwhile, re-sent at the end */
 	unsigned long event_msg; /* PTRACE_GETEVENTMSG of the last event (clone: new tid) */
-	unsigned long scratch;	/* target address of scratch memory, 0 if none */
+	unsigned long scratch;	 /* target address of scratch memory, 0 if none */
 	size_t scratch_len;
-	unsigned long spin;	/* the branch to itself after insn, 0 without a journal */
+	unsigned long spin;		  /* the branch to itself after insn, 0 without a journal */
 	struct inject_journal_slot *slot; /* NULL without a journal */
-	bool restoring;		/* set by restore after inject_begin: words its errors */
-	bool exited;		/* the task exited under us: said once, then -ESRCH quietly */
+	bool restoring;			  /* set by restore after inject_begin: words its errors */
+	bool exited; /* the task exited under us: said once, then -ESRCH quietly */
 };
 
 /*
@@ -93,8 +93,8 @@ struct inject {
 int inject_begin(struct inject *in, pid_t tid);
 /* Convenience for up to six arguments; returns the syscall result, or the
  * injection error if the syscall could not run. */
-long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1,
-		 unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+long inject_call(struct inject *in, long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+		 unsigned long a3, unsigned long a4, unsigned long a5);
 /*
  * mmap in the target, with the arch's argument convention (s390x passes the
  * six arguments in memory: they go into scratch memory, or below the stack

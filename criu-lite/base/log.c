@@ -16,7 +16,7 @@ static struct {
 	int level;
 	int fd;
 	struct timespec start;
-} lg = { .level = LOG_WARN, .fd = -1 };
+} lg = {.level = LOG_WARN, .fd = -1};
 
 int log_init(int level, const char *path)
 {

@@ -5,7 +5,7 @@
 /* Memory only, with write tracking started (or continued); the tree always runs on. */
 int cmd_pre_dump(const struct opts *o)
 {
-	struct dump_hooks h = { .pre_dump = true };
+	struct dump_hooks h = {.pre_dump = true};
 
 	if (caps_enter(o) || caps_require(o, "pre-dump"))
 		return 1;

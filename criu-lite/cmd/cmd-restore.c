@@ -47,7 +47,8 @@ static int rst_wait_root(pid_t pid)
 /* One restore from @dir, with memory staged ahead in @stage (or NULL). */
 static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_t *root)
 {
-	struct rst_ctx c = {.o = o, .stage = stage, .filler = stage ? rst_stage_filler(stage) : NULL};
+	struct rst_ctx c = {
+		.o = o, .stage = stage, .filler = stage ? rst_stage_filler(stage) : NULL};
 	double t0 = rst_now();
 	int ret;
 
@@ -59,7 +60,8 @@ static int rst_run(const struct opts *o, const char *dir, struct rst_stage *stag
 	if (!ret && stage) {
 		struct rst_stage_stats st;
 
-		/* The last delta; should it fail, nothing is staged and the restore fills it all. */
+		/* The last delta; should it fail, nothing is staged and the restore fills it all.
+		 */
 		rst_stage_apply_ctx(stage, &c, &st);
 	}
 	if (!ret)
@@ -127,8 +129,8 @@ static int rst_staged(const struct opts *o)
 			if (rst_stage_apply(stage, dir, &st))
 				printf("stage-failed %s\n", line + 6);
 			else
-				printf("staged %s areas %lu pages %lu ms %.1f\n", line + 6, st.areas,
-				       st.pages, st.ms);
+				printf("staged %s areas %lu pages %lu ms %.1f\n", line + 6,
+				       st.areas, st.pages, st.ms);
 		} else if (!strncmp(line, "restore ", 8)) {
 			dir = rst_staged_dir(o, line + 8, buf, sizeof(buf));
 			ret = rst_run(o, dir, stage, &root);

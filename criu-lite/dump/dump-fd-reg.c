@@ -102,7 +102,8 @@ static int ghost_file(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t id
 	char link[64];
 
 	if ((unsigned long long)d->st.st_size > ctx->o->ghost_limit)
-		return dump_fd_unsupported(d, "unlinked file larger than --ghost-limit (64M unless set)");
+		return dump_fd_unsupported(
+			d, "unlinked file larger than --ghost-limit (64M unless set)");
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", d->pid, d->fd);
 	return dump_ghost_file(ctx, link, &d->st, id);
 }

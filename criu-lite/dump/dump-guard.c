@@ -64,7 +64,7 @@ void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse)
 			GUARD_TCP_MAX);
 		return;
 	}
-	j->tcp[j->nr_tcp] = (struct guard_tcp){ .pid = pid, .fd = fd, .ino = ino, .reuse = reuse };
+	j->tcp[j->nr_tcp] = (struct guard_tcp){.pid = pid, .fd = fd, .ino = ino, .reuse = reuse};
 	__atomic_store_n(&j->nr_tcp, j->nr_tcp + 1, __ATOMIC_RELEASE);
 }
 
@@ -101,7 +101,7 @@ static int guard_worker_main(pid_t tool, int go_fd, struct guard_journal *j, dum
 /* Out of the group's and the OOM killer's reach (the latter needs root). */
 static void keeper_detach(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
 	int fd;
 
 	setsid();
@@ -128,7 +128,8 @@ static void keeper_tcp(const struct guard_journal *j)
 		if (pidfd >= 0)
 			sk = (int)syscall(SYS_pidfd_getfd, pidfd, t->fd, 0);
 		/* The same socket, still in repair mode: ours to undo. */
-		if (sk >= 0 && !fstat(sk, &st) && st.st_ino == t->ino && tcp_repair_is_on(sk) == 1) {
+		if (sk >= 0 && !fstat(sk, &st) && st.st_ino == t->ino &&
+		    tcp_repair_is_on(sk) == 1) {
 			ret = tcp_repair_leave(sk, t->reuse);
 			if (ret)
 				pr_err("keeper: fd %d of %d: cannot leave TCP repair mode: %s",
@@ -146,7 +147,7 @@ static void keeper_tcp(const struct guard_journal *j)
 static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journal *gj)
 {
 	const struct inject_journal *j = &gj->inject;
-	struct pollfd p = { .fd = worker_pidfd, .events = POLLIN };
+	struct pollfd p = {.fd = worker_pidfd, .events = POLLIN};
 	int failed = 0;
 
 	keeper_detach();

@@ -44,7 +44,7 @@ static int pre_add(struct dump_mm_pre *p, pid_t pid)
 	if (ARRAY_GROW(p->pids, p->n) || ARRAY_GROW(p->lists, p->n))
 		return -ENOMEM;
 	if (proc_read_maps(pid, true, &l))
-		return 0;	/* gone, or not ours to read: read frozen */
+		return 0; /* gone, or not ours to read: read frozen */
 	p->pids[p->n] = pid;
 	p->lists[p->n++] = l;
 	return 0;

@@ -188,7 +188,7 @@ static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned lo
 		if (ret)
 			return ret;
 		for (size_t k = 0; k < nr; k++)
-			want[k] += (want[k] & ~changed[k]);	/* 1 -> 2 where unchanged */
+			want[k] += (want[k] & ~changed[k]); /* 1 -> 2 where unchanged */
 	}
 	while (i < nr) {
 		size_t j = run_end(want, i, nr);
@@ -245,7 +245,7 @@ struct scan_regions {
 	struct page_out *po;
 	const struct proc_vma *v;
 	uint8_t *want;
-	unsigned long next;	/* below this address all is done */
+	unsigned long next; /* below this address all is done */
 };
 
 static int region_pages(const struct page_region *r, void *arg)
@@ -276,16 +276,15 @@ static void region_query(const struct proc_vma *v, struct pagemap_scan_query *q)
 	uint64_t not = PAGE_IS_PFNZERO | (v->kind == PROC_VMA_FILE ? PAGE_IS_FILE : 0);
 
 	memset(q, 0, sizeof(*q));
-	q->inverted = not;
-	q->mask = not;
+	q->inverted = not ;
+	q->mask = not ;
 	q->anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
 	q->ret = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
 }
 
-static int scan_vma_regions(struct page_out *po, int pm_fd, const struct proc_vma *v,
-			    uint8_t *want)
+static int scan_vma_regions(struct page_out *po, int pm_fd, const struct proc_vma *v, uint8_t *want)
 {
-	struct scan_regions s = { .po = po, .v = v, .want = want, .next = v->start };
+	struct scan_regions s = {.po = po, .v = v, .want = want, .next = v->start};
 	struct pagemap_scan_query q;
 	int ret;
 
@@ -300,7 +299,7 @@ static int scan_vma_regions(struct page_out *po, int pm_fd, const struct proc_vm
 /* Does PAGEMAP_SCAN with our query work on @pm_fd (not filtered, 6.7+)? */
 static bool regions_usable(int pm_fd, const struct proc_vma *v)
 {
-	struct pm_scan_arg a = { 0 };
+	struct pm_scan_arg a = {0};
 	struct pagemap_scan_query q;
 	struct page_region r;
 
@@ -321,7 +320,7 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 	struct page_out po;
 	uint64_t *pme = NULL;
 	uint8_t *want = NULL;
-	int pm_fd, ret, regions = -1;	/* PAGEMAP_SCAN usable? -1: not asked yet */
+	int pm_fd, ret, regions = -1; /* PAGEMAP_SCAN usable? -1: not asked yet */
 	uint64_t t_start = dump_now_us(), t0;
 
 	pm_fd = pagemap_open(t->pid);

@@ -78,8 +78,7 @@ static const char *sc_unsupported(const struct sock_filter *code, size_t n)
 }
 
 /* Index of the entry for @r after @prev (-1: none), appended if new. */
-static int sc_table_add(struct dump_seccomp *sc, const struct sc_read *r, long prev,
-			uint32_t *idx)
+static int sc_table_add(struct dump_seccomp *sc, const struct sc_read *r, long prev, uint32_t *idx)
 {
 	SeccompFilter *e;
 

@@ -140,8 +140,8 @@ static bool thread_exited(pid_t pid, pid_t tid)
 }
 
 /* Interrupts every thread of @tids not seized yet; pending[i] says which were. */
-static int interrupt_threads(struct dump_ctx *ctx, struct dump_task *t, const pid_t *tids,
-			     size_t n, bool *pending)
+static int interrupt_threads(struct dump_ctx *ctx, struct dump_task *t, const pid_t *tids, size_t n,
+			     bool *pending)
 {
 	for (size_t i = 0; i < n; i++) {
 		int ret;
@@ -429,10 +429,11 @@ static void wait_pids_free(struct dump_ctx *ctx)
 		struct proc_stat st;
 
 		while (!proc_read_stat(ctx->tasks[i].pid, 0, &st)) {
-			struct timespec ts = { 0, 200000 };
+			struct timespec ts = {0, 200000};
 
 			if (dump_now_us() > deadline) {
-				pr_warn("dump: pid %d was killed but its parent %d has not reaped it "
+				pr_warn("dump: pid %d was killed but its parent %d has not reaped "
+					"it "
 					"yet: a restore needs that pid free",
 					ctx->tasks[i].pid, st.ppid);
 				return;

@@ -159,7 +159,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (!ret) {
 		uint64_t t_seize;
 
-		dump_mm_prefetch(&ctx, o->pid);	/* smaps outside the freeze */
+		dump_mm_prefetch(&ctx, o->pid); /* smaps outside the freeze */
 		/*
 		 * Freezing time is the seize alone: the setup above (page buffer,
 		 * tracker, page server, smaps) runs while the tree still runs.

@@ -119,23 +119,23 @@ struct dump_ctx {
 		pid_t pid;    /* for this fd */
 		int fd;
 	} fd_hint;
-	int copy_pidfd;	       /* pidfd of copy_pidfd_pid, for fd copies (dump-files.c), */
-	pid_t copy_pidfd_pid;  /* valid only when this is not 0 */
+	int copy_pidfd;	      /* pidfd of copy_pidfd_pid, for fd copies (dump-files.c), */
+	pid_t copy_pidfd_pid; /* valid only when this is not 0 */
 	struct dump_page_filter filter;
 	struct dump_hooks hooks;
 	struct dump_stats st;
 	uint8_t *pagebuf; /* page batch buffer, MAP_POPULATE'd once */
 	size_t pagebuf_len;
-	uint64_t zero_pfn;		   /* pfn of the shared zero page, 0 if unknown */
-	uint64_t huge_zero_pfn;		   /* first pfn of the huge zero page, */
-	uint64_t huge_zero_nr;		   /* and its page count; 0 if unknown */
+	uint64_t zero_pfn;	/* pfn of the shared zero page, 0 if unknown */
+	uint64_t huge_zero_pfn; /* first pfn of the huge zero page, */
+	uint64_t huge_zero_nr;	/* and its page count; 0 if unknown */
 	/* each fd kind's own state, by its FileEntry type (dump-files.h, dump-fd-*.c) */
 	void *fd_state[FD_KIND_SLOTS];
 	unsigned long *shmids; /* shmem objects already dumped (shared anon, memfd) */
 	size_t nr_shmids;
-	bool pre_dump;	      /* pre-dump: memory only */
-	void *track;	      /* dump-track.c state, NULL when not tracking */
-	struct page_xfer *px; /* --page-server: memory images go there */
+	bool pre_dump;		    /* pre-dump: memory only */
+	void *track;		    /* dump-track.c state, NULL when not tracking */
+	struct page_xfer *px;	    /* --page-server: memory images go there */
 	struct dump_mm_pre *mm_pre; /* VMA flags read before the freeze (dump-mm-pre.c) */
 	/* file locks recorded (dump-locks.c), NULL before the first */
 	struct dump_locks *locks;

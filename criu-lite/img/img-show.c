@@ -49,8 +49,8 @@ static void print_string(const struct printer *p, const char *s)
 static void print_msg(const struct printer *p, const ProtobufCMessage *m, int depth);
 
 /* Prints one scalar or message value stored at @v. */
-static void print_value(const struct printer *p, const ProtobufCFieldDescriptor *fd,
-			const void *v, int depth)
+static void print_value(const struct printer *p, const ProtobufCFieldDescriptor *fd, const void *v,
+			int depth)
 {
 	switch (fd->type) {
 	case PROTOBUF_C_TYPE_INT32:
@@ -224,7 +224,7 @@ static int show_raw_pages(const char *path, bool json, FILE *out)
 
 int img_show(const char *path, bool json, FILE *out)
 {
-	struct printer p = { .f = out, .json = json };
+	struct printer p = {.f = out, .json = json};
 	const char *base = strrchr(path, '/');
 	struct img *img;
 	int ret, n = 0;

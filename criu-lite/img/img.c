@@ -31,56 +31,54 @@
 
 /* Type magics are CRIU's published values, so crit recognises the files. */
 static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
-	[IMG_INVENTORY] = { "inventory.img", "INVENTORY", 0x58313116, IMG_FIRST_NONE, NULL,
-			    &inventory_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_PSTREE] = { "pstree.img", "PSTREE", 0x50273030, IMG_FIRST_COMMON, NULL,
-			 &pstree_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_CORE] = { "core-%lu.img", "CORE", 0x55053847, IMG_FIRST_COMMON, NULL,
-		       &core_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_MM] = { "mm-%lu.img", "MM", 0x57492820, IMG_FIRST_COMMON, NULL,
-		     &mm_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_PAGEMAP] = { "pagemap-%lu.img", "PAGEMAP", 0x56084025, IMG_FIRST_COMMON,
-			  &pagemap_head__descriptor, &pagemap_entry__descriptor,
-			  IMG_PAYLOAD_NONE },
+	[IMG_INVENTORY] = {"inventory.img", "INVENTORY", 0x58313116, IMG_FIRST_NONE, NULL,
+			   &inventory_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_PSTREE] = {"pstree.img", "PSTREE", 0x50273030, IMG_FIRST_COMMON, NULL,
+			&pstree_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_CORE] = {"core-%lu.img", "CORE", 0x55053847, IMG_FIRST_COMMON, NULL,
+		      &core_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_MM] = {"mm-%lu.img", "MM", 0x57492820, IMG_FIRST_COMMON, NULL, &mm_entry__descriptor,
+		    IMG_PAYLOAD_NONE},
+	[IMG_PAGEMAP] = {"pagemap-%lu.img", "PAGEMAP", 0x56084025, IMG_FIRST_COMMON,
+			 &pagemap_head__descriptor, &pagemap_entry__descriptor, IMG_PAYLOAD_NONE},
 	/* CRIU gives shmem pagemaps the pagemap magic. */
-	[IMG_SHMEM_PAGEMAP] = { "pagemap-shmem-%lu.img", "PAGEMAP", 0x56084025, IMG_FIRST_COMMON,
-				&pagemap_head__descriptor, &pagemap_entry__descriptor,
-				IMG_PAYLOAD_NONE },
-	[IMG_PAGES] = { "pages-%lu.img", "PAGES", 0, IMG_FIRST_NONE, NULL, NULL,
-			IMG_PAYLOAD_NONE },
-	[IMG_FDINFO] = { "fdinfo-%lu.img", "FDINFO", 0x56213732, IMG_FIRST_COMMON, NULL,
-			 &fdinfo_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_FILES] = { "files.img", "FILES", 0x56303138, IMG_FIRST_COMMON, NULL,
-			&file_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_FS] = { "fs-%lu.img", "FS", 0x51403912, IMG_FIRST_COMMON, NULL, &fs_entry__descriptor,
-		     IMG_PAYLOAD_NONE },
-	[IMG_IDS] = { "ids-%lu.img", "IDS", 0x54432030, IMG_FIRST_COMMON, NULL,
-		      &task_kobj_ids_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_STATS_DUMP] = { "stats-dump", "STATS", 0x57093306, IMG_FIRST_SERVICE, NULL,
-			     &stats_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_STATS_RESTORE] = { "stats-restore", "STATS", 0x57093306, IMG_FIRST_SERVICE, NULL,
-				&stats_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_PIPES_DATA] = { "pipes-data.img", "PIPES_DATA", 0x56453709, IMG_FIRST_COMMON, NULL,
-			     &pipe_data_entry__descriptor, IMG_PAYLOAD_PIPE_DATA },
-	[IMG_FIFO_DATA] = { "fifo-data.img", "FIFO_DATA", 0x59333054, IMG_FIRST_COMMON, NULL,
-			    &pipe_data_entry__descriptor, IMG_PAYLOAD_PIPE_DATA },
-	[IMG_TTY_INFO] = { "tty-info.img", "TTY_INFO", 0x59453036, IMG_FIRST_COMMON, NULL,
-			   &tty_info_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_GHOST_FILE] = { "ghost-file-%lx.img", "GHOST_FILE", 0x52583605, IMG_FIRST_COMMON, NULL,
-			     &ghost_file_entry__descriptor, IMG_PAYLOAD_GHOST },
-	[IMG_TRACKER] = { "tracker-%lu.img", "TRACKER", 0x5f3a7e21, IMG_FIRST_COMMON,
+	[IMG_SHMEM_PAGEMAP] = {"pagemap-shmem-%lu.img", "PAGEMAP", 0x56084025, IMG_FIRST_COMMON,
+			       &pagemap_head__descriptor, &pagemap_entry__descriptor,
+			       IMG_PAYLOAD_NONE},
+	[IMG_PAGES] = {"pages-%lu.img", "PAGES", 0, IMG_FIRST_NONE, NULL, NULL, IMG_PAYLOAD_NONE},
+	[IMG_FDINFO] = {"fdinfo-%lu.img", "FDINFO", 0x56213732, IMG_FIRST_COMMON, NULL,
+			&fdinfo_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_FILES] = {"files.img", "FILES", 0x56303138, IMG_FIRST_COMMON, NULL,
+		       &file_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_FS] = {"fs-%lu.img", "FS", 0x51403912, IMG_FIRST_COMMON, NULL, &fs_entry__descriptor,
+		    IMG_PAYLOAD_NONE},
+	[IMG_IDS] = {"ids-%lu.img", "IDS", 0x54432030, IMG_FIRST_COMMON, NULL,
+		     &task_kobj_ids_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_STATS_DUMP] = {"stats-dump", "STATS", 0x57093306, IMG_FIRST_SERVICE, NULL,
+			    &stats_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_STATS_RESTORE] = {"stats-restore", "STATS", 0x57093306, IMG_FIRST_SERVICE, NULL,
+			       &stats_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_PIPES_DATA] = {"pipes-data.img", "PIPES_DATA", 0x56453709, IMG_FIRST_COMMON, NULL,
+			    &pipe_data_entry__descriptor, IMG_PAYLOAD_PIPE_DATA},
+	[IMG_FIFO_DATA] = {"fifo-data.img", "FIFO_DATA", 0x59333054, IMG_FIRST_COMMON, NULL,
+			   &pipe_data_entry__descriptor, IMG_PAYLOAD_PIPE_DATA},
+	[IMG_TTY_INFO] = {"tty-info.img", "TTY_INFO", 0x59453036, IMG_FIRST_COMMON, NULL,
+			  &tty_info_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_GHOST_FILE] = {"ghost-file-%lx.img", "GHOST_FILE", 0x52583605, IMG_FIRST_COMMON, NULL,
+			    &ghost_file_entry__descriptor, IMG_PAYLOAD_GHOST},
+	[IMG_TRACKER] = {"tracker-%lu.img", "TRACKER", 0x5f3a7e21, IMG_FIRST_COMMON,
 			 &tracker_entry__descriptor, &page_digest_entry__descriptor,
-			 IMG_PAYLOAD_NONE },
-	[IMG_SK_QUEUES] = { "sk-queues.img", "SK_QUEUES", 0x56264026, IMG_FIRST_COMMON, NULL,
-			    &sk_packet_entry__descriptor, IMG_PAYLOAD_SK_PACKET },
-	[IMG_MEMFD_INODE] = { "memfd.img", "MEMFD_INODE", 0x48453499, IMG_FIRST_COMMON, NULL,
-			      &memfd_inode_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_TCP_STREAM] = { "tcp-stream-%lx.img", "TCP_STREAM", 0x51465506, IMG_FIRST_COMMON, NULL,
-			     &tcp_stream_entry__descriptor, IMG_PAYLOAD_TCP_STREAM },
-	[IMG_FILE_LOCKS] = { "filelocks.img", "FILE_LOCKS", 0x54323616, IMG_FIRST_COMMON, NULL,
-			     &file_lock_entry__descriptor, IMG_PAYLOAD_NONE },
-	[IMG_SECCOMP] = { "seccomp.img", "SECCOMP", 0x64413049, IMG_FIRST_COMMON, NULL,
-			  &seccomp_entry__descriptor, IMG_PAYLOAD_NONE },
+			 IMG_PAYLOAD_NONE},
+	[IMG_SK_QUEUES] = {"sk-queues.img", "SK_QUEUES", 0x56264026, IMG_FIRST_COMMON, NULL,
+			   &sk_packet_entry__descriptor, IMG_PAYLOAD_SK_PACKET},
+	[IMG_MEMFD_INODE] = {"memfd.img", "MEMFD_INODE", 0x48453499, IMG_FIRST_COMMON, NULL,
+			     &memfd_inode_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_TCP_STREAM] = {"tcp-stream-%lx.img", "TCP_STREAM", 0x51465506, IMG_FIRST_COMMON, NULL,
+			    &tcp_stream_entry__descriptor, IMG_PAYLOAD_TCP_STREAM},
+	[IMG_FILE_LOCKS] = {"filelocks.img", "FILE_LOCKS", 0x54323616, IMG_FIRST_COMMON, NULL,
+			    &file_lock_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_SECCOMP] = {"seccomp.img", "SECCOMP", 0x64413049, IMG_FIRST_COMMON, NULL,
+			 &seccomp_entry__descriptor, IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)
@@ -613,7 +611,7 @@ static int img_put(struct img *img, const void *data, size_t len)
 
 static int img_put_u32(struct img *img, uint32_t v)
 {
-	uint8_t b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+	uint8_t b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
 
 	return img_put(img, b, 4);
 }
@@ -671,8 +669,8 @@ int img_read_msg(struct img *img, const ProtobufCMessageDescriptor *desc, Protob
 	}
 	n = img_fill(img, len);
 	if (n < 0) {
-		pr_err("image '%s': read at offset %llu: %s", img->path,
-		       (unsigned long long)at, strerror(-n));
+		pr_err("image '%s': read at offset %llu: %s", img->path, (unsigned long long)at,
+		       strerror(-n));
 		return n;
 	}
 	if ((uint32_t)n < len) {

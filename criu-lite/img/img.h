@@ -41,7 +41,7 @@ enum img_kind {
 	IMG_FIFO_DATA,
 	IMG_TTY_INFO,
 	IMG_GHOST_FILE,
-	IMG_TRACKER,		/* criu-lite only: write-tracker state (proto/tracker.proto) */
+	IMG_TRACKER, /* criu-lite only: write-tracker state (proto/tracker.proto) */
 	IMG_SK_QUEUES,
 	IMG_MEMFD_INODE,
 	IMG_TCP_STREAM,
@@ -62,12 +62,12 @@ enum img_payload {
 	IMG_PAYLOAD_PIPE_DATA,	/* pipe_data_entry.bytes raw bytes */
 	IMG_PAYLOAD_GHOST,	/* ghost file content: ghost_file_entry.size raw bytes */
 	IMG_PAYLOAD_SK_PACKET,	/* queued socket data: sk_packet_entry.length raw bytes */
-	IMG_PAYLOAD_TCP_STREAM,	/* tcp_stream_entry: inq_len + outq_len raw bytes */
+	IMG_PAYLOAD_TCP_STREAM, /* tcp_stream_entry: inq_len + outq_len raw bytes */
 };
 
 struct img_kind_desc {
-	const char *name;		/* printf format taking one unsigned long id, or fixed */
-	const char *label;		/* crit's name for the magic, e.g. "CORE" */
+	const char *name;  /* printf format taking one unsigned long id, or fixed */
+	const char *label; /* crit's name for the magic, e.g. "CORE" */
 	uint32_t magic;
 	enum img_first_magic first;
 	const ProtobufCMessageDescriptor *head;	 /* first entry's type, if it differs */
@@ -108,12 +108,12 @@ struct img {
 	int fd;
 	bool writing;
 	const struct img_kind_desc *kind;
-	unsigned int nr_read;	/* entries read so far (the head counts) */
-	uint64_t off;		/* file offset of buf[0] */
-	uint64_t size;		/* file size when opened for reading */
+	unsigned int nr_read; /* entries read so far (the head counts) */
+	uint64_t off;	      /* file offset of buf[0] */
+	uint64_t size;	      /* file size when opened for reading */
 	size_t pos, len, cap;
 	uint8_t *buf;
-	char path[4096 + 256];	/* for messages: "DIR/core-42.img" */
+	char path[4096 + 256]; /* for messages: "DIR/core-42.img" */
 };
 
 /*

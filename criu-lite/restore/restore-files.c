@@ -122,7 +122,8 @@ int rst_files_owners(struct rst_ctx *c)
 				       strerror(err));
 				return -err;
 			}
-			pr_warn("file %u: its owner %d is gone: no SIGIO for it", f->fe->id, ow.pid);
+			pr_warn("file %u: its owner %d is gone: no SIGIO for it", f->fe->id,
+				ow.pid);
 		}
 		if (o->signum && fcntl(f->fd, F_SETSIG, (int)o->signum)) {
 			err = errno;

@@ -38,7 +38,7 @@
 #define FILL_IOV 1024 /* UIO_MAXIOV */
 #define FILL_MAX_FILES 128
 #define FILL_DIRECT_MIN (16l << 20) /* smaller cold files: buffered + readahead */
-#define FILL_HOLE_MAX (256ul << 10)  /* direct reads span holes up to this */
+#define FILL_HOLE_MAX (256ul << 10) /* direct reads span holes up to this */
 
 /* cachestat(2), Linux 6.5; Debian 12's headers lack it. */
 #ifndef __NR_cachestat
@@ -53,10 +53,10 @@ struct fill_cachestat {
 
 struct fill_buf {
 	size_t used, niov; /* buffer bytes used (holes included), iovecs */
-	size_t bytes;	    /* bytes to write: the sum of the iovecs */
-	bool full; /* filled by the reader, not yet written */
+	size_t bytes;	   /* bytes to write: the sum of the iovecs */
+	bool full;	   /* filled by the reader, not yet written */
 	bool last;
-	int err;		  /* reader's error (-errno) at err_addr */
+	int err; /* reader's error (-errno) at err_addr */
 	unsigned long err_addr;
 	struct iovec loc[FILL_IOV], rem[FILL_IOV];
 };
@@ -334,8 +334,7 @@ static int fill_write(pid_t pid, const struct fill_buf *b)
 	ssize_t n;
 
 	if (b->err) {
-		pr_err("pid %d: reading pages for 0x%lx: %s", pid, b->err_addr,
-		       strerror(-b->err));
+		pr_err("pid %d: reading pages for 0x%lx: %s", pid, b->err_addr, strerror(-b->err));
 		return b->err;
 	}
 	if (!b->niov)

@@ -82,10 +82,9 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 	int ret;
 
 	/* Threads cloned later inherit the options, the seccomp suspension included. */
-	ret = ptrace_seize_stop(t->pid,
-				PTRACE_O_TRACECLONE |
-					(c->seccomp_used ? PTRACE_O_SUSPEND_SECCOMP : 0),
-				RST_SEIZE_TIMEOUT_MS, NULL);
+	ret = ptrace_seize_stop(
+		t->pid, PTRACE_O_TRACECLONE | (c->seccomp_used ? PTRACE_O_SUSPEND_SECCOMP : 0),
+		RST_SEIZE_TIMEOUT_MS, NULL);
 	if (ret) {
 		pr_err("pid %d: cannot seize the new process: %s", t->pid, strerror(-ret));
 		return ret;

@@ -57,8 +57,8 @@ static int rst_unmap_but(struct rst_task *t, struct inject *in, unsigned long s,
 			pr_debug("pid %d: unmap 0x%lx-0x%lx", t->pid, s, ue);
 			r = rst_munmap(in, s, ue - s);
 			if (r) {
-				pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid, s,
-				       ue, strerror((int)-r));
+				pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid,
+				       s, ue, strerror((int)-r));
 				return r < 0 ? (int)r : -EIO;
 			}
 		}
@@ -262,8 +262,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	}
 	pr_debug("pid %d: mmap 0x%lx-0x%lx prot %lx flags %lx fd %d", t->pid,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
-	r = inject_mmap(in, v->start, v->end - v->start, prot, flags,
-			(unsigned long)(long)fd,
+	r = inject_mmap(in, v->start, v->end - v->start, prot, flags, (unsigned long)(long)fd,
 			fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
 	if (fd >= 0)
 		inject_call(in, SYS_close, (unsigned long)fd, 0, 0, 0, 0, 0);

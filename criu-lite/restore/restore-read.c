@@ -380,8 +380,8 @@ static int rst_read_head(struct rst_ctx *c, const char *dir)
 	ret = rst_build_tasks(c, n);
 	if (ret)
 		return ret;
-	return rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor,
-			     (void ***)&c->fentries, &c->nr_files);
+	return rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor, (void ***)&c->fentries,
+			     &c->nr_files);
 }
 
 int rst_read_all(struct rst_ctx *c, const char *dir)

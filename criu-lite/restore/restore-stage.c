@@ -225,10 +225,8 @@ static struct rst_stage_area *stage_add(struct rst_stage *s, pid_t pid, const Vm
 		 0);
 	if (m == MAP_FAILED)
 		return NULL;
-	s->a[s->n] = (struct rst_stage_area){.pid = pid,
-					     .start = v->start,
-					     .end = v->end,
-					     .addr = (unsigned long)m};
+	s->a[s->n] = (struct rst_stage_area){
+		.pid = pid, .start = v->start, .end = v->end, .addr = (unsigned long)m};
 	return &s->a[s->n++];
 }
 
@@ -258,7 +256,8 @@ static int stage_dir_ids(struct rst_ctx *c, struct stage_dir *d)
 static int stage_vma(struct rst_stage *s, struct rst_filler *f, const struct rst_task *t,
 		     const VmaEntry *v, const struct stage_dir *d, struct rst_stage_stats *st)
 {
-	struct rst_stage_area *a = (struct rst_stage_area *)rst_stage_find(s, t->pid, v->start, v->end);
+	struct rst_stage_area *a =
+		(struct rst_stage_area *)rst_stage_find(s, t->pid, v->start, v->end);
 	struct rst_segs segs = {0};
 	unsigned long bytes = 0;
 	int depth = 0, ret;

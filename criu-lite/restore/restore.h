@@ -123,7 +123,7 @@ struct rst_ctx {
 	size_t status_len;
 	unsigned long page_size;
 	pid_t tool_pid;
-	struct rst_stage *stage; /* memory staged ahead (restore --staged), or NULL */
+	struct rst_stage *stage;   /* memory staged ahead (restore --staged), or NULL */
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
 	bool filler_owned;	   /* made here (first use): rst_ctx_fini frees it */
 	/* filelocks.img (restore-locks.c) */

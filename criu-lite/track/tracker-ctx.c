@@ -28,14 +28,14 @@
 struct tracker_task {
 	pid_t pid;
 	struct tracker_target t;
-	struct tracker_ranges changed;	/* normalized */
-	bool whole;			/* nothing usable from the parent: all changed */
-	bool untracked;			/* the tracker could not start here: no state saved */
+	struct tracker_ranges changed; /* normalized */
+	bool whole;		       /* nothing usable from the parent: all changed */
+	bool untracked;		       /* the tracker could not start here: no state saved */
 	uint64_t start_time;
 	struct ctx_fd { /* tracker fds found in this process (tracker-fd.c) */
 		int fd;
 		unsigned long long ino;
-		bool gone;		/* removed by this command */
+		bool gone; /* removed by this command */
 	} ours[CTX_MAX_OURS];
 	size_t nr_ours;
 };
@@ -64,13 +64,13 @@ static int ctx_check_head(const struct tracker_ctx *c, const struct tracker_task
 			  const TrackerEntry *e)
 {
 	if (strcmp(e->name, c->ops->name))
-		return -ESTALE;		/* another tracker made the parent */
+		return -ESTALE; /* another tracker made the parent */
 	if (e->start_time != tk->start_time)
-		return -ESTALE;		/* pid reused by another process */
+		return -ESTALE; /* pid reused by another process */
 	if (e->page_size != tk->t.page_size)
 		return -ESTALE;
 	if (!e->boot_id || strcmp(e->boot_id, c->boot_id))
-		return -ESTALE;		/* rebooted: nothing survives */
+		return -ESTALE; /* rebooted: nothing survives */
 	return 0;
 }
 
@@ -310,7 +310,7 @@ static int ctx_start(struct tracker_ctx *c, struct tracker_task *tk)
 
 static int ctx_track(struct tracker_ctx *c, struct tracker_task *tk)
 {
-	struct tracker_vmas prev = { 0 };
+	struct tracker_vmas prev = {0};
 	struct proc_stat st;
 	int ret;
 
@@ -384,13 +384,13 @@ static const struct tracker_vma *ctx_vma_at(const struct tracker_vmas *vs, unsig
  * ranges @r: one pass over the pages and the ranges among them (a dump asks
  * this for every page holding data, a GiB at a time, while frozen).
  */
-static void filter_run(const struct tracker_ranges *r, unsigned long a, size_t n,
-		       unsigned long psz, uint8_t *changed)
+static void filter_run(const struct tracker_ranges *r, unsigned long a, size_t n, unsigned long psz,
+		       uint8_t *changed)
 {
 	unsigned long lim = a + n * psz;
 	size_t lo = 0, hi = r->n, k = 0;
 
-	while (lo < hi) {	/* the first range ending above @a */
+	while (lo < hi) { /* the first range ending above @a */
 		size_t mid = (lo + hi) / 2;
 
 		if (r->v[mid].end <= a)
@@ -444,8 +444,8 @@ int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,
 	return 0;
 }
 
-void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr,
-			  const void *data, size_t nr)
+void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr, const void *data,
+			  size_t nr)
 {
 	struct tracker_task *tk = ctx_task(c, pid);
 
@@ -511,8 +511,8 @@ int tracker_ctx_save(struct tracker_ctx *c, const struct img_dir *dir)
 		int ret = c->tasks[i].untracked ? 0 : ctx_save_task(c, &c->tasks[i], dir);
 
 		if (ret) {
-			pr_err("tracker %s: cannot save the state of %d in '%s': %s",
-			       c->ops->name, c->tasks[i].pid, dir->path, strerror(-ret));
+			pr_err("tracker %s: cannot save the state of %d in '%s': %s", c->ops->name,
+			       c->tasks[i].pid, dir->path, strerror(-ret));
 			return ret;
 		}
 	}

@@ -10,13 +10,13 @@
 #include "tracker.h"
 
 struct dg_slot {
-	uint64_t key;	/* page address | 1; 0: empty */
+	uint64_t key; /* page address | 1; 0: empty */
 	uint64_t val;
 };
 
 struct tracker_digests {
 	struct dg_slot *s;
-	size_t cap, n;	/* cap: a power of two */
+	size_t cap, n; /* cap: a power of two */
 };
 
 struct tracker_digests *tracker_digests_new(void)
@@ -47,7 +47,7 @@ static struct dg_slot *dg_find(const struct tracker_digests *dg, uint64_t key)
 
 static int dg_grow(struct tracker_digests *dg)
 {
-	struct tracker_digests n = { .cap = dg->cap ? dg->cap * 2 : 1024 };
+	struct tracker_digests n = {.cap = dg->cap ? dg->cap * 2 : 1024};
 
 	n.s = calloc(n.cap, sizeof(*n.s));
 	if (!n.s)
@@ -98,7 +98,8 @@ static int slot_cmp(const void *a, const void *b)
 
 int tracker_digests_for_each_run(const struct tracker_digests *dg, unsigned long psz, size_t max,
 				 int (*cb)(unsigned long start, const uint64_t *d, size_t nr,
-					   void *arg), void *arg)
+					   void *arg),
+				 void *arg)
 {
 	struct dg_slot *v;
 	uint64_t *run;

@@ -26,7 +26,7 @@
 #define P1 0x9e3779b185ebca87ULL
 #define P2 0xc2b2ae3d27d4eb4fULL
 #define P3 0x165667b19e3779f9ULL
-#define DG_BATCH 512	/* pages read and hashed at a time */
+#define DG_BATCH 512	    /* pages read and hashed at a time */
 #define DG_CHUNK (1u << 20) /* pages per page_digest_entry (8 MiB) */
 
 /* Per process (t->priv). */
@@ -79,7 +79,7 @@ uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed)
 	}
 	for (; i + 8 <= len; i += 8)
 		DG_STEP(l[0], dg_word(p + i));
-	for (k = 0; k < 8; k++) {	/* merge: each lane fully mixed in */
+	for (k = 0; k < 8; k++) { /* merge: each lane fully mixed in */
 		h ^= l[k] * P2;
 		h = rotl(h, 27) * P1 + P3;
 	}
@@ -88,7 +88,7 @@ uint64_t tracker_digest_page(const void *page, size_t len, uint64_t seed)
 	h ^= h >> 29;
 	h *= P3;
 	h ^= h >> 32;
-	return h ? h : 1;	/* 0 means "no data" */
+	return h ? h : 1; /* 0 means "no data" */
 }
 
 void tracker_digest_pages(const void *buf, size_t nr, size_t page_size, uint64_t seed,
@@ -236,7 +236,7 @@ static int dg_run(struct tracker_target *t, unsigned long start, size_t nr, uint
 
 	/* /proc/PID/mem reads PROT_NONE pages too (FOLL_FORCE), process_vm_readv does not */
 	got = pread(s->mem_fd, buf, nr * t->page_size, (off_t)start);
-	if (got < (ssize_t)(nr * t->page_size))	/* unreadable: report it all */
+	if (got < (ssize_t)(nr * t->page_size)) /* unreadable: report it all */
 		return tracker_ranges_add(out, start, start + nr * t->page_size);
 	tracker_digest_pages(buf, nr, t->page_size, s->seed, dg);
 	for (size_t i = 0; i < nr; i++) {
@@ -316,7 +316,7 @@ static int dg_dirty(struct tracker_target *t, unsigned long start, unsigned long
 		.ret = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 	};
 	struct dg_state *s = t->priv;
-	struct dg_walk w = { t, out, NULL };
+	struct dg_walk w = {t, out, NULL};
 	int ret;
 
 	if (s->mem_fd < 0) {

@@ -105,7 +105,7 @@ int tracker_fd_create(pid_t pid)
 	if (ret)
 		return ret;
 	if (fd != want) { /* the target's table changed under us: not ours to keep */
-		tracker_fd_close(pid, (const int[]){ (int)fd }, 1);
+		tracker_fd_close(pid, (const int[]){(int)fd}, 1);
 		return -EBUSY;
 	}
 	return (int)fd;

@@ -18,7 +18,7 @@
 #include "soft-dirty.h"
 #include "tracker.h"
 
-#define SD_CHUNK 4096	/* pagemap entries per read */
+#define SD_CHUNK 4096 /* pagemap entries per read */
 
 /* CONFIG_MEM_SOFT_DIRTY shows as "sd" in smaps VmFlags of new VMAs. */
 static int sd_probe(char *why, size_t len)
@@ -37,7 +37,8 @@ static int sd_probe(char *why, size_t len)
 			seen = true;
 	proc_vma_list_free(&l);
 	if (!seen) {
-		snprintf(why, len, "no VMA carries the \"sd\" flag: kernel without "
+		snprintf(why, len,
+			 "no VMA carries the \"sd\" flag: kernel without "
 			 "CONFIG_MEM_SOFT_DIRTY");
 		return -EOPNOTSUPP;
 	}
@@ -119,10 +120,10 @@ static int sd_dirty(struct tracker_target *t, unsigned long start, unsigned long
 		ret = pagemap_read(t->pagemap_fd, start, nr, e);
 		for (size_t i = 0; i < nr && !ret; i++) {
 			unsigned long a = start + i * t->page_size;
-			bool zero = (e[i] & PME_PRESENT) &&
-				    (zlo ? (e[i] & PME_PFN_MASK) >= zlo &&
-						   (e[i] & PME_PFN_MASK) <= zhi :
-					    !(e[i] & (PME_EXCLUSIVE | PME_FILE)));
+			bool zero =
+				(e[i] & PME_PRESENT) &&
+				(zlo ? (e[i] & PME_PFN_MASK) >= zlo && (e[i] & PME_PFN_MASK) <= zhi
+				     : !(e[i] & (PME_EXCLUSIVE | PME_FILE)));
 
 			if ((e[i] & PME_SOFT_DIRTY) || zero)
 				ret = tracker_ranges_add(out, a, a + t->page_size);

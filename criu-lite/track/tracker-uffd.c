@@ -93,22 +93,27 @@ static int uf_probe(char *why, size_t len)
 
 	ret = pagemap_scan_probe(PAGE_IS_WRITTEN | PAGE_IS_WPALLOWED | PAGE_IS_PFNZERO);
 	if (ret) {
-		snprintf(why, len, "PAGEMAP_SCAN ioctl unusable (%s): kernel older than 6.7 "
-			 "or the ioctl is filtered", strerror(-ret));
+		snprintf(why, len,
+			 "PAGEMAP_SCAN ioctl unusable (%s): kernel older than 6.7 "
+			 "or the ioctl is filtered",
+			 strerror(-ret));
 		return -EOPNOTSUPP;
 	}
 	fd = uffd_open(O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, len, "userfaultfd() fails (%s)%s", strerror(-fd),
-			 fd == -ENOSYS ? ": CONFIG_USERFAULTFD=n or filtered by seccomp" :
-			 fd == -EPERM ? ": vm.unprivileged_userfaultfd=0 without privilege" : "");
+			 fd == -ENOSYS	? ": CONFIG_USERFAULTFD=n or filtered by seccomp"
+			 : fd == -EPERM ? ": vm.unprivileged_userfaultfd=0 without privilege"
+					: "");
 		return -EOPNOTSUPP;
 	}
 	ret = uffd_api(fd, UFFD_TRACK_FEATURES, NULL);
 	close(fd);
 	if (ret) {
-		snprintf(why, len, "userfaultfd lacks async write-protect "
-			 "(UFFD_FEATURE_WP_ASYNC|WP_UNPOPULATED, 6.7+): %s", strerror(-ret));
+		snprintf(why, len,
+			 "userfaultfd lacks async write-protect "
+			 "(UFFD_FEATURE_WP_ASYNC|WP_UNPOPULATED, 6.7+): %s",
+			 strerror(-ret));
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -200,8 +205,11 @@ static int uf_region(const struct page_region *r, void *arg)
  * memory). A hole needs no protection: a first write to it creates a page
  * without the uffd-wp bit, which the next scan reports.
  */
-#define UF_WRITTEN_DATA { .mask = PAGE_IS_WRITTEN, \
-			  .anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED, .ret = PAGE_IS_WRITTEN }
+#define UF_WRITTEN_DATA                                                                            \
+	{                                                                                          \
+		.mask = PAGE_IS_WRITTEN, .anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,               \
+		.ret = PAGE_IS_WRITTEN                                                             \
+	}
 
 /*
  * The last dump of a chain re-protects nothing, so one walk can ask for both
@@ -220,7 +228,7 @@ static int uf_dirty_last(struct tracker_target *t, unsigned long start, unsigned
 	int ret;
 
 	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, uf_region, out);
-	if (ret == -EPERM)	/* not registered for async WP the whole interval */
+	if (ret == -EPERM) /* not registered for async WP the whole interval */
 		return tracker_ranges_add(out, start, end);
 	return ret;
 }
@@ -230,7 +238,7 @@ static int uf_dirty(struct tracker_target *t, unsigned long start, unsigned long
 {
 	struct pagemap_scan_query q = UF_WRITTEN_DATA;
 	/* present zero pages: data dropped (MADV_DONTNEED), then only read */
-	const struct pagemap_scan_query zero = { .mask = PAGE_IS_PFNZERO, .ret = PAGE_IS_PFNZERO };
+	const struct pagemap_scan_query zero = {.mask = PAGE_IS_PFNZERO, .ret = PAGE_IS_PFNZERO};
 	struct uf_state *s = t->priv;
 	int ret;
 
@@ -238,7 +246,7 @@ static int uf_dirty(struct tracker_target *t, unsigned long start, unsigned long
 		return uf_dirty_last(t, start, end, out);
 	q.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
 	ret = pagemap_scan_walk(t->pagemap_fd, start, end, &q, uf_region, out);
-	if (ret == -EPERM)	/* not registered for async WP the whole interval */
+	if (ret == -EPERM) /* not registered for async WP the whole interval */
 		return tracker_ranges_add(out, start, end);
 	if (!ret)
 		ret = pagemap_scan_walk(t->pagemap_fd, start, end, &zero, uf_region, out);
@@ -270,8 +278,8 @@ static int uf_reset(struct tracker_target *t)
 		/* refused VMAs (no VM_MAYWRITE, PFNMAP...) stay untracked: wholly dirty */
 		r = uffd_register_wp(s->uffd, v->start, v->end - v->start);
 		if (r)
-			pr_debug("uffd-wp: %d: 0x%lx-0x%lx not registered: %s\n", t->pid,
-				 v->start, v->end, strerror(-r));
+			pr_debug("uffd-wp: %d: 0x%lx-0x%lx not registered: %s\n", t->pid, v->start,
+				 v->end, strerror(-r));
 		if (!r && uf_covered(&s->wp_done, v->start, v->end))
 			continue;
 		ret = pagemap_scan_walk(t->pagemap_fd, v->start, v->end, &q, uf_ignore, NULL);
@@ -311,7 +319,7 @@ static void uf_stop(struct tracker_target *t, bool final, int *late)
 		s->target_uffd = -1;
 	}
 	if (final && s->uffd >= 0 && (!late || !closed))
-		uf_unregister_all(t);	/* stops tracking even if the close failed */
+		uf_unregister_all(t); /* stops tracking even if the close failed */
 	if (final && late && closed) {
 		*late = s->uffd; /* the caller closes it later */
 		s->uffd = -1;

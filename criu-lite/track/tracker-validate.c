@@ -32,17 +32,17 @@
 /* Memory of the child, by scenario; sent to the validator once set up. */
 struct vt {
 	char *a, *b, *c, *d, *e_src, *e_dst, *x, *y, *g, *h, *t, *m, *n, *sh, *f, *w, *z;
-	int thp;		/* the THP area got a huge page */
-	int grown;		/* mremap grew in place */
-	int err;		/* setup failed: errno */
+	int thp;   /* the THP area got a huge page */
+	int grown; /* mremap grew in place */
+	int err;   /* setup failed: errno */
 };
 
 struct vstate {
 	long psz;
 	pid_t pid;
-	int cmd, ack;		/* pipes to and from the child */
+	int cmd, ack; /* pipes to and from the child */
 	struct vt vt;
-	int gc_cmd[2], gc_ack[2];	/* child <-> its long-lived fork */
+	int gc_cmd[2], gc_ack[2]; /* child <-> its long-lived fork */
 };
 
 /* ---- the child ---- */
@@ -71,8 +71,8 @@ static int v_setup_file(struct vstate *s)
 	close(fd);
 	if (s->vt.f == MAP_FAILED)
 		return -1;
-	s->vt.f[0] = 1;				/* private copy of page 0 */
-	(void)*(volatile char *)(s->vt.f + s->psz);	/* page 1 only read */
+	s->vt.f[0] = 1;				    /* private copy of page 0 */
+	(void)*(volatile char *)(s->vt.f + s->psz); /* page 1 only read */
 	return 0;
 }
 
@@ -102,8 +102,8 @@ static void v_gc_loop(struct vstate *s)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while (read(s->gc_cmd[0], &c, 1) == 1) {
-		s->vt.h[s->psz] = 'g';		/* COW write in the child's copy */
-		s->vt.sh[0] = 'g';		/* shared memory, through another mm */
+		s->vt.h[s->psz] = 'g'; /* COW write in the child's copy */
+		s->vt.sh[0] = 'g';     /* shared memory, through another mm */
 		if (write(s->gc_ack[1], &c, 1) != 1)
 			break;
 	}
@@ -131,8 +131,8 @@ static int v_setup(struct vstate *s)
 	v->sh = v_map(2 * p, rw, MAP_SHARED | MAP_POPULATE);
 	v->w = v_map(3 * p, rw, MAP_PRIVATE | MAP_POPULATE);
 	v->z = v_map(p, rw, MAP_PRIVATE | MAP_POPULATE);
-	if (!v->a || !v->b || !v->c || !v->d || !v->e_src || !v->e_dst || !xy || !v->g ||
-	    !v->h || !v->m || !v->n || !v->sh || !v->w || !v->z || v_setup_file(s))
+	if (!v->a || !v->b || !v->c || !v->d || !v->e_src || !v->e_dst || !xy || !v->g || !v->h ||
+	    !v->m || !v->n || !v->sh || !v->w || !v->z || v_setup_file(s))
 		return -1;
 	memset(v->a, 1, 4 * p);
 	memset(v->c, 1, 4 * p);
@@ -173,30 +173,30 @@ static int v_mutate1(struct vstate *s)
 	char c = 'c', *q;
 	pid_t pid;
 
-	v->a[p] = 2;					/* write after start */
-	v->b[2 * p] = 2;				/* first write, never touched */
-	v->c[0] = 2;					/* write, then only reads */
+	v->a[p] = 2;	 /* write after start */
+	v->b[2 * p] = 2; /* first write, never touched */
+	v->c[0] = 2;	 /* write, then only reads */
 	(void)*(volatile char *)v->c;
 	(void)*(volatile char *)(v->c + p);
-	munmap(v->d + p, 2 * p);			/* unmap + map at the same place */
-	q = mmap(v->d + p, 2 * p, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	munmap(v->d + p, 2 * p); /* unmap + map at the same place */
+	q = mmap(v->d + p, 2 * p, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0);
 	if (q != v->d + p)
 		return -1;
-	v->d[p] = 2;					/* written */
-	(void)*(volatile char *)(v->d + 2 * p);		/* only read: zero page */
+	v->d[p] = 2;				/* written */
+	(void)*(volatile char *)(v->d + 2 * p); /* only read: zero page */
 	if (mremap(v->e_src, p, p, MREMAP_MAYMOVE | MREMAP_FIXED, v->e_dst) != v->e_dst)
 		return -1;
-	munmap(v->y, p);				/* x moved onto y's old place */
+	munmap(v->y, p); /* x moved onto y's old place */
 	if (mremap(v->x, p, p, MREMAP_MAYMOVE | MREMAP_FIXED, v->y) != v->y)
 		return -1;
-	v->grown = mremap(v->g, p, 3 * p, 0) == v->g;	/* grow in place */
+	v->grown = mremap(v->g, p, 3 * p, 0) == v->g; /* grow in place */
 	if (v->grown)
 		v->g[2 * p] = 2;
-	v->h[0] = 2;					/* COW write in the parent */
+	v->h[0] = 2; /* COW write in the parent */
 	if (write(s->gc_cmd[1], &c, 1) != 1 || read(s->gc_ack[0], &c, 1) != 1)
 		return -1;
-	pid = fork();					/* a fork inside the interval */
+	pid = fork(); /* a fork inside the interval */
 	if (pid == 0) {
 		v->h[2 * p] = 'k';
 		_exit(0);
@@ -205,17 +205,17 @@ static int v_mutate1(struct vstate *s)
 		return -1;
 	v->h[3 * p] = 2;
 	if (v->t)
-		v->t[3 * p] = 2;			/* inside a huge page */
+		v->t[3 * p] = 2; /* inside a huge page */
 	if (mprotect(v->m, 2 * p, PROT_READ) || mprotect(v->m, 2 * p, PROT_READ | PROT_WRITE))
 		return -1;
-	v->m[0] = 2;					/* after RO -> RW */
+	v->m[0] = 2; /* after RO -> RW */
 	if (madvise(v->n, 3 * p, MADV_DONTNEED))
 		return -1;
-	v->n[0] = 2;					/* re-touched by a write */
-	(void)*(volatile char *)(v->n + p);		/* re-touched by a read */
-	v->sh[p] = 2;					/* shared anonymous */
-	v->f[0] = 2;					/* private file, already copied */
-	v->f[p] = 2;					/* private file, first write */
+	v->n[0] = 2;			    /* re-touched by a write */
+	(void)*(volatile char *)(v->n + p); /* re-touched by a read */
+	v->sh[p] = 2;			    /* shared anonymous */
+	v->f[0] = 2;			    /* private file, already copied */
+	v->f[p] = 2;			    /* private file, first write */
 	return 0;
 }
 
@@ -224,7 +224,7 @@ static int v_mutate2(struct vstate *s)
 	long p = s->psz;
 	struct vt *v = &s->vt;
 
-	v->a[p] = 3;					/* write after reset */
+	v->a[p] = 3; /* write after reset */
 	v->c[2 * p] = 3;
 	if (mprotect(v->m, 2 * p, PROT_READ) || mprotect(v->m, 2 * p, PROT_READ | PROT_WRITE))
 		return -1;
@@ -257,7 +257,7 @@ static void v_child(struct vstate *s)
 struct vcase {
 	const char *name;
 	char *addr;
-	bool hole_ok;	/* a page without data now is fine (the dump writes a hole) */
+	bool hole_ok; /* a page without data now is fine (the dump writes a hole) */
 };
 
 /* The child's scenario memory: the self-test looks only there. */
@@ -270,7 +270,7 @@ struct vrun {
 	struct tracker_target t;
 	struct tracker_ranges dirty;
 	char missed[1024];
-	char not_run[160];	/* cases this machine cannot set up */
+	char not_run[160]; /* cases this machine cannot set up */
 	int nr_missed, nr_cases;
 	bool imprecise;
 };
@@ -289,7 +289,7 @@ static int v_step(struct vstate *s, char step)
 static int v_remote_write(struct vstate *s, char *addr, int how)
 {
 	char buf[8] = "remote!", path[64];
-	struct iovec l = { buf, sizeof(buf) }, r = { addr, sizeof(buf) };
+	struct iovec l = {buf, sizeof(buf)}, r = {addr, sizeof(buf)};
 	int fd, ret = 0;
 
 	if (how == 0)
@@ -448,27 +448,27 @@ static void v_check1(struct vstate *s, struct vrun *r)
 	long p = s->psz;
 	struct vt *v = &s->vt;
 	const struct vcase one[] = {
-		{ "write after start", v->a + p, false },
-		{ "first write to a never-touched page", v->b + 2 * p, false },
-		{ "write followed by reads", v->c, false },
-		{ "munmap + mmap at the same address, written", v->d + p, false },
-		{ "munmap + mmap at the same address, read", v->d + 2 * p, true },
-		{ "mremap move", v->e_dst, false },
-		{ "mremap move onto an area of the same kind", v->y, false },
-		{ "mremap grow in place", v->grown ? v->g + 2 * p : NULL, false },
-		{ "COW write in the parent after fork", v->h, false },
-		{ "COW write in the parent while a fork lives", v->h + 3 * p, false },
-		{ "write inside a transparent huge page", v->thp ? v->t + 3 * p : NULL, false },
-		{ "mprotect read-only then read-write, then write", v->m, false },
-		{ "MADV_DONTNEED then write", v->n, false },
-		{ "MADV_DONTNEED then read", v->n + p, true },
-		{ "MADV_DONTNEED, untouched", v->n + 2 * p, true },
-		{ "shared anonymous memory", v->sh + p, false },
-		{ "shared anonymous memory written by another process", v->sh, false },
-		{ "private file mapping, copied page", v->f, false },
-		{ "private file mapping, first write", v->f + p, false },
-		{ "process_vm_writev from another process", v->w + p, false },
-		{ "write through /proc/PID/mem", v->w + 2 * p, false },
+		{"write after start", v->a + p, false},
+		{"first write to a never-touched page", v->b + 2 * p, false},
+		{"write followed by reads", v->c, false},
+		{"munmap + mmap at the same address, written", v->d + p, false},
+		{"munmap + mmap at the same address, read", v->d + 2 * p, true},
+		{"mremap move", v->e_dst, false},
+		{"mremap move onto an area of the same kind", v->y, false},
+		{"mremap grow in place", v->grown ? v->g + 2 * p : NULL, false},
+		{"COW write in the parent after fork", v->h, false},
+		{"COW write in the parent while a fork lives", v->h + 3 * p, false},
+		{"write inside a transparent huge page", v->thp ? v->t + 3 * p : NULL, false},
+		{"mprotect read-only then read-write, then write", v->m, false},
+		{"MADV_DONTNEED then write", v->n, false},
+		{"MADV_DONTNEED then read", v->n + p, true},
+		{"MADV_DONTNEED, untouched", v->n + 2 * p, true},
+		{"shared anonymous memory", v->sh + p, false},
+		{"shared anonymous memory written by another process", v->sh, false},
+		{"private file mapping, copied page", v->f, false},
+		{"private file mapping, first write", v->f + p, false},
+		{"process_vm_writev from another process", v->w + p, false},
+		{"write through /proc/PID/mem", v->w + 2 * p, false},
 	};
 
 	v_check(r, one, sizeof(one) / sizeof(one[0]));
@@ -481,15 +481,15 @@ static void v_check2(struct vstate *s, struct vrun *r)
 	long p = s->psz;
 	struct vt *v = &s->vt;
 	const struct vcase two[] = {
-		{ "write after reset", v->a + p, false },
-		{ "write to a page clean in the last interval", v->c + 2 * p, false },
-		{ "mprotect RO then RW again, then write", v->m + p, false },
-		{ "process_vm_writev after reset", v->w, false },
+		{"write after reset", v->a + p, false},
+		{"write to a page clean in the last interval", v->c + 2 * p, false},
+		{"mprotect RO then RW again, then write", v->m + p, false},
+		{"process_vm_writev after reset", v->w, false},
 	};
 
 	v_check(r, two, sizeof(two) / sizeof(two[0]));
 	v_precise(r, v->z);
-	v_precise(r, v->b + 2 * p);	/* written in the first interval only */
+	v_precise(r, v->b + 2 * p); /* written in the first interval only */
 	v_precise(r, v->h);
 }
 
@@ -497,7 +497,7 @@ static int v_intervals(struct vstate *s, struct vrun *r)
 {
 	long p = s->psz;
 	struct vt *v = &s->vt;
-	struct tracker_vmas prev = { 0 };
+	struct tracker_vmas prev = {0};
 	int ret;
 
 	ret = v_freeze(s, r, true, &prev);
@@ -584,10 +584,9 @@ static void v_roi(const struct vstate *s, struct vrun *r)
 		char *a;
 		long len;
 	} roi[] = {
-		{ v->a, 4 * p }, { v->b, 4 * p }, { v->c, 4 * p }, { v->d, 3 * p },
-		{ v->e_dst, p }, { v->x, 3 * p }, { v->g, 3 * p }, { v->h, 4 * p },
-		{ v->t, 2L << 20 }, { v->m, 2 * p }, { v->n, 3 * p }, { v->sh, 2 * p },
-		{ v->f, 3 * p }, { v->w, 3 * p }, { v->z, p },
+		{v->a, 4 * p}, {v->b, 4 * p},  {v->c, 4 * p}, {v->d, 3 * p},	{v->e_dst, p},
+		{v->x, 3 * p}, {v->g, 3 * p},  {v->h, 4 * p}, {v->t, 2L << 20}, {v->m, 2 * p},
+		{v->n, 3 * p}, {v->sh, 2 * p}, {v->f, 3 * p}, {v->w, 3 * p},	{v->z, p},
 	};
 
 	r->nr_roi = 0;

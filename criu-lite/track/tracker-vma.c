@@ -73,8 +73,7 @@ static bool vma_same(const struct tracker_vma *a, const struct tracker_vma *b)
 	if (!(a->flags & TRACKER_VMA_FILE))
 		return true;
 	/* file offsets must line up at every address: pgoff - start is constant */
-	return a->dev == b->dev && a->ino == b->ino &&
-	       a->pgoff - a->start == b->pgoff - b->start;
+	return a->dev == b->dev && a->ino == b->ino && a->pgoff - a->start == b->pgoff - b->start;
 }
 
 int tracker_vma_diff(const struct tracker_vmas *prev, const struct tracker_vmas *cur,
@@ -95,7 +94,7 @@ int tracker_vma_diff(const struct tracker_vmas *prev, const struct tracker_vmas 
 			unsigned long s = p->start > c->start ? p->start : c->start;
 			unsigned long e = p->end < c->end ? p->end : c->end;
 
-			if (s > pos) {		/* a hole in prev: new memory */
+			if (s > pos) { /* a hole in prev: new memory */
 				ret = tracker_ranges_add(changed, pos, s);
 				if (ret)
 					return ret;

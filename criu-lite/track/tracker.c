@@ -11,11 +11,7 @@
 #include "tracker.h"
 
 const struct tracker_ops *const tracker_all[] = {
-	&tracker_soft_dirty,
-	&tracker_uffd_wp,
-	&tracker_digest,
-	&tracker_none,
-	NULL,
+	&tracker_soft_dirty, &tracker_uffd_wp, &tracker_digest, &tracker_none, NULL,
 };
 
 const struct tracker_ops *tracker_by_name(const char *name)

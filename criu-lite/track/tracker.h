@@ -42,16 +42,16 @@ bool tracker_ranges_hit(const struct tracker_ranges *r, unsigned long start, uns
 void tracker_ranges_fini(struct tracker_ranges *r);
 
 /* ---- VMAs as the tracker remembers them between dumps ---- */
-#define TRACKER_VMA_SHARED	(1u << 0)	/* MAP_SHARED */
-#define TRACKER_VMA_FILE	(1u << 1)	/* backed by a file (dev/ino meaningful) */
-#define TRACKER_VMA_SPECIAL	(1u << 2)	/* [vdso], devices, anon_inode, aio: never tracked */
+#define TRACKER_VMA_SHARED (1u << 0)  /* MAP_SHARED */
+#define TRACKER_VMA_FILE (1u << 1)    /* backed by a file (dev/ino meaningful) */
+#define TRACKER_VMA_SPECIAL (1u << 2) /* [vdso], devices, anon_inode, aio: never tracked */
 
 struct tracker_vma {
 	unsigned long start, end;
 	unsigned long long pgoff, ino;
-	unsigned int dev;		/* makedev(major, minor) */
-	unsigned int prot;		/* PROT_* */
-	unsigned int flags;		/* TRACKER_VMA_* */
+	unsigned int dev;   /* makedev(major, minor) */
+	unsigned int prot;  /* PROT_* */
+	unsigned int flags; /* TRACKER_VMA_* */
 };
 
 struct tracker_vmas {
@@ -91,10 +91,10 @@ struct tracker_target {
 	const struct tracker_ops *ops;
 	pid_t pid;
 	unsigned long page_size;
-	int pagemap_fd;			/* /proc/PID/pagemap */
-	struct tracker_vmas vmas;	/* current VMAs */
-	bool last;			/* no next interval: dirty() need not re-protect */
-	void *priv;			/* the tracker's, NULL before init */
+	int pagemap_fd;		  /* /proc/PID/pagemap */
+	struct tracker_vmas vmas; /* current VMAs */
+	bool last;		  /* no next interval: dirty() need not re-protect */
+	void *priv;		  /* the tracker's, NULL before init */
 };
 
 /*
@@ -129,8 +129,8 @@ struct tracker_target {
  */
 struct tracker_ops {
 	const char *name;
-	const char *what;		/* one line for check */
-	unsigned int caps;		/* TRACKER_CAP_* */
+	const char *what;  /* one line for check */
+	unsigned int caps; /* TRACKER_CAP_* */
 	/* The likely cause when the self-test misses most cases, or NULL. */
 	const char *blind_hint;
 	/* Is the kernel interface there? 0, or -EOPNOTSUPP with the reason in @why. */
@@ -235,10 +235,10 @@ int tracker_fd_close(pid_t pid, const int *fds, size_t n);
 
 /* ---- validation (tracker-validate.c, tracker-cache.c) ---- */
 struct tracker_verdict {
-	bool available;			/* probe passed */
-	bool validated;			/* self-test passed */
-	bool cached;			/* taken from the per-boot cache */
-	char why[512];			/* why not, in plain words */
+	bool available; /* probe passed */
+	bool validated; /* self-test passed */
+	bool cached;	/* taken from the per-boot cache */
+	char why[512];	/* why not, in plain words */
 };
 
 /*
@@ -292,11 +292,11 @@ struct tracker_task;
 
 struct tracker_ctx {
 	const struct tracker_ops *ops;
-	const struct img_dir *parent;	/* previous dump of the chain, NULL: first */
+	const struct img_dir *parent; /* previous dump of the chain, NULL: first */
 	struct tracker_task *tasks;
 	size_t nr_tasks;
 	char boot_id[40];
-	bool defer_release;		/* see tracker_ctx_release() */
+	bool defer_release; /* see tracker_ctx_release() */
 	/*
 	 * The last dump of the chain: no next interval begins. Nothing is
 	 * re-protected or reset (uffd-wp: a plain scan; soft-dirty: no
@@ -311,9 +311,9 @@ struct tracker_ctx {
 	 * remove them (a dump without tracking, track-stop).
 	 */
 	bool fds_only;
-	unsigned int nr_removed;	/* tracker fds this session removed from targets */
-	int *late_fds;			/* fds stop() handed over for tracker_ctx_release() */
-	pid_t *late_pids;		/* whose they are */
+	unsigned int nr_removed; /* tracker fds this session removed from targets */
+	int *late_fds;		 /* fds stop() handed over for tracker_ctx_release() */
+	pid_t *late_pids;	 /* whose they are */
 	size_t nr_late;
 };
 
@@ -336,8 +336,8 @@ int tracker_ctx_add_task(struct tracker_ctx *c, pid_t pid);
 int tracker_filter_changed(void *arg, pid_t pid, unsigned long start, size_t nr,
 			   const uint64_t *pme, uint8_t *changed);
 /* The dump wrote these bytes for @nr pages from @addr (digest tracker: remember them). */
-void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr,
-			  const void *data, size_t nr);
+void tracker_note_written(struct tracker_ctx *c, pid_t pid, unsigned long addr, const void *data,
+			  size_t nr);
 /* The fd number the tracker keeps in @pid, which the dump must not dump; -1 if none. */
 int tracker_hidden_fd(const struct tracker_ctx *c, pid_t pid);
 /*

@@ -7,23 +7,23 @@
 
 static int tap_n, tap_failed;
 
-#define ok(cond, ...)                                                    \
-	do {                                                             \
-		int c_ = !!(cond);                                       \
-		printf("%s %d - ", c_ ? "ok" : "not ok", ++tap_n);       \
-		printf(__VA_ARGS__);                                     \
-		printf("\n");                                            \
-		if (!c_) {                                               \
-			tap_failed++;                                    \
-			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                        \
+#define ok(cond, ...)                                                                              \
+	do {                                                                                       \
+		int c_ = !!(cond);                                                                 \
+		printf("%s %d - ", c_ ? "ok" : "not ok", ++tap_n);                                 \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		if (!c_) {                                                                         \
+			tap_failed++;                                                              \
+			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
+		}                                                                                  \
 	} while (0)
 
-#define skip(...)                                                        \
-	do {                                                             \
-		printf("ok %d - # SKIP ", ++tap_n);                      \
-		printf(__VA_ARGS__);                                     \
-		printf("\n");                                            \
+#define skip(...)                                                                                  \
+	do {                                                                                       \
+		printf("ok %d - # SKIP ", ++tap_n);                                                \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
 	} while (0)
 
 static inline int tap_done(void)

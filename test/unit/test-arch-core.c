@@ -122,8 +122,8 @@ static void foreign_core(CoreEntry *core, int march)
 
 static void test_foreign(void)
 {
-	static const int marches[] = { CORE_ENTRY__MARCH__X86_64, CORE_ENTRY__MARCH__PPC64,
-				       CORE_ENTRY__MARCH__S390 };
+	static const int marches[] = {CORE_ENTRY__MARCH__X86_64, CORE_ENTRY__MARCH__PPC64,
+				      CORE_ENTRY__MARCH__S390};
 	static struct arch_thread_state st;
 	CoreEntry core, *back;
 	size_t len;
@@ -141,15 +141,16 @@ static void test_foreign(void)
 	/* Our own march number but no thread_info of ours. */
 	core_entry__init(&core);
 	core.mtype = arch_core_march();
-	ok(arch_core_read(&core, &st) == -EINVAL, "a core of this march without thread info: -EINVAL");
+	ok(arch_core_read(&core, &st) == -EINVAL,
+	   "a core of this march without thread info: -EINVAL");
 	/* Our thread_info under another march number. */
 	arch_test_synth_state(&st, 7);
 	core_entry__init(&core);
 	if (arch_core_fill(&core, &st) == 0) {
 		core.mtype = core.mtype == CORE_ENTRY__MARCH__S390 ? CORE_ENTRY__MARCH__PPC64
-								  : CORE_ENTRY__MARCH__S390;
-		ok(arch_core_read(&core, &st) == -EINVAL, "this arch's registers under march %d: -EINVAL",
-		   (int)core.mtype);
+								   : CORE_ENTRY__MARCH__S390;
+		ok(arch_core_read(&core, &st) == -EINVAL,
+		   "this arch's registers under march %d: -EINVAL", (int)core.mtype);
 	} else {
 		ok(0, "arch_core_fill for the relabelled core");
 	}
@@ -159,17 +160,18 @@ static void test_foreign(void)
 static void test_syscall_regs(void)
 {
 	const unsigned long ip = 0x7ff012340100UL, arg0 = 0x5eed;
-	static const long restarts[] = { -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND };
+	static const long restarts[] = {-ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND};
 	struct arch_regs r;
 	size_t ilen;
 	const uint8_t *insn = arch_syscall_insn(&ilen);
-	unsigned long args[6] = { 11, 22, 33, 44, 55, 66 };
+	unsigned long args[6] = {11, 22, 33, 44, 55, 66};
 
 	ok(arch_test_insn_ok(insn, ilen), "%s syscall instruction is %zu bytes as expected",
 	   arch_name(), ilen);
 
 	arch_test_regs_syscall_exit(&r, SYS_getpid, arg0, 4242, ip);
-	ok(arch_regs_syscall_ret(&r) == 4242, "success result read: %ld", arch_regs_syscall_ret(&r));
+	ok(arch_regs_syscall_ret(&r) == 4242, "success result read: %ld",
+	   arch_regs_syscall_ret(&r));
 	arch_regs_fixup_restart(&r, false);
 	ok(arch_regs_ip(&r) == ip, "completed syscall: ip untouched by the restart fix-up");
 
@@ -186,8 +188,8 @@ static void test_syscall_regs(void)
 		ok(arch_regs_ip(&r) == ip - ilen && arch_test_arg0(&r) == arg0,
 		   "restart code %ld: ip backed up by %zu, first argument back", restarts[i], ilen);
 		arch_regs_fixup_restart(&r, false);
-		ok(arch_regs_ip(&r) == ip - ilen, "restart code %ld: a second fix-up changes nothing",
-		   restarts[i]);
+		ok(arch_regs_ip(&r) == ip - ilen,
+		   "restart code %ld: a second fix-up changes nothing", restarts[i]);
 	}
 	arch_test_regs_syscall_exit(&r, SYS_nanosleep, arg0, -ERESTART_RESTARTBLOCK, ip);
 	arch_regs_fixup_restart(&r, false);

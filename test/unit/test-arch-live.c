@@ -45,7 +45,7 @@ static double now(void)
 /* Exit code 0: the blocked syscall finished with the right result. */
 static int child_main(enum child_kind kind, int rfd)
 {
-	struct timespec req = { 0, 700 * 1000 * 1000 };
+	struct timespec req = {0, 700 * 1000 * 1000};
 	double t0 = now();
 	char c = 0;
 
@@ -62,7 +62,7 @@ static int child_main(enum child_kind kind, int rfd)
 static bool insn_at(pid_t pid, unsigned long addr)
 {
 	uint8_t buf[4];
-	struct iovec local = { buf, sizeof(buf) }, remote = { (void *)addr, sizeof(buf) };
+	struct iovec local = {buf, sizeof(buf)}, remote = {(void *)addr, sizeof(buf)};
 
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == sizeof(buf) &&
 	       arch_test_is_syscall_insn(buf);
@@ -106,8 +106,8 @@ static void check_stopped(const char *what, pid_t pid, long code)
 
 	arch_syscall_insn(&ilen);
 	ok(arch_get_regs(pid, &raw) == 0, "%s: registers read", what);
-	ok(arch_regs_syscall_ret(&raw) == -code, "%s: the return register holds %ld (got %ld)", what,
-	   -code, arch_regs_syscall_ret(&raw));
+	ok(arch_regs_syscall_ret(&raw) == -code, "%s: the return register holds %ld (got %ld)",
+	   what, -code, arch_regs_syscall_ret(&raw));
 	ok(arch_get_thread_state(pid, &st) == 0, "%s: thread state read", what);
 	ok(arch_regs_ip(&st.regs) == arch_regs_ip(&raw) - ilen,
 	   "%s: restart-fixed ip %#lx is %zu bytes before the stop's %#lx", what,

@@ -28,19 +28,20 @@ static void test_table(const struct arch_tracking_info *ti)
 	for (int i = 0; i < ARCH_TRACKER_NR; i++) {
 		const struct arch_tracker_fact *f = &ti->trackers[i];
 
-		ok(filled(f->name) && filled(f->mechanism) && filled(f->caveats) && filled(f->source),
+		ok(filled(f->name) && filled(f->mechanism) && filled(f->caveats) &&
+			   filled(f->source),
 		   "tracker %d (%s): name, mechanism, caveats and source given", i,
 		   f->name ? f->name : "?");
-		ok(!f->implemented || f->since_major >= 3,
-		   "tracker %s: implemented=%d since %u.%u", f->name ? f->name : "?", f->implemented,
-		   f->since_major, f->since_minor);
+		ok(!f->implemented || f->since_major >= 3, "tracker %s: implemented=%d since %u.%u",
+		   f->name ? f->name : "?", f->implemented, f->since_major, f->since_minor);
 	}
 	ok(!strcmp(ti->trackers[ARCH_TRACKER_SOFT_DIRTY].name, "soft-dirty") &&
 		   !strcmp(ti->trackers[ARCH_TRACKER_UFFD_WP].name, "uffd-wp"),
 	   "trackers sit at their enum slots");
 	ok(ti->trackers[ARCH_TRACKER_SOFT_DIRTY].implemented,
 	   "soft-dirty is implemented on every supported arch");
-	ok((ti->mmu_parse == NULL) == (ti->mmu_probe == NULL), "MMU parser and probe come together");
+	ok((ti->mmu_parse == NULL) == (ti->mmu_probe == NULL),
+	   "MMU parser and probe come together");
 }
 
 static void test_mmu(const struct arch_tracking_info *ti)
@@ -51,13 +52,13 @@ static void test_mmu(const struct arch_tracking_info *ti)
 		skip("%s has a single MMU kind: no MMU probe", arch_name());
 		return;
 	}
-	ok(!strcmp(ti->mmu_parse("processor\t: 0\ncpu\t\t: POWER9\nMMU\t\t: Radix\n") ?: "", "radix"),
+	ok(!strcmp(ti->mmu_parse("processor\t: 0\ncpu\t\t: POWER9\nMMU\t\t: Radix\n") ?: "",
+		   "radix"),
 	   "cpuinfo 'MMU : Radix' reads radix");
 	ok(!strcmp(ti->mmu_parse("cpu\t\t: POWER8\ntimebase\t: 512000000\nMMU\t\t: Hash\n") ?: "",
 		   "hash"),
 	   "cpuinfo 'MMU : Hash' reads hash");
-	ok(ti->mmu_parse("cpu\t\t: POWER8\nMMUfoo\t: Hash\n") == NULL &&
-		   ti->mmu_parse("") == NULL,
+	ok(ti->mmu_parse("cpu\t\t: POWER8\nMMUfoo\t: Hash\n") == NULL && ti->mmu_parse("") == NULL,
 	   "no MMU line reads as unknown");
 	probed = ti->mmu_probe();
 	/* qemu-user shows the host's cpuinfo: no MMU line is a valid answer there. */

@@ -33,14 +33,14 @@ static int write_all(const struct img_dir *d)
 {
 	InventoryEntry inv = INVENTORY_ENTRY__INIT;
 	PstreeEntry ps = PSTREE_ENTRY__INIT;
-	uint32_t threads[2] = { 42, 43 };
+	uint32_t threads[2] = {42, 43};
 	CoreEntry core = CORE_ENTRY__INIT;
 	ThreadInfoX86 ti = THREAD_INFO_X86__INIT;
 	UserX86RegsEntry regs = USER_X86_REGS_ENTRY__INIT;
 	UserX86FpregsEntry fp = USER_X86_FPREGS_ENTRY__INIT;
 	TaskCoreEntry tc = TASK_CORE_ENTRY__INIT;
 	MmEntry mm = MM_ENTRY__INIT;
-	VmaEntry vma = VMA_ENTRY__INIT, *vmas[1] = { &vma };
+	VmaEntry vma = VMA_ENTRY__INIT, *vmas[1] = {&vma};
 	PagemapHead ph = PAGEMAP_HEAD__INIT;
 	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
 	FdinfoEntry fi = FDINFO_ENTRY__INIT;
@@ -194,8 +194,7 @@ static void check_roundtrip(const struct img_dir *d)
 
 	ok(img_open(d, IMG_PAGEMAP, 42, false, &img) == 0, "pagemap opens");
 	m = NULL;
-	ok(img_read_msg(img, img_next_desc(img), &m) == 1 &&
-		   ((PagemapHead *)m)->pages_id == 1,
+	ok(img_read_msg(img, img_next_desc(img), &m) == 1 && ((PagemapHead *)m)->pages_id == 1,
 	   "pagemap head first");
 	img_free_msg(m);
 	ok(img_read_msg(img, img_next_desc(img), &m) == 1 &&
@@ -242,14 +241,14 @@ static int write_file(const struct img_dir *d, const char *name, const void *buf
 static void check_bad_input(const struct img_dir *d)
 {
 	/* Image words are little-endian on disk, whatever the host (s390x is big-endian). */
-	const uint32_t wrong_magic[3] = { htole32(IMG_COMMON_MAGIC), htole32(0x11111111), 0 };
+	const uint32_t wrong_magic[3] = {htole32(IMG_COMMON_MAGIC), htole32(0x11111111), 0};
 	/* CORE magic then an entry claiming 1000 bytes with 2 present. */
-	const uint32_t too_long[4] = { htole32(IMG_COMMON_MAGIC), htole32(0x55053847),
-				       htole32(1000), htole32(0x0808) };
-	const uint32_t huge[3] = { htole32(IMG_COMMON_MAGIC), htole32(0x55053847),
-				   htole32(0xffffff00) };
-	const uint32_t garbage[4] = { htole32(IMG_COMMON_MAGIC), htole32(0x55053847), htole32(4),
-				      0xffffffff };
+	const uint32_t too_long[4] = {htole32(IMG_COMMON_MAGIC), htole32(0x55053847), htole32(1000),
+				      htole32(0x0808)};
+	const uint32_t huge[3] = {htole32(IMG_COMMON_MAGIC), htole32(0x55053847),
+				  htole32(0xffffff00)};
+	const uint32_t garbage[4] = {htole32(IMG_COMMON_MAGIC), htole32(0x55053847), htole32(4),
+				     0xffffffff};
 	ProtobufCMessage *m = NULL;
 	struct img_dir nd;
 	struct img *img;
@@ -292,7 +291,8 @@ static void check_bad_input(const struct img_dir *d)
 
 	ok(img_dir_open("/nonexistent/criu-lite-images", false, &nd) == -ENOENT,
 	   "missing images dir is reported");
-	ok(img_show("/nonexistent/x.img", false, stdout) == -ENOENT, "show of a missing file fails");
+	ok(img_show("/nonexistent/x.img", false, stdout) == -ENOENT,
+	   "show of a missing file fails");
 	ok(m == NULL, "no message is returned on error");
 }
 

@@ -40,8 +40,8 @@ static double now(void)
 /* Sleeps 600 ms in one nanosleep, which the parent interrupts by seizing. */
 static int child_main(void)
 {
-	struct sigaction sa = { .sa_handler = handler, .sa_flags = SA_RESTART };
-	struct timespec req = { 0, 600 * 1000 * 1000 };
+	struct sigaction sa = {.sa_handler = handler, .sa_flags = SA_RESTART};
+	struct timespec req = {0, 600 * 1000 * 1000};
 	sigset_t set;
 	double t0;
 	int r;
@@ -94,7 +94,8 @@ int main(void)
 	ok(ptrace_seize_stop(pid, 0, 2000, NULL) == 0, "child seized and stopped");
 	before = read_maps(pid);
 	ok(inject_begin(&in, pid) == 0, "injection starts (syscall found in [vdso])");
-	ok(inject_call(&in, SYS_getpid, 0, 0, 0, 0, 0, 0) == pid, "injected getpid returns child pid");
+	ok(inject_call(&in, SYS_getpid, 0, 0, 0, 0, 0, 0) == pid,
+	   "injected getpid returns child pid");
 	ok(inject_map_scratch(&in, 0, 4096) == 0 && in.scratch, "scratch page mapped in the child");
 	r = inject_call(&in, SYS_rt_sigaction, SIGUSR1, 0, in.scratch, 8, 0, 0);
 	ok(r == 0, "injected rt_sigaction reads a handler");
@@ -119,8 +120,8 @@ int main(void)
 	ok(before && after && strcmp(before, after) == 0, "no mapping left behind");
 	ok(ptrace_detach(pid, 0) == 0, "child detached");
 	ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child exits normally");
-	ok(WEXITSTATUS(status) == 0, "child: interrupted nanosleep restarted, mask intact (code %d)",
-	   WEXITSTATUS(status));
+	ok(WEXITSTATUS(status) == 0,
+	   "child: interrupted nanosleep restarted, mask intact (code %d)", WEXITSTATUS(status));
 	ok(ptrace_seize_stop(pid, 0, 100, NULL) == -ESRCH, "seizing a reaped pid says ESRCH");
 	free(before);
 	free(after);

@@ -73,7 +73,7 @@ static uint64_t ranges_bitmap(const struct collect *c, char *p)
 
 int main(void)
 {
-	static const int written[] = { 3, 10, 11, 12, 40, 63 };
+	static const int written[] = {3, 10, 11, 12, 40, 63};
 	uint64_t want = 0;
 	struct collect c;
 	int pm, uffd, ret;

@@ -72,7 +72,7 @@ static void child_write(int page)
 static unsigned filter_mask(struct tracker_ctx *c, pid_t pid, char *p)
 {
 	uint8_t changed[NP];
-	uint64_t pme[NP] = { 0 };
+	uint64_t pme[NP] = {0};
 	unsigned m = 0;
 
 	memset(changed, 1, sizeof(changed));
@@ -104,7 +104,8 @@ static int count_uffds(pid_t pid)
 	int n = 0;
 
 	snprintf(cmdline, sizeof(cmdline),
-		 "ls -l /proc/%d/fd 2>/dev/null | grep -c 'anon_inode:\\[userfaultfd\\]'", (int)pid);
+		 "ls -l /proc/%d/fd 2>/dev/null | grep -c 'anon_inode:\\[userfaultfd\\]'",
+		 (int)pid);
 	f = popen(cmdline, "r");
 	if (f && fscanf(f, "%d", &n) != 1)
 		n = -1;
@@ -146,7 +147,7 @@ static void chain(const struct tracker_ops *ops, const char *base, bool last)
 	dump_pages(&c, pid, p, m);
 	if (uffd)
 		ok(tracker_hidden_fd(&c, pid) >= 0 &&
-		   tracker_is_hidden_fd(&c, pid, tracker_hidden_fd(&c, pid)),
+			   tracker_is_hidden_fd(&c, pid, tracker_hidden_fd(&c, pid)),
 		   "uffd-wp: the uffd in the target is hidden from the fd dump (%d)",
 		   tracker_hidden_fd(&c, pid));
 	ok(tracker_ctx_save(&c, &d1) == 0, "%s: state saved", ops->name);
@@ -166,8 +167,8 @@ static void chain(const struct tracker_ops *ops, const char *base, bool last)
 	ok(none ? m == all : m == ((1u << 3) | (1u << 11)),
 	   "%s: dump 2 writes exactly pages 3 and 11 (%#x)", ops->name, m);
 	dump_pages(&c, pid, p, m);
-	ok(filter_mask(&c, pid, (char *)0x1000) == all,
-	   "%s: pages outside every area stay changed", ops->name);
+	ok(filter_mask(&c, pid, (char *)0x1000) == all, "%s: pages outside every area stay changed",
+	   ops->name);
 	ok(tracker_ctx_save(&c, &d2) == 0, "%s: state saved", ops->name);
 	tracker_ctx_fini(&c, false);
 	ptrace_detach(pid, 0);
@@ -196,12 +197,13 @@ static void chain(const struct tracker_ops *ops, const char *base, bool last)
 	ok(tracker_ctx_add_task(&c, pid) == 0 && tracker_ctx_add_task(&c, gc) == 0,
 	   "%s: dump 3 with a fork%s", ops->name, last ? " (last)" : "");
 	m = filter_mask(&c, pid, p);
-	ok(none ? m == all : m == (1u << 5), "%s: dump 3 writes exactly page 5 (%#x)", ops->name, m);
+	ok(none ? m == all : m == (1u << 5), "%s: dump 3 writes exactly page 5 (%#x)", ops->name,
+	   m);
 	ok(filter_mask(&c, gc, p) == all, "%s: the fork is dumped whole", ops->name);
 	if (uffd) {
-		ok(count_uffds(gc) == (last ? 1 : 2),
-		   "uffd-wp: the fork holds %s", last ? "only the inherited uffd (not started)" :
-		   "2 uffds (inherited + its own)");
+		ok(count_uffds(gc) == (last ? 1 : 2), "uffd-wp: the fork holds %s",
+		   last ? "only the inherited uffd (not started)"
+			: "2 uffds (inherited + its own)");
 		ok(tracker_hidden_fd(&c, gc) >= 0 && c.nr_tasks == 2,
 		   "uffd-wp: the inherited uffd is recognized as ours too");
 	}
@@ -252,7 +254,8 @@ static void untrackable(const char *base)
 	ok(filter_mask(&c, pid, p) == (1u << NP) - 1, "and dumped whole");
 	snprintf(path, sizeof(path), "tracker-%d.img", (int)pid);
 	ok(tracker_ctx_save(&c, &d) == 0 && faccessat(d.fd, path, F_OK, 0) &&
-	   tracker_hidden_fd(&c, pid) < 0, "no state is left for it, no uffd in it");
+		   tracker_hidden_fd(&c, pid) < 0,
+	   "no state is left for it, no uffd in it");
 	tracker_ctx_fini(&c, true);
 	ptrace_detach(pid, 0);
 	close(cmd[1]);
@@ -291,8 +294,8 @@ static void sparse(const struct tracker_ops *ops)
 	long before, after;
 	pid_t pid;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+		 0);
 	if (p == MAP_FAILED) {
 		skip("%s: no 64 GiB reservation here", ops->name);
 		return;
@@ -301,7 +304,7 @@ static void sparse(const struct tracker_ops *ops)
 	p[len - 1] = 1;
 	pid = fork();
 	if (pid == 0) {
-		p[0] = 2;	/* private copies in the child */
+		p[0] = 2; /* private copies in the child */
 		p[len - 1] = 2;
 		for (;;)
 			pause();
@@ -315,8 +318,8 @@ static void sparse(const struct tracker_ops *ops)
 	   ops->name);
 	after = vm_pte_kb(pid);
 	ok(after >= 0 && after - before < 2048,
-	   "%s: its holes are not write-protected (page tables %ld -> %ld KiB)", ops->name,
-	   before, after);
+	   "%s: its holes are not write-protected (page tables %ld -> %ld KiB)", ops->name, before,
+	   after);
 	tracker_ctx_fini(&c, true);
 	ptrace_detach(pid, 0);
 	kill(pid, SIGKILL);

@@ -30,13 +30,13 @@ static void filtered(const char *cache)
 	ok(fd == -ENOSYS, "userfaultfd() now fails with ENOSYS (%d)", fd);
 	ok(pagemap_scan_probe(PAGE_IS_WRITTEN) == -ENOSYS, "PAGEMAP_SCAN now fails with ENOSYS");
 
-	setenv("CRL_TRACKER_CACHE", cache, 1);	/* holds "uffd-wp validated" from outside */
+	setenv("CRL_TRACKER_CACHE", cache, 1); /* holds "uffd-wp validated" from outside */
 	ok(tracker_verdict(&tracker_uffd_wp, &v) == 0 && !v.validated && !v.available,
 	   "a cached uffd-wp verdict is re-probed and dropped: %s", v.why);
 	ok(tracker_select("uffd-wp", &ops, why, sizeof(why)) == -EOPNOTSUPP && !ops,
 	   "forcing uffd-wp is refused: %s", why);
-	ok(tracker_select("auto", &ops, why, sizeof(why)) == 0 && ops &&
-	   ops != &tracker_uffd_wp, "auto falls back to %s", ops ? ops->name : "nothing");
+	ok(tracker_select("auto", &ops, why, sizeof(why)) == 0 && ops && ops != &tracker_uffd_wp,
+	   "auto falls back to %s", ops ? ops->name : "nothing");
 	ok(ops == &tracker_digest || ops == &tracker_soft_dirty, "to digest or soft-dirty");
 	setenv("CRL_TRACKER_CACHE", "off", 1);
 	ok(tracker_validate(&tracker_digest, &v) == 0, "digest validates under the filter: %s",

@@ -61,8 +61,7 @@ int main(void)
 	ret = tracker_validate(&liar, &v);
 	printf("# liar: %s\n", v.why);
 	ok(ret == -EOPNOTSUPP && strstr(v.why, "write after start") &&
-	   strstr(v.why, "mremap move onto") &&
-	   !strstr(v.why, "mremap move,"),
+		   strstr(v.why, "mremap move onto") && !strstr(v.why, "mremap move,"),
 	   "a tracker reporting nothing is rejected; the VMA diff alone catches moves");
 	if (pagemap_scan_probe(PAGE_IS_WRITTEN) == 0) {
 		blind.dirty = eperm_blind_dirty;
@@ -81,7 +80,7 @@ int main(void)
 		ok(ret == -EOPNOTSUPP && !v.validated && strstr(v.why, "write after start"),
 		   "without the probe, the self-test rejects soft-dirty itself");
 		ok(strstr(v.why, "bit 55") != NULL, "and says why in plain words");
-		ret = tracker_select("soft-dirty", &(const struct tracker_ops *){ NULL }, why,
+		ret = tracker_select("soft-dirty", &(const struct tracker_ops *){NULL}, why,
 				     sizeof(why));
 		ok(ret == -EOPNOTSUPP && strstr(why, "refused"),
 		   "forcing soft-dirty is refused: %s", why);

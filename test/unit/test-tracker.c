@@ -16,10 +16,10 @@
 
 static void test_ranges(void)
 {
-	struct tracker_ranges r = { 0 };
+	struct tracker_ranges r = {0};
 
 	tracker_ranges_add(&r, 0x5000, 0x6000);
-	tracker_ranges_add(&r, 0x6000, 0x8000);		/* touches: merged */
+	tracker_ranges_add(&r, 0x6000, 0x8000); /* touches: merged */
 	tracker_ranges_add(&r, 0x1000, 0x2000);
 	tracker_ranges_add(&r, 0x1800, 0x3000);
 	ok(r.n == 2, "touching ranges merge with the last one on add (%zu)", r.n);
@@ -27,13 +27,20 @@ static void test_ranges(void)
 	ok(r.n == 2 && r.v[0].start == 0x1000 && r.v[0].end == 0x3000 && r.v[1].end == 0x8000,
 	   "normalize sorts and merges overlaps");
 	ok(tracker_ranges_hit(&r, 0x2000, 0x2001) && tracker_ranges_hit(&r, 0x7fff, 0x9000) &&
-	   !tracker_ranges_hit(&r, 0x3000, 0x5000) && !tracker_ranges_hit(&r, 0x8000, 0x9000) &&
-	   !tracker_ranges_hit(&r, 0, 0x1000), "hit tests respect half-open bounds");
+		   !tracker_ranges_hit(&r, 0x3000, 0x5000) &&
+		   !tracker_ranges_hit(&r, 0x8000, 0x9000) && !tracker_ranges_hit(&r, 0, 0x1000),
+	   "hit tests respect half-open bounds");
 	tracker_ranges_fini(&r);
 }
 
-#define ANON(s, e, p) { s, e, 0, 0, 0, p, 0 }
-#define FILEV(s, e, off, ino, p) { s, e, off, ino, 0x801, p, TRACKER_VMA_FILE }
+#define ANON(s, e, p)                                                                              \
+	{                                                                                          \
+		s, e, 0, 0, 0, p, 0                                                                \
+	}
+#define FILEV(s, e, off, ino, p)                                                                   \
+	{                                                                                          \
+		s, e, off, ino, 0x801, p, TRACKER_VMA_FILE                                         \
+	}
 
 static bool has(const struct tracker_ranges *r, unsigned long s, unsigned long e)
 {
@@ -46,27 +53,24 @@ static bool has(const struct tracker_ranges *r, unsigned long s, unsigned long e
 static void test_vma_diff(void)
 {
 	struct tracker_vma pv[] = {
-		ANON(0x10000, 0x15000, 3),
-		FILEV(0x20000, 0x22000, 0, 7, 1),
-		ANON(0x30000, 0x31000, 3),
-		FILEV(0x40000, 0x42000, 0x5000, 9, 1),
-		ANON(0x50000, 0x51000, 3),		/* removed */
-		ANON(0x60000, 0x62000, 3),
-		FILEV(0x70000, 0x71000, 0, 4, 1),
+		ANON(0x10000, 0x15000, 3), FILEV(0x20000, 0x22000, 0, 7, 1),
+		ANON(0x30000, 0x31000, 3), FILEV(0x40000, 0x42000, 0x5000, 9, 1),
+		ANON(0x50000, 0x51000, 3), /* removed */
+		ANON(0x60000, 0x62000, 3), FILEV(0x70000, 0x71000, 0, 4, 1),
 	};
 	struct tracker_vma cv[] = {
-		ANON(0x10000, 0x17000, 3),		/* grown */
-		FILEV(0x20000, 0x21000, 0, 7, 1),	/* split, offsets line up */
+		ANON(0x10000, 0x17000, 3),	  /* grown */
+		FILEV(0x20000, 0x21000, 0, 7, 1), /* split, offsets line up */
 		FILEV(0x21000, 0x22000, 0x1000, 7, 1),
-		ANON(0x30000, 0x31000, 1),		/* protection changed */
-		FILEV(0x40000, 0x42000, 0x6000, 9, 1),	/* same place, other offset */
-		ANON(0x58000, 0x59000, 3),		/* new */
-		{ 0x60000, 0x62000, 0, 0, 0, 3, TRACKER_VMA_SHARED },	/* now shared */
-		FILEV(0x70000, 0x71000, 0, 5, 1),	/* another file */
+		ANON(0x30000, 0x31000, 1),			    /* protection changed */
+		FILEV(0x40000, 0x42000, 0x6000, 9, 1),		    /* same place, other offset */
+		ANON(0x58000, 0x59000, 3),			    /* new */
+		{0x60000, 0x62000, 0, 0, 0, 3, TRACKER_VMA_SHARED}, /* now shared */
+		FILEV(0x70000, 0x71000, 0, 5, 1),		    /* another file */
 	};
-	struct tracker_vmas prev = { pv, sizeof(pv) / sizeof(pv[0]) };
-	struct tracker_vmas cur = { cv, sizeof(cv) / sizeof(cv[0]) };
-	struct tracker_ranges ch = { 0 };
+	struct tracker_vmas prev = {pv, sizeof(pv) / sizeof(pv[0])};
+	struct tracker_vmas cur = {cv, sizeof(cv) / sizeof(cv[0])};
+	struct tracker_ranges ch = {0};
 
 	ok(tracker_vma_diff(&prev, &cur, &ch) == 0, "diff runs");
 	tracker_ranges_normalize(&ch);
@@ -80,7 +84,8 @@ static void test_vma_diff(void)
 	ok(has(&ch, 0x70000, 0x71000), "another file at the same place");
 	ok(ch.n == 6, "nothing else (%zu ranges)", ch.n);
 	tracker_ranges_fini(&ch);
-	ok(tracker_vma_diff(&prev, &prev, &ch) == 0 && ch.n == 0, "a list against itself: no change");
+	ok(tracker_vma_diff(&prev, &prev, &ch) == 0 && ch.n == 0,
+	   "a list against itself: no change");
 	tracker_ranges_fini(&ch);
 }
 
@@ -97,7 +102,7 @@ static void test_digest(void)
 	d0 = tracker_digest_page(a, psz, 42);
 	ok(d0 == tracker_digest_page(b, psz, 42), "same content, same digest");
 	ok(d0 != tracker_digest_page(a, psz, 43), "the seed changes the digest");
-	for (i = 0; i < psz * 8; i += 13) {		/* single bit flips all over */
+	for (i = 0; i < psz * 8; i += 13) { /* single bit flips all over */
 		b[i / 8] ^= 1 << (i % 8);
 		bad += tracker_digest_page(b, psz, 42) == d0;
 		b[i / 8] ^= 1 << (i % 8);
@@ -148,7 +153,7 @@ static int run_cb(unsigned long start, const uint64_t *d, size_t nr, void *arg)
 static void test_digest_set(void)
 {
 	struct tracker_digests *dg = tracker_digests_new();
-	struct runs r = { .values_ok = true };
+	struct runs r = {.values_ok = true};
 	unsigned long base = 0x7f0000000000UL;
 	int bad = 0;
 
@@ -156,17 +161,19 @@ static void test_digest_set(void)
 	for (unsigned long i = 0; i < 100000; i++)
 		tracker_digests_set(dg, base + i * 4096, ((base + i * 4096) >> 12) + 1);
 	for (unsigned long i = 0; i < 5; i++)
-		tracker_digests_set(dg, (1UL << 40) + i * 3 * 4096, (((1UL << 40) + i * 3 * 4096) >> 12) + 1);
-	tracker_digests_set(dg, base, (base >> 12) + 1);	/* overwrite: no new entry */
+		tracker_digests_set(dg, (1UL << 40) + i * 3 * 4096,
+				    (((1UL << 40) + i * 3 * 4096) >> 12) + 1);
+	tracker_digests_set(dg, base, (base >> 12) + 1); /* overwrite: no new entry */
 	ok(tracker_digests_count(dg) == 100005, "digest set counts pages (%zu)",
 	   tracker_digests_count(dg));
 	for (unsigned long i = 0; i < 100000; i += 7)
 		bad += tracker_digests_get(dg, base + i * 4096) != ((base + i * 4096) >> 12) + 1;
 	ok(bad == 0 && tracker_digests_get(dg, base - 4096) == 0 &&
-	   tracker_digests_get(dg, base + 100000 * 4096UL) == 0, "lookups hit and miss exactly");
+		   tracker_digests_get(dg, base + 100000 * 4096UL) == 0,
+	   "lookups hit and miss exactly");
 	tracker_digests_for_each_run(dg, 4096, 65536, run_cb, &r);
 	ok(r.n == 7 && r.start[0] == (1UL << 40) && r.nr[0] == 1 && r.start[5] == base &&
-	   r.nr[5] == 65536 && r.nr[6] == 100000 - 65536 && r.values_ok,
+		   r.nr[5] == 65536 && r.nr[6] == 100000 - 65536 && r.values_ok,
 	   "runs in address order, split at gaps and at the maximum (%d runs)", r.n);
 	tracker_digests_free(dg);
 	tracker_digests_free(NULL);
@@ -189,7 +196,7 @@ static void test_digest_speed(void)
 		return;
 	}
 	memset(buf, 0x5a, len);
-	for (int i = 0; i < 5; i++) {	/* best of 5: the CI box is shared */
+	for (int i = 0; i < 5; i++) { /* best of 5: the CI box is shared */
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		tracker_digest_pages(buf, nr, psz, 7, out);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -232,9 +239,9 @@ static void test_select_and_cache(void)
 	   "second from the cache");
 	f = fopen(path, "r+");
 	if (f) {
-		fputs("key", f);	/* first line unchanged... */
+		fputs("key", f); /* first line unchanged... */
 		fseek(f, 4, SEEK_SET);
-		fputs("X", f);		/* ...then the kernel release corrupted */
+		fputs("X", f); /* ...then the kernel release corrupted */
 		fclose(f);
 	}
 	ok(tracker_verdict(&tracker_digest, &v) == 0 && !v.cached,
@@ -252,7 +259,8 @@ static void test_select_and_cache(void)
 		   "auto prefers a kernel tracker to digest here");
 	if (tracker_verdict(&tracker_soft_dirty, &v) == 0 && !v.validated)
 		ok(tracker_select("soft-dirty", &ops, why, sizeof(why)) == -EOPNOTSUPP && !ops &&
-		   strstr(why, "refused"), "forced soft-dirty refused: %s", why);
+			   strstr(why, "refused"),
+		   "forced soft-dirty refused: %s", why);
 	tracker_cache_drop();
 	ok(access(path, F_OK) != 0, "cache dropped");
 }
@@ -281,7 +289,7 @@ static void test_ops_tables(void)
 /* Where a new tracker fd goes: the highest free number below the limit, at most 4095. */
 static void test_fd_pick(void)
 {
-	const int std[] = { 0, 1, 2 }, top[] = { 0, 1, 2, 1022, 1023 }, full[] = { 0, 1, 2 };
+	const int std[] = {0, 1, 2}, top[] = {0, 1, 2, 1022, 1023}, full[] = {0, 1, 2};
 
 	ok(tracker_fd_pick(std, 3, 1024) == 1023, "fd pick: 1023 under a limit of 1024");
 	ok(tracker_fd_pick(top, 5, 1024) == 1021, "fd pick: below the program's own high fds");

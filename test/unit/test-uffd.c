@@ -76,7 +76,7 @@ static long scan(int pm, unsigned long addr, unsigned long *first)
 		.mask = PAGE_IS_WRITTEN,
 		.ret = PAGE_IS_WRITTEN,
 	};
-	unsigned long acc[2] = { 0, 0 };
+	unsigned long acc[2] = {0, 0};
 	int ret;
 
 	ret = pagemap_scan_walk(pm, addr, addr + NPAGES * psz, &q, one_cb, acc);

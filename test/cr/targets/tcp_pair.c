@@ -35,7 +35,7 @@ static void put(const char *name, const char *text)
 /* Sends @msg on @a and reads it on @b within 2 s; 0 or a reason. */
 static const char *round_trip(int a, int b, const char *msg)
 {
-	struct pollfd p = { .fd = b, .events = POLLIN };
+	struct pollfd p = {.fd = b, .events = POLLIN};
 	char buf[64] = "";
 	size_t len = strlen(msg);
 
@@ -65,7 +65,7 @@ static void check(int c, int s)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(a);
 	int l, c, s, one = 1;
 	char path[600];

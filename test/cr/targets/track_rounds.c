@@ -96,9 +96,10 @@ int main(int argc, char **argv)
 				const uint64_t *w = (const uint64_t *)(mem + i * psz);
 
 				if (w[0] != i || w[1] != expect(i, rounds)) {
-					snprintf(msg, sizeof(msg), "FAIL: page %llu holds round %llu, "
-						 "want %llu\n", (unsigned long long)i,
-						 (unsigned long long)w[1],
+					snprintf(msg, sizeof(msg),
+						 "FAIL: page %llu holds round %llu, "
+						 "want %llu\n",
+						 (unsigned long long)i, (unsigned long long)w[1],
 						 (unsigned long long)expect(i, rounds));
 					break;
 				}

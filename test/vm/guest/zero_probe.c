@@ -42,7 +42,8 @@ static int clear_soft_dirty(void)
 
 static int count_zero_pfns(int fd, uint64_t *lo, uint64_t *hi)
 {
-	char *p = mmap(NULL, NPAGES * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, NPAGES * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
 	uint64_t seen[NPAGES], e;
 	int n = 0, i, j;
 
@@ -94,7 +95,8 @@ int main(void)
 	(void)*(volatile char *)(p + psz);
 	if (pm_read(fd, p + psz, &e1))
 		return 1;
-	printf("written page after clear_refs: soft-dirty=%d; after MADV_DONTNEED + read: present=%d "
+	printf("written page after clear_refs: soft-dirty=%d; after MADV_DONTNEED + read: "
+	       "present=%d "
 	       "soft-dirty=%d PFN 0x%llx (%s zero-page range)\n",
 	       !!(e0 & PM_SOFT_DIRTY), !!(e1 & PM_PRESENT), !!(e1 & PM_SOFT_DIRTY),
 	       (unsigned long long)PM_PFN(e1),

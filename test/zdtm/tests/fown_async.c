@@ -38,25 +38,25 @@ static int set_owner(const struct owned *o)
 
 static void check_owner(const struct owned *o)
 {
-	struct f_owner_ex ow = { -1, -1 };
+	struct f_owner_ex ow = {-1, -1};
 	int sig = fcntl(o->fd, F_GETSIG), fl = fcntl(o->fd, F_GETFL);
 
 	if (fcntl(o->fd, F_GETOWN_EX, &ow))
 		fail("%s: F_GETOWN_EX: %m", o->what);
 	else if (ow.type != o->owner.type || ow.pid != o->owner.pid)
-		fail("%s: owner type %d pid %d, expected type %d pid %d", o->what, ow.type,
-		     ow.pid, o->owner.type, o->owner.pid);
+		fail("%s: owner type %d pid %d, expected type %d pid %d", o->what, ow.type, ow.pid,
+		     o->owner.type, o->owner.pid);
 	if (sig != o->sig)
 		fail("%s: F_GETSIG %d, expected %d", o->what, sig, o->sig);
 	if (fl < 0 || !!(fl & O_ASYNC) != o->async)
-		fail("%s: O_ASYNC is %s, expected %s", o->what, fl >= 0 && (fl & O_ASYNC) ? "on" : "off",
-		     o->async ? "on" : "off");
+		fail("%s: O_ASYNC is %s, expected %s", o->what,
+		     fl >= 0 && (fl & O_ASYNC) ? "on" : "off", o->async ? "on" : "off");
 }
 
 /* The pipe's signal, with si_fd naming the pipe, once a byte is written. */
 static void check_sigio(int rfd, int wfd, int sig)
 {
-	struct timespec ts = { 10, 0 };
+	struct timespec ts = {10, 0};
 	siginfo_t si;
 	sigset_t set;
 	char c = 'x';
@@ -105,9 +105,9 @@ int main(int argc, char **argv)
 		test_waitsig();
 		exit(0);
 	}
-	o[0] = (struct owned){ "pipe read end", p[0], { F_OWNER_PID, getpid() }, sig, 1 };
-	o[1] = (struct owned){ "socketpair end", sv[0], { F_OWNER_PGRP, getpgrp() }, 0, 1 };
-	o[2] = (struct owned){ "regular file", fd, { F_OWNER_PID, child }, SIGURG, 0 };
+	o[0] = (struct owned){"pipe read end", p[0], {F_OWNER_PID, getpid()}, sig, 1};
+	o[1] = (struct owned){"socketpair end", sv[0], {F_OWNER_PGRP, getpgrp()}, 0, 1};
+	o[2] = (struct owned){"regular file", fd, {F_OWNER_PID, child}, SIGURG, 0};
 	for (int i = 0; i < 3; i++)
 		if (set_owner(&o[i]))
 			fail("%s: setting owner/signal/O_ASYNC: %m", o[i].what);

@@ -35,9 +35,9 @@ struct s390_fpregs {
 struct arch_thread_state {
 	struct arch_regs regs;
 	struct s390_fpregs fp;
-	bool has_vx;			/* vector facility: vxrs regsets present */
-	uint64_t vxrs_low[16];		/* right halves of v0-v15 (left halves = fprs) */
-	uint64_t vxrs_high[32];		/* v16-v31, two doublewords each */
+	bool has_vx;		/* vector facility: vxrs regsets present */
+	uint64_t vxrs_low[16];	/* right halves of v0-v15 (left halves = fprs) */
+	uint64_t vxrs_high[32]; /* v16-v31, two doublewords each */
 };
 
 #endif

@@ -13,9 +13,9 @@ struct arch_regs {
 
 struct arch_thread_state {
 	struct arch_regs regs;
-	uint32_t xsave_len;			/* bytes valid in xsave, 0 if no XSAVE */
+	uint32_t xsave_len; /* bytes valid in xsave, 0 if no XSAVE */
 	uint8_t xsave[ARCH_XSTATE_MAX] __attribute__((aligned(64)));
-	struct user_fpregs_struct fpregs;	/* legacy FXSAVE view, always filled */
+	struct user_fpregs_struct fpregs; /* legacy FXSAVE view, always filled */
 };
 
 #endif
