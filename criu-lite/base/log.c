@@ -16,6 +16,8 @@ static struct {
 	int level;
 	int fd;
 	struct timespec start;
+	char *keep; /* log_keep_errors() */
+	size_t keep_len;
 } lg = {.level = LOG_WARN, .fd = -1};
 
 int log_init(int level, const char *path)
@@ -32,6 +34,12 @@ int log_init(int level, const char *path)
 		lg.fd = fd;
 	}
 	return 0;
+}
+
+void log_keep_errors(char *buf, size_t len)
+{
+	lg.keep = len ? buf : NULL;
+	lg.keep_len = len;
 }
 
 void log_fini(void)
@@ -78,6 +86,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		dprintf(lg.fd, "(%6ld.%03ld) %d %s%s", ms / 1000, ms % 1000, (int)getpid(),
 			prefix[lvl], line);
 	}
+	if (lvl == LOG_ERROR && lg.keep)
+		snprintf(lg.keep, lg.keep_len, "%.*s", n - 1, line);
 	/* Errors always go to stderr; other levels only when not logging to a file. */
 	if (lvl == LOG_ERROR || lg.fd < 0)
 		fprintf(stderr, "%s%s", prefix[lvl], line);

@@ -2,6 +2,8 @@
 #ifndef CRL_LOG_H
 #define CRL_LOG_H
 
+#include <stddef.h>
+
 enum log_level {
 	LOG_ERROR = 1,
 	LOG_WARN = 2,
@@ -12,6 +14,12 @@ enum log_level {
 /* level: messages up to this level are kept; path: log file or NULL. */
 int log_init(int level, const char *path);
 void log_fini(void);
+
+/*
+ * Every error line is also copied into @buf (@len bytes, NUL-terminated), the
+ * last one kept: RPC answers with it (the buffer may be shared with workers).
+ */
+void log_keep_errors(char *buf, size_t len);
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

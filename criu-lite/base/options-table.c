@@ -52,7 +52,8 @@ const struct opt_desc opt_table[] = {
 	NOOP("log-pid", 0, NA, B, "criu-lite writes one log, not one per pid"),
 	NOOP("libdir", 'L', RA, 0, "criu-lite has no plugins"),
 	NOOP("deprecated", 0, NA, B, "criu-lite has no deprecated features to enable"),
-	REFUSED("action-script", 0, RA, 0, "planned: action scripts"),
+	DOES("action-script", OI_ACTION_SCRIPT, 0, RA, 0, "SCRIPT",
+	     "run SCRIPT (sh -c) at each dump/restore stage; $CRTOOLS_SCRIPT_ACTION names it"),
 	/* dump and pre-dump */
 	DOES("tree", OI_TREE, 't', RA, 0, "PID", "root of the process tree to checkpoint"),
 	DOES("leave-running", OI_LEAVE_RUNNING, 'R', NA, 0, NULL, "resume the tree after dump"),

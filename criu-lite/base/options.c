@@ -295,6 +295,11 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 			return bad(s, "more than %d --close options", OPTS_MAX_CLOSE);
 		o->close_fds[o->n_close++] = (int)v;
 		return 0;
+	case OI_ACTION_SCRIPT:
+		if (o->n_action_scripts == OPTS_MAX_SCRIPTS)
+			return bad(s, "more than %d --action-script options", OPTS_MAX_SCRIPTS);
+		o->action_scripts[o->n_action_scripts++] = arg;
+		return 0;
 	case OI_GHOST_LIMIT:
 		return parse_size(s, arg, &o->ghost_limit);
 	case OI_CPU_CAP:
@@ -564,6 +569,9 @@ int opts_parse(int argc, char **argv, struct opts *o)
 		o->command = argv[optind++];
 	if (o->command && !strcmp(o->command, "show") && !o->show_file && optind < argc)
 		o->show_file = argv[optind++];
+	/* criu swrk FD: the socket the caller passed down */
+	if (o->command && !strcmp(o->command, "swrk") && optind < argc)
+		o->swrk_fd = argv[optind++];
 	if (optind < argc) {
 		pr_err("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #define OPTS_MAX_CLOSE 16
+#define OPTS_MAX_SCRIPTS 8
 
 struct opts {
 	const char *command;
@@ -25,6 +26,7 @@ struct opts {
 	const char *tracker;		/* --tracker=auto|soft-dirty|uffd-wp|digest|none */
 	const char *show_file;		/* show FILE / -f FILE */
 	const char *check_feature;	/* check --feature NAME */
+	const char *swrk_fd;		/* swrk FD */
 	int port;			/* --port */
 	int verbosity;			/* -v */
 	int status_fd;			/* --status-fd, -1 unset */
@@ -32,6 +34,14 @@ struct opts {
 	unsigned long long ghost_limit; /* --ghost-limit: largest unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;
+	const char *action_scripts[OPTS_MAX_SCRIPTS]; /* --action-script, in order */
+	int n_action_scripts;
+	/*
+	 * RPC with notify_scripts: each action-script stage is also sent to the
+	 * client, which must agree (0) for the operation to go on (action.c).
+	 */
+	int (*notify)(void *arg, const char *stage, pid_t pid);
+	void *notify_arg;
 	bool version;		 /* -V */
 	bool check_extra;	 /* check --extra / --all */
 	bool check_experimental; /* check --experimental / --all */

@@ -11,5 +11,7 @@ int cmd_dump(const struct opts *o);
 int cmd_restore(const struct opts *o);
 int cmd_page_server(const struct opts *o);
 int cmd_show(const struct opts *o);
+int cmd_swrk(const struct opts *o);
+int cmd_service(const struct opts *o);
 
 #endif

@@ -14,7 +14,7 @@ static const struct {
 } commands[] = {
 	{"check", cmd_check}, {"pre-dump", cmd_pre_dump}, {"track-stop", cmd_track_stop},
 	{"dump", cmd_dump},   {"restore", cmd_restore},	  {"page-server", cmd_page_server},
-	{"show", cmd_show},
+	{"show", cmd_show},   {"swrk", cmd_swrk},	  {"service", cmd_service},
 };
 
 /* criu's commands that criu-lite does not have yet, and where they are planned. */
@@ -22,8 +22,6 @@ static const struct {
 	const char *name, *plan;
 } later[] = {
 	{"lazy-pages", "planned: lazy restore"},
-	{"service", "planned: RPC"},
-	{"swrk", "planned: RPC"},
 	{"dedup", "planned: image deduplication"},
 	{"cpuinfo", "planned: cpuinfo image"},
 	{"exec", "criu removed it too"},

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <string.h>
 
+#include "action.h"
 #include "dump.h"
 #include "log.h"
 #include "page-xfer.h"
@@ -145,6 +146,9 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		return ret;
 	/* An older dump's inventory must not vouch for this dump's images. */
 	ret = img_remove(&ctx.dir, IMG_INVENTORY, 0);
+	/* criu's first stage: before anything is set up or seized */
+	if (!ret)
+		ret = action_run(o, ACTION_PRE_DUMP, 0);
 	if (!ret && o->prev_images_dir)
 		ret = img_dir_link_parent(&ctx.dir, o->prev_images_dir);
 	/* every dump: tracking, or at least the tracker fds left in the tree */
@@ -188,6 +192,9 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	/* Killed, the tree lives on only in the images: they are on disk first. */
 	if (!ret && kill && ctx.st.t_frozen)
 		ret = dump_seal(&ctx);
+	/* The images are written, the tree still frozen: a refusal resumes it. */
+	if (!ret && ctx.st.t_frozen)
+		ret = action_run(o, ACTION_POST_DUMP, 0);
 	if (ctx.st.t_frozen)
 		dump_release_tree(&ctx, ret, kill);
 	if (ret)

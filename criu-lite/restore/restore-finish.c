@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "inject.h"
 #include "log.h"
 #include "ptrace.h"
@@ -152,6 +153,12 @@ int rst_rebuild_all(struct rst_ctx *c)
 		return ret;
 	/* The tool's copies of staged memory must be gone before the tree writes to it. */
 	rst_stage_release_wait(c->stage);
+	/* criu's last stages before the tree runs; a refusal kills the tree */
+	ret = action_run(c->o, ACTION_POST_RESTORE, c->tasks[0].pid);
+	if (!ret)
+		ret = action_run(c->o, ACTION_PRE_RESUME, 0);
+	if (ret)
+		return ret;
 	/* Everything is in place: let the whole tree run. */
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];

@@ -343,4 +343,11 @@ int rst_locks_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
 /* restore-finish.c: seize everything, rebuild, set registers, detach. */
 int rst_rebuild_all(struct rst_ctx *c);
 
+/*
+ * restore-run.c: the whole restore from @dir (memory staged ahead in @stage,
+ * or NULL); 0 with the root's pid in *@root, or 1 after logging, every
+ * process it created killed.
+ */
+int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_t *root);
+
 #endif

@@ -39,7 +39,6 @@ while read -r opt pat; do
 	one_line_fail "$opt" "$pat" "$CRL_BIN" dump -t 1 -D "$T/none" $opt
 done <<'EOF'
 --lazy-pages --lazy-pages is not supported yet (planned: lazy restore)
---action-script=/bin/true --action-script is not supported yet (planned: action scripts)
 --external=mnt[]:s --external is not supported yet
 --inherit-fd=fd[3]:x --inherit-fd is not supported yet
 -r/ --root (-r) is not supported yet
@@ -68,7 +67,8 @@ done <<'EOF'
 EOF
 one_line_fail "restore -s" "restore --leave-stopped (-s) is not supported yet" \
 	"$CRL_BIN" restore -s -D "$T/none"
-one_line_fail "service" "command 'service' is not supported yet (planned: RPC)" "$CRL_BIN" service
+one_line_fail "swrk" "swrk: usage: swrk FD" "$CRL_BIN" swrk
+one_line_fail "swrk 99" "RPC: fd 99 is not a unix socket" "$CRL_BIN" swrk 99
 ok "refused and bad options: one line each, nonzero exit"
 
 # 4. config files: a bad one names itself and its line; --no-default-config and

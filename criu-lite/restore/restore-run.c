@@ -1,0 +1,83 @@
+/*
+ * One restore from an images directory: the phases in order, each action
+ * script stage between them, and the tree killed if any phase fails.
+ * cmd-restore.c (also --staged) and the RPC layer call it.
+ */
+#include <stdbool.h>
+#include <time.h>
+
+#include "action.h"
+#include "caps.h"
+#include "log.h"
+#include "pidfile.h"
+#include "restore.h"
+
+static double rst_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One restore from @dir, with memory staged ahead in @stage (or NULL). */
+int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_t *root)
+{
+	struct rst_ctx c = {
+		.o = o, .stage = stage, .filler = stage ? rst_stage_filler(stage) : NULL};
+	double t0 = rst_now();
+	int ret;
+
+	ret = action_run(o, ACTION_PRE_RESTORE, 0);
+	if (!ret)
+		ret = rst_read_all(&c, dir);
+	/* After the images' own checks (owner, credentials): those name the images. */
+	if (!ret)
+		ret = caps_require(o, "restore");
+	pr_debug("restore: images read at %.6f", rst_now());
+	if (!ret && stage) {
+		struct rst_stage_stats st;
+
+		/* The last delta; should it fail, nothing is staged and the restore fills it all.
+		 */
+		rst_stage_apply_ctx(stage, &c, &st);
+	}
+	if (!ret)
+		ret = rst_files_open(&c);
+	if (!ret)
+		ret = rst_tree_create(&c);
+	/* criu-lite restores into the caller's namespaces: the stages still come, in order */
+	if (!ret)
+		ret = action_run(o, ACTION_SETUP_NS, c.tasks[0].pid);
+	if (!ret)
+		ret = action_run(o, ACTION_POST_SETUP_NS, 0);
+	if (!ret)
+		ret = rst_files_owners(&c);
+	pr_debug("restore: tree created at %.6f", rst_now());
+	/* The new processes have the staged memory now: the tool's copies go. */
+	if (stage && c.nr_tasks && c.tasks[0].created)
+		rst_stage_release(stage);
+	rst_files_close(&c);
+	pr_debug("restore: the tool's copies released at %.6f", rst_now());
+	if (!ret)
+		ret = rst_rebuild_all(&c);
+	if (!ret && o->pidfile)
+		ret = pidfile_write(o->pidfile, c.tasks[0].pid);
+	if (ret) {
+		bool created = c.nr_tasks && c.tasks[0].created;
+
+		rst_tree_kill(&c);
+		pr_err("restore from '%s' failed%s", dir,
+		       created ? "; every process it created was killed" : "");
+		rst_ctx_fini(&c);
+		return 1;
+	}
+	*root = c.tasks[0].pid;
+	/* The tree runs already: a failure here cannot be undone, only reported. */
+	if (action_run(o, ACTION_POST_RESUME, 0))
+		pr_warn("restore: the post-resume stage failed; the tree runs on");
+	pr_info("restored %zu process(es), root pid %d, in %.3f s", c.nr_tasks, *root,
+		rst_now() - t0);
+	rst_ctx_fini(&c);
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* Inside the RPC layer: messages, options, one request's context. */
+#ifndef CRL_RPC_INT_H
+#define CRL_RPC_INT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "options.h"
+#include "rpc.pb-c.h"
+
+/* The largest request taken; a longer one is answered with an error. */
+#define RPC_MSG_MAX (64 << 10)
+
+/* One request: the options made from its criu_opts and what they point into. */
+struct rpc_req {
+	int sk;
+	pid_t peer; /* the client's pid (SO_PEERCRED) */
+	struct opts o;
+	int images_fd, work_fd; /* ours, -1 when not open */
+	char images_dir[64], work_dir[64];
+	char *errmsg; /* shared with the dump worker: the last error line */
+	size_t errmsg_len;
+};
+
+/* rpc-msg.c: 0, -ECONNRESET (the client closed), -EMSGSIZE or -EBADMSG. */
+int rpc_recv(int sk, CriuReq **req);
+/* 0 or -errno (-EPIPE: the client is gone). */
+int rpc_send(int sk, const CriuResp *resp);
+/* NOTIFY round trip for one stage (struct opts' notify hook; @arg: the rpc_req). */
+int rpc_notify(void *arg, const char *stage, pid_t pid);
+
+/*
+ * rpc-opts.c: fills r->o from @co over @base. 0, or -EBADRQC with @why
+ * naming the refused field, or another -errno with @why filled.
+ */
+int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
+		   size_t len);
+void rpc_opts_fini(struct rpc_req *r);
+
+#endif

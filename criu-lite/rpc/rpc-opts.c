@@ -1,0 +1,180 @@
+/*
+ * criu_opts -> struct opts: each field is taken (as its command-line
+ * option), accepted without effect, or refused naming the field and the
+ * plan, the same three states as the command line (docs/compat.md, "RPC").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rpc-int.h"
+
+/* criu's CPU_CAP_FPU: the only cpu_cap bit criu-lite honours (no cpuinfo image). */
+#define RPC_CPU_CAP_FPU 1u
+
+/*
+ * A directory fd of the client: looked up in its fd table as criu does, else
+ * one it passed down to us; kept open as ours, named /proc/self/fd/N.
+ */
+static int rpc_dir_fd(pid_t peer, int fd, int *ours, char *name, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)peer, fd);
+	*ours = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*ours < 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		*ours = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (*ours < 0)
+		return -errno;
+	snprintf(name, len, "/proc/self/fd/%d", *ours);
+	return 0;
+}
+
+/* The first field set that criu-lite refuses, with its plan; NULL when none. */
+static const char *rpc_refused(const CriuOpts *co, const char **plan)
+{
+	const char *mnt = "planned: mount namespaces", *cg = "planned: cgroups";
+	const char *ext = "planned: external resources", *ns = "planned: namespaces";
+	const struct {
+		bool set;
+		const char *name, *plan;
+	} t[] = {
+		{co->root && co->root[0], "root", mnt},
+		{co->has_auto_dedup && co->auto_dedup, "auto_dedup",
+		 "planned: image deduplication"},
+		{co->n_veths, "veths", ns},
+		{co->has_cpu_cap && (co->cpu_cap & ~RPC_CPU_CAP_FPU), "cpu_cap",
+		 "planned: cpuinfo image; none and fpu are taken"},
+		{co->n_exec_cmd, "exec_cmd", "planned"},
+		{co->n_ext_mnt, "ext_mnt", mnt},
+		{co->n_cg_root, "cg_root", cg},
+		{co->has_rst_sibling && co->rst_sibling, "rst_sibling",
+		 "planned: restore as a sibling"},
+		{co->n_inherit_fd, "inherit_fd", ext},
+		{co->has_auto_ext_mnt && co->auto_ext_mnt, "auto_ext_mnt", mnt},
+		{co->has_ext_sharing && co->ext_sharing, "ext_sharing", mnt},
+		{co->has_ext_masters && co->ext_masters, "ext_masters", mnt},
+		{co->n_skip_mnt, "skip_mnt", mnt},
+		{co->n_enable_fs, "enable_fs", mnt},
+		{co->n_unix_sk_ino, "unix_sk_ino", ext},
+		{co->n_external, "external", ext},
+		{co->n_join_ns, "join_ns", ns},
+		{co->cgroup_props, "cgroup_props", cg},
+		{co->cgroup_props_file, "cgroup_props_file", cg},
+		{co->n_cgroup_dump_controller, "cgroup_dump_controller", cg},
+		{co->freeze_cgroup, "freeze_cgroup", cg},
+		{co->cgroup_yard, "cgroup_yard", cg},
+		{co->has_tcp_skip_in_flight && co->tcp_skip_in_flight, "tcp_skip_in_flight",
+		 "planned: TCP sockets"},
+		{co->has_tcp_close && co->tcp_close, "tcp_close", "planned: TCP sockets"},
+		{co->has_lazy_pages && co->lazy_pages, "lazy_pages", "planned: lazy restore"},
+		{co->lsm_profile, "lsm_profile", "planned: LSM profiles"},
+		{co->lsm_mount_context, "lsm_mount_context", "planned: LSM profiles"},
+		{co->has_tls && co->tls, "tls", "planned: page server over TLS"},
+		{co->tls_cacert || co->tls_cacrl || co->tls_cert || co->tls_key, "tls_*",
+		 "planned: page server over TLS"},
+		{co->has_pidfd_store_sk, "pidfd_store_sk", "planned: pidfd store"},
+		{co->has_network_lock, "network_lock", "planned: network lock"},
+		{co->has_mntns_compat_mode && co->mntns_compat_mode, "mntns_compat_mode", mnt},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].set) {
+			*plan = t[i].plan;
+			return t[i].name;
+		}
+	}
+	/* manage_cgroups alone means criu's soft mode */
+	if ((co->has_manage_cgroups_mode && co->manage_cgroups_mode != CRIU_CG_MODE__IGNORE) ||
+	    (!co->has_manage_cgroups_mode && co->manage_cgroups)) {
+		*plan = cg;
+		return "manage_cgroups";
+	}
+	/* criu skips a missing config file; one that exists would change the options */
+	if (co->config_file && !access(co->config_file, F_OK)) {
+		*plan = "planned: config files over RPC";
+		return "config_file";
+	}
+	return NULL;
+}
+
+/* The fields criu-lite takes, onto the command line's options. */
+static void rpc_opts_take(struct opts *o, const CriuOpts *co)
+{
+	if (co->has_pid)
+		o->pid = co->pid;
+	o->leave_running = co->has_leave_running && co->leave_running;
+	o->ext_unix_sk = co->has_ext_unix_sk && co->ext_unix_sk;
+	o->tcp_established = co->has_tcp_established && co->tcp_established;
+	o->shell_job = co->has_shell_job && co->shell_job;
+	o->track_mem = co->has_track_mem && co->track_mem;
+	o->verbosity = co->log_level;
+	if (co->parent_img && co->parent_img[0])
+		o->prev_images_dir = co->parent_img;
+	if (co->has_ghost_limit)
+		o->ghost_limit = co->ghost_limit;
+	if (co->has_timeout && co->timeout)
+		o->timeout = (int)co->timeout;
+	if (co->ps && (co->ps->address || co->ps->has_port)) {
+		o->page_server = true;
+		o->address = co->ps->address;
+		o->port = co->ps->has_port ? co->ps->port : o->port;
+	}
+	if (co->log_file && co->log_file[0])
+		o->log_file = co->log_file;
+}
+
+int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
+		   size_t len)
+{
+	const char *field, *plan = NULL;
+	int ret;
+
+	r->o = *base;
+	r->o.n_close = 0;
+	r->o.log_file = NULL;
+	r->images_fd = r->work_fd = -1;
+	field = rpc_refused(co, &plan);
+	if (field) {
+		snprintf(why, len, "criu_opts.%s is not supported (%s)", field, plan);
+		return -EBADRQC;
+	}
+	rpc_opts_take(&r->o, co);
+	ret = rpc_dir_fd(r->peer, co->images_dir_fd, &r->images_fd, r->images_dir,
+			 sizeof(r->images_dir));
+	if (ret) {
+		snprintf(why, len, "images_dir_fd %d of pid %d: %s", co->images_dir_fd,
+			 (int)r->peer, strerror(-ret));
+		return ret;
+	}
+	r->o.images_dir = r->images_dir;
+	if (co->has_work_dir_fd) {
+		ret = rpc_dir_fd(r->peer, co->work_dir_fd, &r->work_fd, r->work_dir,
+				 sizeof(r->work_dir));
+		if (ret) {
+			snprintf(why, len, "work_dir_fd %d of pid %d: %s", co->work_dir_fd,
+				 (int)r->peer, strerror(-ret));
+			return ret;
+		}
+		r->o.work_dir = r->work_dir;
+	}
+	if (co->has_notify_scripts && co->notify_scripts) {
+		r->o.notify = rpc_notify;
+		r->o.notify_arg = r;
+	}
+	return 0;
+}
+
+void rpc_opts_fini(struct rpc_req *r)
+{
+	if (r->images_fd >= 0)
+		close(r->images_fd);
+	if (r->work_fd >= 0)
+		close(r->work_fd);
+	r->images_fd = r->work_fd = -1;
+}
