@@ -33,15 +33,8 @@ typedef int (*feature_probe)(char *why, size_t len);
 /* Any tracker but none validated: pre-dump and incremental dumps work. */
 static int probe_dirty_track(char *why, size_t len)
 {
-	struct tracker_verdict v;
-
-	for (int i = 0; tracker_all[i]; i++) {
-		if (!strcmp(tracker_all[i]->name, "none"))
-			continue;
-		memset(&v, 0, sizeof(v));
-		if (!tracker_verdict(tracker_all[i], &v) && v.validated)
-			return 0;
-	}
+	if (tracker_any_validated())
+		return 0;
 	snprintf(why, len, "no write tracker validated on this kernel (criu-lite check says why)");
 	return -EOPNOTSUPP;
 }

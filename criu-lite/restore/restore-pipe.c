@@ -59,16 +59,25 @@ static void rst_pipes_fini(void *st)
 	free(st);
 }
 
+/* The pipe or FIFO @pipe_id (*fresh: a new, unfilled slot at the end), NULL: no memory. */
+static struct rst_pipe *rst_pipe_slot(struct rst_pipes *s, uint32_t pipe_id, bool *fresh)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].pipe_id == pipe_id) {
+			*fresh = false;
+			return &s->v[i];
+		}
+	*fresh = true;
+	return ARRAY_GROW(s->v, s->n) ? NULL : &s->v[s->n];
+}
+
 static struct rst_pipe *rst_pipe_get(struct rst_pipes *s, uint32_t pipe_id)
 {
-	struct rst_pipe *p;
+	bool fresh;
+	struct rst_pipe *p = rst_pipe_slot(s, pipe_id, &fresh);
 
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].pipe_id == pipe_id)
-			return &s->v[i];
-	if (ARRAY_GROW(s->v, s->n))
-		return NULL;
-	p = &s->v[s->n];
+	if (!p || !fresh)
+		return p;
 	if (pipe2(p->fds, O_CLOEXEC)) {
 		pr_err("pipe %u: cannot create: %s", pipe_id, strerror(errno));
 		return NULL;
@@ -176,14 +185,11 @@ const struct fd_rst_ops rst_fd_pipe = {
 
 static struct rst_pipe *rst_fifo_get(struct rst_pipes *s, const char *path, uint32_t pipe_id)
 {
-	struct rst_pipe *p;
+	bool fresh;
+	struct rst_pipe *p = rst_pipe_slot(s, pipe_id, &fresh);
 
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].pipe_id == pipe_id)
-			return &s->v[i];
-	if (ARRAY_GROW(s->v, s->n))
-		return NULL;
-	p = &s->v[s->n];
+	if (!p || !fresh)
+		return p;
 	p->fds[0] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (p->fds[0] < 0) {
 		pr_err("fifo '%s': cannot open: %s", path, strerror(errno));

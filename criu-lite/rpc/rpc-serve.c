@@ -86,16 +86,7 @@ static int rpc_restore(struct rpc_req *r, CriuResp *resp, CriuRestoreResp *rr)
 /* mem_track: a write tracker other than none validated here (check --feature mem_dirty_track). */
 static bool rpc_mem_track(void)
 {
-	struct tracker_verdict v;
-
-	for (int i = 0; tracker_all[i]; i++) {
-		if (!strcmp(tracker_all[i]->name, "none"))
-			continue;
-		memset(&v, 0, sizeof(v));
-		if (!tracker_verdict(tracker_all[i], &v) && v.validated)
-			return true;
-	}
-	return false;
+	return tracker_any_validated();
 }
 
 /* WAIT_PID: a restored root is our child. */

@@ -154,3 +154,17 @@ void tracker_cache_drop(void)
 	if (!tc_path(path, sizeof(path)))
 		unlink(path);
 }
+
+bool tracker_any_validated(void)
+{
+	struct tracker_verdict v;
+
+	for (int i = 0; tracker_all[i]; i++) {
+		if (!strcmp(tracker_all[i]->name, "none"))
+			continue;
+		memset(&v, 0, sizeof(v));
+		if (!tracker_verdict(tracker_all[i], &v) && v.validated)
+			return true;
+	}
+	return false;
+}

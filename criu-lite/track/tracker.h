@@ -256,6 +256,8 @@ int tracker_validate_cases(const struct tracker_ops *ops, struct tracker_verdict
  * probing and validating, then stored.
  */
 int tracker_verdict(const struct tracker_ops *ops, struct tracker_verdict *v);
+/* Whether a tracker other than none validated here: incremental dumps work. */
+bool tracker_any_validated(void);
 /* Removes the cache file (tests). */
 void tracker_cache_drop(void);
 
