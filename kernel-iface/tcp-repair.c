@@ -5,15 +5,18 @@
 
 #include "tcp-repair.h"
 
-int tcp_repair_enter(int sk, int *reuse)
+int tcp_repair_reuse(int sk, int *reuse)
 {
 	socklen_t len = sizeof(*reuse);
+
+	return getsockopt(sk, SOL_SOCKET, SO_REUSEADDR, reuse, &len) ? -errno : 0;
+}
+
+int tcp_repair_enter(int sk)
+{
 	int on = TCP_REPAIR_ON;
 
-	if (getsockopt(sk, SOL_SOCKET, SO_REUSEADDR, reuse, &len) ||
-	    setsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)))
-		return -errno;
-	return 0;
+	return setsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) ? -errno : 0;
 }
 
 int tcp_repair_leave(int sk, int reuse)

@@ -5,8 +5,10 @@
 #ifndef CRL_TCP_REPAIR_H
 #define CRL_TCP_REPAIR_H
 
-/* Puts @sk in repair mode; *reuse gets its SO_REUSEADDR first. 0 or -errno. */
-int tcp_repair_enter(int sk, int *reuse);
+/* @sk's SO_REUSEADDR, which leaving repair mode resets: 0 or -errno. */
+int tcp_repair_reuse(int sk, int *reuse);
+/* Puts @sk in repair mode. 0 or -errno. */
+int tcp_repair_enter(int sk);
 /*
  * Takes @sk out of repair mode without a window probe and puts SO_REUSEADDR
  * back to @reuse (leaving repair mode resets the kernel's sk_reuse). 0 or -errno.

@@ -1,9 +1,11 @@
 /*
  * Syscall injection into a ptrace-stopped thread: the thread executes one
  * syscall of our choosing and stops again; its registers are restored at the
- * end. The syscall instruction used is one found in the target's [vdso], so
- * no byte of the target's memory is written. Scratch memory for arguments
- * (struct sigaction, paths...) is mapped in the target and unmapped at the end.
+ * end. Without a journal the syscall instruction used is one found in the
+ * target's [vdso]; with one (dump), our own, written into zero bytes of the
+ * [vdso] and put back (see below). s390x's mmap arguments go below the stack
+ * pointer and are put back too. Scratch memory for arguments (struct
+ * sigaction, paths...) is mapped in the target and unmapped at the end.
  *
  * Used by dump (rt_sigaction, userfaultfd...) and by restore (which builds
  * the whole address space of a new process this way).

@@ -118,19 +118,19 @@ static int tcp_state(int sk, TcpStreamEntry *e, struct tcp_repair_window *w)
  */
 static int tcp_lock(struct dump_tcp_locks *l, const struct fd_desc *d, int sk, uint32_t ino)
 {
-	socklen_t len = sizeof(int);
 	int fd, ret, reuse = 0;
 
 	if (ARRAY_GROW(l->v, l->n))
 		return -ENOMEM;
+	ret = tcp_repair_reuse(sk, &reuse);
+	if (ret)
+		return ret;
 	/* Journaled first: a worker killed from here on leaves it to the keeper. */
-	if (getsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, &len))
-		return -errno;
 	dump_guard_note_tcp(d->pid, d->fd, ino, reuse);
 	fd = fcntl(sk, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	ret = tcp_repair_enter(fd, &reuse);
+	ret = tcp_repair_enter(fd);
 	if (ret) {
 		close(fd);
 		return ret;

@@ -467,7 +467,7 @@ void dump_kill_tree(struct dump_ctx *ctx)
 	wait_pids_free(ctx);
 }
 
-pid_t dump_tree_exited(const struct dump_ctx *ctx)
+static pid_t tree_exited_now(const struct dump_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nr_tasks; i++) {
 		const struct dump_task *t = &ctx->tasks[i];
@@ -481,4 +481,21 @@ pid_t dump_tree_exited(const struct dump_ctx *ctx)
 			return t->pid;
 	}
 	return 0;
+}
+
+pid_t dump_tree_exited(const struct dump_ctx *ctx, int err)
+{
+	/*
+	 * ptrace's ESRCH comes as soon as a task is SIGKILLed, while it may
+	 * still be on its way out: then give it a moment (bounded) to show.
+	 */
+	uint64_t deadline = dump_now_us() + (err == -ESRCH ? 500000 : 0);
+	pid_t pid;
+
+	while (!(pid = tree_exited_now(ctx)) && dump_now_us() < deadline) {
+		struct timespec ts = {0, 5000000};
+
+		nanosleep(&ts, NULL);
+	}
+	return pid;
 }

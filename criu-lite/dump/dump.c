@@ -198,7 +198,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (ctx.st.t_frozen)
 		dump_release_tree(&ctx, ret, kill);
 	if (ret)
-		exited = dump_tree_exited(&ctx);
+		exited = dump_tree_exited(&ctx, ret);
 	ctx.st.t_thawed = dump_now_us();
 	if (!ret && !kill)
 		ret = dump_seal(&ctx);

@@ -182,8 +182,11 @@ void dump_resume_tree(struct dump_ctx *ctx);
 void dump_stop_tree(struct dump_ctx *ctx);
 /* SIGKILLs every process of the tree, then detaches. */
 void dump_kill_tree(struct dump_ctx *ctx);
-/* A process of the tree that has exited since it was seized (after a failure), or 0. */
-pid_t dump_tree_exited(const struct dump_ctx *ctx);
+/*
+ * A process of the tree that has exited since it was seized (after a failure
+ * @err; for -ESRCH it waits up to 0.5 s for a killed one to show), or 0.
+ */
+pid_t dump_tree_exited(const struct dump_ctx *ctx, int err);
 
 /* dump-tree.c */
 int dump_collect_ids(struct dump_ctx *ctx);
