@@ -420,29 +420,6 @@ static void reap_traced(pid_t tid)
 	}
 }
 
-/* Waits (bounded) until the parent of each killed process has reaped it. */
-static void wait_pids_free(struct dump_ctx *ctx)
-{
-	uint64_t deadline = dump_now_us() + DUMP_REAP_TIMEOUT_MS * 1000ull;
-
-	for (size_t i = 0; i < ctx->nr_tasks; i++) {
-		struct proc_stat st;
-
-		while (!proc_read_stat(ctx->tasks[i].pid, 0, &st)) {
-			struct timespec ts = {0, 200000};
-
-			if (dump_now_us() > deadline) {
-				pr_warn("dump: pid %d was killed but its parent %d has not reaped "
-					"it "
-					"yet: a restore needs that pid free",
-					ctx->tasks[i].pid, st.ppid);
-				return;
-			}
-			nanosleep(&ts, NULL);
-		}
-	}
-}
-
 void dump_kill_tree(struct dump_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nr_tasks; i++)
@@ -464,7 +441,11 @@ void dump_kill_tree(struct dump_ctx *ctx)
 			t->threads[j].seized = false;
 		}
 	}
-	wait_pids_free(ctx);
+	/*
+	 * Dead now; each process stays a zombie until its parent reaps it. No
+	 * wait for that here (a slow parent cost every dump up to 2 s): a
+	 * restore that needs one of these pids waits for it instead.
+	 */
 }
 
 static pid_t tree_exited_now(const struct dump_ctx *ctx)

@@ -27,8 +27,6 @@
 
 /* How long one task may take to reach a ptrace stop. */
 #define DUMP_SEIZE_TIMEOUT_MS 2000
-/* How long a killed dump waits for the parents to reap the tree (pids free for restore). */
-#define DUMP_REAP_TIMEOUT_MS 2000
 
 struct dump_thread {
 	pid_t tid;

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "array.h"
 #include "caps.h"
 #include "log.h"
 #include "proc-misc.h"
+#include "proc-stat.h"
 #include "restore.h"
 
 /* CRIU's task_state values in task_core_entry. */
@@ -222,14 +224,38 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 	return ret;
 }
 
+/*
+ * A pid the images need may still be a zombie of the tree a dump just
+ * killed: dump returns once the tree is dead, its parent reaps it soon
+ * after. Wait for that (bounded); a live process holding the pid is an error.
+ */
+#define RST_ZOMBIE_WAIT_MS 5000
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 static int rst_check_pid_free(pid_t pid)
 {
-	char path[32];
+	struct timespec t0;
+	struct proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	if (access(path, F_OK) == 0) {
-		pr_err("pid %d is in use", pid);
-		return -EEXIST;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!proc_read_stat(pid, 0, &st)) {
+		if (st.state != 'Z' && st.state != 'X') {
+			pr_err("pid %d is in use (by a live process); free it before restoring", pid);
+			return -EEXIST;
+		}
+		if (ms_since(&t0) > RST_ZOMBIE_WAIT_MS) {
+			pr_err("pid %d is in use by a zombie its parent %d has not reaped for %d ms",
+			       pid, st.ppid, RST_ZOMBIE_WAIT_MS);
+			return -EEXIST;
+		}
+		usleep(200);
 	}
 	return 0;
 }
