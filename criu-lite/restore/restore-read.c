@@ -247,11 +247,13 @@ static int rst_check_pid_free(pid_t pid)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!proc_read_stat(pid, 0, &st)) {
 		if (st.state != 'Z' && st.state != 'X') {
-			pr_err("pid %d is in use (by a live process); free it before restoring", pid);
+			pr_err("pid %d is in use (by a live process); free it before restoring",
+			       pid);
 			return -EEXIST;
 		}
 		if (ms_since(&t0) > RST_ZOMBIE_WAIT_MS) {
-			pr_err("pid %d is in use by a zombie its parent %d has not reaped for %d ms",
+			pr_err("pid %d is in use by a zombie its parent %d has not reaped for %d "
+			       "ms",
 			       pid, st.ppid, RST_ZOMBIE_WAIT_MS);
 			return -EEXIST;
 		}
