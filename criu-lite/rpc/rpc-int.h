@@ -37,4 +37,11 @@ int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *bas
 		   size_t len);
 void rpc_opts_fini(struct rpc_req *r);
 
+/*
+ * rpc-ps.c: starts a page server on r->o's address and port into its images
+ * dir, a daemon or (!@daemon) a child of ours; fills @ps with its pid and the
+ * bound port. 0 or -errno (logged).
+ */
+int rpc_page_server(struct rpc_req *r, bool daemon, CriuPageServerInfo *ps);
+
 #endif

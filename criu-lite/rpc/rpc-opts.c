@@ -79,6 +79,8 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->tls_cacert || co->tls_cacrl || co->tls_cert || co->tls_key, "tls_*",
 		 "planned: page server over TLS"},
 		{co->has_pidfd_store_sk, "pidfd_store_sk", "planned: pidfd store"},
+		{co->ps && co->ps->has_fd, "ps.fd",
+		 "planned: a connected page server socket; give ps.address and ps.port"},
 		{co->has_network_lock, "network_lock", "planned: network lock"},
 		{co->has_mntns_compat_mode && co->mntns_compat_mode, "mntns_compat_mode", mnt},
 	};

@@ -115,38 +115,70 @@ static const char *rpc_type_name(int type)
 	return v ? v->name : "unknown";
 }
 
-/* DUMP, PRE_DUMP, RESTORE: the request's options, its log, the operation. */
-static int rpc_run(struct rpc_req *r, const CriuReq *req, const struct opts *base, CriuResp *resp,
-		   CriuDumpResp *dr, CriuRestoreResp *rr)
+/* An answer and the messages it points to, all on the stack of rpc_handle. */
+struct rpc_answer {
+	CriuResp resp;
+	CriuDumpResp dr;
+	CriuRestoreResp rr;
+	CriuVersion ver;
+	CriuFeatures ft;
+	CriuPageServerInfo ps;
+};
+
+static bool rpc_is_page_server(const CriuReq *req)
+{
+	return req->type == CRIU_REQ_TYPE__PAGE_SERVER ||
+	       req->type == CRIU_REQ_TYPE__PAGE_SERVER_CHLD;
+}
+
+/* The operation of a request whose options are applied and log opened. */
+static int rpc_op(struct rpc_req *r, const CriuReq *req, struct rpc_answer *a)
+{
+	bool pre =
+		req->type == CRIU_REQ_TYPE__PRE_DUMP || req->type == CRIU_REQ_TYPE__SINGLE_PRE_DUMP;
+	int ret;
+
+	if (req->type == CRIU_REQ_TYPE__RESTORE)
+		return rpc_restore(r, &a->resp, &a->rr);
+	if (rpc_is_page_server(req)) {
+		ret = rpc_page_server(r, req->type == CRIU_REQ_TYPE__PAGE_SERVER, &a->ps);
+		if (!ret)
+			a->resp.ps = &a->ps;
+		return ret ? 1 : 0;
+	}
+	ret = rpc_dump(r, pre, &a->resp);
+	if (!ret) {
+		a->dr.has_restored = true;
+		a->dr.restored = false;
+		a->resp.dump = &a->dr;
+	}
+	return ret;
+}
+
+/* DUMP, PRE_DUMP, RESTORE, PAGE_SERVER: the request's options, its log, the operation. */
+static int rpc_run(struct rpc_req *r, const CriuReq *req, const struct opts *base,
+		   struct rpc_answer *a)
 {
 	char why[512];
 	int ret;
 
-	if (!req->opts) {
-		pr_err("%s request without criu_opts", rpc_type_name(req->type));
-		resp->has_cr_errno = true;
-		resp->cr_errno = EBADRQC;
+	if (!req->opts || (rpc_is_page_server(req) && !req->opts->ps)) {
+		pr_err("%s request without criu_opts%s", rpc_type_name(req->type),
+		       req->opts ? ".ps (the address and port to listen on)" : "");
+		a->resp.has_cr_errno = true;
+		a->resp.cr_errno = EBADRQC;
 		return 1;
 	}
 	ret = rpc_opts_apply(r, req->opts, base, why, sizeof(why));
 	if (ret) {
 		pr_err("%s: %s", rpc_type_name(req->type), why);
-		resp->has_cr_errno = ret == -EBADRQC;
-		resp->cr_errno = EBADRQC;
+		a->resp.has_cr_errno = ret == -EBADRQC;
+		a->resp.cr_errno = EBADRQC;
 		rpc_opts_fini(r);
 		return 1;
 	}
 	rpc_log_open(r);
-	if (req->type == CRIU_REQ_TYPE__RESTORE) {
-		ret = rpc_restore(r, resp, rr);
-	} else {
-		ret = rpc_dump(r, req->type == CRIU_REQ_TYPE__PRE_DUMP, resp);
-		if (!ret) {
-			dr->has_restored = true;
-			dr->restored = false;
-			resp->dump = dr;
-		}
-	}
+	ret = rpc_op(r, req, a);
 	rpc_log_close(base);
 	rpc_opts_fini(r);
 	return ret;
@@ -169,10 +201,7 @@ static int rpc_unsupported(const CriuReq *req, CriuResp *resp)
 {
 	const char *plan = "planned";
 
-	if (req->type == CRIU_REQ_TYPE__PAGE_SERVER || req->type == CRIU_REQ_TYPE__PAGE_SERVER_CHLD)
-		plan = "planned: page server over RPC; run criu-lite page-server";
-	else if (req->type == CRIU_REQ_TYPE__CPUINFO_DUMP ||
-		 req->type == CRIU_REQ_TYPE__CPUINFO_CHECK)
+	if (req->type == CRIU_REQ_TYPE__CPUINFO_DUMP || req->type == CRIU_REQ_TYPE__CPUINFO_CHECK)
 		plan = "planned: cpuinfo image";
 	else if (req->type == CRIU_REQ_TYPE__NOTIFY)
 		plan = "a NOTIFY answer outside any operation";
@@ -188,18 +217,22 @@ static int rpc_unsupported(const CriuReq *req, CriuResp *resp)
 /* Answers one request; 0, or -errno when the answer could not be sent. */
 static int rpc_handle(struct rpc_req *r, const CriuReq *req, const struct opts *base)
 {
-	CriuResp resp = CRIU_RESP__INIT;
-	CriuDumpResp dr = CRIU_DUMP_RESP__INIT;
-	CriuRestoreResp rr = CRIU_RESTORE_RESP__INIT;
-	CriuVersion ver = CRIU_VERSION__INIT;
-	CriuFeatures ft = CRIU_FEATURES__INIT;
+	struct rpc_answer a = {
+		.resp = CRIU_RESP__INIT,
+		.dr = CRIU_DUMP_RESP__INIT,
+		.rr = CRIU_RESTORE_RESP__INIT,
+		.ver = CRIU_VERSION__INIT,
+		.ft = CRIU_FEATURES__INIT,
+		.ps = CRIU_PAGE_SERVER_INFO__INIT,
+	};
+	CriuResp *resp = &a.resp;
 	int ret = 0;
 
 	r->errmsg[0] = '\0';
-	resp.type = req->type;
+	resp->type = req->type;
 	switch (req->type) {
 	case CRIU_REQ_TYPE__VERSION:
-		rpc_version(&resp, &ver);
+		rpc_version(resp, &a.ver);
 		break;
 	case CRIU_REQ_TYPE__CHECK:
 		ret = !caps_allowed(base);
@@ -208,25 +241,28 @@ static int rpc_handle(struct rpc_req *r, const CriuReq *req, const struct opts *
 			       "(criu-lite check says why)");
 		break;
 	case CRIU_REQ_TYPE__FEATURE_CHECK:
-		ft.has_mem_track = ft.has_lazy_pages = ft.has_pidfd_store = true;
-		ft.mem_track = rpc_mem_track();
-		resp.features = &ft;
+		a.ft.has_mem_track = a.ft.has_lazy_pages = a.ft.has_pidfd_store = true;
+		a.ft.mem_track = rpc_mem_track();
+		resp->features = &a.ft;
 		break;
 	case CRIU_REQ_TYPE__WAIT_PID:
-		ret = rpc_wait_pid((pid_t)req->pid, &resp);
+		ret = rpc_wait_pid((pid_t)req->pid, resp);
 		break;
 	case CRIU_REQ_TYPE__DUMP:
 	case CRIU_REQ_TYPE__PRE_DUMP:
+	case CRIU_REQ_TYPE__SINGLE_PRE_DUMP:
 	case CRIU_REQ_TYPE__RESTORE:
-		ret = rpc_run(r, req, base, &resp, &dr, &rr);
+	case CRIU_REQ_TYPE__PAGE_SERVER:
+	case CRIU_REQ_TYPE__PAGE_SERVER_CHLD:
+		ret = rpc_run(r, req, base, &a);
 		break;
 	default:
-		ret = rpc_unsupported(req, &resp);
+		ret = rpc_unsupported(req, resp);
 	}
-	resp.success = !ret;
+	resp->success = !ret;
 	if (ret)
-		resp.cr_errmsg = r->errmsg[0] ? r->errmsg : "failed (see the log)";
-	ret = rpc_send(r->sk, &resp);
+		resp->cr_errmsg = r->errmsg[0] ? r->errmsg : "failed (see the log)";
+	ret = rpc_send(r->sk, resp);
 	if (ret)
 		pr_err("RPC: cannot answer %s: %s", rpc_type_name(req->type), strerror(-ret));
 	return ret;

@@ -173,5 +173,94 @@ t.poll() is None or fail("target died when the client went away")
 st = open("/proc/%d/stat" % t.pid).read().split(")")[1].split()[0]
 st in ("S", "R") or fail("target left in state %s" % st)
 ok("client gone at post-dump: target runs on (state %s)" % st)
+
+# SINGLE_PRE_DUMP (one pre-dump, answered as SINGLE_PRE_DUMP), then a dump on it.
+def raw_req(req):
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    p = subprocess.Popen([BIN, "swrk", str(b.fileno())], pass_fds=[b.fileno()],
+                         stderr=subprocess.DEVNULL)
+    b.close()
+    a.send(req.SerializeToString())
+    resp = rpc.criu_resp(); resp.ParseFromString(a.recv(65536))
+    a.close(); p.wait(timeout=10)
+    return resp, p.pid
+
+os.makedirs(os.path.join(u, "sp")); os.makedirs(os.path.join(u, "lr2"))
+req = rpc.criu_req(); req.type = rpc.SINGLE_PRE_DUMP
+req.opts.images_dir_fd = os.open(os.path.join(u, "sp"), os.O_DIRECTORY)
+req.opts.pid = t.pid; req.opts.track_mem = True
+resp, _ = raw_req(req)
+(resp.success and resp.type == rpc.SINGLE_PRE_DUMP and t.poll() is None) or \
+    fail("SINGLE_PRE_DUMP: %s" % resp)
+r = client(os.path.join(u, "lr2"), pid=t.pid, leave_running=True, track_mem=True,
+           parent_img="../sp")
+r.dump()
+(t.poll() is None and os.readlink(os.path.join(u, "lr2", "parent")) == "../sp") or \
+    fail("dump on the single pre-dump")
+ok("SINGLE_PRE_DUMP, then a dump with it as parent; target runs on")
+
+# PAGE_SERVER: a daemon (not the swrk's child) answering pid and port; a dump
+# with leave_running sends its pages there, then the server exits by itself.
+srv = os.path.join(u, "srv"); os.makedirs(srv); os.makedirs(os.path.join(u, "ps"))
+req = rpc.criu_req(); req.type = rpc.PAGE_SERVER
+req.opts.images_dir_fd = os.open(srv, os.O_DIRECTORY)
+req.opts.log_file = "ps.log"; req.opts.log_level = 4
+req.opts.ps.address = "127.0.0.1"; req.opts.ps.port = 0
+resp, swrk = raw_req(req)
+(resp.success and resp.type == rpc.PAGE_SERVER and resp.ps.pid > 0 and resp.ps.port > 0) or \
+    fail("PAGE_SERVER: %s" % resp)
+ppid = int(open("/proc/%d/stat" % resp.ps.pid).read().split(")")[1].split()[1])
+ppid != swrk or fail("PAGE_SERVER: the server is the swrk's child")
+r = client(os.path.join(u, "ps"), pid=t.pid, leave_running=True)
+r.opts.ps.address = "127.0.0.1"; r.opts.ps.port = resp.ps.port
+r.dump()
+t.poll() is None or fail("target died after a dump to the page server")
+sent = [f for f in os.listdir(srv) if f.startswith("page")]
+local = [f for f in os.listdir(os.path.join(u, "ps")) if f.startswith("pages-")]
+(len(sent) >= 2 and not local) or fail("pages: server %s, local %s" % (sent, local))
+end = time.time() + 10
+while os.path.exists("/proc/%d" % resp.ps.pid) and time.time() < end:
+    time.sleep(0.05)
+os.path.exists("/proc/%d" % resp.ps.pid) and fail("page server still runs after its dump")
+ok("PAGE_SERVER: daemon pid %d port %d got %s; it exits after the dump" %
+   (resp.ps.pid, resp.ps.port, ",".join(sorted(sent))))
 t.kill(); t.wait()
+
+# PAGE_SERVER_CHLD as zdtm's RPC mode drives it: pycriu's page_server_chld
+# (keep_open), a dump sending the pages there, wait_pid on the server, and a
+# restore with its pages; the restored target checks its memory.
+w = os.path.join(TMP, "w")
+for name in ("", "srv", "img"):
+    os.makedirs(os.path.join(w, name), exist_ok=True)
+t = subprocess.Popen([os.path.join(TARGETS, "restore_basic"), w, "8"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+wait_file(os.path.join(w, "ready")) or fail("target did not get ready")
+s = client(os.path.join(w, "srv"))
+s.opts.ps.address = "127.0.0.1"; s.opts.ps.port = 0
+ps = s.page_server_chld()
+(ps.pid > 0 and ps.port > 0) or fail("page_server_chld: %s" % ps)
+r = client(os.path.join(w, "img"), pid=t.pid)
+r.opts.ps.address = "127.0.0.1"; r.opts.ps.port = ps.port
+r.dump()
+t.wait(timeout=10)
+st = s.wait_pid(ps.pid)
+(os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0) or fail("page server status %#x" % st)
+sent = [f for f in os.listdir(os.path.join(w, "srv")) if f.startswith("page")]
+len(sent) >= 2 or fail("page server got %s" % sent)
+for f in sent:
+    os.rename(os.path.join(w, "srv", f), os.path.join(w, "img", f))
+resp = client(os.path.join(w, "img")).restore()
+open(os.path.join(w, "check"), "w").close()
+wait_file(os.path.join(w, "result")) or fail("restored target did not report")
+res = open(os.path.join(w, "result")).read().strip()
+res == "PASS" or fail("restored target: " + res)
+os.kill(resp.pid, 9)
+ok("PAGE_SERVER_CHLD pid %d port %d, dump to it, wait_pid 0, restore: PASS" % (ps.pid, ps.port))
+
+req = rpc.criu_req(); req.type = rpc.PAGE_SERVER
+req.opts.images_dir_fd = os.open(w, os.O_DIRECTORY)
+resp, _ = raw_req(req)
+(not resp.success and "criu_opts.ps" in resp.cr_errmsg) or fail("PAGE_SERVER without ps: %s" % resp)
+ok("PAGE_SERVER without ps: " + resp.cr_errmsg)
 print("1..%d" % n)
