@@ -12,6 +12,8 @@ PKGS=(
 	libcap2-bin
 	# crit (CRIU's image decoder) checks our images; it needs python3-protobuf
 	criu python3-protobuf
+	# test/compat/go-criu: Debian's go-criu built offline with Debian's Go
+	golang-go golang-github-checkpoint-restore-go-criu-dev
 	# CI's sanitizer build and the fuzz targets (libFuzzer is in clang's runtime)
 	clang libclang-rt-dev
 	# scripts/check-format.sh (CI)
