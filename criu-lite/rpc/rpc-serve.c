@@ -263,7 +263,10 @@ static int rpc_handle(struct rpc_req *r, const CriuReq *req, const struct opts *
 	if (ret)
 		resp->cr_errmsg = r->errmsg[0] ? r->errmsg : "failed (see the log)";
 	ret = rpc_send(r->sk, resp);
-	if (ret)
+	if (ret == -EPIPE || ret == -ECONNRESET)
+		pr_err("RPC: the client went away: the %s answer (%s) was not delivered",
+		       rpc_type_name(req->type), resp->success ? "success" : "failure");
+	else if (ret)
 		pr_err("RPC: cannot answer %s: %s", rpc_type_name(req->type), strerror(-ret));
 	return ret;
 }

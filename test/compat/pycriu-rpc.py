@@ -22,6 +22,8 @@ def ok(msg):
     print("ok %d - %s" % (n, msg))
 def fail(msg):
     print("not ok %d - %s" % (n + 1, msg))
+    if "t" in globals() and t.poll() is None:
+        t.kill()  # a failed step leaves no target behind
     sys.exit(1)
 def wait_file(path, secs=10):
     end = time.time() + secs
