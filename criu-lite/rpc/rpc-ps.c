@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +25,12 @@ static void rps_on_signal(int sig)
 	page_server_stop = 1;
 }
 
-/* The serving process: no RPC socket, no share in the client's error line. */
+/*
+ * The serving process: no RPC socket, no share in the client's error line.
+ * A daemon (in its own session already) leaves the client's stdio and, as
+ * `page-server --daemon`, a stderr pipe or socket: a client reading it to
+ * its end would wait for us.
+ */
 static void __attribute__((noreturn))
 rps_serve(struct rpc_req *r, int lfd, struct img_dir *base, bool daemon)
 {
@@ -39,14 +45,15 @@ rps_serve(struct rpc_req *r, int lfd, struct img_dir *base, bool daemon)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	if (daemon) {
-		setsid();
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			dup2(fd, STDIN_FILENO);
-			dup2(fd, STDOUT_FILENO);
-			close(fd);
-		}
+	fd = daemon ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		struct stat st;
+
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (!fstat(STDERR_FILENO, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			dup2(fd, STDERR_FILENO);
+		close(fd);
 	}
 	ret = page_server_serve(lfd, base, true);
 	pr_info("page server (RPC): done: %s", ret ? strerror(-ret) : "served one dump");
@@ -96,6 +103,12 @@ int rpc_page_server(struct rpc_req *r, bool daemon, CriuPageServerInfo *ps)
 	int lfd, port = 0;
 	pid_t pid;
 
+	if (r->o.port < 0 || r->o.port > 65535) {
+		pr_err("page server (RPC): criu_opts.ps.port %d is not a TCP port (0: any free "
+		       "one)",
+		       r->o.port);
+		return -EINVAL;
+	}
 	if (img_dir_open(r->o.images_dir,
 			 IMG_DIR_CREATE | IMG_DIR_WRITE |
 				 (r->o.allow_unsafe_images_dir ? IMG_DIR_TRUSTED : 0),

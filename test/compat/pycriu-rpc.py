@@ -178,13 +178,19 @@ ok("client gone at post-dump: target runs on (state %s)" % st)
 
 # SINGLE_PRE_DUMP (one pre-dump, answered as SINGLE_PRE_DUMP), then a dump on it.
 def raw_req(req):
+    # stderr a pipe read to its end: a daemon started for us must not hold it
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     p = subprocess.Popen([BIN, "swrk", str(b.fileno())], pass_fds=[b.fileno()],
-                         stderr=subprocess.DEVNULL)
+                         stderr=subprocess.PIPE)
     b.close()
     a.send(req.SerializeToString())
     resp = rpc.criu_resp(); resp.ParseFromString(a.recv(65536))
-    a.close(); p.wait(timeout=10)
+    a.close()
+    try:
+        p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail("%s: swrk's stderr still open 10 s after the answer" % rpc.criu_req_type.Name(req.type))
     return resp, p.pid
 
 os.makedirs(os.path.join(u, "sp")); os.makedirs(os.path.join(u, "lr2"))
