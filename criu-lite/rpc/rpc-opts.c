@@ -122,10 +122,11 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 		o->ghost_limit = co->ghost_limit;
 	if (co->has_timeout && co->timeout)
 		o->timeout = (int)co->timeout;
-	if (co->ps && (co->ps->address || co->ps->has_port)) {
+	/* as criu: ps replaces the address and port (never the service's --address) */
+	if (co->ps) {
 		o->page_server = true;
 		o->address = co->ps->address;
-		o->port = co->ps->has_port ? co->ps->port : o->port;
+		o->port = co->ps->has_port ? co->ps->port : 0;
 	}
 	if (co->log_file && co->log_file[0])
 		o->log_file = co->log_file;

@@ -104,8 +104,7 @@ int rpc_page_server(struct rpc_req *r, bool daemon, CriuPageServerInfo *ps)
 	pid_t pid;
 
 	if (r->o.port < 0 || r->o.port > 65535) {
-		pr_err("page server (RPC): criu_opts.ps.port %d is not a TCP port (0: any free "
-		       "one)",
+		pr_err("page server (RPC): criu_opts.ps.port %d is not a TCP port (0: any)",
 		       r->o.port);
 		return -EINVAL;
 	}

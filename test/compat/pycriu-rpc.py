@@ -226,10 +226,15 @@ t.poll() is None or fail("target died after a dump to the page server")
 sent = [f for f in os.listdir(srv) if f.startswith("page")]
 local = [f for f in os.listdir(os.path.join(u, "ps")) if f.startswith("pages-")]
 (len(sent) >= 2 and not local) or fail("pages: server %s, local %s" % (sent, local))
+def gone(pid):  # exited: no /proc entry, or a zombie its new parent has not reaped yet
+    try:
+        return open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
 end = time.time() + 10
-while os.path.exists("/proc/%d" % resp.ps.pid) and time.time() < end:
+while not gone(resp.ps.pid) and time.time() < end:
     time.sleep(0.05)
-os.path.exists("/proc/%d" % resp.ps.pid) and fail("page server still runs after its dump")
+gone(resp.ps.pid) or fail("page server still runs after its dump")
 ok("PAGE_SERVER: daemon pid %d port %d got %s; it exits after the dump" %
    (resp.ps.pid, resp.ps.port, ",".join(sorted(sent))))
 t.kill(); t.wait()

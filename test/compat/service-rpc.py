@@ -86,6 +86,13 @@ def logged(text):
     return wait_for(lambda: text in open(SLOG).read(), 20)
 
 
+def gone(pid):
+    try:
+        return open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
 def target_state():
     return open("/proc/%d/stat" % t.pid).read().split(")")[1].split()[0]
 
@@ -147,6 +154,20 @@ logged("tree was resumed") or fail("no log line for the failed dump")
 (t.poll() is None and target_state() in ("S", "R")) or fail("target after the failed dump")
 serving()
 ok("client gone at the pre-dump NOTIFY: dump failed, target runs on, service serves on")
+
+# PAGE_SERVER over the service with an empty ps: every address, any port (the
+# service's own --address is not the page server's); SIGTERM stops it
+req = rpc.criu_req(); req.type = rpc.PAGE_SERVER
+os.makedirs(os.path.join(d, "srv"))
+req.opts.images_dir_fd = os.open(os.path.join(d, "srv"), os.O_DIRECTORY)
+req.opts.ps.SetInParent()
+resp = raw(req.SerializeToString())
+(resp.success and resp.ps.pid > 0 and resp.ps.port > 0) or fail("PAGE_SERVER: %s" % resp)
+c = socket.create_connection(("127.0.0.1", resp.ps.port), timeout=5)
+c.close()
+os.kill(resp.ps.pid, 15)
+wait_for(lambda: gone(resp.ps.pid)) or fail("page server ignores SIGTERM")
+ok("PAGE_SERVER with an empty ps: pid %d on *:%d, stopped by SIGTERM" % (resp.ps.pid, resp.ps.port))
 
 # the final dump and restore: the target checks its memory after all of the above
 client(os.path.join(d, "final"), pid=t.pid).dump()
