@@ -3,6 +3,7 @@
  * per-process part (tc) in the leader's core.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,13 @@ static int thread_core_fill(struct dump_ctx *ctx, struct dump_task *t, pid_t tid
 	thc->comm = b->comm;
 	thc->has_sched_nice = thc->has_sched_policy = thc->has_sched_prio = true;
 	thc->sched_nice = (int32_t)b->stat.nice;
-	thc->sched_policy = b->stat.policy;
+	/*
+	 * sched_getscheduler reports SCHED_RESET_ON_FORK with the policy (stat's
+	 * field does not); CRIU keeps them together in sched_policy too, and
+	 * sched_setscheduler takes them back the same way.
+	 */
+	ret = sched_getscheduler(tid);
+	thc->sched_policy = ret >= 0 ? (uint32_t)ret : b->stat.policy;
 	thc->sched_prio = b->stat.rt_priority;
 	ret = dump_seccomp_thread(ctx, t, tid, b->status.seccomp, thc);
 	if (ret)
