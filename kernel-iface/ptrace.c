@@ -86,7 +86,7 @@ int ptrace_seize_interrupt(pid_t tid, unsigned long extra_opts)
 	return 0;
 }
 
-int ptrace_wait_interrupt(pid_t tid, int timeout_ms, bool *group_stopped)
+int ptrace_wait_interrupt(pid_t tid, int timeout_ms, int *stop_sig)
 {
 	int status, ret;
 
@@ -103,9 +103,11 @@ int ptrace_wait_interrupt(pid_t tid, int timeout_ms, bool *group_stopped)
 			int sig = WSTOPSIG(status);
 
 			/* An interrupt stop reports SIGTRAP; a group stop its stop signal. */
-			if (group_stopped)
-				*group_stopped = sig == SIGSTOP || sig == SIGTSTP ||
-						 sig == SIGTTIN || sig == SIGTTOU;
+			if (stop_sig)
+				*stop_sig = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+							    sig == SIGTTOU
+						    ? sig
+						    : 0;
 			return 0;
 		}
 		/* A signal-delivery stop came first: deliver it and keep waiting. */
@@ -114,11 +116,11 @@ int ptrace_wait_interrupt(pid_t tid, int timeout_ms, bool *group_stopped)
 	}
 }
 
-int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool *group_stopped)
+int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, int *stop_sig)
 {
 	int ret = ptrace_seize_interrupt(tid, extra_opts);
 
-	return ret ?: ptrace_wait_interrupt(tid, timeout_ms, group_stopped);
+	return ret ?: ptrace_wait_interrupt(tid, timeout_ms, stop_sig);
 }
 
 int ptrace_detach(pid_t tid, int sig)

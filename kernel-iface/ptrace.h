@@ -14,11 +14,12 @@
  * PTRACE_SEIZE @tid with PTRACE_O_TRACESYSGOOD | @extra_opts, PTRACE_INTERRUPT
  * it and wait up to @timeout_ms for the interrupt stop. A signal that arrives
  * first is delivered (as it would have been), and the wait goes on.
- * *group_stopped (may be NULL) tells whether the task was in a group stop
- * (SIGSTOP/SIGTSTP...) when seized. Returns 0, -ESRCH if the task is gone,
+ * *stop_sig (may be NULL) is the signal of the group stop the task was in
+ * when seized (SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU: the one its parent's
+ * wait reports), 0 when it was not stopped. Returns 0, -ESRCH if the task is gone,
  * -ETIMEDOUT if it did not stop (it is then detached again), or -errno.
  */
-int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool *group_stopped);
+int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, int *stop_sig);
 /*
  * The two halves of ptrace_seize_stop, so that many tasks can be interrupted
  * at once and then waited for: their stops overlap instead of adding up.
@@ -26,7 +27,7 @@ int ptrace_seize_stop(pid_t tid, unsigned long extra_opts, int timeout_ms, bool 
  * ptrace_wait_interrupt detaches a task that did not stop in time.
  */
 int ptrace_seize_interrupt(pid_t tid, unsigned long extra_opts);
-int ptrace_wait_interrupt(pid_t tid, int timeout_ms, bool *group_stopped);
+int ptrace_wait_interrupt(pid_t tid, int timeout_ms, int *stop_sig);
 /*
  * Waits up to @timeout_ms for @tid's next ptrace stop (or exit); *status
  * gets the wait status. Returns 0, -ESRCH when it exited, -ETIMEDOUT.

@@ -200,6 +200,10 @@ static int task_core_fill(struct dump_ctx *ctx, struct dump_task *t, struct task
 	snprintf(b->comm, sizeof(b->comm), "%s", t->stat.comm);
 	tc->comm = b->comm;
 	tc->blk_sigset = leader_mask;
+	if (t->stopped && t->stop_sig) {
+		tc->has_stop_signo = true;
+		tc->stop_signo = (uint32_t)t->stop_sig;
+	}
 	if (t->zombie)
 		return 0;
 	ret = read_personality(t->pid, &tc->personality);

@@ -179,12 +179,12 @@ static int wait_threads(struct dump_task *t, const pid_t *tids, size_t n, const 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t now = dump_now_us();
 		int left = now < deadline ? (int)((deadline - now + 999) / 1000) : 1;
-		bool gstop = false;
+		int stop_sig = 0;
 		int r;
 
 		if (!pending[i])
 			continue;
-		r = ptrace_wait_interrupt(tids[i], left, &gstop);
+		r = ptrace_wait_interrupt(tids[i], left, &stop_sig);
 		if (ret) {
 			if (!r)
 				ptrace_detach(tids[i], 0);
@@ -202,8 +202,10 @@ static int wait_threads(struct dump_task *t, const pid_t *tids, size_t n, const 
 			ret = r;
 			continue;
 		}
-		if (gstop && tids[i] == t->pid)
+		if (stop_sig && tids[i] == t->pid) {
 			t->stopped = true;
+			t->stop_sig = stop_sig;
+		}
 		ret = thread_add(t, tids[i], true);
 		if (ret)
 			ptrace_detach(tids[i], 0);

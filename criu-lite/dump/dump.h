@@ -40,6 +40,7 @@ struct dump_task {
 	size_t nr_threads;
 	bool zombie;  /* not seized: only pstree and core tc */
 	bool stopped; /* was in group stop ('T') when seized */
+	int stop_sig; /* the signal of that stop (SIGSTOP, SIGTSTP...), 0 if unknown */
 	struct proc_stat stat;
 	struct proc_status status;
 	uint32_t vm_id, files_id, fs_id, sighand_id;

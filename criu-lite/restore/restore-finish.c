@@ -3,9 +3,11 @@
  * rebuild it through injection, then set every thread's final registers,
  * signal mask and pending signals, and detach all at once.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -15,6 +17,7 @@
 #include "action.h"
 #include "inject.h"
 #include "log.h"
+#include "proc-stat.h"
 #include "ptrace.h"
 #include "restore.h"
 #include "restore-scratch.h"
@@ -135,6 +138,48 @@ static int rst_set_final(struct rst_task *t)
 	return 0;
 }
 
+/*
+ * Whether process group @pgid of session @sid is orphaned: no member has a
+ * parent in the same session but another group. The kernel discards
+ * SIGTSTP, SIGTTIN and SIGTTOU sent to such a group (POSIX job control).
+ */
+static bool rst_pgrp_orphaned(pid_t pgid, pid_t sid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool orphaned = true;
+
+	if (!d)
+		return true;
+	while (orphaned && (e = readdir(d))) {
+		struct proc_stat st, pst;
+		pid_t pid = (pid_t)atoi(e->d_name);
+
+		if (pid <= 0 || proc_read_stat(pid, 0, &st) || st.pgid != pgid)
+			continue;
+		if (!proc_read_stat(st.ppid, 0, &pst) && pst.pgid != pgid && pst.sid == sid)
+			orphaned = false;
+	}
+	closedir(d);
+	return orphaned;
+}
+
+/*
+ * The signal that stops @t again when it is let go: its recorded one, or
+ * SIGSTOP where the kernel would discard that one (an orphaned group).
+ */
+static int rst_stop_signal(const struct rst_task *t)
+{
+	pid_t pgid = getpgid(t->pid), sid = getsid(t->pid);
+
+	if (t->stop_sig == SIGSTOP || !rst_pgrp_orphaned(pgid, sid))
+		return t->stop_sig;
+	pr_warn("pid %d was stopped by signal %d, which the kernel discards in its orphaned "
+		"process group %d: stopped by SIGSTOP instead",
+		t->pid, t->stop_sig, pgid);
+	return SIGSTOP;
+}
+
 int rst_rebuild_all(struct rst_ctx *c)
 {
 	int ret;
@@ -163,8 +208,10 @@ int rst_rebuild_all(struct rst_ctx *c)
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 
+		int stop = t->stopped && t->seized ? rst_stop_signal(t) : 0;
+
 		for (size_t j = 0; t->seized && j < t->nr_th; j++)
-			ptrace_detach(t->th[j].tid, t->stopped && j == 0 ? SIGSTOP : 0);
+			ptrace_detach(t->th[j].tid, j == 0 ? stop : 0);
 		t->seized = false;
 	}
 	return 0;

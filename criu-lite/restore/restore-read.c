@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,11 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 		return ret;
 	}
 	t->stopped = tc->task_state == RST_TASK_STOPPED;
+	/* What its parent's wait reports; images without it (or odd values) get SIGSTOP. */
+	t->stop_sig = SIGSTOP;
+	if (t->stopped && tc->has_stop_signo &&
+	    (tc->stop_signo == SIGTSTP || tc->stop_signo == SIGTTIN || tc->stop_signo == SIGTTOU))
+		t->stop_sig = (int)tc->stop_signo;
 	if (tc->task_state != RST_TASK_ALIVE && !t->stopped) {
 		pr_err("core-%d.img: task state %u is not supported", t->pid, tc->task_state);
 		return -EOPNOTSUPP;

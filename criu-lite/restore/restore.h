@@ -72,6 +72,7 @@ struct rst_task {
 	size_t nr_th;
 	bool zombie;
 	bool stopped; /* group-stopped when dumped: stopped again at detach */
+	int stop_sig; /* by this signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) */
 	int exit_code;
 	MmEntry *mm;
 	struct rst_segs pages; /* resolved page contents, address order */
