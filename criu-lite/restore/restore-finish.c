@@ -108,6 +108,10 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 		ret = rst_pending(t, &in);
 	if (!ret)
 		ret = rst_locks_restore(c, t, &in);
+	/* Timers may signal a thread (SIGEV_THREAD_ID): after the threads. Limits after
+	 * everything they could refuse (queued signals over RLIMIT_SIGPENDING). */
+	if (!ret)
+		ret = rst_task_restore_late(t, &in);
 	if (!ret)
 		ret = rst_seccomp_restore(c, &t->th[0], &in, &sc);
 	if (!ret)

@@ -355,8 +355,16 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		if (r)
 			pr_warn("pid %d: cannot disable THP: %s", t->pid, strerror((int)-r));
 	}
-	rst_rlimits(t, tc);
 	rst_oom_score_adj(t, tc);
-	ret = rst_itimers(t, in, tc);
-	return ret ? ret : rst_posix_timers(t, in, tc);
+	return rst_itimers(t, in, tc);
+}
+
+int rst_task_restore_late(struct rst_task *t, struct inject *in)
+{
+	const TaskCoreEntry *tc = t->th[0].core->tc;
+	int ret = rst_posix_timers(t, in, tc);
+
+	if (!ret)
+		rst_rlimits(t, tc);
+	return ret;
 }

@@ -282,6 +282,12 @@ void rst_filler_report(const struct rst_filler *f, pid_t pid);
 
 /* restore-task.c: per-process state through injection (signals, mm map, comm...). */
 int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+/*
+ * What must wait for the threads and the queued signals: POSIX timers (one
+ * may signal a given thread) and resource limits (a lowered RLIMIT_SIGPENDING
+ * would refuse the queued signals). Logs.
+ */
+int rst_task_restore_late(struct rst_task *t, struct inject *in);
 /* The parent-death signal of one thread, by injection into it, after its credentials. Logs. */
 int rst_task_pdeath(struct rst_ctx *c, struct rst_task *t, struct rst_thread *th,
 		    struct inject *in);
