@@ -79,6 +79,23 @@ static int rst_pending(struct rst_task *t, struct inject *in)
 	return ret;
 }
 
+/*
+ * A process whose group's leader was created after it (a zombie leader
+ * forked later) could not join the group then; every process exists now.
+ */
+static int rst_join_group(struct rst_ctx *c, struct rst_task *t, struct inject *in)
+{
+	pid_t want = rst_task_pgid(c, t);
+	long r;
+
+	if (getpgid(t->pid) == want)
+		return 0;
+	r = inject_call(in, SYS_setpgid, 0, (unsigned long)want, 0, 0, 0, 0);
+	if (r)
+		pr_err("pid %d: joining its process group %d: %s", t->pid, want, strerror((int)-r));
+	return (int)r;
+}
+
 static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 {
 	struct inject in;
@@ -100,6 +117,8 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 	in.restoring = true;
 	ret = rst_mm_restore(c, t, &in);
 	sc = rst_scratch_of(&in); /* mapped by rst_mm_restore */
+	if (!ret)
+		ret = rst_join_group(c, t, &in);
 	if (!ret)
 		ret = rst_task_restore(c, t, &in);
 	if (!ret)

@@ -124,26 +124,35 @@ static void rst_zombie(struct rst_ctx *c, size_t i, int code)
 	_exit((code >> 8) & 0xff);
 }
 
-/* Before forking children: they inherit the session and group. */
-static void rst_child_session(struct rst_ctx *c, size_t i)
+pid_t rst_task_pgid(const struct rst_ctx *c, const struct rst_task *t)
 {
-	const struct rst_task *t = &c->tasks[i];
-	const PstreeEntry *root = c->tasks[0].pe;
-	pid_t pgid = (pid_t)t->pe->pgid;
-	bool shell_sid = c->o->shell_job && t->pe->sid == root->sid;
-
 	/*
 	 * --shell-job: the root's session and group were the calling shell's;
 	 * the restored job takes the tool's (no setsid, the tool's group).
 	 */
-	if (c->o->shell_job && t->pe->pgid == root->pgid)
-		pgid = getpgid(c->tool_pid);
+	if (c->o->shell_job && t->pe->pgid == c->tasks[0].pe->pgid)
+		return getpgid(c->tool_pid);
+	return (pid_t)t->pe->pgid;
+}
+
+/*
+ * Before forking children: they inherit the session and group. A zombie
+ * does this too before it exits: it may lead a group whose members live.
+ */
+static void rst_child_session(struct rst_ctx *c, size_t i)
+{
+	const struct rst_task *t = &c->tasks[i];
+	const PstreeEntry *root = c->tasks[0].pe;
+	pid_t pgid = rst_task_pgid(c, t);
+	bool shell_sid = c->o->shell_job && t->pe->sid == root->sid;
+
 	if (!shell_sid && (pid_t)t->pe->sid == t->pid && setsid() < 0)
 		rst_child_fail(c, i, RST_STEP_SETSID, errno);
 	if (pgid == t->pid)
 		setpgid(0, 0);
 	else if (pgid != getpgid(0))
-		setpgid(0, pgid); /* the group's leader may not exist yet */
+		setpgid(0, pgid); /* its leader may not exist yet: rst_join_group in
+				     restore-finish.c */
 }
 
 /* After forking children: they need the tool's copies of the shared files. */
@@ -203,9 +212,9 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != (i ? c->tasks[c->tasks[i].parent].pid : c->tool_pid))
 		_exit(1);
+	rst_child_session(c, i);
 	if (t->zombie)
 		rst_zombie(c, i, t->exit_code);
-	rst_child_session(c, i);
 	for (size_t j = i + 1; j < c->nr_tasks; j++) {
 		pid_t pid;
 

@@ -252,6 +252,9 @@ const struct rst_stage_area *rst_stage_find(const struct rst_stage *s, pid_t pid
 /* The areas staged for @pid, in address order of .addr; returns how many. */
 size_t rst_stage_areas(const struct rst_stage *s, pid_t pid, const struct rst_stage_area ***out);
 
+/* restore-tree.c: the group @t is restored into (--shell-job maps the job's group to the tool's).
+ */
+pid_t rst_task_pgid(const struct rst_ctx *c, const struct rst_task *t);
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
