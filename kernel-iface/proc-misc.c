@@ -219,3 +219,18 @@ int proc_read_max_map_count(unsigned long *out)
 {
 	return proc_read_ulong("/proc/sys/vm/max_map_count", out);
 }
+
+int proc_read_loginuid(pid_t pid, uint32_t *out)
+{
+	char path[64];
+	unsigned long v;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/loginuid", (int)pid);
+	ret = proc_read_ulong(path, &v);
+	if (!ret && v > UINT32_MAX)
+		ret = -EINVAL;
+	if (!ret)
+		*out = (uint32_t)v;
+	return ret;
+}

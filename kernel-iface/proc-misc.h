@@ -40,5 +40,10 @@ int proc_read_boot_id(char *buf, size_t len);
 int proc_read_thp_pmd_size(unsigned long *out);
 /* vm.max_map_count: the most mappings one process may have. 0 or -errno. */
 int proc_read_max_map_count(unsigned long *out);
+/*
+ * The audit login uid of @pid (/proc/PID/loginuid; 4294967295 when unset);
+ * -ENOENT without CONFIG_AUDIT. 0 or -errno.
+ */
+int proc_read_loginuid(pid_t pid, uint32_t *out);
 
 #endif

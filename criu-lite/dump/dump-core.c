@@ -213,6 +213,9 @@ static int task_core_fill(struct dump_ctx *ctx, struct dump_task *t, struct task
 	}
 	if (!read_oom_score_adj(t->pid, &tc->oom_score_adj))
 		tc->has_oom_score_adj = true;
+	/* Absent without CONFIG_AUDIT: then there is nothing to restore either. */
+	if (!proc_read_loginuid(t->pid, &tc->loginuid))
+		tc->has_loginuid = true;
 	for (int i = 0; i < DUMP_NR_RLIMITS; i++) {
 		struct rlimit r;
 

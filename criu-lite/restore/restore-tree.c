@@ -25,6 +25,7 @@
 
 #include "arch.h"
 #include "log.h"
+#include "proc-misc.h"
 #include "restore.h"
 
 #include "signal.pb-c.h"
@@ -38,12 +39,18 @@ enum rst_step {
 	RST_STEP_CWD,
 	RST_STEP_FORK,
 	RST_STEP_RIGHTS,
+	RST_STEP_LOGINUID,
 };
 
 static const char *const rst_step_names[] = {
-	[RST_STEP_NONE] = "start",	  [RST_STEP_SETSID] = "setsid",
-	[RST_STEP_FILES] = "install fds", [RST_STEP_CWD] = "chdir",
-	[RST_STEP_FORK] = "fork a child", [RST_STEP_RIGHTS] = "take its recorded file rights",
+	[RST_STEP_NONE] = "start",
+	[RST_STEP_SETSID] = "setsid",
+	[RST_STEP_FILES] = "install fds",
+	[RST_STEP_CWD] = "chdir",
+	[RST_STEP_FORK] = "fork a child",
+	[RST_STEP_RIGHTS] = "take its recorded file rights",
+	[RST_STEP_LOGINUID] = "setting its audit loginuid (a set loginuid changes only with "
+			      "CAP_AUDIT_CONTROL, never when audit made it immutable)",
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
@@ -201,6 +208,27 @@ static void rst_rseq_unregister(void)
 		syscall(SYS_rseq, area, __rseq_size, 1, RSEQ_SIG);
 }
 
+/*
+ * The audit login uid: only a process itself may write its own, and its
+ * children inherit it, so each new process sets it (when it differs from the
+ * one it inherited) before forking its own.
+ */
+static void rst_child_loginuid(struct rst_ctx *c, size_t i)
+{
+	const TaskCoreEntry *tc = c->tasks[i].th[0].core->tc;
+	char buf[16];
+	uint32_t now;
+	int fd, n;
+
+	if (!tc->has_loginuid || proc_read_loginuid(getpid(), &now) || now == tc->loginuid)
+		return;
+	n = snprintf(buf, sizeof(buf), "%u", tc->loginuid);
+	fd = open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		rst_child_fail(c, i, RST_STEP_LOGINUID, errno);
+	close(fd);
+}
+
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -215,6 +243,7 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 	rst_child_session(c, i);
 	if (t->zombie)
 		rst_zombie(c, i, t->exit_code);
+	rst_child_loginuid(c, i);
 	for (size_t j = i + 1; j < c->nr_tasks; j++) {
 		pid_t pid;
 

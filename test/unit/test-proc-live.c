@@ -363,6 +363,20 @@ static void test_misc(void)
 	ok(proc_read_boot_id(buf, sizeof(buf)) == 0 && strlen(buf) == 36 && buf[8] == '-' &&
 		   buf[13] == '-',
 	   "boot_id: %s", buf);
+	if (access("/proc/self/loginuid", R_OK)) {
+		skip("no /proc/self/loginuid (CONFIG_AUDIT)");
+	} else {
+		uint32_t luid = 0;
+		unsigned long want = 0;
+		FILE *f = fopen("/proc/self/loginuid", "r");
+
+		if (!f || fscanf(f, "%lu", &want) != 1)
+			want = 1;
+		if (f)
+			fclose(f);
+		ok(proc_read_loginuid(getpid(), &luid) == 0 && luid == want,
+		   "loginuid: %u (file says %lu)", luid, want);
+	}
 }
 
 int main(void)
