@@ -23,7 +23,7 @@
 
 /* Capability sets as CRIU stores them: two u32 words, low first. */
 struct core_caps {
-	uint32_t inh[2], prm[2], eff[2], bnd[2];
+	uint32_t inh[2], prm[2], eff[2], bnd[2], amb[2];
 };
 
 static void caps_split(uint32_t out[2], uint64_t v)
@@ -46,11 +46,13 @@ static void creds_fill(CredsEntry *c, struct core_caps *caps, const struct proc_
 	caps_split(caps->prm, s->cap_prm);
 	caps_split(caps->eff, s->cap_eff);
 	caps_split(caps->bnd, s->cap_bnd);
-	c->n_cap_inh = c->n_cap_prm = c->n_cap_eff = c->n_cap_bnd = 2;
+	caps_split(caps->amb, s->cap_amb);
+	c->n_cap_inh = c->n_cap_prm = c->n_cap_eff = c->n_cap_bnd = c->n_cap_amb = 2;
 	c->cap_inh = caps->inh;
 	c->cap_prm = caps->prm;
 	c->cap_eff = caps->eff;
 	c->cap_bnd = caps->bnd;
+	c->cap_amb = caps->amb;
 	c->secbits = 0;
 	if (s->no_new_privs >= 0) {
 		c->has_no_new_privs = true;

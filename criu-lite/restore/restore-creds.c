@@ -331,6 +331,36 @@ static int rst_secbits(const struct rst_thread *th, const CredsEntry *cr, const 
 	return (int)r;
 }
 
+/*
+ * The ambient set, after capset (each capability must be permitted and
+ * inheritable). A new task inherited the tool's: cleared first. Images
+ * without the set (older ones) get an empty one.
+ */
+static int rst_ambient(const struct rst_thread *th, uint64_t amb, struct inject *in)
+{
+	long r = inject_call(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0);
+	char name[64];
+
+	if (r == -EINVAL && !amb)
+		return 0; /* a kernel without ambient capabilities (before 4.3): none to set */
+	if (r) {
+		pr_err("thread %d: clearing the ambient capabilities: %s", th->tid,
+		       strerror((int)-r));
+		return (int)r;
+	}
+	for (int cap = caps_first(amb); cap >= 0; cap = caps_first(amb)) {
+		r = inject_call(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+				(unsigned long)cap, 0, 0, 0);
+		if (r) {
+			pr_err("thread %d: raising ambient capability %s: %s", th->tid,
+			       caps_name((unsigned int)cap, name, sizeof(name)), strerror((int)-r));
+			return (int)r;
+		}
+		amb &= ~RST_CAPS_BIT(cap);
+	}
+	return 0;
+}
+
 int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *in,
 		      const struct rst_scratch *sc)
 {
@@ -355,6 +385,8 @@ int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *
 		ret = rst_capset(th, in, sc, rst_caps_mask(cr->cap_eff, cr->n_cap_eff, 63),
 				 rst_caps_mask(cr->cap_prm, cr->n_cap_prm, 63),
 				 rst_caps_mask(cr->cap_inh, cr->n_cap_inh, 63));
+	if (!ret)
+		ret = rst_ambient(th, rst_caps_mask(cr->cap_amb, cr->n_cap_amb, s.last), in);
 	if (ret)
 		return ret;
 	/* One way only, and harmless to the rest of the restore: last. */
