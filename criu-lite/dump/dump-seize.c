@@ -139,6 +139,26 @@ static bool thread_exited(pid_t pid, pid_t tid)
 	return ret == -ENOENT || ret == -ESRCH || (!ret && (st.state == 'Z' || st.state == 'X'));
 }
 
+/*
+ * A thread another tracer holds (a debugger, strace, or a process of the
+ * tree): the tool cannot seize it, and taking the tracer's place would lose
+ * what the tracer expects (its stops, a pending SIGTRAP). Refused, logged.
+ */
+static bool thread_traced(const struct dump_ctx *ctx, pid_t pid, pid_t tid)
+{
+	struct proc_status st;
+	bool inside = false;
+
+	if (proc_read_status(pid, tid, &st) || !st.tracer_pid || st.tracer_pid == getpid())
+		return false;
+	for (size_t i = 0; i < ctx->nr_tasks; i++)
+		inside |= ctx->tasks[i].pid == st.tracer_pid;
+	pr_err("dump: thread %d of pid %d is traced by pid %d%s: a traced process cannot be "
+	       "dumped; detach its tracer (quit the debugger or strace) and dump again",
+	       tid, pid, st.tracer_pid, inside ? " (a process of the tree)" : "");
+	return true;
+}
+
 /* Interrupts every thread of @tids not seized yet; pending[i] says which were. */
 static int interrupt_threads(struct dump_ctx *ctx, struct dump_task *t, const pid_t *tids, size_t n,
 			     bool *pending)
@@ -152,6 +172,8 @@ static int interrupt_threads(struct dump_ctx *ctx, struct dump_task *t, const pi
 		/* ptrace refuses an exiting task with EPERM: it exited during the dump. */
 		if (ret == -EPERM && thread_exited(t->pid, tids[i]))
 			ret = -ESRCH;
+		else if (ret == -EPERM && thread_traced(ctx, t->pid, tids[i]))
+			return -EPERM;
 		if (!ret)
 			pending[i] = true;
 		else if (ret == -ESRCH && tids[i] != t->pid)
