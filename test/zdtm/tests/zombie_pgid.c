@@ -64,8 +64,7 @@ int main(int argc, char **argv)
 		fail("member %d: pgid %d after restore, expected %d", member, getpgid(member),
 		     leader);
 	if (getpgid(leader) != leader)
-		fail("zombie %d: pgid %d after restore, expected its own", leader,
-		     getpgid(leader));
+		fail("zombie %d: pgid %d after restore, expected its own", leader, getpgid(leader));
 	kill(member, SIGTERM);
 	st = wait_child(member, 10000);
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
