@@ -133,11 +133,16 @@ static void rst_zombie(struct rst_ctx *c, size_t i, int code)
 
 pid_t rst_task_pgid(const struct rst_ctx *c, const struct rst_task *t)
 {
+	const PstreeEntry *root = c->tasks[0].pe;
+
 	/*
 	 * --shell-job: the root's session and group were the calling shell's;
-	 * the restored job takes the tool's (no setsid, the tool's group).
+	 * the restored job takes the tool's (no setsid, the tool's group). A
+	 * root that led its own group (a job of an interactive shell, or the
+	 * shell itself) keeps it: that is the group the shell hands the terminal
+	 * to (tcsetpgrp), and rst_tty_apply makes it the foreground one again.
 	 */
-	if (c->o->shell_job && t->pe->pgid == c->tasks[0].pe->pgid)
+	if (c->o->shell_job && t->pe->pgid == root->pgid && root->pgid != root->pid)
 		return getpgid(c->tool_pid);
 	return (pid_t)t->pe->pgid;
 }

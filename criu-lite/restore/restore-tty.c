@@ -200,6 +200,37 @@ static void rst_tty_verify(int fd, const struct termios *want, const TermiosEntr
 			cfgetospeed(&t), te->c_ispeed, te->c_ospeed);
 }
 
+/*
+ * The job was its terminal's foreground group and leads its own group (an
+ * interactive shell, or a job it ran in the foreground): that group, kept by
+ * the restore (rst_task_pgid), becomes the tool's terminal's foreground
+ * group. Otherwise an interactive shell's next tcsetpgrp to its own group
+ * leaves it in the background, where reading the terminal gets EIO.
+ */
+static int rst_tty_foreground(struct rst_ctx *c, int fd, const TtyInfoEntry *ti)
+{
+	const PstreeEntry *root = c->tasks[0].pe;
+	sigset_t ttou, old;
+	int ret = 0;
+
+	if (!ti->pgrp || ti->pgrp != root->pgid || root->pgid != root->pid)
+		return 0;
+	/* The tool is in the foreground now; it no longer is after this. */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	if (tcsetpgrp(fd, (pid_t)root->pgid))
+		ret = -errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ret)
+		pr_err("--shell-job: cannot make the job's group %u the terminal's foreground "
+		       "group: %s",
+		       root->pgid, strerror(-ret));
+	else
+		pr_debug("--shell-job: group %u is the terminal's foreground group", root->pgid);
+	return ret;
+}
+
 int rst_tty_apply(struct rst_ctx *c)
 {
 	sigset_t ttou, old;
@@ -226,6 +257,8 @@ int rst_tty_apply(struct rst_ctx *c)
 	}
 	if (!ret && ti->exclusive && ioctl(fd, TIOCEXCL))
 		ret = -errno;
+	if (!ret)
+		ret = rst_tty_foreground(c, fd, ti);
 	if (ret)
 		pr_err("--shell-job: cannot give the terminal the job's settings: %s",
 		       strerror(-ret));
