@@ -112,6 +112,38 @@ static int probe_clone3_set_tid(char *why, size_t len)
 }
 
 /*
+ * Restore writes a process's audit loginuid from inside it: a child of ours
+ * writes back its own (inherited) value, which the kernel allows while it is
+ * unset, or with CAP_AUDIT_CONTROL unless audit made it immutable.
+ */
+static int probe_loginuid(char *why, size_t len)
+{
+	int status = 0;
+	pid_t pid;
+
+	if (access("/proc/self/loginuid", R_OK)) {
+		snprintf(why, len, "no /proc/self/loginuid (kernel without CONFIG_AUDIT)");
+		return -EOPNOTSUPP;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char buf[32];
+		int fd = open("/proc/self/loginuid", O_RDWR | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+
+		_exit(n > 0 && pwrite(fd, buf, (size_t)n, 0) == n ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		snprintf(why, len,
+			 "this kernel refuses to change the loginuid (set and immutable, "
+			 "or no CAP_AUDIT_CONTROL)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/*
  * Seizes a child of ours and asks @req of it: PTRACE_O_SUSPEND_SECCOMP (dump
  * seizes with it) or PTRACE_GET_RSEQ_CONFIGURATION (dump reads rseq with it).
  */
@@ -177,7 +209,7 @@ static const struct feature features[] = {
 	{"seccomp_suspend", probe_seccomp_suspend, NULL, true},
 	{"seccomp_filters", NULL, "not probed separately; dump reports a filter it cannot read",
 	 false},
-	{"loginuid", NULL, "criu-lite does not restore the audit loginuid", false},
+	{"loginuid", probe_loginuid, NULL, true},
 	{"cgroupns", NULL, "planned: cgroups", false},
 	{"autofs", NULL, "planned: mount namespaces", false},
 	{"tcp_half_closed", NULL, "planned: TCP sockets", false},
