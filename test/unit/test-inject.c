@@ -76,6 +76,27 @@ static char *read_maps(pid_t pid)
 	return buf;
 }
 
+/* A child group-stopped by SIGTSTP is seized with its stop signal reported. */
+static void test_stop_signal(void)
+{
+	siginfo_t si = {0};
+	int sig = -1, st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setpgid(0, 0); /* its own group, not orphaned: SIGTSTP stops it */
+		raise(SIGTSTP);
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	waitid(P_PID, pid, &si, WSTOPPED | WNOWAIT);
+	ok(ptrace_seize_stop(pid, 0, 2000, &sig) == 0 && sig == SIGTSTP,
+	   "a task stopped by SIGTSTP is seized with stop signal %d (got %d)", SIGTSTP, sig);
+	ptrace_detach(pid, 0);
+	kill(pid, SIGCONT);
+	waitpid(pid, &st, 0);
+}
+
 int main(void)
 {
 	struct sigaction old;
@@ -125,5 +146,6 @@ int main(void)
 	ok(ptrace_seize_stop(pid, 0, 100, NULL) == -ESRCH, "seizing a reaped pid says ESRCH");
 	free(before);
 	free(after);
+	test_stop_signal();
 	return tap_done();
 }
