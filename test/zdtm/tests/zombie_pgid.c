@@ -2,6 +2,8 @@
  * A zombie that leads a process group: the group lives on with its other
  * member, and both keep their pgid across checkpoint/restore (the restored
  * zombie must exist as the group's leader for the member to join it).
+ * With member_first=1 the member is forked before its leader, so a restore
+ * that creates processes in pid order meets the member first.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -18,38 +20,57 @@ static int is_zombie(pid_t pid)
 	return waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-int main(int argc, char **argv)
+static pid_t fork_leader(int go)
 {
-	struct timespec ts = {0, 5 * 1000 * 1000};
-	int go[2], st, i;
-	pid_t leader, member;
+	pid_t pid = fork();
 	char c;
 
-	test_init(argc, argv);
-	if (pipe(go))
-		fail("pipe: %m");
-	leader = fork();
-	if (leader == 0) {
+	if (pid == 0) {
 		setpgid(0, 0);
-		if (read(go[0], &c, 1) != 1)
+		if (read(go, &c, 1) != 1)
 			_exit(1);
 		_exit(7);
 	}
-	setpgid(leader, leader);
-	member = fork();
-	if (member == 0) {
-		close(go[1]);
-		if (setpgid(0, leader))
-			fail("member: setpgid(0, %d): %m", leader);
+	setpgid(pid, pid);
+	return pid;
+}
+
+/* The member learns its leader's pid from @info (the parent moves it into that group). */
+static pid_t fork_member(int info)
+{
+	pid_t pid = fork(), leader = 0;
+
+	if (pid == 0) {
+		if (read(info, &leader, sizeof(leader)) != sizeof(leader))
+			fail("member: no leader pid");
 		test_waitsig();
 		if (getpgid(0) != leader)
 			fail("member %d: pgid %d after restore, expected %d (the zombie leader)",
 			     getpid(), getpgid(0), leader);
 		exit(test_failures() ? 1 : 0);
 	}
-	setpgid(member, leader);
-	close(go[0]);
-	if (write(go[1], "x", 1) != 1)
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec ts = {0, 5 * 1000 * 1000};
+	int go[2], info[2], st, i;
+	pid_t leader, member;
+
+	test_init(argc, argv);
+	if (pipe(go) || pipe(info))
+		fail("pipe: %m");
+	if (test_arg_long("member_first", 0)) {
+		member = fork_member(info[0]);
+		leader = fork_leader(go[0]);
+	} else {
+		leader = fork_leader(go[0]);
+		member = fork_member(info[0]);
+	}
+	if (setpgid(member, leader))
+		fail("setpgid(%d, %d): %m", member, leader);
+	if (write(info[1], &leader, sizeof(leader)) != sizeof(leader) || write(go[1], "x", 1) != 1)
 		fail("write: %m");
 	for (i = 0; i < 1000 && !is_zombie(leader); i++)
 		nanosleep(&ts, NULL);
