@@ -310,13 +310,14 @@ static int rst_set_ids(struct rst_task *t, struct rst_thread *th, const CredsEnt
  * Keep-caps alone is a plain prctl.
  */
 static int rst_secbits(const struct rst_thread *th, const CredsEntry *cr, const struct caps_self *s,
-		       struct inject *in, const struct rst_scratch *sc)
+		       uint64_t amb, struct inject *in, const struct rst_scratch *sc)
 {
 	bool want_keep = cr->secbits & SECBIT_KEEP_CAPS;
 	long r;
 
 	if (rst_secbits_change(cr, s)) {
-		r = rst_capset(th, in, sc, s->prm, s->prm, s->inh);
+		/* Inheritable keeps @amb: the ambient set raised before must survive. */
+		r = rst_capset(th, in, sc, s->prm, s->prm, s->inh | amb);
 		if (!r)
 			r = inject_call(in, SYS_prctl, PR_SET_SECUREBITS, cr->secbits, 0, 0, 0, 0);
 	} else {
@@ -332,11 +333,15 @@ static int rst_secbits(const struct rst_thread *th, const CredsEntry *cr, const 
 }
 
 /*
- * The ambient set, after capset (each capability must be permitted and
- * inheritable). A new task inherited the tool's: cleared first. Images
- * without the set (older ones) get an empty one.
+ * The ambient set: after the uids (a change from uid 0 clears it), before
+ * the securebits (SECBIT_NO_CAP_AMBIENT_RAISE would forbid raising it).
+ * Each capability must be permitted and inheritable when raised: the
+ * inheritable set gets @amb for it (the final capset keeps it, the image's
+ * sets hold the ambient one). A new task inherited the tool's set: cleared
+ * first. Images without the set (older ones) get an empty one.
  */
-static int rst_ambient(const struct rst_thread *th, uint64_t amb, struct inject *in)
+static int rst_ambient(const struct rst_thread *th, const struct caps_self *s, uint64_t amb,
+		       struct inject *in, const struct rst_scratch *sc)
 {
 	long r = inject_call(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0);
 	char name[64];
@@ -348,6 +353,8 @@ static int rst_ambient(const struct rst_thread *th, uint64_t amb, struct inject 
 		       strerror((int)-r));
 		return (int)r;
 	}
+	if (amb && rst_capset(th, in, sc, s->prm, s->prm, s->inh | amb))
+		return -EPERM; /* logged */
 	for (int cap = caps_first(amb); cap >= 0; cap = caps_first(amb)) {
 		r = inject_call(in, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
 				(unsigned long)cap, 0, 0, 0);
@@ -366,6 +373,7 @@ int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *
 {
 	const CredsEntry *cr = th->core->thread_core ? th->core->thread_core->creds : NULL;
 	struct caps_self s;
+	uint64_t amb;
 	int ret;
 
 	ret = caps_self_read(&s);
@@ -375,18 +383,19 @@ int rst_creds_restore(struct rst_task *t, struct rst_thread *th, struct inject *
 	 * capabilities. */
 	if (!cr)
 		return geteuid() ? rst_capset(th, in, sc, 0, 0, 0) : 0;
+	amb = rst_caps_mask(cr->cap_amb, cr->n_cap_amb, s.last);
 	ret = rst_bounding(th, rst_bnd_drop(cr, &s), in);
 	if (!ret)
 		ret = rst_set_ids(t, th, cr, in, sc);
 	if (!ret)
-		ret = rst_secbits(th, cr, &s, in, sc);
+		ret = rst_ambient(th, &s, amb, in, sc);
+	if (!ret)
+		ret = rst_secbits(th, cr, &s, amb, in, sc);
 	/* Always: a task must not keep capabilities of the tool it did not have. */
 	if (!ret)
 		ret = rst_capset(th, in, sc, rst_caps_mask(cr->cap_eff, cr->n_cap_eff, 63),
 				 rst_caps_mask(cr->cap_prm, cr->n_cap_prm, 63),
 				 rst_caps_mask(cr->cap_inh, cr->n_cap_inh, 63));
-	if (!ret)
-		ret = rst_ambient(th, rst_caps_mask(cr->cap_amb, cr->n_cap_amb, s.last), in);
 	if (ret)
 		return ret;
 	/* One way only, and harmless to the rest of the restore: last. */

@@ -2,7 +2,10 @@
  * Ambient capabilities survive: the test puts CAP_NET_RAW and CAP_SYS_NICE
  * in its inheritable set, raises both into the ambient set and checks
  * PR_CAP_AMBIENT_IS_SET for each (and that no other is set) after restore.
+ * With locked=1 it then sets SECBIT_NO_CAP_AMBIENT_RAISE, which forbids
+ * raising ambient capabilities: restore must raise them before the bit.
  */
+#include <linux/securebits.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -42,9 +45,16 @@ int main(int argc, char **argv)
 			test_skip("PR_CAP_AMBIENT_RAISE %d: %m", amb[i]);
 	while (prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
 		last++;
+	if (test_arg_long("locked", 0) &&
+	    prctl(PR_SET_SECUREBITS, SECBIT_NO_CAP_AMBIENT_RAISE, 0, 0, 0))
+		test_skip("PR_SET_SECUREBITS NO_CAP_AMBIENT_RAISE: %m");
 	test_daemon();
 	test_waitsig();
 
+	if (test_arg_long("locked", 0) &&
+	    prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) != SECBIT_NO_CAP_AMBIENT_RAISE)
+		fail("securebits 0x%x after restore, expected 0x%x",
+		     prctl(PR_GET_SECUREBITS, 0, 0, 0, 0), SECBIT_NO_CAP_AMBIENT_RAISE);
 	for (i = 0; i <= last; i++) {
 		int r = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, i, 0, 0);
 
