@@ -243,6 +243,23 @@ static void test_status(void)
 	   "status: missing required lines: -EINVAL");
 }
 
+/* A sleep with ambient CAP_NET_RAW and CAP_SYS_NICE, traced by strace (pid 29981). */
+static void test_status_traced(void)
+{
+	struct proc_status s;
+	char *buf = fixture("proc-status-traced-ambient.txt", NULL);
+
+	ok(buf && proc_parse_status(buf, &s) == 0, "status (traced, ambient): parses");
+	if (!buf)
+		return;
+	ok(s.tracer_pid == 29981 && s.tgid == 29953, "status: TracerPid 29981 (got %d)",
+	   (int)s.tracer_pid);
+	ok(s.cap_amb == 0x802000ULL && s.cap_inh == 0x802000ULL,
+	   "status: ambient and inheritable CAP_NET_RAW|CAP_SYS_NICE (got %#llx)",
+	   (unsigned long long)s.cap_amb);
+	free(buf);
+}
+
 static void test_fdinfo(void)
 {
 	struct proc_fdinfo f;
@@ -374,6 +391,7 @@ int main(void)
 	test_maps_synthetic();
 	test_stat();
 	test_status();
+	test_status_traced();
 	test_fdinfo();
 	test_fdinfo_locks();
 	test_timers();
