@@ -49,8 +49,8 @@ static const char *const rst_step_names[] = {
 	[RST_STEP_CWD] = "chdir",
 	[RST_STEP_FORK] = "fork a child",
 	[RST_STEP_RIGHTS] = "take its recorded file rights",
-	[RST_STEP_LOGINUID] = "setting its audit loginuid (a set loginuid changes only with "
-			      "CAP_AUDIT_CONTROL, never when audit made it immutable)",
+	[RST_STEP_LOGINUID] = ("setting its audit loginuid (a set loginuid changes only with "
+			       "CAP_AUDIT_CONTROL, never when audit made it immutable)"),
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
