@@ -212,8 +212,8 @@ static int pm_parse_header(const char *p, const char *eol, struct proc_vma *v)
 static unsigned int pm_parse_vmflags(const char *p, const char *eol)
 {
 	static const char codes[][3] = {
-		"gd", "hg", "nh", "dd", "dc", "wf", "sd", "io", "pf", "mg",
-		"lo", "um", "uw", "sh", "ms", "sl", "ss", "de", "rr", "sr",
+		"gd", "hg", "nh", "dd", "dc", "wf", "sd", "io", "pf", "mg", "lo",
+		"um", "uw", "sh", "ms", "sl", "ss", "de", "rr", "sr", "mw", "lf",
 	};
 	unsigned int flags = 0, i;
 

@@ -28,6 +28,8 @@
 #define PROC_VMF_DONTEXPAND (1u << 17)	 /* de */
 #define PROC_VMF_RANDREAD (1u << 18)	 /* rr */
 #define PROC_VMF_SEQREAD (1u << 19)	 /* sr */
+#define PROC_VMF_MAYWRITE (1u << 20)	 /* mw */
+#define PROC_VMF_LOCKONFAULT (1u << 21)	 /* lf */
 
 enum proc_vma_kind {
 	PROC_VMA_ANON, /* no path, or "[anon:NAME]" (PR_SET_VMA_ANON_NAME) */

@@ -72,7 +72,14 @@ static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, V
 	uint32_t id;
 	int ret;
 
-	flags = (v->shared && (v->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
+	/*
+	 * A shared mapping made read-only by mprotect() keeps VM_MAYWRITE ("mw"):
+	 * the file must be opened for writing again, or the process cannot
+	 * mprotect it back (EACCES).
+	 */
+	flags = (v->shared && ((v->prot & PROT_WRITE) || (v->vmflags & PROC_VMF_MAYWRITE)))
+			? O_RDWR
+			: O_RDONLY;
 	if (v->deleted && v->path && !strncmp(v->path, "/memfd:", 7)) {
 		ret = dump_memfd_vma(ctx, pid, v->start, v->end, v->path, flags, &id);
 		if (ret)
@@ -121,6 +128,14 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 	e->fd = -1;
 	if (v->vmflags & PROC_VMF_GROWSDOWN)
 		e->flags |= MAP_GROWSDOWN;
+	/* mlock() or MAP_LOCKED ("lo"); restore locks the area once it is filled. */
+	if (v->vmflags & PROC_VMF_LOCKED)
+		e->flags |= MAP_LOCKED;
+	if (v->vmflags & PROC_VMF_LOCKONFAULT) {
+		pr_err("dump: mapping %lx-%lx of pid %d: mlock2(MLOCK_ONFAULT) is not supported",
+		       v->start, v->end, t->pid);
+		return -EOPNOTSUPP;
+	}
 	e->madv = vma_madv(v->vmflags);
 	e->has_madv = e->madv != 0;
 	if (v->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP) && v->kind != PROC_VMA_VVAR) {

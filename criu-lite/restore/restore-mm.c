@@ -314,6 +314,23 @@ static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_fill
 	return 0;
 }
 
+/* An area locked at dump (mlock, MAP_LOCKED) is locked again once filled. */
+static int rst_lock(struct rst_task *t, struct inject *in, const VmaEntry *v)
+{
+	long r;
+
+	if (!(v->flags & MAP_LOCKED))
+		return 0;
+	r = inject_call(in, SYS_mlock, v->start, v->end - v->start, 0, 0, 0, 0);
+	if (r) {
+		pr_err("pid %d: mlock of mapping 0x%lx-0x%lx: %s (RLIMIT_MEMLOCK or "
+		       "CAP_IPC_LOCK needed)",
+		       t->pid, (unsigned long)v->start, (unsigned long)v->end, strerror((int)-r));
+		return (int)r;
+	}
+	return 0;
+}
+
 /* Step 6. */
 static int rst_protect(struct rst_task *t, struct inject *in)
 {
@@ -331,14 +348,19 @@ static int rst_protect(struct rst_task *t, struct inject *in)
 				pr_warn("pid %d: madvise(%u) on 0x%lx: %ld", t->pid, b,
 					(unsigned long)v->start, r);
 		}
-		if (v->prot == (PROT_READ | PROT_WRITE))
-			continue;
-		r = inject_call(in, SYS_mprotect, v->start, v->end - v->start, v->prot, 0, 0, 0);
-		if (r) {
-			pr_err("pid %d: mprotect 0x%lx-0x%lx: %s", t->pid, (unsigned long)v->start,
-			       (unsigned long)v->end, strerror((int)-r));
-			return (int)r;
+		if (v->prot != (PROT_READ | PROT_WRITE)) {
+			r = inject_call(in, SYS_mprotect, v->start, v->end - v->start, v->prot, 0,
+					0, 0);
+			if (r) {
+				pr_err("pid %d: mprotect 0x%lx-0x%lx: %s", t->pid,
+				       (unsigned long)v->start, (unsigned long)v->end,
+				       strerror((int)-r));
+				return (int)r;
+			}
 		}
+		r = rst_lock(t, in, v);
+		if (r)
+			return (int)r;
 	}
 	return 0;
 }
