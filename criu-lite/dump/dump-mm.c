@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -33,6 +34,10 @@
 #define VMA_AREA_VVAR (1u << 12)
 
 #define DUMP_MAX_AUXV 512
+
+#ifndef MEMBARRIER_CMD_GET_REGISTRATIONS
+#define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9) /* Linux 6.3 */
+#endif
 
 static uint64_t vma_madv(unsigned int f)
 {
@@ -216,11 +221,32 @@ static int mm_exe(struct dump_ctx *ctx, pid_t pid, uint32_t *id)
 	return dump_reg_file(ctx, path, O_RDONLY, &st, id);
 }
 
+/*
+ * The membarrier(2) commands the process registered for (a mask of
+ * MEMBARRIER_CMD_REGISTER_*). MEMBARRIER_CMD_GET_REGISTRATIONS exists since
+ * Linux 6.3; before, only the private expedited one is probed: that command
+ * fails with EPERM in a process that did not register (and is otherwise a
+ * harmless barrier).
+ */
+static long mm_membarrier(struct inject *in)
+{
+	long r = inject_call(in, SYS_membarrier, MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0, 0, 0, 0);
+
+	if (r >= 0 || r == -ENOSYS)
+		return r >= 0 ? r : 0;
+	if (r != -EINVAL)
+		return r;
+	r = inject_call(in, SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0);
+	if (r == -EPERM || r == -EINVAL || r == -ENOSYS)
+		return 0;
+	return r ? r : MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+}
+
 /* brk(0), PR_GET_DUMPABLE and PR_GET_THP_DISABLE, run inside the stopped leader. */
 static int mm_inject(pid_t pid, MmEntry *mm)
 {
 	struct inject in;
-	long brk, dumpable, thp;
+	long brk, dumpable, thp, mb;
 	int ret;
 
 	ret = inject_begin(&in, pid);
@@ -231,6 +257,7 @@ static int mm_inject(pid_t pid, MmEntry *mm)
 	brk = inject_call(&in, SYS_brk, 0, 0, 0, 0, 0, 0);
 	dumpable = inject_call(&in, SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0, 0);
 	thp = inject_call(&in, SYS_prctl, PR_GET_THP_DISABLE, 0, 0, 0, 0, 0);
+	mb = mm_membarrier(&in);
 	ret = inject_end(&in);
 	if (!ret && brk < 0)
 		ret = (int)brk;
@@ -247,6 +274,12 @@ static int mm_inject(pid_t pid, MmEntry *mm)
 		mm->has_thp_disabled = true;
 		mm->thp_disabled = thp != 0;
 	}
+	if (mb < 0) {
+		pr_err("dump: membarrier registrations of pid %d: %s", pid, strerror((int)-mb));
+		return (int)mb;
+	}
+	mm->has_crl_membarrier = mb != 0;
+	mm->crl_membarrier = (uint32_t)mb;
 	return 0;
 }
 

@@ -417,6 +417,24 @@ static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 	return 0;
 }
 
+/* The membarrier(2) registrations, one REGISTER command per recorded bit. */
+static int rst_membarrier(struct rst_task *t, struct inject *in)
+{
+	for (unsigned int b = 0; t->mm->has_crl_membarrier && b < 32; b++) {
+		long r;
+
+		if (!(t->mm->crl_membarrier & (1u << b)))
+			continue;
+		r = inject_call(in, SYS_membarrier, 1u << b, 0, 0, 0, 0, 0);
+		if (r) {
+			pr_err("pid %d: membarrier registration 0x%x: %s", t->pid, 1u << b,
+			       strerror((int)-r));
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
 int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	struct proc_vma_list cur = {0};
@@ -462,6 +480,8 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		rst_filler_report(f, t->pid);
 	if (!ret)
 		ret = rst_protect(t, in);
+	if (!ret)
+		ret = rst_membarrier(t, in);
 	if (pages.s != t->pages.s)
 		free(pages.s);
 	proc_vma_list_free(&cur);
