@@ -159,7 +159,16 @@ fail:
 	return -EIO;
 }
 
-static int rst_open_in_task(struct inject *in, const char *path, int flags)
+struct rst_filler *rst_ctx_filler(struct rst_ctx *c)
+{
+	if (!c->filler) {
+		c->filler = rst_filler_new();
+		c->filler_owned = c->filler != NULL;
+	}
+	return c->filler;
+}
+
+int rst_open_in_task(struct inject *in, const char *path, int flags)
 {
 	const struct rst_scratch sc = rst_scratch_of(in);
 	size_t l = strlen(path) + 1;
@@ -185,20 +194,8 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 	int flags;
 
 	*fd = -1;
-	if (v->status & RST_VMA_ANON_SHARED) {
-		for (size_t i = 0; i < c->nr_shms; i++) {
-			if (c->shms[i].shmid != v->shmid)
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", c->shms[i].pid,
-				 c->shms[i].start, c->shms[i].end);
-			*fd = rst_open_in_task(in, path, O_RDWR);
-			return *fd < 0 ? *fd : 0;
-		}
-		if (ARRAY_GROW(c->shms, c->nr_shms))
-			return -ENOMEM;
-		c->shms[c->nr_shms++] = (struct rst_shm){v->shmid, t->pid, v->start, v->end};
-		return 0;
-	}
+	if (v->status & RST_VMA_ANON_SHARED)
+		return rst_shm_open(c, t, in, v, fd);
 	if (!(v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)))
 		return 0;
 	/*
@@ -263,53 +260,13 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	pr_debug("pid %d: mmap 0x%lx-0x%lx prot %lx flags %lx fd %d", t->pid,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
 	r = inject_mmap(in, v->start, v->end - v->start, prot, flags, (unsigned long)(long)fd,
-			fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
+			fd >= 0 ? v->pgoff : 0);
 	if (fd >= 0)
 		inject_call(in, SYS_close, (unsigned long)fd, 0, 0, 0, 0, 0);
 	if (r != (long)v->start) {
 		pr_err("pid %d: cannot map vma 0x%lx-0x%lx: %s", t->pid, (unsigned long)v->start,
 		       (unsigned long)v->end, r < 0 ? strerror((int)-r) : "moved");
 		return r < 0 ? (int)r : -EIO;
-	}
-	return 0;
-}
-
-/* Contents of the shared anonymous objects this process mapped first. */
-static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_filler *f)
-{
-	for (size_t i = 0; i < t->mm->n_vmas; i++) {
-		const VmaEntry *v = t->mm->vmas[i];
-		struct rst_segs segs = {0}, in_vma = {0};
-		bool first = false;
-		int ret;
-
-		if (!(v->status & RST_VMA_ANON_SHARED))
-			continue;
-		for (size_t k = 0; k < c->nr_shms; k++)
-			first |= c->shms[k].shmid == v->shmid && c->shms[k].pid == t->pid &&
-				 c->shms[k].start == v->start;
-		if (!first)
-			continue;
-		ret = rst_shmem_resolve(c, v->shmid, &segs);
-		for (size_t k = 0; !ret && k < segs.n; k++) {
-			struct rst_seg sg = segs.s[k];
-			unsigned long lo = v->pgoff, hi = v->pgoff + (v->end - v->start);
-
-			if (sg.vaddr + sg.len <= lo || sg.vaddr >= hi)
-				continue;
-			if (sg.vaddr < lo) {
-				sg.off += lo - sg.vaddr, sg.len -= lo - sg.vaddr;
-				sg.vaddr = lo;
-			}
-			if (sg.vaddr + sg.len > hi)
-				sg.len = hi - sg.vaddr;
-			sg.vaddr = v->start + (sg.vaddr - lo);
-			in_vma.s = &sg, in_vma.n = 1;
-			ret = rst_fill(f, t->pid, &in_vma);
-		}
-		rst_segs_free(&segs);
-		if (ret)
-			return ret;
 	}
 	return 0;
 }
@@ -464,17 +421,11 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	rst_mark(t, "mapped");
 	if (!ret)
 		ret = rst_unstaged_pages(c, t, &pages);
-	if (!ret && !c->filler) {
-		c->filler = rst_filler_new();
-		c->filler_owned = c->filler != NULL;
-		if (!c->filler)
-			ret = -ENOMEM;
-	}
-	f = c->filler;
+	f = ret ? NULL : rst_ctx_filler(c);
+	if (!ret && !f)
+		ret = -ENOMEM;
 	if (!ret)
 		ret = rst_fill(f, t->pid, &pages);
-	if (!ret)
-		ret = rst_fill_shmem(c, t, f);
 	rst_mark(t, "filled");
 	if (f)
 		rst_filler_report(f, t->pid);

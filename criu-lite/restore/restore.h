@@ -157,6 +157,18 @@ int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int
 /* Contents of shared anonymous object @shmid; segs' vaddr is the offset in it. */
 int rst_shmem_resolve(struct rst_ctx *c, uint64_t shmid, struct rst_segs *out);
 
+/* restore-mm.c: the context's page filler (made on first use, NULL: no memory). */
+struct rst_filler *rst_ctx_filler(struct rst_ctx *c);
+/* restore-mm.c: openat() injected into the process, O_CLOEXEC added: its fd or -errno. */
+struct inject;
+int rst_open_in_task(struct inject *in, const char *path, int flags);
+/*
+ * restore-shmem.c: *fd (in @t) of @v's shared anonymous object, created whole
+ * and filled by the first process that maps it. 0 or -errno.
+ */
+int rst_shm_open(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
+		 int *fd);
+
 /* restore-files.c: open shared file objects, install fds in a child. */
 int rst_files_open(struct rst_ctx *c);
 /* The tool lets go of its copies (the tree holds them); unlinked files for mappings stay. */
