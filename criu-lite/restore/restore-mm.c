@@ -159,32 +159,6 @@ fail:
 	return -EIO;
 }
 
-struct rst_filler *rst_ctx_filler(struct rst_ctx *c)
-{
-	if (!c->filler) {
-		c->filler = rst_filler_new();
-		c->filler_owned = c->filler != NULL;
-	}
-	return c->filler;
-}
-
-int rst_open_in_task(struct inject *in, const char *path, int flags)
-{
-	const struct rst_scratch sc = rst_scratch_of(in);
-	size_t l = strlen(path) + 1;
-	unsigned long at;
-	long r;
-
-	if (l > PATH_MAX)
-		return -ENAMETOOLONG;
-	r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, path, l, &at);
-	if (r)
-		return (int)r;
-	r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, at,
-			(unsigned long)(flags | O_CLOEXEC), 0, 0, 0);
-	return (int)r;
-}
-
 static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
 		      int *fd)
 {

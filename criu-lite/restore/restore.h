@@ -157,9 +157,9 @@ int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int
 /* Contents of shared anonymous object @shmid; segs' vaddr is the offset in it. */
 int rst_shmem_resolve(struct rst_ctx *c, uint64_t shmid, struct rst_segs *out);
 
-/* restore-mm.c: the context's page filler (made on first use, NULL: no memory). */
+/* restore-fill.c: the context's page filler (made on first use, NULL: no memory). */
 struct rst_filler *rst_ctx_filler(struct rst_ctx *c);
-/* restore-mm.c: openat() injected into the process, O_CLOEXEC added: its fd or -errno. */
+/* restore-scratch.c: openat() injected into the process, O_CLOEXEC added: its fd or -errno. */
 struct inject;
 int rst_open_in_task(struct inject *in, const char *path, int flags);
 /*
