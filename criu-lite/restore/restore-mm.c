@@ -348,6 +348,38 @@ static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 	return 0;
 }
 
+/*
+ * A process dumped without a vDSO (it unmapped it) loses the tool's: [vvar]
+ * areas first, [vdso] last, since the syscall instruction we borrow is there;
+ * then another one is found in its own executable mappings.
+ */
+static int rst_drop_vdso(struct rst_task *t, struct inject *in, const struct proc_vma_list *cur)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < t->mm->n_vmas; i++)
+		if (t->mm->vmas[i]->status & (RST_VMA_VDSO | RST_VMA_VVAR))
+			return 0;
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		for (size_t i = 0; i < cur->n && !ret; i++) {
+			const struct proc_vma *v = &cur->v[i];
+			long r;
+
+			if (v->kind != (pass ? PROC_VMA_VDSO : PROC_VMA_VVAR))
+				continue;
+			r = rst_munmap(in, v->start, v->end - v->start);
+			if (r)
+				ret = (int)r;
+		}
+	}
+	if (!ret)
+		ret = inject_refind_insn(in);
+	if (ret)
+		pr_err("pid %d: cannot drop the vDSO (the dumped process had none): %s", t->pid,
+		       strerror(-ret));
+	return ret;
+}
+
 /* The membarrier(2) registrations, one REGISTER command per recorded bit. */
 static int rst_membarrier(struct rst_task *t, struct inject *in)
 {
@@ -407,6 +439,8 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		ret = rst_protect(t, in);
 	if (!ret)
 		ret = rst_membarrier(t, in);
+	if (!ret)
+		ret = rst_drop_vdso(t, in, &cur);
 	if (pages.s != t->pages.s)
 		free(pages.s);
 	proc_vma_list_free(&cur);
