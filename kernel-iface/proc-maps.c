@@ -241,6 +241,8 @@ static void pm_parse_field(const char *p, const char *colon, const char *eol, st
 		{"Anonymous", offsetof(struct proc_vma, anon_kb)},
 		{"Swap", offsetof(struct proc_vma, swap_kb)},
 		{"AnonHugePages", offsetof(struct proc_vma, anon_huge_kb)},
+		{"Shared_Clean", offsetof(struct proc_vma, shared_clean_kb)},
+		{"Shared_Dirty", offsetof(struct proc_vma, shared_dirty_kb)},
 	};
 	size_t klen = colon - p, i;
 	const char *q = colon + 1;

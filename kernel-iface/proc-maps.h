@@ -54,6 +54,7 @@ struct proc_vma {
 	bool deleted;	      /* path ended in " (deleted)", suffix stripped */
 	unsigned int vmflags; /* PROC_VMF_*, 0 when parsed from maps not smaps */
 	unsigned long rss_kb, anon_kb, swap_kb, anon_huge_kb; /* smaps only, else 0 */
+	unsigned long shared_clean_kb, shared_dirty_kb;	      /* mapped by others too; smaps */
 	/*
 	 * malloc'd, NULL for anonymous; "[vdso]" etc. kept as-is. Kept as the
 	 * kernel prints it: a '\n' in a file name reads "\012" (seq_file_path()

@@ -338,6 +338,8 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 
 		if (!vma_has_private_pages(v))
 			continue;
+		/* smaps: some of its pages are mapped by another process (a fork) */
+		po.nopin = v->kind != PROC_VMA_FILE && (v->shared_clean_kb || v->shared_dirty_kb);
 		if (regions < 0)
 			regions = regions_usable(pm_fd, v);
 		if (regions)

@@ -67,12 +67,51 @@ static int rst_unmap_but(struct rst_task *t, struct inject *in, unsigned long s,
 	return 0;
 }
 
+static int rst_area_cmp(const void *x, const void *y)
+{
+	const struct rst_stage_area *a = *(const struct rst_stage_area *const *)x;
+	const struct rst_stage_area *b = *(const struct rst_stage_area *const *)y;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/*
+ * The areas @t keeps from the tool, in address order: its staged ones and
+ * those it shares with its parent or children (restore-cow.c), which replace
+ * its own staged copy of the same VMA.
+ */
+static size_t rst_kept_areas(const struct rst_ctx *c, const struct rst_task *t,
+			     const struct rst_stage_area ***out)
+{
+	const struct rst_stage_area **st = NULL, **r;
+	size_t ns = rst_stage_areas(c->stage, t->pid, &st), n = 0, nc;
+
+	r = calloc(ns + (t->mm ? t->mm->n_vmas : 0) + 1, sizeof(*r));
+	if (!r) {
+		free(st);
+		*out = NULL;
+		return 0;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		const struct rst_stage_area *cw = rst_cow_find(c, t->pid, st[i]->start, st[i]->end);
+
+		if (!cw || cw->addr == st[i]->addr)
+			r[n++] = st[i];
+	}
+	nc = rst_cow_areas(c, t->pid, r + n, t->mm ? t->mm->n_vmas : 0);
+	n += nc;
+	free(st);
+	qsort(r, n, sizeof(*r), rst_area_cmp);
+	*out = r;
+	return n;
+}
+
 /* Steps 1 and 2: everything of the tool goes but the vDSO and this process's staged areas. */
 static int rst_clear_tool(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 			  struct proc_vma_list *cur)
 {
 	const struct rst_stage_area **own = NULL;
-	size_t nr_own = rst_stage_areas(c->stage, t->pid, &own);
+	size_t nr_own = rst_kept_areas(c, t, &own);
 	unsigned long scratch;
 	int ret;
 
@@ -317,32 +356,53 @@ static int rst_take_staged(struct rst_task *t, struct inject *in, const struct r
 	return 0;
 }
 
-/* The runs of @t's pages outside its staged VMAs (those hold theirs already). */
+static int rst_area_start_cmp(const void *x, const void *y)
+{
+	const struct rst_stage_area *a = *(const struct rst_stage_area *const *)x;
+	const struct rst_stage_area *b = *(const struct rst_stage_area *const *)y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The runs of @t's pages outside the areas it takes (those hold theirs already). */
 static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 			      struct rst_segs *out)
 {
 	const struct rst_stage_area **own = NULL;
-	size_t nr_own = rst_stage_areas(c->stage, t->pid, &own);
+	size_t nr_own = rst_kept_areas(c, t, &own);
 
 	*out = t->pages;
 	if (!nr_own)
 		return 0;
-	/* Exactly sized and only read: never grown with rst_segs_add(). */
-	out->s = malloc((t->pages.n ? t->pages.n : 1) * sizeof(*out->s));
+	/*
+	 * Exactly sized and only read: never grown with rst_segs_add(). Each
+	 * area cuts at most one more piece out of the runs.
+	 */
+	out->s = malloc((t->pages.n + nr_own + 1) * sizeof(*out->s));
 	out->n = 0;
 	if (!out->s) {
 		free(own);
 		return -ENOMEM;
 	}
+	qsort(own, nr_own, sizeof(*own), rst_area_start_cmp);
 	for (size_t i = 0; i < t->pages.n; i++) {
-		const struct rst_seg *sg = &t->pages.s[i];
-		bool staged = false;
+		struct rst_seg sg = t->pages.s[i];
 
-		/* A run reaching past a staged VMA is written whole: the bytes are the same. */
-		for (size_t k = 0; k < nr_own && !staged; k++)
-			staged = sg->vaddr >= own[k]->start && sg->vaddr + sg->len <= own[k]->end;
-		if (!staged)
-			out->s[out->n++] = *sg;
+		/* A run reaching past an area is cut: a page written there breaks its sharing. */
+		for (size_t k = 0; k < nr_own && sg.len; k++) {
+			unsigned long s0 = own[k]->start, e0 = own[k]->end, cut;
+
+			if (e0 <= sg.vaddr || s0 >= sg.vaddr + sg.len)
+				continue;
+			if (s0 > sg.vaddr) {
+				out->s[out->n] = sg;
+				out->s[out->n++].len = s0 - sg.vaddr;
+			}
+			cut = e0 < sg.vaddr + sg.len ? e0 - sg.vaddr : sg.len;
+			sg.vaddr += cut, sg.off += cut, sg.len -= cut;
+		}
+		if (sg.len)
+			out->s[out->n++] = sg;
 	}
 	free(own);
 	return 0;
@@ -417,12 +477,18 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	rst_mark(t, "cleared");
 	for (size_t i = 0; !ret && i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
+		const struct rst_stage_area *cw = rst_cow_find(c, t->pid, v->start, v->end);
 		const struct rst_stage_area *a = rst_stage_find(c->stage, t->pid, v->start, v->end);
 
-		if (a)
+		if (cw) {
+			ret = rst_take_staged(t, in, cw);
+			if (!ret && !rst_cow_owner(c, t->pid, v->start, v->end))
+				ret = rst_cow_fill(c, t, in, cw);
+		} else if (a) {
 			ret = rst_take_staged(t, in, a);
-		else if (!rst_is_special(v))
+		} else if (!rst_is_special(v)) {
 			ret = rst_map_vma(c, t, in, v);
+		}
 	}
 	rst_mark(t, "mapped");
 	if (!ret)

@@ -125,6 +125,7 @@ struct rst_ctx {
 	unsigned long page_size;
 	pid_t tool_pid;
 	struct rst_stage *stage;   /* memory staged ahead (restore --staged), or NULL */
+	struct rst_cow *cow;	   /* restore-cow.c: areas shared by parents and children */
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
 	bool filler_owned;	   /* made here (first use): rst_ctx_fini frees it */
 	/* filelocks.img (restore-locks.c) */
@@ -263,6 +264,26 @@ const struct rst_stage_area *rst_stage_find(const struct rst_stage *s, pid_t pid
 					    unsigned long start, unsigned long end);
 /* The areas staged for @pid, in address order of .addr; returns how many. */
 size_t rst_stage_areas(const struct rst_stage *s, pid_t pid, const struct rst_stage_area ***out);
+
+/*
+ * restore-cow.c: private memory shared copy-on-write by a parent and its
+ * children: areas in the tool, built before the fork, moved into place by
+ * each process (stage areas' shape: .pid is the process that takes it).
+ */
+struct rst_cow;
+int rst_cow_prepare(struct rst_ctx *c);
+const struct rst_stage_area *rst_cow_find(const struct rst_ctx *c, pid_t pid, unsigned long start,
+					  unsigned long end);
+bool rst_cow_owner(const struct rst_ctx *c, pid_t pid, unsigned long start, unsigned long end);
+/* Up to @max areas @pid takes, into @out; returns how many. */
+size_t rst_cow_areas(const struct rst_ctx *c, pid_t pid, const struct rst_stage_area **out,
+		     size_t max);
+/* A child's pages on top of the area moved into its VMA: only those that differ. Logs. */
+int rst_cow_fill(const struct rst_ctx *c, struct rst_task *t, struct inject *in,
+		 const struct rst_stage_area *a);
+/* The tool's own copies go (once every process has inherited them). */
+void rst_cow_release(struct rst_ctx *c);
+void rst_cow_free(struct rst_ctx *c);
 
 /* restore-tree.c: the group @t is restored into (--shell-job maps the job's group to the tool's).
  */

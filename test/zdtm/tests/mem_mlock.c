@@ -25,7 +25,8 @@ static int vma_locked(unsigned long addr)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long s, e;
 
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
 			in = addr >= s && addr < e;
 			continue;
 		}
