@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "array.h"
+#include "core.pb-c.h"
 #include "dump.h"
 #include "inject.h"
 #include "log.h"
@@ -242,11 +243,24 @@ static long mm_membarrier(struct inject *in)
 	return r ? r : MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
 }
 
+int dump_mm_membarrier(struct inject *in, pid_t pid, struct TaskCoreEntry *tc)
+{
+	long mb = mm_membarrier(in);
+
+	if (mb < 0) {
+		pr_err("dump: membarrier registrations of pid %d: %s", pid, strerror((int)-mb));
+		return (int)mb;
+	}
+	tc->has_membarrier_registration_mask = mb != 0;
+	tc->membarrier_registration_mask = (uint32_t)mb;
+	return 0;
+}
+
 /* brk(0), PR_GET_DUMPABLE and PR_GET_THP_DISABLE, run inside the stopped leader. */
 static int mm_inject(pid_t pid, MmEntry *mm)
 {
 	struct inject in;
-	long brk, dumpable, thp, mb;
+	long brk, dumpable, thp;
 	int ret;
 
 	ret = inject_begin(&in, pid);
@@ -257,7 +271,6 @@ static int mm_inject(pid_t pid, MmEntry *mm)
 	brk = inject_call(&in, SYS_brk, 0, 0, 0, 0, 0, 0);
 	dumpable = inject_call(&in, SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0, 0);
 	thp = inject_call(&in, SYS_prctl, PR_GET_THP_DISABLE, 0, 0, 0, 0, 0);
-	mb = mm_membarrier(&in);
 	ret = inject_end(&in);
 	if (!ret && brk < 0)
 		ret = (int)brk;
@@ -274,12 +287,6 @@ static int mm_inject(pid_t pid, MmEntry *mm)
 		mm->has_thp_disabled = true;
 		mm->thp_disabled = thp != 0;
 	}
-	if (mb < 0) {
-		pr_err("dump: membarrier registrations of pid %d: %s", pid, strerror((int)-mb));
-		return (int)mb;
-	}
-	mm->has_crl_membarrier = mb != 0;
-	mm->crl_membarrier = (uint32_t)mb;
 	return 0;
 }
 

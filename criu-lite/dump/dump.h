@@ -212,6 +212,10 @@ void dump_seccomp_fini(struct dump_ctx *ctx);
 
 /* dump-mm.c */
 int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t);
+/* dump-mm.c: the membarrier(2) registrations, asked inside the stopped process (@in). Logs. */
+struct inject;
+struct TaskCoreEntry;
+int dump_mm_membarrier(struct inject *in, pid_t pid, struct TaskCoreEntry *tc);
 
 /* dump-mm-pre.c: smaps (a page-table walk) read before the freeze */
 void dump_mm_prefetch(struct dump_ctx *ctx, pid_t root);

@@ -97,9 +97,9 @@ static int cow_taken(const struct rst_ctx *c, struct rst_range **out, size_t *n)
 			(*out)[k++] = (struct rst_range){c->tasks[i].mm->vmas[j]->start,
 							 c->tasks[i].mm->vmas[j]->end};
 	for (size_t i = 0; c->cow && i < c->cow->n; i++)
-		(*out)[k++] = (struct rst_range){c->cow->u[i].a.addr,
-						 c->cow->u[i].a.addr + c->cow->u[i].a.end -
-							 c->cow->u[i].a.start};
+		(*out)[k++] = (struct rst_range){c->cow->u[i].a.addr, c->cow->u[i].a.addr +
+									      c->cow->u[i].a.end -
+									      c->cow->u[i].a.start};
 	*n = k;
 	return 0;
 }
@@ -149,8 +149,8 @@ static int cow_create(struct rst_ctx *c, const struct rst_task *t, const VmaEntr
 	return ret;
 }
 
-static int cow_add(struct rst_cow *cw, pid_t pid, const VmaEntry *v, unsigned long addr,
-		   pid_t from, bool created)
+static int cow_add(struct rst_cow *cw, pid_t pid, const VmaEntry *v, unsigned long addr, pid_t from,
+		   bool created)
 {
 	if (ARRAY_GROW(cw->u, cw->n))
 		return -ENOMEM;
@@ -259,12 +259,13 @@ static int cow_read(const struct rst_segs *segs, unsigned long vaddr, size_t len
 	for (size_t i = 0; i < segs->n; i++) {
 		const struct rst_seg *sg = &segs->s[i];
 		unsigned long s = sg->vaddr > vaddr ? sg->vaddr : vaddr;
-		unsigned long e = sg->vaddr + sg->len < vaddr + len ? sg->vaddr + sg->len : vaddr + len;
+		unsigned long e =
+			sg->vaddr + sg->len < vaddr + len ? sg->vaddr + sg->len : vaddr + len;
 
 		if (s >= e)
 			continue;
-		if (pread(sg->pages_fd, buf + (s - vaddr), e - s, (off_t)(sg->off + (s - sg->vaddr))) !=
-		    (ssize_t)(e - s))
+		if (pread(sg->pages_fd, buf + (s - vaddr), e - s,
+			  (off_t)(sg->off + (s - sg->vaddr))) != (ssize_t)(e - s))
 			return errno ? -errno : -EIO;
 	}
 	return 0;

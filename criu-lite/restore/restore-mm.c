@@ -443,10 +443,12 @@ static int rst_drop_vdso(struct rst_task *t, struct inject *in, const struct pro
 /* The membarrier(2) registrations, one REGISTER command per recorded bit. */
 static int rst_membarrier(struct rst_task *t, struct inject *in)
 {
-	for (unsigned int b = 0; t->mm->has_crl_membarrier && b < 32; b++) {
+	const TaskCoreEntry *tc = t->th[0].core->tc;
+
+	for (unsigned int b = 0; tc && tc->has_membarrier_registration_mask && b < 32; b++) {
 		long r;
 
-		if (!(t->mm->crl_membarrier & (1u << b)))
+		if (!(tc->membarrier_registration_mask & (1u << b)))
 			continue;
 		r = inject_call(in, SYS_membarrier, 1u << b, 0, 0, 0, 0, 0);
 		if (r) {
