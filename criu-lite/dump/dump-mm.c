@@ -306,8 +306,24 @@ static void mm_fields(MmEntry *mm, const struct dump_task *t)
 	mm->mm_env_end = s->env_end;
 }
 
-static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas, VmaEntry **vp)
+/* @vmas with @g (address order, each inside one of them) after the VMA that holds it. */
+static size_t mm_order(const struct dump_task *t, VmaEntry *vmas, VmaEntry *g, size_t ng,
+		       VmaEntry **vp)
 {
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < t->vmas.n; i++) {
+		vp[n++] = &vmas[i];
+		while (k < ng && g[k].start < vmas[i].end)
+			vp[n++] = &g[k++];
+	}
+	return n;
+}
+
+static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas)
+{
+	VmaEntry *guards = NULL, **vp = NULL;
+	size_t nguards = 0;
 	MmEntry mm = MM_ENTRY__INIT;
 	uint64_t *auxv;
 	size_t nauxv = 0;
@@ -330,19 +346,27 @@ static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas, V
 		goto out;
 	mm.n_mm_saved_auxv = nauxv;
 	mm.mm_saved_auxv = auxv;
-	for (size_t i = 0; i < t->vmas.n; i++)
-		vp[i] = &vmas[i];
-	mm.n_vmas = t->vmas.n;
+	ret = dump_mm_guards(t->pid, &t->vmas, &guards, &nguards);
+	if (ret)
+		goto out;
+	vp = calloc(t->vmas.n + nguards + 1, sizeof(*vp));
+	if (!vp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	mm.n_vmas = mm_order(t, vmas, guards, nguards, vp);
 	mm.vmas = vp;
 	ret = img_write_one(&ctx->dir, IMG_MM, (unsigned long)t->pid, &mm.base);
 out:
+	free(guards);
+	free(vp);
 	free(auxv);
 	return ret;
 }
 
 int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
 {
-	VmaEntry *vmas = NULL, **vp = NULL;
+	VmaEntry *vmas = NULL;
 	int ret;
 
 	ret = dump_mm_read_vmas(ctx, t->pid, &t->vmas);
@@ -351,8 +375,7 @@ int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
 		return ret;
 	}
 	vmas = calloc(t->vmas.n + 1, sizeof(*vmas));
-	vp = calloc(t->vmas.n + 1, sizeof(*vp));
-	if (!vmas || !vp) {
+	if (!vmas) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -363,9 +386,8 @@ int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
 			ret = shmem_once(ctx, t, &t->vmas.v[i]);
 	}
 	if (!ret)
-		ret = mm_write(ctx, t, vmas, vp);
+		ret = mm_write(ctx, t, vmas);
 out:
 	free(vmas);
-	free(vp);
 	return ret;
 }

@@ -440,6 +440,30 @@ static int rst_drop_vdso(struct rst_task *t, struct inject *in, const struct pro
 	return ret;
 }
 
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
+#endif
+
+/* The guard regions, once every page around them is in place. */
+static int rst_guards(struct rst_task *t, struct inject *in)
+{
+	for (size_t i = 0; i < t->nr_guards; i++) {
+		const VmaEntry *g = t->mm->vmas[t->mm->n_vmas + i];
+		long r = inject_call(in, SYS_madvise, g->start, g->end - g->start,
+				     MADV_GUARD_INSTALL, 0, 0, 0);
+
+		if (r) {
+			pr_err("pid %d: guard region 0x%lx-0x%lx (MADV_GUARD_INSTALL, Linux "
+			       "6.13+): "
+			       "%s",
+			       t->pid, (unsigned long)g->start, (unsigned long)g->end,
+			       strerror((int)-r));
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
 /* The membarrier(2) registrations, one REGISTER command per recorded bit. */
 static int rst_membarrier(struct rst_task *t, struct inject *in)
 {
@@ -505,6 +529,8 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		rst_filler_report(f, t->pid);
 	if (!ret)
 		ret = rst_protect(t, in);
+	if (!ret)
+		ret = rst_guards(t, in);
 	if (!ret)
 		ret = rst_membarrier(t, in);
 	if (!ret)

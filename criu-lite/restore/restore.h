@@ -37,6 +37,7 @@
 #define RST_VMA_SOCKET (1u << 11)
 #define RST_VMA_VVAR (1u << 12)
 #define RST_VMA_AIORING (1u << 13)
+#define RST_VMA_GUARD (1u << 16)
 #define RST_VMA_UNSUPP (1u << 31)
 
 /* pagemap_entry.flags */
@@ -75,6 +76,11 @@ struct rst_task {
 	int stop_sig; /* by this signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) */
 	int exit_code;
 	MmEntry *mm;
+	/*
+	 * Guard regions (VMA_AREA_GUARD entries): moved by rst_read behind the
+	 * VMAs, mm->vmas[mm->n_vmas...+nr_guards), so that n_vmas counts VMAs only.
+	 */
+	size_t nr_guards;
 	struct rst_segs pages; /* resolved page contents, address order */
 	TaskKobjIdsEntry *ids;
 	FdinfoEntry **fds;
