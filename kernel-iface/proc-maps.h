@@ -76,6 +76,13 @@ struct proc_vma_list {
 int proc_parse_maps(const char *buf, size_t len, struct proc_vma_list *out);
 /* Reads /proc/@pid/maps (or smaps) and parses it. 0 or -errno (then @out is empty). */
 int proc_read_maps(pid_t pid, bool smaps, struct proc_vma_list *out);
+/* An AIO ring (io_setup): the kernel maps it from an unlinked "/[aio]" file. */
+static inline bool proc_vma_is_aio(const struct proc_vma *v)
+{
+	return v->kind == PROC_VMA_FILE && v->deleted && v->path &&
+	       !__builtin_strcmp(v->path, "/[aio]");
+}
+
 /* Frees the entries and paths; leaves @l empty. NULL-safe. */
 void proc_vma_list_free(struct proc_vma_list *l);
 

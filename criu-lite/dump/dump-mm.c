@@ -33,6 +33,7 @@
 #define VMA_ANON_PRIVATE (1u << 9)
 #define VMA_AREA_SYSVIPC (1u << 10)
 #define VMA_AREA_VVAR (1u << 12)
+#define VMA_AREA_AIORING (1u << 13)
 
 #define DUMP_MAX_AUXV 512
 
@@ -161,6 +162,12 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 			e->status |= VMA_AREA_STACK;
 		return 0;
 	case PROC_VMA_FILE:
+		if (proc_vma_is_aio(v)) {
+			/* its pages are dumped; mm_aio() records the ring */
+			e->flags |= MAP_SHARED | MAP_ANONYMOUS;
+			e->status = VMA_AREA_REGULAR | VMA_AREA_AIORING;
+			return 0;
+		}
 		return vma_file(ctx, t->pid, v, e);
 	case PROC_VMA_VDSO:
 		e->flags |= MAP_PRIVATE | MAP_ANONYMOUS;
@@ -306,6 +313,55 @@ static void mm_fields(MmEntry *mm, const struct dump_task *t)
 	mm->mm_env_end = s->env_end;
 }
 
+/*
+ * One aio_ring_entry per AIO ring (CRIU's): its address (the context id
+ * io_setup returned), length and number of event slots, from the ring's
+ * header (struct aio_ring: id, nr, head, tail...).
+ */
+static int mm_aio(const struct dump_task *t, AioRingEntry **out, AioRingEntry ***vp, size_t *n)
+{
+	char path[64];
+	int fd = -1, ret = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
+		const struct proc_vma *v = &t->vmas.v[i];
+		uint32_t hdr[2];
+
+		if (!proc_vma_is_aio(v))
+			continue;
+		if (fd < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/mem", t->pid);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+		}
+		if (pread(fd, hdr, sizeof(hdr), (off_t)v->start) != (ssize_t)sizeof(hdr)) {
+			ret = -EIO;
+			break;
+		}
+		if (!*out) {
+			*out = calloc(t->vmas.n, sizeof(**out));
+			*vp = calloc(t->vmas.n, sizeof(**vp));
+			if (!*out || !*vp) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		aio_ring_entry__init(&(*out)[*n]);
+		(*out)[*n].id = v->start;
+		(*out)[*n].ring_len = (uint32_t)(v->end - v->start);
+		(*out)[*n].nr_req = hdr[1];
+		(*vp)[*n] = &(*out)[*n];
+		(*n)++;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		pr_err("dump: AIO ring of pid %d: %s", t->pid, strerror(-ret));
+	return ret;
+}
+
 /* @vmas with @g (address order, each inside one of them) after the VMA that holds it. */
 static size_t mm_order(const struct dump_task *t, VmaEntry *vmas, VmaEntry *g, size_t ng,
 		       VmaEntry **vp)
@@ -323,7 +379,8 @@ static size_t mm_order(const struct dump_task *t, VmaEntry *vmas, VmaEntry *g, s
 static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas)
 {
 	VmaEntry *guards = NULL, **vp = NULL;
-	size_t nguards = 0;
+	AioRingEntry *aios = NULL, **aiop = NULL;
+	size_t nguards = 0, naios = 0;
 	MmEntry mm = MM_ENTRY__INIT;
 	uint64_t *auxv;
 	size_t nauxv = 0;
@@ -356,8 +413,15 @@ static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas)
 	}
 	mm.n_vmas = mm_order(t, vmas, guards, nguards, vp);
 	mm.vmas = vp;
+	ret = mm_aio(t, &aios, &aiop, &naios);
+	if (ret)
+		goto out;
+	mm.n_aios = naios;
+	mm.aios = aiop;
 	ret = img_write_one(&ctx->dir, IMG_MM, (unsigned long)t->pid, &mm.base);
 out:
+	free(aios);
+	free(aiop);
 	free(guards);
 	free(vp);
 	free(auxv);

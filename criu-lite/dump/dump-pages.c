@@ -118,7 +118,8 @@ static bool vma_has_private_pages(const struct proc_vma *v)
 	case PROC_VMA_STACK:
 		return true;
 	case PROC_VMA_FILE:
-		return !v->shared; /* shared file data lives in the file */
+		/* shared file data lives in the file; an AIO ring's only in memory */
+		return !v->shared || proc_vma_is_aio(v);
 	default:
 		return false; /* vdso/vvar are the kernel's; shmem goes once per object */
 	}
@@ -140,7 +141,7 @@ static bool page_wanted(const struct dump_ctx *ctx, const struct proc_vma *v, ui
 	    pfn < ctx->huge_zero_pfn + ctx->huge_zero_nr)
 		return false;
 	/* In a private file mapping, a file page is still the file's data. */
-	if (v->kind == PROC_VMA_FILE && (pme & PME_FILE))
+	if (v->kind == PROC_VMA_FILE && (pme & PME_FILE) && !proc_vma_is_aio(v))
 		return false;
 	return true;
 }
@@ -279,8 +280,8 @@ static int region_pages(const struct page_region *r, void *arg)
  */
 static void region_query(const struct proc_vma *v, bool guard, struct pagemap_scan_query *q)
 {
-	uint64_t not = PAGE_IS_PFNZERO | (v->kind == PROC_VMA_FILE ? PAGE_IS_FILE : 0) |
-		       (guard ? PAGE_IS_GUARD : 0);
+	bool file = v->kind == PROC_VMA_FILE && !proc_vma_is_aio(v);
+	uint64_t not = PAGE_IS_PFNZERO | (file ? PAGE_IS_FILE : 0) | (guard ? PAGE_IS_GUARD : 0);
 
 	memset(q, 0, sizeof(*q));
 	q->inverted = not ;

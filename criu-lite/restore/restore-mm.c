@@ -33,7 +33,8 @@
 
 static bool rst_is_special(const VmaEntry *v)
 {
-	return v->status & (RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL);
+	/* an AIO ring is made by io_setup (restore-aio.c) */
+	return v->status & (RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL | RST_VMA_AIORING);
 }
 
 static long rst_munmap(struct inject *in, unsigned long s, unsigned long len)
@@ -368,12 +369,34 @@ static int rst_area_start_cmp(const void *x, const void *y)
 static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 			      struct rst_segs *out)
 {
-	const struct rst_stage_area **own = NULL;
-	size_t nr_own = rst_kept_areas(c, t, &own);
+	const struct rst_stage_area **own = NULL, **o2;
+	size_t nr_own = rst_kept_areas(c, t, &own), nr_aio = 0;
+	struct rst_stage_area *aio;
 
 	*out = t->pages;
-	if (!nr_own)
+	/* An AIO ring's pages are put back by restore-aio.c, not written. */
+	for (size_t i = 0; i < t->mm->n_vmas; i++)
+		nr_aio += (t->mm->vmas[i]->status & RST_VMA_AIORING) != 0;
+	aio = calloc(nr_aio + 1, sizeof(*aio));
+	o2 = realloc(own, (nr_own + nr_aio + 1) * sizeof(*own));
+	if (!o2 || !aio) {
+		free(o2 ? o2 : own);
+		free(aio);
+		return -ENOMEM;
+	}
+	own = o2;
+	for (size_t i = 0, k = 0; i < t->mm->n_vmas; i++) {
+		if (!(t->mm->vmas[i]->status & RST_VMA_AIORING))
+			continue;
+		aio[k] = (struct rst_stage_area){.start = t->mm->vmas[i]->start,
+						 .end = t->mm->vmas[i]->end};
+		own[nr_own++] = &aio[k++];
+	}
+	if (!nr_own) {
+		free(own);
+		free(aio);
 		return 0;
+	}
 	/*
 	 * Exactly sized and only read: never grown with rst_segs_add(). Each
 	 * area cuts at most one more piece out of the runs.
@@ -382,6 +405,7 @@ static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 	out->n = 0;
 	if (!out->s) {
 		free(own);
+		free(aio);
 		return -ENOMEM;
 	}
 	qsort(own, nr_own, sizeof(*own), rst_area_start_cmp);
@@ -405,6 +429,7 @@ static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 			out->s[out->n++] = sg;
 	}
 	free(own);
+	free(aio);
 	return 0;
 }
 
@@ -529,6 +554,8 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		rst_filler_report(f, t->pid);
 	if (!ret)
 		ret = rst_protect(t, in);
+	if (!ret)
+		ret = rst_aio_restore(t, in);
 	if (!ret)
 		ret = rst_guards(t, in);
 	if (!ret)
