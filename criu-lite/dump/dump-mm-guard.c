@@ -69,8 +69,11 @@ int dump_mm_guards(pid_t pid, const struct proc_vma_list *l, struct VmaEntry **o
 		ret = pagemap_scan_walk(fd, l->v[i].start, l->v[i].end, &q, guard_region, &w);
 	}
 	close(fd);
-	/* No PAGEMAP_SCAN (before 6.7) or no PAGE_IS_GUARD (before 6.15): no guard is known. */
-	if (ret == -EINVAL || ret == -ENOTTY || ret == -EOPNOTSUPP) {
+	/*
+	 * No PAGEMAP_SCAN (before 6.7, or filtered by seccomp: ENOSYS) or no
+	 * PAGE_IS_GUARD (before 6.15): no guard is known.
+	 */
+	if (ret == -EINVAL || ret == -ENOTTY || ret == -EOPNOTSUPP || ret == -ENOSYS) {
 		pr_debug("dump: pid %d: guard regions cannot be listed here (%s)", pid,
 			 strerror(-ret));
 		free(w.g);
