@@ -212,8 +212,8 @@ static int pm_parse_header(const char *p, const char *eol, struct proc_vma *v)
 static unsigned int pm_parse_vmflags(const char *p, const char *eol)
 {
 	static const char codes[][3] = {
-		"gd", "hg", "nh", "dd", "dc", "wf", "sd", "io", "pf", "mg",
-		"lo", "um", "uw", "sh", "ms", "sl", "ss", "de", "rr", "sr",
+		"gd", "hg", "nh", "dd", "dc", "wf", "sd", "io", "pf", "mg", "lo",
+		"um", "uw", "sh", "ms", "sl", "ss", "de", "rr", "sr", "mw", "lf",
 	};
 	unsigned int flags = 0, i;
 
@@ -241,6 +241,8 @@ static void pm_parse_field(const char *p, const char *colon, const char *eol, st
 		{"Anonymous", offsetof(struct proc_vma, anon_kb)},
 		{"Swap", offsetof(struct proc_vma, swap_kb)},
 		{"AnonHugePages", offsetof(struct proc_vma, anon_huge_kb)},
+		{"Shared_Clean", offsetof(struct proc_vma, shared_clean_kb)},
+		{"Shared_Dirty", offsetof(struct proc_vma, shared_dirty_kb)},
 	};
 	size_t klen = colon - p, i;
 	const char *q = colon + 1;

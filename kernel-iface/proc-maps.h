@@ -28,6 +28,8 @@
 #define PROC_VMF_DONTEXPAND (1u << 17)	 /* de */
 #define PROC_VMF_RANDREAD (1u << 18)	 /* rr */
 #define PROC_VMF_SEQREAD (1u << 19)	 /* sr */
+#define PROC_VMF_MAYWRITE (1u << 20)	 /* mw */
+#define PROC_VMF_LOCKONFAULT (1u << 21)	 /* lf */
 
 enum proc_vma_kind {
 	PROC_VMA_ANON, /* no path, or "[anon:NAME]" (PR_SET_VMA_ANON_NAME) */
@@ -52,6 +54,7 @@ struct proc_vma {
 	bool deleted;	      /* path ended in " (deleted)", suffix stripped */
 	unsigned int vmflags; /* PROC_VMF_*, 0 when parsed from maps not smaps */
 	unsigned long rss_kb, anon_kb, swap_kb, anon_huge_kb; /* smaps only, else 0 */
+	unsigned long shared_clean_kb, shared_dirty_kb;	      /* mapped by others too; smaps */
 	/*
 	 * malloc'd, NULL for anonymous; "[vdso]" etc. kept as-is. Kept as the
 	 * kernel prints it: a '\n' in a file name reads "\012" (seq_file_path()
@@ -73,6 +76,13 @@ struct proc_vma_list {
 int proc_parse_maps(const char *buf, size_t len, struct proc_vma_list *out);
 /* Reads /proc/@pid/maps (or smaps) and parses it. 0 or -errno (then @out is empty). */
 int proc_read_maps(pid_t pid, bool smaps, struct proc_vma_list *out);
+/* An AIO ring (io_setup): the kernel maps it from an unlinked "/[aio]" file. */
+static inline bool proc_vma_is_aio(const struct proc_vma *v)
+{
+	return v->kind == PROC_VMA_FILE && v->deleted && v->path &&
+	       !__builtin_strcmp(v->path, "/[aio]");
+}
+
 /* Frees the entries and paths; leaves @l empty. NULL-safe. */
 void proc_vma_list_free(struct proc_vma_list *l);
 

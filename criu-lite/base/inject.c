@@ -42,43 +42,83 @@ static int find_vdso(pid_t tid, unsigned long *start, unsigned long *end)
 	return ret;
 }
 
-int inject_refind_insn(struct inject *in)
+/* Finds @insn in [start, end) of the task; 0 (in->insn set), -ENOENT or -errno. */
+static int scan_insn(struct inject *in, unsigned long start, unsigned long end)
 {
-	unsigned long start, end;
-	size_t ilen, len, align = arch_insn_align();
+	size_t ilen, align = arch_insn_align();
 	const uint8_t *insn = arch_syscall_insn(&ilen);
-	uint8_t *buf;
-	int ret;
+	const size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk + 16);
+	int ret = -ENOENT;
 
-	ret = find_vdso(in->tid, &start, &end);
-	if (ret) {
-		pr_err("inject into %d: no [vdso] to borrow a syscall instruction from", in->tid);
-		return ret;
-	}
-	len = end - start;
-	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
-	ret = inject_read(in, start, buf, len);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	ret = -ENOENT;
 	/*
 	 * Any occurrence at an instruction boundary the CPU accepts works:
-	 * executing from there decodes as the syscall instruction.
+	 * executing from there decodes as the syscall instruction. Chunks
+	 * overlap by the instruction's length.
 	 */
-	for (size_t i = 0; i + ilen <= len; i += align) {
-		if (!memcmp(buf + i, insn, ilen)) {
-			in->insn = start + i;
-			ret = 0;
+	for (unsigned long a = start; a < end && ret == -ENOENT; a += chunk) {
+		size_t len = end - a > chunk + ilen ? chunk + ilen : end - a;
+
+		if (inject_read(in, a, buf, len)) {
+			ret = -EIO;
 			break;
+		}
+		for (size_t i = 0; i + ilen <= len; i += align) {
+			if (!memcmp(buf + i, insn, ilen)) {
+				in->insn = a + i;
+				ret = 0;
+				break;
+			}
 		}
 	}
 	free(buf);
+	return ret;
+}
+
+/*
+ * A process without a vDSO (it unmapped it): a syscall instruction in any
+ * executable mapping (its libc, its program) serves as well.
+ */
+static int scan_exec_maps(struct inject *in)
+{
+	char path[64], line[512], perms[8];
+	unsigned long s, e;
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", in->tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) != 3 || perms[2] != 'x' ||
+		    strstr(line, "[vsyscall]"))
+			continue;
+		ret = scan_insn(in, s, e) ? -ENOENT : 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+int inject_refind_insn(struct inject *in)
+{
+	unsigned long start, end;
+	int ret;
+
+	ret = find_vdso(in->tid, &start, &end);
+	if (!ret) {
+		ret = scan_insn(in, start, end);
+		if (ret)
+			pr_err("inject into %d: no syscall instruction in [vdso]", in->tid);
+		return ret;
+	}
+	ret = scan_exec_maps(in);
 	if (ret)
-		pr_err("inject into %d: no syscall instruction in [vdso]", in->tid);
+		pr_err("inject into %d: no [vdso] and no syscall instruction in any executable "
+		       "mapping to borrow",
+		       in->tid);
 	return ret;
 }
 

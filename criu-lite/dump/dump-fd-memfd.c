@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -21,6 +22,9 @@
 #include "log.h"
 #include "memfd.pb-c.h"
 
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26 /* linux/memfd.h: log2 of the huge page size from bit 26 */
+#endif
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6UL
 #endif
@@ -42,11 +46,20 @@ static bool memfd_seen(const struct dump_ctx *ctx, unsigned long ino)
 	return false;
 }
 
-static bool memfd_hugetlb(const char *link)
+/*
+ * MFD_HUGETLB with the huge page size (MFD_HUGE_SHIFT encoding, as
+ * memfd_create takes it) for a memfd on hugetlbfs, else 0.
+ */
+static uint32_t memfd_hugetlb(const char *link)
 {
 	struct statfs sf;
+	uint32_t shift = 0;
 
-	return statfs(link, &sf) == 0 && (unsigned long)sf.f_type == HUGETLBFS_MAGIC;
+	if (statfs(link, &sf) || (unsigned long)sf.f_type != HUGETLBFS_MAGIC)
+		return 0;
+	while (shift < 63 && (1ul << shift) < (unsigned long)sf.f_bsize)
+		shift++;
+	return MFD_HUGETLB | (shift << MFD_HUGE_SHIFT);
 }
 
 /* "/memfd:NAME (deleted)" -> NAME */
@@ -85,6 +98,8 @@ static int memfd_inode(struct dump_ctx *ctx, struct memfd_state *s, pid_t pid, c
 	mi.shmid = (uint32_t)st->st_ino;
 	mi.seals = (uint32_t)seals;
 	mi.inode_id = st->st_ino;
+	mi.hugetlb_flag = memfd_hugetlb(link);
+	mi.has_hugetlb_flag = mi.hugetlb_flag != 0;
 	if (!s->img)
 		ret = img_open(&ctx->dir, IMG_MEMFD_INODE, 0, true, &s->img);
 	if (!ret)
@@ -113,13 +128,11 @@ int dump_memfd_vma(struct dump_ctx *ctx, pid_t pid, unsigned long start, unsigne
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%lx-%lx", pid, start, end);
 	if (stat(link, &st))
 		ret = -errno;
-	else if (memfd_hugetlb(link))
-		ret = -EOPNOTSUPP;
 	else if (!memfd_seen(ctx, st.st_ino))
 		ret = memfd_inode(ctx, ctx->fd_state[FD_TYPES__MEMFD], pid, link, mpath, &st);
 	if (ret) {
 		pr_err("dump: mapping %lx-%lx of pid %d: memfd '%s': %s", start, end, pid, mpath,
-		       ret == -EOPNOTSUPP ? "on hugetlbfs, not supported" : strerror(-ret));
+		       strerror(-ret));
 		return ret;
 	}
 	m.id = fe.id = *id = ++ctx->next_file_id;
@@ -138,8 +151,6 @@ static int memfd_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEnt
 	int ret;
 
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", d->pid, d->fd);
-	if (memfd_hugetlb(link))
-		return dump_fd_unsupported(d, "memfd on hugetlbfs (MFD_HUGETLB)");
 	if (!memfd_seen(ctx, d->st.st_ino)) {
 		ret = memfd_inode(ctx, st, d->pid, link, d->path, &d->st);
 		if (ret) {

@@ -130,8 +130,11 @@ static bool take_flags(const struct proc_vma_list *pre, struct proc_vma_list *cu
 	for (size_t i = 0; i < cur->n; i++)
 		if (!same_vma(&pre->v[i], &cur->v[i]))
 			return false;
-	for (size_t i = 0; i < cur->n; i++)
+	for (size_t i = 0; i < cur->n; i++) {
 		cur->v[i].vmflags = pre->v[i].vmflags;
+		cur->v[i].shared_clean_kb = pre->v[i].shared_clean_kb;
+		cur->v[i].shared_dirty_kb = pre->v[i].shared_dirty_kb;
+	}
 	return true;
 }
 

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "array.h"
+#include "core.pb-c.h"
 #include "dump.h"
 #include "inject.h"
 #include "log.h"
@@ -31,8 +33,13 @@
 #define VMA_ANON_PRIVATE (1u << 9)
 #define VMA_AREA_SYSVIPC (1u << 10)
 #define VMA_AREA_VVAR (1u << 12)
+#define VMA_AREA_AIORING (1u << 13)
 
 #define DUMP_MAX_AUXV 512
+
+#ifndef MEMBARRIER_CMD_GET_REGISTRATIONS
+#define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9) /* Linux 6.3 */
+#endif
 
 static uint64_t vma_madv(unsigned int f)
 {
@@ -72,7 +79,14 @@ static int vma_file(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, V
 	uint32_t id;
 	int ret;
 
-	flags = (v->shared && (v->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
+	/*
+	 * A shared mapping made read-only by mprotect() keeps VM_MAYWRITE ("mw"):
+	 * the file must be opened for writing again, or the process cannot
+	 * mprotect it back (EACCES).
+	 */
+	flags = (v->shared && ((v->prot & PROT_WRITE) || (v->vmflags & PROC_VMF_MAYWRITE)))
+			? O_RDWR
+			: O_RDONLY;
 	if (v->deleted && v->path && !strncmp(v->path, "/memfd:", 7)) {
 		ret = dump_memfd_vma(ctx, pid, v->start, v->end, v->path, flags, &id);
 		if (ret)
@@ -121,6 +135,14 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 	e->fd = -1;
 	if (v->vmflags & PROC_VMF_GROWSDOWN)
 		e->flags |= MAP_GROWSDOWN;
+	/* mlock() or MAP_LOCKED ("lo"); restore locks the area once it is filled. */
+	if (v->vmflags & PROC_VMF_LOCKED)
+		e->flags |= MAP_LOCKED;
+	if (v->vmflags & PROC_VMF_LOCKONFAULT) {
+		pr_err("dump: mapping %lx-%lx of pid %d: mlock2(MLOCK_ONFAULT) is not supported",
+		       v->start, v->end, t->pid);
+		return -EOPNOTSUPP;
+	}
 	e->madv = vma_madv(v->vmflags);
 	e->has_madv = e->madv != 0;
 	if (v->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP) && v->kind != PROC_VMA_VVAR) {
@@ -140,6 +162,12 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 			e->status |= VMA_AREA_STACK;
 		return 0;
 	case PROC_VMA_FILE:
+		if (proc_vma_is_aio(v)) {
+			/* its pages are dumped; mm_aio() records the ring */
+			e->flags |= MAP_SHARED | MAP_ANONYMOUS;
+			e->status = VMA_AREA_REGULAR | VMA_AREA_AIORING;
+			return 0;
+		}
 		return vma_file(ctx, t->pid, v, e);
 	case PROC_VMA_VDSO:
 		e->flags |= MAP_PRIVATE | MAP_ANONYMOUS;
@@ -201,6 +229,40 @@ static int mm_exe(struct dump_ctx *ctx, pid_t pid, uint32_t *id)
 	return dump_reg_file(ctx, path, O_RDONLY, &st, id);
 }
 
+/*
+ * The membarrier(2) commands the process registered for (a mask of
+ * MEMBARRIER_CMD_REGISTER_*). MEMBARRIER_CMD_GET_REGISTRATIONS exists since
+ * Linux 6.3; before, only the private expedited one is probed: that command
+ * fails with EPERM in a process that did not register (and is otherwise a
+ * harmless barrier).
+ */
+static long mm_membarrier(struct inject *in)
+{
+	long r = inject_call(in, SYS_membarrier, MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0, 0, 0, 0);
+
+	if (r >= 0 || r == -ENOSYS)
+		return r >= 0 ? r : 0;
+	if (r != -EINVAL)
+		return r;
+	r = inject_call(in, SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0);
+	if (r == -EPERM || r == -EINVAL || r == -ENOSYS)
+		return 0;
+	return r ? r : MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+}
+
+int dump_mm_membarrier(struct inject *in, pid_t pid, struct TaskCoreEntry *tc)
+{
+	long mb = mm_membarrier(in);
+
+	if (mb < 0) {
+		pr_err("dump: membarrier registrations of pid %d: %s", pid, strerror((int)-mb));
+		return (int)mb;
+	}
+	tc->has_membarrier_registration_mask = mb != 0;
+	tc->membarrier_registration_mask = (uint32_t)mb;
+	return 0;
+}
+
 /* brk(0), PR_GET_DUMPABLE and PR_GET_THP_DISABLE, run inside the stopped leader. */
 static int mm_inject(pid_t pid, MmEntry *mm)
 {
@@ -251,8 +313,74 @@ static void mm_fields(MmEntry *mm, const struct dump_task *t)
 	mm->mm_env_end = s->env_end;
 }
 
-static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas, VmaEntry **vp)
+/*
+ * One aio_ring_entry per AIO ring (CRIU's): its address (the context id
+ * io_setup returned), length and number of event slots, from the ring's
+ * header (struct aio_ring: id, nr, head, tail...).
+ */
+static int mm_aio(const struct dump_task *t, AioRingEntry **out, AioRingEntry ***vp, size_t *n)
 {
+	char path[64];
+	int fd = -1, ret = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < t->vmas.n && !ret; i++) {
+		const struct proc_vma *v = &t->vmas.v[i];
+		uint32_t hdr[2];
+
+		if (!proc_vma_is_aio(v))
+			continue;
+		if (fd < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/mem", t->pid);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+		}
+		if (pread(fd, hdr, sizeof(hdr), (off_t)v->start) != (ssize_t)sizeof(hdr)) {
+			ret = -EIO;
+			break;
+		}
+		if (!*out) {
+			*out = calloc(t->vmas.n, sizeof(**out));
+			*vp = calloc(t->vmas.n, sizeof(**vp));
+			if (!*out || !*vp) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		aio_ring_entry__init(&(*out)[*n]);
+		(*out)[*n].id = v->start;
+		(*out)[*n].ring_len = (uint32_t)(v->end - v->start);
+		(*out)[*n].nr_req = hdr[1];
+		(*vp)[*n] = &(*out)[*n];
+		(*n)++;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		pr_err("dump: AIO ring of pid %d: %s", t->pid, strerror(-ret));
+	return ret;
+}
+
+/* @vmas with @g (address order, each inside one of them) after the VMA that holds it. */
+static size_t mm_order(const struct dump_task *t, VmaEntry *vmas, VmaEntry *g, size_t ng,
+		       VmaEntry **vp)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < t->vmas.n; i++) {
+		vp[n++] = &vmas[i];
+		while (k < ng && g[k].start < vmas[i].end)
+			vp[n++] = &g[k++];
+	}
+	return n;
+}
+
+static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas)
+{
+	VmaEntry *guards = NULL, **vp = NULL;
+	AioRingEntry *aios = NULL, **aiop = NULL;
+	size_t nguards = 0, naios = 0;
 	MmEntry mm = MM_ENTRY__INIT;
 	uint64_t *auxv;
 	size_t nauxv = 0;
@@ -275,19 +403,34 @@ static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas, V
 		goto out;
 	mm.n_mm_saved_auxv = nauxv;
 	mm.mm_saved_auxv = auxv;
-	for (size_t i = 0; i < t->vmas.n; i++)
-		vp[i] = &vmas[i];
-	mm.n_vmas = t->vmas.n;
+	ret = dump_mm_guards(t->pid, &t->vmas, &guards, &nguards);
+	if (ret)
+		goto out;
+	vp = calloc(t->vmas.n + nguards + 1, sizeof(*vp));
+	if (!vp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	mm.n_vmas = mm_order(t, vmas, guards, nguards, vp);
 	mm.vmas = vp;
+	ret = mm_aio(t, &aios, &aiop, &naios);
+	if (ret)
+		goto out;
+	mm.n_aios = naios;
+	mm.aios = aiop;
 	ret = img_write_one(&ctx->dir, IMG_MM, (unsigned long)t->pid, &mm.base);
 out:
+	free(aios);
+	free(aiop);
+	free(guards);
+	free(vp);
 	free(auxv);
 	return ret;
 }
 
 int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
 {
-	VmaEntry *vmas = NULL, **vp = NULL;
+	VmaEntry *vmas = NULL;
 	int ret;
 
 	ret = dump_mm_read_vmas(ctx, t->pid, &t->vmas);
@@ -296,8 +439,7 @@ int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
 		return ret;
 	}
 	vmas = calloc(t->vmas.n + 1, sizeof(*vmas));
-	vp = calloc(t->vmas.n + 1, sizeof(*vp));
-	if (!vmas || !vp) {
+	if (!vmas) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -308,9 +450,8 @@ int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t)
 			ret = shmem_once(ctx, t, &t->vmas.v[i]);
 	}
 	if (!ret)
-		ret = mm_write(ctx, t, vmas, vp);
+		ret = mm_write(ctx, t, vmas);
 out:
 	free(vmas);
-	free(vp);
 	return ret;
 }

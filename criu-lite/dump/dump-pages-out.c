@@ -239,7 +239,9 @@ static int batch_flush(struct page_out *po)
 
 	if (!po->bytes)
 		return 0;
-	while (i < po->nr_iov) {
+	if (po->batch_nopin)
+		ret = batch_read_mem(po, 0, 0, dst);
+	while (!po->batch_nopin && i < po->nr_iov) {
 		struct iovec local = {dst, po->bytes - off};
 		ssize_t n = process_vm_readv(po->pid, &local, 1, &po->iov[i], po->nr_iov - i, 0);
 		size_t got = n > 0 ? (size_t)n : 0;
@@ -262,6 +264,8 @@ static int batch_flush(struct page_out *po)
 		dst += got;
 		break;
 	}
+	if (ret)
+		return ret;
 	ctx->st.memdump_us += dump_now_us() - t0;
 	if (ctx->hooks.written) {
 		const uint8_t *data = po->half[po->cur];
@@ -278,6 +282,7 @@ static int batch_flush(struct page_out *po)
 	po->cur ^= 1;
 	po->nr_iov = 0;
 	po->bytes = 0;
+	po->batch_nopin = false;
 	return ret;
 }
 
@@ -305,6 +310,7 @@ static int batch_add(struct page_out *po, unsigned long addr, size_t nr)
 			po->nr_iov++;
 		}
 		po->bytes += take;
+		po->batch_nopin |= po->nopin;
 		addr += take;
 		len -= take;
 	}

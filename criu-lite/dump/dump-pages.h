@@ -46,6 +46,13 @@ struct page_out {
 	pid_t pid;
 	size_t page_size;
 	int mem_fd; /* /proc/PID/mem, opened on first need */
+	/*
+	 * Read the pages added now through /proc/PID/mem: process_vm_readv pins
+	 * them, and pinning a page shared copy-on-write copies it (the kernel
+	 * unshares it), so a dump would break the sharing of a parent and its
+	 * children. Set per VMA; batch_nopin: some page of the batch is such.
+	 */
+	bool nopin, batch_nopin;
 	struct img *pm, *pages;
 	/* the entry being grown */
 	unsigned long ent_addr;

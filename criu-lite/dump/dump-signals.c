@@ -299,6 +299,8 @@ int dump_task_signals(struct dump_ctx *ctx, struct dump_task *t, TaskCoreEntry *
 		ret = posix_timers(&in, t->pid, b);
 	if (!ret)
 		ret = child_subreaper(&in, tc);
+	if (!ret)
+		ret = dump_mm_membarrier(&in, t->pid, tc);
 	ret = inject_end(&in) ?: ret;
 	if (!ret)
 		ret = pending(t->pid, PTRACE_PEEKSIGINFO_SHARED, &tc->signals_s);

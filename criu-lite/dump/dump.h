@@ -212,6 +212,16 @@ void dump_seccomp_fini(struct dump_ctx *ctx);
 
 /* dump-mm.c */
 int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t);
+/*
+ * dump-mm-guard.c: the guard regions (MADV_GUARD_INSTALL) of @pid's VMAs @l,
+ * as VMA_AREA_GUARD entries in address order (malloc'd *out). Logs.
+ */
+struct VmaEntry;
+int dump_mm_guards(pid_t pid, const struct proc_vma_list *l, struct VmaEntry **out, size_t *nr);
+/* dump-mm.c: the membarrier(2) registrations, asked inside the stopped process (@in). Logs. */
+struct inject;
+struct TaskCoreEntry;
+int dump_mm_membarrier(struct inject *in, pid_t pid, struct TaskCoreEntry *tc);
 
 /* dump-mm-pre.c: smaps (a page-table walk) read before the freeze */
 void dump_mm_prefetch(struct dump_ctx *ctx, pid_t root);

@@ -420,3 +420,12 @@ void rst_filler_report(const struct rst_filler *f, pid_t pid)
 		 pid, f->direct_bytes, f->cached_bytes, (unsigned long long)f->read_us,
 		 (unsigned long long)f->write_us);
 }
+
+struct rst_filler *rst_ctx_filler(struct rst_ctx *c)
+{
+	if (!c->filler) {
+		c->filler = rst_filler_new();
+		c->filler_owned = c->filler != NULL;
+	}
+	return c->filler;
+}

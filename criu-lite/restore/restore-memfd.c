@@ -79,6 +79,30 @@ static int rst_memfd_load(const struct img_dir *dir, struct rst_memfds *c)
 	return ret < 0 ? ret : 0;
 }
 
+/* hugetlbfs has no write(): the pages go in through a mapping of the object. */
+static int rst_memfd_fill_mapped(const struct rst_segs *segs, const MemfdInodeEntry *mi, int fd)
+{
+	char *m = mi->size ? mmap(NULL, mi->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
+	int ret = 0;
+
+	if (m == MAP_FAILED)
+		return -errno;
+	for (size_t i = 0; !ret && i < segs->n; i++) {
+		const struct rst_seg *s = &segs->s[i];
+		uint64_t len = s->len;
+
+		if (s->vaddr >= mi->size)
+			continue;
+		if (len > mi->size - s->vaddr)
+			len = mi->size - s->vaddr;
+		if (pread(s->pages_fd, m + s->vaddr, len, (off_t)s->off) != (ssize_t)len)
+			ret = errno ? -errno : -EIO;
+	}
+	if (m)
+		munmap(m, mi->size);
+	return ret;
+}
+
 /* Copies the object's saved pages into @fd, never past @size. */
 static int rst_memfd_fill(struct rst_ctx *c, const MemfdInodeEntry *mi, int fd)
 {
@@ -87,6 +111,11 @@ static int rst_memfd_fill(struct rst_ctx *c, const MemfdInodeEntry *mi, int fd)
 	int ret;
 
 	ret = rst_shmem_resolve(c, mi->shmid, &segs);
+	if (!ret && mi->has_hugetlb_flag && mi->hugetlb_flag) {
+		ret = rst_memfd_fill_mapped(&segs, mi, fd);
+		rst_segs_free(&segs);
+		return ret;
+	}
 	if (!ret && segs.n && !(buf = malloc(RST_MEMFD_BUF)))
 		ret = -ENOMEM;
 	for (size_t i = 0; !ret && i < segs.n; i++) {
@@ -118,7 +147,8 @@ static int rst_memfd_create(struct rst_ctx *c, const MemfdInodeEntry *mi, int *f
 	const char *what = "memfd_create";
 	int fd, ret = 0;
 
-	fd = memfd_create(mi->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = memfd_create(mi->name, MFD_CLOEXEC | MFD_ALLOW_SEALING |
+					    (mi->has_hugetlb_flag ? mi->hugetlb_flag : 0));
 	if (fd < 0)
 		ret = -errno;
 	if (!ret && ftruncate(fd, (off_t)mi->size)) {
@@ -138,7 +168,10 @@ static int rst_memfd_create(struct rst_ctx *c, const MemfdInodeEntry *mi, int *f
 		ret = -errno;
 	}
 	if (ret) {
-		pr_err("memfd '%s' (shmid %u): %s: %s", mi->name, mi->shmid, what, strerror(-ret));
+		pr_err("memfd '%s' (shmid %u): %s: %s%s", mi->name, mi->shmid, what, strerror(-ret),
+		       mi->has_hugetlb_flag && mi->hugetlb_flag && ret == -ENOMEM
+			       ? " (hugetlbfs: not enough free huge pages, see vm.nr_hugepages)"
+			       : "");
 		if (fd >= 0)
 			close(fd);
 		return ret;

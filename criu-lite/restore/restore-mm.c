@@ -33,7 +33,8 @@
 
 static bool rst_is_special(const VmaEntry *v)
 {
-	return v->status & (RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL);
+	/* an AIO ring is made by io_setup (restore-aio.c) */
+	return v->status & (RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL | RST_VMA_AIORING);
 }
 
 static long rst_munmap(struct inject *in, unsigned long s, unsigned long len)
@@ -67,12 +68,51 @@ static int rst_unmap_but(struct rst_task *t, struct inject *in, unsigned long s,
 	return 0;
 }
 
+static int rst_area_cmp(const void *x, const void *y)
+{
+	const struct rst_stage_area *a = *(const struct rst_stage_area *const *)x;
+	const struct rst_stage_area *b = *(const struct rst_stage_area *const *)y;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/*
+ * The areas @t keeps from the tool, in address order: its staged ones and
+ * those it shares with its parent or children (restore-cow.c), which replace
+ * its own staged copy of the same VMA.
+ */
+static size_t rst_kept_areas(const struct rst_ctx *c, const struct rst_task *t,
+			     const struct rst_stage_area ***out)
+{
+	const struct rst_stage_area **st = NULL, **r;
+	size_t ns = rst_stage_areas(c->stage, t->pid, &st), n = 0, nc;
+
+	r = calloc(ns + (t->mm ? t->mm->n_vmas : 0) + 1, sizeof(*r));
+	if (!r) {
+		free(st);
+		*out = NULL;
+		return 0;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		const struct rst_stage_area *cw = rst_cow_find(c, t->pid, st[i]->start, st[i]->end);
+
+		if (!cw || cw->addr == st[i]->addr)
+			r[n++] = st[i];
+	}
+	nc = rst_cow_areas(c, t->pid, r + n, t->mm ? t->mm->n_vmas : 0);
+	n += nc;
+	free(st);
+	qsort(r, n, sizeof(*r), rst_area_cmp);
+	*out = r;
+	return n;
+}
+
 /* Steps 1 and 2: everything of the tool goes but the vDSO and this process's staged areas. */
 static int rst_clear_tool(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 			  struct proc_vma_list *cur)
 {
 	const struct rst_stage_area **own = NULL;
-	size_t nr_own = rst_stage_areas(c->stage, t->pid, &own);
+	size_t nr_own = rst_kept_areas(c, t, &own);
 	unsigned long scratch;
 	int ret;
 
@@ -159,23 +199,6 @@ fail:
 	return -EIO;
 }
 
-static int rst_open_in_task(struct inject *in, const char *path, int flags)
-{
-	const struct rst_scratch sc = rst_scratch_of(in);
-	size_t l = strlen(path) + 1;
-	unsigned long at;
-	long r;
-
-	if (l > PATH_MAX)
-		return -ENAMETOOLONG;
-	r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, path, l, &at);
-	if (r)
-		return (int)r;
-	r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, at,
-			(unsigned long)(flags | O_CLOEXEC), 0, 0, 0);
-	return (int)r;
-}
-
 static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
 		      int *fd)
 {
@@ -185,20 +208,8 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 	int flags;
 
 	*fd = -1;
-	if (v->status & RST_VMA_ANON_SHARED) {
-		for (size_t i = 0; i < c->nr_shms; i++) {
-			if (c->shms[i].shmid != v->shmid)
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", c->shms[i].pid,
-				 c->shms[i].start, c->shms[i].end);
-			*fd = rst_open_in_task(in, path, O_RDWR);
-			return *fd < 0 ? *fd : 0;
-		}
-		if (ARRAY_GROW(c->shms, c->nr_shms))
-			return -ENOMEM;
-		c->shms[c->nr_shms++] = (struct rst_shm){v->shmid, t->pid, v->start, v->end};
-		return 0;
-	}
+	if (v->status & RST_VMA_ANON_SHARED)
+		return rst_shm_open(c, t, in, v, fd);
 	if (!(v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)))
 		return 0;
 	/*
@@ -263,7 +274,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	pr_debug("pid %d: mmap 0x%lx-0x%lx prot %lx flags %lx fd %d", t->pid,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
 	r = inject_mmap(in, v->start, v->end - v->start, prot, flags, (unsigned long)(long)fd,
-			fd >= 0 && !(v->status & RST_VMA_ANON_SHARED) ? v->pgoff : 0);
+			fd >= 0 ? v->pgoff : 0);
 	if (fd >= 0)
 		inject_call(in, SYS_close, (unsigned long)fd, 0, 0, 0, 0, 0);
 	if (r != (long)v->start) {
@@ -274,42 +285,19 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	return 0;
 }
 
-/* Contents of the shared anonymous objects this process mapped first. */
-static int rst_fill_shmem(struct rst_ctx *c, struct rst_task *t, struct rst_filler *f)
+/* An area locked at dump (mlock, MAP_LOCKED) is locked again once filled. */
+static int rst_lock(struct rst_task *t, struct inject *in, const VmaEntry *v)
 {
-	for (size_t i = 0; i < t->mm->n_vmas; i++) {
-		const VmaEntry *v = t->mm->vmas[i];
-		struct rst_segs segs = {0}, in_vma = {0};
-		bool first = false;
-		int ret;
+	long r;
 
-		if (!(v->status & RST_VMA_ANON_SHARED))
-			continue;
-		for (size_t k = 0; k < c->nr_shms; k++)
-			first |= c->shms[k].shmid == v->shmid && c->shms[k].pid == t->pid &&
-				 c->shms[k].start == v->start;
-		if (!first)
-			continue;
-		ret = rst_shmem_resolve(c, v->shmid, &segs);
-		for (size_t k = 0; !ret && k < segs.n; k++) {
-			struct rst_seg sg = segs.s[k];
-			unsigned long lo = v->pgoff, hi = v->pgoff + (v->end - v->start);
-
-			if (sg.vaddr + sg.len <= lo || sg.vaddr >= hi)
-				continue;
-			if (sg.vaddr < lo) {
-				sg.off += lo - sg.vaddr, sg.len -= lo - sg.vaddr;
-				sg.vaddr = lo;
-			}
-			if (sg.vaddr + sg.len > hi)
-				sg.len = hi - sg.vaddr;
-			sg.vaddr = v->start + (sg.vaddr - lo);
-			in_vma.s = &sg, in_vma.n = 1;
-			ret = rst_fill(f, t->pid, &in_vma);
-		}
-		rst_segs_free(&segs);
-		if (ret)
-			return ret;
+	if (!(v->flags & MAP_LOCKED))
+		return 0;
+	r = inject_call(in, SYS_mlock, v->start, v->end - v->start, 0, 0, 0, 0);
+	if (r) {
+		pr_err("pid %d: mlock of mapping 0x%lx-0x%lx: %s (RLIMIT_MEMLOCK or "
+		       "CAP_IPC_LOCK needed)",
+		       t->pid, (unsigned long)v->start, (unsigned long)v->end, strerror((int)-r));
+		return (int)r;
 	}
 	return 0;
 }
@@ -331,14 +319,19 @@ static int rst_protect(struct rst_task *t, struct inject *in)
 				pr_warn("pid %d: madvise(%u) on 0x%lx: %ld", t->pid, b,
 					(unsigned long)v->start, r);
 		}
-		if (v->prot == (PROT_READ | PROT_WRITE))
-			continue;
-		r = inject_call(in, SYS_mprotect, v->start, v->end - v->start, v->prot, 0, 0, 0);
-		if (r) {
-			pr_err("pid %d: mprotect 0x%lx-0x%lx: %s", t->pid, (unsigned long)v->start,
-			       (unsigned long)v->end, strerror((int)-r));
-			return (int)r;
+		if (v->prot != (PROT_READ | PROT_WRITE)) {
+			r = inject_call(in, SYS_mprotect, v->start, v->end - v->start, v->prot, 0,
+					0, 0);
+			if (r) {
+				pr_err("pid %d: mprotect 0x%lx-0x%lx: %s", t->pid,
+				       (unsigned long)v->start, (unsigned long)v->end,
+				       strerror((int)-r));
+				return (int)r;
+			}
 		}
+		r = rst_lock(t, in, v);
+		if (r)
+			return (int)r;
 	}
 	return 0;
 }
@@ -364,34 +357,155 @@ static int rst_take_staged(struct rst_task *t, struct inject *in, const struct r
 	return 0;
 }
 
-/* The runs of @t's pages outside its staged VMAs (those hold theirs already). */
+static int rst_area_start_cmp(const void *x, const void *y)
+{
+	const struct rst_stage_area *a = *(const struct rst_stage_area *const *)x;
+	const struct rst_stage_area *b = *(const struct rst_stage_area *const *)y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The runs of @t's pages outside the areas it takes (those hold theirs already). */
 static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 			      struct rst_segs *out)
 {
-	const struct rst_stage_area **own = NULL;
-	size_t nr_own = rst_stage_areas(c->stage, t->pid, &own);
+	const struct rst_stage_area **own = NULL, **o2;
+	size_t nr_own = rst_kept_areas(c, t, &own), nr_aio = 0;
+	struct rst_stage_area *aio;
 
 	*out = t->pages;
-	if (!nr_own)
+	/* An AIO ring's pages are put back by restore-aio.c, not written. */
+	for (size_t i = 0; i < t->mm->n_vmas; i++)
+		nr_aio += (t->mm->vmas[i]->status & RST_VMA_AIORING) != 0;
+	aio = calloc(nr_aio + 1, sizeof(*aio));
+	o2 = realloc(own, (nr_own + nr_aio + 1) * sizeof(*own));
+	if (!o2 || !aio) {
+		free(o2 ? o2 : own);
+		free(aio);
+		return -ENOMEM;
+	}
+	own = o2;
+	for (size_t i = 0, k = 0; i < t->mm->n_vmas; i++) {
+		if (!(t->mm->vmas[i]->status & RST_VMA_AIORING))
+			continue;
+		aio[k] = (struct rst_stage_area){.start = t->mm->vmas[i]->start,
+						 .end = t->mm->vmas[i]->end};
+		own[nr_own++] = &aio[k++];
+	}
+	if (!nr_own) {
+		free(own);
+		free(aio);
 		return 0;
-	/* Exactly sized and only read: never grown with rst_segs_add(). */
-	out->s = malloc((t->pages.n ? t->pages.n : 1) * sizeof(*out->s));
+	}
+	/*
+	 * Exactly sized and only read: never grown with rst_segs_add(). Each
+	 * area cuts at most one more piece out of the runs.
+	 */
+	out->s = malloc((t->pages.n + nr_own + 1) * sizeof(*out->s));
 	out->n = 0;
 	if (!out->s) {
 		free(own);
+		free(aio);
 		return -ENOMEM;
 	}
+	qsort(own, nr_own, sizeof(*own), rst_area_start_cmp);
 	for (size_t i = 0; i < t->pages.n; i++) {
-		const struct rst_seg *sg = &t->pages.s[i];
-		bool staged = false;
+		struct rst_seg sg = t->pages.s[i];
 
-		/* A run reaching past a staged VMA is written whole: the bytes are the same. */
-		for (size_t k = 0; k < nr_own && !staged; k++)
-			staged = sg->vaddr >= own[k]->start && sg->vaddr + sg->len <= own[k]->end;
-		if (!staged)
-			out->s[out->n++] = *sg;
+		/* A run reaching past an area is cut: a page written there breaks its sharing. */
+		for (size_t k = 0; k < nr_own && sg.len; k++) {
+			unsigned long s0 = own[k]->start, e0 = own[k]->end, cut;
+
+			if (e0 <= sg.vaddr || s0 >= sg.vaddr + sg.len)
+				continue;
+			if (s0 > sg.vaddr) {
+				out->s[out->n] = sg;
+				out->s[out->n++].len = s0 - sg.vaddr;
+			}
+			cut = e0 < sg.vaddr + sg.len ? e0 - sg.vaddr : sg.len;
+			sg.vaddr += cut, sg.off += cut, sg.len -= cut;
+		}
+		if (sg.len)
+			out->s[out->n++] = sg;
 	}
 	free(own);
+	free(aio);
+	return 0;
+}
+
+/*
+ * A process dumped without a vDSO (it unmapped it) loses the tool's: [vvar]
+ * areas first, [vdso] last, since the syscall instruction we borrow is there;
+ * then another one is found in its own executable mappings.
+ */
+static int rst_drop_vdso(struct rst_task *t, struct inject *in, const struct proc_vma_list *cur)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < t->mm->n_vmas; i++)
+		if (t->mm->vmas[i]->status & (RST_VMA_VDSO | RST_VMA_VVAR))
+			return 0;
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		for (size_t i = 0; i < cur->n && !ret; i++) {
+			const struct proc_vma *v = &cur->v[i];
+			long r;
+
+			if (v->kind != (pass ? PROC_VMA_VDSO : PROC_VMA_VVAR))
+				continue;
+			r = rst_munmap(in, v->start, v->end - v->start);
+			if (r)
+				ret = (int)r;
+		}
+	}
+	if (!ret)
+		ret = inject_refind_insn(in);
+	if (ret)
+		pr_err("pid %d: cannot drop the vDSO (the dumped process had none): %s", t->pid,
+		       strerror(-ret));
+	return ret;
+}
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
+#endif
+
+/* The guard regions, once every page around them is in place. */
+static int rst_guards(struct rst_task *t, struct inject *in)
+{
+	for (size_t i = 0; i < t->nr_guards; i++) {
+		const VmaEntry *g = t->mm->vmas[t->mm->n_vmas + i];
+		long r = inject_call(in, SYS_madvise, g->start, g->end - g->start,
+				     MADV_GUARD_INSTALL, 0, 0, 0);
+
+		if (r) {
+			pr_err("pid %d: guard region 0x%lx-0x%lx (MADV_GUARD_INSTALL, Linux "
+			       "6.13+): "
+			       "%s",
+			       t->pid, (unsigned long)g->start, (unsigned long)g->end,
+			       strerror((int)-r));
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
+/* The membarrier(2) registrations, one REGISTER command per recorded bit. */
+static int rst_membarrier(struct rst_task *t, struct inject *in)
+{
+	const TaskCoreEntry *tc = t->th[0].core->tc;
+
+	for (unsigned int b = 0; tc && tc->has_membarrier_registration_mask && b < 32; b++) {
+		long r;
+
+		if (!(tc->membarrier_registration_mask & (1u << b)))
+			continue;
+		r = inject_call(in, SYS_membarrier, 1u << b, 0, 0, 0, 0, 0);
+		if (r) {
+			pr_err("pid %d: membarrier registration 0x%x: %s", t->pid, 1u << b,
+			       strerror((int)-r));
+			return (int)r;
+		}
+	}
 	return 0;
 }
 
@@ -414,32 +528,40 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	rst_mark(t, "cleared");
 	for (size_t i = 0; !ret && i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
+		const struct rst_stage_area *cw = rst_cow_find(c, t->pid, v->start, v->end);
 		const struct rst_stage_area *a = rst_stage_find(c->stage, t->pid, v->start, v->end);
 
-		if (a)
+		if (cw) {
+			ret = rst_take_staged(t, in, cw);
+			if (!ret && !rst_cow_owner(c, t->pid, v->start, v->end))
+				ret = rst_cow_fill(c, t, in, cw);
+		} else if (a) {
 			ret = rst_take_staged(t, in, a);
-		else if (!rst_is_special(v))
+		} else if (!rst_is_special(v)) {
 			ret = rst_map_vma(c, t, in, v);
+		}
 	}
 	rst_mark(t, "mapped");
 	if (!ret)
 		ret = rst_unstaged_pages(c, t, &pages);
-	if (!ret && !c->filler) {
-		c->filler = rst_filler_new();
-		c->filler_owned = c->filler != NULL;
-		if (!c->filler)
-			ret = -ENOMEM;
-	}
-	f = c->filler;
+	f = ret ? NULL : rst_ctx_filler(c);
+	if (!ret && !f)
+		ret = -ENOMEM;
 	if (!ret)
 		ret = rst_fill(f, t->pid, &pages);
-	if (!ret)
-		ret = rst_fill_shmem(c, t, f);
 	rst_mark(t, "filled");
 	if (f)
 		rst_filler_report(f, t->pid);
 	if (!ret)
 		ret = rst_protect(t, in);
+	if (!ret)
+		ret = rst_aio_restore(t, in);
+	if (!ret)
+		ret = rst_guards(t, in);
+	if (!ret)
+		ret = rst_membarrier(t, in);
+	if (!ret)
+		ret = rst_drop_vdso(t, in, &cur);
 	if (pages.s != t->pages.s)
 		free(pages.s);
 	proc_vma_list_free(&cur);

@@ -98,10 +98,52 @@ static int rst_read_thread(struct rst_ctx *c, struct rst_thread *th)
 	return 0;
 }
 
+/*
+ * Guard regions (status VMA_AREA_GUARD only, CRIU's encoding) lie inside a
+ * VMA: they go behind the VMAs (their order kept), each checked to be inside
+ * the VMA before it.
+ */
+static int rst_split_guards(struct rst_task *t)
+{
+	size_t n = 0, g = 0, total = t->mm->n_vmas;
+	VmaEntry **tmp = calloc(total + 1, sizeof(*tmp));
+	const VmaEntry *in = NULL;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (size_t i = 0; i < total; i++) {
+		VmaEntry *v = t->mm->vmas[i];
+
+		if (v->status != RST_VMA_GUARD) {
+			t->mm->vmas[n++] = v;
+			in = v;
+			continue;
+		}
+		if (!in || v->start < in->start || v->end > in->end || v->start >= v->end) {
+			pr_err("mm-%d.img: guard region 0x%lx-0x%lx is not inside the vma before "
+			       "it",
+			       t->pid, (unsigned long)v->start, (unsigned long)v->end);
+			free(tmp);
+			t->mm->n_vmas = total;
+			return -EINVAL;
+		}
+		tmp[g++] = v;
+	}
+	memcpy(t->mm->vmas + n, tmp, g * sizeof(*tmp));
+	free(tmp);
+	t->mm->n_vmas = n;
+	t->nr_guards = g;
+	return 0;
+}
+
 /* Address space checks: order, overlap, page alignment (catches another page size). */
-static int rst_check_vmas(const struct rst_ctx *c, const struct rst_task *t)
+static int rst_check_vmas(const struct rst_ctx *c, struct rst_task *t)
 {
 	unsigned long prev_end = 0, max;
+	int ret = rst_split_guards(t);
+
+	if (ret)
+		return ret;
 
 	/* Past the limit, mmap fails with ENOMEM only after most of the work. */
 	if (!proc_read_max_map_count(&max) && t->mm->n_vmas > max) {
@@ -467,6 +509,9 @@ void rst_ctx_fini(struct rst_ctx *c)
 			free(t->th[j].st);
 		}
 		free(t->th);
+		if (t->mm)
+			t->mm->n_vmas += t->nr_guards; /* the guard entries are freed too */
+		t->nr_guards = 0;
 		img_free_msg((ProtobufCMessage *)t->mm);
 		img_free_msg((ProtobufCMessage *)t->ids);
 		img_free_msg((ProtobufCMessage *)t->fs);

@@ -45,6 +45,8 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 	if (!ret)
 		ret = rst_files_open(&c);
 	if (!ret)
+		ret = rst_cow_prepare(&c);
+	if (!ret)
 		ret = rst_tree_create(&c);
 	/* criu-lite restores into the caller's namespaces: the stages still come, in order */
 	if (!ret)
@@ -57,6 +59,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 	/* The new processes have the staged memory now: the tool's copies go. */
 	if (stage && c.nr_tasks && c.tasks[0].created)
 		rst_stage_release(stage);
+	rst_cow_release(&c);
 	rst_files_close(&c);
 	pr_debug("restore: the tool's copies released at %.6f", rst_now());
 	if (!ret)
@@ -69,6 +72,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		rst_tree_kill(&c);
 		pr_err("restore from '%s' failed%s", dir,
 		       created ? "; every process it created was killed" : "");
+		rst_cow_free(&c);
 		rst_ctx_fini(&c);
 		return 1;
 	}
@@ -78,6 +82,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		pr_warn("restore: the post-resume stage failed; the tree runs on");
 	pr_info("restored %zu process(es), root pid %d, in %.3f s", c.nr_tasks, *root,
 		rst_now() - t0);
+	rst_cow_free(&c);
 	rst_ctx_fini(&c);
 	return 0;
 }

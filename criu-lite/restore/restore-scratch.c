@@ -3,9 +3,13 @@
  * (the layout is in restore-scratch.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "log.h"
+#include "restore.h"
 #include "restore-scratch.h"
 
 #define RST_SLOT_LEN(m) sizeof(((struct rst_scratch_layout *)0)->m)
@@ -80,4 +84,21 @@ int rst_scratch_get(struct inject *in, const struct rst_scratch *sc, enum rst_sc
 	int ret = rst_scratch_at(sc, s, off, len, &at);
 
 	return ret ? ret : inject_read(in, at, buf, len);
+}
+
+int rst_open_in_task(struct inject *in, const char *path, int flags)
+{
+	const struct rst_scratch sc = rst_scratch_of(in);
+	size_t l = strlen(path) + 1;
+	unsigned long at;
+	long r;
+
+	if (l > PATH_MAX)
+		return -ENAMETOOLONG;
+	r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, path, l, &at);
+	if (r)
+		return (int)r;
+	r = inject_call(in, SYS_openat, (unsigned long)AT_FDCWD, at,
+			(unsigned long)(flags | O_CLOEXEC), 0, 0, 0);
+	return (int)r;
 }

@@ -37,6 +37,7 @@
 #define RST_VMA_SOCKET (1u << 11)
 #define RST_VMA_VVAR (1u << 12)
 #define RST_VMA_AIORING (1u << 13)
+#define RST_VMA_GUARD (1u << 16)
 #define RST_VMA_UNSUPP (1u << 31)
 
 /* pagemap_entry.flags */
@@ -75,6 +76,11 @@ struct rst_task {
 	int stop_sig; /* by this signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) */
 	int exit_code;
 	MmEntry *mm;
+	/*
+	 * Guard regions (VMA_AREA_GUARD entries): moved by rst_read behind the
+	 * VMAs, mm->vmas[mm->n_vmas...+nr_guards), so that n_vmas counts VMAs only.
+	 */
+	size_t nr_guards;
 	struct rst_segs pages; /* resolved page contents, address order */
 	TaskKobjIdsEntry *ids;
 	FdinfoEntry **fds;
@@ -125,6 +131,7 @@ struct rst_ctx {
 	unsigned long page_size;
 	pid_t tool_pid;
 	struct rst_stage *stage;   /* memory staged ahead (restore --staged), or NULL */
+	struct rst_cow *cow;	   /* restore-cow.c: areas shared by parents and children */
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
 	bool filler_owned;	   /* made here (first use): rst_ctx_fini frees it */
 	/* filelocks.img (restore-locks.c) */
@@ -156,6 +163,18 @@ int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int
 		 int depth);
 /* Contents of shared anonymous object @shmid; segs' vaddr is the offset in it. */
 int rst_shmem_resolve(struct rst_ctx *c, uint64_t shmid, struct rst_segs *out);
+
+/* restore-fill.c: the context's page filler (made on first use, NULL: no memory). */
+struct rst_filler *rst_ctx_filler(struct rst_ctx *c);
+/* restore-scratch.c: openat() injected into the process, O_CLOEXEC added: its fd or -errno. */
+struct inject;
+int rst_open_in_task(struct inject *in, const char *path, int flags);
+/*
+ * restore-shmem.c: *fd (in @t) of @v's shared anonymous object, created whole
+ * and filled by the first process that maps it. 0 or -errno.
+ */
+int rst_shm_open(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
+		 int *fd);
 
 /* restore-files.c: open shared file objects, install fds in a child. */
 int rst_files_open(struct rst_ctx *c);
@@ -251,6 +270,29 @@ const struct rst_stage_area *rst_stage_find(const struct rst_stage *s, pid_t pid
 					    unsigned long start, unsigned long end);
 /* The areas staged for @pid, in address order of .addr; returns how many. */
 size_t rst_stage_areas(const struct rst_stage *s, pid_t pid, const struct rst_stage_area ***out);
+
+/*
+ * restore-cow.c: private memory shared copy-on-write by a parent and its
+ * children: areas in the tool, built before the fork, moved into place by
+ * each process (stage areas' shape: .pid is the process that takes it).
+ */
+struct rst_cow;
+int rst_cow_prepare(struct rst_ctx *c);
+const struct rst_stage_area *rst_cow_find(const struct rst_ctx *c, pid_t pid, unsigned long start,
+					  unsigned long end);
+bool rst_cow_owner(const struct rst_ctx *c, pid_t pid, unsigned long start, unsigned long end);
+/* Up to @max areas @pid takes, into @out; returns how many. */
+size_t rst_cow_areas(const struct rst_ctx *c, pid_t pid, const struct rst_stage_area **out,
+		     size_t max);
+/* A child's pages on top of the area moved into its VMA: only those that differ. Logs. */
+int rst_cow_fill(const struct rst_ctx *c, struct rst_task *t, struct inject *in,
+		 const struct rst_stage_area *a);
+/* The tool's own copies go (once every process has inherited them). */
+void rst_cow_release(struct rst_ctx *c);
+void rst_cow_free(struct rst_ctx *c);
+
+/* restore-aio.c: @t's AIO contexts at their recorded ids, pending events back. Logs. */
+int rst_aio_restore(struct rst_task *t, struct inject *in);
 
 /* restore-tree.c: the group @t is restored into (--shell-job maps the job's group to the tool's).
  */

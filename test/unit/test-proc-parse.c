@@ -128,14 +128,17 @@ static void test_maps(void)
 	v = find_vma(&l, 0x7f40ca406000);
 	ok(v && v->rss_kb == 8 && v->anon_kb == 8 && v->swap_kb == 0 && v->anon_huge_kb == 0,
 	   "smaps: rwxp area: Rss 8 kB, Anonymous 8 kB");
-	ok(v && v->vmflags == PROC_VMF_DONTDUMP, "smaps: MADV_DONTDUMP -> dd only (got %#x)",
-	   v ? v->vmflags : 0);
+	ok(v && v->vmflags == (PROC_VMF_DONTDUMP | PROC_VMF_MAYWRITE),
+	   "smaps: MADV_DONTDUMP -> dd (and mw) only (got %#x)", v ? v->vmflags : 0);
 	v = find_vma(&l, 0x7f40ca21f000);
-	ok(v && v->vmflags == PROC_VMF_GROWSDOWN && v->prot == 0, "smaps: MAP_GROWSDOWN -> gd");
+	ok(v && (v->vmflags & ~PROC_VMF_MAYWRITE) == PROC_VMF_GROWSDOWN && v->prot == 0,
+	   "smaps: MAP_GROWSDOWN -> gd");
 	v = find_vma(&l, 0x7f40ca11d000);
-	ok(v && v->vmflags == PROC_VMF_WIPEONFORK, "smaps: MADV_WIPEONFORK -> wf");
+	ok(v && v->vmflags == (PROC_VMF_WIPEONFORK | PROC_VMF_MAYWRITE),
+	   "smaps: MADV_WIPEONFORK -> wf (and mw)");
 	v = find_vma(&l, 0x7f40ca40b000);
-	ok(v && v->vmflags == (PROC_VMF_SHARED | PROC_VMF_MAYSHARE) && v->rss_kb == 4,
+	ok(v && v->vmflags == (PROC_VMF_SHARED | PROC_VMF_MAYSHARE | PROC_VMF_MAYWRITE) &&
+		   v->rss_kb == 4,
 	   "smaps: shared anon: sh ms, Rss 4 kB");
 	v = find_vma(&l, 0x7f40ca417000);
 	ok(v && v->vmflags == (PROC_VMF_PFNMAP | PROC_VMF_IO | PROC_VMF_DONTEXPAND |
