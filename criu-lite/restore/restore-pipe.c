@@ -1,7 +1,8 @@
 /*
  * Restore: pipes and FIFOs. A pipe is created once per pipe_id, both ends
- * held by the tool; each PIPE entry is a separate description of its end
- * (as two opens of a FIFO would give). A FIFO is opened by its path (its
+ * held by the tool; each PIPE entry is a separate open file description of
+ * its end (reopened through /proc/self/fd), with its own flags; fds that
+ * shared one description share the entry. A FIFO is opened by its path (its
  * REG entry) with the task's rights; a helper O_RDWR descriptor keeps both
  * ends openable without blocking. Once every file is open the buffered bytes
  * go back in (pipes-data.img, fifo-data.img), then a pipe gets its flags.
@@ -92,15 +93,26 @@ static int rst_open_pipe(struct rst_ctx *c, const struct rst_task *t, const File
 	const PipeEntry *pe = fe->pipe;
 	struct rst_pipes *s = rst_fd_state(c, &rst_fd_pipe);
 	struct rst_pipe *p = s ? rst_pipe_get(s, pe->pipe_id) : NULL;
+	char path[64];
 	int end, fd;
 
 	if (!p)
 		return -ENOMEM;
 	end = (pe->flags & O_ACCMODE) == O_RDONLY ? 0 : 1;
-	/* A separate description per file id, as two opens of a FIFO would give. */
-	fd = fcntl(p->fds[end], F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	/*
+	 * A separate description per file id (its own flags): the end reopened
+	 * through /proc/self/fd, as the program itself may have done. The tool
+	 * holds both ends, so neither open waits for a peer.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p->fds[end]);
+	fd = open(path, (int)(pe->flags & O_ACCMODE) | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		pr_err("pipe %u (file id %u): reopening '%s': %s", pe->pipe_id, pe->id, path,
+		       strerror(e));
+		return -e;
+	}
 	*fdp = fd;
 	return 0;
 }
