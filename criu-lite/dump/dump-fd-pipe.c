@@ -177,7 +177,7 @@ static int pipe_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 
 static int fifo_match(const struct fd_desc *d)
 {
-	return S_ISFIFO(d->st.st_mode);
+	return S_ISFIFO(d->st.st_mode) && !(d->fi.flags & O_PATH); /* O_PATH: a REG entry */
 }
 
 static int fifo_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)

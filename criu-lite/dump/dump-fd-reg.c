@@ -1,7 +1,8 @@
 /*
  * Files opened by path: regular files, directories and the plain character
  * devices (null, zero, full, random, urandom), as REG entries with flags and
- * offset. An unlinked regular file (no other link, at most 64 MiB) keeps
+ * offset, and O_PATH fds on any path (a symlink itself with O_NOFOLLOW:
+ * the fd's stat is the link's). An unlinked regular file (no other link, at most 64 MiB) keeps
  * its content in ghost-file-ID.img. Block devices and other character
  * devices are refused.
  */
@@ -108,9 +109,16 @@ static int ghost_file(struct dump_ctx *ctx, const struct fd_desc *d, uint32_t id
 	return dump_ghost_file(ctx, link, &d->st, id);
 }
 
+/* An O_PATH fd opens nothing behind its path: any file type, a symlink itself included. */
+static bool reg_opath(const struct fd_desc *d)
+{
+	return (d->fi.flags & O_PATH) && d->path[0] == '/';
+}
+
 static int reg_match(const struct fd_desc *d)
 {
-	return S_ISREG(d->st.st_mode) || S_ISDIR(d->st.st_mode) || S_ISCHR(d->st.st_mode);
+	return S_ISREG(d->st.st_mode) || S_ISDIR(d->st.st_mode) || S_ISCHR(d->st.st_mode) ||
+	       reg_opath(d);
 }
 
 static int reg_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
@@ -119,8 +127,12 @@ static int reg_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry
 	size_t len = strlen(d->path);
 	bool ghost = false;
 
-	if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st))
+	if (reg_opath(d)) {
+		if (len > 10 && !strcmp(d->path + len - 10, " (deleted)"))
+			return dump_fd_unsupported(d, "O_PATH fd on an unlinked file");
+	} else if (S_ISCHR(d->st.st_mode) && !chr_plain(&d->st)) {
 		return dump_fd_unsupported(d, "character device");
+	}
 	if (len > 10 && !strcmp(d->path + len - 10, " (deleted)")) {
 		if (!S_ISREG(d->st.st_mode) || d->st.st_nlink != 0)
 			return dump_fd_unsupported(d, "unlinked file with other links");
@@ -159,7 +171,7 @@ const struct fd_dump_ops dump_fd_reg = {
 
 static int blk_match(const struct fd_desc *d)
 {
-	return S_ISBLK(d->st.st_mode);
+	return S_ISBLK(d->st.st_mode) && !reg_opath(d);
 }
 
 static int blk_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)

@@ -132,6 +132,8 @@ static int rst_open_reg(const FileEntry *fe, const struct rst_ghost *gh, int *fd
 		return -ESTALE;
 	}
 seek:
+	if (flags & O_PATH) /* no offset: lseek gives EBADF */
+		goto out;
 	if (lseek(fd, (off_t)r->pos, SEEK_SET) < 0 && errno != ESPIPE) {
 		ret = -errno;
 		pr_err("file '%s' (id %u): seek to %llu: %s", r->name, fe->id,
@@ -139,6 +141,7 @@ seek:
 		close(fd);
 		return ret;
 	}
+out:
 	*fdp = fd;
 	return 0;
 }
