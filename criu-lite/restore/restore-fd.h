@@ -62,6 +62,12 @@ extern const struct fd_rst_ops rst_fd_unix;  /* restore-unix.c */
 extern const struct fd_rst_ops rst_fd_tty;   /* restore-tty.c */
 extern const struct fd_rst_ops rst_fd_memfd; /* restore-memfd.c */
 
+/* restore-procfile.c: files under /proc of the restored tree itself. */
+/* Whether @name is /proc/PID/... of a process or thread of the tree. */
+bool rst_procfile_of_tree(const struct rst_ctx *c, const char *name);
+/* The tool's stand-in for such a file until its process opens it (/dev/null). Logs. */
+int rst_procfile_placeholder(const FileEntry *fe, int *fdp);
+
 /* restore-filetab.c */
 /* The index of file @id in c->fentries (and c->files), -1 if none. */
 int rst_file_index(const struct rst_ctx *c, uint32_t id);

@@ -170,6 +170,8 @@ static int rst_open_as(struct rst_ctx *c, const struct rst_task *t, const FileEn
 	char ghost[64];
 	int ret = 0;
 
+	if (rst_procfile_of_tree(c, fe->reg->name))
+		return rst_procfile_placeholder(fe, fd);
 	snprintf(ghost, sizeof(ghost), "ghost-file-%x.img", fe->id);
 	if (faccessat(c->dir.fd, ghost, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		ret = rst_ghost_load(c, fe, &p.gh);
