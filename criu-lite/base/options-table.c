@@ -159,6 +159,9 @@ const struct opt_desc opt_table[] = {
 	     "dump, page-server: write into a -D owned by another user or writable by others"),
 	DOES("trust-images", OI_TRUST_IMAGES, 0, NA, OPTF_LITE, NULL,
 	     "restore: accept images not written by root or the caller (docs/security.md)"),
+	DOES("skip-file-size-check", OI_SKIP_FILE_SIZE_CHECK, 0, NA, OPTF_LITE | B, NULL,
+	     "restore: open files whose size changed since the dump, with a warning "
+	     "(without it only a grown O_APPEND file is)"),
 };
 
 const size_t opt_table_len = sizeof(opt_table) / sizeof(opt_table[0]);

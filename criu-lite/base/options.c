@@ -345,6 +345,9 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 	case OI_TRUST_IMAGES:
 		o->trust_images = true;
 		return 0;
+	case OI_SKIP_FILE_SIZE_CHECK:
+		o->skip_file_size_check = !neg;
+		return 0;
 	case OI_NONE:
 		break;
 	}

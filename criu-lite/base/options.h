@@ -58,6 +58,7 @@ struct opts {
 	bool staged;		      /* restore --staged: commands on stdin */
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
+	bool skip_file_size_check;    /* restore: a file whose size changed is only warned of */
 	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;

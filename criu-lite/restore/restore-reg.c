@@ -2,9 +2,10 @@
  * Restore: files opened by path (REG entries): regular files, directories,
  * plain character devices, opened with the rights of the task they are
  * opened for, at their recorded offset; a file whose size changed since the
- * dump is refused. An unlinked-but-open file is recreated from its ghost
- * image (ghost-file-ID.img) under its old name, opened and unlinked again;
- * for a mapping it is held open by the tool (rst_file_map_path).
+ * dump is refused (rst_reg_size_check: a grown O_APPEND file is not). An
+ * unlinked-but-open file is recreated from its ghost image
+ * (ghost-file-ID.img) under its old name, opened and unlinked again; for a
+ * mapping it is held open by the tool (rst_file_map_path).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -100,11 +101,47 @@ static int rst_open_ghost(const FileEntry *fe, const struct rst_ghost *gh, int f
 	return 0;
 }
 
-static int rst_open_reg(const FileEntry *fe, const struct rst_ghost *gh, int *fdp)
+/*
+ * A regular file must have its dumped size. One only appended to (O_APPEND)
+ * may have grown: a log written on while the tree was down; a description
+ * that stood at the old end then stands at the new one (*@pos). Any other
+ * change is refused unless --skip-file-size-check.
+ */
+static int rst_reg_size_check(const FileEntry *fe, int fd, bool skip, uint64_t *pos)
+{
+	const RegFileEntry *r = fe->reg;
+	unsigned long long was = r->size, now;
+	struct stat st;
+
+	if (!r->has_size || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size == r->size)
+		return 0;
+	now = (unsigned long long)st.st_size;
+	if (now > was && (r->flags & O_APPEND)) {
+		pr_warn("file '%s' (id %u) grew since the dump from %llu to %llu bytes; "
+			"opened for appending only: restored%s",
+			r->name, fe->id, was, now, *pos == r->size ? " at its new end" : "");
+		if (*pos == r->size)
+			*pos = now;
+		return 0;
+	}
+	if (skip) {
+		pr_warn("file '%s' (id %u) changed size since the dump: %llu bytes, was %llu "
+			"(--skip-file-size-check)",
+			r->name, fe->id, now, was);
+		return 0;
+	}
+	pr_err("file '%s' (id %u) changed size since the dump: %llu bytes, was %llu "
+	       "(--skip-file-size-check restores it anyway)",
+	       r->name, fe->id, now, was);
+	return -ESTALE;
+}
+
+static int rst_open_reg(const FileEntry *fe, const struct rst_ghost *gh, bool skip_size, int *fdp)
 {
 	const RegFileEntry *r = fe->reg;
 	int flags = (int)r->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY);
-	struct stat st;
+	uint64_t pos = r->pos;
 	int fd, ret;
 
 	if (gh->g) {
@@ -123,21 +160,18 @@ static int rst_open_reg(const FileEntry *fe, const struct rst_ghost *gh, int *fd
 			       strerror(-ret));
 		return ret;
 	}
-	if (r->has_size && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size != r->size) {
-		pr_err("file '%s' (id %u) changed size since the dump: %llu bytes, was %llu",
-		       r->name, fe->id, (unsigned long long)st.st_size,
-		       (unsigned long long)r->size);
+	ret = rst_reg_size_check(fe, fd, skip_size, &pos);
+	if (ret) {
 		close(fd);
-		return -ESTALE;
+		return ret;
 	}
 seek:
 	if (flags & O_PATH) /* no offset: lseek gives EBADF */
 		goto out;
-	if (lseek(fd, (off_t)r->pos, SEEK_SET) < 0 && errno != ESPIPE) {
+	if (lseek(fd, (off_t)pos, SEEK_SET) < 0 && errno != ESPIPE) {
 		ret = -errno;
 		pr_err("file '%s' (id %u): seek to %llu: %s", r->name, fe->id,
-		       (unsigned long long)r->pos, strerror(-ret));
+		       (unsigned long long)pos, strerror(-ret));
 		close(fd);
 		return ret;
 	}
@@ -153,6 +187,7 @@ out:
 struct rst_path_open {
 	const FileEntry *fe;
 	struct rst_ghost gh;
+	bool skip_size; /* --skip-file-size-check */
 	int *fd;
 };
 
@@ -160,12 +195,12 @@ static int rst_path_open(void *arg)
 {
 	struct rst_path_open *p = arg;
 
-	return rst_open_reg(p->fe, &p->gh, p->fd);
+	return rst_open_reg(p->fe, &p->gh, p->skip_size, p->fd);
 }
 
 static int rst_open_as(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fd)
 {
-	struct rst_path_open p = {fe, {NULL, NULL}, fd};
+	struct rst_path_open p = {fe, {NULL, NULL}, c->o->skip_file_size_check, fd};
 	struct rst_rights r;
 	char ghost[64];
 	int ret = 0;
