@@ -19,7 +19,7 @@
 
 #define VAL_BASE 1000 /* getopt value of opt_table[i]: VAL_BASE + i */
 #define VAL_NEG 3000  /* ... and of its --no- form: VAL_NEG + i */
-#define DEFAULT_GHOST_LIMIT (64ull << 20)
+#define DEFAULT_GHOST_LIMIT (1ull << 30)
 
 /* Where an option came from, for messages: "" or "config 'F' line N: ". */
 struct opt_src {

@@ -31,7 +31,7 @@ struct opts {
 	int verbosity;			/* -v */
 	int status_fd;			/* --status-fd, -1 unset */
 	int timeout;			/* --timeout seconds (accepted, see compat.md) */
-	unsigned long long ghost_limit; /* --ghost-limit: largest unlinked file carried */
+	unsigned long long ghost_limit; /* --ghost-limit: most data of an unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;
 	const char *action_scripts[OPTS_MAX_SCRIPTS]; /* --action-script, in order */
