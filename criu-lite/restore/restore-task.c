@@ -330,8 +330,6 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		ret = rst_root(c, t, in);
 	if (!ret)
 		ret = rst_sigactions(t, in, tc);
-	if (!ret)
-		ret = rst_procfile_fds(c, t, in);
 	if (ret)
 		return ret;
 	r = inject_call(in, SYS_personality, tc->personality, 0, 0, 0, 0, 0);

@@ -1,8 +1,10 @@
 /*
  * Files under /proc of the tree itself: /proc/self/status and
- * /proc/PID/maps of the process, /proc/CHILD/comm of its child, opened
- * before the dump; after restore they read the restored processes.
+ * /proc/PID/maps of the process, /proc/TID/comm of one of its threads,
+ * /proc/CHILD/comm of its child, opened before the dump; after restore they
+ * read the restored processes.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +12,26 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
+
+static volatile pid_t thread_tid;
+
+static void *thread_main(void *arg)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	prctl(PR_SET_NAME, "zdtm-thr");
+	thread_tid = (pid_t)syscall(SYS_gettid);
+	for (;;)
+		pause();
+	return arg;
+}
 
 static void read_all(int fd, char *buf, size_t len)
 {
@@ -25,7 +44,8 @@ int main(int argc, char **argv)
 {
 	static char buf[1 << 16];
 	char path[64], want[64];
-	int st_fd, maps_fd, comm_fd, st;
+	int st_fd, maps_fd, comm_fd, thr_fd, st;
+	pthread_t th;
 	pid_t child;
 	void *mark;
 
@@ -36,12 +56,18 @@ int main(int argc, char **argv)
 		test_waitsig();
 		exit(0);
 	}
+	if (pthread_create(&th, NULL, thread_main, NULL))
+		fail("pthread_create");
+	while (!thread_tid)
+		usleep(1000);
+	snprintf(path, sizeof(path), "/proc/%d/comm", thread_tid);
+	thr_fd = open(path, O_RDONLY);
 	st_fd = open("/proc/self/status", O_RDONLY);
 	snprintf(path, sizeof(path), "/proc/%d/maps", getpid());
 	maps_fd = open(path, O_RDONLY);
 	snprintf(path, sizeof(path), "/proc/%d/comm", child);
 	comm_fd = open(path, O_RDONLY);
-	if (st_fd < 0 || maps_fd < 0 || comm_fd < 0)
+	if (st_fd < 0 || maps_fd < 0 || comm_fd < 0 || thr_fd < 0)
 		fail("open /proc files: %m");
 	test_daemon();
 	test_waitsig();
@@ -60,6 +86,9 @@ int main(int argc, char **argv)
 	read_all(comm_fd, buf, sizeof(buf));
 	if (strcmp(buf, "zdtm-kid\n"))
 		fail("child's comm fd reads '%s', expected 'zdtm-kid'", buf);
+	read_all(thr_fd, buf, sizeof(buf));
+	if (strcmp(buf, "zdtm-thr\n"))
+		fail("thread's comm fd reads '%s', expected 'zdtm-thr'", buf);
 	kill(child, SIGTERM);
 	st = wait_child(child, 10000);
 	if (st != 0)
