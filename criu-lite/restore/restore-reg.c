@@ -99,9 +99,16 @@ static const char *rst_remap_path(struct rst_ctx *c, uint32_t id, int *err)
  */
 static int rst_open_linked(const FileEntry *fe, const char *remap, int flags, int *fdp)
 {
+	const char *base = strrchr(remap, '/');
 	char path[4200];
 	int ret = rst_ghost_name(fe->reg->name, path, sizeof(path)), fd = -1;
 
+	/* Only a name the dump made is ever removed. */
+	if (!base || strncmp(base + 1, "link_remap.", 11)) {
+		pr_err("unlinked file '%s' (id %u): remapped to '%s', not a link_remap.ID name",
+		       fe->reg->name, fe->id, remap);
+		return -EINVAL;
+	}
 	if (!ret && linkat(AT_FDCWD, remap, AT_FDCWD, path, 0))
 		ret = -errno;
 	if (!ret) {

@@ -1,9 +1,11 @@
 /*
  * An open file whose name was unlinked while another hard link remains is the
- * same inode after restore: what it reads and writes is seen through the link.
+ * same inode after restore: what it reads and writes is seen through the link
+ * (also mapped through that link, which must survive the restore).
  */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +15,8 @@ int main(int argc, char **argv)
 {
 	char buf[16] = "";
 	struct stat st, lst;
-	int fd;
+	char *map;
+	int fd, mfd;
 
 	test_init(argc, argv);
 	fd = open(test_path("gone.file"), O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -22,6 +25,11 @@ int main(int argc, char **argv)
 	if (link(test_path("gone.file"), test_path("kept.link")) || unlink(test_path("gone.file")))
 		fail("link/unlink: %m");
 	lseek(fd, 3, SEEK_SET);
+	mfd = open(test_path("kept.link"), O_RDONLY);
+	map = mfd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd, 0);
+	if (map == MAP_FAILED)
+		fail("map the link: %m");
+	close(mfd);
 	test_daemon();
 	test_waitsig();
 
@@ -44,6 +52,8 @@ int main(int argc, char **argv)
 		if (l >= 0)
 			close(l);
 	}
+	if (map != MAP_FAILED && memcmp(map, "012ab56789", 10))
+		fail("through the mapping: '%.10s', expected '012ab56789'", map);
 	if (pwrite(fd, "34", 2, 3) != 2) /* leave it as dumped (leave mode) */
 		fail("pwrite: %m");
 	if (access(test_path("gone.file"), F_OK) == 0)
