@@ -76,7 +76,8 @@ const struct opt_desc opt_table[] = {
 	DOES("timeout", OI_TIMEOUT, 0, RA, 0, "SECONDS",
 	     "accepted and checked; criu-lite bounds each task's freeze to 2 s itself"),
 	DOES("ghost-limit", OI_GHOST_LIMIT, 0, RA, 0, "SIZE[K|M|G]",
-	     "largest unlinked file carried in the images (default 64M)"),
+	     "most data (holes not counted) of an unlinked file carried in the images (default "
+	     "1G)"),
 	DOES("cpu-cap", OI_CPU_CAP, 0, OA, 0, "CAP,...",
 	     "none and fpu accepted (criu-lite writes no cpuinfo image); cpu, ins, all refused"),
 	DOES("network-lock", OI_NETWORK_LOCK, 0, RA, 0, "METHOD",
@@ -91,8 +92,8 @@ const struct opt_desc opt_table[] = {
 	NOOP("ext-unix-sk", 'x', OA, 0,
 	     "a unix socket whose peer is outside the tree is still refused at dump"),
 	NOOP("link-remap", 0, NA, B,
-	     "unlinked files are carried as ghost images, never linked back"),
-	NOOP("ghost-fiemap", 0, NA, B, "ghost images are written whole"),
+	     "unlinked files with other links are always linked back, others carried as ghosts"),
+	NOOP("ghost-fiemap", 0, NA, B, "ghost images are always written around holes"),
 	NOOP("evasive-devices", 0, NA, B, "criu-lite opens no device by another path"),
 	NOOP("force-irmap", 0, NA, B,
 	     "inotify and fanotify fds are refused at dump, no paths to resolve"),
@@ -159,6 +160,9 @@ const struct opt_desc opt_table[] = {
 	     "dump, page-server: write into a -D owned by another user or writable by others"),
 	DOES("trust-images", OI_TRUST_IMAGES, 0, NA, OPTF_LITE, NULL,
 	     "restore: accept images not written by root or the caller (docs/security.md)"),
+	DOES("skip-file-size-check", OI_SKIP_FILE_SIZE_CHECK, 0, NA, OPTF_LITE | B, NULL,
+	     "restore: open files whose size changed since the dump, with a warning "
+	     "(without it only a grown O_APPEND file is)"),
 };
 
 const size_t opt_table_len = sizeof(opt_table) / sizeof(opt_table[0]);

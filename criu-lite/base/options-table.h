@@ -58,6 +58,7 @@ enum opt_id {
 	OI_STAGED,
 	OI_ALLOW_UNSAFE_IMAGES_DIR,
 	OI_TRUST_IMAGES,
+	OI_SKIP_FILE_SIZE_CHECK,
 };
 
 struct opt_desc {

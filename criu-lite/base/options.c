@@ -19,7 +19,7 @@
 
 #define VAL_BASE 1000 /* getopt value of opt_table[i]: VAL_BASE + i */
 #define VAL_NEG 3000  /* ... and of its --no- form: VAL_NEG + i */
-#define DEFAULT_GHOST_LIMIT (64ull << 20)
+#define DEFAULT_GHOST_LIMIT (1ull << 30)
 
 /* Where an option came from, for messages: "" or "config 'F' line N: ". */
 struct opt_src {
@@ -344,6 +344,9 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 		return 0;
 	case OI_TRUST_IMAGES:
 		o->trust_images = true;
+		return 0;
+	case OI_SKIP_FILE_SIZE_CHECK:
+		o->skip_file_size_check = !neg;
 		return 0;
 	case OI_NONE:
 		break;

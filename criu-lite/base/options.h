@@ -31,7 +31,7 @@ struct opts {
 	int verbosity;			/* -v */
 	int status_fd;			/* --status-fd, -1 unset */
 	int timeout;			/* --timeout seconds (accepted, see compat.md) */
-	unsigned long long ghost_limit; /* --ghost-limit: largest unlinked file carried */
+	unsigned long long ghost_limit; /* --ghost-limit: most data of an unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;
 	const char *action_scripts[OPTS_MAX_SCRIPTS]; /* --action-script, in order */
@@ -58,6 +58,7 @@ struct opts {
 	bool staged;		      /* restore --staged: commands on stdin */
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
+	bool skip_file_size_check;    /* restore: a file whose size changed is only warned of */
 	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;

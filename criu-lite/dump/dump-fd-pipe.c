@@ -1,8 +1,7 @@
 /*
  * Pipes ("pipe:[INO]") and FIFOs (S_ISFIFO, opened by path: their path is a
- * REG entry). The bytes buffered in one go to pipes-data.img or
- * fifo-data.img once per pipe, copied with tee(2), which leaves the data in
- * the pipe.
+ * REG entry; an unlinked one a ghost image for it). The bytes buffered in one go to pipes-data.img
+ * or fifo-data.img once per pipe, copied with tee(2), which leaves the data in the pipe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -177,18 +176,33 @@ static int pipe_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 
 static int fifo_match(const struct fd_desc *d)
 {
-	return S_ISFIFO(d->st.st_mode);
+	return S_ISFIFO(d->st.st_mode) && !(d->fi.flags & O_PATH); /* O_PATH: a REG entry */
 }
 
 static int fifo_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
 {
 	struct pipe_state *s = st;
+	size_t len = strlen(d->path);
+	bool gone = len > 10 && !strcmp(d->path + len - 10, " (deleted)");
+	char link[64];
 	uint32_t regf;
 	int ret;
 
+	if (gone && d->st.st_nlink)
+		return dump_fd_unsupported(d, "unlinked FIFO with other links");
+	if (gone)
+		d->path[len - 10] = '\0';
 	ret = dump_reg_file(ctx, d->path, d->fi.flags & ~O_CLOEXEC, &d->st, &regf);
 	if (ret)
 		return ret;
+	/* Unlinked: its mode and owner in a ghost image for its REG entry, once. */
+	snprintf(link, sizeof(link), "ghost-file-%x.img", regf);
+	if (gone && faccessat(ctx->dir.fd, link, F_OK, AT_SYMLINK_NOFOLLOW)) {
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", d->pid, d->fd);
+		ret = dump_ghost_file(ctx, link, &d->st, regf);
+		if (ret)
+			return ret;
+	}
 	fifo_entry__init(&s->f);
 	s->f.id = fe->id;
 	s->f.pipe_id = (uint32_t)d->st.st_ino;

@@ -39,7 +39,7 @@ static int tty_match(const struct fd_desc *d)
 {
 	unsigned int ma = major(d->st.st_rdev);
 
-	return S_ISCHR(d->st.st_mode) &&
+	return S_ISCHR(d->st.st_mode) && !(d->fi.flags & O_PATH) &&
 	       (ma == 4 || ma == 5 || (ma >= TTY_PTS_MAJOR_FIRST && ma <= TTY_PTS_MAJOR_LAST));
 }
 

@@ -88,6 +88,32 @@ void dump_filetab_fini(struct dump_ctx *ctx);
 /* "unsupported fd N of PID: WHAT", -EOPNOTSUPP. */
 int dump_fd_unsupported(const struct fd_desc *d, const char *what);
 
+/*
+ * dump-remap.c: an unlinked file that still has other links is given one
+ * more name, link_remap.ID next to its old one, recorded in remap-fpath.img
+ * (CRIU's LINKED remap); the restore opens the same inode through it and
+ * removes it. The names made by a dump that fails are removed again.
+ */
+struct dump_link_remaps {
+	const struct img_dir *dir; /* the images: no inventory at the end means failed */
+	struct img *img;	   /* remap-fpath.img, opened on first use */
+	struct dump_link_remap {
+		dev_t dev;
+		ino_t ino;
+		uint32_t id; /* the REG entry of the new name */
+		bool made;   /* made by this dump (removed if it fails) */
+		char *path;
+	} * v;
+	size_t n;
+};
+/* Links @d's file to a new name and records it as REG entry @id's remap. Logs. */
+int dump_link_remap(struct dump_ctx *ctx, struct dump_link_remaps *l, const struct fd_desc *d,
+		    uint32_t id);
+/* Closes remap-fpath.img, returning its write error. */
+int dump_link_remaps_close(struct dump_link_remaps *l);
+/* Removes the names made if the dump failed; frees. */
+void dump_link_remaps_fini(struct dump_link_remaps *l);
+
 /* dump-fd-sock.c: helpers of the socket kinds. */
 /* SOL_SOCKET options common to every socket kind into @o. 0 or -errno. */
 int dump_sk_opts(int sk, SkOptsEntry *o);

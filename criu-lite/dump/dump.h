@@ -277,8 +277,10 @@ int dump_files_finish(struct dump_ctx *ctx);
  */
 int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,
 		  uint32_t *id);
-/* dump-fd-reg.c: content of an unlinked file read through @link into ghost-file-@id.img. Logs. */
+/* dump-fd-ghost.c: content of an unlinked file read through @link into ghost-file-@id.img. Logs. */
 int dump_ghost_file(struct dump_ctx *ctx, const char *link, const struct stat *st, uint32_t id);
+/* The bytes of data (holes not counted) of the regular file behind @link. 0 or -errno. */
+int dump_ghost_data_bytes(const char *link, off_t size, uint64_t *bytes);
 
 /* dump-signals.c */
 struct CoreEntry;

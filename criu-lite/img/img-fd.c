@@ -17,9 +17,14 @@ static uint64_t pipe_data_len(const ProtobufCMessage *m)
 	return ((const PipeDataEntry *)m)->bytes;
 }
 
+/* A ghost entry: its content follows unless it is chunked; a chunk entry: its bytes. */
 static uint64_t ghost_len(const ProtobufCMessage *m)
 {
-	return ((const GhostFileEntry *)m)->size;
+	const GhostFileEntry *g = (const GhostFileEntry *)m;
+
+	if (m->descriptor == &ghost_chunk_entry__descriptor)
+		return ((const GhostChunkEntry *)m)->len;
+	return g->chunks ? 0 : g->size;
 }
 
 static uint64_t sk_queue_len(const ProtobufCMessage *m)

@@ -20,6 +20,7 @@
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "remap-file-path.pb-c.h"
 #include "seccomp.pb-c.h"
 #include "sk-packet.pb-c.h"
 #include "stats.pb-c.h"
@@ -64,8 +65,10 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			   &pipe_data_entry__descriptor, IMG_PAYLOAD_PIPE_DATA},
 	[IMG_TTY_INFO] = {"tty-info.img", "TTY_INFO", 0x59453036, IMG_FIRST_COMMON, NULL,
 			  &tty_info_entry__descriptor, IMG_PAYLOAD_NONE},
-	[IMG_GHOST_FILE] = {"ghost-file-%lx.img", "GHOST_FILE", 0x52583605, IMG_FIRST_COMMON, NULL,
-			    &ghost_file_entry__descriptor, IMG_PAYLOAD_GHOST},
+	/* A chunked ghost image: its entry, then one chunk entry per data extent. */
+	[IMG_GHOST_FILE] = {"ghost-file-%lx.img", "GHOST_FILE", 0x52583605, IMG_FIRST_COMMON,
+			    &ghost_file_entry__descriptor, &ghost_chunk_entry__descriptor,
+			    IMG_PAYLOAD_GHOST},
 	[IMG_TRACKER] = {"tracker-%lu.img", "TRACKER", 0x5f3a7e21, IMG_FIRST_COMMON,
 			 &tracker_entry__descriptor, &page_digest_entry__descriptor,
 			 IMG_PAYLOAD_NONE},
@@ -79,6 +82,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			    &file_lock_entry__descriptor, IMG_PAYLOAD_NONE},
 	[IMG_SECCOMP] = {"seccomp.img", "SECCOMP", 0x64413049, IMG_FIRST_COMMON, NULL,
 			 &seccomp_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_REMAP_FPATH] = {"remap-fpath.img", "REMAP_FPATH", 0x59133954, IMG_FIRST_COMMON, NULL,
+			     &remap_file_path_entry__descriptor, IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -47,6 +47,7 @@ enum img_kind {
 	IMG_TCP_STREAM,
 	IMG_FILE_LOCKS,
 	IMG_SECCOMP,
+	IMG_REMAP_FPATH,
 	IMG_KIND_MAX,
 };
 
@@ -60,7 +61,8 @@ enum img_first_magic {
 enum img_payload {
 	IMG_PAYLOAD_NONE,
 	IMG_PAYLOAD_PIPE_DATA,	/* pipe_data_entry.bytes raw bytes */
-	IMG_PAYLOAD_GHOST,	/* ghost file content: ghost_file_entry.size raw bytes */
+	IMG_PAYLOAD_GHOST,	/* ghost file content: ghost_file_entry.size raw bytes, or
+				   ghost_chunk_entry.len after each chunk entry */
 	IMG_PAYLOAD_SK_PACKET,	/* queued socket data: sk_packet_entry.length raw bytes */
 	IMG_PAYLOAD_TCP_STREAM, /* tcp_stream_entry: inq_len + outq_len raw bytes */
 };

@@ -62,6 +62,27 @@ extern const struct fd_rst_ops rst_fd_unix;  /* restore-unix.c */
 extern const struct fd_rst_ops rst_fd_tty;   /* restore-tty.c */
 extern const struct fd_rst_ops rst_fd_memfd; /* restore-memfd.c */
 
+/* restore-ghost.c: files that had no name at dump time (ghost-file-ID.img). */
+struct rst_ghost {
+	struct GhostFileEntry *g; /* NULL: none loaded */
+	struct img *img;	  /* positioned after the entry: the content */
+};
+/* Ghost image @id's entry into @gh; -ENOENT if there is none, other -errno logged. */
+int rst_ghost_load(struct rst_ctx *c, uint32_t id, struct rst_ghost *gh);
+void rst_ghost_free(struct rst_ghost *gh);
+/* A free name for a file that was @name: @name or @name.crl-ghost.N. */
+int rst_ghost_name(const char *name, char *path, size_t len);
+/* Creates the file (regular, with its content, or FIFO) at a free name for @name into @path. */
+int rst_ghost_make(struct rst_ghost *gh, const char *name, char *path, size_t len);
+/* @fe's unlinked regular file again, opened with @flags, nameless. Logs. */
+int rst_ghost_open(const FileEntry *fe, struct rst_ghost *gh, int flags, int *fdp);
+
+/* restore-procfile.c: files under /proc of the restored tree itself. */
+/* Whether @name is /proc/PID/... of a process or thread of the tree. */
+bool rst_procfile_of_tree(const struct rst_ctx *c, const char *name);
+/* The tool's stand-in for such a file until its process opens it (/dev/null). Logs. */
+int rst_procfile_placeholder(const FileEntry *fe, int *fdp);
+
 /* restore-filetab.c */
 /* The index of file @id in c->fentries (and c->files), -1 if none. */
 int rst_file_index(const struct rst_ctx *c, uint32_t id);

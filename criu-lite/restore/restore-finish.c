@@ -123,6 +123,9 @@ static int rst_rebuild_task(struct rst_ctx *c, struct rst_task *t)
 		ret = rst_task_restore(c, t, &in);
 	if (!ret)
 		ret = rst_threads_create(c, t, &in);
+	/* Its threads exist (/proc/TID/...), no seccomp filter stops the opens yet. */
+	if (!ret)
+		ret = rst_procfile_fds(c, t, &in);
 	if (!ret)
 		ret = rst_pending(t, &in);
 	if (!ret)

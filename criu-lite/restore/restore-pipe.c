@@ -1,22 +1,26 @@
 /*
  * Restore: pipes and FIFOs. A pipe is created once per pipe_id, both ends
- * held by the tool; each PIPE entry is a separate description of its end
- * (as two opens of a FIFO would give). A FIFO is opened by its path (its
+ * held by the tool; each PIPE entry is a separate open file description of
+ * its end (reopened through /proc/self/fd), with its own flags; fds that
+ * shared one description share the entry. A FIFO is opened by its path (its
  * REG entry) with the task's rights; a helper O_RDWR descriptor keeps both
- * ends openable without blocking. Once every file is open the buffered bytes
- * go back in (pipes-data.img, fifo-data.img), then a pipe gets its flags.
+ * ends openable without blocking. An unlinked FIFO is made again from its
+ * ghost image and each description reopened through the helper. Once every file is open the
+ * buffered bytes go back in (pipes-data.img, fifo-data.img), then a pipe gets its flags.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "array.h"
 #include "log.h"
 #include "restore-fd.h"
 
+#include "ghost-file.pb-c.h"
 #include "pipe-data.pb-c.h"
 
 #ifndef F_SETPIPE_SZ
@@ -27,6 +31,7 @@
 struct rst_pipe {
 	uint32_t pipe_id;
 	int fds[2];
+	bool ghost; /* an unlinked FIFO: opened through /proc/self/fd/fds[0] */
 };
 
 /* The state of each of the two kinds. */
@@ -92,15 +97,26 @@ static int rst_open_pipe(struct rst_ctx *c, const struct rst_task *t, const File
 	const PipeEntry *pe = fe->pipe;
 	struct rst_pipes *s = rst_fd_state(c, &rst_fd_pipe);
 	struct rst_pipe *p = s ? rst_pipe_get(s, pe->pipe_id) : NULL;
+	char path[64];
 	int end, fd;
 
 	if (!p)
 		return -ENOMEM;
 	end = (pe->flags & O_ACCMODE) == O_RDONLY ? 0 : 1;
-	/* A separate description per file id, as two opens of a FIFO would give. */
-	fd = fcntl(p->fds[end], F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	/*
+	 * A separate description per file id (its own flags): the end reopened
+	 * through /proc/self/fd, as the program itself may have done. The tool
+	 * holds both ends, so neither open waits for a peer.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p->fds[end]);
+	fd = open(path, (int)(pe->flags & O_ACCMODE) | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		pr_err("pipe %u (file id %u): reopening '%s': %s", pe->pipe_id, pe->id, path,
+		       strerror(e));
+		return -e;
+	}
 	*fdp = fd;
 	return 0;
 }
@@ -183,16 +199,40 @@ const struct fd_rst_ops rst_fd_pipe = {
 	.fown = rst_pipe_fown,
 };
 
-static struct rst_pipe *rst_fifo_get(struct rst_pipes *s, const char *path, uint32_t pipe_id)
+/*
+ * The helper of FIFO @pipe_id: its path opened O_RDWR. An unlinked FIFO
+ * (a ghost image for its REG entry) is made again at a free name next to
+ * its old one, held by the helper, and loses the name at once.
+ */
+static struct rst_pipe *rst_fifo_get(struct rst_ctx *c, struct rst_pipes *s, const FileEntry *reg,
+				     uint32_t pipe_id)
 {
+	struct rst_ghost gh = {NULL, NULL};
+	const char *path = reg->reg->name;
+	char made[4200];
 	bool fresh;
 	struct rst_pipe *p = rst_pipe_slot(s, pipe_id, &fresh);
+	int ret;
 
 	if (!p || !fresh)
 		return p;
-	p->fds[0] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (p->fds[0] < 0) {
-		pr_err("fifo '%s': cannot open: %s", path, strerror(errno));
+	ret = rst_ghost_load(c, reg->id, &gh);
+	if (!ret && !S_ISFIFO(gh.g->mode))
+		ret = -EINVAL;
+	if (!ret)
+		ret = rst_ghost_make(&gh, path, made, sizeof(made));
+	rst_ghost_free(&gh);
+	if (ret && ret != -ENOENT) {
+		pr_err("unlinked fifo '%s': cannot make it again: %s", path, strerror(-ret));
+		return NULL;
+	}
+	p->ghost = !ret;
+	p->fds[0] = open(p->ghost ? made : path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ret = p->fds[0] < 0 ? -errno : 0;
+	if (p->ghost)
+		unlink(made);
+	if (ret) {
+		pr_err("fifo '%s': cannot open: %s", path, strerror(-ret));
 		return NULL;
 	}
 	p->fds[1] = dup(p->fds[0]);
@@ -205,6 +245,9 @@ static int rst_open_fifo(struct rst_ctx *c, const FifoEntry *f, int *fdp)
 {
 	const FileEntry *reg = rst_file_entry(c, f->regf_id);
 	struct rst_pipes *s = rst_fd_state(c, &rst_fd_fifo);
+	struct rst_pipe *p;
+	char self[64];
+	const char *path;
 	int fd, flags;
 
 	if (!reg || !reg->reg) {
@@ -213,14 +256,22 @@ static int rst_open_fifo(struct rst_ctx *c, const FifoEntry *f, int *fdp)
 	}
 	if (!s)
 		return -ENOMEM;
-	if (!rst_fifo_get(s, reg->reg->name, f->pipe_id))
+	p = rst_fifo_get(c, s, reg, f->pipe_id);
+	if (!p)
 		return -EIO;
+	path = reg->reg->name;
+	if (p->ghost) { /* a description of its own, of the same FIFO */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", p->fds[0]);
+		path = self;
+	}
 	flags = (int)reg->reg->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY);
 	/* Non-blocking while the helper holds both ends; the real flags after. */
-	fd = open(reg->reg->name, flags | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		pr_err("fifo '%s': cannot open: %s", reg->reg->name, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		pr_err("fifo '%s': cannot open: %s", reg->reg->name, strerror(e));
+		return -e;
 	}
 	if (!(flags & O_NONBLOCK))
 		fcntl(fd, F_SETFL, flags & ~O_ACCMODE);

@@ -325,6 +325,12 @@ void rst_filler_free(struct rst_filler *f);
 int rst_fill(struct rst_filler *f, pid_t pid, const struct rst_segs *segs);
 void rst_filler_report(const struct rst_filler *f, pid_t pid);
 
+/*
+ * restore-procfile.c: the process opens its files under /proc of the tree
+ * itself, by injection, over the placeholders (every process exists). Logs.
+ */
+int rst_procfile_fds(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+
 /* restore-task.c: per-process state through injection (signals, mm map, comm...). */
 int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in);
 /*

@@ -34,8 +34,10 @@ static uint64_t fuzz_payload_len(const struct img_kind_desc *kd, const ProtobufC
 	switch (kd->payload) {
 	case IMG_PAYLOAD_PIPE_DATA:
 		return ((const PipeDataEntry *)m)->bytes;
-	case IMG_PAYLOAD_GHOST:
-		return ((const GhostFileEntry *)m)->size;
+	case IMG_PAYLOAD_GHOST: /* a chunked entry has its data after each chunk entry */
+		if (m->descriptor == &ghost_chunk_entry__descriptor)
+			return ((const GhostChunkEntry *)m)->len;
+		return ((const GhostFileEntry *)m)->chunks ? 0 : ((const GhostFileEntry *)m)->size;
 	case IMG_PAYLOAD_SK_PACKET:
 		return ((const SkPacketEntry *)m)->length;
 	case IMG_PAYLOAD_TCP_STREAM:
