@@ -179,7 +179,7 @@ const char *rst_file_map_path(struct rst_ctx *c, const struct rst_task *t, const
 
 /* restore-fd-kinds.c: whether some fd kind restores @fe. No logging. */
 bool rst_fdkind_supported(const FileEntry *fe);
-/* restore-anon.c: runs in the new process after rst_files_install: no logging, -errno. */
+/* restore-epoll.c: runs in the new process after rst_files_install: no logging, -errno. */
 int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 
 /* restore-unix.c: unix sockets, their options and queued data. Logs. */
