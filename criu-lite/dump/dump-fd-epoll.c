@@ -148,7 +148,8 @@ static int ep_finish(struct dump_ctx *ctx, void *st)
 			e->has_crl_file_id = true;
 			if (e->crl_file_id)
 				continue;
-			pr_err("dump: epoll fd %d of %d watches fd %u (inode %llu), a file no process "
+			pr_err("dump: epoll fd %d of %d watches fd %u (inode %llu), a file no "
+			       "process "
 			       "of the tree holds (it lives outside the tree): not supported; dump "
 			       "the tree that holds it too",
 			       p->fd, p->pid, e->tfd, (unsigned long long)e->inode);

@@ -106,7 +106,8 @@ static void __attribute__((noreturn)) rst_epoll_helper(struct ep_op *ops, size_t
 	for (e.op = 0; e.op < n; e.op++) {
 		struct ep_op *o = &ops[e.op];
 
-		if (dup2(o->tgt, o->tfd) != o->tfd || epoll_ctl(o->ep, EPOLL_CTL_ADD, o->tfd, &o->ev))
+		if (dup2(o->tgt, o->tfd) != o->tfd ||
+		    epoll_ctl(o->ep, EPOLL_CTL_ADD, o->tfd, &o->ev))
 			goto fail;
 	}
 	_exit(0);

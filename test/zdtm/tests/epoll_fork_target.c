@@ -91,8 +91,8 @@ int main(int argc, char **argv)
 	if (read(s[0], &c, 1) != 1)
 		fail("child failed before writing its eventfd");
 	n = ready(ep, d);
-	if (n != 2 || !((d[0] == DATA_PIPE && d[1] == DATA_EFD) ||
-			(d[1] == DATA_PIPE && d[0] == DATA_EFD)))
+	if (n != 2 ||
+	    !((d[0] == DATA_PIPE && d[1] == DATA_EFD) || (d[1] == DATA_PIPE && d[0] == DATA_EFD)))
 		fail("parent: %d events, expected the pipe's and the child's eventfd's", n);
 	close(g[1]);
 	st = wait_child(child, 10000);
