@@ -9,6 +9,9 @@
  * so every process that shares the instance finds it complete, whatever
  * its own fds. Images without crl_file_id (CRIU's) get their items added by
  * each holder of the instance under its own fds, once they are in place.
+ * So do signalfd targets: a signalfd wakes the pollers queued on the signal
+ * handlers of the process that added it, which must be a restored process,
+ * not the helper (whose exit would drop the item's wait entry).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +50,23 @@ static int rst_open_epoll(struct rst_ctx *c, const struct rst_task *t, const Fil
 	return 0;
 }
 
+/* Whether some process holds both epoll @ep_id and file @id at fd @tfd. */
+static bool rst_epoll_self_added(const struct rst_ctx *c, uint32_t ep_id, uint32_t id, uint32_t tfd)
+{
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		const struct rst_task *t = &c->tasks[i];
+		bool ep = false, tgt = false;
+
+		for (size_t j = 0; j < t->nr_fds; j++) {
+			ep |= t->fds[j]->id == ep_id;
+			tgt |= t->fds[j]->id == id && t->fds[j]->fd == tfd;
+		}
+		if (ep && tgt)
+			return true;
+	}
+	return false;
+}
+
 /* The items with a recorded file, into @ops (malloc'd). 0 or -errno (logged). */
 static int rst_epoll_ops(const struct rst_ctx *c, struct ep_op **ops, size_t *n, int *maxtfd)
 {
@@ -70,6 +90,14 @@ static int rst_epoll_ops(const struct rst_ctx *c, struct ep_op **ops, size_t *n,
 
 			if (!e->has_crl_file_id)
 				continue;
+			if (ti >= 0 && c->files[ti].fe->type == FD_TYPES__SIGNALFD) {
+				if (!rst_epoll_self_added(c, f->fe->id, e->crl_file_id, e->tfd))
+					pr_warn("epoll file id %u: its signalfd item (fd %u) is "
+						"held at that number by no process holding the "
+						"epoll: not restored",
+						f->fe->id, e->tfd);
+				continue; /* added by the process, rst_epoll_fill */
+			}
 			if (ti < 0 || c->files[ti].fd < 0) {
 				pr_err("epoll file id %u: item fd %u watches file id %u, which no "
 				       "process of the images holds",
@@ -173,10 +201,29 @@ const struct fd_rst_ops rst_fd_eventpoll = {
 	.fown = rst_eventpoll_fown,
 };
 
+/* Whether this process adds item @e itself, and must find its file at e->tfd. */
+static bool rst_epoll_mine(const struct rst_ctx *c, const struct rst_task *t,
+			   const EventpollTfdEntry *e)
+{
+	const FileEntry *tf;
+
+	if (!e->has_crl_file_id)
+		return true;
+	tf = rst_file_entry(c, e->crl_file_id);
+	if (!tf || tf->type != FD_TYPES__SIGNALFD)
+		return false; /* added by the tool (rst_epoll_targets) */
+	for (size_t j = 0; j < t->nr_fds; j++)
+		if (t->fds[j]->fd == e->tfd)
+			return t->fds[j]->id == e->crl_file_id;
+	return false;
+}
+
 /*
  * Runs in the new process once its fds are in place, for items without a
- * recorded file (CRIU's images): added under the recorded numbers, which
- * must then name the file in this process. No logging here; -errno.
+ * recorded file (CRIU's images) and signalfd items: added under the
+ * recorded numbers, which must then name the file in this process (a
+ * signalfd item this process cannot add is another holder's). No logging
+ * here; -errno.
  */
 int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t)
 {
@@ -189,8 +236,8 @@ int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t)
 			const EventpollTfdEntry *e = fe->epfd->tfd[k];
 			struct epoll_event ev = {.events = e->events, .data.u64 = e->data};
 
-			if (e->has_crl_file_id)
-				continue; /* added by the tool (rst_epoll_targets) */
+			if (!rst_epoll_mine(c, t, e))
+				continue;
 			/* EEXIST: a process sharing this epoll added it already. */
 			if (epoll_ctl((int)t->fds[i]->fd, EPOLL_CTL_ADD, (int)e->tfd, &ev) &&
 			    errno != EEXIST)
