@@ -101,6 +101,46 @@ static int fi_add_lock(struct proc_fdinfo *o, const char *val)
 	return 0;
 }
 
+int proc_parse_inotify_wd(const char *line, struct proc_inotify_wd *out)
+{
+	unsigned long long ino;
+	char hex[2 * sizeof(out->fh) + 1];
+	int n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sscanf(line, "inotify wd:%x ino:%llx sdev:%x mask:%x ignored_mask:%x %n", &out->wd,
+		   &ino, &out->sdev, &out->mask, &out->ignored_mask, &n) != 5 ||
+	    !n)
+		return -EINVAL;
+	out->ino = ino;
+	line += n;
+	/* without CONFIG_EXPORTFS the handle is not shown */
+	if (!*line || *line == '\n')
+		return 0;
+	if (sscanf(line, "fhandle-bytes:%x fhandle-type:%x f_handle:%256[0-9a-f]", &out->fh_bytes,
+		   &out->fh_type, hex) != 3 ||
+	    out->fh_bytes > sizeof(out->fh) || strlen(hex) != 2 * out->fh_bytes)
+		return -EINVAL;
+	for (unsigned int i = 0; i < out->fh_bytes; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -EINVAL;
+		out->fh[i] = (unsigned char)b;
+	}
+	return 0;
+}
+
+static int fi_add_iwd(struct proc_fdinfo *o, const char *line)
+{
+	if (ARRAY_GROW(o->iwds, o->n_iwds))
+		return -ENOMEM;
+	if (proc_parse_inotify_wd(line, &o->iwds[o->n_iwds]))
+		return -EINVAL;
+	o->n_iwds++;
+	return 0;
+}
+
 static int fi_pair(const char *p, uint64_t *a, uint64_t *b)
 {
 	unsigned long long x, y;
@@ -123,6 +163,8 @@ static int fi_line(const char *line, const char *key, size_t klen, const char *v
 		return fi_add_tfd(o, line);
 	if (KEY("lock"))
 		return fi_add_lock(o, val);
+	if (KEY("inotify wd"))
+		return fi_add_iwd(o, line);
 	if (KEY("it_value")) {
 		o->has_timerfd = true;
 		return fi_pair(val, &o->it_value_sec, &o->it_value_nsec);
@@ -222,4 +264,7 @@ void proc_fdinfo_fini(struct proc_fdinfo *f)
 	free(f->locks);
 	f->locks = NULL;
 	f->n_locks = 0;
+	free(f->iwds);
+	f->iwds = NULL;
+	f->n_iwds = 0;
 }

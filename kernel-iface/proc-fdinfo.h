@@ -17,6 +17,22 @@ struct proc_epoll_tfd {
 	unsigned int dev;
 };
 
+/*
+ * One "inotify wd:" line (fs/notify/fdinfo.c): the watch descriptor, the
+ * watched inode and its superblock's device (kernel encoding), the mask the
+ * user set (event bits and IN_EXCL_UNLINK-like flags), and the inode's file
+ * handle (for open_by_handle_at). Every number but the handle is hex.
+ */
+struct proc_inotify_wd {
+	int wd;
+	uint64_t ino;
+	unsigned int sdev;
+	uint32_t mask, ignored_mask;
+	unsigned int fh_bytes; /* 0: the kernel showed no handle */
+	int fh_type;
+	unsigned char fh[128]; /* MAX_HANDLE_SZ */
+};
+
 /* Kind of a "lock:" line (fs/locks.c lock_get_status). */
 enum proc_lock_kind {
 	PROC_LOCK_POSIX, /* "POSIX": owned by the files table (process) */
@@ -61,16 +77,21 @@ struct proc_fdinfo {
 	bool is_epoll;		 /* at least one tfd line, or the caller knows */
 	struct proc_lock *locks; /* malloc'd, n_locks entries ("lock:" lines) */
 	size_t n_locks;
+	struct proc_inotify_wd *iwds; /* malloc'd, n_iwds entries ("inotify wd:" lines) */
+	size_t n_iwds;
 };
 
 /* Parses the value of one "lock:" line (or a /proc/locks line). 0 or -EINVAL. */
 int proc_parse_lock(const char *val, struct proc_lock *out);
 
+/* Parses one "inotify wd:" line. 0 or -EINVAL. */
+int proc_parse_inotify_wd(const char *line, struct proc_inotify_wd *out);
+
 /* Parses NUL-terminated fdinfo text into @out (zeroed first). 0, -EINVAL or -ENOMEM. */
 int proc_parse_fdinfo(const char *buf, struct proc_fdinfo *out);
 /* Reads and parses /proc/@pid/fdinfo/@fd. 0 or -errno. */
 int proc_read_fdinfo(pid_t pid, int fd, struct proc_fdinfo *out);
-/* Frees tfds and locks. NULL-safe. */
+/* Frees tfds, locks and inotify watches. NULL-safe. */
 void proc_fdinfo_fini(struct proc_fdinfo *f);
 
 #endif

@@ -62,6 +62,7 @@ extern const struct fd_rst_ops rst_fd_inet;	 /* restore-inet.c */
 extern const struct fd_rst_ops rst_fd_unix;	 /* restore-unix.c */
 extern const struct fd_rst_ops rst_fd_tty;	 /* restore-tty.c */
 extern const struct fd_rst_ops rst_fd_memfd;	 /* restore-memfd.c */
+extern const struct fd_rst_ops rst_fd_inotify;	 /* restore-inotify.c */
 
 /* restore-filetab.c */
 /* The index of file @id in c->fentries (and c->files), -1 if none. */

@@ -311,6 +311,41 @@ static void test_fdinfo(void)
 	   "fdinfo: malformed tfd line: -EINVAL");
 }
 
+/*
+ * An inotify fd (kernel 6.18): watches on /tmp (IN_CREATE|IN_DELETE, wd 1,
+ * removed), /etc (IN_MODIFY|IN_ONLYDIR, wd 2) and /usr (IN_ATTRIB|
+ * IN_EXCL_UNLINK, wd 3); IN_ONLYDIR is not kept in the mask.
+ */
+static void test_fdinfo_inotify(void)
+{
+	char *buf = fixture("proc-fdinfo-inotify.txt", NULL);
+	struct proc_inotify_wd w;
+	struct proc_fdinfo f;
+
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.n_iwds == 2 && f.flags == 04000,
+	   "fdinfo: inotify with 2 watches, O_NONBLOCK");
+	if (buf && f.n_iwds == 2) {
+		ok(f.iwds[0].wd == 3 && f.iwds[0].ino == 0x3c51c && f.iwds[0].sdev == 0xfe00000 &&
+			   f.iwds[0].mask == 0x4000004 && f.iwds[0].fh_bytes == 8 &&
+			   f.iwds[0].fh_type == 1 && f.iwds[0].fh[0] == 0x1c &&
+			   f.iwds[0].fh[2] == 0x03,
+		   "fdinfo: inotify wd 3: ino, sdev, IN_ATTRIB|IN_EXCL_UNLINK, 8-byte handle");
+		ok(f.iwds[1].wd == 2 && f.iwds[1].ino == 0x13 && f.iwds[1].mask == 0x2 &&
+			   f.iwds[1].fh[0] == 0x13 && f.iwds[1].fh[7] == 0,
+		   "fdinfo: inotify wd 2: IN_MODIFY, handle");
+	}
+	proc_fdinfo_fini(&f);
+	ok(f.iwds == NULL && f.n_iwds == 0, "fdinfo: fini empties inotify watches");
+	free(buf);
+	ok(proc_parse_inotify_wd("inotify wd:1 ino:2 sdev:3 mask:4 ignored_mask:0", &w) == 0 &&
+		   w.wd == 1 && w.fh_bytes == 0,
+	   "fdinfo: inotify line without a handle (no CONFIG_EXPORTFS)");
+	ok(proc_parse_inotify_wd("inotify wd:1 ino:2 sdev:3 mask:4 ignored_mask:0 fhandle-bytes:8 "
+				 "fhandle-type:1 f_handle:12",
+				 &w) == -EINVAL,
+	   "fdinfo: inotify handle shorter than its byte count: -EINVAL");
+}
+
 /* "lock:" lines as kernel 6.18 prints them (saved from a process holding each kind). */
 static void test_fdinfo_locks(void)
 {
@@ -385,6 +420,25 @@ static void test_timers(void)
 	   "timers: line before ID: -EINVAL");
 }
 
+/* mountinfo lines as 6.18 prints them: the mount point of a device, escapes undone. */
+static void test_mountinfo_dev(void)
+{
+	const char *mi = "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+			 "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+			 "40 27 0:40 / /mnt/with\\040space rw - tmpfs tmpfs rw\n";
+	char out[64];
+
+	ok(proc_parse_mountinfo_dev(mi, 254, 0, out, sizeof(out)) == 0 && !strcmp(out, "/"),
+	   "mountinfo: 254:0 is mounted at /");
+	ok(proc_parse_mountinfo_dev(mi, 0, 40, out, sizeof(out)) == 0 &&
+		   !strcmp(out, "/mnt/with space"),
+	   "mountinfo: an escaped space in the mount point");
+	ok(proc_parse_mountinfo_dev(mi, 8, 1, out, sizeof(out)) == -ENOENT,
+	   "mountinfo: no mount of 8:1: -ENOENT");
+	ok(proc_parse_mountinfo_dev("garbage\n", 8, 1, out, sizeof(out)) == -EINVAL,
+	   "mountinfo: malformed line: -EINVAL");
+}
+
 int main(void)
 {
 	test_maps();
@@ -394,6 +448,8 @@ int main(void)
 	test_status_traced();
 	test_fdinfo();
 	test_fdinfo_locks();
+	test_fdinfo_inotify();
+	test_mountinfo_dev();
 	test_timers();
 	return tap_done();
 }

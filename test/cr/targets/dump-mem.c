@@ -8,7 +8,7 @@
  * usage: dump-mem RESULT [-m MIB] [-c] [-i] [-n]
  *   -m MIB  size of the big anonymous region (default 8)
  *   -c      fork a child that does the same checks (result RESULT.child)
- *   -i      also hold an inotify fd (unsupported by dump)
+ *   -i      also hold a fanotify fd (unsupported by dump; needs root)
  *   -n      also hold a netlink socket (unsupported by dump)
  *   -u      also hold a unix datagram socketpair with unread data (unsupported)
  */
@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
+#include <sys/fanotify.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 		perror("setup");
 		return 1;
 	}
-	if (want_inotify && inotify_init1(0) < 0)
+	if (want_inotify && fanotify_init(FAN_CLASS_NOTIF, O_RDONLY) < 0)
 		return 1;
 	if (want_netlink && socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0)
 		return 1;
