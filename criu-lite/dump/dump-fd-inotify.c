@@ -128,8 +128,7 @@ static int ify_watch(struct ify_state *s, const struct fd_desc *d, size_t i, uin
 	if (ret) {
 		snprintf(what, sizeof(what),
 			 "inotify watch %d on inode %llu: its path cannot be found (%s)", w->wd,
-			 (unsigned long long)w->ino,
-			 ret == -ENOENT ? "deleted" : strerror(-ret));
+			 (unsigned long long)w->ino, ret == -ENOENT ? "deleted" : strerror(-ret));
 		return dump_fd_unsupported(d, what);
 	}
 	fh->path = s->paths[i];

@@ -103,6 +103,7 @@ struct rst_child_status {
 	int err;     /* errno of the failure */
 	int step;    /* which step failed (enum in restore-tree.c) */
 	int created; /* set by the parent once the process exists */
+	int forked;  /* its children exist: a process sharing its fd table may install */
 };
 
 struct rst_ctx {

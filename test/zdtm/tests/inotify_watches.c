@@ -87,8 +87,8 @@ int main(int argc, char **argv)
 		fail("events queued after restore: the queue was empty at dump");
 	tmp = open(test_path("watched/new"), O_CREAT | O_WRONLY, 0644);
 	close(tmp);
-	if (next_event(fd, &wd, &mask, name, sizeof(name)) || wd != wdir ||
-	    !(mask & IN_CREATE) || strcmp(name, "new"))
+	if (next_event(fd, &wd, &mask, name, sizeof(name)) || wd != wdir || !(mask & IN_CREATE) ||
+	    strcmp(name, "new"))
 		fail("create: event wd %d mask 0x%x name '%s', expected wd %d IN_CREATE 'new'", wd,
 		     mask, name, wdir);
 	tmp = open(file, O_WRONLY | O_APPEND);
