@@ -165,6 +165,10 @@ static int fi_line(const char *line, const char *key, size_t klen, const char *v
 		return fi_add_lock(o, val);
 	if (KEY("inotify wd"))
 		return fi_add_iwd(o, line);
+	if (KEY("Pid")) {
+		o->has_pidfd = true;
+		return sscanf(val, "%d", &o->pidfd_pid) == 1 ? 0 : -EINVAL;
+	}
 	if (KEY("it_value")) {
 		o->has_timerfd = true;
 		return fi_pair(val, &o->it_value_sec, &o->it_value_nsec);

@@ -75,6 +75,8 @@ struct proc_fdinfo {
 	struct proc_epoll_tfd *tfds; /* malloc'd, n_tfds entries */
 	size_t n_tfds;
 	bool is_epoll;		 /* at least one tfd line, or the caller knows */
+	bool has_pidfd;		 /* "Pid:" (a pidfd) */
+	int pidfd_pid;		 /* -1: the process was reaped */
 	struct proc_lock *locks; /* malloc'd, n_locks entries ("lock:" lines) */
 	size_t n_locks;
 	struct proc_inotify_wd *iwds; /* malloc'd, n_iwds entries ("inotify wd:" lines) */

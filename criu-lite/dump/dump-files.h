@@ -68,6 +68,7 @@ extern const struct fd_dump_ops dump_fd_eventfd, dump_fd_signalfd; /* dump-fd-an
 extern const struct fd_dump_ops dump_fd_timerfd, dump_fd_anon_other;
 extern const struct fd_dump_ops dump_fd_eventpoll; /* dump-fd-epoll.c */
 extern const struct fd_dump_ops dump_fd_inotify;   /* dump-fd-inotify.c */
+extern const struct fd_dump_ops dump_fd_pidfd;	   /* dump-fd-pidfd.c */
 /* Whether @d is an anon_inode of name @what ("[eventfd]"...). */
 int dump_fd_anon_is(const struct fd_desc *d, const char *what);
 extern const struct fd_dump_ops dump_fd_tty;		  /* dump-fd-tty.c */

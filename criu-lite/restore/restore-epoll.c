@@ -11,7 +11,8 @@
  * each holder of the instance under its own fds, once they are in place.
  * So do signalfd targets: a signalfd wakes the pollers queued on the signal
  * handlers of the process that added it, which must be a restored process,
- * not the helper (whose exit would drop the item's wait entry).
+ * not the helper (whose exit would drop the item's wait entry); and pidfds,
+ * which only the restored processes make.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,15 @@ static int rst_open_epoll(struct rst_ctx *c, const struct rst_task *t, const Fil
 	}
 	*fdp = fd;
 	return 0;
+}
+
+/*
+ * Items the restored processes add themselves: a signalfd (it wakes the
+ * pollers of the process that added it) and a pidfd (made by the process).
+ */
+static bool rst_epoll_in_process(const FileEntry *tf)
+{
+	return tf->type == FD_TYPES__SIGNALFD || tf->type == FD_TYPES__PIDFD;
 }
 
 /* Whether some process holds both epoll @ep_id and file @id at fd @tfd. */
@@ -90,9 +100,10 @@ static int rst_epoll_ops(const struct rst_ctx *c, struct ep_op **ops, size_t *n,
 
 			if (!e->has_crl_file_id)
 				continue;
-			if (ti >= 0 && c->files[ti].fe->type == FD_TYPES__SIGNALFD) {
+			if (ti >= 0 && rst_epoll_in_process(c->files[ti].fe)) {
 				if (!rst_epoll_self_added(c, f->fe->id, e->crl_file_id, e->tfd))
-					pr_warn("epoll file id %u: its signalfd item (fd %u) is "
+					pr_warn("epoll file id %u: its signalfd/pidfd item (fd %u) "
+						"is "
 						"held at that number by no process holding the "
 						"epoll: not restored",
 						f->fe->id, e->tfd);
@@ -210,7 +221,7 @@ static bool rst_epoll_mine(const struct rst_ctx *c, const struct rst_task *t,
 	if (!e->has_crl_file_id)
 		return true;
 	tf = rst_file_entry(c, e->crl_file_id);
-	if (!tf || tf->type != FD_TYPES__SIGNALFD)
+	if (!tf || !rst_epoll_in_process(tf))
 		return false; /* added by the tool (rst_epoll_targets) */
 	for (size_t j = 0; j < t->nr_fds; j++)
 		if (t->fds[j]->fd == e->tfd)

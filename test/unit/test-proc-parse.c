@@ -337,6 +337,13 @@ static void test_fdinfo_inotify(void)
 	proc_fdinfo_fini(&f);
 	ok(f.iwds == NULL && f.n_iwds == 0, "fdinfo: fini empties inotify watches");
 	free(buf);
+	buf = fixture("proc-fdinfo-pidfd.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_pidfd && f.pidfd_pid == 728 && !f.n_iwds,
+	   "fdinfo: pidfd of pid 728");
+	free(buf);
+	ok(proc_parse_fdinfo("pos:\t0\nPid:\t-1\nNSpid:\t-1\n", &f) == 0 && f.has_pidfd &&
+		   f.pidfd_pid == -1,
+	   "fdinfo: pidfd of a reaped process: -1");
 	ok(proc_parse_inotify_wd("inotify wd:1 ino:2 sdev:3 mask:4 ignored_mask:0", &w) == 0 &&
 		   w.wd == 1 && w.fh_bytes == 0,
 	   "fdinfo: inotify line without a handle (no CONFIG_EXPORTFS)");
