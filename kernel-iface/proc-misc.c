@@ -284,3 +284,30 @@ int proc_read_mount_of_dev(pid_t pid, unsigned int maj, unsigned int min, char *
 	free(buf);
 	return ret;
 }
+
+int proc_parse_mountinfo_id(const char *buf, int mnt_id, char *out, size_t len)
+{
+	for (const char *p = buf; *p; p = strchrnul(p, '\n'), p += *p ? 1 : 0) {
+		int id, n = 0;
+
+		if (sscanf(p, "%d %*d %*u:%*u %*s %n", &id, &n) != 1 || !n)
+			return -EINVAL;
+		if (id == mnt_id)
+			return mi_unescape(p + n, out, len);
+	}
+	return -ENOENT;
+}
+
+int proc_read_mount_of_id(pid_t pid, int mnt_id, char *out, size_t len)
+{
+	char path[64], *buf = NULL;
+	size_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ret = proc_read_file(path, &buf, &n);
+	if (!ret)
+		ret = proc_parse_mountinfo_id(buf, mnt_id, out, len);
+	free(buf);
+	return ret;
+}

@@ -58,8 +58,8 @@ static void ify_fini(void *st)
 	free(st);
 }
 
-/* The path of watch @w's inode, seen from @pid's mounts, into *@path (malloc'd). */
-static int ify_path(pid_t pid, const struct proc_inotify_wd *w, char **path)
+int dump_fh_path(pid_t pid, unsigned int sdev, unsigned int fh_bytes, int fh_type,
+		 const unsigned char *fh_bytes_p, char **path)
 {
 	union {
 		struct file_handle h;
@@ -70,18 +70,18 @@ static int ify_path(pid_t pid, const struct proc_inotify_wd *w, char **path)
 	int mfd, fd, ret;
 	ssize_t n;
 
-	if (!w->fh_bytes)
+	if (!fh_bytes)
 		return -EOPNOTSUPP; /* no handle shown: kernel without CONFIG_EXPORTFS */
 	/* the kernel's dev_t: major above bit 20 */
-	ret = proc_read_mount_of_dev(pid, w->sdev >> 20, w->sdev & 0xfffff, mnt, sizeof(mnt));
+	ret = proc_read_mount_of_dev(pid, sdev >> 20, sdev & 0xfffff, mnt, sizeof(mnt));
 	if (ret)
 		return ret;
 	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* not O_PATH: EBADF */
 	if (mfd < 0)
 		return -errno;
-	h->handle_bytes = w->fh_bytes;
-	h->handle_type = w->fh_type;
-	memcpy(fh.b + sizeof(struct file_handle), w->fh, w->fh_bytes);
+	h->handle_bytes = fh_bytes;
+	h->handle_type = fh_type;
+	memcpy(fh.b + sizeof(struct file_handle), fh_bytes_p, fh_bytes);
 	fd = open_by_handle_at(mfd, h, O_PATH | O_CLOEXEC);
 	ret = fd < 0 ? -errno : 0;
 	close(mfd);
@@ -124,7 +124,7 @@ static int ify_watch(struct ify_state *s, const struct fd_desc *d, size_t i, uin
 		h[b / 8] |= (uint64_t)w->fh[b] << (8 * (b % 8));
 	fh->n_handle = (w->fh_bytes + 7) / 8;
 	fh->handle = h;
-	ret = ify_path(d->pid, w, &s->paths[i]);
+	ret = dump_fh_path(d->pid, w->sdev, w->fh_bytes, w->fh_type, w->fh, &s->paths[i]);
 	if (ret) {
 		snprintf(what, sizeof(what),
 			 "inotify watch %d on inode %llu: its path cannot be found (%s)", w->wd,

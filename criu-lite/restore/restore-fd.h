@@ -68,6 +68,7 @@ extern const struct fd_rst_ops rst_fd_tty;	 /* restore-tty.c */
 extern const struct fd_rst_ops rst_fd_memfd;	 /* restore-memfd.c */
 extern const struct fd_rst_ops rst_fd_inotify;	 /* restore-inotify.c */
 extern const struct fd_rst_ops rst_fd_pidfd;	 /* restore-pidfd.c */
+extern const struct fd_rst_ops rst_fd_fanotify;	 /* restore-fanotify.c */
 
 /* restore-filetab.c */
 /* The index of file @id in c->fentries (and c->files), -1 if none. */

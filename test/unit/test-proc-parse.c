@@ -427,6 +427,42 @@ static void test_timers(void)
 	   "timers: line before ID: -EINVAL");
 }
 
+/*
+ * A fanotify fd (6.18): FAN_CLASS_NOTIF|FAN_NONBLOCK|FAN_CLOEXEC, O_LARGEFILE
+ * events; an ignore mark on /etc/hostname (IGNORED_SURV_MODIFY), a mount
+ * mark on / (FAN_OPEN), an inode mark on /tmp (FAN_OPEN|FAN_CLOSE_WRITE).
+ */
+static void test_fdinfo_fanotify(void)
+{
+	char *buf = fixture("proc-fdinfo-fanotify.txt", NULL);
+	struct proc_fanotify_mark m;
+	struct proc_fdinfo f;
+
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_fanotify && f.fan_flags == 3 &&
+		   f.fan_event_flags == 0x8000 && f.n_fmarks == 3,
+	   "fdinfo: fanotify flags, event flags, 3 marks");
+	if (buf && f.n_fmarks == 3) {
+		ok(f.fmarks[0].kind == PROC_FAN_INODE && f.fmarks[0].ino == 0x2dd &&
+			   f.fmarks[0].mflags == 0x40 && f.fmarks[0].mask == 0 &&
+			   f.fmarks[0].ignored_mask == 0x20 && f.fmarks[0].fh_bytes == 8 &&
+			   f.fmarks[0].fh[0] == 0xdd,
+		   "fdinfo: fanotify inode mark with an ignored mask and a handle");
+		ok(f.fmarks[1].kind == PROC_FAN_MOUNT && f.fmarks[1].mnt_id == 0x1b &&
+			   f.fmarks[1].mask == 0x20,
+		   "fdinfo: fanotify mount mark 0x1b, FAN_OPEN");
+		ok(f.fmarks[2].kind == PROC_FAN_INODE && f.fmarks[2].mask == 0x28,
+		   "fdinfo: fanotify inode mark FAN_OPEN|FAN_CLOSE_WRITE");
+	}
+	proc_fdinfo_fini(&f);
+	free(buf);
+	ok(proc_parse_fanotify_mark("fanotify sdev:fe00000 mflags:0 mask:1 ignored_mask:0", &m) ==
+			   0 &&
+		   m.kind == PROC_FAN_SB && m.sdev == 0xfe00000,
+	   "fdinfo: fanotify filesystem mark");
+	ok(proc_parse_fanotify_mark("fanotify what:1", &m) == -EINVAL,
+	   "fdinfo: unknown fanotify mark: -EINVAL");
+}
+
 /* mountinfo lines as 6.18 prints them: the mount point of a device, escapes undone. */
 static void test_mountinfo_dev(void)
 {
@@ -444,6 +480,11 @@ static void test_mountinfo_dev(void)
 	   "mountinfo: no mount of 8:1: -ENOENT");
 	ok(proc_parse_mountinfo_dev("garbage\n", 8, 1, out, sizeof(out)) == -EINVAL,
 	   "mountinfo: malformed line: -EINVAL");
+	ok(proc_parse_mountinfo_id(mi, 40, out, sizeof(out)) == 0 &&
+		   !strcmp(out, "/mnt/with space"),
+	   "mountinfo: mount 40 by its id");
+	ok(proc_parse_mountinfo_id(mi, 41, out, sizeof(out)) == -ENOENT,
+	   "mountinfo: no mount 41: -ENOENT");
 }
 
 int main(void)
@@ -457,6 +498,7 @@ int main(void)
 	test_fdinfo_locks();
 	test_fdinfo_inotify();
 	test_mountinfo_dev();
+	test_fdinfo_fanotify();
 	test_timers();
 	return tap_done();
 }

@@ -8,7 +8,8 @@
  * usage: dump-mem RESULT [-m MIB] [-c] [-i] [-n]
  *   -m MIB  size of the big anonymous region (default 8)
  *   -c      fork a child that does the same checks (result RESULT.child)
- *   -i      also hold a fanotify fd (unsupported by dump; needs root)
+ *   -i      also hold a fanotify fd marking a whole filesystem (unsupported by
+ *           dump; needs root)
  *   -n      also hold a netlink socket (unsupported by dump)
  *   -u      also hold a unix datagram socketpair with unread data (unsupported)
  */
@@ -270,8 +271,13 @@ int main(int argc, char **argv)
 		perror("setup");
 		return 1;
 	}
-	if (want_inotify && fanotify_init(FAN_CLASS_NOTIF, O_RDONLY) < 0)
-		return 1;
+	if (want_inotify) {
+		int fan = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY);
+
+		if (fan < 0 ||
+		    fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN, AT_FDCWD, "/"))
+			return 1;
+	}
 	if (want_netlink && socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0)
 		return 1;
 	if (want_unix) {
