@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dump-files.h"
 #include "fsnotify.pb-c.h"
@@ -74,14 +75,15 @@ static int fan_inode(const struct fd_desc *d, const struct proc_fanotify_mark *k
 	f->ie.f_handle = &f->fh;
 	f->m.type = MARK_TYPE__INODE;
 	f->m.ie = &f->ie;
-	return dump_fh_path(d->pid, k->sdev, k->fh_bytes, k->fh_type, k->fh, &f->path);
+	return dump_fh_path(k->sdev, k->fh_bytes, k->fh_type, k->fh, &f->path);
 }
 
 static int fan_mount(const struct fd_desc *d, const struct proc_fanotify_mark *k,
 		     struct fan_mark *f)
 {
 	char mnt[4096];
-	int ret = proc_read_mount_of_id(d->pid, k->mnt_id, mnt, sizeof(mnt));
+	/* mount ids are the namespace's; the mount point in our view */
+	int ret = proc_read_mount_of_id(getpid(), k->mnt_id, mnt, sizeof(mnt));
 
 	fanotify_mount_mark_entry__init(&f->me);
 	f->me.mnt_id = (uint32_t)k->mnt_id;

@@ -2,9 +2,9 @@
  * inotify files: the group's flags and, per watch ("inotify wd:" lines of
  * fdinfo), its descriptor, mask, inode and file handle. The watched path
  * is resolved here, while the tree is frozen: the handle is opened with
- * open_by_handle_at on a mount of the inode's device (from the process's
- * mountinfo) and the path read back. A watch on an inode no path reaches
- * (deleted) is refused. The events queued at dump time are not recorded.
+ * open_by_handle_at on a mount of the inode's device (from our mountinfo:
+ * paths are in the tool's view, as everywhere) and the path read back. A watch on an inode no path
+ * reaches (deleted) is refused. The events queued at dump time are not recorded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +58,7 @@ static void ify_fini(void *st)
 	free(st);
 }
 
-int dump_fh_path(pid_t pid, unsigned int sdev, unsigned int fh_bytes, int fh_type,
+int dump_fh_path(unsigned int sdev, unsigned int fh_bytes, int fh_type,
 		 const unsigned char *fh_bytes_p, char **path)
 {
 	union {
@@ -72,8 +72,11 @@ int dump_fh_path(pid_t pid, unsigned int sdev, unsigned int fh_bytes, int fh_typ
 
 	if (!fh_bytes)
 		return -EOPNOTSUPP; /* no handle shown: kernel without CONFIG_EXPORTFS */
-	/* the kernel's dev_t: major above bit 20 */
-	ret = proc_read_mount_of_dev(pid, sdev >> 20, sdev & 0xfffff, mnt, sizeof(mnt));
+	/*
+	 * The kernel's dev_t: major above bit 20. Our own mountinfo: its mount
+	 * points are in our view (a chrooted target's are relative to its root).
+	 */
+	ret = proc_read_mount_of_dev(getpid(), sdev >> 20, sdev & 0xfffff, mnt, sizeof(mnt));
 	if (ret)
 		return ret;
 	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* not O_PATH: EBADF */
@@ -124,7 +127,7 @@ static int ify_watch(struct ify_state *s, const struct fd_desc *d, size_t i, uin
 		h[b / 8] |= (uint64_t)w->fh[b] << (8 * (b % 8));
 	fh->n_handle = (w->fh_bytes + 7) / 8;
 	fh->handle = h;
-	ret = dump_fh_path(d->pid, w->sdev, w->fh_bytes, w->fh_type, w->fh, &s->paths[i]);
+	ret = dump_fh_path(w->sdev, w->fh_bytes, w->fh_type, w->fh, &s->paths[i]);
 	if (ret) {
 		snprintf(what, sizeof(what),
 			 "inotify watch %d on inode %llu: its path cannot be found (%s)", w->wd,

@@ -70,12 +70,12 @@ extern const struct fd_dump_ops dump_fd_eventpoll; /* dump-fd-epoll.c */
 extern const struct fd_dump_ops dump_fd_inotify;   /* dump-fd-inotify.c */
 extern const struct fd_dump_ops dump_fd_fanotify;  /* dump-fd-fanotify.c */
 /*
- * dump-fd-inotify.c: the path of the inode of file handle @fh (@fh_bytes,
- * @fh_type) on device @sdev (kernel encoding), by open_by_handle_at on a
- * mount of it in @pid's mountinfo; *@path malloc'd. -ENOENT: deleted.
+ * dump-fd-inotify.c: the path, in the tool's view, of the inode of file
+ * handle @fh (@fh_bytes, @fh_type) on device @sdev (kernel encoding), by
+ * open_by_handle_at on a mount of it; *@path malloc'd. -ENOENT: deleted.
  */
-int dump_fh_path(pid_t pid, unsigned int sdev, unsigned int fh_bytes, int fh_type,
-		 const unsigned char *fh, char **path);
+int dump_fh_path(unsigned int sdev, unsigned int fh_bytes, int fh_type, const unsigned char *fh,
+		 char **path);
 extern const struct fd_dump_ops dump_fd_pidfd; /* dump-fd-pidfd.c */
 /* Whether @d is an anon_inode of name @what ("[eventfd]"...). */
 int dump_fd_anon_is(const struct fd_desc *d, const char *what);
