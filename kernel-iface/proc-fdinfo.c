@@ -101,6 +101,85 @@ static int fi_add_lock(struct proc_fdinfo *o, const char *val)
 	return 0;
 }
 
+/* "fhandle-bytes:8 fhandle-type:1 f_handle:HEX" (or nothing: no CONFIG_EXPORTFS). */
+static int fi_handle(const char *line, unsigned int *bytes, int *type, unsigned char fh[128])
+{
+	char hex[2 * 128 + 1];
+
+	if (!*line || *line == '\n')
+		return 0;
+	if (sscanf(line, "fhandle-bytes:%x fhandle-type:%x f_handle:%256[0-9a-f]", bytes, type,
+		   hex) != 3 ||
+	    *bytes > 128 || strlen(hex) != 2 * *bytes)
+		return -EINVAL;
+	for (unsigned int i = 0; i < *bytes; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -EINVAL;
+		fh[i] = (unsigned char)b;
+	}
+	return 0;
+}
+
+int proc_parse_inotify_wd(const char *line, struct proc_inotify_wd *out)
+{
+	unsigned long long ino;
+	int n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sscanf(line, "inotify wd:%x ino:%llx sdev:%x mask:%x ignored_mask:%x %n", &out->wd,
+		   &ino, &out->sdev, &out->mask, &out->ignored_mask, &n) != 5 ||
+	    !n)
+		return -EINVAL;
+	out->ino = ino;
+	return fi_handle(line + n, &out->fh_bytes, &out->fh_type, out->fh);
+}
+
+int proc_parse_fanotify_mark(const char *line, struct proc_fanotify_mark *out)
+{
+	unsigned long long ino;
+	int n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sscanf(line, "fanotify ino:%llx sdev:%x mflags:%x mask:%x ignored_mask:%x %n", &ino,
+		   &out->sdev, &out->mflags, &out->mask, &out->ignored_mask, &n) == 5 &&
+	    n) {
+		out->kind = PROC_FAN_INODE;
+		out->ino = ino;
+		return fi_handle(line + n, &out->fh_bytes, &out->fh_type, out->fh);
+	}
+	out->kind = PROC_FAN_MOUNT;
+	if (sscanf(line, "fanotify mnt_id:%x mflags:%x mask:%x ignored_mask:%x", &out->mnt_id,
+		   &out->mflags, &out->mask, &out->ignored_mask) == 4)
+		return 0;
+	out->kind = PROC_FAN_SB;
+	if (sscanf(line, "fanotify sdev:%x mflags:%x mask:%x ignored_mask:%x", &out->sdev,
+		   &out->mflags, &out->mask, &out->ignored_mask) == 4)
+		return 0;
+	return -EINVAL;
+}
+
+static int fi_add_fmark(struct proc_fdinfo *o, const char *line)
+{
+	if (ARRAY_GROW(o->fmarks, o->n_fmarks))
+		return -ENOMEM;
+	if (proc_parse_fanotify_mark(line, &o->fmarks[o->n_fmarks]))
+		return -EINVAL;
+	o->n_fmarks++;
+	return 0;
+}
+
+static int fi_add_iwd(struct proc_fdinfo *o, const char *line)
+{
+	if (ARRAY_GROW(o->iwds, o->n_iwds))
+		return -ENOMEM;
+	if (proc_parse_inotify_wd(line, &o->iwds[o->n_iwds]))
+		return -EINVAL;
+	o->n_iwds++;
+	return 0;
+}
+
 static int fi_pair(const char *p, uint64_t *a, uint64_t *b)
 {
 	unsigned long long x, y;
@@ -123,6 +202,21 @@ static int fi_line(const char *line, const char *key, size_t klen, const char *v
 		return fi_add_tfd(o, line);
 	if (KEY("lock"))
 		return fi_add_lock(o, val);
+	if (KEY("inotify wd"))
+		return fi_add_iwd(o, line);
+	if (KEY("fanotify flags")) {
+		o->has_fanotify = true;
+		return sscanf(line, "fanotify flags:%x event-flags:%x", &o->fan_flags,
+			      &o->fan_event_flags) == 2
+			       ? 0
+			       : -EINVAL;
+	}
+	if (KEY("fanotify ino") || KEY("fanotify mnt_id") || KEY("fanotify sdev"))
+		return fi_add_fmark(o, line);
+	if (KEY("Pid")) {
+		o->has_pidfd = true;
+		return sscanf(val, "%d", &o->pidfd_pid) == 1 ? 0 : -EINVAL;
+	}
 	if (KEY("it_value")) {
 		o->has_timerfd = true;
 		return fi_pair(val, &o->it_value_sec, &o->it_value_nsec);
@@ -222,4 +316,10 @@ void proc_fdinfo_fini(struct proc_fdinfo *f)
 	free(f->locks);
 	f->locks = NULL;
 	f->n_locks = 0;
+	free(f->iwds);
+	f->iwds = NULL;
+	f->n_iwds = 0;
+	free(f->fmarks);
+	f->fmarks = NULL;
+	f->n_fmarks = 0;
 }

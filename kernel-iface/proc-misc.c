@@ -234,3 +234,80 @@ int proc_read_loginuid(pid_t pid, uint32_t *out)
 		*out = (uint32_t)v;
 	return ret;
 }
+
+/* Copies mountinfo field @f (up to a space) into @out, undoing "\\ooo" escapes. */
+static int mi_unescape(const char *f, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *f && *f != ' ' && *f != '\n'; f++) {
+		char c = *f;
+
+		if (c == '\\' && f[1] >= '0' && f[1] <= '7' && f[2] && f[3]) {
+			c = (char)(((f[1] - '0') << 6) | ((f[2] - '0') << 3) | (f[3] - '0'));
+			f += 3;
+		}
+		if (n + 1 >= len)
+			return -ENAMETOOLONG;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int proc_parse_mountinfo_dev(const char *buf, unsigned int maj, unsigned int min, char *out,
+			     size_t len)
+{
+	for (const char *p = buf; *p; p = strchrnul(p, '\n'), p += *p ? 1 : 0) {
+		unsigned int ma, mi;
+		int n = 0;
+
+		/* "ID PARENT MAJ:MIN ROOT MOUNT-POINT ..." */
+		if (sscanf(p, "%*d %*d %u:%u %*s %n", &ma, &mi, &n) != 2 || !n)
+			return -EINVAL;
+		if (ma == maj && mi == min)
+			return mi_unescape(p + n, out, len);
+	}
+	return -ENOENT;
+}
+
+int proc_read_mount_of_dev(pid_t pid, unsigned int maj, unsigned int min, char *out, size_t len)
+{
+	char path[64], *buf = NULL;
+	size_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ret = proc_read_file(path, &buf, &n);
+	if (!ret)
+		ret = proc_parse_mountinfo_dev(buf, maj, min, out, len);
+	free(buf);
+	return ret;
+}
+
+int proc_parse_mountinfo_id(const char *buf, int mnt_id, char *out, size_t len)
+{
+	for (const char *p = buf; *p; p = strchrnul(p, '\n'), p += *p ? 1 : 0) {
+		int id, n = 0;
+
+		if (sscanf(p, "%d %*d %*u:%*u %*s %n", &id, &n) != 1 || !n)
+			return -EINVAL;
+		if (id == mnt_id)
+			return mi_unescape(p + n, out, len);
+	}
+	return -ENOENT;
+}
+
+int proc_read_mount_of_id(pid_t pid, int mnt_id, char *out, size_t len)
+{
+	char path[64], *buf = NULL;
+	size_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ret = proc_read_file(path, &buf, &n);
+	if (!ret)
+		ret = proc_parse_mountinfo_id(buf, mnt_id, out, len);
+	free(buf);
+	return ret;
+}

@@ -45,5 +45,17 @@ int proc_read_max_map_count(unsigned long *out);
  * -ENOENT without CONFIG_AUDIT. 0 or -errno.
  */
 int proc_read_loginuid(pid_t pid, uint32_t *out);
+/*
+ * The mount point (octal escapes undone) of the first line of mountinfo text
+ * @buf whose device is @maj:@min, into @out. 0, -ENOENT, -ENAMETOOLONG, -EINVAL.
+ */
+int proc_parse_mountinfo_dev(const char *buf, unsigned int maj, unsigned int min, char *out,
+			     size_t len);
+/* The same from /proc/@pid/mountinfo. 0 or -errno. */
+int proc_read_mount_of_dev(pid_t pid, unsigned int maj, unsigned int min, char *out, size_t len);
+/* The mount point of mount @mnt_id in mountinfo text @buf. 0, -ENOENT, -ENAMETOOLONG, -EINVAL. */
+int proc_parse_mountinfo_id(const char *buf, int mnt_id, char *out, size_t len);
+/* The same from /proc/@pid/mountinfo. 0 or -errno. */
+int proc_read_mount_of_id(pid_t pid, int mnt_id, char *out, size_t len);
 
 #endif

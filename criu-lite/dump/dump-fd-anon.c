@@ -1,8 +1,9 @@
 /*
  * anon_inode fds whose whole state /proc/PID/fdinfo shows: eventfd (counter),
- * signalfd (mask), timerfd (clock, settings, ticks), eventpoll (its targets).
- * Any other anon_inode (inotify, fanotify, userfaultfd, pidfd, io_uring...)
- * is refused. Four kinds and a refusal, told apart by their link text.
+ * signalfd (mask), timerfd (clock, settings, ticks); eventpoll has its own
+ * file (dump-fd-epoll.c). Any other anon_inode (inotify, fanotify,
+ * userfaultfd, pidfd, io_uring...) is refused. Three kinds and a refusal,
+ * told apart by their link text.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,14 +16,11 @@
 #include "proc-maps.h"
 #include "log.h"
 
-/* Each of the four kinds' state: the entry being built. */
+/* Each of the three kinds' state: the entry being built. */
 struct anon_state {
 	EventfdFileEntry efd;
 	SignalfdEntry sfd;
 	TimerfdEntry tfd;
-	EventpollFileEntry ep;
-	EventpollTfdEntry *ep_tfds; /* malloc'd, with ep_tfdp, until the next epoll */
-	EventpollTfdEntry **ep_tfdp;
 };
 
 static int anon_init(struct dump_ctx *ctx, void **st)
@@ -37,8 +35,6 @@ static void anon_fini(void *st)
 
 	if (!s)
 		return;
-	free(s->ep_tfds);
-	free(s->ep_tfdp);
 	free(s);
 }
 
@@ -126,66 +122,24 @@ static int fd_timerfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEnt
 	return 0;
 }
 
-static int fd_epoll(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
-{
-	struct anon_state *b = st;
-	size_t n = d->fi.n_tfds;
-
-	eventpoll_file_entry__init(&b->ep);
-	free(b->ep_tfds);
-	free(b->ep_tfdp);
-	b->ep_tfds = calloc(n + 1, sizeof(*b->ep_tfds));
-	b->ep_tfdp = calloc(n + 1, sizeof(*b->ep_tfdp));
-	if (!b->ep_tfds || !b->ep_tfdp)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct proc_epoll_tfd *s = &d->fi.tfds[i];
-		EventpollTfdEntry *e = &b->ep_tfds[i];
-
-		eventpoll_tfd_entry__init(e);
-		e->id = fe->id;
-		e->tfd = (uint32_t)s->tfd;
-		e->events = s->events;
-		e->data = s->data;
-		e->has_dev = e->has_inode = e->has_pos = true;
-		e->dev = s->dev;
-		e->inode = s->ino;
-		e->pos = s->pos;
-		b->ep_tfdp[i] = e;
-	}
-	b->ep.id = fe->id;
-	b->ep.flags = file_flags(d);
-	b->ep.fown = d->fown;
-	b->ep.n_tfd = n;
-	b->ep.tfd = b->ep_tfdp;
-	fe->type = FD_TYPES__EVENTPOLL;
-	fe->epfd = &b->ep;
-	return 0;
-}
-
-static int anon_is(const struct fd_desc *d, const char *what)
+int dump_fd_anon_is(const struct fd_desc *d, const char *what)
 {
 	return !strncmp(d->path, "anon_inode:", 11) && !strcmp(d->path + 11, what);
 }
 
 static int eventfd_match(const struct fd_desc *d)
 {
-	return anon_is(d, "[eventfd]");
+	return dump_fd_anon_is(d, "[eventfd]");
 }
 
 static int signalfd_match(const struct fd_desc *d)
 {
-	return anon_is(d, "[signalfd]");
+	return dump_fd_anon_is(d, "[signalfd]");
 }
 
 static int timerfd_match(const struct fd_desc *d)
 {
-	return anon_is(d, "[timerfd]");
-}
-
-static int eventpoll_match(const struct fd_desc *d)
-{
-	return anon_is(d, "[eventpoll]");
+	return dump_fd_anon_is(d, "[timerfd]");
 }
 
 #define ANON_KIND(nm, t, fn)                                                                       \
@@ -197,7 +151,6 @@ static int eventpoll_match(const struct fd_desc *d)
 const struct fd_dump_ops dump_fd_eventfd = ANON_KIND(eventfd, FD_TYPES__EVENTFD, fd_eventfd);
 const struct fd_dump_ops dump_fd_signalfd = ANON_KIND(signalfd, FD_TYPES__SIGNALFD, fd_signalfd);
 const struct fd_dump_ops dump_fd_timerfd = ANON_KIND(timerfd, FD_TYPES__TIMERFD, fd_timerfd);
-const struct fd_dump_ops dump_fd_eventpoll = ANON_KIND(eventpoll, FD_TYPES__EVENTPOLL, fd_epoll);
 
 static int anon_other_match(const struct fd_desc *d)
 {

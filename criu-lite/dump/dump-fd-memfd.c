@@ -1,6 +1,6 @@
 /*
  * memfd files. Each memfd object is written once: a memfd_inode_entry in
- * memfd.img (name, owner, size, seals) and its content as a shmem object,
+ * memfd.img (name, owner, mode, size, seals) and its content as a shmem object,
  * pagemap-shmem-SHMID.img + pages (SHMID: its inode number, so a second fd
  * on the same object finds it in ctx->shmids, the run's set of shmem
  * objects written, which shared anonymous mappings share). Each open file description
@@ -100,6 +100,8 @@ static int memfd_inode(struct dump_ctx *ctx, struct memfd_state *s, pid_t pid, c
 	mi.inode_id = st->st_ino;
 	mi.hugetlb_flag = memfd_hugetlb(link);
 	mi.has_hugetlb_flag = mi.hugetlb_flag != 0;
+	mi.has_mode = true;
+	mi.mode = st->st_mode & 07777;
 	if (!s->img)
 		ret = img_open(&ctx->dir, IMG_MEMFD_INODE, 0, true, &s->img);
 	if (!ret)

@@ -186,9 +186,10 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 		goto out;
 	fd_owner(d, &fown);
 	ret = fd_classify(ctx, d, &fe);
-	if (ret)
+	if (ret < 0)
 		goto out;
-	ret = img_write_msg(ctx->files_img, &fe.base);
+	/* 1: the kind writes the entry once every fd is known */
+	ret = ret ? 0 : img_write_msg(ctx->files_img, &fe.base);
 	k.dev = d->st.st_dev;
 	k.ino = d->st.st_ino;
 	k.pid = d->pid;

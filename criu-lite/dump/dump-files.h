@@ -36,7 +36,8 @@ struct fd_desc {
  *		 0 if not, -errno (logged).
  *  dump:	 a new open file description: fills @fe (type and the kind's
  *		 sub-message, kept in @st until the next call) and writes the
- *		 kind's own images. Logs.
+ *		 kind's own images; 1: only @fe->type is set, the kind writes
+ *		 the file_entry itself in dump_finish (epoll). Logs.
  *  dump_finish: once every fd is known (peers inside the tree...). Logs.
  *  close:	 closes the kind's images; their first write error.
  *  release:	 the tree is about to be resumed (@resume) or killed.
@@ -64,7 +65,20 @@ extern const struct fd_dump_ops dump_fd_unix;			   /* dump-fd-unix.c */
 extern const struct fd_dump_ops dump_fd_inet;			   /* dump-fd-inet.c */
 extern const struct fd_dump_ops dump_fd_sock_other;		   /* dump-fd-sock.c */
 extern const struct fd_dump_ops dump_fd_eventfd, dump_fd_signalfd; /* dump-fd-anon.c */
-extern const struct fd_dump_ops dump_fd_timerfd, dump_fd_eventpoll, dump_fd_anon_other;
+extern const struct fd_dump_ops dump_fd_timerfd, dump_fd_anon_other;
+extern const struct fd_dump_ops dump_fd_eventpoll; /* dump-fd-epoll.c */
+extern const struct fd_dump_ops dump_fd_inotify;   /* dump-fd-inotify.c */
+extern const struct fd_dump_ops dump_fd_fanotify;  /* dump-fd-fanotify.c */
+/*
+ * dump-fd-inotify.c: the path, in the tool's view, of the inode of file
+ * handle @fh (@fh_bytes, @fh_type) on device @sdev (kernel encoding), by
+ * open_by_handle_at on a mount of it; *@path malloc'd. -ENOENT: deleted.
+ */
+int dump_fh_path(unsigned int sdev, unsigned int fh_bytes, int fh_type, const unsigned char *fh,
+		 char **path);
+extern const struct fd_dump_ops dump_fd_pidfd; /* dump-fd-pidfd.c */
+/* Whether @d is an anon_inode of name @what ("[eventfd]"...). */
+int dump_fd_anon_is(const struct fd_desc *d, const char *what);
 extern const struct fd_dump_ops dump_fd_tty;		  /* dump-fd-tty.c */
 extern const struct fd_dump_ops dump_fd_memfd;		  /* dump-fd-memfd.c */
 extern const struct fd_dump_ops dump_fd_reg, dump_fd_blk; /* dump-fd-reg.c */

@@ -51,6 +51,9 @@ const struct img_fd_show img_fd_kinds[] = {
 	{FD_TYPES__UNIXSK, "unix socket", {{IMG_SK_QUEUES, sk_queue_len}}},
 	{FD_TYPES__TTY, "tty", {{0, NULL}}},
 	{FD_TYPES__MEMFD, "memfd", {{0, NULL}}},
+	{FD_TYPES__INOTIFY, "inotify", {{0, NULL}}},
+	{FD_TYPES__PIDFD, "pidfd", {{0, NULL}}},
+	{FD_TYPES__FANOTIFY, "fanotify", {{0, NULL}}},
 };
 
 const size_t img_fd_nr_kinds = sizeof(img_fd_kinds) / sizeof(img_fd_kinds[0]);

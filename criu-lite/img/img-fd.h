@@ -12,7 +12,7 @@
 #include "files.pb-c.h"
 
 /* Every FileEntry type a kind owns is below this: the size of a run's array of kind states. */
-#define FD_KIND_SLOTS (FD_TYPES__BPFMAP + 1)
+#define FD_KIND_SLOTS (FD_TYPES__PIDFD + 1)
 
 struct img;
 struct img_kind_desc;

@@ -1,15 +1,13 @@
 /*
  * Restore: the anon_inode kinds, created by the tool before forking like
  * every shared object: eventfd (counter), signalfd (mask), timerfd (clock,
- * remaining time, interval, ticks), epoll (its targets are added by the
- * process itself once its fds are in place).
+ * remaining time, interval, ticks). epoll: restore-epoll.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -80,13 +78,6 @@ static int rst_open_signalfd(struct rst_ctx *c, const struct rst_task *t, const 
 			     fdp);
 }
 
-static int rst_open_epoll(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe,
-			  int *fdp)
-{
-	/* its targets are added in the process (rst_epoll_fill) */
-	return rst_anon_made(fe, epoll_create1(EPOLL_CLOEXEC), fdp);
-}
-
 static int rst_open_tfd(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fdp)
 {
 	return rst_open_timerfd(fe->tfd, fdp);
@@ -107,15 +98,9 @@ static bool rst_timerfd_check(const FileEntry *fe)
 	return fe->tfd;
 }
 
-static bool rst_eventpoll_check(const FileEntry *fe)
-{
-	return fe->epfd;
-}
-
 RST_FD_FOWN(rst_eventfd_fown, efd)
 RST_FD_FOWN(rst_signalfd_fown, sgfd)
 RST_FD_FOWN(rst_timerfd_fown, tfd)
-RST_FD_FOWN(rst_eventpoll_fown, epfd)
 
 #define RST_ANON(nm, t, open_fn)                                                                   \
 	{                                                                                          \
@@ -126,29 +111,3 @@ RST_FD_FOWN(rst_eventpoll_fown, epfd)
 const struct fd_rst_ops rst_fd_eventfd = RST_ANON(eventfd, FD_TYPES__EVENTFD, rst_open_eventfd);
 const struct fd_rst_ops rst_fd_signalfd = RST_ANON(signalfd, FD_TYPES__SIGNALFD, rst_open_signalfd);
 const struct fd_rst_ops rst_fd_timerfd = RST_ANON(timerfd, FD_TYPES__TIMERFD, rst_open_tfd);
-const struct fd_rst_ops rst_fd_eventpoll = RST_ANON(eventpoll, FD_TYPES__EVENTPOLL, rst_open_epoll);
-
-/*
- * Runs in the new process once its fds are in place: an epoll item is keyed
- * by (file, fd number), so targets are added under the recorded numbers.
- * No logging here; -errno.
- */
-int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t)
-{
-	for (size_t i = 0; i < t->nr_fds; i++) {
-		const FileEntry *fe = rst_file_entry(c, t->fds[i]->id);
-
-		if (fe->type != FD_TYPES__EVENTPOLL)
-			continue;
-		for (size_t k = 0; k < fe->epfd->n_tfd; k++) {
-			const EventpollTfdEntry *e = fe->epfd->tfd[k];
-			struct epoll_event ev = {.events = e->events, .data.u64 = e->data};
-
-			/* EEXIST: a process sharing this epoll added it already. */
-			if (epoll_ctl((int)t->fds[i]->fd, EPOLL_CTL_ADD, (int)e->tfd, &ev) &&
-			    errno != EEXIST)
-				return -errno;
-		}
-	}
-	return 0;
-}

@@ -14,13 +14,16 @@
  * One fd kind, owning one FileEntry type. Its state, if it has one, is
  * rst_ctx.fd_state[type], made on first use by rst_fd_state (a staged
  * restore and the mapping of a memfd reach kinds without rst_files_open).
- * Every hook but check and open may be NULL.
+ * Every hook but check and open (or install) may be NULL.
  *  init/fini:	allocates (NULL: -ENOMEM) and frees the state.
  *  check:	whether restore supports the entry (before any process
  *		exists; restore-read.c says which fd of which pid it refuses).
  *  open_early:	before every other file (names and ports others use).
  *  open:	the tool's descriptor of @fe, for @t, the first process holding
- *		it. Logs.
+ *		it. Logs. Not called for a kind with install.
+ *  install:	instead of open, for what the tool cannot make before the
+ *		processes exist (pidfd): a new descriptor of @fe made by the
+ *		new process itself while installing its fds. No logging; -errno.
  *  finish:	once every file is open (queued data, peers, repair mode). Logs.
  *  close:	the tool lets go of its helper descriptors (the tree is made).
  *  fown:	the SIGIO owner of @fe (NULL if it has none) and its open-file
@@ -34,6 +37,7 @@ struct fd_rst_ops {
 	bool (*check)(const FileEntry *fe);
 	int (*open_early)(struct rst_ctx *c);
 	int (*open)(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fd);
+	int (*install)(const struct rst_ctx *c, const FileEntry *fe, int *fd);
 	int (*finish)(struct rst_ctx *c);
 	void (*close)(void *st);
 	const FownEntry *(*fown)(const struct rst_ctx *c, const FileEntry *fe, uint32_t *flags);
@@ -56,11 +60,15 @@ const struct fd_rst_ops *rst_fd_kind(int type);
 extern const struct fd_rst_ops rst_fd_reg;			/* restore-reg.c */
 extern const struct fd_rst_ops rst_fd_pipe, rst_fd_fifo;	/* restore-pipe.c */
 extern const struct fd_rst_ops rst_fd_eventfd, rst_fd_signalfd; /* restore-anon.c */
-extern const struct fd_rst_ops rst_fd_timerfd, rst_fd_eventpoll;
-extern const struct fd_rst_ops rst_fd_inet;  /* restore-inet.c */
-extern const struct fd_rst_ops rst_fd_unix;  /* restore-unix.c */
-extern const struct fd_rst_ops rst_fd_tty;   /* restore-tty.c */
-extern const struct fd_rst_ops rst_fd_memfd; /* restore-memfd.c */
+extern const struct fd_rst_ops rst_fd_timerfd;
+extern const struct fd_rst_ops rst_fd_eventpoll; /* restore-epoll.c */
+extern const struct fd_rst_ops rst_fd_inet;	 /* restore-inet.c */
+extern const struct fd_rst_ops rst_fd_unix;	 /* restore-unix.c */
+extern const struct fd_rst_ops rst_fd_tty;	 /* restore-tty.c */
+extern const struct fd_rst_ops rst_fd_memfd;	 /* restore-memfd.c */
+extern const struct fd_rst_ops rst_fd_inotify;	 /* restore-inotify.c */
+extern const struct fd_rst_ops rst_fd_pidfd;	 /* restore-pidfd.c */
+extern const struct fd_rst_ops rst_fd_fanotify;	 /* restore-fanotify.c */
 
 /* restore-ghost.c: files that had no name at dump time (ghost-file-ID.img). */
 struct rst_ghost {

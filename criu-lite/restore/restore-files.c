@@ -51,7 +51,7 @@ int rst_files_open(struct rst_ctx *c)
 			const struct fd_rst_ops *k = rst_fd_kind(f->fe->type);
 
 			/* The first process holding a file, an ancestor of the rest, opens it. */
-			if (f->fd < 0)
+			if (f->fd < 0 && !(k && k->install))
 				ret = k ? k->open(c, t, f->fe, &f->fd) : -EOPNOTSUPP;
 		}
 	}
@@ -163,11 +163,20 @@ int rst_files_install(const struct rst_ctx *c, const struct rst_task *t)
 		if ((int)t->fds[i]->fd > maxfd)
 			maxfd = (int)t->fds[i]->fd;
 	for (size_t i = 0; i < t->nr_fds; i++) {
-		int src = c->files[rst_file_index(c, t->fds[i]->id)].fd;
+		const struct rst_file *f = &c->files[rst_file_index(c, t->fds[i]->id)];
+		const struct fd_rst_ops *k = rst_fd_kind(f->fe->type);
+		int src = f->fd, ret = 0;
 
+		/* a kind made here (pidfd): then moved up like the tool's copies */
+		if (k && k->install)
+			ret = k->install(c, f->fe, &src);
+		if (ret)
+			return ret;
 		tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, maxfd + 1);
 		if (tmp[i] < 0)
 			return -errno; /* the process is killed: no cleanup needed */
+		if (k && k->install)
+			close(src);
 	}
 	for (size_t i = 0; i < t->nr_fds; i++) {
 		int fl = (t->fds[i]->flags & FD_CLOEXEC) ? O_CLOEXEC : 0, ret = 0;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -25,12 +26,19 @@
 #ifndef F_ADD_SEALS
 #define F_ADD_SEALS 1033
 #endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
 #define RST_MEMFD_BUF (1u << 20)
 
 /* The kind's state: memfd.img, read on the first memfd fd or mapping, and the objects. */
 struct rst_memfds {
 	MemfdInodeEntry **memfds;
 	int *memfd_fds; /* the objects, created on first use; -1 before */
+	bool *lent;	/* its memfd_create description went to a read-write fd */
 	size_t nr_memfds;
 	bool memfds_loaded;
 };
@@ -51,6 +59,7 @@ static void rst_memfd_fini(void *st)
 	}
 	free(c->memfds);
 	free(c->memfd_fds);
+	free(c->lent);
 	free(c);
 }
 
@@ -66,12 +75,14 @@ static int rst_memfd_load(const struct img_dir *dir, struct rst_memfds *c)
 	if (ret)
 		return ret;
 	while ((ret = img_read_msg(img, &memfd_inode_entry__descriptor, &m)) == 1) {
-		if (ARRAY_GROW(c->memfds, c->nr_memfds) || ARRAY_GROW(c->memfd_fds, c->nr_memfds)) {
+		if (ARRAY_GROW(c->memfds, c->nr_memfds) || ARRAY_GROW(c->memfd_fds, c->nr_memfds) ||
+		    ARRAY_GROW(c->lent, c->nr_memfds)) {
 			img_free_msg(m);
 			ret = -ENOMEM;
 			break;
 		}
 		c->memfds[c->nr_memfds] = (MemfdInodeEntry *)m;
+		c->lent[c->nr_memfds] = false;
 		c->memfd_fds[c->nr_memfds++] = -1;
 	}
 	img_close(img);
@@ -142,13 +153,27 @@ static int rst_memfd_fill(struct rst_ctx *c, const MemfdInodeEntry *mi, int fd)
 	return ret;
 }
 
+/*
+ * Executable (MFD_EXEC, 6.3+) so that any recorded mode can be set: older
+ * kernels refuse the flag (EINVAL), vm.memfd_noexec=2 refuses it (EACCES):
+ * then without it, the recorded mode's exec bits are refused by fchmod.
+ */
+static int rst_memfd_new(const char *name, unsigned int huge)
+{
+	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING | huge;
+	int fd = memfd_create(name, flags | MFD_EXEC);
+
+	if (fd < 0 && (errno == EINVAL || errno == EACCES))
+		fd = memfd_create(name, flags);
+	return fd;
+}
+
 static int rst_memfd_create(struct rst_ctx *c, const MemfdInodeEntry *mi, int *fdp)
 {
 	const char *what = "memfd_create";
 	int fd, ret = 0;
 
-	fd = memfd_create(mi->name, MFD_CLOEXEC | MFD_ALLOW_SEALING |
-					    (mi->has_hugetlb_flag ? mi->hugetlb_flag : 0));
+	fd = rst_memfd_new(mi->name, mi->has_hugetlb_flag ? mi->hugetlb_flag : 0);
 	if (fd < 0)
 		ret = -errno;
 	if (!ret && ftruncate(fd, (off_t)mi->size)) {
@@ -161,6 +186,11 @@ static int rst_memfd_create(struct rst_ctx *c, const MemfdInodeEntry *mi, int *f
 	}
 	if (!ret && fchown(fd, mi->uid, mi->gid)) {
 		what = "owner";
+		ret = -errno;
+	}
+	/* before the seals: F_SEAL_EXEC forbids changing the exec bits */
+	if (!ret && mi->has_mode && fchmod(fd, (mode_t)mi->mode)) {
+		what = "mode";
 		ret = -errno;
 	}
 	if (!ret && mi->seals && fcntl(fd, F_ADD_SEALS, (int)mi->seals)) {
@@ -219,6 +249,33 @@ int rst_memfd_path(struct rst_ctx *c, const FileEntry *fe, char *path, size_t le
 	return 0;
 }
 
+/*
+ * A new description of object @i with @flags, or -1 (errno). memfd_create's
+ * own description is read-write but not counted as a writer (the kernel
+ * opens it as a pseudo file), so exec of the memfd works through it; one
+ * reopened through /proc for writing counts, and exec fails with ETXTBSY
+ * while it is open. The dump cannot tell which description was the
+ * original: the first read-write one of each object gets memfd_create's
+ * (a dup of the tool's; its status flags set), the others are reopened.
+ */
+static int rst_memfd_reopen(struct rst_memfds *c, size_t i, int flags)
+{
+	char path[64];
+	int fd;
+
+	if ((flags & O_ACCMODE) == O_RDWR && !c->lent[i]) {
+		fd = fcntl(c->memfd_fds[i], F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0 && fcntl(fd, F_SETFL, flags & ~O_ACCMODE)) {
+			close(fd);
+			return -1;
+		}
+		c->lent[i] = fd >= 0;
+		return fd;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->memfd_fds[i]);
+	return open(path, flags | O_CLOEXEC);
+}
+
 static int rst_memfd_open(struct rst_ctx *rc, const struct rst_task *t, const FileEntry *fe,
 			  int *fdp)
 {
@@ -226,13 +283,11 @@ static int rst_memfd_open(struct rst_ctx *rc, const struct rst_task *t, const Fi
 	int flags = (int)m->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
 	struct rst_memfds *c;
 	int i = rst_memfd_object(rc, fe, &c);
-	char path[64];
 	int fd, ret;
 
 	if (i < 0)
 		return i;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->memfd_fds[i]);
-	fd = open(path, flags | O_CLOEXEC);
+	fd = rst_memfd_reopen(c, (size_t)i, flags);
 	if (fd < 0 || lseek(fd, (off_t)m->pos, SEEK_SET) < 0) {
 		ret = -errno;
 		pr_err("memfd '%s' (file id %u): reopen with flags 0%o at %llu: %s",

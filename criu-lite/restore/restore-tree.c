@@ -40,6 +40,7 @@ enum rst_step {
 	RST_STEP_FORK,
 	RST_STEP_RIGHTS,
 	RST_STEP_LOGINUID,
+	RST_STEP_SHARED,
 };
 
 static const char *const rst_step_names[] = {
@@ -51,19 +52,31 @@ static const char *const rst_step_names[] = {
 	[RST_STEP_RIGHTS] = "take its recorded file rights",
 	[RST_STEP_LOGINUID] = ("setting its audit loginuid (a set loginuid changes only with "
 			       "CAP_AUDIT_CONTROL, never when audit made it immutable)"),
+	[RST_STEP_SHARED] = "wait for the processes sharing its fd table",
 };
 
-/* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
-static pid_t rst_fork_pid(pid_t pid)
+/* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE); @flags: CLONE_FILES or 0. */
+static pid_t rst_fork_pid(pid_t pid, uint64_t flags)
 {
 	struct clone_args ca;
 	pid_t tid = pid;
 
 	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags;
 	ca.exit_signal = SIGCHLD;
 	ca.set_tid = (uint64_t)(uintptr_t)&tid;
 	ca.set_tid_size = 1;
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/* Whether task @i shares its parent's fd table (clone(CLONE_FILES) without CLONE_THREAD). */
+static bool rst_shares_files(const struct rst_ctx *c, size_t i)
+{
+	const struct rst_task *t = &c->tasks[i];
+	const struct rst_task *p = t->parent >= 0 ? &c->tasks[t->parent] : NULL;
+
+	return p && !t->zombie && !p->zombie && t->ids && p->ids &&
+	       t->ids->files_id == p->ids->files_id;
 }
 
 static const char *rst_fs_path(const struct rst_ctx *c, uint32_t id)
@@ -175,8 +188,9 @@ static void rst_child_setup(struct rst_ctx *c, size_t i)
 	const char *p;
 	int ret;
 
-	ret = rst_files_install(c, t);
-	if (!ret)
+	/* a table shared with the parent is the parent's to fill */
+	ret = rst_shares_files(c, i) ? 0 : rst_files_install(c, t);
+	if (!ret && !rst_shares_files(c, i))
 		ret = rst_epoll_fill(c, t);
 	if (ret)
 		rst_child_fail(c, i, RST_STEP_FILES, ret);
@@ -234,6 +248,30 @@ static void rst_child_loginuid(struct rst_ctx *c, size_t i)
 	close(fd);
 }
 
+static long rst_ms_since(const struct timespec *t0);
+
+/*
+ * The children sharing our fd table (CLONE_FILES) fork their own children
+ * from the tool's descriptors in it: installing ours, which closes those,
+ * waits until they are done.
+ */
+static void rst_wait_sharers(struct rst_ctx *c, size_t i)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t j = i + 1; j < c->nr_tasks; j++) {
+		if (c->tasks[j].parent != (int)i || !rst_shares_files(c, j))
+			continue;
+		while (!__atomic_load_n(&c->status[j].forked, __ATOMIC_ACQUIRE)) {
+			if (__atomic_load_n(&c->status[j].state, __ATOMIC_ACQUIRE) < 0 ||
+			    rst_ms_since(&t0) > RST_TREE_TIMEOUT_MS)
+				rst_child_fail(c, i, RST_STEP_SHARED, ETIMEDOUT);
+			usleep(100);
+		}
+	}
+}
+
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -254,13 +292,15 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 
 		if (c->tasks[j].parent != (int)i)
 			continue;
-		pid = rst_fork_pid(c->tasks[j].pid);
+		pid = rst_fork_pid(c->tasks[j].pid, rst_shares_files(c, j) ? CLONE_FILES : 0);
 		if (pid < 0)
 			rst_child_fail(c, i, RST_STEP_FORK, errno);
 		if (pid == 0)
 			rst_child_run(c, j);
 		__atomic_store_n(&c->status[j].created, 1, __ATOMIC_RELEASE);
 	}
+	rst_wait_sharers(c, i);
+	__atomic_store_n(&c->status[i].forked, 1, __ATOMIC_RELEASE);
 	rst_child_setup(c, i);
 	rst_rseq_unregister();
 	__atomic_store_n(&c->status[i].state, 1, __ATOMIC_RELEASE);
@@ -320,9 +360,24 @@ int rst_tree_create(struct rst_ctx *c)
 		c->status = NULL;
 		return -errno;
 	}
+	for (size_t i = 0; i < c->nr_tasks; i++) {
+		const struct rst_task *t = &c->tasks[i];
+
+		if (t->zombie || !t->ids || rst_shares_files(c, i))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (!c->tasks[j].zombie && c->tasks[j].ids &&
+			    c->tasks[j].ids->files_id == t->ids->files_id) {
+				pr_err("restore: pid %d shares its fd table with pid %d, which is "
+				       "not "
+				       "its parent (or sharing its parent's): not supported",
+				       t->pid, c->tasks[j].pid);
+				return -EOPNOTSUPP;
+			}
+	}
 	fflush(NULL);
 	c->tool_pid = getpid();
-	pid = rst_fork_pid(c->tasks[0].pid);
+	pid = rst_fork_pid(c->tasks[0].pid, 0);
 	if (pid < 0) {
 		int e = errno;
 

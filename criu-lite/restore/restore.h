@@ -109,6 +109,7 @@ struct rst_child_status {
 	int err;     /* errno of the failure */
 	int step;    /* which step failed (enum in restore-tree.c) */
 	int created; /* set by the parent once the process exists */
+	int forked;  /* its children exist: a process sharing its fd table may install */
 };
 
 struct rst_ctx {
@@ -198,7 +199,7 @@ const char *rst_file_map_path(struct rst_ctx *c, const struct rst_task *t, const
 
 /* restore-fd-kinds.c: whether some fd kind restores @fe. No logging. */
 bool rst_fdkind_supported(const FileEntry *fe);
-/* restore-anon.c: runs in the new process after rst_files_install: no logging, -errno. */
+/* restore-epoll.c: runs in the new process after rst_files_install: no logging, -errno. */
 int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 
 /* restore-unix.c: unix sockets, their options and queued data. Logs. */

@@ -314,6 +314,48 @@ static void test_fdinfo(void)
 	   "fdinfo: malformed tfd line: -EINVAL");
 }
 
+/*
+ * An inotify fd (kernel 6.18): watches on /tmp (IN_CREATE|IN_DELETE, wd 1,
+ * removed), /etc (IN_MODIFY|IN_ONLYDIR, wd 2) and /usr (IN_ATTRIB|
+ * IN_EXCL_UNLINK, wd 3); IN_ONLYDIR is not kept in the mask.
+ */
+static void test_fdinfo_inotify(void)
+{
+	char *buf = fixture("proc-fdinfo-inotify.txt", NULL);
+	struct proc_inotify_wd w;
+	struct proc_fdinfo f;
+
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.n_iwds == 2 && f.flags == 04000,
+	   "fdinfo: inotify with 2 watches, O_NONBLOCK");
+	if (buf && f.n_iwds == 2) {
+		ok(f.iwds[0].wd == 3 && f.iwds[0].ino == 0x3c51c && f.iwds[0].sdev == 0xfe00000 &&
+			   f.iwds[0].mask == 0x4000004 && f.iwds[0].fh_bytes == 8 &&
+			   f.iwds[0].fh_type == 1 && f.iwds[0].fh[0] == 0x1c &&
+			   f.iwds[0].fh[2] == 0x03,
+		   "fdinfo: inotify wd 3: ino, sdev, IN_ATTRIB|IN_EXCL_UNLINK, 8-byte handle");
+		ok(f.iwds[1].wd == 2 && f.iwds[1].ino == 0x13 && f.iwds[1].mask == 0x2 &&
+			   f.iwds[1].fh[0] == 0x13 && f.iwds[1].fh[7] == 0,
+		   "fdinfo: inotify wd 2: IN_MODIFY, handle");
+	}
+	proc_fdinfo_fini(&f);
+	ok(f.iwds == NULL && f.n_iwds == 0, "fdinfo: fini empties inotify watches");
+	free(buf);
+	buf = fixture("proc-fdinfo-pidfd.txt", NULL);
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_pidfd && f.pidfd_pid == 728 && !f.n_iwds,
+	   "fdinfo: pidfd of pid 728");
+	free(buf);
+	ok(proc_parse_fdinfo("pos:\t0\nPid:\t-1\nNSpid:\t-1\n", &f) == 0 && f.has_pidfd &&
+		   f.pidfd_pid == -1,
+	   "fdinfo: pidfd of a reaped process: -1");
+	ok(proc_parse_inotify_wd("inotify wd:1 ino:2 sdev:3 mask:4 ignored_mask:0", &w) == 0 &&
+		   w.wd == 1 && w.fh_bytes == 0,
+	   "fdinfo: inotify line without a handle (no CONFIG_EXPORTFS)");
+	ok(proc_parse_inotify_wd("inotify wd:1 ino:2 sdev:3 mask:4 ignored_mask:0 fhandle-bytes:8 "
+				 "fhandle-type:1 f_handle:12",
+				 &w) == -EINVAL,
+	   "fdinfo: inotify handle shorter than its byte count: -EINVAL");
+}
+
 /* "lock:" lines as kernel 6.18 prints them (saved from a process holding each kind). */
 static void test_fdinfo_locks(void)
 {
@@ -388,6 +430,66 @@ static void test_timers(void)
 	   "timers: line before ID: -EINVAL");
 }
 
+/*
+ * A fanotify fd (6.18): FAN_CLASS_NOTIF|FAN_NONBLOCK|FAN_CLOEXEC, O_LARGEFILE
+ * events; an ignore mark on /etc/hostname (IGNORED_SURV_MODIFY), a mount
+ * mark on / (FAN_OPEN), an inode mark on /tmp (FAN_OPEN|FAN_CLOSE_WRITE).
+ */
+static void test_fdinfo_fanotify(void)
+{
+	char *buf = fixture("proc-fdinfo-fanotify.txt", NULL);
+	struct proc_fanotify_mark m;
+	struct proc_fdinfo f;
+
+	ok(buf && proc_parse_fdinfo(buf, &f) == 0 && f.has_fanotify && f.fan_flags == 3 &&
+		   f.fan_event_flags == 0x8000 && f.n_fmarks == 3,
+	   "fdinfo: fanotify flags, event flags, 3 marks");
+	if (buf && f.n_fmarks == 3) {
+		ok(f.fmarks[0].kind == PROC_FAN_INODE && f.fmarks[0].ino == 0x2dd &&
+			   f.fmarks[0].mflags == 0x40 && f.fmarks[0].mask == 0 &&
+			   f.fmarks[0].ignored_mask == 0x20 && f.fmarks[0].fh_bytes == 8 &&
+			   f.fmarks[0].fh[0] == 0xdd,
+		   "fdinfo: fanotify inode mark with an ignored mask and a handle");
+		ok(f.fmarks[1].kind == PROC_FAN_MOUNT && f.fmarks[1].mnt_id == 0x1b &&
+			   f.fmarks[1].mask == 0x20,
+		   "fdinfo: fanotify mount mark 0x1b, FAN_OPEN");
+		ok(f.fmarks[2].kind == PROC_FAN_INODE && f.fmarks[2].mask == 0x28,
+		   "fdinfo: fanotify inode mark FAN_OPEN|FAN_CLOSE_WRITE");
+	}
+	proc_fdinfo_fini(&f);
+	free(buf);
+	ok(proc_parse_fanotify_mark("fanotify sdev:fe00000 mflags:0 mask:1 ignored_mask:0", &m) ==
+			   0 &&
+		   m.kind == PROC_FAN_SB && m.sdev == 0xfe00000,
+	   "fdinfo: fanotify filesystem mark");
+	ok(proc_parse_fanotify_mark("fanotify what:1", &m) == -EINVAL,
+	   "fdinfo: unknown fanotify mark: -EINVAL");
+}
+
+/* mountinfo lines as 6.18 prints them: the mount point of a device, escapes undone. */
+static void test_mountinfo_dev(void)
+{
+	const char *mi = "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+			 "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+			 "40 27 0:40 / /mnt/with\\040space rw - tmpfs tmpfs rw\n";
+	char out[64];
+
+	ok(proc_parse_mountinfo_dev(mi, 254, 0, out, sizeof(out)) == 0 && !strcmp(out, "/"),
+	   "mountinfo: 254:0 is mounted at /");
+	ok(proc_parse_mountinfo_dev(mi, 0, 40, out, sizeof(out)) == 0 &&
+		   !strcmp(out, "/mnt/with space"),
+	   "mountinfo: an escaped space in the mount point");
+	ok(proc_parse_mountinfo_dev(mi, 8, 1, out, sizeof(out)) == -ENOENT,
+	   "mountinfo: no mount of 8:1: -ENOENT");
+	ok(proc_parse_mountinfo_dev("garbage\n", 8, 1, out, sizeof(out)) == -EINVAL,
+	   "mountinfo: malformed line: -EINVAL");
+	ok(proc_parse_mountinfo_id(mi, 40, out, sizeof(out)) == 0 &&
+		   !strcmp(out, "/mnt/with space"),
+	   "mountinfo: mount 40 by its id");
+	ok(proc_parse_mountinfo_id(mi, 41, out, sizeof(out)) == -ENOENT,
+	   "mountinfo: no mount 41: -ENOENT");
+}
+
 int main(void)
 {
 	test_maps();
@@ -397,6 +499,9 @@ int main(void)
 	test_status_traced();
 	test_fdinfo();
 	test_fdinfo_locks();
+	test_fdinfo_inotify();
+	test_mountinfo_dev();
+	test_fdinfo_fanotify();
 	test_timers();
 	return tap_done();
 }

@@ -8,7 +8,8 @@
  * usage: dump-mem RESULT [-m MIB] [-c] [-i] [-n]
  *   -m MIB  size of the big anonymous region (default 8)
  *   -c      fork a child that does the same checks (result RESULT.child)
- *   -i      also hold an inotify fd (unsupported by dump)
+ *   -i      also hold a fanotify fd marking a whole filesystem (unsupported by
+ *           dump; needs root)
  *   -n      also hold a netlink socket (unsupported by dump)
  *   -u      also hold a unix datagram socketpair with unread data (unsupported)
  */
@@ -21,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
+#include <sys/fanotify.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -270,8 +271,13 @@ int main(int argc, char **argv)
 		perror("setup");
 		return 1;
 	}
-	if (want_inotify && inotify_init1(0) < 0)
-		return 1;
+	if (want_inotify) {
+		int fan = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY);
+
+		if (fan < 0 ||
+		    fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN, AT_FDCWD, "/"))
+			return 1;
+	}
 	if (want_netlink && socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0)
 		return 1;
 	if (want_unix) {
