@@ -29,6 +29,17 @@ int tcp_repair_leave(int sk, int reuse)
 	return 0;
 }
 
+int tcp_repair_done(int sk, int reuse)
+{
+	int off = TCP_REPAIR_OFF;
+
+	if (setsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)))
+		return -errno;
+	if (reuse && setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)))
+		return -errno;
+	return 0;
+}
+
 int tcp_repair_is_on(int sk)
 {
 	socklen_t len = sizeof(int);

@@ -88,13 +88,17 @@ static int set_int(int sk, int level, int name, int v)
 	return setsockopt(sk, level, name, &v, sizeof(v)) ? -errno : 0;
 }
 
-/* Options that decide whether bind succeeds. */
-static int rst_inet_pre_bind(int sk, const InetSkEntry *e)
+/*
+ * Options that decide whether bind succeeds. A socket in repair mode binds
+ * with the kernel's forced reuse, which SO_REUSEADDR would cancel: it gets
+ * SO_REUSEADDR when it leaves repair mode (rst_tcp_finish).
+ */
+static int rst_inet_pre_bind(int sk, const InetSkEntry *e, bool repair)
 {
 	const SkOptsEntry *o = e->opts;
 	int ret = 0;
 
-	if (o->has_reuseaddr && o->reuseaddr)
+	if (!repair && o->has_reuseaddr && o->reuseaddr)
 		ret = set_int(sk, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (!ret && o->has_so_reuseport && o->so_reuseport)
 		ret = set_int(sk, SOL_SOCKET, SO_REUSEPORT, 1);
@@ -209,7 +213,7 @@ static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	}
 	if (!ret) {
 		what = "options";
-		ret = rst_inet_pre_bind(sk, e);
+		ret = rst_inet_pre_bind(sk, e, tcp_conn);
 	}
 	if (!ret)
 		ret = rst_inet_place(sk, e, &what);

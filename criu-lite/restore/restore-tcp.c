@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "restore.h"
+#include "tcp-repair.h"
 
 #include "tcp-stream.pb-c.h"
 
@@ -32,7 +33,7 @@ static int tcp_set(int sk, int name, int val)
 
 int rst_tcp_repair_on(int sk)
 {
-	return tcp_set(sk, TCP_REPAIR, TCP_REPAIR_ON);
+	return tcp_repair_enter(sk);
 }
 
 /* Before connect: where each queue starts (its saved bytes are added later). */
@@ -142,24 +143,20 @@ int rst_tcp_established(int sk, const TcpStreamEntry *t, const char *data, const
 
 int rst_tcp_finish(struct rst_ctx *c)
 {
+	int ret, reuse;
+
 	for (size_t i = 0; i < c->nr_files; i++) {
 		const FileEntry *fe = c->files[i].fe;
 
 		if (c->files[i].fd < 0 || fe->type != FD_TYPES__INETSK ||
 		    fe->isk->proto != IPPROTO_TCP || fe->isk->state != RST_TCP_ESTABLISHED)
 			continue;
-		if (tcp_set(c->files[i].fd, TCP_REPAIR, TCP_REPAIR_OFF)) {
-			int ret = -errno;
-
+		reuse = fe->isk->opts->has_reuseaddr && fe->isk->opts->reuseaddr;
+		ret = tcp_repair_done(c->files[i].fd, reuse);
+		if (ret) {
 			pr_err("TCP connection %u (inode %u): leaving repair mode: %s", fe->id,
-			       fe->isk->ino, strerror(errno));
+			       fe->isk->ino, strerror(-ret));
 			return ret;
-		}
-		/* Leaving repair mode resets sk_reuse: SO_REUSEADDR again if it was set. */
-		if (fe->isk->opts->has_reuseaddr && fe->isk->opts->reuseaddr) {
-			int one = 1;
-
-			setsockopt(c->files[i].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		}
 	}
 	return 0;
