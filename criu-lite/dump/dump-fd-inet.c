@@ -5,8 +5,9 @@
  * not know (unbound ones are in no hash table) are described through
  * getsockname and TCP_INFO on the tool's copy of the fd. Options are read on
  * that copy too. Established connections are read in TCP repair mode
- * (dump-fd-tcp.c); connections on their way up or down are refused, like
- * anything queued that restore could not put back.
+ * (dump-fd-tcp.c), and so are connections being set up (SYN_SENT) or closing
+ * (a FIN sent or received); anything queued that restore could not put back
+ * is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "dump-files.h"
 #include "log.h"
 #include "sock-diag.h"
+#include "tcp-repair.h"
 
 #ifndef SO_BUF_LOCK
 #define SO_BUF_LOCK 72
@@ -161,10 +163,10 @@ static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, i
 				 s->rqlen);
 			return dump_fd_unsupported(d, what);
 		}
-		if (s->state != 10 && s->state != 7 && s->state != 1) {
+		if (s->state != 10 && s->state != 7 && !tcp_state_repairable(s->state)) {
 			snprintf(what, sizeof(what),
-				 "TCP socket in state %s (only listening, unconnected and "
-				 "established ones are supported)",
+				 "TCP socket in state %s (only listening, unconnected, connecting, "
+				 "established and closing ones are supported)",
 				 s->state < 12 ? tcp_states[s->state] : "?");
 			return dump_fd_unsupported(d, what);
 		}
@@ -251,8 +253,8 @@ static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	e->shutdown = (SkShutdown)(s.shutdown & 3);
 	fe->type = FD_TYPES__INETSK;
 	fe->isk = e;
-	if (s.proto == IPPROTO_TCP && s.state == 1)
-		return dump_tcp_stream(ctx, &b->tcp, d, sk, e->ino);
+	if (s.proto == IPPROTO_TCP && tcp_state_repairable(s.state))
+		return dump_tcp_stream(ctx, &b->tcp, d, sk, e->ino, &e->state);
 	return 0;
 }
 

@@ -102,9 +102,12 @@ struct dump_tcp_locks {
 	} * v;
 	size_t n;
 };
-/* An established TCP socket into tcp-stream-@ino.img, left in repair mode. Logs. */
+/*
+ * A connected TCP socket into tcp-stream-@ino.img, left in repair mode; its
+ * state as read in repair mode into *@state. Logs.
+ */
 int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d, int sk,
-		    uint32_t ino);
+		    uint32_t ino, uint32_t *state);
 /* Repair mode off if the tree goes on (@resume); else the sockets stay in it. */
 void dump_tcp_unlock(struct dump_tcp_locks *l, bool resume);
 /* Closes the copies (silently while in repair mode). */

@@ -6,6 +6,7 @@
  * then bind to the recorded address and port (free again once the dumped
  * tree is gone), listen with the recorded backlog or connect a UDP socket to
  * its recorded peer, then the remaining options, shutdown and O_NONBLOCK.
+ * TCP connections in any state go through repair mode (restore-tcp.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +21,7 @@
 
 #include "log.h"
 #include "restore-fd.h"
-
-#include "tcp-stream.pb-c.h"
+#include "tcp-repair.h"
 
 #ifndef SO_BUF_LOCK
 #define SO_BUF_LOCK 72
@@ -42,7 +42,7 @@ static bool rst_inet_supported(const FileEntry *fe)
 		return false;
 	if (e->type == SOCK_STREAM && e->proto == IPPROTO_TCP)
 		return e->state == RST_TCP_LISTEN || e->state == RST_TCP_CLOSE ||
-		       e->state == RST_TCP_ESTABLISHED;
+		       tcp_state_repairable(e->state);
 	if (e->type == SOCK_DGRAM && e->proto == IPPROTO_UDP)
 		return e->state == RST_TCP_CLOSE || e->state == RST_TCP_ESTABLISHED;
 	return false;
@@ -162,8 +162,13 @@ static int rst_inet_post(int sk, const InetSkEntry *e)
 	return ret;
 }
 
+static bool rst_inet_tcp_conn(const InetSkEntry *e)
+{
+	return e->proto == IPPROTO_TCP && tcp_state_repairable(e->state);
+}
+
 /* bind, listen or connect; the step that failed goes to @what. */
-static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
+static int rst_inet_place(int sk, const InetSkEntry *e, struct rst_tcp_conn *t, const char **what)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -178,7 +183,9 @@ static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
 	if (e->state == RST_TCP_LISTEN && listen(sk, (int)e->backlog))
 		return -errno;
 	*what = "connect";
-	if (e->state == RST_TCP_ESTABLISHED) { /* UDP, or TCP in repair mode: no handshake */
+	if (t) /* TCP in repair mode: no handshake; its FINs and shutdown come at the end */
+		return rst_tcp_connect(t, e, sk);
+	if (e->state == RST_TCP_ESTABLISHED) { /* UDP */
 		len = rst_inet_addr(e, true, &ss);
 		if (connect(sk, (struct sockaddr *)&ss, len))
 			return -errno;
@@ -191,43 +198,53 @@ static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
 	return 0;
 }
 
+/* A TCP connection: repair mode, its image and sequence numbers. */
+static int rst_inet_tcp_prepare(struct rst_ctx *c, const InetSkEntry *e, int sk,
+				struct rst_tcp_conn **t)
+{
+	struct sockaddr_storage self, peer;
+	socklen_t len = rst_inet_addr(e, false, &self);
+
+	rst_inet_addr(e, true, &peer);
+	return rst_tcp_prepare(c, e, sk, (struct sockaddr *)&self, (struct sockaddr *)&peer, len,
+			       t);
+}
+
 static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	const InetSkEntry *e = fe->isk;
-	bool tcp_conn = e->proto == IPPROTO_TCP && e->state == RST_TCP_ESTABLISHED;
-	TcpStreamEntry *ts = NULL;
+	bool tcp_conn = rst_inet_tcp_conn(e);
+	struct rst_tcp_conn *t = NULL;
 	const char *what = "socket";
-	char *data = NULL;
 	int sk, ret = 0;
 
 	sk = socket((int)e->family, (int)e->type | SOCK_CLOEXEC, (int)e->proto);
 	if (sk < 0)
 		ret = -errno;
 	if (!ret && tcp_conn) {
-		what = "TCP repair mode";
-		ret = rst_tcp_repair_on(sk);
-		if (!ret) {
-			what = "tcp-stream image";
-			ret = rst_tcp_seqs(c, e, sk, &ts, &data);
-		}
+		what = "TCP repair mode (needs CAP_NET_ADMIN) or tcp-stream image";
+		ret = rst_inet_tcp_prepare(c, e, sk, &t);
 	}
 	if (!ret) {
 		what = "options";
 		ret = rst_inet_pre_bind(sk, e, tcp_conn);
 	}
 	if (!ret)
-		ret = rst_inet_place(sk, e, &what);
+		ret = rst_inet_place(sk, e, t, &what);
 	if (!ret && tcp_conn)
-		ret = rst_tcp_established(sk, ts, data, &what);
+		ret = rst_tcp_fill(t, e, sk, &what);
 	if (!ret) {
 		what = "options";
 		ret = rst_inet_post(sk, e);
 	}
-	free(data);
-	if (ts)
-		img_free_msg(&ts->base);
 	if (!ret && (e->flags & O_NONBLOCK) && fcntl(sk, F_SETFL, O_NONBLOCK))
 		ret = -errno;
+	if (!ret && t) {
+		what = "memory";
+		ret = rst_tcp_keep(rst_fd_state(c, &rst_fd_inet), fe, t); /* frees @t on failure */
+		t = NULL;
+	}
+	rst_tcp_drop(t);
 	if (ret) {
 		pr_err("inet socket %u (inode %u, port %u): %s: %s", fe->id, e->ino, e->src_port,
 		       what, strerror(-ret));
@@ -262,15 +279,22 @@ static int rst_inet_open_kind(struct rst_ctx *c, const struct rst_task *t, const
 	return rst_inet_open(c, fe, fdp);
 }
 
+static int rst_inet_finish(struct rst_ctx *c)
+{
+	return rst_tcp_finish(c, rst_fd_state(c, &rst_fd_inet));
+}
+
 RST_FD_FOWN(rst_inet_fown, isk)
 
 /* The inet socket kind: listeners early, established TCP connections leave repair mode last. */
 const struct fd_rst_ops rst_fd_inet = {
 	.name = "inet socket",
 	.type = FD_TYPES__INETSK,
+	.init = rst_tcp_set_new,
+	.fini = rst_tcp_set_free,
 	.check = rst_inet_supported,
 	.open_early = rst_inet_listeners_open,
 	.open = rst_inet_open_kind,
-	.finish = rst_tcp_finish,
+	.finish = rst_inet_finish,
 	.fown = rst_inet_fown,
 };
