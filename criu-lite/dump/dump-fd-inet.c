@@ -19,14 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dump-files.h"
+#include "dump-inet.h"
 #include "log.h"
-#include "sock-diag.h"
 #include "tcp-repair.h"
-
-#ifndef SO_BUF_LOCK
-#define SO_BUF_LOCK 72
-#endif
 
 /* The kind's state for one dump. */
 struct inet_state {
@@ -36,8 +31,8 @@ struct inet_state {
 	struct dump_tcp_locks tcp; /* established connections held in repair mode */
 	/* the entry being built */
 	InetSkEntry isk;
-	IpOptsEntry ipopts;
 	SkOptsEntry skopts;
+	struct inet_opts_buf opts;
 	uint32_t isk_src[4], isk_dst[4];
 };
 
@@ -53,71 +48,6 @@ static int opt_int(int sk, int level, int name, int *val)
 
 	*val = 0;
 	return getsockopt(sk, level, name, val, &len) ? -errno : 0;
-}
-
-/* An option that may be missing on older kernels: absent, not an error. */
-static void opt_u32(int sk, int level, int name, protobuf_c_boolean *has, uint32_t *out)
-{
-	int v;
-
-	if (opt_int(sk, level, name, &v) == 0) {
-		*has = true;
-		*out = (uint32_t)v;
-	}
-}
-
-static void opt_bool(int sk, int level, int name, protobuf_c_boolean *has, protobuf_c_boolean *out)
-{
-	int v;
-
-	if (opt_int(sk, level, name, &v) == 0) {
-		*has = true;
-		*out = v != 0;
-	}
-}
-
-static int inet_opts(int sk, const struct sock_diag_inet *s, struct inet_state *b)
-{
-	SkOptsEntry *o = &b->skopts;
-	struct linger lg;
-	socklen_t len = sizeof(lg);
-	int ret, v;
-
-	ret = dump_sk_opts(sk, o);
-	if (ret)
-		return ret;
-	opt_bool(sk, SOL_SOCKET, SO_REUSEADDR, &o->has_reuseaddr, &o->reuseaddr);
-	opt_bool(sk, SOL_SOCKET, SO_REUSEPORT, &o->has_so_reuseport, &o->so_reuseport);
-	opt_bool(sk, SOL_SOCKET, SO_BROADCAST, &o->has_so_broadcast, &o->so_broadcast);
-	opt_bool(sk, SOL_SOCKET, SO_KEEPALIVE, &o->has_so_keepalive, &o->so_keepalive);
-	opt_bool(sk, SOL_SOCKET, SO_DONTROUTE, &o->has_so_dontroute, &o->so_dontroute);
-	opt_u32(sk, SOL_SOCKET, SO_PRIORITY, &o->has_so_priority, &o->so_priority);
-	opt_u32(sk, SOL_SOCKET, SO_RCVLOWAT, &o->has_so_rcvlowat, &o->so_rcvlowat);
-	opt_u32(sk, SOL_SOCKET, SO_MARK, &o->has_so_mark, &o->so_mark);
-	opt_u32(sk, SOL_SOCKET, SO_OOBINLINE, &o->has_so_oobinline, &o->so_oobinline);
-	opt_u32(sk, SOL_SOCKET, SO_BUF_LOCK, &o->has_so_buf_lock, &o->so_buf_lock);
-	if (getsockopt(sk, SOL_SOCKET, SO_LINGER, &lg, &len) == 0 && lg.l_onoff) {
-		o->has_so_linger = true;
-		o->so_linger = (uint32_t)lg.l_linger;
-	}
-	if (s->proto == IPPROTO_TCP) {
-		opt_u32(sk, IPPROTO_TCP, TCP_KEEPCNT, &o->has_tcp_keepcnt, &o->tcp_keepcnt);
-		opt_u32(sk, IPPROTO_TCP, TCP_KEEPIDLE, &o->has_tcp_keepidle, &o->tcp_keepidle);
-		opt_u32(sk, IPPROTO_TCP, TCP_KEEPINTVL, &o->has_tcp_keepintvl, &o->tcp_keepintvl);
-	}
-	if (s->family == AF_INET6) {
-		b->isk.has_v6only = true;
-		if (s->v6only >= 0)
-			b->isk.v6only = s->v6only;
-		else if (opt_int(sk, IPPROTO_IPV6, IPV6_V6ONLY, &v) == 0)
-			b->isk.v6only = v != 0;
-	}
-	if (opt_int(sk, IPPROTO_IP, IP_FREEBIND, &v) == 0 && v) {
-		b->ipopts.has_freebind = true;
-		b->ipopts.freebind = true;
-		b->isk.ip_opts = &b->ipopts;
-	}
-	return 0;
 }
 
 /* What sock_diag would say about a socket it does not list (unbound ones). */
@@ -218,15 +148,15 @@ static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	int sk = d->copy, type = 0, ret;
 
 	inet_sk_entry__init(e);
-	ip_opts_entry__init(&b->ipopts);
 	sk_opts_entry__init(&b->skopts);
+	e->opts = &b->skopts;
 	ret = inet_lookup(b, d, sk, &s, &type);
 	if (ret)
 		return ret;
 	ret = inet_check(d, &s, type);
 	if (ret)
 		return ret;
-	ret = inet_opts(sk, &s, b);
+	ret = dump_inet_opts(sk, &s, e, &b->opts);
 	if (ret) {
 		pr_err("dump: options of inet socket fd %d of %d: %s", d->fd, d->pid,
 		       strerror(-ret));

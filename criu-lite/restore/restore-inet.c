@@ -21,11 +21,9 @@
 
 #include "log.h"
 #include "restore-fd.h"
+#include "restore-inet.h"
 #include "tcp-repair.h"
 
-#ifndef SO_BUF_LOCK
-#define SO_BUF_LOCK 72
-#endif
 #define RST_TCP_LISTEN 10
 #define RST_TCP_CLOSE 7
 #define RST_TCP_ESTABLISHED 1
@@ -81,85 +79,6 @@ static bool rst_inet_bound(const InetSkEntry *e)
 		if (e->src_addr[i])
 			return true;
 	return false;
-}
-
-static int set_int(int sk, int level, int name, int v)
-{
-	return setsockopt(sk, level, name, &v, sizeof(v)) ? -errno : 0;
-}
-
-/*
- * Options that decide whether bind succeeds. A socket in repair mode binds
- * with the kernel's forced reuse, which SO_REUSEADDR would cancel: it gets
- * SO_REUSEADDR when it leaves repair mode (rst_tcp_finish).
- */
-static int rst_inet_pre_bind(int sk, const InetSkEntry *e, bool repair)
-{
-	const SkOptsEntry *o = e->opts;
-	int ret = 0;
-
-	if (!repair && o->has_reuseaddr && o->reuseaddr)
-		ret = set_int(sk, SOL_SOCKET, SO_REUSEADDR, 1);
-	if (!ret && o->has_so_reuseport && o->so_reuseport)
-		ret = set_int(sk, SOL_SOCKET, SO_REUSEPORT, 1);
-	if (!ret && e->family == AF_INET6 && e->has_v6only)
-		ret = set_int(sk, IPPROTO_IPV6, IPV6_V6ONLY, e->v6only);
-	if (!ret && e->ip_opts && e->ip_opts->has_freebind && e->ip_opts->freebind)
-		ret = set_int(sk, IPPROTO_IP, IP_FREEBIND, 1);
-	return ret;
-}
-
-static int set_tmo(int sk, int name, uint64_t sec, uint64_t usec)
-{
-	struct timeval tv = {(time_t)sec, (suseconds_t)usec};
-
-	if (!sec && !usec)
-		return 0;
-	return setsockopt(sk, SOL_SOCKET, name, &tv, sizeof(tv)) ? -errno : 0;
-}
-
-static int rst_inet_post(int sk, const InetSkEntry *e)
-{
-	const SkOptsEntry *o = e->opts;
-	uint32_t lock = o->has_so_buf_lock ? o->so_buf_lock : 0;
-	int ret = 0;
-
-	/* The kernel doubles what it is given: only sizes the process had set. */
-	if (lock & 1)
-		ret = set_int(sk, SOL_SOCKET, SO_SNDBUF, (int)(o->so_sndbuf / 2));
-	if (!ret && (lock & 2))
-		ret = set_int(sk, SOL_SOCKET, SO_RCVBUF, (int)(o->so_rcvbuf / 2));
-	if (!ret)
-		ret = set_tmo(sk, SO_SNDTIMEO, o->so_snd_tmo_sec, o->so_snd_tmo_usec);
-	if (!ret)
-		ret = set_tmo(sk, SO_RCVTIMEO, o->so_rcv_tmo_sec, o->so_rcv_tmo_usec);
-	if (!ret && o->has_so_broadcast && o->so_broadcast)
-		ret = set_int(sk, SOL_SOCKET, SO_BROADCAST, 1);
-	if (!ret && o->has_so_keepalive && o->so_keepalive)
-		ret = set_int(sk, SOL_SOCKET, SO_KEEPALIVE, 1);
-	if (!ret && o->has_so_dontroute && o->so_dontroute)
-		ret = set_int(sk, SOL_SOCKET, SO_DONTROUTE, 1);
-	if (!ret && o->has_so_priority && o->so_priority)
-		ret = set_int(sk, SOL_SOCKET, SO_PRIORITY, (int)o->so_priority);
-	if (!ret && o->has_so_rcvlowat && o->so_rcvlowat > 1)
-		ret = set_int(sk, SOL_SOCKET, SO_RCVLOWAT, (int)o->so_rcvlowat);
-	if (!ret && o->has_so_mark && o->so_mark)
-		ret = set_int(sk, SOL_SOCKET, SO_MARK, (int)o->so_mark);
-	if (!ret && o->has_so_oobinline && o->so_oobinline)
-		ret = set_int(sk, SOL_SOCKET, SO_OOBINLINE, 1);
-	if (!ret && o->has_so_linger) {
-		struct linger lg = {1, (int)o->so_linger};
-
-		if (setsockopt(sk, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
-			ret = -errno;
-	}
-	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepcnt)
-		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPCNT, (int)o->tcp_keepcnt);
-	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepidle)
-		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPIDLE, (int)o->tcp_keepidle);
-	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepintvl)
-		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPINTVL, (int)o->tcp_keepintvl);
-	return ret;
 }
 
 static bool rst_inet_tcp_conn(const InetSkEntry *e)
@@ -227,7 +146,7 @@ static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	}
 	if (!ret) {
 		what = "options";
-		ret = rst_inet_pre_bind(sk, e, tcp_conn);
+		ret = rst_inet_opts_pre_bind(sk, e, tcp_conn);
 	}
 	if (!ret)
 		ret = rst_inet_place(sk, e, t, &what);
@@ -235,7 +154,7 @@ static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		ret = rst_tcp_fill(t, e, sk, &what);
 	if (!ret) {
 		what = "options";
-		ret = rst_inet_post(sk, e);
+		ret = rst_inet_opts_post(sk, e);
 	}
 	if (!ret && (e->flags & O_NONBLOCK) && fcntl(sk, F_SETFL, O_NONBLOCK))
 		ret = -errno;

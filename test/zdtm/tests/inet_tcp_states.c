@@ -24,9 +24,9 @@
 
 #include "zdtmtst.h"
 
-static const char *const names[] = {"?",	 "ESTABLISHED", "SYN_SENT",   "SYN_RECV",
-				    "FIN_WAIT1", "FIN_WAIT2",	"TIME_WAIT",  "CLOSE",
-				    "CLOSE_WAIT", "LAST_ACK",	"LISTEN",     "CLOSING"};
+static const char *const names[] = {"?",	  "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+				    "FIN_WAIT1",  "FIN_WAIT2",	 "TIME_WAIT", "CLOSE",
+				    "CLOSE_WAIT", "LAST_ACK",	 "LISTEN",    "CLOSING"};
 
 static int tcp_state(int sk)
 {
