@@ -142,4 +142,3 @@ int rst_inet_opts_post(int sk, const InetSkEntry *e)
 		ret = rst_inet_filter(sk, o);
 	return ret;
 }
-

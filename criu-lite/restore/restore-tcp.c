@@ -171,8 +171,25 @@ int rst_tcp_connect(struct rst_tcp_conn *t, const InetSkEntry *e, int sk)
 						     : sizeof(struct sockaddr_in6);
 	int fl, ret;
 
-	if (e->state != TCP_ST_SYN_SENT)
-		return connect(sk, (struct sockaddr *)&t->peer, len) ? -errno : 0;
+	if (e->state != TCP_ST_SYN_SENT) {
+		/*
+		 * The MSS in use is computed at connect, from the clamp then in
+		 * force; TCP_REPAIR_OPTIONS sets the clamp later without
+		 * recomputing it (the default 536 would stay): the recorded
+		 * clamp as TCP_MAXSEG first, reset once connected. TCP_MAXSEG
+		 * takes at most 32767 (MAX_TCP_WINDOW): a bigger clamp (loopback's
+		 * 65483) gives segments of that size until the next path MTU change.
+		 */
+		uint32_t mss = t->ts->mss_clamp > 32767 ? 32767 : t->ts->mss_clamp;
+
+		if (mss >= 88 && tcp_set(sk, TCP_MAXSEG, (int)mss))
+			return -errno;
+		if (connect(sk, (struct sockaddr *)&t->peer, len))
+			return -errno;
+		/* No TCP_MAXSEG of the process's own (0: none, Linux 4.x+; older keep it). */
+		tcp_set(sk, TCP_MAXSEG, 0);
+		return 0;
+	}
 	fl = fcntl(sk, F_GETFL);
 	if (fl < 0 || fcntl(sk, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
