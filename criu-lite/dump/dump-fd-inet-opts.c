@@ -3,10 +3,12 @@
  * SOL_SOCKET ones every socket kind has (dump_sk_opts) and the inet ones
  * (address reuse, broadcast, keepalive and its TCP knobs, priority, mark,
  * linger, the device it is bound to, an attached classic BPF filter) and
- * the IP level's (IP_FREEBIND, IP_TOS, IP_TTL, IP_PKTINFO, IPV6_V6ONLY).
+ * the IP level's (IP_FREEBIND, IP_TOS, IP_TTL, IP_PKTINFO, IPV6_V6ONLY; a
+ * raw socket's IP_HDRINCL, IP_NODEFRAG and ICMP type filter).
  * TCP_NODELAY and TCP_CORK of a connection are in its tcp-stream image.
  */
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -14,6 +16,10 @@
 
 #include "dump-inet.h"
 
+/* linux/icmp.h, which clashes with net/if.h: a raw ICMP socket's type filter. */
+#ifndef ICMP_FILTER
+#define ICMP_FILTER 1
+#endif
 #ifndef SO_BUF_LOCK
 #define SO_BUF_LOCK 72
 #endif
@@ -96,6 +102,35 @@ static void inet_sol_socket(int sk, SkOptsEntry *o, struct inet_opts_buf *b)
 	}
 }
 
+/*
+ * A raw socket's own options: IP_HDRINCL, IP_NODEFRAG, and the ICMP type
+ * filter of a raw ICMP (ICMP_FILTER) or ICMPv6 (ICMPV6_FILTER) socket.
+ */
+static void inet_raw(int sk, const struct sock_diag_inet *s, struct inet_opts_buf *b)
+{
+	IpOptsRawEntry *r = &b->raw;
+	socklen_t len;
+	int v;
+
+	ip_opts_raw_entry__init(r);
+	if (s->family == AF_INET) {
+		opt_bool(sk, IPPROTO_IP, IP_HDRINCL, &r->has_hdrincl, &r->hdrincl);
+		opt_bool(sk, IPPROTO_IP, IP_NODEFRAG, &r->has_nodefrag, &r->nodefrag);
+	}
+	len = s->family == AF_INET ? 4 : 32;
+	if (s->family == AF_INET && s->proto == IPPROTO_ICMP)
+		v = getsockopt(sk, SOL_RAW, ICMP_FILTER, b->icmp_filter, &len);
+	else if (s->family == AF_INET6 && s->proto == IPPROTO_ICMPV6)
+		v = getsockopt(sk, IPPROTO_ICMPV6, ICMP6_FILTER, b->icmp_filter, &len);
+	else
+		v = -1;
+	if (v == 0) {
+		r->n_icmpv_filter = len / 4;
+		r->icmpv_filter = b->icmp_filter;
+	}
+	b->ipopts.raw = r;
+}
+
 /* IPv4 level options (an IPv6 socket answers them for its IPv4-mapped traffic). */
 static void inet_ip_level(int sk, const struct sock_diag_inet *s, InetSkEntry *e,
 			  struct inet_opts_buf *b)
@@ -119,7 +154,9 @@ static void inet_ip_level(int sk, const struct sock_diag_inet *s, InetSkEntry *e
 		/* Unset reads as the namespace's default: recorded, put back as is. */
 		opt_u32(sk, IPPROTO_IP, IP_TTL, &ip->has_ttl, &ip->ttl);
 	}
-	if (ip->has_freebind || ip->has_tos || ip->has_pktinfo || ip->has_ttl)
+	if (opt_int(sk, SOL_SOCKET, SO_TYPE, &v) == 0 && v == SOCK_RAW)
+		inet_raw(sk, s, b);
+	if (ip->has_freebind || ip->has_tos || ip->has_pktinfo || ip->has_ttl || ip->raw)
 		e->ip_opts = ip;
 }
 

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,12 +52,34 @@ static int opt_int(int sk, int level, int name, int *val)
 	return getsockopt(sk, level, name, val, &len) ? -errno : 0;
 }
 
-/* What sock_diag would say about a socket it does not list (unbound ones). */
+/* Port and address of @ss into @port and @addr (network order). */
+static void inet_sockaddr(const struct sockaddr_storage *ss, uint16_t *port, uint32_t *addr)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		*port = ntohs(a->sin_port);
+		addr[0] = a->sin_addr.s_addr;
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		*port = ntohs(a->sin6_port);
+		memcpy(addr, &a->sin6_addr, 16);
+	}
+}
+
+/*
+ * What sock_diag would say about a socket it does not list (unbound ones;
+ * UDP-lite, raw and ICMP sockets, which inet_diag lists apart): addresses
+ * from getsockname/getpeername (a connected datagram or raw socket is
+ * ESTABLISHED), a TCP socket's state from TCP_INFO, the bytes queued.
+ */
 static int inet_describe(int sk, int fam, int proto, struct sock_diag_inet *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct tcp_info ti;
+	int q = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->family = (uint8_t)fam;
@@ -64,21 +88,45 @@ static int inet_describe(int sk, int fam, int proto, struct sock_diag_inet *s)
 	s->v6only = -1;
 	if (getsockname(sk, (struct sockaddr *)&ss, &len))
 		return -errno;
-	if (fam == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-
-		s->sport = ntohs(a->sin_port);
-		s->src[0] = a->sin_addr.s_addr;
-	} else {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-
-		s->sport = ntohs(a->sin6_port);
-		memcpy(s->src, &a->sin6_addr, 16);
-	}
+	inet_sockaddr(&ss, &s->sport, s->src);
 	len = sizeof(ti);
-	if (proto == IPPROTO_TCP && getsockopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
-		s->state = ti.tcpi_state;
+	if (proto == IPPROTO_TCP) {
+		if (getsockopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
+			s->state = ti.tcpi_state;
+		return 0;
+	}
+	len = sizeof(ss);
+	if (getpeername(sk, (struct sockaddr *)&ss, &len) == 0) {
+		s->state = 1; /* TCP_ESTABLISHED */
+		inet_sockaddr(&ss, &s->dport, s->dst);
+	} else if (errno != ENOTCONN) {
+		return -errno;
+	}
+	if (ioctl(sk, SIOCINQ, &q) == 0)
+		s->rqlen = (uint32_t)q;
+	if (ioctl(sk, SIOCOUTQ, &q) == 0)
+		s->wqlen = (uint32_t)q;
 	return 0;
+}
+
+/* Datagram-like inet sockets restore rebuilds (without their queues). */
+static const char *inet_dgram_kind(int type, int proto)
+{
+	if (type == SOCK_RAW)
+		return "raw socket";
+	if (type != SOCK_DGRAM)
+		return NULL;
+	switch (proto) {
+	case IPPROTO_UDP:
+		return "UDP socket";
+	case IPPROTO_UDPLITE:
+		return "UDP-lite socket";
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return "ICMP (ping) socket";
+	default:
+		return NULL;
+	}
 }
 
 /* Refuses what restore cannot rebuild; 0 if the socket is fine. */
@@ -102,10 +150,12 @@ static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, i
 		}
 		return 0;
 	}
-	if (s->proto == IPPROTO_UDP && type == SOCK_DGRAM) {
-		if (s->rqlen || s->wqlen)
-			return dump_fd_unsupported(d, "UDP socket with queued datagrams");
-		return 0;
+	if (inet_dgram_kind(type, s->proto)) {
+		if (!s->rqlen && !s->wqlen)
+			return 0;
+		snprintf(what, sizeof(what), "%s with queued datagrams",
+			 inet_dgram_kind(type, s->proto));
+		return dump_fd_unsupported(d, what);
 	}
 	snprintf(what, sizeof(what), "inet socket of type %d, protocol %u", type, s->proto);
 	return dump_fd_unsupported(d, what);

@@ -13,6 +13,8 @@
 /* What an inet socket's options point into while its entry is written. */
 struct inet_opts_buf {
 	IpOptsEntry ipopts;
+	IpOptsRawEntry raw;
+	uint32_t icmp_filter[8];       /* ICMP_FILTER (one word) or ICMPV6_FILTER (eight) */
 	uint64_t filter[BPF_MAXINSNS]; /* SO_GET_FILTER, one sock_filter per word */
 	char dev[IFNAMSIZ];	       /* SO_BINDTODEVICE */
 };

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <linux/filter.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -15,6 +16,10 @@
 
 #include "restore-inet.h"
 
+/* linux/icmp.h, which clashes with net/if.h: a raw ICMP socket's type filter. */
+#ifndef ICMP_FILTER
+#define ICMP_FILTER 1
+#endif
 #ifndef SO_BUF_LOCK
 #define SO_BUF_LOCK 72
 #endif
@@ -58,12 +63,35 @@ static int set_tmo(int sk, int name, uint64_t sec, uint64_t usec)
 	return setsockopt(sk, SOL_SOCKET, name, &tv, sizeof(tv)) ? -errno : 0;
 }
 
-static int rst_inet_ip_level(int sk, const IpOptsEntry *ip)
+static int rst_inet_raw(int sk, int family, const IpOptsRawEntry *r)
+{
+	int ret = 0;
+
+	if (r->has_hdrincl && r->hdrincl)
+		ret = set_int(sk, IPPROTO_IP, IP_HDRINCL, 1);
+	if (!ret && r->has_nodefrag && r->nodefrag)
+		ret = set_int(sk, IPPROTO_IP, IP_NODEFRAG, 1);
+	if (ret || !r->n_icmpv_filter)
+		return ret;
+	if (family == AF_INET && r->n_icmpv_filter == 1)
+		ret = setsockopt(sk, SOL_RAW, ICMP_FILTER, r->icmpv_filter, 4);
+	else if (family == AF_INET6 && r->n_icmpv_filter == 8)
+		ret = setsockopt(sk, IPPROTO_ICMPV6, ICMP6_FILTER, r->icmpv_filter, 32);
+	else
+		return -EINVAL;
+	return ret ? -errno : 0;
+}
+
+static int rst_inet_ip_level(int sk, int family, const IpOptsEntry *ip)
 {
 	int ret = 0;
 
 	if (!ip)
 		return 0;
+	if (ip->raw)
+		ret = rst_inet_raw(sk, family, ip->raw);
+	if (ret)
+		return ret;
 	if (ip->has_tos && ip->tos)
 		ret = set_int(sk, IPPROTO_IP, IP_TOS, (int)ip->tos);
 	if (!ret && ip->has_ttl)
@@ -102,7 +130,7 @@ int rst_inet_opts_post(int sk, const InetSkEntry *e)
 	int ret;
 
 	/* IP_TOS first: it sets the priority too, which SO_PRIORITY then overrides. */
-	ret = rst_inet_ip_level(sk, e->ip_opts);
+	ret = rst_inet_ip_level(sk, (int)e->family, e->ip_opts);
 	/* The kernel doubles what it is given: only sizes the process had set. */
 	if (!ret && (lock & 1))
 		ret = set_int(sk, SOL_SOCKET, SO_SNDBUF, (int)(o->so_sndbuf / 2));

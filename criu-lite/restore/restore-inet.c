@@ -41,7 +41,10 @@ static bool rst_inet_supported(const FileEntry *fe)
 	if (e->type == SOCK_STREAM && e->proto == IPPROTO_TCP)
 		return e->state == RST_TCP_LISTEN || e->state == RST_TCP_CLOSE ||
 		       tcp_state_repairable(e->state);
-	if (e->type == SOCK_DGRAM && e->proto == IPPROTO_UDP)
+	/* UDP, UDP-lite, ICMP (ping) and raw sockets: bound and/or connected. */
+	if ((e->type == SOCK_DGRAM && (e->proto == IPPROTO_UDP || e->proto == IPPROTO_UDPLITE ||
+				       e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)) ||
+	    e->type == SOCK_RAW)
 		return e->state == RST_TCP_CLOSE || e->state == RST_TCP_ESTABLISHED;
 	return false;
 }
