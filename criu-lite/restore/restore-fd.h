@@ -57,10 +57,11 @@ extern const struct fd_rst_ops rst_fd_reg;			/* restore-reg.c */
 extern const struct fd_rst_ops rst_fd_pipe, rst_fd_fifo;	/* restore-pipe.c */
 extern const struct fd_rst_ops rst_fd_eventfd, rst_fd_signalfd; /* restore-anon.c */
 extern const struct fd_rst_ops rst_fd_timerfd, rst_fd_eventpoll;
-extern const struct fd_rst_ops rst_fd_inet;  /* restore-inet.c */
-extern const struct fd_rst_ops rst_fd_unix;  /* restore-unix.c */
-extern const struct fd_rst_ops rst_fd_tty;   /* restore-tty.c */
-extern const struct fd_rst_ops rst_fd_memfd; /* restore-memfd.c */
+extern const struct fd_rst_ops rst_fd_inet;    /* restore-inet.c */
+extern const struct fd_rst_ops rst_fd_unix;    /* restore-unix.c */
+extern const struct fd_rst_ops rst_fd_netlink; /* restore-netlink.c */
+extern const struct fd_rst_ops rst_fd_tty;     /* restore-tty.c */
+extern const struct fd_rst_ops rst_fd_memfd;   /* restore-memfd.c */
 
 /* restore-filetab.c */
 /* The index of file @id in c->fentries (and c->files), -1 if none. */

@@ -1,4 +1,4 @@
-# An fd dump does not support (inotify, netlink socket, unix datagram socket
+# An fd dump does not support (inotify, netlink socket with queued messages, unix datagram socket
 # with queued data) makes dump fail with
 # a message naming the fd, and the target keeps running unharmed; so does a
 # dump of a pid that does not exist.

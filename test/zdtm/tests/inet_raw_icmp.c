@@ -132,7 +132,8 @@ int main(int argc, char **argv)
 		test_skip("raw sockets: %m");
 	if (bind(sk[PING], (struct sockaddr *)&a, sizeof(a)))
 		test_skip("ping bind: %m");
-	if (bind(sk[UL1], (struct sockaddr *)&a, sizeof(a)) || bind(sk[UL2], (struct sockaddr *)&a, sizeof(a)) ||
+	if (bind(sk[UL1], (struct sockaddr *)&a, sizeof(a)) ||
+	    bind(sk[UL2], (struct sockaddr *)&a, sizeof(a)) ||
 	    getsockname(sk[UL2], (struct sockaddr *)&b, &len) ||
 	    connect(sk[UL1], (struct sockaddr *)&b, sizeof(b)))
 		test_skip("udplite: %m");
