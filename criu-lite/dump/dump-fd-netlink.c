@@ -35,7 +35,8 @@ static size_t nl_groups(int sk, uint32_t first32, uint32_t *g)
 	size_t n;
 
 	memset(g, 0, len);
-	if (getsockopt(sk, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, g, &len) || len > NL_MAX_GROUP_WORDS * 4) {
+	if (getsockopt(sk, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, g, &len) ||
+	    len > NL_MAX_GROUP_WORDS * 4) {
 		g[0] = first32;
 		len = 4;
 	}
@@ -65,7 +66,7 @@ static int nl_describe(int sk, NetlinkSkEntry *e, uint32_t *groups)
 		return -errno;
 	e->dst_portid = a.nl_pid;
 	e->dst_group = (uint32_t)ffs((int)a.nl_groups); /* the group number, as sock_diag says */
-	e->state = e->dst_portid || e->dst_group; /* NETLINK_CONNECTED */
+	e->state = e->dst_portid || e->dst_group;	/* NETLINK_CONNECTED */
 	return 0;
 }
 

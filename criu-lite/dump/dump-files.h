@@ -63,6 +63,7 @@ extern const struct fd_dump_ops dump_fd_pipe, dump_fd_fifo;	   /* dump-fd-pipe.c
 extern const struct fd_dump_ops dump_fd_unix;			   /* dump-fd-unix.c */
 extern const struct fd_dump_ops dump_fd_inet;			   /* dump-fd-inet.c */
 extern const struct fd_dump_ops dump_fd_netlink;		   /* dump-fd-netlink.c */
+extern const struct fd_dump_ops dump_fd_packet;			   /* dump-fd-packet.c */
 extern const struct fd_dump_ops dump_fd_sock_other;		   /* dump-fd-sock.c */
 extern const struct fd_dump_ops dump_fd_eventfd, dump_fd_signalfd; /* dump-fd-anon.c */
 extern const struct fd_dump_ops dump_fd_timerfd, dump_fd_eventpoll, dump_fd_anon_other;

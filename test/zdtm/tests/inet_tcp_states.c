@@ -115,7 +115,7 @@ static void small_bufs(int sk)
 
 int main(int argc, char **argv)
 {
-	const char *mode = test_arg("state", "fin_wait1");
+	const char *mode;
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t len = sizeof(a);
 	int l, c, s, want_c, want_s;
@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 	char buf[4];
 
 	test_init(argc, argv);
+	mode = test_arg("state", "fin_wait1");
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	c = socket(AF_INET, SOCK_STREAM, 0);
