@@ -61,7 +61,8 @@ static int rst_packet_place(int sk, const PacketSockEntry *e, const char **what)
 	*what = "PACKET_ADD_MEMBERSHIP";
 	for (size_t i = 0; i < e->n_mclist; i++) {
 		const PacketMclist *m = e->mclist[i];
-		struct packet_mreq mr = {.mr_ifindex = (int)m->index, .mr_type = (unsigned short)m->type};
+		struct packet_mreq mr = {.mr_ifindex = (int)m->index,
+					 .mr_type = (unsigned short)m->type};
 
 		if (m->addr.len > sizeof(mr.mr_address))
 			return -EINVAL;

@@ -9,6 +9,7 @@
  *   state=closing    c wrote until blocked and shut down, then s shut down:
  *                    c CLOSING (both FINs, its own not acknowledged), s
  *                    FIN_WAIT2.
+ * family=6 runs the same over ::1.
  * After restore the reader gets every byte in order and then end of file,
  * the other end sees end of file where it should and can still send where
  * it may.
@@ -116,7 +117,8 @@ static void small_bufs(int sk)
 int main(int argc, char **argv)
 {
 	const char *mode;
-	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6};
+	int fam;
 	socklen_t len = sizeof(a);
 	int l, c, s, want_c, want_s;
 	size_t total = 0;
@@ -124,9 +126,18 @@ int main(int argc, char **argv)
 
 	test_init(argc, argv);
 	mode = test_arg("state", "fin_wait1");
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	c = socket(AF_INET, SOCK_STREAM, 0);
+	/* family=6: over ::1 (the peer's FIN goes back as an IPv6 segment). */
+	fam = test_arg_long("family", 4) == 6 ? AF_INET6 : AF_INET;
+	if (fam == AF_INET) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		a.sin6_addr = in6addr_loopback;
+	}
+	l = socket(fam, SOCK_STREAM, 0);
+	c = socket(fam, SOCK_STREAM, 0);
 	if (l >= 0)
 		small_bufs(l);
 	if (c >= 0)

@@ -18,8 +18,8 @@
 
 int main(int argc, char **argv)
 {
-	struct tpacket_req req = {.tp_block_size = 4096, .tp_block_nr = 1, .tp_frame_size = 2048,
-				  .tp_frame_nr = 2};
+	struct tpacket_req req = {
+		.tp_block_size = 4096, .tp_block_nr = 1, .tp_frame_size = 2048, .tp_frame_nr = 2};
 	int sk, v = TPACKET_V2;
 	socklen_t len = sizeof(v);
 	volatile struct tpacket2_hdr *h = NULL;

@@ -28,9 +28,12 @@ static const struct {
 	const char *name;
 	int opt, val;
 } opts[] = {
-	{"PACKET_VERSION", PACKET_VERSION, TPACKET_V2}, {"PACKET_RESERVE", PACKET_RESERVE, 64},
-	{"PACKET_AUXDATA", PACKET_AUXDATA, 1},		{"PACKET_ORIGDEV", PACKET_ORIGDEV, 1},
-	{"PACKET_LOSS", PACKET_LOSS, 1},		{"PACKET_TIMESTAMP", PACKET_TIMESTAMP, 1},
+	{"PACKET_VERSION", PACKET_VERSION, TPACKET_V2},
+	{"PACKET_RESERVE", PACKET_RESERVE, 64},
+	{"PACKET_AUXDATA", PACKET_AUXDATA, 1},
+	{"PACKET_ORIGDEV", PACKET_ORIGDEV, 1},
+	{"PACKET_LOSS", PACKET_LOSS, 1},
+	{"PACKET_TIMESTAMP", PACKET_TIMESTAMP, 1},
 };
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -60,7 +63,9 @@ static void check_frame(int sk, int lo)
 	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_ifindex = lo, .sll_halen = 6};
 	unsigned char frame[64] = {0}, buf[128], cbuf[256];
 	struct iovec iov = {buf, sizeof(buf)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};
 	struct pollfd p = {.fd = sk, .events = POLLIN};
 	struct cmsghdr *cm;
@@ -75,7 +80,8 @@ static void check_frame(int sk, int lo)
 		return;
 	}
 	close(tx);
-	if (poll(&p, 1, 5000) != 1 || recvmsg(sk, &mh, 0) < 25 || memcmp(buf + 14, "packet-ping", 11)) {
+	if (poll(&p, 1, 5000) != 1 || recvmsg(sk, &mh, 0) < 25 ||
+	    memcmp(buf + 14, "packet-ping", 11)) {
 		fail("the bound packet socket did not get the frame: %m");
 		return;
 	}
@@ -125,7 +131,8 @@ int main(int argc, char **argv)
 		if (after.type != before[i].type || after.fanout != before[i].fanout ||
 		    after.self.sll_ifindex != before[i].self.sll_ifindex ||
 		    after.self.sll_protocol != before[i].self.sll_protocol)
-			fail("socket %d: type %d fanout %#x interface %d protocol %#x after restore, "
+			fail("socket %d: type %d fanout %#x interface %d protocol %#x after "
+			     "restore, "
 			     "was %d %#x %d %#x",
 			     i, after.type, after.fanout, after.self.sll_ifindex,
 			     ntohs(after.self.sll_protocol), before[i].type, before[i].fanout,
