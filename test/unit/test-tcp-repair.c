@@ -96,8 +96,9 @@ static void test_ipv6(void)
 	pseudo[39] = IPPROTO_TCP;
 	ok(sum16((const uint8_t *)th, 20, sum16(pseudo, 40, 0)) == 0xffff,
 	   "IPv6 TCP checksum verifies over the pseudo-header");
-	ok(tcp_repair_inject((struct sockaddr *)&f, (struct sockaddr *)&(struct sockaddr_in){AF_INET},
-			     0, 0, 0, 0) == -EAFNOSUPPORT,
+	ok(tcp_repair_inject((struct sockaddr *)&f,
+			     (struct sockaddr *)&(struct sockaddr_in){AF_INET}, 0, 0, 0,
+			     0) == -EAFNOSUPPORT,
 	   "mixed families refused");
 }
 
