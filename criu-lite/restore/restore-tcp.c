@@ -135,7 +135,8 @@ int rst_tcp_prepare(struct rst_ctx *c, const InetSkEntry *e, int sk, const struc
 	ret = tcp_repair_enter(sk);
 	if (!ret)
 		ret = tcp_read_image(c, e, t);
-	if (!ret && (t->ts->outq_len > t->ts->outq_seq || t->ts->unsq_len > t->ts->outq_len))
+	/* Sequence numbers wrap: only the lengths can be checked against each other. */
+	if (!ret && t->ts->has_unsq_len && t->ts->unsq_len > t->ts->outq_len)
 		ret = -EINVAL;
 	if (!ret) {
 		rseq = t->ts->inq_seq - t->fin_in - t->ts->inq_len;
@@ -340,7 +341,24 @@ static int tcp_inject(const struct rst_tcp_conn *t, uint32_t seq, uint32_t ack, 
 				 tcp_peer_window(t->ts));
 }
 
-/* Waits (briefly: loopback delivery is immediate) for @sk to reach @state. */
+/*
+ * Whether @now is a state on the way to recorded @state that the FINs just
+ * queued or delivered have yet to move past. A state beyond @state is not:
+ * a peer on the host may acknowledge our FIN at once (FIN_WAIT1 becomes
+ * FIN_WAIT2, LAST_ACK and CLOSING end).
+ */
+static bool tcp_state_pending(unsigned int state, unsigned int now)
+{
+	if (now == TCP_ST_ESTABLISHED)
+		return true;
+	if (now == TCP_ST_FIN_WAIT1)
+		return state == TCP_ST_FIN_WAIT2 || state == TCP_ST_CLOSING;
+	if (now == TCP_ST_CLOSE_WAIT)
+		return state == TCP_ST_LAST_ACK;
+	return false;
+}
+
+/* Waits (briefly: loopback delivery is immediate) for @sk to get past its FINs. */
 static int tcp_wait_state(int sk, unsigned int state)
 {
 	struct tcp_info ti;
@@ -350,7 +368,7 @@ static int tcp_wait_state(int sk, unsigned int state)
 
 		if (getsockopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len))
 			return -errno;
-		if (ti.tcpi_state == state)
+		if (!tcp_state_pending(state, ti.tcpi_state))
 			return 0;
 		usleep(1000);
 	}
