@@ -5,8 +5,9 @@
  * not know (unbound ones are in no hash table) are described through
  * getsockname and TCP_INFO on the tool's copy of the fd. Options are read on
  * that copy too. Established connections are read in TCP repair mode
- * (dump-fd-tcp.c); connections on their way up or down are refused, like
- * anything queued that restore could not put back.
+ * (dump-fd-tcp.c), and so are connections being set up (SYN_SENT) or closing
+ * (a FIN sent or received); anything queued that restore could not put back
+ * is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,16 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dump-files.h"
+#include "dump-inet.h"
 #include "log.h"
-#include "sock-diag.h"
-
-#ifndef SO_BUF_LOCK
-#define SO_BUF_LOCK 72
-#endif
+#include "tcp-repair.h"
 
 /* The kind's state for one dump. */
 struct inet_state {
@@ -34,8 +33,8 @@ struct inet_state {
 	struct dump_tcp_locks tcp; /* established connections held in repair mode */
 	/* the entry being built */
 	InetSkEntry isk;
-	IpOptsEntry ipopts;
 	SkOptsEntry skopts;
+	struct inet_opts_buf opts;
 	uint32_t isk_src[4], isk_dst[4];
 };
 
@@ -53,77 +52,34 @@ static int opt_int(int sk, int level, int name, int *val)
 	return getsockopt(sk, level, name, val, &len) ? -errno : 0;
 }
 
-/* An option that may be missing on older kernels: absent, not an error. */
-static void opt_u32(int sk, int level, int name, protobuf_c_boolean *has, uint32_t *out)
+/* Port and address of @ss into @port and @addr (network order). */
+static void inet_sockaddr(const struct sockaddr_storage *ss, uint16_t *port, uint32_t *addr)
 {
-	int v;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
 
-	if (opt_int(sk, level, name, &v) == 0) {
-		*has = true;
-		*out = (uint32_t)v;
+		*port = ntohs(a->sin_port);
+		addr[0] = a->sin_addr.s_addr;
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		*port = ntohs(a->sin6_port);
+		memcpy(addr, &a->sin6_addr, 16);
 	}
 }
 
-static void opt_bool(int sk, int level, int name, protobuf_c_boolean *has, protobuf_c_boolean *out)
-{
-	int v;
-
-	if (opt_int(sk, level, name, &v) == 0) {
-		*has = true;
-		*out = v != 0;
-	}
-}
-
-static int inet_opts(int sk, const struct sock_diag_inet *s, struct inet_state *b)
-{
-	SkOptsEntry *o = &b->skopts;
-	struct linger lg;
-	socklen_t len = sizeof(lg);
-	int ret, v;
-
-	ret = dump_sk_opts(sk, o);
-	if (ret)
-		return ret;
-	opt_bool(sk, SOL_SOCKET, SO_REUSEADDR, &o->has_reuseaddr, &o->reuseaddr);
-	opt_bool(sk, SOL_SOCKET, SO_REUSEPORT, &o->has_so_reuseport, &o->so_reuseport);
-	opt_bool(sk, SOL_SOCKET, SO_BROADCAST, &o->has_so_broadcast, &o->so_broadcast);
-	opt_bool(sk, SOL_SOCKET, SO_KEEPALIVE, &o->has_so_keepalive, &o->so_keepalive);
-	opt_bool(sk, SOL_SOCKET, SO_DONTROUTE, &o->has_so_dontroute, &o->so_dontroute);
-	opt_u32(sk, SOL_SOCKET, SO_PRIORITY, &o->has_so_priority, &o->so_priority);
-	opt_u32(sk, SOL_SOCKET, SO_RCVLOWAT, &o->has_so_rcvlowat, &o->so_rcvlowat);
-	opt_u32(sk, SOL_SOCKET, SO_MARK, &o->has_so_mark, &o->so_mark);
-	opt_u32(sk, SOL_SOCKET, SO_OOBINLINE, &o->has_so_oobinline, &o->so_oobinline);
-	opt_u32(sk, SOL_SOCKET, SO_BUF_LOCK, &o->has_so_buf_lock, &o->so_buf_lock);
-	if (getsockopt(sk, SOL_SOCKET, SO_LINGER, &lg, &len) == 0 && lg.l_onoff) {
-		o->has_so_linger = true;
-		o->so_linger = (uint32_t)lg.l_linger;
-	}
-	if (s->proto == IPPROTO_TCP) {
-		opt_u32(sk, IPPROTO_TCP, TCP_KEEPCNT, &o->has_tcp_keepcnt, &o->tcp_keepcnt);
-		opt_u32(sk, IPPROTO_TCP, TCP_KEEPIDLE, &o->has_tcp_keepidle, &o->tcp_keepidle);
-		opt_u32(sk, IPPROTO_TCP, TCP_KEEPINTVL, &o->has_tcp_keepintvl, &o->tcp_keepintvl);
-	}
-	if (s->family == AF_INET6) {
-		b->isk.has_v6only = true;
-		if (s->v6only >= 0)
-			b->isk.v6only = s->v6only;
-		else if (opt_int(sk, IPPROTO_IPV6, IPV6_V6ONLY, &v) == 0)
-			b->isk.v6only = v != 0;
-	}
-	if (opt_int(sk, IPPROTO_IP, IP_FREEBIND, &v) == 0 && v) {
-		b->ipopts.has_freebind = true;
-		b->ipopts.freebind = true;
-		b->isk.ip_opts = &b->ipopts;
-	}
-	return 0;
-}
-
-/* What sock_diag would say about a socket it does not list (unbound ones). */
+/*
+ * What sock_diag would say about a socket it does not list (unbound ones;
+ * UDP-lite, raw and ICMP sockets, which inet_diag lists apart): addresses
+ * from getsockname/getpeername (a connected datagram or raw socket is
+ * ESTABLISHED), a TCP socket's state from TCP_INFO, the bytes queued.
+ */
 static int inet_describe(int sk, int fam, int proto, struct sock_diag_inet *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct tcp_info ti;
+	int q = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->family = (uint8_t)fam;
@@ -132,21 +88,45 @@ static int inet_describe(int sk, int fam, int proto, struct sock_diag_inet *s)
 	s->v6only = -1;
 	if (getsockname(sk, (struct sockaddr *)&ss, &len))
 		return -errno;
-	if (fam == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-
-		s->sport = ntohs(a->sin_port);
-		s->src[0] = a->sin_addr.s_addr;
-	} else {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-
-		s->sport = ntohs(a->sin6_port);
-		memcpy(s->src, &a->sin6_addr, 16);
-	}
+	inet_sockaddr(&ss, &s->sport, s->src);
 	len = sizeof(ti);
-	if (proto == IPPROTO_TCP && getsockopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
-		s->state = ti.tcpi_state;
+	if (proto == IPPROTO_TCP) {
+		if (getsockopt(sk, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
+			s->state = ti.tcpi_state;
+		return 0;
+	}
+	len = sizeof(ss);
+	if (getpeername(sk, (struct sockaddr *)&ss, &len) == 0) {
+		s->state = 1; /* TCP_ESTABLISHED */
+		inet_sockaddr(&ss, &s->dport, s->dst);
+	} else if (errno != ENOTCONN) {
+		return -errno;
+	}
+	if (ioctl(sk, SIOCINQ, &q) == 0)
+		s->rqlen = (uint32_t)q;
+	if (ioctl(sk, SIOCOUTQ, &q) == 0)
+		s->wqlen = (uint32_t)q;
 	return 0;
+}
+
+/* Datagram-like inet sockets restore rebuilds (without their queues). */
+static const char *inet_dgram_kind(int type, int proto)
+{
+	if (type == SOCK_RAW)
+		return "raw socket";
+	if (type != SOCK_DGRAM)
+		return NULL;
+	switch (proto) {
+	case IPPROTO_UDP:
+		return "UDP socket";
+	case IPPROTO_UDPLITE:
+		return "UDP-lite socket";
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return "ICMP (ping) socket";
+	default:
+		return NULL;
+	}
 }
 
 /* Refuses what restore cannot rebuild; 0 if the socket is fine. */
@@ -161,19 +141,21 @@ static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, i
 				 s->rqlen);
 			return dump_fd_unsupported(d, what);
 		}
-		if (s->state != 10 && s->state != 7 && s->state != 1) {
+		if (s->state != 10 && s->state != 7 && !tcp_state_repairable(s->state)) {
 			snprintf(what, sizeof(what),
-				 "TCP socket in state %s (only listening, unconnected and "
-				 "established ones are supported)",
+				 "TCP socket in state %s (only listening, unconnected, connecting, "
+				 "established and closing ones are supported)",
 				 s->state < 12 ? tcp_states[s->state] : "?");
 			return dump_fd_unsupported(d, what);
 		}
 		return 0;
 	}
-	if (s->proto == IPPROTO_UDP && type == SOCK_DGRAM) {
-		if (s->rqlen || s->wqlen)
-			return dump_fd_unsupported(d, "UDP socket with queued datagrams");
-		return 0;
+	if (inet_dgram_kind(type, s->proto)) {
+		if (!s->rqlen && !s->wqlen)
+			return 0;
+		snprintf(what, sizeof(what), "%s with queued datagrams",
+			 inet_dgram_kind(type, s->proto));
+		return dump_fd_unsupported(d, what);
 	}
 	snprintf(what, sizeof(what), "inet socket of type %d, protocol %u", type, s->proto);
 	return dump_fd_unsupported(d, what);
@@ -216,15 +198,15 @@ static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	int sk = d->copy, type = 0, ret;
 
 	inet_sk_entry__init(e);
-	ip_opts_entry__init(&b->ipopts);
 	sk_opts_entry__init(&b->skopts);
+	e->opts = &b->skopts;
 	ret = inet_lookup(b, d, sk, &s, &type);
 	if (ret)
 		return ret;
 	ret = inet_check(d, &s, type);
 	if (ret)
 		return ret;
-	ret = inet_opts(sk, &s, b);
+	ret = dump_inet_opts(sk, &s, e, &b->opts);
 	if (ret) {
 		pr_err("dump: options of inet socket fd %d of %d: %s", d->fd, d->pid,
 		       strerror(-ret));
@@ -251,8 +233,8 @@ static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	e->shutdown = (SkShutdown)(s.shutdown & 3);
 	fe->type = FD_TYPES__INETSK;
 	fe->isk = e;
-	if (s.proto == IPPROTO_TCP && s.state == 1)
-		return dump_tcp_stream(ctx, &b->tcp, d, sk, e->ino);
+	if (s.proto == IPPROTO_TCP && tcp_state_repairable(s.state))
+		return dump_tcp_stream(ctx, &b->tcp, d, sk, e->ino, &e->state);
 	return 0;
 }
 

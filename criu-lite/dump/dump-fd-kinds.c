@@ -7,11 +7,11 @@
 #include "dump-files.h"
 
 const struct fd_dump_ops *const dump_fd_kinds[] = {
-	&dump_fd_pipe,	  &dump_fd_unix,     &dump_fd_inet,	&dump_fd_sock_other,
-	&dump_fd_eventfd, &dump_fd_signalfd, &dump_fd_timerfd,	&dump_fd_eventpoll,
-	&dump_fd_inotify, &dump_fd_pidfd,    &dump_fd_fanotify, &dump_fd_anon_other,
-	&dump_fd_fifo,	  &dump_fd_tty,	     &dump_fd_memfd,	&dump_fd_reg,
-	&dump_fd_blk,
+	&dump_fd_pipe,	   &dump_fd_unix,	&dump_fd_inet,	  &dump_fd_netlink,
+	&dump_fd_packet,   &dump_fd_sock_other, &dump_fd_eventfd, &dump_fd_signalfd,
+	&dump_fd_timerfd,  &dump_fd_eventpoll,	&dump_fd_inotify, &dump_fd_pidfd,
+	&dump_fd_fanotify, &dump_fd_anon_other, &dump_fd_fifo,	  &dump_fd_tty,
+	&dump_fd_memfd,	   &dump_fd_reg,	&dump_fd_blk,
 };
 
 const size_t dump_fd_nr_kinds = sizeof(dump_fd_kinds) / sizeof(dump_fd_kinds[0]);

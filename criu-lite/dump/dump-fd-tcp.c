@@ -1,5 +1,7 @@
 /*
- * Established TCP connections, read in TCP repair mode (tcp(7), TCP_REPAIR):
+ * TCP connections (established, being set up by connect, or half or fully
+ * closing: every state with a FIN sent or received but the socket not yet
+ * gone), read in TCP repair mode (tcp(7), TCP_REPAIR):
  * the tool switches the socket (its pidfd_getfd copy, which it keeps) into
  * repair mode, so the kernel neither sends nor acknowledges anything on it
  * from then on, and reads both queues' sequence numbers and contents, the
@@ -39,8 +41,12 @@ static int tcp_set(int sk, int name, int val)
 	return setsockopt(sk, IPPROTO_TCP, name, &val, sizeof(val)) ? -errno : 0;
 }
 
-/* Sequence number and contents of one queue (TCP_RECV_QUEUE / TCP_SEND_QUEUE). */
-static int tcp_queue(int sk, int q, uint32_t *seq, uint32_t *len, char **data)
+/*
+ * Sequence number and contents of one queue (TCP_RECV_QUEUE / TCP_SEND_QUEUE).
+ * @fin: our FIN is in the send queue, where SIOCOUTQ counts it until it is
+ * acknowledged; it carries no byte, so it is left out of the length.
+ */
+static int tcp_queue(int sk, int q, bool fin, uint32_t *seq, uint32_t *len, char **data)
 {
 	int n = 0, ret;
 	ssize_t got;
@@ -52,6 +58,8 @@ static int tcp_queue(int sk, int q, uint32_t *seq, uint32_t *len, char **data)
 		ret = -errno;
 	if (ret)
 		return ret;
+	if (fin && n)
+		n--;
 	*len = (uint32_t)n;
 	*data = malloc(n ? (size_t)n : 1);
 	if (!*data)
@@ -95,9 +103,10 @@ static int tcp_state(int sk, TcpStreamEntry *e, struct tcp_repair_window *w)
 		e->has_cork = true;
 		e->cork = v != 0;
 	}
+	/* Bytes not sent yet (an unsent FIN counts: left out, as in tcp_queue). */
 	if (ioctl(sk, SIOCOUTQNSD, &v) == 0) {
 		e->has_unsq_len = true;
-		e->unsq_len = (uint32_t)v;
+		e->unsq_len = (uint32_t)(tcp_state_fin_out(ti.tcpi_state) && v ? v - 1 : v);
 	}
 	if (tcp_opt(sk, TCP_REPAIR_WINDOW, w, sizeof(*w)) == 0) {
 		e->has_snd_wl1 = e->has_snd_wnd = e->has_max_window = true;
@@ -156,8 +165,20 @@ static int tcp_write(struct dump_ctx *ctx, uint32_t ino, TcpStreamEntry *e, cons
 	return img_close(img) ?: ret;
 }
 
+/* The state once in repair mode (it may have moved since sock_diag looked). */
+static int tcp_repair_state(int sk, uint32_t *state)
+{
+	struct tcp_info ti;
+	int ret = tcp_opt(sk, TCP_INFO, &ti, sizeof(ti));
+
+	if (ret)
+		return ret;
+	*state = ti.tcpi_state;
+	return tcp_state_repairable(*state) ? 0 : -EAGAIN;
+}
+
 int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d, int sk,
-		    uint32_t ino)
+		    uint32_t ino, uint32_t *state)
 {
 	TcpStreamEntry e = TCP_STREAM_ENTRY__INIT;
 	struct tcp_repair_window w;
@@ -167,12 +188,17 @@ int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct
 
 	ret = tcp_lock(l, d, sk, ino);
 	if (!ret) {
+		what = "state (the connection closed while being dumped)";
+		ret = tcp_repair_state(sk, state);
+	}
+	if (!ret) {
 		what = "receive queue";
-		ret = tcp_queue(sk, TCP_RECV_QUEUE, &e.inq_seq, &e.inq_len, &inq);
+		ret = tcp_queue(sk, TCP_RECV_QUEUE, false, &e.inq_seq, &e.inq_len, &inq);
 	}
 	if (!ret) {
 		what = "send queue";
-		ret = tcp_queue(sk, TCP_SEND_QUEUE, &e.outq_seq, &e.outq_len, &outq);
+		ret = tcp_queue(sk, TCP_SEND_QUEUE, tcp_state_fin_out(*state), &e.outq_seq,
+				&e.outq_len, &outq);
 	}
 	if (!ret) {
 		what = "options";
@@ -184,8 +210,8 @@ int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct
 		ret = tcp_write(ctx, ino, &e, inq, outq);
 	}
 	if (ret)
-		pr_err("dump: established TCP connection of fd %d of %d: %s: %s", d->fd, d->pid,
-		       what, strerror(-ret));
+		pr_err("dump: TCP connection of fd %d of %d: %s: %s", d->fd, d->pid, what,
+		       strerror(-ret));
 	free(inq);
 	free(outq);
 	return ret;

@@ -63,6 +63,8 @@ extern const size_t dump_fd_nr_kinds;
 extern const struct fd_dump_ops dump_fd_pipe, dump_fd_fifo;	   /* dump-fd-pipe.c */
 extern const struct fd_dump_ops dump_fd_unix;			   /* dump-fd-unix.c */
 extern const struct fd_dump_ops dump_fd_inet;			   /* dump-fd-inet.c */
+extern const struct fd_dump_ops dump_fd_netlink;		   /* dump-fd-netlink.c */
+extern const struct fd_dump_ops dump_fd_packet;			   /* dump-fd-packet.c */
 extern const struct fd_dump_ops dump_fd_sock_other;		   /* dump-fd-sock.c */
 extern const struct fd_dump_ops dump_fd_eventfd, dump_fd_signalfd; /* dump-fd-anon.c */
 extern const struct fd_dump_ops dump_fd_timerfd, dump_fd_anon_other;
@@ -142,9 +144,12 @@ struct dump_tcp_locks {
 	} * v;
 	size_t n;
 };
-/* An established TCP socket into tcp-stream-@ino.img, left in repair mode. Logs. */
+/*
+ * A connected TCP socket into tcp-stream-@ino.img, left in repair mode; its
+ * state as read in repair mode into *@state. Logs.
+ */
 int dump_tcp_stream(struct dump_ctx *ctx, struct dump_tcp_locks *l, const struct fd_desc *d, int sk,
-		    uint32_t ino);
+		    uint32_t ino, uint32_t *state);
 /* Repair mode off if the tree goes on (@resume); else the sockets stay in it. */
 void dump_tcp_unlock(struct dump_tcp_locks *l, bool resume);
 /* Closes the copies (silently while in repair mode). */

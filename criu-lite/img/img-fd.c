@@ -49,6 +49,8 @@ const struct img_fd_show img_fd_kinds[] = {
 	{FD_TYPES__EVENTPOLL, "eventpoll", {{0, NULL}}},
 	{FD_TYPES__INETSK, "inet socket", {{IMG_TCP_STREAM, tcp_queues_len}}},
 	{FD_TYPES__UNIXSK, "unix socket", {{IMG_SK_QUEUES, sk_queue_len}}},
+	{FD_TYPES__NETLINKSK, "netlink socket", {{0, NULL}}},
+	{FD_TYPES__PACKETSK, "packet socket", {{0, NULL}}},
 	{FD_TYPES__TTY, "tty", {{0, NULL}}},
 	{FD_TYPES__MEMFD, "memfd", {{0, NULL}}},
 	{FD_TYPES__INOTIFY, "inotify", {{0, NULL}}},

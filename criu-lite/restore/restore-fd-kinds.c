@@ -7,9 +7,10 @@
 #include "restore-fd.h"
 
 const struct fd_rst_ops *const rst_fd_kinds[] = {
-	&rst_fd_reg,	 &rst_fd_pipe,	    &rst_fd_fifo,  &rst_fd_eventfd,  &rst_fd_signalfd,
-	&rst_fd_timerfd, &rst_fd_eventpoll, &rst_fd_inet,  &rst_fd_unix,     &rst_fd_tty,
-	&rst_fd_memfd,	 &rst_fd_inotify,   &rst_fd_pidfd, &rst_fd_fanotify,
+	&rst_fd_reg,	  &rst_fd_pipe,	   &rst_fd_fifo,      &rst_fd_eventfd,
+	&rst_fd_signalfd, &rst_fd_timerfd, &rst_fd_eventpoll, &rst_fd_inet,
+	&rst_fd_unix,	  &rst_fd_netlink, &rst_fd_packet,    &rst_fd_tty,
+	&rst_fd_memfd,	  &rst_fd_inotify, &rst_fd_pidfd,     &rst_fd_fanotify,
 };
 
 const size_t rst_fd_nr_kinds = sizeof(rst_fd_kinds) / sizeof(rst_fd_kinds[0]);

@@ -64,6 +64,8 @@ extern const struct fd_rst_ops rst_fd_timerfd;
 extern const struct fd_rst_ops rst_fd_eventpoll; /* restore-epoll.c */
 extern const struct fd_rst_ops rst_fd_inet;	 /* restore-inet.c */
 extern const struct fd_rst_ops rst_fd_unix;	 /* restore-unix.c */
+extern const struct fd_rst_ops rst_fd_netlink;	 /* restore-netlink.c */
+extern const struct fd_rst_ops rst_fd_packet;	 /* restore-packet.c */
 extern const struct fd_rst_ops rst_fd_tty;	 /* restore-tty.c */
 extern const struct fd_rst_ops rst_fd_memfd;	 /* restore-memfd.c */
 extern const struct fd_rst_ops rst_fd_inotify;	 /* restore-inotify.c */

@@ -6,6 +6,7 @@
  * then bind to the recorded address and port (free again once the dumped
  * tree is gone), listen with the recorded backlog or connect a UDP socket to
  * its recorded peer, then the remaining options, shutdown and O_NONBLOCK.
+ * TCP connections in any state go through repair mode (restore-tcp.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,12 +21,9 @@
 
 #include "log.h"
 #include "restore-fd.h"
+#include "restore-inet.h"
+#include "tcp-repair.h"
 
-#include "tcp-stream.pb-c.h"
-
-#ifndef SO_BUF_LOCK
-#define SO_BUF_LOCK 72
-#endif
 #define RST_TCP_LISTEN 10
 #define RST_TCP_CLOSE 7
 #define RST_TCP_ESTABLISHED 1
@@ -42,8 +40,11 @@ static bool rst_inet_supported(const FileEntry *fe)
 		return false;
 	if (e->type == SOCK_STREAM && e->proto == IPPROTO_TCP)
 		return e->state == RST_TCP_LISTEN || e->state == RST_TCP_CLOSE ||
-		       e->state == RST_TCP_ESTABLISHED;
-	if (e->type == SOCK_DGRAM && e->proto == IPPROTO_UDP)
+		       tcp_state_repairable(e->state);
+	/* UDP, UDP-lite, ICMP (ping) and raw sockets: bound and/or connected. */
+	if ((e->type == SOCK_DGRAM && (e->proto == IPPROTO_UDP || e->proto == IPPROTO_UDPLITE ||
+				       e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)) ||
+	    e->type == SOCK_RAW)
 		return e->state == RST_TCP_CLOSE || e->state == RST_TCP_ESTABLISHED;
 	return false;
 }
@@ -83,83 +84,13 @@ static bool rst_inet_bound(const InetSkEntry *e)
 	return false;
 }
 
-static int set_int(int sk, int level, int name, int v)
+static bool rst_inet_tcp_conn(const InetSkEntry *e)
 {
-	return setsockopt(sk, level, name, &v, sizeof(v)) ? -errno : 0;
-}
-
-/* Options that decide whether bind succeeds. */
-static int rst_inet_pre_bind(int sk, const InetSkEntry *e)
-{
-	const SkOptsEntry *o = e->opts;
-	int ret = 0;
-
-	if (o->has_reuseaddr && o->reuseaddr)
-		ret = set_int(sk, SOL_SOCKET, SO_REUSEADDR, 1);
-	if (!ret && o->has_so_reuseport && o->so_reuseport)
-		ret = set_int(sk, SOL_SOCKET, SO_REUSEPORT, 1);
-	if (!ret && e->family == AF_INET6 && e->has_v6only)
-		ret = set_int(sk, IPPROTO_IPV6, IPV6_V6ONLY, e->v6only);
-	if (!ret && e->ip_opts && e->ip_opts->has_freebind && e->ip_opts->freebind)
-		ret = set_int(sk, IPPROTO_IP, IP_FREEBIND, 1);
-	return ret;
-}
-
-static int set_tmo(int sk, int name, uint64_t sec, uint64_t usec)
-{
-	struct timeval tv = {(time_t)sec, (suseconds_t)usec};
-
-	if (!sec && !usec)
-		return 0;
-	return setsockopt(sk, SOL_SOCKET, name, &tv, sizeof(tv)) ? -errno : 0;
-}
-
-static int rst_inet_post(int sk, const InetSkEntry *e)
-{
-	const SkOptsEntry *o = e->opts;
-	uint32_t lock = o->has_so_buf_lock ? o->so_buf_lock : 0;
-	int ret = 0;
-
-	/* The kernel doubles what it is given: only sizes the process had set. */
-	if (lock & 1)
-		ret = set_int(sk, SOL_SOCKET, SO_SNDBUF, (int)(o->so_sndbuf / 2));
-	if (!ret && (lock & 2))
-		ret = set_int(sk, SOL_SOCKET, SO_RCVBUF, (int)(o->so_rcvbuf / 2));
-	if (!ret)
-		ret = set_tmo(sk, SO_SNDTIMEO, o->so_snd_tmo_sec, o->so_snd_tmo_usec);
-	if (!ret)
-		ret = set_tmo(sk, SO_RCVTIMEO, o->so_rcv_tmo_sec, o->so_rcv_tmo_usec);
-	if (!ret && o->has_so_broadcast && o->so_broadcast)
-		ret = set_int(sk, SOL_SOCKET, SO_BROADCAST, 1);
-	if (!ret && o->has_so_keepalive && o->so_keepalive)
-		ret = set_int(sk, SOL_SOCKET, SO_KEEPALIVE, 1);
-	if (!ret && o->has_so_dontroute && o->so_dontroute)
-		ret = set_int(sk, SOL_SOCKET, SO_DONTROUTE, 1);
-	if (!ret && o->has_so_priority && o->so_priority)
-		ret = set_int(sk, SOL_SOCKET, SO_PRIORITY, (int)o->so_priority);
-	if (!ret && o->has_so_rcvlowat && o->so_rcvlowat > 1)
-		ret = set_int(sk, SOL_SOCKET, SO_RCVLOWAT, (int)o->so_rcvlowat);
-	if (!ret && o->has_so_mark && o->so_mark)
-		ret = set_int(sk, SOL_SOCKET, SO_MARK, (int)o->so_mark);
-	if (!ret && o->has_so_oobinline && o->so_oobinline)
-		ret = set_int(sk, SOL_SOCKET, SO_OOBINLINE, 1);
-	if (!ret && o->has_so_linger) {
-		struct linger lg = {1, (int)o->so_linger};
-
-		if (setsockopt(sk, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
-			ret = -errno;
-	}
-	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepcnt)
-		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPCNT, (int)o->tcp_keepcnt);
-	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepidle)
-		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPIDLE, (int)o->tcp_keepidle);
-	if (!ret && e->proto == IPPROTO_TCP && o->has_tcp_keepintvl)
-		ret = set_int(sk, IPPROTO_TCP, TCP_KEEPINTVL, (int)o->tcp_keepintvl);
-	return ret;
+	return e->proto == IPPROTO_TCP && tcp_state_repairable(e->state);
 }
 
 /* bind, listen or connect; the step that failed goes to @what. */
-static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
+static int rst_inet_place(int sk, const InetSkEntry *e, struct rst_tcp_conn *t, const char **what)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -174,7 +105,9 @@ static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
 	if (e->state == RST_TCP_LISTEN && listen(sk, (int)e->backlog))
 		return -errno;
 	*what = "connect";
-	if (e->state == RST_TCP_ESTABLISHED) { /* UDP, or TCP in repair mode: no handshake */
+	if (t) /* TCP in repair mode: no handshake; its FINs and shutdown come at the end */
+		return rst_tcp_connect(t, e, sk);
+	if (e->state == RST_TCP_ESTABLISHED) { /* UDP */
 		len = rst_inet_addr(e, true, &ss);
 		if (connect(sk, (struct sockaddr *)&ss, len))
 			return -errno;
@@ -187,43 +120,53 @@ static int rst_inet_place(int sk, const InetSkEntry *e, const char **what)
 	return 0;
 }
 
+/* A TCP connection: repair mode, its image and sequence numbers. */
+static int rst_inet_tcp_prepare(struct rst_ctx *c, const InetSkEntry *e, int sk,
+				struct rst_tcp_conn **t)
+{
+	struct sockaddr_storage self, peer;
+	socklen_t len = rst_inet_addr(e, false, &self);
+
+	rst_inet_addr(e, true, &peer);
+	return rst_tcp_prepare(c, e, sk, (struct sockaddr *)&self, (struct sockaddr *)&peer, len,
+			       t);
+}
+
 static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	const InetSkEntry *e = fe->isk;
-	bool tcp_conn = e->proto == IPPROTO_TCP && e->state == RST_TCP_ESTABLISHED;
-	TcpStreamEntry *ts = NULL;
+	bool tcp_conn = rst_inet_tcp_conn(e);
+	struct rst_tcp_conn *t = NULL;
 	const char *what = "socket";
-	char *data = NULL;
 	int sk, ret = 0;
 
 	sk = socket((int)e->family, (int)e->type | SOCK_CLOEXEC, (int)e->proto);
 	if (sk < 0)
 		ret = -errno;
 	if (!ret && tcp_conn) {
-		what = "TCP repair mode";
-		ret = rst_tcp_repair_on(sk);
-		if (!ret) {
-			what = "tcp-stream image";
-			ret = rst_tcp_seqs(c, e, sk, &ts, &data);
-		}
+		what = "TCP repair mode (needs CAP_NET_ADMIN) or tcp-stream image";
+		ret = rst_inet_tcp_prepare(c, e, sk, &t);
 	}
 	if (!ret) {
 		what = "options";
-		ret = rst_inet_pre_bind(sk, e);
+		ret = rst_inet_opts_pre_bind(sk, e, tcp_conn);
 	}
 	if (!ret)
-		ret = rst_inet_place(sk, e, &what);
+		ret = rst_inet_place(sk, e, t, &what);
 	if (!ret && tcp_conn)
-		ret = rst_tcp_established(sk, ts, data, &what);
+		ret = rst_tcp_fill(t, e, sk, &what);
 	if (!ret) {
 		what = "options";
-		ret = rst_inet_post(sk, e);
+		ret = rst_inet_opts_post(sk, e);
 	}
-	free(data);
-	if (ts)
-		img_free_msg(&ts->base);
 	if (!ret && (e->flags & O_NONBLOCK) && fcntl(sk, F_SETFL, O_NONBLOCK))
 		ret = -errno;
+	if (!ret && t) {
+		what = "memory";
+		ret = rst_tcp_keep(rst_fd_state(c, &rst_fd_inet), fe, t); /* frees @t on failure */
+		t = NULL;
+	}
+	rst_tcp_drop(t);
 	if (ret) {
 		pr_err("inet socket %u (inode %u, port %u): %s: %s", fe->id, e->ino, e->src_port,
 		       what, strerror(-ret));
@@ -258,15 +201,22 @@ static int rst_inet_open_kind(struct rst_ctx *c, const struct rst_task *t, const
 	return rst_inet_open(c, fe, fdp);
 }
 
+static int rst_inet_finish(struct rst_ctx *c)
+{
+	return rst_tcp_finish(c, rst_fd_state(c, &rst_fd_inet));
+}
+
 RST_FD_FOWN(rst_inet_fown, isk)
 
 /* The inet socket kind: listeners early, established TCP connections leave repair mode last. */
 const struct fd_rst_ops rst_fd_inet = {
 	.name = "inet socket",
 	.type = FD_TYPES__INETSK,
+	.init = rst_tcp_set_new,
+	.fini = rst_tcp_set_free,
 	.check = rst_inet_supported,
 	.open_early = rst_inet_listeners_open,
 	.open = rst_inet_open_kind,
-	.finish = rst_tcp_finish,
+	.finish = rst_inet_finish,
 	.fown = rst_inet_fown,
 };

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "arch.h"
@@ -218,15 +219,27 @@ int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file 
 /* Connects datagram socket @sk to its peer's name. */
 int rst_unix_dgram_connect(struct rst_ctx *c, const FileEntry *fe, int sk);
 
-/* restore-tcp.c: established TCP connections in repair mode. */
-struct TcpStreamEntry;
-int rst_tcp_repair_on(int sk);
-int rst_tcp_seqs(struct rst_ctx *c, const InetSkEntry *e, int sk, struct TcpStreamEntry **out,
-		 char **data);
-int rst_tcp_established(int sk, const struct TcpStreamEntry *t, const char *data,
-			const char **what);
-/* Once every file is open: repair mode off (logs). */
-int rst_tcp_finish(struct rst_ctx *c);
+/*
+ * restore-tcp.c: TCP connections in repair mode (established, connecting,
+ * closing). One rst_tcp_conn per connection from rst_tcp_prepare until
+ * rst_tcp_keep hands it to the inet kind's state (or rst_tcp_drop frees it).
+ */
+struct rst_tcp_conn;
+/* The inet kind's state (init and fini hooks). */
+void *rst_tcp_set_new(void);
+void rst_tcp_set_free(void *st);
+/* Repair mode on, tcp-stream image read, queue sequence numbers set. -errno. */
+int rst_tcp_prepare(struct rst_ctx *c, const InetSkEntry *e, int sk, const struct sockaddr *self,
+		    const struct sockaddr *peer, socklen_t alen, struct rst_tcp_conn **out);
+/* Connects in repair mode (a connecting socket sends its SYN again). -errno. */
+int rst_tcp_connect(struct rst_tcp_conn *t, const InetSkEntry *e, int sk);
+/* Options, queues, window; the step that failed goes to @what. -errno. */
+int rst_tcp_fill(struct rst_tcp_conn *t, const InetSkEntry *e, int sk, const char **what);
+/* Into @set (the kind's state, rst_tcp_set_new) until rst_tcp_finish; frees @t on failure. */
+int rst_tcp_keep(void *set, const FileEntry *fe, struct rst_tcp_conn *t);
+void rst_tcp_drop(struct rst_tcp_conn *t);
+/* Once every file is open: FINs, repair mode off, unsent bytes of @set's connections (logs). */
+int rst_tcp_finish(struct rst_ctx *c, void *set);
 
 /* restore-tty.c: terminal fds (--shell-job) on the tool's own terminal. Logs. */
 /* The recorded termios and exclusive mode, on the tool's terminal: just before the tree resumes. */

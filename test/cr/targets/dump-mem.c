@@ -10,7 +10,7 @@
  *   -c      fork a child that does the same checks (result RESULT.child)
  *   -i      also hold a fanotify fd marking a whole filesystem (unsupported by
  *           dump; needs root)
- *   -n      also hold a netlink socket (unsupported by dump)
+ *   -n      also hold a netlink socket with an unread answer (unsupported by dump)
  *   -u      also hold a unix datagram socketpair with unread data (unsupported)
  */
 #include <errno.h>
@@ -240,6 +240,21 @@ static void loop(const char *res, bool is_child)
 	}
 }
 
+/* A NETLINK_ROUTE socket whose answer to RTM_GETLINK is never read. */
+static int netlink_unread(void)
+{
+	struct {
+		struct nlmsghdr h;
+		unsigned char family, pad[15];
+	} req = {{sizeof(req), 18 /* RTM_GETLINK */, NLM_F_REQUEST | NLM_F_DUMP, 1, 0}, 0, {0}};
+	int sk = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+
+	if (sk < 0 || send(sk, &req, sizeof(req), 0) != sizeof(req))
+		return -1;
+	usleep(10000);
+	return sk;
+}
+
 int main(int argc, char **argv)
 {
 	bool want_child = false, want_inotify = false, want_netlink = false, want_unix = false;
@@ -278,7 +293,7 @@ int main(int argc, char **argv)
 		    fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN, AT_FDCWD, "/"))
 			return 1;
 	}
-	if (want_netlink && socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0)
+	if (want_netlink && netlink_unread() < 0)
 		return 1;
 	if (want_unix) {
 		int sp[2];

@@ -1,10 +1,8 @@
 /*
  * A half-closed TCP connection (one end shut down for writing: FIN_WAIT2 and
- * CLOSE_WAIT). criu-lite refuses these states (MAY_REFUSE: the process must
- * then run on unharmed); a tool that restores them must keep the half-closed
- * semantics: end of file on one side, data still flowing the other way.
- * An established connection on lower fds is met first: a refusing dump has
- * put it in repair mode already and must take it out before resuming.
+ * CLOSE_WAIT) keeps its half-closed semantics after restore: end of file on
+ * one side, data still flowing the other way. An established connection on
+ * lower fds restores beside it.
  */
 #include <netinet/in.h>
 #include <string.h>
