@@ -14,6 +14,9 @@ struct sock_diag_unix {
 	uint8_t shutdown;      /* sk_shutdown: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	uint32_t rqlen, wqlen; /* receive / send queue (bytes or packets) */
 	uint32_t nr_icons;     /* connections waiting to be accepted */
+	uint32_t acceptq_of;   /* a client whose connection waits in a listener's queue: that
+				* listener's inode (its peer is then 0), else 0 */
+	uint32_t acceptq_pos;  /* and its place in that queue, from 0 (the next accept) */
 	uint32_t vfs_ino;      /* a filesystem name: inode of the socket file, else 0 */
 	uint32_t vfs_dev;      /* and its device, in the kernel's encoding (major << 20 | minor) */
 	size_t name_len;       /* 0 when unbound; name[0] == 0 for abstract names */

@@ -4,6 +4,7 @@
  * neither of them.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -65,4 +66,15 @@ int rst_unix_opts(const FileEntry *fe, int sk)
 	if (ret)
 		pr_err("unix socket %u: cannot restore its options: %s", fe->id, strerror(-ret));
 	return ret;
+}
+
+int rst_unix_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len)
+{
+	if (e->name.len > sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, e->name.data, e->name.len);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + e->name.len);
+	return 0;
 }

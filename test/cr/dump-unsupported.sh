@@ -1,5 +1,5 @@
 # An fd dump does not support (inotify, netlink socket, unix datagram socket
-# with queued data) makes dump fail with
+# with a file descriptor in flight) makes dump fail with
 # a message naming the fd, and the target keeps running unharmed; so does a
 # dump of a pid that does not exist.
 . "$(dirname "$0")/lib.sh"

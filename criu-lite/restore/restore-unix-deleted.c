@@ -1,0 +1,108 @@
+/*
+ * Restore: unix sockets whose socket file was removed or replaced after they
+ * were bound (CRIU's "deleted"). Such a socket gets back the name the kernel
+ * reported, without its file staying: it is bound at the name like any other
+ * (sockets of the tree may connect to it by that name while their files are
+ * opened), and once every process holds its fds (rst_files_close) its socket
+ * file is removed — only if it is still the one it bound. Whatever took the
+ * name since the dump (a file, a live socket) steps aside for the bind (a
+ * rename in the same directory) and comes back at that point, on every path
+ * of the restore.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "log.h"
+#include "restore.h"
+
+struct rst_unix_deleted {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	char aside[PATH_MAX];
+	bool has_aside;
+	ino_t ino; /* the socket file the bind made, 0 if none */
+};
+
+struct rst_unix_state {
+	struct rst_unix_deleted *v;
+	size_t n;
+};
+
+void *rst_unix_state_new(void)
+{
+	return calloc(1, sizeof(struct rst_unix_state));
+}
+
+void rst_unix_state_free(void *st)
+{
+	struct rst_unix_state *s = st;
+
+	if (s)
+		free(s->v);
+	free(s);
+}
+
+int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk)
+{
+	/* Made here, freed by the kind's fini (restore-unix.c names no file of this one). */
+	struct rst_unix_state *s = c->fd_state[FD_TYPES__UNIXSK] ?: (c->fd_state[FD_TYPES__UNIXSK] =
+									     rst_unix_state_new());
+	struct rst_unix_deleted *d;
+	struct sockaddr_un sa;
+	struct stat st;
+	socklen_t len;
+	int ret = rst_unix_addr(e, &sa, &len);
+
+	if (ret || sa.sun_path[0] != '/') {
+		pr_err("unix socket %u: a deleted socket needs an absolute name", e->id);
+		return -EINVAL;
+	}
+	if (!s || ARRAY_GROW(s->v, s->n))
+		return -ENOMEM;
+	d = &s->v[s->n];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->path, sa.sun_path, sizeof(sa.sun_path));
+	if (lstat(d->path, &st) == 0) {
+		snprintf(d->aside, sizeof(d->aside), "%s.crl-aside-%d", d->path, (int)getpid());
+		if (rename(d->path, d->aside)) {
+			ret = -errno;
+			pr_err("unix socket %u: cannot move '%s' aside to bind its deleted name: %s",
+			       e->id, d->path, strerror(errno));
+			return ret;
+		}
+		d->has_aside = true;
+	}
+	s->n++; /* from here on, rst_unix_deleted_close puts the name back */
+	if (bind(sk, (struct sockaddr *)&sa, len)) {
+		ret = -errno;
+		pr_err("unix socket %u: bind to deleted name '%s': %s", e->id, d->path,
+		       strerror(errno));
+		return ret;
+	}
+	d->ino = lstat(d->path, &st) ? 0 : st.st_ino;
+	return 0;
+}
+
+void rst_unix_deleted_close(void *st)
+{
+	struct rst_unix_state *s = st;
+	struct stat sb;
+
+	for (size_t i = 0; s && i < s->n; i++) {
+		const struct rst_unix_deleted *d = &s->v[i];
+
+		if (d->ino && lstat(d->path, &sb) == 0 && sb.st_ino == d->ino && unlink(d->path))
+			pr_warn("restore: cannot remove the socket file '%s' of a deleted socket: %s",
+				d->path, strerror(errno));
+		if (d->has_aside && rename(d->aside, d->path))
+			pr_warn("restore: cannot move '%s' back to '%s': %s", d->aside, d->path,
+				strerror(errno));
+	}
+	if (s)
+		s->n = 0;
+}
