@@ -23,7 +23,7 @@
 #ifndef SCM_PIDFD
 #define SCM_PIDFD 0x04 /* Linux 6.5 */
 #endif
-#define SCM_MAX_FD 253		 /* include/net/scm.h */
+#define SCM_MAX_FD 253	      /* include/net/scm.h */
 #define UQ_BUF_MIN (4u << 20) /* above any datagram a default wmem_max lets through */
 
 struct uq {
@@ -81,7 +81,8 @@ static int uq_cmsgs(const struct fd_desc *d, struct msghdr *mh, struct ucred *cr
 		if (c->cmsg_type == SCM_RIGHTS || c->cmsg_type == SCM_PIDFD) {
 			rights |= c->cmsg_type == SCM_RIGHTS;
 			uq_close_fds(c);
-		} else if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(*cr))) {
+		} else if (c->cmsg_type == SCM_CREDENTIALS &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(*cr))) {
 			memcpy(cr, CMSG_DATA(c), sizeof(*cr));
 			*has_cr = true;
 		}
@@ -92,9 +93,12 @@ static int uq_cmsgs(const struct fd_desc *d, struct msghdr *mh, struct ucred *cr
 	return 0;
 }
 
-/* Peeks and writes every queued message; *total: the bytes, *first: the first one's. */
-static int uq_peek_all(struct uq *q, int sk, int type, char *buf, size_t cap, size_t *total,
-		       ssize_t *first)
+/*
+ * Peeks and writes every queued message of socket @u; *total: the bytes,
+ * *first: the first one's.
+ */
+static int uq_peek_all(struct uq *q, int sk, const struct sock_diag_unix *u, char *buf, size_t cap,
+		       size_t *total, ssize_t *first)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(int) * SCM_MAX_FD) + CMSG_SPACE(sizeof(struct ucred)) +
@@ -125,13 +129,15 @@ static int uq_peek_all(struct uq *q, int sk, int type, char *buf, size_t cap, si
 		ret = uq_cmsgs(d, &mh, &cr, &has_cr);
 		if (ret)
 			return ret;
-		if (n == 0 && type == SOCK_STREAM)
-			return 0; /* the end: the peer shut its side down */
+		/* The end of a connection the peer shut down (closed): every byte seen. */
+		if (n == 0 && u->type != SOCK_DGRAM && (u->shutdown & 1) && *total == u->rqlen)
+			return 0;
 		/* A peek offset does not move past an empty message: it would come again. */
 		if (n == 0)
 			return dump_fd_unsupported(d, "unix socket with an empty message queued");
 		if (mh.msg_flags & MSG_TRUNC)
-			return dump_fd_unsupported(d, "unix socket with a message above 4 MiB queued");
+			return dump_fd_unsupported(d,
+						   "unix socket with a message above 4 MiB queued");
 		if (*first < 0)
 			*first = n;
 		*total += (size_t)n;
@@ -142,8 +148,10 @@ static int uq_peek_all(struct uq *q, int sk, int type, char *buf, size_t cap, si
 }
 
 int unix_queue_dump(struct dump_ctx *ctx, struct img **img, const struct fd_desc *d, int sk,
-		    uint32_t id, int type, uint32_t rqlen)
+		    uint32_t id, const struct sock_diag_unix *u)
 {
+	uint32_t rqlen = u->rqlen;
+	int type = u->type;
 	struct uq q = {ctx, img, d, id};
 	int off = -1, zero = 0, ret;
 	socklen_t ol = sizeof(off);
@@ -162,7 +170,7 @@ int unix_queue_dump(struct dump_ctx *ctx, struct img **img, const struct fd_desc
 		free(buf);
 		return ret;
 	}
-	ret = uq_peek_all(&q, sk, type, buf, cap, &total, &first);
+	ret = uq_peek_all(&q, sk, u, buf, cap, &total, &first);
 	/* The target's socket had no peek offset: it gets none back. */
 	off = -1;
 	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))

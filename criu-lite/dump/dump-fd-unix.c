@@ -97,8 +97,11 @@ static int unix_check(const struct fd_desc *d, const struct sock_diag_unix *u)
 		return 0;
 	if (u->peer)
 		return 0;
+	/* Its peer was closed (the kernel shut both directions down): the queue, then EOF. */
+	if (!u->acceptq_of && (u->shutdown & 3) == 3)
+		return 0;
 	if (!u->acceptq_of)
-		return dump_fd_unsupported(d, "unix stream socket whose peer was closed");
+		return dump_fd_unsupported(d, "unix stream socket without a peer");
 	/* Bytes sent before the accept sit in a socket no fd reaches: not readable. */
 	if (u->wqlen) {
 		snprintf(msg, sizeof(msg),
@@ -252,7 +255,7 @@ static int unix_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	 */
 	if (!ret && (u->type == SOCK_DGRAM ||
 		     (u->state == USK_ESTABLISHED && (u->rqlen || u->type == SOCK_SEQPACKET))))
-		ret = unix_queue_dump(ctx, &s->skq_img, d, sk, fe->id, u->type, u->rqlen);
+		ret = unix_queue_dump(ctx, &s->skq_img, d, sk, fe->id, u);
 	if (!ret)
 		ret = unix_remember(s, d, &s->usk, u);
 	return ret;

@@ -407,3 +407,16 @@ int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file 
 	peer->fd = acc ? cfd : afd;
 	return 0;
 }
+
+int rst_unix_pair_to_closed(struct rst_ctx *c, const FileEntry *fe, int *fdp, int *helper)
+{
+	/* The helper: an unnamed socket with default options, standing for the closed peer. */
+	UnixSkEntry hu = *fe->usk;
+	FileEntry hf = *fe;
+
+	hu.name.len = 0;
+	hu.name.data = NULL;
+	hu.opts = NULL;
+	hf.usk = &hu;
+	return rst_unix_accept_pair(c, fe, &hf, fdp, helper);
+}

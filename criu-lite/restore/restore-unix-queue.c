@@ -26,8 +26,8 @@
 
 /* Where one queue's messages are sent from. */
 struct rq_sender {
-	int fd;			     /* the sending socket */
-	int tmp;		     /* the tool's own socket, closed after the queue, or -1 */
+	int fd;		       /* the sending socket */
+	int tmp;	       /* the tool's own socket, closed after the queue, or -1 */
 	const UnixSkEntry *to; /* the receiver to name (sendto), or NULL (send) */
 };
 
@@ -48,6 +48,12 @@ static int rq_sender_of(struct rst_ctx *c, const FileEntry *r, struct rq_sender 
 
 	s->tmp = -1;
 	s->to = NULL;
+	/* A connection whose peer was closed: the helper standing for it. */
+	if (!r->usk->peer && r->usk->type != SOCK_DGRAM) {
+		s->fd = rst_unix_helper_fd(c, r->id);
+		if (s->fd >= 0)
+			return 0;
+	}
 	if (p && p->fd >= 0) {
 		s->fd = p->fd;
 		/* A datagram peer connected elsewhere (or nowhere) names the receiver. */
@@ -159,6 +165,8 @@ int rst_unix_after_tree(struct rst_ctx *c)
 {
 	int ret = rq_all(c);
 
+	/* The closed peers close: their sockets read the queue, then EOF. */
+	rst_unix_helpers_done(c);
 	for (size_t i = 0; !ret && c->files && i < c->nr_files; i++) {
 		const FileEntry *fe = c->files[i].fe;
 		int fd = c->files[i].fd;

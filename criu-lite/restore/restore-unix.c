@@ -66,6 +66,32 @@ static bool rst_unix_pending(const FileEntry *fe, const UnixSkEntry *pe)
 	       pe->state == USK_LISTEN;
 }
 
+/* A stream/seqpacket socket whose peer was closed: connected to a helper closed later. */
+static int rst_unix_half_closed(struct rst_ctx *c, const FileEntry *fe, int *fdp)
+{
+	int sv[2] = {-1, -1}, ret;
+
+	if (fe->usk->name.len) {
+		ret = rst_unix_pair_to_closed(c, fe, &sv[0], &sv[1]);
+	} else if (socketpair(AF_UNIX, (int)fe->usk->type | SOCK_CLOEXEC, 0, sv)) {
+		ret = -errno;
+		pr_err("unix socket %u: socketpair: %s", fe->id, strerror(errno));
+	} else {
+		ret = rst_unix_opts(fe, sv[0]);
+	}
+	if (!ret)
+		ret = rst_unix_helper_add(c, fe->id, sv[1]);
+	if (ret) {
+		if (sv[0] >= 0)
+			close(sv[0]);
+		if (sv[1] >= 0)
+			close(sv[1]);
+		return ret;
+	}
+	*fdp = sv[0];
+	return 0;
+}
+
 static int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	struct rst_file *peer = fe->usk->peer ? rst_unix_peer(c, fe->usk) : NULL;
@@ -90,6 +116,8 @@ static int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		       fe->id);
 		return -EOPNOTSUPP;
 	}
+	if (!fe->usk->peer)
+		return rst_unix_half_closed(c, fe, fdp);
 	if (!peer || peer->fd >= 0) {
 		pr_err("unix socket %u (inode %u): its peer %u is not in the image set", fe->id,
 		       fe->usk->ino, fe->usk->peer);
@@ -150,6 +178,6 @@ const struct fd_rst_ops rst_fd_unix = {
 	.finish = rst_unix_finish,
 	.init = rst_unix_state_new,
 	.fini = rst_unix_state_free,
-	.close = rst_unix_deleted_close,
+	.close = rst_unix_state_close,
 	.fown = rst_unix_fown,
 };

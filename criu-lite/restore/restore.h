@@ -209,10 +209,20 @@ int rst_unix_enter(const UnixSkEntry *e, int *back);
 void rst_unix_leave(int back);
 /* Connects @sk to the socket bound at @to's name, never blocking. Logs. */
 int rst_unix_connect_to(const UnixSkEntry *from, int sk, const UnixSkEntry *to);
-/* restore-unix-deleted.c: binds @sk to deleted @e's name (its file goes at close). Logs. */
+/* restore-unix-state.c: binds @sk to deleted @e's name (its file goes at close). Logs. */
 int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk);
-/* Once every process has its fds: the files of deleted sockets go, what they hid comes back. */
-void rst_unix_deleted_close(void *st);
+/*
+ * The helper end @fd standing for the closed peer of file @id: sends its
+ * queue, then is closed (rst_unix_helpers_done, or at the latest at close).
+ */
+int rst_unix_helper_add(struct rst_ctx *c, uint32_t id, int fd);
+int rst_unix_helper_fd(struct rst_ctx *c, uint32_t id);
+void rst_unix_helpers_done(struct rst_ctx *c);
+/*
+ * Once every process has its fds: helpers closed, the files of deleted
+ * sockets go, what they hid comes back.
+ */
+void rst_unix_state_close(void *st);
 /* The state of the unix kind: the socket files of deleted sockets. */
 void *rst_unix_state_new(void);
 void rst_unix_state_free(void *st);
@@ -220,6 +230,8 @@ void rst_unix_state_free(void *st);
 int rst_unix_bound_open(struct rst_ctx *c);
 /* A connected stream/seqpacket pair with a name on either end; the peer's fd goes to @peer. */
 int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file *peer, int *fd);
+/* A named socket whose peer was closed: accepted at its name from the helper *@helper. */
+int rst_unix_pair_to_closed(struct rst_ctx *c, const FileEntry *fe, int *fd, int *helper);
 /* Connects datagram socket @sk to its peer's name. */
 int rst_unix_dgram_connect(struct rst_ctx *c, const FileEntry *fe, int sk);
 

@@ -45,7 +45,8 @@ static void drain(int l, const int *cl, int nr, const struct sockaddr_un *name, 
 			if (recv(cl[i], &c, 1, MSG_DONTWAIT) == 1 && c == 's')
 				hit = i;
 		if (hit < 0 || seen[hit]++) {
-			fail("%s: accepted connection %d reaches no client (or one twice)", what, got);
+			fail("%s: accepted connection %d reaches no client (or one twice)", what,
+			     got);
 			continue;
 		}
 		if (write(cl[hit], "c", 1) != 1 || recv(a, &c, 1, MSG_DONTWAIT) != 1 || c != 'c')

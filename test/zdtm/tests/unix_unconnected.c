@@ -74,8 +74,8 @@ int main(int argc, char **argv)
 	/* An abstract name: the checks run twice (leave mode) and leave no file behind. */
 	n = snprintf(l.sun_path + 1, sizeof(l.sun_path) - 1, "crl-zdtm-unconn2-%d", (int)getpid());
 	llen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
-	if (bind(s0, (struct sockaddr *)&l, llen) || connect(s0, (struct sockaddr *)&a, alen) == 0 ||
-	    errno != ECONNREFUSED)
+	if (bind(s0, (struct sockaddr *)&l, llen) ||
+	    connect(s0, (struct sockaddr *)&a, alen) == 0 || errno != ECONNREFUSED)
 		fail("unbound stream: bind, then connect to a non-listener (ECONNREFUSED): %m");
 	if (listen(qa, 1) || connect(d0, (struct sockaddr *)&p, plen) == 0)
 		fail("seqpacket listen / a datagram connect to a stream name must fail: %m");

@@ -1,5 +1,12 @@
 /*
- * Restore: unix sockets whose socket file was removed or replaced after they
+ * Restore: the unix kind's state, for what outlives one file's open.
+ *
+ * Half-closed connections: a stream or seqpacket socket whose peer was
+ * closed is made connected (a socketpair, or through a listener at its name),
+ * and the other end, the tool's helper, sends its queue once the tree exists
+ * and is closed right after (the socket then reads its queue, then EOF).
+ *
+ * Unix sockets whose socket file was removed or replaced after they
  * were bound (CRIU's "deleted"). Such a socket gets back the name the kernel
  * reported, without its file staying: it is bound at the name like any other
  * (sockets of the tree may connect to it by that name while their files are
@@ -28,10 +35,58 @@ struct rst_unix_deleted {
 	ino_t ino; /* the socket file the bind made, 0 if none */
 };
 
+struct rst_unix_helper {
+	uint32_t id; /* the file whose peer the helper stands for */
+	int fd;
+};
+
 struct rst_unix_state {
 	struct rst_unix_deleted *v;
 	size_t n;
+	struct rst_unix_helper *h;
+	size_t nr_h;
 };
+
+static struct rst_unix_state *rst_unix_state(struct rst_ctx *c)
+{
+	/* Made here, freed by the kind's fini (restore-unix.c names no file of this one). */
+	if (!c->fd_state[FD_TYPES__UNIXSK])
+		c->fd_state[FD_TYPES__UNIXSK] = rst_unix_state_new();
+	return c->fd_state[FD_TYPES__UNIXSK];
+}
+
+int rst_unix_helper_add(struct rst_ctx *c, uint32_t id, int fd)
+{
+	struct rst_unix_state *s = rst_unix_state(c);
+
+	if (!s || ARRAY_GROW(s->h, s->nr_h))
+		return -ENOMEM;
+	s->h[s->nr_h++] = (struct rst_unix_helper){id, fd};
+	return 0;
+}
+
+int rst_unix_helper_fd(struct rst_ctx *c, uint32_t id)
+{
+	const struct rst_unix_state *s = c->fd_state[FD_TYPES__UNIXSK];
+
+	for (size_t i = 0; s && i < s->nr_h; i++)
+		if (s->h[i].id == id)
+			return s->h[i].fd;
+	return -1;
+}
+
+static void rst_unix_helpers_close(struct rst_unix_state *s)
+{
+	for (size_t i = 0; s && i < s->nr_h; i++)
+		close(s->h[i].fd);
+	if (s)
+		s->nr_h = 0;
+}
+
+void rst_unix_helpers_done(struct rst_ctx *c)
+{
+	rst_unix_helpers_close(c->fd_state[FD_TYPES__UNIXSK]);
+}
 
 void *rst_unix_state_new(void)
 {
@@ -42,16 +97,17 @@ void rst_unix_state_free(void *st)
 {
 	struct rst_unix_state *s = st;
 
-	if (s)
+	if (s) {
+		rst_unix_helpers_close(s);
 		free(s->v);
+		free(s->h);
+	}
 	free(s);
 }
 
 int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk)
 {
-	/* Made here, freed by the kind's fini (restore-unix.c names no file of this one). */
-	struct rst_unix_state *s = c->fd_state[FD_TYPES__UNIXSK] ?: (c->fd_state[FD_TYPES__UNIXSK] =
-									     rst_unix_state_new());
+	struct rst_unix_state *s = rst_unix_state(c);
 	struct rst_unix_deleted *d;
 	struct sockaddr_un sa;
 	struct stat st;
@@ -71,7 +127,8 @@ int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk)
 		snprintf(d->aside, sizeof(d->aside), "%s.crl-aside-%d", d->path, (int)getpid());
 		if (rename(d->path, d->aside)) {
 			ret = -errno;
-			pr_err("unix socket %u: cannot move '%s' aside to bind its deleted name: %s",
+			pr_err("unix socket %u: cannot move '%s' aside to bind its deleted name: "
+			       "%s",
 			       e->id, d->path, strerror(errno));
 			return ret;
 		}
@@ -88,16 +145,18 @@ int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk)
 	return 0;
 }
 
-void rst_unix_deleted_close(void *st)
+void rst_unix_state_close(void *st)
 {
 	struct rst_unix_state *s = st;
 	struct stat sb;
 
+	rst_unix_helpers_close(s);
 	for (size_t i = 0; s && i < s->n; i++) {
 		const struct rst_unix_deleted *d = &s->v[i];
 
 		if (d->ino && lstat(d->path, &sb) == 0 && sb.st_ino == d->ino && unlink(d->path))
-			pr_warn("restore: cannot remove the socket file '%s' of a deleted socket: %s",
+			pr_warn("restore: cannot remove the socket file '%s' of a deleted socket: "
+				"%s",
 				d->path, strerror(errno));
 		if (d->has_aside && rename(d->aside, d->path))
 			pr_warn("restore: cannot move '%s' back to '%s': %s", d->aside, d->path,
