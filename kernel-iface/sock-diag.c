@@ -5,12 +5,18 @@
  * against a policy and indexed by libnl's nlmsg_parse().
  */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <linux/un.h>
 #include <linux/unix_diag.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "sock-diag-nl.h"
@@ -167,4 +173,29 @@ const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v,
 	struct sock_diag_unix key = {.ino = ino};
 
 	return n ? bsearch(&key, v, n, sizeof(*v), cmp_ino) : NULL;
+}
+
+int sock_unix_file(int sk, char *buf, size_t len, unsigned long *nlink)
+{
+	static const char del[] = " (deleted)";
+	char link[64];
+	struct stat st;
+	ssize_t n;
+	int fd = ioctl(sk, SIOCUNIXFILE), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0 || (size_t)n >= len - 1 || fstat(fd, &st))
+		ret = n < 0 || (size_t)n < len - 1 ? -errno : -ENAMETOOLONG;
+	close(fd);
+	if (ret)
+		return ret;
+	buf[n] = 0;
+	*nlink = st.st_nlink;
+	if (!st.st_nlink && (size_t)n >= sizeof(del) - 1 &&
+	    !strcmp(buf + n - (sizeof(del) - 1), del))
+		buf[n - (sizeof(del) - 1)] = 0;
+	return 0;
 }

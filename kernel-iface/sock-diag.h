@@ -32,6 +32,15 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n);
 const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v, size_t n,
 						 uint32_t ino);
 
+/*
+ * The socket file unix socket @sk (or the listener it was accepted from) is
+ * bound to, through SIOCUNIXFILE (linux/un.h; CAP_NET_ADMIN): its path as
+ * the caller's root sees it, into @buf, and *@nlink, 0 once it was removed
+ * (the " (deleted)" the kernel appends is cut). 0 or -errno (-ENOENT: no
+ * socket file; -ENOTTY/-EINVAL: a kernel without it).
+ */
+int sock_unix_file(int sk, char *buf, size_t len, unsigned long *nlink);
+
 /* One AF_INET/AF_INET6 socket as inet_diag reports it. */
 struct sock_diag_inet {
 	uint32_t ino;

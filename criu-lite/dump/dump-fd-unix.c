@@ -15,8 +15,9 @@
  * (dump-fd-unix-queue.c). A socket that owns a filesystem name (a listener,
  * a bound datagram or unconnected socket) has its socket file's mode and
  * owner recorded in file_perms; when that file was removed or replaced it is
- * marked deleted. A relative name is resolved from the process's cwd, which
- * goes to name_dir. Everything else fails with "unsupported fd N of PID: ...".
+ * marked deleted. A relative name is resolved from the directory its socket
+ * file is in (SIOCUNIXFILE), else from the process's cwd; that goes to
+ * name_dir. Everything else fails with "unsupported fd N of PID: ...".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,7 @@ struct unix_state {
 	SkOptsEntry skopts;
 	char usk_name[108];
 	char usk_dir[4096];
+	bool dir_from_file; /* usk_dir is where the socket file is (SIOCUNIXFILE), not the cwd */
 };
 
 /* The name for messages: the path, or '@' and the abstract name (non-printables as '?'). */
@@ -114,17 +116,30 @@ static int unix_check(const struct fd_desc *d, const struct sock_diag_unix *u)
 }
 
 /*
- * A relative path is resolved from the process's cwd (where it was bound, as
- * long as the process did not chdir since: the inode check below tells),
- * which restore enters to bind it again.
+ * A relative path is resolved from the directory its socket file is in, as
+ * the kernel tells it (SIOCUNIXFILE, also after a chdir or a removal), else
+ * from the process's cwd (right as long as the process did not chdir since:
+ * the inode check below tells); restore enters it to bind the name again.
  */
-static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u,
+static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u, int sk,
 			 struct unix_state *b)
 {
+	size_t nl = strnlen(u->name, u->name_len), rl;
+	unsigned long nlink;
 	int ret;
 
+	b->dir_from_file = false;
 	if (!u->name_len || u->name[0] == 0 || u->name[0] == '/')
 		return 0;
+	/* Where its socket file is, when the kernel tells (the cwd may have changed since). */
+	if (sock_unix_file(sk, b->usk_dir, sizeof(b->usk_dir), &nlink) == 0 &&
+	    (rl = strlen(b->usk_dir)) > nl && b->usk_dir[rl - nl - 1] == '/' &&
+	    !memcmp(b->usk_dir + rl - nl, u->name, nl)) {
+		b->usk_dir[rl - nl - 1 > 0 ? rl - nl - 1 : 1] = 0;
+		b->usk.name_dir = b->usk_dir;
+		b->dir_from_file = true;
+		return 0;
+	}
 	ret = proc_readlink(d->pid, "cwd", b->usk_dir, sizeof(b->usk_dir));
 	if (ret) {
 		pr_err("dump: socket fd %d of %d: cwd: %s", d->fd, d->pid, strerror(-ret));
@@ -150,16 +165,20 @@ static int unix_name_file(const struct fd_desc *d, const struct sock_diag_unix *
 	ret = proc_readlink(d->pid, "root", root, sizeof(root));
 	if (ret || strcmp(root, "/"))
 		return unix_refuse(d, u, "unix socket of a process with its own root, bound to");
-	snprintf(path, sizeof(path), "/proc/%d/%s/%.*s", d->pid, b->usk.name_dir ? "cwd" : "root",
-		 (int)u->name_len, u->name);
+	if (b->dir_from_file)
+		snprintf(path, sizeof(path), "%s/%.*s", b->usk_dir, (int)u->name_len, u->name);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/%s/%.*s", d->pid,
+			 b->usk.name_dir ? "cwd" : "root", (int)u->name_len, u->name);
 	if (stat(path, &st) || !S_ISSOCK(st.st_mode) || st.st_ino != u->vfs_ino ||
 	    major(st.st_dev) != u->vfs_dev >> 20 || minor(st.st_dev) != (u->vfs_dev & 0xfffff)) {
 		/*
 		 * Removed or replaced (CRIU's "deleted"): restored bound to the same
-		 * name, whose file is removed again. A relative name cannot tell a
-		 * removed file from a process that changed its cwd since binding.
+		 * name, whose file is removed again. A relative name whose directory
+		 * the kernel did not tell (no SIOCUNIXFILE) cannot tell a removed
+		 * file from a process that changed its cwd since binding.
 		 */
-		if (b->usk.name_dir)
+		if (b->usk.name_dir && !b->dir_from_file)
 			return unix_refuse(d, u,
 					   "unix socket whose socket file is not at its relative "
 					   "name (removed, or the process changed its cwd):");
@@ -208,7 +227,7 @@ static int unix_entry(const struct fd_desc *d, const struct sock_diag_unix *u, i
 	e->shutdown = (SkShutdown)(u->shutdown & 3);
 	fe->type = FD_TYPES__UNIXSK;
 	fe->usk = e;
-	ret = unix_name_dir(d, u, b);
+	ret = unix_name_dir(d, u, sk, b);
 	/*
 	 * Listeners, datagram and unconnected sockets own their name; an accepted
 	 * socket shares its listener's.

@@ -57,37 +57,6 @@ static bool rst_unix_is_path(const UnixSkEntry *e)
 	return e->name.len && e->name.data[0] != 0;
 }
 
-/*
- * A relative name is resolved from the directory it was bound in: enters it,
- * *back is the old cwd to return to with rst_unix_leave (-1: none needed).
- */
-int rst_unix_enter(const UnixSkEntry *e, int *back)
-{
-	*back = -1;
-	if (!rst_unix_is_path(e) || e->name.data[0] == '/' || !e->name_dir)
-		return 0;
-	*back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*back < 0)
-		return -errno;
-	if (chdir(e->name_dir)) {
-		int ret = -errno;
-
-		close(*back);
-		*back = -1;
-		return ret;
-	}
-	return 0;
-}
-
-void rst_unix_leave(int back)
-{
-	if (back >= 0) {
-		if (fchdir(back))
-			pr_warn("restore: cannot return to the tool's cwd: %s", strerror(errno));
-		close(back);
-	}
-}
-
 /* Whether a socket is bound to the socket file at @sa (a datagram connect reaches it). */
 static bool rst_unix_path_live(const struct sockaddr_un *sa, socklen_t len)
 {

@@ -29,8 +29,8 @@
 #include "restore.h"
 
 struct rst_unix_deleted {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-	char aside[PATH_MAX];
+	char path[PATH_MAX];
+	char aside[PATH_MAX + 32];
 	bool has_aside;
 	ino_t ino; /* the socket file the bind made, 0 if none */
 };
@@ -112,17 +112,20 @@ int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk)
 	struct sockaddr_un sa;
 	struct stat st;
 	socklen_t len;
-	int ret = rst_unix_addr(e, &sa, &len);
+	int back = -1, ret = rst_unix_addr(e, &sa, &len);
 
-	if (ret || sa.sun_path[0] != '/') {
-		pr_err("unix socket %u: a deleted socket needs an absolute name", e->id);
+	if (ret || !sa.sun_path[0] || (sa.sun_path[0] != '/' && !e->name_dir)) {
+		pr_err("unix socket %u: a deleted socket without a usable path name", e->id);
 		return -EINVAL;
 	}
 	if (!s || ARRAY_GROW(s->v, s->n))
 		return -ENOMEM;
 	d = &s->v[s->n];
 	memset(d, 0, sizeof(*d));
-	memcpy(d->path, sa.sun_path, sizeof(sa.sun_path));
+	/* The path, absolute: a relative name is bound from name_dir, cleaned up from anywhere. */
+	if (snprintf(d->path, sizeof(d->path), "%s%s%s", sa.sun_path[0] == '/' ? "" : e->name_dir,
+		     sa.sun_path[0] == '/' ? "" : "/", sa.sun_path) >= (int)sizeof(d->path))
+		return -ENAMETOOLONG;
 	if (lstat(d->path, &st) == 0) {
 		snprintf(d->aside, sizeof(d->aside), "%s.crl-aside-%d", d->path, (int)getpid());
 		if (rename(d->path, d->aside)) {
@@ -134,11 +137,14 @@ int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk)
 		}
 		d->has_aside = true;
 	}
-	s->n++; /* from here on, rst_unix_deleted_close puts the name back */
-	if (bind(sk, (struct sockaddr *)&sa, len)) {
+	s->n++; /* from here on, rst_unix_state_close puts the name back */
+	ret = rst_unix_enter(e, &back);
+	if (!ret && bind(sk, (struct sockaddr *)&sa, len))
 		ret = -errno;
+	rst_unix_leave(back);
+	if (ret) {
 		pr_err("unix socket %u: bind to deleted name '%s': %s", e->id, d->path,
-		       strerror(errno));
+		       strerror(-ret));
 		return ret;
 	}
 	d->ino = lstat(d->path, &st) ? 0 : st.st_ino;

@@ -191,6 +191,9 @@ struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u);
 int rst_unix_opts(const FileEntry *fe, int sk);
 /* @e's name as a sockaddr; 0 or -ENAMETOOLONG. */
 int rst_unix_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len);
+/* Enters @e's name_dir for a relative name (*back: the cwd to return to, or -1). */
+int rst_unix_enter(const UnixSkEntry *e, int *back);
+void rst_unix_leave(int back);
 
 /* CRIU's uflags bit: a peer outside the tree (no fd), reached by its name. */
 #define RST_USK_EXTERN 1
@@ -204,9 +207,6 @@ int rst_unix_after_tree(struct rst_ctx *c);
 /* restore-unix-named.c: sockets with a name. Logs. */
 /* Listeners, bound datagram and unconnected sockets: they own their name. */
 bool rst_unix_owns_name(const UnixSkEntry *e);
-/* Enters @e's name_dir for a relative name (*back: the cwd to return to, or -1). */
-int rst_unix_enter(const UnixSkEntry *e, int *back);
-void rst_unix_leave(int back);
 /* Connects @sk to the socket bound at @to's name, never blocking. Logs. */
 int rst_unix_connect_to(const UnixSkEntry *from, int sk, const UnixSkEntry *to);
 /* restore-unix-state.c: binds @sk to deleted @e's name (its file goes at close). Logs. */

@@ -63,7 +63,8 @@ static void check_name(int sk, const struct sockaddr_un *want, socklen_t wlen, c
 int main(int argc, char **argv)
 {
 	static const char *const st[] = {"stream bytes"}, *const sq[] = {"record one", "two"};
-	static const char *const n1[] = {"named, listener open"}, *const n2[] = {"named, no listener"};
+	static const char *const n1[] = {"named, listener open"}, *const n2[] = {
+									  "named, no listener"};
 	struct sockaddr_un sa1, sa2;
 	socklen_t l1, l2;
 	int a[2], b[2], s1, s2;
