@@ -49,7 +49,7 @@ static int rq_sender_of(struct rst_ctx *c, const FileEntry *r, struct rq_sender 
 	s->tmp = -1;
 	s->to = NULL;
 	/* A connection whose peer was closed: the helper standing for it. */
-	if (!r->usk->peer && r->usk->type != SOCK_DGRAM) {
+	if (!r->usk->peer) {
 		s->fd = rst_unix_helper_fd(c, r->id);
 		if (s->fd >= 0)
 			return 0;

@@ -66,7 +66,7 @@ static bool rst_unix_pending(const FileEntry *fe, const UnixSkEntry *pe)
 	       pe->state == USK_LISTEN;
 }
 
-/* A stream/seqpacket socket whose peer was closed: connected to a helper closed later. */
+/* A connected socket whose peer was closed: connected to a helper closed later. */
 static int rst_unix_half_closed(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	int sv[2] = {-1, -1}, ret;
@@ -102,6 +102,9 @@ static int rst_unix_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		pr_err("unix socket %u: not bound before the other files", fe->id);
 		return -EINVAL;
 	}
+	/* A datagram socket connected to a peer since closed: the helper stands for it. */
+	if (fe->usk->type == SOCK_DGRAM && fe->usk->state == USK_ESTABLISHED && !fe->usk->peer)
+		return rst_unix_half_closed(c, fe, fdp);
 	/* A socketpair: both ends unnamed and each other's peer. */
 	if (fe->usk->type == SOCK_DGRAM &&
 	    (!pe || pe->name.len || pe->peer != fe->usk->ino || peer->fd >= 0))

@@ -1,9 +1,10 @@
 /*
  * Unix connections whose peer was closed (the kernel shut both directions
- * down) with data still queued: a stream pair and a seqpacket pair (two
- * records), and two accepted sockets at a path whose client closed (one
+ * down) with data still queued: a stream pair, a seqpacket pair and a
+ * datagram pair (two messages each), and two accepted sockets at a path whose client closed (one
  * listener still open, one closed too). After restore each reads its data,
- * whole, then EOF (0); a send fails with EPIPE; the accepted sockets still
+ * whole, then EOF (0) and a send fails with EPIPE (the datagram socket:
+ * EAGAIN, then ECONNREFUSED); the accepted sockets still
  * carry their listener's name.
  */
 #include <errno.h>
@@ -67,16 +68,20 @@ int main(int argc, char **argv)
 									  "named, no listener"};
 	struct sockaddr_un sa1, sa2;
 	socklen_t l1, l2;
-	int a[2], b[2], s1, s2;
+	int a[2], b[2], g[2], s1, s2;
+	char buf[16];
 
 	test_init(argc, argv);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, a) || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, b))
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, a) || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, b) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, g))
 		test_skip("socketpair: %m");
 	if (write(a[1], st[0], strlen(st[0])) < 0 || write(b[1], sq[0], strlen(sq[0])) < 0 ||
-	    write(b[1], sq[1], strlen(sq[1])) < 0)
+	    write(b[1], sq[1], strlen(sq[1])) < 0 || write(g[1], sq[0], strlen(sq[0])) < 0 ||
+	    write(g[1], sq[1], strlen(sq[1])) < 0)
 		test_skip("write: %m");
 	close(a[1]);
 	close(b[1]);
+	close(g[1]);
 	s1 = accepted("closed1.sock", &sa1, &l1, 0, n1[0]);
 	s2 = accepted("closed2.sock", &sa2, &l2, 1, n2[0]);
 
@@ -85,6 +90,16 @@ int main(int argc, char **argv)
 
 	check(a[0], st, 1, "stream");
 	check(b[0], sq, 2, "seqpacket");
+	for (int i = 0; i < 2; i++) {
+		ssize_t r = recv(g[0], buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (r != (ssize_t)strlen(sq[i]) || memcmp(buf, sq[i], (size_t)r))
+			fail("datagram: message %d: got %zd bytes, expected '%s': %m", i, r, sq[i]);
+	}
+	if (recv(g[0], buf, sizeof(buf), MSG_DONTWAIT) >= 0 || errno != EAGAIN)
+		fail("datagram: more than 2 messages queued: %m");
+	if (send(g[0], "x", 1, MSG_DONTWAIT) >= 0 || errno != ECONNREFUSED)
+		fail("datagram: a send to the closed peer did not fail with ECONNREFUSED: %m");
 	check_name(s1, &sa1, l1, "accepted, listener open");
 	check_name(s2, &sa2, l2, "accepted, listener closed");
 	check(s1, n1, 1, "accepted, listener open");
