@@ -5,12 +5,18 @@
  * against a policy and indexed by libnl's nlmsg_parse().
  */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <linux/un.h>
 #include <linux/unix_diag.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "sock-diag-nl.h"
@@ -27,6 +33,34 @@ static const struct nla_policy unix_policy[UNIX_DIAG_MAX + 1] = {
 	[UNIX_DIAG_RQLEN] = {.minlen = sizeof(struct unix_diag_rqlen)},
 	[UNIX_DIAG_SHUTDOWN] = {.type = NLA_U8},
 };
+
+/* A connection waiting in a listener's queue: the client's inode (UNIX_DIAG_ICONS). */
+struct unix_icon {
+	uint32_t listener, client, pos;
+};
+
+/* The list the reply messages are decoded into. */
+struct unix_dump {
+	struct sock_diag_unix *v;
+	size_t n;
+	struct unix_icon *icons;
+	size_t nr_icons;
+};
+
+/* An array of the inodes of the clients whose connections wait to be accepted, in order. */
+static int unix_icons(struct unix_dump *d, const struct sock_diag_unix *s, struct nlattr *a)
+{
+	const uint32_t *v = nla_data(a);
+
+	for (uint32_t i = 0; i < s->nr_icons; i++) {
+		if (!v[i])
+			continue;
+		if (ARRAY_GROW(d->icons, d->nr_icons))
+			return -ENOMEM;
+		d->icons[d->nr_icons++] = (struct unix_icon){s->ino, v[i], i};
+	}
+	return 0;
+}
 
 static void unix_attrs(struct sock_diag_unix *s, struct nlattr **tb)
 {
@@ -58,12 +92,6 @@ static void unix_attrs(struct sock_diag_unix *s, struct nlattr **tb)
 		s->shutdown = nla_get_u8(tb[UNIX_DIAG_SHUTDOWN]);
 }
 
-/* The list the reply messages are decoded into. */
-struct unix_dump {
-	struct sock_diag_unix *v;
-	size_t n;
-};
-
 /* One reply message: a unix_diag_msg and its attributes. */
 static int unix_add(struct nlmsghdr *h, void *arg)
 {
@@ -85,7 +113,7 @@ static int unix_add(struct nlmsghdr *h, void *arg)
 	s->type = m->udiag_type;
 	s->state = m->udiag_state;
 	unix_attrs(s, tb);
-	return 0;
+	return tb[UNIX_DIAG_ICONS] ? unix_icons(d, s, tb[UNIX_DIAG_ICONS]) : 0;
 }
 
 static int cmp_ino(const void *a, const void *b)
@@ -117,10 +145,22 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n)
 	sock_diag_nl_close(sk);
 	if (ret) {
 		free(d.v);
+		free(d.icons);
 		return ret;
 	}
 	if (d.n)
 		qsort(d.v, d.n, sizeof(*d.v), cmp_ino);
+	/* Each waiting client learns its listener (its own peer, the embryo, has no inode). */
+	for (size_t i = 0; i < d.nr_icons; i++) {
+		struct sock_diag_unix *c =
+			(struct sock_diag_unix *)sock_diag_unix_find(d.v, d.n, d.icons[i].client);
+
+		if (c) {
+			c->acceptq_of = d.icons[i].listener;
+			c->acceptq_pos = d.icons[i].pos;
+		}
+	}
+	free(d.icons);
 	*out = d.v;
 	*n = d.n;
 	return 0;
@@ -133,4 +173,29 @@ const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v,
 	struct sock_diag_unix key = {.ino = ino};
 
 	return n ? bsearch(&key, v, n, sizeof(*v), cmp_ino) : NULL;
+}
+
+int sock_unix_file(int sk, char *buf, size_t len, unsigned long *nlink)
+{
+	static const char del[] = " (deleted)";
+	char link[64];
+	struct stat st;
+	ssize_t n;
+	int fd = ioctl(sk, SIOCUNIXFILE), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0 || (size_t)n >= len - 1 || fstat(fd, &st))
+		ret = n < 0 || (size_t)n < len - 1 ? -errno : -ENAMETOOLONG;
+	close(fd);
+	if (ret)
+		return ret;
+	buf[n] = 0;
+	*nlink = st.st_nlink;
+	if (!st.st_nlink && (size_t)n >= sizeof(del) - 1 &&
+	    !strcmp(buf + n - (sizeof(del) - 1), del))
+		buf[n - (sizeof(del) - 1)] = 0;
+	return 0;
 }

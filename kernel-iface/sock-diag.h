@@ -14,6 +14,9 @@ struct sock_diag_unix {
 	uint8_t shutdown;      /* sk_shutdown: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	uint32_t rqlen, wqlen; /* receive / send queue (bytes or packets) */
 	uint32_t nr_icons;     /* connections waiting to be accepted */
+	uint32_t acceptq_of;   /* a client whose connection waits in a listener's queue: that
+				* listener's inode (its peer is then 0), else 0 */
+	uint32_t acceptq_pos;  /* and its place in that queue, from 0 (the next accept) */
 	uint32_t vfs_ino;      /* a filesystem name: inode of the socket file, else 0 */
 	uint32_t vfs_dev;      /* and its device, in the kernel's encoding (major << 20 | minor) */
 	size_t name_len;       /* 0 when unbound; name[0] == 0 for abstract names */
@@ -28,6 +31,15 @@ int sock_diag_unix_list(struct sock_diag_unix **out, size_t *n);
 /* Binary search in a list from sock_diag_unix_list; NULL if absent. */
 const struct sock_diag_unix *sock_diag_unix_find(const struct sock_diag_unix *v, size_t n,
 						 uint32_t ino);
+
+/*
+ * The socket file unix socket @sk (or the listener it was accepted from) is
+ * bound to, through SIOCUNIXFILE (linux/un.h; CAP_NET_ADMIN): its path as
+ * the caller's root sees it, into @buf, and *@nlink, 0 once it was removed
+ * (the " (deleted)" the kernel appends is cut). 0 or -errno (-ENOENT: no
+ * socket file; -ENOTTY/-EINVAL: a kernel without it).
+ */
+int sock_unix_file(int sk, char *buf, size_t len, unsigned long *nlink);
 
 /* One AF_INET/AF_INET6 socket as inet_diag reports it. */
 struct sock_diag_inet {

@@ -89,8 +89,9 @@ const struct opt_desc opt_table[] = {
 	NOOP("file-locks", 'l', NA, B, "file locks are always dumped and restored"),
 	NOOP("tcp-established", 0, NA, B,
 	     "established TCP connections are always dumped and restored"),
-	NOOP("ext-unix-sk", 'x', OA, 0,
-	     "a unix socket whose peer is outside the tree is still refused at dump"),
+	DOES("ext-unix-sk", OI_EXT_UNIX_SK, 'x', OA, 0, "INO",
+	     "dump a datagram unix socket connected to a named peer outside the tree (/dev/log); "
+	     "restore connects it to that name again"),
 	NOOP("link-remap", 0, NA, B,
 	     "unlinked files with other links are always linked back, others carried as ghosts"),
 	NOOP("ghost-fiemap", 0, NA, B, "ghost images are always written around holes"),

@@ -2,17 +2,22 @@
  * AF_UNIX socket fds, described by sock_diag (type, state, peer, name, socket
  * file, queues). Supported:
  *  - connected stream/seqpacket sockets, named or not, whose peer is in the
- *    tree (checked once every fd is known: unix_dump_finish); the receive queue goes to
- *    sk-queues.img. An accepted socket carries its listener's name.
+ *    tree (checked once every fd is known: unix_dump_finish). An accepted
+ *    socket carries its listener's name;
  *  - listeners (TCP_LISTEN) bound to a path or an abstract name, with their
- *    backlog, as long as no connection waits in their queue;
- *  - datagram sockets, bound or not, connected (to a peer in the tree) or
- *    not, with nothing queued.
- * A socket that owns a filesystem name (a listener, a bound datagram socket)
- * must still have its socket file at that path: its mode and owner are
- * recorded in file_perms. A relative name is resolved from the process's
- * cwd, which goes to name_dir. Everything else fails with
- * "unsupported fd N of PID: ...".
+ *    backlog and the connections waiting in their queue, when those come
+ *    from sockets of the tree: such a client is dumped with the listener as
+ *    its peer (restore connects it again and leaves it queued);
+ *  - datagram sockets, bound or not, connected (to a peer in the tree, or
+ *    with --ext-unix-sk to a named peer outside it) or not;
+ *  - unconnected stream/seqpacket sockets, bound or not.
+ * Receive queues go to sk-queues.img, message by message with credentials
+ * (dump-fd-unix-queue.c). A socket that owns a filesystem name (a listener,
+ * a bound datagram or unconnected socket) has its socket file's mode and
+ * owner recorded in file_perms; when that file was removed or replaced it is
+ * marked deleted. A relative name is resolved from the directory its socket
+ * file is in (SIOCUNIXFILE), else from the process's cwd; that goes to
+ * name_dir. Everything else fails with "unsupported fd N of PID: ...".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,10 +31,9 @@
 #include <unistd.h>
 
 #include "array.h"
-#include "dump-files.h"
+#include "dump-fd-unix.h"
 #include "log.h"
 #include "proc-misc.h"
-#include "sk-packet.pb-c.h"
 #include "sock-diag.h"
 
 /* sk_state values of unix sockets (include/net/tcp_states.h). */
@@ -47,7 +51,9 @@ struct unix_state {
 		uint32_t ino, peer;
 		pid_t pid;
 		int fd;
-	} * dumped; /* the sockets dumped, for the peer check */
+		uint32_t nr_icons;   /* a listener: connections waiting in its queue */
+		uint32_t acceptq_of; /* a client waiting in a listener's queue: that listener */
+	} * dumped;		     /* the sockets dumped, for the peer check */
 	size_t nr_dumped;
 	/* the entry being built */
 	UnixSkEntry usk;
@@ -55,6 +61,7 @@ struct unix_state {
 	SkOptsEntry skopts;
 	char usk_name[108];
 	char usk_dir[4096];
+	bool dir_from_file; /* usk_dir is where the socket file is (SIOCUNIXFILE), not the cwd */
 };
 
 /* The name for messages: the path, or '@' and the abstract name (non-printables as '?'). */
@@ -85,95 +92,54 @@ static int unix_refuse(const struct fd_desc *d, const struct sock_diag_unix *u, 
 
 static int unix_check(const struct fd_desc *d, const struct sock_diag_unix *u)
 {
-	char msg[128];
+	char msg[160];
 
-	if (u->state == USK_LISTEN) {
-		if (!u->rqlen && !u->nr_icons)
-			return 0;
+	/* Listeners (with their queue of connections), datagram and unconnected sockets. */
+	if (u->state == USK_LISTEN || u->type == SOCK_DGRAM || u->state != USK_ESTABLISHED)
+		return 0;
+	if (u->peer)
+		return 0;
+	/* Its peer was closed (the kernel shut both directions down): the queue, then EOF. */
+	if (!u->acceptq_of && (u->shutdown & 3) == 3)
+		return 0;
+	if (!u->acceptq_of)
+		return dump_fd_unsupported(d, "unix stream socket without a peer");
+	/* Bytes sent before the accept sit in a socket no fd reaches: not readable. */
+	if (u->wqlen) {
 		snprintf(msg, sizeof(msg),
-			 "listening unix socket with %u connection(s) not yet "
-			 "accepted at",
-			 u->rqlen > u->nr_icons ? u->rqlen : u->nr_icons);
+			 "unix socket with %u bytes sent into a connection not yet accepted "
+			 "(listener inode %u), bound to",
+			 u->wqlen, u->acceptq_of);
 		return unix_refuse(d, u, msg);
 	}
-	if (u->type == SOCK_DGRAM) {
-		/* rqlen counts this socket's receive queue; wqlen is in the peer's. */
-		if (u->rqlen)
-			return dump_fd_unsupported(d, "unix datagram socket with queued data");
-		return 0;
-	}
-	if (u->state != USK_ESTABLISHED || !u->peer)
-		return u->name_len ? unix_refuse(d, u, "unconnected unix stream socket bound to")
-				   : dump_fd_unsupported(d, "unconnected unix socket");
-	/* One MSG_PEEK reads one record: the queue would come back merged or cut. */
-	if (u->rqlen && u->type == SOCK_SEQPACKET)
-		return dump_fd_unsupported(d, "unix seqpacket socket with queued data");
 	return 0;
 }
 
 /*
- * Copies the receive queue of stream socket @sk (our copy of the target's)
- * into sk-queues.img with MSG_PEEK, which leaves it queued. A peek offset set
- * by the target would move under MSG_PEEK, and fds in flight would be lost:
- * both are refused.
+ * A relative path is resolved from the directory its socket file is in, as
+ * the kernel tells it (SIOCUNIXFILE, also after a chdir or a removal), else
+ * from the process's cwd (right as long as the process did not chdir since:
+ * the inode check below tells); restore enters it to bind the name again.
  */
-static int unix_queue(struct dump_ctx *ctx, struct unix_state *s, const struct fd_desc *d, int sk,
-		      uint32_t id, size_t len)
-{
-	SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
-	struct iovec iov;
-	struct msghdr mh;
-	socklen_t ol = sizeof(int);
-	int peek_off = -1, ret = 0;
-	ssize_t n;
-	char *buf;
-
-	if (getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &peek_off, &ol) == 0 && peek_off >= 0)
-		return dump_fd_unsupported(d, "unix socket with SO_PEEK_OFF set and queued data");
-	buf = malloc(len + 1);
-	if (!buf)
-		return -ENOMEM;
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = buf;
-	iov.iov_len = len + 1; /* one more: a queue longer than sock_diag said shows */
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT);
-	if (n < 0) {
-		ret = -errno;
-		pr_err("dump: queued data of socket fd %d of %d: %s", d->fd, d->pid,
-		       strerror(errno));
-	} else if (mh.msg_flags & MSG_CTRUNC) {
-		ret = dump_fd_unsupported(d, "unix socket with fds or credentials in flight");
-	} else if ((size_t)n != len) {
-		pr_err("dump: socket fd %d of %d: %zd bytes queued, sock_diag said %zu", d->fd,
-		       d->pid, n, len);
-		ret = -EIO;
-	}
-	if (!ret && !s->skq_img)
-		ret = img_open(&ctx->dir, IMG_SK_QUEUES, 0, true, &s->skq_img);
-	pe.id_for = id;
-	pe.length = (uint32_t)len;
-	if (!ret)
-		ret = img_write_msg(s->skq_img, &pe.base);
-	if (!ret)
-		ret = img_write_raw(s->skq_img, buf, len);
-	free(buf);
-	return ret;
-}
-
-/*
- * A relative path is resolved from the process's cwd (where it was bound, as
- * long as the process did not chdir since: the inode check below tells),
- * which restore enters to bind it again.
- */
-static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u,
+static int unix_name_dir(const struct fd_desc *d, const struct sock_diag_unix *u, int sk,
 			 struct unix_state *b)
 {
+	size_t nl = strnlen(u->name, u->name_len), rl;
+	unsigned long nlink;
 	int ret;
 
+	b->dir_from_file = false;
 	if (!u->name_len || u->name[0] == 0 || u->name[0] == '/')
 		return 0;
+	/* Where its socket file is, when the kernel tells (the cwd may have changed since). */
+	if (sock_unix_file(sk, b->usk_dir, sizeof(b->usk_dir), &nlink) == 0 &&
+	    (rl = strlen(b->usk_dir)) > nl && b->usk_dir[rl - nl - 1] == '/' &&
+	    !memcmp(b->usk_dir + rl - nl, u->name, nl)) {
+		b->usk_dir[rl - nl - 1 > 0 ? rl - nl - 1 : 1] = 0;
+		b->usk.name_dir = b->usk_dir;
+		b->dir_from_file = true;
+		return 0;
+	}
 	ret = proc_readlink(d->pid, "cwd", b->usk_dir, sizeof(b->usk_dir));
 	if (ret) {
 		pr_err("dump: socket fd %d of %d: cwd: %s", d->fd, d->pid, strerror(-ret));
@@ -199,11 +165,27 @@ static int unix_name_file(const struct fd_desc *d, const struct sock_diag_unix *
 	ret = proc_readlink(d->pid, "root", root, sizeof(root));
 	if (ret || strcmp(root, "/"))
 		return unix_refuse(d, u, "unix socket of a process with its own root, bound to");
-	snprintf(path, sizeof(path), "/proc/%d/%s/%.*s", d->pid, b->usk.name_dir ? "cwd" : "root",
-		 (int)u->name_len, u->name);
+	if (b->dir_from_file)
+		snprintf(path, sizeof(path), "%s/%.*s", b->usk_dir, (int)u->name_len, u->name);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/%s/%.*s", d->pid,
+			 b->usk.name_dir ? "cwd" : "root", (int)u->name_len, u->name);
 	if (stat(path, &st) || !S_ISSOCK(st.st_mode) || st.st_ino != u->vfs_ino ||
-	    major(st.st_dev) != u->vfs_dev >> 20 || minor(st.st_dev) != (u->vfs_dev & 0xfffff))
-		return unix_refuse(d, u, "unix socket whose socket file was removed or replaced:");
+	    major(st.st_dev) != u->vfs_dev >> 20 || minor(st.st_dev) != (u->vfs_dev & 0xfffff)) {
+		/*
+		 * Removed or replaced (CRIU's "deleted"): restored bound to the same
+		 * name, whose file is removed again. A relative name whose directory
+		 * the kernel did not tell (no SIOCUNIXFILE) cannot tell a removed
+		 * file from a process that changed its cwd since binding.
+		 */
+		if (b->usk.name_dir && !b->dir_from_file)
+			return unix_refuse(d, u,
+					   "unix socket whose socket file is not at its relative "
+					   "name (removed, or the process changed its cwd):");
+		b->usk.has_deleted = true;
+		b->usk.deleted = true;
+		return 0;
+	}
 	b->uperms.mode = st.st_mode;
 	b->uperms.uid = st.st_uid;
 	b->uperms.gid = st.st_gid;
@@ -231,7 +213,8 @@ static int unix_entry(const struct fd_desc *d, const struct sock_diag_unix *u, i
 	e->type = u->type;
 	e->state = u->state;
 	e->flags = d->fi.flags & ~O_CLOEXEC;
-	e->peer = u->peer;
+	/* A client waiting in a listener's queue: its peer is the listener (as CRIU has it). */
+	e->peer = u->peer ? u->peer : u->acceptq_of;
 	/* A listener's sock_diag wqlen is its backlog (sk_max_ack_backlog). */
 	e->backlog = u->state == USK_LISTEN ? u->wqlen : 0;
 	e->fown = d->fown;
@@ -244,19 +227,24 @@ static int unix_entry(const struct fd_desc *d, const struct sock_diag_unix *u, i
 	e->shutdown = (SkShutdown)(u->shutdown & 3);
 	fe->type = FD_TYPES__UNIXSK;
 	fe->usk = e;
-	ret = unix_name_dir(d, u, b);
-	/* Listeners and datagram sockets own their name; an accepted socket shares its listener's.
+	ret = unix_name_dir(d, u, sk, b);
+	/*
+	 * Listeners, datagram and unconnected sockets own their name; an accepted
+	 * socket shares its listener's.
 	 */
-	if (!ret && (u->state == USK_LISTEN || u->type == SOCK_DGRAM))
+	if (!ret && (u->state != USK_ESTABLISHED || u->type == SOCK_DGRAM))
 		ret = unix_name_file(d, u, b);
 	return ret;
 }
 
-static int unix_remember(struct unix_state *s, const struct fd_desc *d, const UnixSkEntry *e)
+static int unix_remember(struct unix_state *s, const struct fd_desc *d, const UnixSkEntry *e,
+			 const struct sock_diag_unix *u)
 {
 	if (ARRAY_GROW(s->dumped, s->nr_dumped))
 		return -ENOMEM;
-	s->dumped[s->nr_dumped++] = (struct unix_dumped){e->ino, e->peer, d->pid, d->fd};
+	s->dumped[s->nr_dumped++] = (struct unix_dumped){
+		e->ino,	      e->peer, d->pid, d->fd, u->state == USK_LISTEN ? u->nr_icons : 0,
+		u->acceptq_of};
 	return 0;
 }
 
@@ -280,31 +268,119 @@ static int unix_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	ret = unix_check(d, u);
 	if (!ret)
 		ret = unix_entry(d, u, sk, fe, s);
-	if (!ret && u->rqlen && u->state == USK_ESTABLISHED)
-		ret = unix_queue(ctx, s, d, sk, fe->id, u->rqlen);
+	/*
+	 * A datagram socket's rqlen is its first message's length, which can be 0;
+	 * an unconnected stream or seqpacket socket has no queue.
+	 */
+	if (!ret && (u->type == SOCK_DGRAM ||
+		     (u->state == USK_ESTABLISHED && (u->rqlen || u->type == SOCK_SEQPACKET))))
+		ret = unix_queue_dump(ctx, &s->skq_img, d, sk, fe->id, u);
 	if (!ret)
-		ret = unix_remember(s, d, &s->usk);
+		ret = unix_remember(s, d, &s->usk, u);
 	return ret;
+}
+
+static bool unix_was_dumped(const struct unix_state *s, uint32_t ino)
+{
+	for (size_t j = 0; j < s->nr_dumped; j++)
+		if (s->dumped[j].ino == ino)
+			return true;
+	return false;
+}
+
+/* A listener's queued connections all come from sockets of the tree (restore makes them). */
+static int unix_check_icons(const struct unix_state *s, const struct unix_dumped *k)
+{
+	const struct sock_diag_unix *u = sock_diag_unix_find(s->socks, s->nr_socks, k->ino);
+	uint32_t n = 0;
+	char name[128];
+
+	for (size_t j = 0; j < s->nr_dumped; j++)
+		n += s->dumped[j].acceptq_of == k->ino;
+	if (n >= k->nr_icons)
+		return 0;
+	pr_err("unsupported fd %d of %d: listening unix socket '%s' with %u connection(s) from "
+	       "outside the dumped tree waiting to be accepted",
+	       k->fd, k->pid, u ? unix_name_str(u, name, sizeof(name)) : "?", k->nr_icons - n);
+	return -EOPNOTSUPP;
+}
+
+/* A peer outside the tree, reconnected by name at restore (CRIU's uflags bit). */
+#define USK_EXTERN 1
+
+static int unix_ext_refuse(const struct unix_dumped *k, const struct sock_diag_unix *u,
+			   const struct sock_diag_unix *p, const char *why)
+{
+	char name[128], pname[128];
+
+	pr_err("unsupported fd %d of %d: unix socket '%s' connected to '%s' (inode %u) outside "
+	       "the dumped tree%s",
+	       k->fd, k->pid, u ? unix_name_str(u, name, sizeof(name)) : "?",
+	       p ? unix_name_str(p, pname, sizeof(pname)) : "(closed)", k->peer, why);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * @k's peer is not in the tree. With --ext-unix-sk (criu's meaning), a
+ * datagram socket connected to a peer with a name (/dev/log) is dumped with an
+ * entry for that peer (USK_EXTERN, no fd): restore connects to it by name.
+ */
+static int unix_ext_peer(struct dump_ctx *ctx, struct unix_state *s, const struct unix_dumped *k)
+{
+	const struct sock_diag_unix *u = sock_diag_unix_find(s->socks, s->nr_socks, k->ino);
+	const struct sock_diag_unix *p = sock_diag_unix_find(s->socks, s->nr_socks, k->peer);
+	FileEntry fe = FILE_ENTRY__INIT;
+	UnixSkEntry e = UNIX_SK_ENTRY__INIT;
+	FownEntry fown = FOWN_ENTRY__INIT;
+	SkOptsEntry opts = SK_OPTS_ENTRY__INIT;
+
+	if (!ctx->o->ext_unix_sk)
+		return unix_ext_refuse(
+			k, u, p,
+			"; --ext-unix-sk reconnects a datagram socket to it by name at "
+			"restore");
+	if (!u || u->type != SOCK_DGRAM)
+		return unix_ext_refuse(k, u, p,
+				       ": a stream connection to a process outside the tree cannot "
+				       "be made again (--ext-unix-sk covers datagram sockets)");
+	if (!p || !p->name_len || (p->name[0] && p->name[0] != '/'))
+		return unix_ext_refuse(k, u, p,
+				       ": it has no absolute or abstract name to reconnect to");
+	if (unix_was_dumped(s, k->peer))
+		return 0; /* its entry is written already */
+	e.id = ++ctx->next_file_id;
+	e.ino = p->ino;
+	e.type = p->type;
+	e.state = p->state;
+	e.uflags = USK_EXTERN;
+	e.fown = &fown;
+	e.opts = &opts;
+	e.name.len = p->name_len;
+	e.name.data = (uint8_t *)p->name;
+	fe.type = FD_TYPES__UNIXSK;
+	fe.id = e.id;
+	fe.usk = &e;
+	if (ARRAY_GROW(s->dumped, s->nr_dumped))
+		return -ENOMEM;
+	s->dumped[s->nr_dumped++] = (struct unix_dumped){.ino = p->ino, .fd = -1};
+	return img_write_msg(ctx->files_img, &fe.base);
 }
 
 /* Once every fd is known: each connected socket's peer was dumped too. */
 static int unix_dump_finish(struct dump_ctx *ctx, void *st)
 {
-	const struct unix_state *s = st;
+	struct unix_state *s = st;
 
 	for (size_t i = 0; i < s->nr_dumped; i++) {
-		const struct unix_dumped *k = &s->dumped[i];
-		bool found = false;
+		struct unix_dumped k0 = s->dumped[i], *k = &k0; /* the array grows below */
+		int ret = k->nr_icons ? unix_check_icons(s, k) : 0;
 
-		if (!k->peer)
-			continue;
-		for (size_t j = 0; j < s->nr_dumped && !found; j++)
-			found = s->dumped[j].ino == k->peer;
-		if (!found) {
-			pr_err("unsupported fd %d of %d: unix socket whose peer (inode %u) is "
-			       "outside the dumped tree",
-			       k->fd, k->pid, k->peer);
-			return -EOPNOTSUPP;
+		if (ret)
+			return ret;
+		if (k->peer && !unix_was_dumped(s, k->peer)) {
+			ret = unix_ext_peer(ctx, s, k);
+			if (ret)
+				return ret;
 		}
 	}
 	return 0;

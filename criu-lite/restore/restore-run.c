@@ -55,6 +55,9 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		ret = action_run(o, ACTION_POST_SETUP_NS, 0);
 	if (!ret)
 		ret = rst_files_owners(&c);
+	/* Queued unix messages name their senders' pids: sent once the tree exists. */
+	if (!ret)
+		ret = rst_unix_after_tree(&c);
 	pr_debug("restore: tree created at %.6f", rst_now());
 	/* The new processes have the staged memory now: the tool's copies go. */
 	if (stage && c.nr_tasks && c.tasks[0].created)

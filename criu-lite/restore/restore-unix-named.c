@@ -28,7 +28,8 @@
 #include "log.h"
 #include "restore.h"
 
-#define USK_LISTEN 10 /* TCP_LISTEN */
+#define USK_ESTABLISHED 1 /* TCP_ESTABLISHED */
+#define USK_LISTEN 10	  /* TCP_LISTEN */
 
 /* The name for messages: the path, or '@' and the abstract name. */
 static const char *rst_unix_name(const UnixSkEntry *e, char *buf, size_t len)
@@ -54,48 +55,6 @@ static const char *rst_unix_name(const UnixSkEntry *e, char *buf, size_t len)
 static bool rst_unix_is_path(const UnixSkEntry *e)
 {
 	return e->name.len && e->name.data[0] != 0;
-}
-
-static int rst_unix_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len)
-{
-	if (e->name.len > sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	memcpy(sa->sun_path, e->name.data, e->name.len);
-	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + e->name.len);
-	return 0;
-}
-
-/*
- * A relative name is resolved from the directory it was bound in: enters it,
- * *back is the old cwd to return to with rst_unix_leave (-1: none needed).
- */
-static int rst_unix_enter(const UnixSkEntry *e, int *back)
-{
-	*back = -1;
-	if (!rst_unix_is_path(e) || e->name.data[0] == '/' || !e->name_dir)
-		return 0;
-	*back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*back < 0)
-		return -errno;
-	if (chdir(e->name_dir)) {
-		int ret = -errno;
-
-		close(*back);
-		*back = -1;
-		return ret;
-	}
-	return 0;
-}
-
-static void rst_unix_leave(int back)
-{
-	if (back >= 0) {
-		if (fchdir(back))
-			pr_warn("restore: cannot return to the tool's cwd: %s", strerror(errno));
-		close(back);
-	}
 }
 
 /* Whether a socket is bound to the socket file at @sa (a datagram connect reaches it). */
@@ -172,7 +131,7 @@ static int rst_unix_bind_at(const UnixSkEntry *e, int sk, ino_t *ino)
 }
 
 /* Connects @sk to the socket bound at @to's name, never blocking. */
-static int rst_unix_connect_to(const UnixSkEntry *from, int sk, const UnixSkEntry *to)
+int rst_unix_connect_to(const UnixSkEntry *from, int sk, const UnixSkEntry *to)
 {
 	struct sockaddr_un sa;
 	socklen_t len;
@@ -210,7 +169,7 @@ static int rst_unix_socket(const FileEntry *fe)
 }
 
 /* A socket that owns its name: created, bound, listening if it was. */
-static int rst_unix_bound_one(struct rst_file *f)
+static int rst_unix_bound_one(struct rst_ctx *c, struct rst_file *f)
 {
 	const UnixSkEntry *e = f->fe->usk;
 	int sk = rst_unix_socket(f->fe), ret;
@@ -218,7 +177,7 @@ static int rst_unix_bound_one(struct rst_file *f)
 
 	if (sk < 0)
 		return sk;
-	ret = rst_unix_bind_at(e, sk, &ino);
+	ret = e->deleted ? rst_unix_bind_deleted(c, e, sk) : rst_unix_bind_at(e, sk, &ino);
 	if (!ret && e->state == USK_LISTEN && listen(sk, (int)e->backlog)) {
 		ret = -errno;
 		pr_err("unix socket %u: listen: %s", e->id, strerror(errno));
@@ -233,7 +192,8 @@ static int rst_unix_bound_one(struct rst_file *f)
 
 bool rst_unix_owns_name(const UnixSkEntry *e)
 {
-	return e->name.len && (e->state == USK_LISTEN || e->type == SOCK_DGRAM);
+	return e->name.len && !(e->uflags & RST_USK_EXTERN) &&
+	       (e->state != USK_ESTABLISHED || e->type == SOCK_DGRAM);
 }
 
 int rst_unix_bound_open(struct rst_ctx *c)
@@ -245,7 +205,7 @@ int rst_unix_bound_open(struct rst_ctx *c)
 
 		if (f->fe->type == FD_TYPES__UNIXSK && f->fe->usk && f->fd < 0 &&
 		    rst_unix_owns_name(f->fe->usk))
-			ret = rst_unix_bound_one(f);
+			ret = rst_unix_bound_one(c, f);
 	}
 	/* Datagram sockets connect once every name is bound. */
 	for (size_t i = 0; !ret && i < c->nr_files; i++) {
@@ -269,7 +229,7 @@ int rst_unix_dgram_connect(struct rst_ctx *c, const FileEntry *fe, int sk)
 		       peer ? "has no name to connect to" : "is not in the image set");
 		return -EINVAL;
 	}
-	if (peer->fd < 0) {
+	if (peer->fd < 0 && !(peer->fe->usk->uflags & RST_USK_EXTERN)) {
 		pr_err("unix socket %u: its peer '%s' is not bound", fe->id,
 		       rst_unix_name(peer->fe->usk, name, sizeof(name)));
 		return -EINVAL;
@@ -415,4 +375,17 @@ int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file 
 	*fdp = acc ? afd : cfd;
 	peer->fd = acc ? cfd : afd;
 	return 0;
+}
+
+int rst_unix_pair_to_closed(struct rst_ctx *c, const FileEntry *fe, int *fdp, int *helper)
+{
+	/* The helper: an unnamed socket with default options, standing for the closed peer. */
+	UnixSkEntry hu = *fe->usk;
+	FileEntry hf = *fe;
+
+	hu.name.len = 0;
+	hu.name.data = NULL;
+	hu.opts = NULL;
+	hf.usk = &hu;
+	return rst_unix_accept_pair(c, fe, &hf, fdp, helper);
 }

@@ -1,12 +1,16 @@
 /*
- * Restore: what both unix socket files (restore-unix.c, restore-unix-named.c)
- * need of one socket: its peer's file object and its recorded options. Calls
- * neither of them.
+ * Restore: what every unix socket file (restore-unix*.c) needs of one
+ * socket: its peer's file object, its recorded options, its name as a
+ * sockaddr and the directory a relative name resolves from. Calls none of
+ * them.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "restore.h"
@@ -65,4 +69,46 @@ int rst_unix_opts(const FileEntry *fe, int sk)
 	if (ret)
 		pr_err("unix socket %u: cannot restore its options: %s", fe->id, strerror(-ret));
 	return ret;
+}
+
+int rst_unix_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len)
+{
+	if (e->name.len > sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, e->name.data, e->name.len);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + e->name.len);
+	return 0;
+}
+
+/*
+ * A relative name is resolved from the directory it was bound in: enters it,
+ * *back is the old cwd to return to with rst_unix_leave (-1: none needed).
+ */
+int rst_unix_enter(const UnixSkEntry *e, int *back)
+{
+	*back = -1;
+	if (!e->name.len || !e->name.data[0] || e->name.data[0] == '/' || !e->name_dir)
+		return 0;
+	*back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*back < 0)
+		return -errno;
+	if (chdir(e->name_dir)) {
+		int ret = -errno;
+
+		close(*back);
+		*back = -1;
+		return ret;
+	}
+	return 0;
+}
+
+void rst_unix_leave(int back)
+{
+	if (back >= 0) {
+		if (fchdir(back))
+			pr_warn("restore: cannot return to the tool's cwd: %s", strerror(errno));
+		close(back);
+	}
 }

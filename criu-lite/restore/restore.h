@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "arch.h"
 #include "img.h"
@@ -208,14 +209,49 @@ int rst_epoll_fill(const struct rst_ctx *c, const struct rst_task *t);
 struct rst_file *rst_unix_peer(struct rst_ctx *c, const UnixSkEntry *u);
 /* The recorded options on @sk: 0 or -errno (logged). */
 int rst_unix_opts(const FileEntry *fe, int sk);
+/* @e's name as a sockaddr; 0 or -ENAMETOOLONG. */
+int rst_unix_addr(const UnixSkEntry *e, struct sockaddr_un *sa, socklen_t *len);
+/* Enters @e's name_dir for a relative name (*back: the cwd to return to, or -1). */
+int rst_unix_enter(const UnixSkEntry *e, int *back);
+void rst_unix_leave(int back);
+
+/* CRIU's uflags bit: a peer outside the tree (no fd), reached by its name. */
+#define RST_USK_EXTERN 1
+/*
+ * restore-unix-queue.c: once every process exists (SCM_CREDENTIALS name
+ * their pids), the queued messages are sent into their sockets, then
+ * shutdowns and O_NONBLOCK are applied.
+ */
+int rst_unix_after_tree(struct rst_ctx *c);
 
 /* restore-unix-named.c: sockets with a name. Logs. */
-/* Listeners and bound datagram sockets: they own their name. */
+/* Listeners, bound datagram and unconnected sockets: they own their name. */
 bool rst_unix_owns_name(const UnixSkEntry *e);
+/* Connects @sk to the socket bound at @to's name, never blocking. Logs. */
+int rst_unix_connect_to(const UnixSkEntry *from, int sk, const UnixSkEntry *to);
+/* restore-unix-state.c: binds @sk to deleted @e's name (its file goes at close). Logs. */
+int rst_unix_bind_deleted(struct rst_ctx *c, const UnixSkEntry *e, int sk);
+/*
+ * The helper end @fd standing for the closed peer of file @id: sends its
+ * queue, then is closed (rst_unix_helpers_done, or at the latest at close).
+ */
+int rst_unix_helper_add(struct rst_ctx *c, uint32_t id, int fd);
+int rst_unix_helper_fd(struct rst_ctx *c, uint32_t id);
+void rst_unix_helpers_done(struct rst_ctx *c);
+/*
+ * Once every process has its fds: helpers closed, the files of deleted
+ * sockets go, what they hid comes back.
+ */
+void rst_unix_state_close(void *st);
+/* The state of the unix kind: the socket files of deleted sockets. */
+void *rst_unix_state_new(void);
+void rst_unix_state_free(void *st);
 /* Before every other file: each socket that owns a name, bound (listening); then connected. */
 int rst_unix_bound_open(struct rst_ctx *c);
 /* A connected stream/seqpacket pair with a name on either end; the peer's fd goes to @peer. */
 int rst_unix_pair_named(struct rst_ctx *c, const FileEntry *fe, struct rst_file *peer, int *fd);
+/* A named socket whose peer was closed: accepted at its name from the helper *@helper. */
+int rst_unix_pair_to_closed(struct rst_ctx *c, const FileEntry *fe, int *fd, int *helper);
 /* Connects datagram socket @sk to its peer's name. */
 int rst_unix_dgram_connect(struct rst_ctx *c, const FileEntry *fe, int sk);
 

@@ -34,17 +34,17 @@ static int listen_path(const char *path, int *l, int *c, struct stat *st)
 static void check_named(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const struct sock_diag_unix *l, *a;
+	const struct sock_diag_unix *l, *a, *c;
 	struct sock_diag_unix *v = NULL;
 	char path[64] = "/tmp/crl-sock-diag.XXXXXX"; /* room for "/s" */
-	struct stat st, sl, sab;
+	struct stat st, sl, sab, sc;
 	int lfd, cfd, afd;
 	size_t n = 0;
 
 	if (!mkdtemp(path) || strlen(path) + 3 > sizeof(sa.sun_path))
 		return;
 	strcat(path, "/s");
-	if (listen_path(path, &lfd, &cfd, &st) || fstat(lfd, &sl)) {
+	if (listen_path(path, &lfd, &cfd, &st) || fstat(lfd, &sl) || fstat(cfd, &sc)) {
 		ok(0, "listener at '%s' with a pending connection: %s", path, strerror(errno));
 		return;
 	}
@@ -65,6 +65,10 @@ static void check_named(void)
 	   l ? l->rqlen : 0, l ? l->wqlen : 0);
 	ok(a && a->name_len == 9 && !memcmp(a->name, "\0crl-diag", 9) && !a->vfs_ino,
 	   "abstract name: leading NUL, 9 bytes, no socket file");
+	c = sock_diag_unix_find(v, n, (uint32_t)sc.st_ino);
+	ok(l && l->nr_icons == 1 && c && !c->peer && c->acceptq_of == l->ino && !c->acceptq_pos,
+	   "pending client: no peer, first in its listener's queue (%u, %u)", c ? c->acceptq_of : 0,
+	   c ? c->acceptq_pos : 0);
 	free(v);
 	close(lfd);
 	close(cfd);

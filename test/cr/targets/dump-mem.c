@@ -11,7 +11,8 @@
  *   -i      also hold a fanotify fd marking a whole filesystem (unsupported by
  *           dump; needs root)
  *   -n      also hold a netlink socket with an unread answer (unsupported by dump)
- *   -u      also hold a unix datagram socketpair with unread data (unsupported)
+ *   -u      also hold a unix datagram socketpair with a file descriptor in flight
+ *           (SCM_RIGHTS, unsupported)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -298,7 +299,25 @@ int main(int argc, char **argv)
 	if (want_unix) {
 		int sp[2];
 
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) || write(sp[0], "q", 1) != 1)
+		union {
+			char b[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = {"q", 1};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp))
+			return 1;
+		memcpy(CMSG_DATA(c), &sp[1], sizeof(int));
+		if (sendmsg(sp[0], &mh, 0) != 1)
 			return 1;
 	}
 	for (size_t i = 0; i < NR_THREADS; i++)

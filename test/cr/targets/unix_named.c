@@ -3,6 +3,9 @@
  *
  * usage: unix_named RESULT MODE [PATH]
  *   pending  a listener at RESULT.sock with a connection not yet accepted
+ *   alone    a listener at RESULT.sock and nothing else
+ *   dgram-out  a datagram socket connected to the socket at PATH (another
+ *            process's); its check sends "ext-ping" there
  *   outside  a socket connected to the listener at PATH (another process's)
  *   listen   a listener at RESULT.sock, a client and the accepted socket
  *   closed   the same pair, its listener closed (the socket file stays)
@@ -18,7 +21,7 @@
 
 static volatile sig_atomic_t check_req;
 static struct sockaddr_un addr = {.sun_family = AF_UNIX};
-static int cli = -1, acc = -1;
+static int cli = -1, acc = -1, dgram_out;
 
 static void on_usr1(int sig)
 {
@@ -42,6 +45,13 @@ static const char *check(void)
 	socklen_t len = sizeof(sa);
 	char buf[8];
 
+	if (dgram_out) {
+		if (getpeername(cli, (struct sockaddr *)&sa, &len) ||
+		    strcmp(sa.sun_path, addr.sun_path))
+			return "FAIL: getpeername of the datagram socket is not the outside peer's "
+			       "path";
+		return send(cli, "ext-ping", 8, 0) == 8 ? "PASS" : "FAIL: send to the outside peer";
+	}
 	if (acc < 0)
 		return "PASS";
 	if (getsockname(acc, (struct sockaddr *)&sa, &len) || strcmp(sa.sun_path, addr.sun_path))
@@ -63,10 +73,18 @@ static int setup(const char *mode, const char *res, const char *path)
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path ? path : res);
 	if (!path)
 		strncat(addr.sun_path, ".sock", sizeof(addr.sun_path) - strlen(addr.sun_path) - 1);
+	if (!strcmp(mode, "dgram-out")) {
+		close(cli);
+		dgram_out = 1;
+		cli = socket(AF_UNIX, SOCK_DGRAM, 0);
+		return connect(cli, (struct sockaddr *)&addr, sizeof(addr));
+	}
 	if (!strcmp(mode, "outside")) {
 		close(l);
 		return connect(cli, (struct sockaddr *)&addr, sizeof(addr));
 	}
+	if (!strcmp(mode, "alone"))
+		return bind(l, (struct sockaddr *)&addr, sizeof(addr)) || listen(l, 4) ? -1 : 0;
 	if (bind(l, (struct sockaddr *)&addr, sizeof(addr)) || listen(l, 4) ||
 	    connect(cli, (struct sockaddr *)&addr, sizeof(addr)))
 		return -1;
