@@ -79,6 +79,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			    &file_lock_entry__descriptor, IMG_PAYLOAD_NONE},
 	[IMG_SECCOMP] = {"seccomp.img", "SECCOMP", 0x64413049, IMG_FIRST_COMMON, NULL,
 			 &seccomp_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_TTY_DATA] = {"tty-data.img", "TTY_DATA", 0x59413026, IMG_FIRST_COMMON, NULL,
+			  &tty_data_entry__descriptor, IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

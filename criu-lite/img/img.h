@@ -47,6 +47,7 @@ enum img_kind {
 	IMG_TCP_STREAM,
 	IMG_FILE_LOCKS,
 	IMG_SECCOMP,
+	IMG_TTY_DATA,
 	IMG_KIND_MAX,
 };
 

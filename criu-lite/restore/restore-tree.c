@@ -38,12 +38,17 @@ enum rst_step {
 	RST_STEP_CWD,
 	RST_STEP_FORK,
 	RST_STEP_RIGHTS,
+	RST_STEP_CTTY,
 };
 
 static const char *const rst_step_names[] = {
-	[RST_STEP_NONE] = "start",	  [RST_STEP_SETSID] = "setsid",
-	[RST_STEP_FILES] = "install fds", [RST_STEP_CWD] = "chdir",
-	[RST_STEP_FORK] = "fork a child", [RST_STEP_RIGHTS] = "take its recorded file rights",
+	[RST_STEP_NONE] = "start",
+	[RST_STEP_SETSID] = "setsid",
+	[RST_STEP_FILES] = "install fds",
+	[RST_STEP_CWD] = "chdir",
+	[RST_STEP_FORK] = "fork a child",
+	[RST_STEP_RIGHTS] = "take its recorded file rights",
+	[RST_STEP_CTTY] = "take its pty as controlling terminal or foreground group",
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE). */
@@ -130,6 +135,7 @@ static void rst_child_session(struct rst_ctx *c, size_t i)
 	const struct rst_task *t = &c->tasks[i];
 	const PstreeEntry *root = c->tasks[0].pe;
 	pid_t pgid = (pid_t)t->pe->pgid;
+	int ret;
 	bool shell_sid = c->o->shell_job && t->pe->sid == root->sid;
 
 	/*
@@ -144,6 +150,9 @@ static void rst_child_session(struct rst_ctx *c, size_t i)
 		setpgid(0, 0);
 	else if (pgid != getpgid(0))
 		setpgid(0, pgid); /* the group's leader may not exist yet */
+	ret = rst_pty_session(c, t);
+	if (ret)
+		rst_child_fail(c, i, RST_STEP_CTTY, -ret);
 }
 
 /* After forking children: they need the tool's copies of the shared files. */
