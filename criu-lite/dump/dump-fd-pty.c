@@ -105,6 +105,7 @@ static void pty_state(int master, int slave, TtyInfoEntry *ti, TermiosEntry *lk,
 		ti->sid = (uint32_t)p;
 	if (ti->sid && ioctl(master, TIOCGPGRP, &p) == 0 && p > 0)
 		ti->pgrp = (uint32_t)p;
+	memset(&t, 0, sizeof(t)); /* the kernel fills its own, shorter struct termios */
 	if (ioctl(master, TIOCGLCKTRMIOS, &t) == 0) {
 		lk->c_iflag = t.c_iflag;
 		lk->c_oflag = t.c_oflag;

@@ -26,8 +26,8 @@ struct dump_tty {
 	unsigned int index;
 	enum dump_tty_side side;
 	uint32_t id;
-	int copy;	 /* the tool's descriptor of it (dup of the first fd's copy) */
-	pid_t pid;	 /* the first holder, for messages */
+	int copy;  /* the tool's descriptor of it (dup of the first fd's copy) */
+	pid_t pid; /* the first holder, for messages */
 	int fd;
 	struct stat st;
 };
@@ -58,8 +58,7 @@ int dump_pty_finish(struct dump_ctx *ctx, struct dump_tty_state *s);
 /* Gives back the bytes taken (@resume: the tree goes on), closes the copies. */
 void dump_pty_release(struct dump_tty_state *s, bool resume);
 /* The termios, window size and ids shared with the --shell-job slaves of dump-fd-tty.c. */
-void dump_tty_termios(int fd, TtyInfoEntry *ti, TermiosEntry *te, uint32_t *cc,
-		      WinsizeEntry *ws);
+void dump_tty_termios(int fd, TtyInfoEntry *ti, TermiosEntry *te, uint32_t *cc, WinsizeEntry *ws);
 int dump_tty_write_info(struct dump_ctx *ctx, struct dump_tty_state *s, const TtyInfoEntry *ti);
 
 #endif

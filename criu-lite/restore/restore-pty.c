@@ -114,7 +114,7 @@ static const TtyInfoEntry *rst_pty_info(const struct rst_pty_state *s, uint32_t 
 }
 
 static const ProtobufCBinaryData *rst_pty_bytes(const struct rst_pty_state *s,
-						 const TtyInfoEntry *ti)
+						const TtyInfoEntry *ti)
 {
 	for (size_t i = 0; ti && i < s->nr_data; i++)
 		if (s->data[i]->tty_id == ti->id)
@@ -156,8 +156,8 @@ static int rst_pty_load(struct rst_ctx *c, struct rst_pty_state *s)
 	ret = rst_pty_read(c, IMG_TTY_INFO, &tty_info_entry__descriptor, (void ***)&s->infos,
 			   &s->nr_infos);
 	if (!ret)
-		ret = rst_pty_read(c, IMG_TTY_DATA, &tty_data_entry__descriptor,
-				   (void ***)&s->data, &s->nr_data);
+		ret = rst_pty_read(c, IMG_TTY_DATA, &tty_data_entry__descriptor, (void ***)&s->data,
+				   &s->nr_data);
 	for (size_t i = 0; !ret && i < s->nr_infos; i++) {
 		const TtyInfoEntry *ti = s->infos[i];
 		struct rst_pty *p;
@@ -372,7 +372,9 @@ static int rst_pty_devtty(const struct rst_pty *p, int flags, int *out)
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	int sv[2], err = EIO, st;
 	struct iovec iov = {&err, sizeof(err)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 	pid_t pid;
