@@ -6,7 +6,8 @@
  * - turning ICANON off forgets the line marks; turning it on again with an
  *   empty queue leaves a clean state.
  * - an EOF character in canonical mode is queued as a NUL byte with a line
- *   mark; a read in non-canonical mode returns that NUL.
+ *   mark; a read in non-canonical mode returns that NUL. NUL itself is never
+ *   a control character (n_tty_set_termios clears it from its map).
  * - the master's own termios are raw and cannot be changed (tcsetattr on a
  *   master sets the slave's), so bytes put into its queue stay as they are.
  * - in packet mode every read of the master starts with one status byte
@@ -137,15 +138,16 @@ int tty_put_output(int master, const unsigned char *b, size_t n)
 	return tty_sti(master, b, n);
 }
 
-/* A byte absent from @b that is neither a line end nor NUL: erase and kill while replaying. */
-static int tty_unused_byte(const struct termios *t, const unsigned char *b, size_t n)
+/* A byte absent from @b, neither NUL, a line end nor @other: a control character while replaying.
+ */
+static int tty_unused_byte(const struct termios *t, const unsigned char *b, size_t n, int other)
 {
 	bool seen[256] = {false};
 
 	for (size_t i = 0; i < n; i++)
 		seen[b[i]] = true;
 	for (int c = 1; c < 256; c++)
-		if (!seen[c] && c != '\n' && c != t->c_cc[VEOL])
+		if (!seen[c] && c != '\n' && c != t->c_cc[VEOL] && c != other)
 			return c;
 	return -E2BIG;
 }
@@ -153,7 +155,8 @@ static int tty_unused_byte(const struct termios *t, const unsigned char *b, size
 int tty_put_input(int slave, const struct termios *t, const unsigned char *b, size_t n)
 {
 	struct termios rp = *t, lck, none;
-	int ret, r, spare = 0;
+	unsigned char *copy = NULL;
+	int ret = 0, r, spare = 0, eof = 0;
 
 	memset(&none, 0, sizeof(none));
 	if (ioctl(slave, TIOCGLCKTRMIOS, &lck) || ioctl(slave, TIOCSLCKTRMIOS, &none))
@@ -161,15 +164,23 @@ int tty_put_input(int slave, const struct termios *t, const unsigned char *b, si
 	/* No input mapping, echo or signal: the bytes were processed once already. */
 	rp.c_iflag = 0;
 	rp.c_lflag &= ICANON;
-	if (rp.c_lflag & ICANON) {
-		spare = tty_unused_byte(t, b, n);
-		/* An EOF mark was read as NUL: NUL as EOF character marks it again. */
-		rp.c_cc[VEOF] = 0;
+	if ((rp.c_lflag & ICANON) && n) {
+		/*
+		 * An EOF mark was read as NUL, and NUL is never a control character:
+		 * an unused byte stands for it, as the EOF character, and erase and
+		 * kill become another unused one.
+		 */
+		spare = tty_unused_byte(t, b, n, -1);
+		eof = spare < 0 ? spare : tty_unused_byte(t, b, n, spare);
+		ret = eof < 0 ? eof : (copy = malloc(n)) ? 0 : -ENOMEM;
+		for (size_t i = 0; !ret && i < n; i++)
+			copy[i] = b[i] ? b[i] : (unsigned char)eof;
+		rp.c_cc[VEOF] = (cc_t)eof;
 		rp.c_cc[VERASE] = rp.c_cc[VKILL] = (cc_t)spare;
 	}
-	ret = spare < 0 ? spare : 0;
 	if (!ret && n)
-		ret = tcsetattr(slave, TCSANOW, &rp) ? -errno : tty_sti(slave, b, n);
+		ret = tcsetattr(slave, TCSANOW, &rp) ? -errno : tty_sti(slave, copy ? copy : b, n);
+	free(copy);
 	r = tcsetattr(slave, TCSANOW, t) ? -errno : 0;
 	if (ioctl(slave, TIOCSLCKTRMIOS, &lck) && !r)
 		r = -errno;
