@@ -151,19 +151,17 @@ static int pty_take(struct dump_tty_state *s, int master, int slave, bool packet
 	return ret;
 }
 
-/* A slave descriptor for pair @m: the tree's, else one opened on the master (not if locked). */
-static int pty_slave_fd(struct dump_tty_state *s, const struct dump_tty *m, bool *own)
+/*
+ * A slave descriptor for pair @m: the tree's, or -1. The tool opens none of
+ * its own: closing the last open slave marks the master's side closed (reads
+ * then fail with EIO), which would change a pair whose slave nobody opened.
+ */
+static int pty_slave_fd(struct dump_tty_state *s, const struct dump_tty *m)
 {
 	struct dump_tty *sl = dump_tty_find(s, m->index, DUMP_TTY_SLAVE);
 	struct dump_tty *ct = dump_tty_find(s, m->index, DUMP_TTY_CTTY);
-	int fd;
 
-	*own = false;
-	if (sl || ct)
-		return sl ? sl->copy : ct->copy;
-	fd = ioctl(m->copy, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	*own = fd >= 0;
-	return fd;
+	return sl ? sl->copy : ct ? ct->copy : -1;
 }
 
 static void pty_info_init(TtyInfoEntry *ti, const struct dump_tty *t, uint32_t id, dev_t rdev,
@@ -192,8 +190,7 @@ static int pty_dump_pair(struct dump_ctx *ctx, struct dump_tty_state *s, struct 
 	struct dump_pty_queue *q = NULL;
 	uint32_t cc[NCCS], lcc[NCCS];
 	const char *what = "its state";
-	bool own;
-	int slave = pty_slave_fd(s, m, &own), ret, v = 0;
+	int slave = pty_slave_fd(s, m), ret, v = 0;
 
 	pty.index = m->index;
 	/* Master: the pair's state (it is the slave's, which the master reaches). */
@@ -211,8 +208,6 @@ static int pty_dump_pair(struct dump_ctx *ctx, struct dump_tty_state *s, struct 
 	pty_state(m->copy, slave, &si, &lk, lcc);
 	mi.sid = mi.pgrp = 0;
 	ret = pty_take(s, m->copy, slave, mi.packet_mode, &q, &what);
-	if (own)
-		close(slave);
 	if (!ret)
 		ret = dump_tty_write_info(ctx, s, &mi);
 	if (!ret)
@@ -236,7 +231,8 @@ static int pty_dump_pair(struct dump_ctx *ctx, struct dump_tty_state *s, struct 
 		       strerror(-ret));
 	else
 		pr_debug("pty %u: %zu bytes queued to the master, %zu to the slave%s", m->index,
-			 q->out.n, q->in.n, slave < 0 ? " (locked, no slave open: not read)" : "");
+			 q->out.n, q->in.n,
+			 slave < 0 ? " (no slave open in the tree: not read)" : "");
 	return ret;
 }
 
