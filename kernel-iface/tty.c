@@ -26,6 +26,7 @@
 
 #define TTY_QUEUE_MAX (1u << 20) /* far above what a pty holds (64 KiB of flip buffers) */
 
+/* devpts numbers slaves 136:N with a 20-bit minor (N up to 2^20), never past major 136 today. */
 bool tty_pts_index(dev_t rdev, unsigned int *index)
 {
 	unsigned int ma = major(rdev);

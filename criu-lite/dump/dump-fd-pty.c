@@ -203,7 +203,7 @@ static int pty_dump_pair(struct dump_ctx *ctx, struct dump_tty_state *s, struct 
 	/* Slave: the same, plus its own exclusive mode and the session it controls. */
 	si = mi;
 	pty_info_init(&si, sl, sl ? sl->id : ++ctx->next_file_id,
-		      makedev(TTY_PTS_MAJOR_FIRST + m->index / 256, m->index % 256), TTY_TYPE__PTY);
+		      makedev(TTY_PTS_MAJOR_FIRST, m->index), TTY_TYPE__PTY);
 	si.exclusive = false;
 	pty_state(m->copy, slave, &si, &lk, lcc);
 	mi.sid = mi.pgrp = 0;
