@@ -162,8 +162,13 @@ int tty_put_input(int slave, const struct termios *t, const unsigned char *b, si
 	memset(&none, 0, sizeof(none));
 	if (ioctl(slave, TIOCGLCKTRMIOS, &lck) || ioctl(slave, TIOCSLCKTRMIOS, &none))
 		return -errno;
-	/* No input mapping, echo or signal: the bytes were processed once already. */
-	rp.c_iflag = 0;
+	/*
+	 * No input mapping, echo or signal: the bytes were processed once
+	 * already. IXON stays as it was: a pty in packet mode reports a change of
+	 * flow control to its master (TIOCPKT_DOSTOP/NOSTOP); while IXON is on
+	 * the line discipline took START and STOP out, so none are queued.
+	 */
+	rp.c_iflag = t->c_iflag & IXON;
 	rp.c_lflag &= ICANON;
 	if ((rp.c_lflag & ICANON) && n) {
 		/*

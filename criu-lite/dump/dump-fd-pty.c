@@ -142,6 +142,11 @@ static int pty_take(struct dump_tty_state *s, int master, int slave, bool packet
 	}
 	s->nr_q++;
 	*out = q;
+	/* Any termios change of an EXTPROC pty in packet mode is reported to its master. */
+	if (packet && (q->t.c_lflag & EXTPROC) && (q->t.c_lflag & ICANON)) {
+		*what = "canonical input of a packet-mode pty with EXTPROC (telnetd's mode)";
+		return -EOPNOTSUPP;
+	}
 	*what = "output the master has not read";
 	ret = tty_take_output(q->master, packet, &q->out);
 	if (!ret && q->slave >= 0) {
@@ -170,6 +175,7 @@ static void pty_info_init(TtyInfoEntry *ti, const struct dump_tty *t, uint32_t i
 	ti->id = id;
 	ti->type = type;
 	ti->rdev = (uint32_t)rdev;
+	ti->has_dev = ti->has_uid = ti->has_gid = false;
 	if (t) {
 		ti->has_dev = ti->has_uid = ti->has_gid = true;
 		ti->dev = (uint32_t)t->st.st_dev;

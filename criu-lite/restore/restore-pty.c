@@ -448,8 +448,10 @@ int rst_pty_finish(struct rst_ctx *c)
 		else if (p->master->locked && ioctl(p->mfd, TIOCSPTLCK, &one))
 			what = "lock";
 		if (what) {
-			pr_err("pty %u: %s: %s", p->index, what, strerror(errno));
-			return -errno;
+			int err = errno;
+
+			pr_err("pty %u: %s: %s", p->index, what, strerror(err));
+			return -err;
 		}
 	}
 	return 0;
