@@ -20,6 +20,8 @@ PKGS=(
 	clang-format
 	# zdtm and live-migration tests: namespaces, veth, process tools
 	iproute2 procps psmisc util-linux
+	# terminals (test/cr/tmux.sh): a tmux server with a pane, dumped and restored
+	tmux
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -1,12 +1,16 @@
 /*
- * Terminals. With --shell-job (criu's meaning: the tree is a job of the
- * calling shell, its terminal is the shell's) a pseudo-terminal slave fd is
- * recorded as a TTY file_entry (tty_file_entry, its path as a REG entry
- * through regf_id) and the terminal once in tty-info.img (tty_info_entry:
- * index, termios, window size, the session and foreground group it is the
- * controlling terminal of, if any). Restore points such fds at the restoring
- * tool's own terminal. Without --shell-job, or for other terminals (consoles,
- * virtual terminals, /dev/tty, pty masters), the dump is refused.
+ * Terminals: the tty fd kind. Each fd on a terminal is a TTY file_entry
+ * (tty_file_entry: its tty_info id, flags, owner, and its path as a REG
+ * entry through regf_id); the terminals themselves go once each into
+ * tty-info.img when every fd is known (dump_finish), because whether a
+ * pty slave's master is in the tree decides what it is:
+ * - a pty pair whose master (/dev/ptmx) the tree holds (tmux, screen,
+ *   script, expect, sshd's sessions) is dumped whole by dump-fd-pty.c:
+ *   master, slave and /dev/tty entries of it, state and queued bytes;
+ * - a pty slave whose master is elsewhere is the terminal the tree shares
+ *   with someone outside it: only with --shell-job (criu's meaning: the
+ *   calling shell's terminal, which restore gives the tool's own);
+ * - consoles, virtual and serial terminals are refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,32 +19,117 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "array.h"
 #include "dump-files.h"
+#include "dump-tty.h"
 #include "log.h"
 #include "tty.pb-c.h"
 
-#define TTY_PTS_MAJOR_FIRST 136
-#define TTY_PTS_MAJOR_LAST 143
-
-/* The kind's state for one dump. */
-struct tty_state {
-	struct img *img; /* tty-info.img, opened on the first tty */
-	dev_t *rdevs;	 /* ttys already in it, and their tty_info ids */
-	uint32_t *ids;
-	size_t nr;
-	TtyFileEntry tty; /* the entry being built */
-};
-
 static int tty_match(const struct fd_desc *d)
 {
-	unsigned int ma = major(d->st.st_rdev);
+	unsigned int ma = major(d->st.st_rdev), idx;
 
 	return S_ISCHR(d->st.st_mode) && !(d->fi.flags & O_PATH) &&
-	       (ma == 4 || ma == 5 || (ma >= TTY_PTS_MAJOR_FIRST && ma <= TTY_PTS_MAJOR_LAST));
+	       (ma == 4 || ma == TTY_AUX_MAJOR || tty_pts_index(d->st.st_rdev, &idx));
+}
+
+/* Which pty side @d is, or a refusal naming the terminal (logged). */
+static int tty_classify(const struct fd_desc *d, enum dump_tty_side *side, unsigned int *index)
+{
+	unsigned int ma = major(d->st.st_rdev), mi = minor(d->st.st_rdev);
+	dev_t real;
+	int ret;
+
+	if (tty_pts_index(d->st.st_rdev, index)) {
+		*side = DUMP_TTY_SLAVE;
+		return 0;
+	}
+	if (ma == TTY_PTMX_MAJOR && mi == TTY_PTMX_MINOR) {
+		*side = DUMP_TTY_MASTER;
+		ret = tty_ptmx_index(d->copy, index);
+		if (ret)
+			pr_err("dump: pty master fd %d of %d: its number (TIOCGPTN): %s", d->fd,
+			       d->pid, strerror(-ret));
+		return ret;
+	}
+	if (ma == TTY_AUX_MAJOR && mi == 0 && !tty_real_dev(d->copy, &real) &&
+	    tty_pts_index(real, index)) {
+		*side = DUMP_TTY_CTTY;
+		return 0;
+	}
+	if (ma == TTY_AUX_MAJOR && mi == 0)
+		return dump_fd_unsupported(d,
+					   "/dev/tty of a terminal that is not a pseudo-terminal "
+					   "(a console or serial line): only ptys are dumped");
+	if (ma == TTY_AUX_MAJOR && mi == 1)
+		return dump_fd_unsupported(d, "the system console /dev/console: consoles are not "
+					      "checkpointed; run the program with its output "
+					      "elsewhere");
+	return dump_fd_unsupported(
+		d, ma == 4 && mi < 64 ? "a virtual terminal (/dev/ttyN): only pseudo-terminals "
+					"are checkpointed; run it under tmux or screen"
+				      : "a serial or other hardware terminal: only "
+					"pseudo-terminals are checkpointed");
+}
+
+/* The record of pty side (@index, @side), added on first sight with a copy of @d. */
+static int tty_record(struct dump_ctx *ctx, struct dump_tty_state *s, const struct fd_desc *d,
+		      unsigned int index, enum dump_tty_side side, uint32_t *id)
+{
+	struct dump_tty *t = dump_tty_find(s, index, side);
+
+	if (t) {
+		*id = t->id;
+		return 0;
+	}
+	if (ARRAY_GROW(s->ttys, s->nr))
+		return -ENOMEM;
+	t = &s->ttys[s->nr];
+	memset(t, 0, sizeof(*t));
+	t->copy = fcntl(d->copy, F_DUPFD_CLOEXEC, 0);
+	if (t->copy < 0)
+		return -errno;
+	t->index = index;
+	t->side = side;
+	t->id = ++ctx->next_file_id;
+	t->pid = d->pid;
+	t->fd = d->fd;
+	t->st = d->st;
+	s->nr++;
+	*id = t->id;
+	return 0;
+}
+
+static int tty_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
+{
+	struct dump_tty_state *b = st;
+	enum dump_tty_side side = DUMP_TTY_SLAVE;
+	unsigned int index = 0;
+	uint32_t info = 0, regf = 0;
+	int ret;
+
+	ret = tty_classify(d, &side, &index);
+	if (ret)
+		return ret;
+	ret = tty_record(ctx, b, d, index, side, &info);
+	if (!ret)
+		ret = dump_reg_file(ctx, d->path, d->fi.flags & ~O_CLOEXEC, &d->st, &regf);
+	if (ret) {
+		pr_err("dump: terminal of fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
+		return ret;
+	}
+	tty_file_entry__init(&b->tty);
+	b->tty.id = fe->id;
+	b->tty.tty_info_id = info;
+	b->tty.flags = d->fi.flags & ~O_CLOEXEC;
+	b->tty.fown = d->fown;
+	b->tty.has_regf_id = true;
+	b->tty.regf_id = regf;
+	fe->type = FD_TYPES__TTY;
+	fe->tty = &b->tty;
+	return 0;
 }
 
 /* Session and foreground group of @pid's controlling terminal, from /proc/PID/stat. */
@@ -66,37 +155,12 @@ static int tty_ctl(pid_t pid, int *tty_nr, int *tpgid, int *sid)
 	return 0;
 }
 
-static void tty_termios(int fd, TtyInfoEntry *ti, TermiosEntry *te, uint32_t *cc, WinsizeEntry *ws)
-{
-	struct termios t;
-	struct winsize w;
-
-	if (tcgetattr(fd, &t) == 0) {
-		te->c_iflag = t.c_iflag;
-		te->c_oflag = t.c_oflag;
-		te->c_cflag = t.c_cflag;
-		te->c_lflag = t.c_lflag;
-		te->c_line = t.c_line;
-		te->c_ispeed = cfgetispeed(&t);
-		te->c_ospeed = cfgetospeed(&t);
-		for (size_t i = 0; i < NCCS; i++)
-			cc[i] = t.c_cc[i];
-		te->n_c_cc = NCCS;
-		te->c_cc = cc;
-		ti->termios = te;
-	}
-	if (ioctl(fd, TIOCGWINSZ, &w) == 0) {
-		ws->ws_row = w.ws_row;
-		ws->ws_col = w.ws_col;
-		ws->ws_xpixel = w.ws_xpixel;
-		ws->ws_ypixel = w.ws_ypixel;
-		ti->winsize = ws;
-	}
-}
-
-/* The tty_info_entry of terminal d->st.st_rdev, written on first sight. */
-static int tty_info(struct dump_ctx *ctx, struct tty_state *s, const struct fd_desc *d,
-		    uint32_t *id)
+/*
+ * A pty slave whose master is not in the tree: with --shell-job, the
+ * terminal restore replaces by its own (index, termios, window size, and
+ * the session and foreground group it controls, if any). Logs.
+ */
+static int tty_shell_job(struct dump_ctx *ctx, struct dump_tty_state *s, const struct dump_tty *t)
 {
 	TtyInfoEntry ti = TTY_INFO_ENTRY__INIT;
 	TermiosEntry te = TERMIOS_ENTRY__INIT;
@@ -105,97 +169,88 @@ static int tty_info(struct dump_ctx *ctx, struct tty_state *s, const struct fd_d
 	uint32_t cc[NCCS];
 	int tty_nr = 0, tpgid = 0, sid = 0, excl = 0, ret;
 
-	for (size_t i = 0; i < s->nr; i++)
-		if (s->rdevs[i] == d->st.st_rdev) {
-			*id = s->ids[i];
-			return 0;
-		}
-	ti.id = ++ctx->next_file_id;
+	if (!ctx->o->shell_job || t->side != DUMP_TTY_SLAVE) {
+		pr_err("unsupported fd %d of %d: tty %s/dev/pts/%u, a pseudo-terminal whose master "
+		       "(/dev/ptmx) no process of the tree holds: dump the tree that holds it too "
+		       "(the tmux or screen server, sshd's session, the terminal emulator)%s",
+		       t->fd, t->pid, t->side == DUMP_TTY_CTTY ? "/dev/tty, the controlling " : "",
+		       t->index,
+		       t->side == DUMP_TTY_SLAVE ? ", or pass --shell-job when it is the terminal "
+						   "of the calling shell"
+						 : "");
+		return -EOPNOTSUPP;
+	}
+	ti.id = t->id;
 	ti.type = TTY_TYPE__PTY;
-	ti.rdev = (uint32_t)d->st.st_rdev;
+	ti.rdev = (uint32_t)t->st.st_rdev;
 	ti.has_dev = ti.has_uid = ti.has_gid = true;
-	ti.dev = (uint32_t)d->st.st_dev;
-	ti.uid = d->st.st_uid;
-	ti.gid = d->st.st_gid;
-	if (ioctl(d->copy, TIOCGEXCL, &excl) == 0)
+	ti.dev = (uint32_t)t->st.st_dev;
+	ti.uid = t->st.st_uid;
+	ti.gid = t->st.st_gid;
+	if (ioctl(t->copy, TIOCGEXCL, &excl) == 0)
 		ti.exclusive = excl != 0;
-	pty.index = (major(d->st.st_rdev) - TTY_PTS_MAJOR_FIRST) * 256 + minor(d->st.st_rdev);
+	pty.index = t->index;
 	ti.pty = &pty;
-	tty_termios(d->copy, &ti, &te, cc, &ws);
+	dump_tty_termios(t->copy, &ti, &te, cc, &ws);
 	/* The controlling terminal of the process's session: record the relation. */
-	if (tty_ctl(d->pid, &tty_nr, &tpgid, &sid) == 0 && (dev_t)tty_nr == d->st.st_rdev) {
+	if (tty_ctl(t->pid, &tty_nr, &tpgid, &sid) == 0 && (dev_t)tty_nr == t->st.st_rdev) {
 		ti.sid = (uint32_t)sid;
 		ti.pgrp = tpgid > 0 ? (uint32_t)tpgid : 0;
 	}
-	if (ARRAY_GROW(s->rdevs, s->nr) || ARRAY_GROW(s->ids, s->nr))
-		return -ENOMEM;
-	ret = s->img ? 0 : img_open(&ctx->dir, IMG_TTY_INFO, 0, true, &s->img);
-	if (!ret)
-		ret = img_write_msg(s->img, &ti.base);
+	ret = dump_tty_write_info(ctx, s, &ti);
 	if (ret)
-		return ret;
-	s->rdevs[s->nr] = d->st.st_rdev;
-	s->ids[s->nr++] = ti.id;
-	*id = ti.id;
-	return 0;
+		pr_err("dump: tty-info.img: %s", strerror(-ret));
+	return ret;
 }
 
-static int tty_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe)
+static int tty_dump_finish(struct dump_ctx *ctx, void *st)
 {
-	struct tty_state *b = st;
-	unsigned int ma = major(d->st.st_rdev);
-	uint32_t info, regf;
-	int ret;
+	struct dump_tty_state *s = st;
+	int ret = 0;
 
-	if (!ctx->o->shell_job)
-		return dump_fd_unsupported(d, "tty (a terminal is dumped only with --shell-job)");
-	if (ma < TTY_PTS_MAJOR_FIRST || ma > TTY_PTS_MAJOR_LAST)
-		return dump_fd_unsupported(
-			d, "tty other than a pseudo-terminal slave (console, vt, /dev/tty, ptmx)");
-	ret = tty_info(ctx, b, d, &info);
-	if (!ret)
-		ret = dump_reg_file(ctx, d->path, d->fi.flags & ~O_CLOEXEC, &d->st, &regf);
-	if (ret) {
-		pr_err("dump: terminal of fd %d of %d: %s", d->fd, d->pid, strerror(-ret));
-		return ret;
-	}
-	tty_file_entry__init(&b->tty);
-	b->tty.id = fe->id;
-	b->tty.tty_info_id = info;
-	b->tty.flags = d->fi.flags & ~O_CLOEXEC;
-	b->tty.fown = d->fown;
-	b->tty.has_regf_id = true;
-	b->tty.regf_id = regf;
-	fe->type = FD_TYPES__TTY;
-	fe->tty = &b->tty;
-	return 0;
+	for (size_t i = 0; !ret && s && i < s->nr; i++)
+		if (!dump_tty_find(s, s->ttys[i].index, DUMP_TTY_MASTER))
+			ret = tty_shell_job(ctx, s, &s->ttys[i]);
+	return ret ? ret : s ? dump_pty_finish(ctx, s) : 0;
 }
 
 static int tty_init(struct dump_ctx *ctx, void **st)
 {
-	*st = calloc(1, sizeof(struct tty_state));
+	(void)ctx;
+	*st = calloc(1, sizeof(struct dump_tty_state));
 	return *st ? 0 : -ENOMEM;
 }
 
 static int tty_close(void *st)
 {
-	struct tty_state *s = st;
-	int ret = s ? img_close(s->img) : 0;
+	struct dump_tty_state *s = st;
+	int ret = 0, r;
 
-	if (s)
-		s->img = NULL;
-	return ret;
+	if (!s)
+		return 0;
+	ret = img_close(s->info);
+	r = img_close(s->data);
+	s->info = s->data = NULL;
+	return ret ? ret : r;
+}
+
+static void tty_release(void *st, bool resume)
+{
+	if (st)
+		dump_pty_release(st, resume);
 }
 
 static void tty_fini(void *st)
 {
-	struct tty_state *s = st;
+	struct dump_tty_state *s = st;
 
 	if (!s)
 		return;
-	img_close(s->img);
-	free(s->rdevs);
-	free(s->ids);
+	tty_close(s);
+	dump_pty_release(s, false);
+	for (size_t i = 0; i < s->nr; i++)
+		close(s->ttys[i].copy);
+	free(s->ttys);
 	free(s);
 }
 
@@ -205,6 +260,8 @@ const struct fd_dump_ops dump_fd_tty = {
 	.init = tty_init,
 	.match = tty_match,
 	.dump = tty_dump,
+	.dump_finish = tty_dump_finish,
 	.close = tty_close,
+	.release = tty_release,
 	.fini = tty_fini,
 };

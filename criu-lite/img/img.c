@@ -84,6 +84,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			 &seccomp_entry__descriptor, IMG_PAYLOAD_NONE},
 	[IMG_REMAP_FPATH] = {"remap-fpath.img", "REMAP_FPATH", 0x59133954, IMG_FIRST_COMMON, NULL,
 			     &remap_file_path_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_TTY_DATA] = {"tty-data.img", "TTY_DATA", 0x59413026, IMG_FIRST_COMMON, NULL,
+			  &tty_data_entry__descriptor, IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -48,6 +48,7 @@ enum img_kind {
 	IMG_FILE_LOCKS,
 	IMG_SECCOMP,
 	IMG_REMAP_FPATH,
+	IMG_TTY_DATA,
 	IMG_KIND_MAX,
 };
 

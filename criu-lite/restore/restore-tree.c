@@ -41,6 +41,7 @@ enum rst_step {
 	RST_STEP_RIGHTS,
 	RST_STEP_LOGINUID,
 	RST_STEP_SHARED,
+	RST_STEP_CTTY,
 };
 
 static const char *const rst_step_names[] = {
@@ -169,6 +170,7 @@ static void rst_child_session(struct rst_ctx *c, size_t i)
 	const struct rst_task *t = &c->tasks[i];
 	const PstreeEntry *root = c->tasks[0].pe;
 	pid_t pgid = rst_task_pgid(c, t);
+	int ret;
 	bool shell_sid = c->o->shell_job && t->pe->sid == root->sid;
 
 	if (!shell_sid && (pid_t)t->pe->sid == t->pid && setsid() < 0)
@@ -178,6 +180,9 @@ static void rst_child_session(struct rst_ctx *c, size_t i)
 	else if (pgid != getpgid(0))
 		setpgid(0, pgid); /* its leader may not exist yet: rst_join_group in
 				     restore-finish.c */
+	ret = rst_pty_session(c, t);
+	if (ret)
+		rst_child_fail(c, i, RST_STEP_CTTY, -ret);
 }
 
 /* After forking children: they need the tool's copies of the shared files. */

@@ -38,13 +38,15 @@ static bool rst_tty_supported(const FileEntry *fe)
 	return fe->tty != NULL;
 }
 
-/* Whether some TTY file entry refers to tty_info_entry @id (any when 0). */
-static bool rst_tty_used(const struct rst_ctx *c, uint32_t id)
+/* Whether some TTY file entry of the caller's terminal refers to tty_info_entry @id (any: 0). */
+static bool rst_tty_used(struct rst_ctx *c, uint32_t id)
 {
 	for (size_t i = 0; i < c->nr_files; i++) {
 		const FileEntry *fe = c->fentries[i];
+		bool owned = false;
 
-		if (fe->type == FD_TYPES__TTY && fe->tty && (!id || fe->tty->tty_info_id == id))
+		if (fe->type == FD_TYPES__TTY && fe->tty && (!id || fe->tty->tty_info_id == id) &&
+		    !rst_pty_owns(c, rst_fd_state(c, &rst_fd_tty), fe, &owned) && !owned)
 			return true;
 	}
 	return false;
@@ -139,9 +141,15 @@ out:
 static int rst_tty_open(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fdp)
 {
 	int flags = (int)fe->tty->flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC);
+	void *st = rst_fd_state(c, &rst_fd_tty);
 	char path[256];
+	bool owned = false;
 	int fd, ret;
 
+	/* A pty pair of the tree's own (restore-pty.c); the rest was the caller's terminal. */
+	ret = rst_pty_owns(c, st, fe, &owned);
+	if (ret || owned)
+		return ret ? ret : rst_pty_open(c, st, fe, fdp);
 	if (!c->o->shell_job) {
 		pr_err("tty file id %u: the images hold a terminal: restore with --shell-job",
 		       fe->id);
@@ -273,7 +281,11 @@ RST_FD_FOWN(rst_tty_fown, tty)
 const struct fd_rst_ops rst_fd_tty = {
 	.name = "tty",
 	.type = FD_TYPES__TTY,
+	.init = rst_pty_new,
+	.fini = rst_pty_free,
 	.check = rst_tty_supported,
 	.open = rst_tty_open,
+	.finish = rst_pty_finish,
+	.close = rst_pty_close,
 	.fown = rst_tty_fown,
 };

@@ -281,6 +281,20 @@ int rst_tcp_finish(struct rst_ctx *c, void *set);
 /* The recorded termios and exclusive mode, on the tool's terminal: just before the tree resumes. */
 int rst_tty_apply(struct rst_ctx *c);
 
+/*
+ * restore-pty.c: pty pairs the tree owned (its master in the images), under
+ * the tty kind of restore-tty.c. Log, but for rst_pty_session.
+ */
+void *rst_pty_new(void);
+void rst_pty_free(void *st);
+void rst_pty_close(void *st);
+/* *@owned: @fe is a side (master, slave, /dev/tty) of a pair the tree owned; @st: the kind's. */
+int rst_pty_owns(struct rst_ctx *c, void *st, const FileEntry *fe, bool *owned);
+int rst_pty_open(struct rst_ctx *c, void *st, const FileEntry *fe, int *fd);
+int rst_pty_finish(struct rst_ctx *c);
+/* In new process @t, after its setsid and setpgid: controlling terminal, foreground group. */
+int rst_pty_session(const struct rst_ctx *c, const struct rst_task *t);
+
 /* restore-memfd.c: a path the restored process can open the memfd object of @fe by (mappings). */
 int rst_memfd_path(struct rst_ctx *c, const FileEntry *fe, char *path, size_t len);
 

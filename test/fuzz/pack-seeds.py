@@ -19,7 +19,7 @@ KINDS = [("inventory", 0), ("pstree", 1), ("core-", 2), ("mm-", 3),
          ("fifo-data", 14), ("tty-info", 15), ("ghost-file-", 16),
          ("tracker-", 17), ("sk-queues", 18), ("memfd", 19),
          ("tcp-stream-", 20), ("filelocks", 21), ("seccomp", 22),
-         ("remap-fpath", 23)]
+         ("remap-fpath", 23), ("tty-data", 24)]
 SIZED = 0x80
 PAGE = os.sysconf("SC_PAGE_SIZE")
 PX_HELLO, PX_BEGIN, PX_OPEN, PX_ENTRIES, PX_PAGES, PX_CLOSE, PX_COMMIT, PX_BYE = \
