@@ -18,7 +18,7 @@
 int main(int argc, char **argv)
 {
 	size_t ps = page_size(), i;
-	int fd, st;
+	int fd, st = 0;
 	pid_t c;
 	char *m;
 
