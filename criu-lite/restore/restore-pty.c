@@ -201,9 +201,8 @@ int rst_pty_owns(struct rst_ctx *c, void *st, const FileEntry *fe, bool *owned)
 	return ret;
 }
 
-static void rst_pty_termios(const TermiosEntry *te, struct termios *t)
+void rst_termios_set(const TermiosEntry *te, struct termios *t)
 {
-	memset(t, 0, sizeof(*t));
 	t->c_iflag = te->c_iflag;
 	t->c_oflag = te->c_oflag;
 	t->c_cflag = te->c_cflag;
@@ -280,7 +279,8 @@ static int rst_pty_setup(const struct rst_pty *p, const char **what)
 	}
 	if (!ret && ti->termios) {
 		/* Sets termios too, even with nothing queued. */
-		rst_pty_termios(ti->termios, &t);
+		memset(&t, 0, sizeof(t));
+		rst_termios_set(ti->termios, &t);
 		*what = "termios and the input queued to the slave";
 		ret = tty_put_input(p->sfd, &t, p->in ? p->in->data : NULL, p->in ? p->in->len : 0);
 	}
@@ -289,7 +289,8 @@ static int rst_pty_setup(const struct rst_pty *p, const char **what)
 		ret = tty_put_output(p->mfd, p->out->data, p->out->len);
 	}
 	if (!ret && ti->termios_locked) {
-		rst_pty_termios(ti->termios_locked, &t);
+		memset(&t, 0, sizeof(t));
+		rst_termios_set(ti->termios_locked, &t);
 		*what = "locked termios";
 		ret = ioctl(p->sfd, TIOCSLCKTRMIOS, &t) ? -errno : 0;
 	}

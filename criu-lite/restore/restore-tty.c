@@ -177,18 +177,6 @@ static int rst_tty_open(struct rst_ctx *c, const struct rst_task *t, const FileE
 	return 0;
 }
 
-/* @t as recorded in @te; c_cflag carries both speeds on Linux (CBAUD, CIBAUD). */
-static void rst_tty_termios(const TermiosEntry *te, struct termios *t)
-{
-	t->c_iflag = te->c_iflag;
-	t->c_oflag = te->c_oflag;
-	t->c_cflag = te->c_cflag;
-	t->c_lflag = te->c_lflag;
-	t->c_line = (cc_t)te->c_line;
-	for (size_t i = 0; i < te->n_c_cc && i < NCCS; i++)
-		t->c_cc[i] = (cc_t)te->c_cc[i];
-}
-
 /* Settings the terminal did not take as recorded (a pty may adjust c_cflag): said, not fatal. */
 static void rst_tty_verify(int fd, const struct termios *want, const TermiosEntry *te)
 {
@@ -250,7 +238,7 @@ int rst_tty_apply(struct rst_ctx *c)
 	if (ret || !ti)
 		return ret;
 	if (ti->termios && tcgetattr(fd, &t) == 0) {
-		rst_tty_termios(ti->termios, &t);
+		rst_termios_set(ti->termios, &t);
 		/* The tool may run in the background: SIGTTOU would stop it. */
 		sigemptyset(&ttou);
 		sigaddset(&ttou, SIGTTOU);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <termios.h>
 
 #include "arch.h"
 #include "img.h"
@@ -24,6 +25,7 @@
 #include "mm.pb-c.h"
 #include "pagemap.pb-c.h"
 #include "pstree.pb-c.h"
+#include "tty.pb-c.h"
 
 /* vma_entry.status bits (CRIU's values, docs/image-format.md). */
 #define RST_VMA_REGULAR (1u << 0)
@@ -292,6 +294,8 @@ void rst_pty_close(void *st);
 int rst_pty_owns(struct rst_ctx *c, void *st, const FileEntry *fe, bool *owned);
 int rst_pty_open(struct rst_ctx *c, void *st, const FileEntry *fe, int *fd);
 int rst_pty_finish(struct rst_ctx *c);
+/* Fields of @t as recorded in @te (c_cflag carries both speeds on Linux: CBAUD, CIBAUD). */
+void rst_termios_set(const TermiosEntry *te, struct termios *t);
 /* In new process @t, after its setsid and setpgid: controlling terminal, foreground group. */
 int rst_pty_session(const struct rst_ctx *c, const struct rst_task *t);
 
