@@ -101,6 +101,28 @@ void dump_filetab_fini(struct dump_ctx *ctx)
 	ctx->nr_keys = 0;
 }
 
+int dump_reg_entry(struct dump_ctx *ctx, const char *path, unsigned int flags,
+		   const struct stat *st, uint32_t *id)
+{
+	FileEntry fe = FILE_ENTRY__INIT;
+	RegFileEntry r = REG_FILE_ENTRY__INIT;
+	FownEntry fown = FOWN_ENTRY__INIT;
+
+	*id = ++ctx->next_file_id;
+	r.id = *id;
+	r.flags = flags;
+	r.fown = &fown;
+	r.name = (char *)path;
+	r.has_size = true;
+	r.size = (uint64_t)st->st_size;
+	r.has_mode = true;
+	r.mode = st->st_mode;
+	fe.type = FD_TYPES__REG;
+	fe.id = *id;
+	fe.reg = &r;
+	return img_write_msg(ctx->files_img, &fe.base);
+}
+
 int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,
 		  uint32_t *id)
 {
@@ -109,9 +131,6 @@ int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, co
 				  .flags = flags,
 				  .fd = -1,
 				  .type = FD_TYPES__REG};
-	FileEntry fe = FILE_ENTRY__INIT;
-	RegFileEntry r = REG_FILE_ENTRY__INIT;
-	FownEntry fown = FOWN_ENTRY__INIT;
 	int ret;
 
 	for (size_t i = 0; i < ctx->nr_keys; i++) {
@@ -122,19 +141,7 @@ int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, co
 			return 0;
 		}
 	}
-	k.id = ++ctx->next_file_id;
-	r.id = k.id;
-	r.flags = flags;
-	r.fown = &fown;
-	r.name = (char *)path;
-	r.has_size = true;
-	r.size = (uint64_t)st->st_size;
-	r.has_mode = true;
-	r.mode = st->st_mode;
-	fe.type = FD_TYPES__REG;
-	fe.id = k.id;
-	fe.reg = &r;
-	ret = img_write_msg(ctx->files_img, &fe.base);
+	ret = dump_reg_entry(ctx, path, flags, st, &k.id);
 	if (!ret)
 		ret = dump_filetab_add(ctx, &k);
 	*id = k.id;

@@ -53,23 +53,7 @@ static int remap_make(const char *link, const struct stat *st, const char *dir, 
  */
 static int remap_entry(struct dump_ctx *ctx, const char *path, const struct stat *st, uint32_t *id)
 {
-	FileEntry fe = FILE_ENTRY__INIT;
-	RegFileEntry r = REG_FILE_ENTRY__INIT;
-	FownEntry fown = FOWN_ENTRY__INIT;
-
-	*id = ++ctx->next_file_id;
-	r.id = *id;
-	r.flags = O_RDONLY;
-	r.fown = &fown;
-	r.name = (char *)path;
-	r.has_size = true;
-	r.size = (uint64_t)st->st_size;
-	r.has_mode = true;
-	r.mode = st->st_mode;
-	fe.type = FD_TYPES__REG;
-	fe.id = *id;
-	fe.reg = &r;
-	return img_write_msg(ctx->files_img, &fe.base);
+	return dump_reg_entry(ctx, path, O_RDONLY, st, id);
 }
 
 static int remap_new(struct dump_ctx *ctx, struct dump_link_remaps *l, const struct fd_desc *d,

@@ -271,8 +271,11 @@ int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t);
 void dump_files_release(struct dump_ctx *ctx, bool resume);
 /* Checks made once every fd is known (unix socket peers inside the tree). */
 int dump_files_finish(struct dump_ctx *ctx);
+/* dump-filetab.c: a REG entry of its own (never shared with another of the inode): new *@id. */
+int dump_reg_entry(struct dump_ctx *ctx, const char *path, unsigned int flags,
+		   const struct stat *st, uint32_t *id);
 /*
- * dump-filetab.c: returns (through @id) the id of a REG file_entry for @path opened with
+ * Returns (through @id) the id of a REG file_entry for @path opened with
  * @flags, writing it on first use. @st describes the file (dev/ino/mode/size).
  */
 int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, const struct stat *st,
