@@ -12,7 +12,7 @@
  *    with --ext-unix-sk to a named peer outside it) or not;
  *  - unconnected stream/seqpacket sockets, bound or not.
  * Receive queues go to sk-queues.img, message by message with credentials
- * (dump-fd-unix-queue.c). A socket that owns a filesystem name (a listener,
+ * and files in flight (dump-fd-unix-queue.c). A socket that owns a filesystem name (a listener,
  * a bound datagram or unconnected socket) has its socket file's mode and
  * owner recorded in file_perms; when that file was removed or replaced it is
  * marked deleted. A relative name is resolved from the directory its socket
@@ -46,7 +46,8 @@ struct unix_state {
 	struct sock_diag_unix *socks; /* every AF_UNIX socket, loaded on the first socket fd */
 	size_t nr_socks;
 	bool loaded;
-	struct img *skq_img; /* sk-queues.img, opened on first use */
+	struct img *skq_img;	      /* sk-queues.img, opened on first use */
+	struct unix_queues_held held; /* queues with files in flight, written at dump_finish */
 	struct unix_dumped {
 		uint32_t ino, peer;
 		pid_t pid;
@@ -274,7 +275,7 @@ static int unix_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	 */
 	if (!ret && (u->type == SOCK_DGRAM ||
 		     (u->state == USK_ESTABLISHED && (u->rqlen || u->type == SOCK_SEQPACKET))))
-		ret = unix_queue_dump(ctx, &s->skq_img, d, sk, fe->id, u);
+		ret = unix_queue_dump(ctx, &s->skq_img, &s->held, d, sk, fe->id, u);
 	if (!ret)
 		ret = unix_remember(s, d, &s->usk, u);
 	return ret;
@@ -370,20 +371,25 @@ static int unix_ext_peer(struct dump_ctx *ctx, struct unix_state *s, const struc
 static int unix_dump_finish(struct dump_ctx *ctx, void *st)
 {
 	struct unix_state *s = st;
+	/* The files in flight are dumped: sockets among them join the peer check below. */
+	int ret = unix_queues_held_write(ctx, &s->skq_img, &s->held);
 
-	for (size_t i = 0; i < s->nr_dumped; i++) {
+	for (size_t i = 0; !ret && i < s->nr_dumped; i++) {
 		struct unix_dumped k0 = s->dumped[i], *k = &k0; /* the array grows below */
-		int ret = k->nr_icons ? unix_check_icons(s, k) : 0;
 
-		if (ret)
-			return ret;
-		if (k->peer && !unix_was_dumped(s, k->peer)) {
+		ret = k->nr_icons ? unix_check_icons(s, k) : 0;
+		if (!ret && k->peer && !unix_was_dumped(s, k->peer))
 			ret = unix_ext_peer(ctx, s, k);
-			if (ret)
-				return ret;
-		}
 	}
-	return 0;
+	return ret;
+}
+
+static void unix_in_flight(void *st, struct dump_in_flight **v, size_t *n)
+{
+	struct unix_state *s = st;
+
+	*v = s->held.files;
+	*n = s->held.nr_files;
 }
 
 static int unix_match(const struct fd_desc *d)
@@ -416,6 +422,7 @@ static void unix_fini(void *st)
 	if (!s)
 		return;
 	img_close(s->skq_img);
+	unix_queues_held_fini(&s->held);
 	free(s->socks);
 	free(s->dumped);
 	free(s);
@@ -427,6 +434,7 @@ const struct fd_dump_ops dump_fd_unix = {
 	.init = unix_init,
 	.match = unix_match,
 	.dump = unix_dump,
+	.in_flight = unix_in_flight,
 	.dump_finish = unix_dump_finish,
 	.close = unix_close,
 	.fini = unix_fini,

@@ -266,6 +266,30 @@ static int fs_link(struct dump_ctx *ctx, pid_t pid, const char *what, uint32_t *
 	return dump_reg_file(ctx, path, O_RDONLY | O_DIRECTORY, &st, id);
 }
 
+/*
+ * A file in flight, held by the tool: dumped as an open file like any other
+ * (the same object as the tree's when a process holds it too).
+ */
+static int dump_file_in_flight(struct dump_ctx *ctx, int fd, pid_t to_pid, int to_fd, uint32_t *id)
+{
+	FdinfoEntry fdi = FDINFO_ENTRY__INIT;
+	struct fd_desc *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	/* The tool's own descriptor of it: every kind reads it through /proc like a target's. */
+	d->pid = getpid();
+	d->fd = fd;
+	d->to_pid = to_pid;
+	d->to_fd = to_fd;
+	ret = dump_one_fd(ctx, d, &fdi);
+	proc_fdinfo_fini(&d->fi);
+	free(d);
+	*id = fdi.id;
+	return ret;
+}
+
 int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t)
 {
 	FsEntry fs = FS_ENTRY__INIT;
@@ -285,14 +309,42 @@ int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t)
 	return img_write_one(&ctx->dir, IMG_FS, (unsigned long)t->pid, &fs.base);
 }
 
-int dump_files_finish(struct dump_ctx *ctx)
+/* Every kind's files in flight, until none is left (one may carry more). */
+static int dump_files_in_flight(struct dump_ctx *ctx)
 {
 	for (size_t i = 0; i < dump_fd_nr_kinds; i++) {
 		const struct fd_dump_ops *k = dump_fd_kinds[i];
-		int ret = k->dump_finish ? k->dump_finish(ctx, ctx->fd_state[k->type]) : 0;
+		void *st = ctx->fd_state[k->type];
 
-		if (ret)
-			return ret;
+		for (size_t j = 0; k->in_flight; j++) {
+			struct dump_in_flight *v, f;
+			size_t n;
+			int ret;
+
+			k->in_flight(st, &v, &n);
+			if (j >= n)
+				break;
+			f = v[j];
+			if (f.id)
+				continue;
+			ret = dump_file_in_flight(ctx, f.fd, f.to_pid, f.to_fd, &f.id);
+			if (ret)
+				return ret;
+			k->in_flight(st, &v, &n); /* it may have grown */
+			v[j].id = f.id;
+		}
 	}
-	return dump_locks_finish(ctx);
+	return 0;
+}
+
+int dump_files_finish(struct dump_ctx *ctx)
+{
+	int ret = dump_files_in_flight(ctx);
+
+	for (size_t i = 0; !ret && i < dump_fd_nr_kinds; i++) {
+		const struct fd_dump_ops *k = dump_fd_kinds[i];
+
+		ret = k->dump_finish ? k->dump_finish(ctx, ctx->fd_state[k->type]) : 0;
+	}
+	return ret ?: dump_locks_finish(ctx);
 }

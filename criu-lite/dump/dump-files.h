@@ -23,6 +23,21 @@ struct fd_desc {
 	struct stat st;
 	struct proc_fdinfo fi;
 	FownEntry *fown; /* SIGIO owner (dump-files.c), for the kind's sub-message */
+	/* a file in flight (pid, fd: the tool's copy): the socket whose queue holds it */
+	pid_t to_pid;
+	int to_fd;
+};
+
+/*
+ * A file in flight (SCM_RIGHTS): the tool's descriptor of it (kept open until
+ * the dump ends: the object is found again by kcmp on it), the fd of the
+ * socket whose queue holds it (for messages), and once dumped its file id.
+ */
+struct dump_in_flight {
+	int fd;
+	pid_t to_pid;
+	int to_fd;
+	uint32_t id; /* 0: not dumped yet */
 };
 
 /*
@@ -38,6 +53,10 @@ struct fd_desc {
  *		 sub-message, kept in @st until the next call) and writes the
  *		 kind's own images; 1: only @fe->type is set, the kind writes
  *		 the file_entry itself in dump_finish (epoll). Logs.
+ *  in_flight:	 the files this kind's objects carry that no fd may hold (fds in
+ *		 flight in a unix queue): *@v, *@n, the kind's array, which may
+ *		 grow while dump-files.c dumps them (a socket in flight) and fills
+ *		 in their ids, before any dump_finish.
  *  dump_finish: once every fd is known (peers inside the tree...). Logs.
  *  close:	 closes the kind's images; their first write error.
  *  release:	 the tree is about to be resumed (@resume) or killed.
@@ -49,6 +68,7 @@ struct fd_dump_ops {
 	int (*init)(struct dump_ctx *ctx, void **st);
 	int (*match)(const struct fd_desc *d);
 	int (*dump)(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry *fe);
+	void (*in_flight)(void *st, struct dump_in_flight **v, size_t *n);
 	int (*dump_finish)(struct dump_ctx *ctx, void *st);
 	int (*close)(void *st);
 	void (*release)(void *st, bool resume);
@@ -101,7 +121,7 @@ int dump_filetab_add(struct dump_ctx *ctx, const struct dump_file_key *k);
 /* The key of an fd whose open file is one we saw already, or NULL. */
 const struct dump_file_key *dump_filetab_find_fd(struct dump_ctx *ctx, const struct fd_desc *d);
 void dump_filetab_fini(struct dump_ctx *ctx);
-/* "unsupported fd N of PID: WHAT", -EOPNOTSUPP. */
+/* "unsupported fd N of PID: WHAT" (a file in flight: named by its socket), -EOPNOTSUPP. */
 int dump_fd_unsupported(const struct fd_desc *d, const char *what);
 
 /*

@@ -150,6 +150,11 @@ int dump_reg_file(struct dump_ctx *ctx, const char *path, unsigned int flags, co
 
 int dump_fd_unsupported(const struct fd_desc *d, const char *what)
 {
+	if (d->to_pid) {
+		pr_err("unsupported fd %d of %d: a file in flight (SCM_RIGHTS) in its queue: %s",
+		       d->to_fd, d->to_pid, what);
+		return -EOPNOTSUPP;
+	}
 	pr_err("unsupported fd %d of %d: %s", d->fd, d->pid, what);
 	return -EOPNOTSUPP;
 }

@@ -10,6 +10,12 @@
 #include "img-fd.h"
 #include "restore.h"
 
+/* A file no process may hold (in flight): its id, and that of the file it rides in. */
+struct rst_unheld {
+	uint32_t id;
+	uint32_t in;
+};
+
 /*
  * One fd kind, owning one FileEntry type. Its state, if it has one, is
  * rst_ctx.fd_state[type], made on first use by rst_fd_state (a staged
@@ -21,6 +27,10 @@
  *  open_early:	before every other file (names and ports others use).
  *  open:	the tool's descriptor of @fe, for @t, the first process holding
  *		it. Logs. Not called for a kind with install.
+ *  unheld:	the files this kind's objects carry that no process may hold
+ *		(fds in flight in a unix queue) into *@v, *@n (malloc'd): each
+ *		is opened by the tool once every process's files are, as for the
+ *		first process holding the file it rides in. Logs.
  *  install:	instead of open, for what the tool cannot make before the
  *		processes exist (pidfd): a new descriptor of @fe made by the
  *		new process itself while installing its fds. No logging; -errno.
@@ -38,6 +48,7 @@ struct fd_rst_ops {
 	int (*open_early)(struct rst_ctx *c);
 	int (*open)(struct rst_ctx *c, const struct rst_task *t, const FileEntry *fe, int *fd);
 	int (*install)(const struct rst_ctx *c, const FileEntry *fe, int *fd);
+	int (*unheld)(struct rst_ctx *c, struct rst_unheld **v, size_t *n);
 	int (*finish)(struct rst_ctx *c);
 	void (*close)(void *st);
 	const FownEntry *(*fown)(const struct rst_ctx *c, const FileEntry *fe, uint32_t *flags);

@@ -31,6 +31,56 @@ static int rst_files_phase(struct rst_ctx *c, bool early)
 	return ret;
 }
 
+/* The first process holding file @id (none: the root). */
+static const struct rst_task *rst_file_holder(const struct rst_ctx *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->nr_tasks; i++)
+		for (size_t j = 0; j < c->tasks[i].nr_fds; j++)
+			if (c->tasks[i].fds[j]->id == id)
+				return &c->tasks[i];
+	return &c->tasks[0];
+}
+
+/* The tool's descriptor of file @u->id, which no process holds (in flight). */
+static int rst_file_open_unheld(struct rst_ctx *c, const struct rst_unheld *u)
+{
+	int i = rst_file_index(c, u->id);
+	struct rst_file *f = i >= 0 ? &c->files[i] : NULL;
+	const struct fd_rst_ops *k = f ? rst_fd_kind(f->fe->type) : NULL;
+
+	if (f && f->fd >= 0)
+		return 0;
+	if (!f) {
+		pr_err("file %u, in flight in file %u, is not in the image set", u->id, u->in);
+		return -EINVAL;
+	}
+	/* A kind made by the process itself (pidfd) has no descriptor of the tool's to send. */
+	if (!k || !k->check(f->fe) || k->install) {
+		pr_err("file %u (%s), in flight in file %u, cannot be restored", u->id,
+		       k ? k->name : "of an unknown kind", u->in);
+		return -EOPNOTSUPP;
+	}
+	return k->open(c, rst_file_holder(c, u->in), f->fe, &f->fd);
+}
+
+/* Every kind's files in flight. */
+static int rst_files_unheld(struct rst_ctx *c)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && c->nr_tasks && i < rst_fd_nr_kinds; i++) {
+		struct rst_unheld *v = NULL;
+		size_t n = 0;
+
+		if (rst_fd_kinds[i]->unheld)
+			ret = rst_fd_kinds[i]->unheld(c, &v, &n);
+		for (size_t j = 0; !ret && j < n; j++)
+			ret = rst_file_open_unheld(c, &v[j]);
+		free(v);
+	}
+	return ret;
+}
+
 int rst_files_open(struct rst_ctx *c)
 {
 	int ret;
@@ -55,6 +105,8 @@ int rst_files_open(struct rst_ctx *c)
 				ret = k ? k->open(c, t, f->fe, &f->fd) : -EOPNOTSUPP;
 		}
 	}
+	if (!ret)
+		ret = rst_files_unheld(c);
 	return ret ? ret : rst_files_phase(c, false);
 }
 

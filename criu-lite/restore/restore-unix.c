@@ -178,6 +178,7 @@ const struct fd_rst_ops rst_fd_unix = {
 	.check = rst_unix_supported,
 	.open_early = rst_unix_bound_open,
 	.open = rst_unix_open_kind,
+	.unheld = rst_unix_in_flight,
 	.finish = rst_unix_finish,
 	.init = rst_unix_state_new,
 	.fini = rst_unix_state_free,

@@ -225,6 +225,9 @@ void rst_unix_leave(int back);
  * shutdowns and O_NONBLOCK are applied.
  */
 int rst_unix_after_tree(struct rst_ctx *c);
+/* The files in flight in the queues (scm of sk-queues.img), for rst_fd_ops.unheld. Logs. */
+struct rst_unheld;
+int rst_unix_in_flight(struct rst_ctx *c, struct rst_unheld **v, size_t *n);
 
 /* restore-unix-named.c: sockets with a name. Logs. */
 /* Listeners, bound datagram and unconnected sockets: they own their name. */

@@ -1,6 +1,6 @@
 # An fd dump does not support (fanotify marking a whole filesystem, netlink
-# socket with queued messages, unix datagram socket with a file descriptor in
-# flight) makes dump fail with
+# socket with queued messages, the same in flight in a unix datagram socket's
+# queue) makes dump fail with
 # a message naming the fd, and the target keeps running unharmed; so does a
 # dump of a pid that does not exist.
 . "$(dirname "$0")/lib.sh"

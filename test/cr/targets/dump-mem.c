@@ -11,8 +11,9 @@
  *   -i      also hold a fanotify fd marking a whole filesystem (unsupported by
  *           dump; needs root)
  *   -n      also hold a netlink socket with an unread answer (unsupported by dump)
- *   -u      also hold a unix datagram socketpair with a file descriptor in flight
- *           (SCM_RIGHTS, unsupported)
+ *   -u      also hold a unix datagram socketpair with a netlink socket holding an
+ *           unread answer in flight (SCM_RIGHTS: a file in flight dump does not
+ *           support)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -297,7 +298,7 @@ int main(int argc, char **argv)
 	if (want_netlink && netlink_unread() < 0)
 		return 1;
 	if (want_unix) {
-		int sp[2];
+		int sp[2], nl;
 
 		union {
 			char b[CMSG_SPACE(sizeof(int))];
@@ -314,11 +315,13 @@ int main(int argc, char **argv)
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp))
+		nl = netlink_unread();
+		if (nl < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, sp))
 			return 1;
-		memcpy(CMSG_DATA(c), &sp[1], sizeof(int));
+		memcpy(CMSG_DATA(c), &nl, sizeof(int));
 		if (sendmsg(sp[0], &mh, 0) != 1)
 			return 1;
+		close(nl);
 	}
 	for (size_t i = 0; i < NR_THREADS; i++)
 		if (pthread_create(&th, NULL, thread_fn, (void *)i))
