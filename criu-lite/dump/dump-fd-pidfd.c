@@ -38,6 +38,10 @@ static int fd_pidfd(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntry
 
 	if (!d->fi.has_pidfd)
 		return dump_fd_unsupported(d, "pidfd without a pid in fdinfo");
+	/* Restore makes a pidfd inside the process that holds it: there is none in flight. */
+	if (d->to_pid)
+		return dump_fd_unsupported(d, "pidfd (a pidfd is made again only by a process "
+					      "holding it; receive it before the dump)");
 	if (d->fi.flags & PIDFD_THREAD)
 		return dump_fd_unsupported(d, "pidfd of a thread (PIDFD_THREAD)");
 	if (d->fi.pidfd_pid < 0)

@@ -144,7 +144,7 @@ static int uq_cmsgs(const struct fd_desc *d, struct msghdr *mh, struct unix_msg 
 	}
 	if (!ret && (mh->msg_flags & MSG_CTRUNC))
 		return dump_fd_unsupported(d, "unix socket with more file descriptors in flight "
-					      "in one message than the tool could take");
+					      "than the tool may open (its RLIMIT_NOFILE)");
 	return ret;
 }
 

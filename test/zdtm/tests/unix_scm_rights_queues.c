@@ -121,8 +121,8 @@ int main(int argc, char **argv)
 	recv_fds("dgram", dg[1], "dgram", fds, 2);
 	if (test_failures() == 0) {
 		if (lseek(fds[0], 0, SEEK_CUR) != FILE_OFF)
-			fail("file in flight: offset %ld, expected %d", (long)lseek(fds[0], 0, SEEK_CUR),
-			     FILE_OFF);
+			fail("file in flight: offset %ld, expected %d",
+			     (long)lseek(fds[0], 0, SEEK_CUR), FILE_OFF);
 		if (fstat(fds[0], &a) || stat(test_path("file"), &b) || a.st_ino != b.st_ino)
 			fail("file in flight: not the test's file: %m");
 		check_conn("socket of the tree in flight", fds[1], x[1]);
@@ -132,7 +132,8 @@ int main(int argc, char **argv)
 	recv_fds("seqpacket", sq[1], "seq", fds, 1);
 	if (test_failures() == 0) {
 		if (read(fds[0], buf, sizeof(buf)) != 6 || memcmp(buf, "queued", 6))
-			fail("socket in flight: its queue holds '%.6s', expected 'queued': %m", buf);
+			fail("socket in flight: its queue holds '%.6s', expected 'queued': %m",
+			     buf);
 		check_conn("socket in flight", fds[0], y[1]);
 	}
 	return test_done();
