@@ -93,7 +93,7 @@ static int unix_refuse(const struct fd_desc *d, const struct sock_diag_unix *u, 
 
 static int unix_check(const struct fd_desc *d, const struct sock_diag_unix *u)
 {
-	char msg[160];
+	char msg[256];
 
 	/* Listeners (with their queue of connections), datagram and unconnected sockets. */
 	if (u->state == USK_LISTEN || u->type == SOCK_DGRAM || u->state != USK_ESTABLISHED)
@@ -105,13 +105,18 @@ static int unix_check(const struct fd_desc *d, const struct sock_diag_unix *u)
 		return 0;
 	if (!u->acceptq_of)
 		return dump_fd_unsupported(d, "unix stream socket without a peer");
-	/* Bytes sent before the accept sit in a socket no fd reaches: not readable. */
+	/*
+	 * Bytes sent before the accept sit in a socket no fd reaches: only an
+	 * accept() would read them, which the target could not undo.
+	 */
 	if (u->wqlen) {
+		/* wqlen counts the sender's buffer memory (truesize), not bytes. */
 		snprintf(msg, sizeof(msg),
-			 "unix socket with %u bytes sent into a connection not yet accepted "
-			 "(listener inode %u), bound to",
-			 u->wqlen, u->acceptq_of);
-		return unix_refuse(d, u, msg);
+			 "unix socket that sent data into a connection not yet accepted "
+			 "(listener inode %u): it cannot be read without accept(); dump once "
+			 "the server accepted it",
+			 u->acceptq_of);
+		return dump_fd_unsupported(d, msg);
 	}
 	return 0;
 }
@@ -301,7 +306,8 @@ static int unix_check_icons(const struct unix_state *s, const struct unix_dumped
 	if (n >= k->nr_icons)
 		return 0;
 	pr_err("unsupported fd %d of %d: listening unix socket '%s' with %u connection(s) from "
-	       "outside the dumped tree waiting to be accepted",
+	       "outside the dumped tree waiting to be accepted (their clients cannot be "
+	       "connected to a restored listener: dump once the server accepted them)",
 	       k->fd, k->pid, u ? unix_name_str(u, name, sizeof(name)) : "?", k->nr_icons - n);
 	return -EOPNOTSUPP;
 }
@@ -338,12 +344,17 @@ static int unix_ext_peer(struct dump_ctx *ctx, struct unix_state *s, const struc
 	if (!ctx->o->ext_unix_sk)
 		return unix_ext_refuse(
 			k, u, p,
-			"; --ext-unix-sk reconnects a datagram socket to it by name at "
-			"restore");
+			u && u->type != SOCK_DGRAM
+				? "; --ext-unix-sk covers only datagram sockets (as in criu): "
+				  "dump the peer's process with the tree"
+				: "; --ext-unix-sk reconnects a datagram socket to it by name at "
+				  "restore");
 	if (!u || u->type != SOCK_DGRAM)
-		return unix_ext_refuse(k, u, p,
-				       ": a stream connection to a process outside the tree cannot "
-				       "be made again (--ext-unix-sk covers datagram sockets)");
+		return unix_ext_refuse(
+			k, u, p,
+			": a stream connection to a process outside the tree cannot "
+			"be made again (--ext-unix-sk covers datagram sockets, as in "
+			"criu): dump the peer's process with the tree");
 	if (!p || !p->name_len || (p->name[0] && p->name[0] != '/'))
 		return unix_ext_refuse(k, u, p,
 				       ": it has no absolute or abstract name to reconnect to");
