@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -143,9 +144,26 @@ static int uq_cmsgs(const struct fd_desc *d, struct msghdr *mh, struct unix_msg 
 		}
 	}
 	if (!ret && (mh->msg_flags & MSG_CTRUNC))
-		return dump_fd_unsupported(d, "unix socket with more file descriptors in flight "
-					      "than the tool may open (its RLIMIT_NOFILE)");
+		return -EMFILE; /* the only way our buffer is too small */
 	return ret;
+}
+
+/*
+ * The tool holds every file in flight until the dump ends: once a peek finds
+ * its fd table full, its soft RLIMIT_NOFILE goes up to the hard one (1:
+ * raised, peek again). A limit of the tool's own, none of the target's.
+ */
+static int uq_more_fds(const struct fd_desc *d)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			return 1;
+	}
+	return dump_fd_unsupported(d, "unix socket with more file descriptors in flight than "
+				      "the tool may open (raise its RLIMIT_NOFILE)");
 }
 
 /* Adds message @m (its data copied from @buf) to @q. */
@@ -187,6 +205,18 @@ static int uq_peek_all(struct uq *q, char *buf, size_t cap, size_t *total, ssize
 			return ret;
 		}
 		ret = uq_cmsgs(d, &mh, &m);
+		if (ret == -EMFILE) {
+			int off = (int)*total; /* this message again, with room for its files */
+
+			uq_msg_fini(&m);
+			ret = uq_more_fds(d);
+			if (ret == 1 &&
+			    setsockopt(q->sk, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
+				ret = -errno;
+			if (ret == 1)
+				continue;
+			return ret;
+		}
 		/* The end of a connection the peer shut down (closed): every byte seen. */
 		if (!ret && n == 0 && u->type != SOCK_DGRAM && (u->shutdown & 1) &&
 		    *total == u->rqlen) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -81,10 +82,29 @@ static int rst_files_unheld(struct rst_ctx *c)
 	return ret;
 }
 
+/*
+ * The tool holds every open-file object (files in flight too, each its own
+ * description) until the tree exists: its soft RLIMIT_NOFILE goes up to the
+ * hard one when they may not fit. A limit of the tool's own; each process
+ * gets its recorded limits later.
+ */
+static void rst_files_room(size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max || n + 64 < rl.rlim_cur)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		pr_warn("restore: %zu files to open, RLIMIT_NOFILE not raised: %s", n,
+			strerror(errno));
+}
+
 int rst_files_open(struct rst_ctx *c)
 {
 	int ret;
 
+	rst_files_room(c->nr_files);
 	c->files = calloc(c->nr_files ? c->nr_files : 1, sizeof(*c->files));
 	if (!c->files)
 		return -ENOMEM;
