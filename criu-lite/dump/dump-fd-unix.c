@@ -12,12 +12,13 @@
  *    with --ext-unix-sk to a named peer outside it) or not;
  *  - unconnected stream/seqpacket sockets, bound or not.
  * Receive queues go to sk-queues.img, message by message with credentials
- * and files in flight (dump-fd-unix-queue.c). A socket that owns a filesystem name (a listener,
- * a bound datagram or unconnected socket) has its socket file's mode and
- * owner recorded in file_perms; when that file was removed or replaced it is
- * marked deleted. A relative name is resolved from the directory its socket
- * file is in (SIOCUNIXFILE), else from the process's cwd; that goes to
- * name_dir. Everything else fails with "unsupported fd N of PID: ...".
+ * and files in flight (dump-fd-unix-queue.c). A socket that owns a
+ * filesystem name (a listener, a bound datagram or unconnected socket) has
+ * its socket file's mode and owner recorded in file_perms; when that file
+ * was removed or replaced it is marked deleted. A relative name is resolved
+ * from the directory its socket file is in (SIOCUNIXFILE), else from the
+ * process's cwd; that goes to name_dir. Everything else fails with
+ * "unsupported fd N of PID: ...".
  */
 #include <errno.h>
 #include <fcntl.h>
