@@ -83,6 +83,16 @@ static inline bool proc_vma_is_aio(const struct proc_vma *v)
 	       !__builtin_strcmp(v->path, "/[aio]");
 }
 
+/*
+ * A mapping of a socket (a packet socket's ring, mmap of the socket fd): its
+ * path reads "socket:[INODE]", the inode column the socket's inode.
+ */
+static inline bool proc_vma_is_socket(const struct proc_vma *v)
+{
+	return v->kind == PROC_VMA_OTHER_SPECIAL && v->path &&
+	       !__builtin_strncmp(v->path, "socket:[", 8);
+}
+
 /* Frees the entries and paths; leaves @l empty. NULL-safe. */
 void proc_vma_list_free(struct proc_vma_list *l);
 

@@ -28,6 +28,16 @@ static void packet_mclist(struct nlattr *a, struct sock_diag_packet *p)
 		p->mc[p->nr_mc++] = m[i];
 }
 
+/* A ring attribute (struct packet_diag_ring), or false without one. */
+static bool packet_ring(struct nlattr *a, struct packet_diag_ring *r)
+{
+	if (!a)
+		return false;
+	memset(r, 0, sizeof(*r));
+	memcpy(r, nla_data(a), (size_t)nla_len(a) < sizeof(*r) ? (size_t)nla_len(a) : sizeof(*r));
+	return true;
+}
+
 static int packet_add(struct nlmsghdr *h, void *arg)
 {
 	struct nlattr *tb[PACKET_DIAG_MAX + 1];
@@ -53,8 +63,8 @@ static int packet_add(struct nlmsghdr *h, void *arg)
 	}
 	if (tb[PACKET_DIAG_MCLIST])
 		packet_mclist(tb[PACKET_DIAG_MCLIST], p);
-	p->rx_ring = tb[PACKET_DIAG_RX_RING] != NULL;
-	p->tx_ring = tb[PACKET_DIAG_TX_RING] != NULL;
+	p->rx_ring = packet_ring(tb[PACKET_DIAG_RX_RING], &p->rx);
+	p->tx_ring = packet_ring(tb[PACKET_DIAG_TX_RING], &p->tx);
 	if (tb[PACKET_DIAG_FANOUT] && nla_len(tb[PACKET_DIAG_FANOUT]) >= 4) {
 		p->has_fanout = true;
 		p->fanout = nla_get_u32(tb[PACKET_DIAG_FANOUT]);

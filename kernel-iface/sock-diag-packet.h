@@ -17,7 +17,8 @@ struct sock_diag_packet {
 	struct packet_diag_info info;
 	struct packet_diag_mclist mc[SOCK_DIAG_PACKET_MC];
 	size_t nr_mc;
-	bool rx_ring, tx_ring; /* a ring is configured */
+	bool rx_ring, tx_ring;		/* a ring is configured */
+	struct packet_diag_ring rx, tx; /* its geometry (PACKET_DIAG_RX_RING, _TX_RING) */
 	bool has_fanout;
 	uint32_t fanout; /* group id | type << 16 | flags << 24 */
 };

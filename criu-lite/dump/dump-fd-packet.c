@@ -1,10 +1,14 @@
 /*
  * Packet sockets (AF_PACKET): type, protocol, bound interface, version,
  * reserve, auxdata/origdev/vnet-header/loss flags, timestamp source and copy
- * threshold, multicast memberships and fanout, as packet_diag reports them,
- * plus the SOL_SOCKET options. Refused: a socket with a ring (PACKET_RX_RING
- * or PACKET_TX_RING: the mapped frames are not dumped) and one with packets
- * waiting to be read.
+ * threshold, multicast memberships, fanout and the geometry of the receive
+ * and transmit rings (PACKET_RX_RING, PACKET_TX_RING), as packet_diag
+ * reports them, plus the SOL_SOCKET options. A ring is restored empty (its
+ * mapping by the memory dump, dump-mm-socket.c): refused are a socket with
+ * packets waiting to be read, a receive ring with frames holding packets the
+ * process has not handed back (TP_STATUS_USER; with TPACKET_V3 also packets
+ * in the block the kernel is filling) and a transmit ring with frames
+ * queued for sending.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_packet.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "dump-files.h"
@@ -26,25 +32,118 @@
 struct packet_state {
 	PacketSockEntry psk;
 	SkOptsEntry opts;
+	PacketRing rx, tx;
 	PacketMclist mc[SOCK_DIAG_PACKET_MC];
 	PacketMclist *mcp[SOCK_DIAG_PACKET_MC];
 	struct sock_diag_packet diag;
 };
 
+/* The status of frame @i of a ring of frames (V1, V2, and V3's transmit ring). */
+static unsigned long ring_frame_status(const unsigned char *ring, const struct packet_diag_ring *r,
+				       unsigned int ver, unsigned int i)
+{
+	unsigned int fpb = r->pdr_block_size / r->pdr_frame_size;
+	const unsigned char *f = ring + (size_t)(i / fpb) * r->pdr_block_size +
+				 (size_t)(i % fpb) * r->pdr_frame_size;
+
+	if (ver == TPACKET_V1)
+		return ((const volatile struct tpacket_hdr *)f)->tp_status;
+	if (ver == TPACKET_V2)
+		return ((const volatile struct tpacket2_hdr *)f)->tp_status;
+	return ((const volatile struct tpacket3_hdr *)f)->tp_status;
+}
+
+/*
+ * Packets a TPACKET_V3 receive ring holds: blocks handed to the process
+ * (TP_STATUS_USER), and those in the block the kernel is filling (the one
+ * opened last, highest seq_num) that its retire timer has not handed over yet.
+ */
+static unsigned int ring_v3_held(const unsigned char *ring, const struct packet_diag_ring *r)
+{
+	const struct tpacket_block_desc *open = NULL;
+	unsigned int held = 0;
+
+	for (unsigned int b = 0; b < r->pdr_block_nr; b++) {
+		const struct tpacket_block_desc *bd =
+			(const void *)(ring + (size_t)b * r->pdr_block_size);
+
+		if (bd->hdr.bh1.block_status & TP_STATUS_USER)
+			held += bd->hdr.bh1.num_pkts ? bd->hdr.bh1.num_pkts : 1;
+		else if (!open || bd->hdr.bh1.seq_num > open->hdr.bh1.seq_num)
+			open = bd;
+	}
+	if (open && open->hdr.bh1.seq_num)
+		held += open->hdr.bh1.num_pkts;
+	return held;
+}
+
+static size_t ring_len(const struct packet_diag_ring *r)
+{
+	return (size_t)r->pdr_block_size * r->pdr_block_nr;
+}
+
+/*
+ * Frames the restore cannot give back, through a read-only mapping of the
+ * rings by the tool (the receive ring first, as the kernel lays them out).
+ */
+static int ring_check(const struct fd_desc *d, const struct sock_diag_packet *p)
+{
+	size_t len = (p->rx_ring ? ring_len(&p->rx) : 0) + (p->tx_ring ? ring_len(&p->tx) : 0);
+	unsigned int ver = p->info.pdi_version, rx = 0, tx = 0;
+	const unsigned char *m;
+	char what[160];
+
+	if (!len)
+		return 0;
+	if ((p->rx_ring && p->rx.pdr_frame_size == 0) || (p->tx_ring && p->tx.pdr_frame_size == 0))
+		return dump_fd_unsupported(d, "packet socket with a ring of frame size 0");
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, d->copy, 0);
+	if (m == MAP_FAILED) {
+		pr_err("dump: packet socket fd %d of %d: mapping its rings: %s", d->fd, d->pid,
+		       strerror(errno));
+		return -errno;
+	}
+	if (p->rx_ring && ver == TPACKET_V3)
+		rx = ring_v3_held(m, &p->rx);
+	for (unsigned int i = 0; p->rx_ring && ver != TPACKET_V3 && i < p->rx.pdr_frame_nr; i++)
+		rx += (ring_frame_status(m, &p->rx, ver, i) & TP_STATUS_USER) != 0;
+	for (unsigned int i = 0; p->tx_ring && i < p->tx.pdr_frame_nr; i++)
+		tx += (ring_frame_status(m + (p->rx_ring ? ring_len(&p->rx) : 0), &p->tx, ver, i) &
+		       (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING)) != 0;
+	munmap((void *)m, len);
+	if (!rx && !tx)
+		return 0;
+	snprintf(what, sizeof(what),
+		 rx ? "packet socket with %u received packets in its ring (PACKET_RX_RING) "
+		      "(rings are restored empty: let the process consume them, then dump again)"
+		    : "packet socket with %u frames queued for sending in its ring "
+		      "(PACKET_TX_RING) (rings are restored empty: dump again once they are sent)",
+		 rx ? rx : tx);
+	return dump_fd_unsupported(d, what);
+}
+
 static int packet_check(const struct fd_desc *d, const struct sock_diag_packet *p)
 {
 	int q = 0;
 
-	if (p->rx_ring || p->tx_ring)
-		return dump_fd_unsupported(d, p->rx_ring ? "packet socket with a receive ring "
-							   "(PACKET_RX_RING)"
-							 : "packet socket with a transmit ring "
-							   "(PACKET_TX_RING)");
 	if (!p->has_info)
 		return dump_fd_unsupported(d, "packet socket (packet_diag gives no information)");
 	if (ioctl(d->copy, SIOCINQ, &q) == 0 && q > 0)
 		return dump_fd_unsupported(d, "packet socket with queued packets");
-	return 0;
+	return ring_check(d, p);
+}
+
+static PacketRing *ring_fill(PacketRing *r, const struct packet_diag_ring *k)
+{
+	packet_ring__init(r);
+	r->block_size = k->pdr_block_size;
+	r->block_nr = k->pdr_block_nr;
+	r->frame_size = k->pdr_frame_size;
+	r->frame_nr = k->pdr_frame_nr;
+	r->retire_tmo = k->pdr_retire_tmo;
+	r->sizeof_priv = k->pdr_sizeof_priv;
+	r->features = k->pdr_features;
+	return r;
 }
 
 static void packet_fill(struct packet_state *s, const struct fd_desc *d, FileEntry *fe)
@@ -83,6 +182,10 @@ static void packet_fill(struct packet_state *s, const struct fd_desc *d, FileEnt
 		e->has_fanout = true;
 		e->fanout = s->diag.fanout;
 	}
+	if (s->diag.rx_ring)
+		e->rx_ring = ring_fill(&s->rx, &s->diag.rx);
+	if (s->diag.tx_ring)
+		e->tx_ring = ring_fill(&s->tx, &s->diag.tx);
 	fe->type = FD_TYPES__PACKETSK;
 	fe->psk = e;
 }

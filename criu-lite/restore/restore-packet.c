@@ -1,7 +1,9 @@
 /*
  * Restore: packet sockets, created by the tool with the recorded type and
  * protocol; version, reserve, flags, timestamp source and copy threshold set
- * before binding to the recorded interface, then the multicast memberships
+ * before the rings (the kernel refuses PACKET_VERSION, PACKET_RESERVE,
+ * PACKET_VNET_HDR and PACKET_LOSS with EBUSY once a ring exists), which come
+ * back empty, before binding to the recorded interface, then the multicast memberships
  * (PACKET_ADD_MEMBERSHIP), fanout (which needs a bound, running socket),
  * buffer sizes the process had set and O_NONBLOCK.
  */
@@ -18,7 +20,7 @@
 
 static bool rst_packet_check(const FileEntry *fe)
 {
-	return fe->psk && fe->psk->opts && !fe->psk->rx_ring && !fe->psk->tx_ring;
+	return fe->psk && fe->psk->opts;
 }
 
 static int set_int(int sk, int level, int name, int v)
@@ -47,6 +49,27 @@ static int rst_packet_pre_bind(int sk, const PacketSockEntry *e)
 	if (!ret && e->copy_thresh)
 		ret = set_int(sk, SOL_PACKET, PACKET_COPY_THRESH, (int)e->copy_thresh);
 	return ret;
+}
+
+/*
+ * One ring (PACKET_RX_RING or PACKET_TX_RING) with the recorded geometry:
+ * struct tpacket_req3 for TPACKET_V3, whose first four fields are struct
+ * tpacket_req, the only ones the older versions take.
+ */
+static int rst_packet_ring(int sk, int opt, unsigned int version, const PacketRing *r)
+{
+	struct tpacket_req3 req = {
+		.tp_block_size = r->block_size,
+		.tp_block_nr = r->block_nr,
+		.tp_frame_size = r->frame_size,
+		.tp_frame_nr = r->frame_nr,
+		.tp_retire_blk_tov = r->retire_tmo,
+		.tp_sizeof_priv = r->sizeof_priv,
+		.tp_feature_req_word = r->features,
+	};
+	socklen_t len = version == TPACKET_V3 ? sizeof(req) : sizeof(struct tpacket_req);
+
+	return setsockopt(sk, SOL_PACKET, opt, &req, len) ? -errno : 0;
 }
 
 static int rst_packet_place(int sk, const PacketSockEntry *e, const char **what)
@@ -93,6 +116,14 @@ static int rst_packet_open(struct rst_ctx *c, const struct rst_task *t, const Fi
 	if (!ret) {
 		what = "options";
 		ret = rst_packet_pre_bind(sk, e);
+	}
+	if (!ret && e->rx_ring) {
+		what = "PACKET_RX_RING";
+		ret = rst_packet_ring(sk, PACKET_RX_RING, e->version, e->rx_ring);
+	}
+	if (!ret && e->tx_ring) {
+		what = "PACKET_TX_RING";
+		ret = rst_packet_ring(sk, PACKET_TX_RING, e->version, e->tx_ring);
 	}
 	if (!ret)
 		ret = rst_packet_place(sk, e, &what);

@@ -156,17 +156,22 @@ static void test_maps_synthetic(void)
 	static const char text[] = "00400000-00401000 r--s 00000000 00:05 7 [anon:my buf]\n"
 				   "00401000-00402000 rw-s 00000000 00:01 8 [anon_shmem:x]\n"
 				   "00402000-00403000 rw-p 00000000 00:0e 9 anon_inode:[perf]\n"
-				   "00403000-00404000 rw-p 00000000 00:00 0 [uprobes]\n";
+				   "00403000-00404000 rw-p 00000000 00:00 0 [uprobes]\n"
+				   "00404000-00406000 rw-s 00000000 00:08 4711 socket:[4711]\n";
 	struct proc_vma_list l;
 
-	ok(proc_parse_maps(text, sizeof(text) - 1, &l) == 0 && l.n == 4, "synthetic maps parse");
-	if (l.n != 4)
+	ok(proc_parse_maps(text, sizeof(text) - 1, &l) == 0 && l.n == 5, "synthetic maps parse");
+	if (l.n != 5)
 		return;
 	ok(l.v[0].kind == PROC_VMA_ANON && !strcmp(l.v[0].path, "[anon:my buf]"),
 	   "[anon:NAME] is anonymous, name kept");
 	ok(l.v[1].kind == PROC_VMA_SHMEM_ANON, "[anon_shmem:NAME] is shared anon");
 	ok(l.v[2].kind == PROC_VMA_OTHER_SPECIAL, "anon_inode: mapping is special");
 	ok(l.v[3].kind == PROC_VMA_OTHER_SPECIAL, "unknown [name] is special");
+	ok(!proc_vma_is_socket(&l.v[2]) && !proc_vma_is_socket(&l.v[3]),
+	   "anon_inode: and [name] are no socket mappings");
+	ok(proc_vma_is_socket(&l.v[4]) && l.v[4].ino == 4711 && l.v[4].shared,
+	   "socket:[INO] is a socket mapping with its inode");
 	proc_vma_list_free(&l);
 	ok(proc_parse_maps("Rss: 4 kB\n", 10, &l) == -EINVAL,
 	   "smaps field before any vma: -EINVAL");
