@@ -175,12 +175,12 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	fdi->fd = (uint32_t)d->fd;
 	fdi->flags = (d->fi.flags & O_CLOEXEC) ? FD_CLOEXEC : 0;
 	seen = dump_filetab_find_fd(ctx, d);
-	if (seen) {
+	if (seen && !seen->reserved) {
 		fdi->id = seen->id;
 		fdi->type = seen->type;
 		goto out;
 	}
-	fe.id = ++ctx->next_file_id;
+	fe.id = seen ? seen->id : ++ctx->next_file_id;
 	ret = fd_copy(ctx, d);
 	if (ret)
 		goto out;
@@ -196,7 +196,9 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	k.fd = d->fd;
 	k.type = fe.type;
 	k.id = fe.id;
-	if (!ret)
+	if (!ret && seen)
+		*(struct dump_file_key *)seen = k; /* the reservation, fulfilled */
+	else if (!ret)
 		ret = dump_filetab_add(ctx, &k);
 	fdi->id = fe.id;
 	fdi->type = fe.type;
@@ -205,6 +207,31 @@ out:
 		close(d->copy);
 	d->copy = -1;
 	d->fown = NULL;
+	return ret;
+}
+
+int dump_fd_file_id(struct dump_ctx *ctx, pid_t pid, int fd, uint32_t *id)
+{
+	struct fd_desc *d = calloc(1, sizeof(*d));
+	const struct dump_file_key *seen;
+	struct dump_file_key k = {.pid = pid, .fd = fd, .reserved = true};
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	ret = fd_describe(pid, fd, d);
+	seen = ret ? NULL : dump_filetab_find_fd(ctx, d);
+	if (seen) {
+		*id = seen->id;
+	} else if (!ret) {
+		k.dev = d->st.st_dev;
+		k.ino = d->st.st_ino;
+		k.id = ++ctx->next_file_id;
+		ret = dump_filetab_add(ctx, &k);
+		*id = k.id;
+	}
+	proc_fdinfo_fini(&d->fi);
+	free(d);
 	return ret;
 }
 

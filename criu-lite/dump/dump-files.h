@@ -115,6 +115,7 @@ struct dump_file_key {
 	int fd;		    /* -1 for path-only objects */
 	FdTypes type;
 	uint32_t id;
+	bool reserved; /* id given to a mapping (dump_fd_file_id), entry not written yet */
 };
 /* Records @k (fd-backed: after dump_filetab_find_fd for the same fd). 0 or -ENOMEM. */
 int dump_filetab_add(struct dump_ctx *ctx, const struct dump_file_key *k);

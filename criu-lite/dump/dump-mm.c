@@ -32,6 +32,7 @@
 #define VMA_ANON_SHARED (1u << 8)
 #define VMA_ANON_PRIVATE (1u << 9)
 #define VMA_AREA_SYSVIPC (1u << 10)
+#define VMA_AREA_SOCKET (1u << 11)
 #define VMA_AREA_VVAR (1u << 12)
 #define VMA_AREA_AIORING (1u << 13)
 
@@ -194,11 +195,19 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 			e->status |= VMA_AREA_SYSVIPC;
 		e->shmid = v->ino;
 		return 0;
+	case PROC_VMA_OTHER_SPECIAL:
+		if (!proc_vma_is_socket(v))
+			break;
+		/* a packet socket's rings: mapped from the restored socket */
+		e->flags |= v->shared ? MAP_SHARED : MAP_PRIVATE;
+		e->status = VMA_AREA_REGULAR | VMA_AREA_SOCKET;
+		return dump_mm_socket(ctx, t->pid, v, e);
 	default:
-		pr_err("dump: mapping %lx-%lx of pid %d: unsupported special area '%s'", v->start,
-		       v->end, t->pid, v->path ? v->path : "");
-		return -EOPNOTSUPP;
+		break;
 	}
+	pr_err("dump: mapping %lx-%lx of pid %d: unsupported special area '%s'", v->start, v->end,
+	       t->pid, v->path ? v->path : "");
+	return -EOPNOTSUPP;
 }
 
 static int shmem_once(struct dump_ctx *ctx, struct dump_task *t, const struct proc_vma *v)

@@ -262,6 +262,17 @@ int dump_files_init(struct dump_ctx *ctx);
 int dump_files_close(struct dump_ctx *ctx);
 void dump_files_fini(struct dump_ctx *ctx);
 int dump_task_files(struct dump_ctx *ctx, struct dump_task *t);
+/*
+ * The file_entry id of fd @fd of @pid for a mapping of it, met by the mm
+ * phase before the files phase: a new one is reserved, and its entry written
+ * (or the dump refused) when the files phase meets the fd. Logs.
+ */
+int dump_fd_file_id(struct dump_ctx *ctx, pid_t pid, int fd, uint32_t *id);
+/*
+ * dump-mm-socket.c: @v maps a socket: the packet socket's file_entry id into
+ * @e->shmid, once the mapping is checked restorable. Logs.
+ */
+int dump_mm_socket(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, struct VmaEntry *e);
 int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t);
 /*
  * Before the tree is resumed (@resume) or killed: each fd kind lets go of

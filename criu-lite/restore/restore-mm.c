@@ -199,6 +199,27 @@ fail:
 	return -EIO;
 }
 
+/*
+ * A packet socket's rings (RST_VMA_SOCKET): mapped from the restored socket
+ * (its rings set up by restore-packet.c), already in the process's fd table;
+ * a duplicate of that fd is mapped and closed like a file's.
+ */
+static int rst_socket_fd(const struct rst_task *t, struct inject *in, const VmaEntry *v, int *fd)
+{
+	for (size_t i = 0; i < t->nr_fds; i++) {
+		long r;
+
+		if (t->fds[i]->id != v->shmid)
+			continue;
+		r = inject_call(in, SYS_fcntl, t->fds[i]->fd, F_DUPFD_CLOEXEC, 0, 0, 0, 0);
+		if (r < 0)
+			return (int)r;
+		*fd = (int)r;
+		return 0;
+	}
+	return -EBADF; /* the dump requires the socket open in the process */
+}
+
 static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
 		      int *fd)
 {
@@ -210,6 +231,8 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 	*fd = -1;
 	if (v->status & RST_VMA_ANON_SHARED)
 		return rst_shm_open(c, t, in, v, fd);
+	if (v->status & RST_VMA_SOCKET)
+		return rst_socket_fd(t, in, v, fd);
 	if (!(v->status & (RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED)))
 		return 0;
 	/*
@@ -258,8 +281,9 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 
 		pr_err("pid %d: vma 0x%lx-0x%lx: cannot open '%s': %s", t->pid,
 		       (unsigned long)v->start, (unsigned long)v->end,
-		       fe && fe->reg && !(v->status & RST_VMA_ANON_SHARED) ? fe->reg->name
-									   : "shared memory",
+		       v->status & RST_VMA_SOCKET			     ? "packet socket"
+		       : fe && fe->reg && !(v->status & RST_VMA_ANON_SHARED) ? fe->reg->name
+									     : "shared memory",
 		       strerror(-ret));
 		return ret;
 	}

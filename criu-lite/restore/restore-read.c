@@ -219,6 +219,33 @@ static int rst_read_fds(struct rst_ctx *c, struct rst_task *t)
 	return 0;
 }
 
+/*
+ * A packet socket's rings are mapped from its fd (restore-mm.c): the socket
+ * must be a packet socket of files.img open in the process. Not checked by
+ * rst_check_vmas, which staging runs on pre-dumps too: they record no ids.
+ */
+static int rst_check_socket_vmas(struct rst_ctx *c, const struct rst_task *t)
+{
+	for (size_t i = 0; i < t->mm->n_vmas; i++) {
+		const VmaEntry *v = t->mm->vmas[i];
+		const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
+		bool open = false;
+
+		if (!(v->status & RST_VMA_SOCKET))
+			continue;
+		for (size_t k = 0; k < t->nr_fds && !open; k++)
+			open = t->fds[k]->id == v->shmid;
+		if (!fe || !fe->psk || !open) {
+			pr_err("mm-%d.img: vma 0x%lx-0x%lx maps socket id %lu, not a packet socket "
+			       "open in the process",
+			       t->pid, (unsigned long)v->start, (unsigned long)v->end,
+			       (unsigned long)v->shmid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 {
 	TaskCoreEntry *tc;
@@ -267,6 +294,8 @@ static int rst_read_task(struct rst_ctx *c, struct rst_task *t)
 		ret = rst_check_vmas(c, t);
 	if (!ret)
 		ret = rst_read_fds(c, t);
+	if (!ret)
+		ret = rst_check_socket_vmas(c, t);
 	if (!ret)
 		ret = rst_pages_resolve(c, t);
 	return ret;
