@@ -14,6 +14,11 @@
  * held=1: one frame received before the dump is left TP_STATUS_USER, not
  * handed back; a restore cannot give it back (rings come back empty), so
  * the dump must refuse; the frame must then still be there, unchanged.
+ * queued=1 (with tx=1): the transmit ring's first frame is queued
+ * (TP_STATUS_SEND_REQUEST) but not sent; likewise refused; then it must
+ * still be queued, and send(2) must deliver it.
+ * partial=1: the rings' last page is unmapped; the kernel maps rings only
+ * whole, so the dump must refuse; the rest must still be mapped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,7 +41,8 @@
 #include "zdtmtst.h"
 
 static int eth, lo, ver;
-static size_t rx_len, tx_len;
+static size_t rx_len, tx_len, map_len;
+static unsigned int tx_slot; /* the transmit ring's frame the kernel sends next */
 
 struct rings {
 	bool has_rx, has_tx;
@@ -148,6 +154,15 @@ static int send_tx_ring(unsigned char *ring, const char *text, unsigned int slot
 	return 0;
 }
 
+static unsigned long tx_status(const unsigned char *f)
+{
+	if (ver == TPACKET_V1)
+		return ((const struct tpacket_hdr *)f)->tp_status;
+	if (ver == TPACKET_V2)
+		return ((const struct tpacket2_hdr *)f)->tp_status;
+	return ((const struct tpacket3_hdr *)f)->tp_status;
+}
+
 static int send_frame(int sk, unsigned char *ring, const char *text)
 {
 	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_ifindex = lo, .sll_halen = 6};
@@ -155,7 +170,7 @@ static int send_frame(int sk, unsigned char *ring, const char *text)
 	int tx, ret = 0;
 
 	if (tx_len) {
-		send_tx_ring(ring, text, 0);
+		send_tx_ring(ring, text, tx_slot++);
 		return send(sk, NULL, 0, 0) < 0 ? -errno : 0;
 	}
 	tx = socket(AF_PACKET, SOCK_RAW, 0);
@@ -263,10 +278,10 @@ static void check_map(int sk, void *ring)
 
 	fstat(sk, &st);
 	snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
-	if (len != rx_len + tx_len || strcmp(perms, "rw-s") || strcmp(path, want))
+	if (len != map_len || strcmp(perms, "rw-s") || strcmp(path, want))
 		fail("the ring's mapping at %p is %zu bytes %s '%s' after restore, not "
 		     "%zu bytes rw-s '%s'",
-		     ring, len, perms, path, rx_len + tx_len, want);
+		     ring, len, perms, path, map_len, want);
 }
 
 static void setup_rings(int sk, size_t pg, bool tx)
@@ -301,13 +316,14 @@ int main(int argc, char **argv)
 	struct rings before, after;
 	unsigned char *ring = NULL;
 	const unsigned char *held_frame = NULL;
-	bool map, held;
+	bool map, held, queued;
 	struct stat st;
 
 	test_init(argc, argv);
 	ver = (int)test_arg_long("ver", 2) - 1; /* TPACKET_V1 is 0 */
 	map = test_arg_long("map", 1) != 0;
 	held = test_arg_long("held", 0) != 0;
+	queued = test_arg_long("queued", 0) != 0;
 	/* 0xc000-0xcfff: no protocol of the host's, nor packet_sk's (0xb...) */
 	eth = 0xc000 | (getpid() & 0xfff);
 	lo = (int)if_nametoindex("lo");
@@ -320,11 +336,20 @@ int main(int argc, char **argv)
 	a.sll_ifindex = lo;
 	if (bind(sk, (struct sockaddr *)&a, sizeof(a)))
 		test_skip("bind to lo: %m");
-	if (map || held) {
-		ring = mmap(NULL, rx_len + tx_len, PROT_READ | PROT_WRITE, MAP_SHARED, sk, 0);
+	map_len = rx_len + tx_len;
+	if (map || held || queued) {
+		ring = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, sk, 0);
 		if (ring == MAP_FAILED)
 			test_skip("mmap of the rings: %m");
 	}
+	if (ring && test_arg_long("partial", 0)) {
+		map_len -= page_size();
+		munmap(ring + map_len, page_size());
+	}
+	if (queued && !tx_len)
+		test_skip("queued=1 needs tx=1");
+	if (queued)
+		send_tx_ring(ring, "queued-before-dump", tx_slot);
 	hdrlen[0] = ver;
 	getsockopt(sk, SOL_PACKET, PACKET_HDRLEN, &hdrlen[0], &len);
 	fstat(sk, &st);
@@ -361,7 +386,7 @@ int main(int argc, char **argv)
 	if (ring) {
 		check_map(sk, ring);
 	} else {
-		ring = mmap(NULL, rx_len + tx_len, PROT_READ | PROT_WRITE, MAP_SHARED, sk, 0);
+		ring = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, sk, 0);
 		if (ring == MAP_FAILED) {
 			fail("mapping the rings after restore: %m");
 			return test_done();
@@ -369,13 +394,21 @@ int main(int argc, char **argv)
 	}
 	if (held_frame && rx_find(ring, &before.rx, "held-before-dump") != held_frame)
 		fail("the frame held before the dump is gone or moved");
+	if (queued && tx_status(ring + rx_len) != TP_STATUS_SEND_REQUEST)
+		fail("the transmit frame queued before the dump has status %#lx, not "
+		     "TP_STATUS_SEND_REQUEST",
+		     tx_status(ring + rx_len));
 	if (test_failures())
 		return test_done();
+	if (queued &&
+	    (send(sk, NULL, 0, 0) < 0 || !rx_wait(sk, ring, &before.rx, "queued-before-dump")))
+		fail("the transmit frame queued before the dump was not delivered: %m");
+	tx_slot += queued;
 	if (send_frame(sk, ring, "ring-after-restore"))
 		fail("sending a frame on lo after restore: %m");
 	else if (!rx_wait(sk, ring, &before.rx, "ring-after-restore"))
 		fail("the frame sent after restore did not arrive in the receive ring");
-	munmap(ring, rx_len + tx_len);
+	munmap(ring, map_len);
 	close(sk);
 	return test_done();
 }
