@@ -19,6 +19,8 @@
  * still be queued, and send(2) must deliver it.
  * partial=1: the rings' last page is unmapped; the kernel maps rings only
  * whole, so the dump must refuse; the rest must still be mapped.
+ * fork=1: a child shares the socket and the mapping; after restore its
+ * mapping is the socket's too, and shows the frame the parent received.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include <linux/sock_diag.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -317,6 +321,7 @@ int main(int argc, char **argv)
 	unsigned char *ring = NULL;
 	const unsigned char *held_frame = NULL;
 	bool map, held, queued;
+	pid_t child = 0;
 	struct stat st;
 
 	test_init(argc, argv);
@@ -355,6 +360,18 @@ int main(int argc, char **argv)
 	fstat(sk, &st);
 	if (diag_rings((unsigned int)st.st_ino, &before) || !before.has_rx)
 		test_skip("packet_diag shows no ring: %m");
+	if (ring && test_arg_long("fork", 0)) {
+		child = fork();
+		if (child < 0)
+			test_skip("fork: %m");
+		if (child == 0) {
+			test_waitsig();
+			check_map(sk, ring);
+			if (!rx_find(ring, &before.rx, "ring-after-restore"))
+				fail("child: the parent's frame is not in the child's mapping");
+			exit(test_failures() ? 1 : 0);
+		}
+	}
 	if (held) {
 		if (send_frame(sk, ring, "held-before-dump") ||
 		    !(held_frame = rx_wait(sk, ring, &before.rx, "held-before-dump")))
@@ -408,6 +425,14 @@ int main(int argc, char **argv)
 		fail("sending a frame on lo after restore: %m");
 	else if (!rx_wait(sk, ring, &before.rx, "ring-after-restore"))
 		fail("the frame sent after restore did not arrive in the receive ring");
+	if (child > 0) {
+		int w;
+
+		kill(child, SIGTERM);
+		w = wait_child(child, 10000);
+		if (w != 0)
+			fail("the child sharing the ring failed its checks (wait status %#x)", w);
+	}
 	munmap(ring, map_len);
 	close(sk);
 	return test_done();
