@@ -90,7 +90,8 @@ static int rst_packet_place(int sk, const PacketSockEntry *e, const char **what)
 		if (m->addr.len > sizeof(mr.mr_address))
 			return -EINVAL;
 		mr.mr_alen = (unsigned short)m->addr.len;
-		memcpy(mr.mr_address, m->addr.data, m->addr.len);
+		if (m->addr.len) /* an empty bytes field has no data pointer */
+			memcpy(mr.mr_address, m->addr.data, m->addr.len);
 		if (setsockopt(sk, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)))
 			return -errno;
 	}
