@@ -99,9 +99,11 @@ static int ring_check(const struct fd_desc *d, const struct sock_diag_packet *p)
 		return dump_fd_unsupported(d, "packet socket with a ring of frame size 0");
 	m = mmap(NULL, len, PROT_READ, MAP_SHARED, d->copy, 0);
 	if (m == MAP_FAILED) {
+		int err = errno;
+
 		pr_err("dump: packet socket fd %d of %d: mapping its rings: %s", d->fd, d->pid,
-		       strerror(errno));
-		return -errno;
+		       strerror(err));
+		return -err;
 	}
 	if (p->rx_ring && ver == TPACKET_V3)
 		rx = ring_v3_held(m, &p->rx);
