@@ -22,6 +22,10 @@ PKGS=(
 	iproute2 procps psmisc util-linux
 	# terminals (test/cr/tmux.sh): a tmux server with a pane, dumped and restored
 	tmux
+	# real programs under a client loop (test/apps, CTest label apps; .ci/run
+	# runs them after the kill soak); they run in their own network
+	# namespaces, so services these packages start on the host do not matter
+	redis-server nginx-light screen python3 nodejs openjdk-17-jdk-headless sqlite3 curl
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Runs the default test suite (unit tests and the zdtm suite) through CTest.
-# Extra arguments go to ctest, e.g. `scripts/test.sh -L pre`.
+# Extra arguments go to ctest, e.g. `scripts/test.sh -L pre`. The real
+# programs (label apps, test/apps) are left out unless the arguments select
+# labels themselves (`scripts/test.sh -L apps`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x build/criu-lite ]; then
@@ -8,4 +10,10 @@ if [ ! -x build/criu-lite ]; then
 	exit 1
 fi
 cmake --build build || exit 1
-ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300 "$@"
+labels=(-LE apps)
+for a in "$@"; do
+	case $a in
+	-L | -LE | -L?* | --label-regex* | --label-exclude*) labels=() ;;
+	esac
+done
+ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300 "${labels[@]}" "$@"
