@@ -18,6 +18,13 @@
 #   app_start            start the program in $APP_NS (app_spawn), set APP_PID
 #   app_client           optional: the client loop's body (run in C, bounded)
 #   app_check STEP       optional: program-specific checks after each restore
+#   app_snapshot DIR     optional: copy the files the program changes (a
+#                        database) next to a checkpoint that the original
+#                        outlives; the dump then leaves the tree stopped
+#                        (--leave-stopped) until the copy is done, instead of
+#                        running (-R). app_rollback DIR puts them back before
+#                        that checkpoint restores, as a user of a file-backed
+#                        program must: criu-lite saves no file contents.
 # and chooses how progress is measured, APP_PROGRESS:
 #   counter  the last line of $APP_LOG is a number that the program's state
 #            increments (a counter in the server, a counting loop): after a
@@ -174,14 +181,15 @@ apps_advance() {
 	done
 }
 
-# apps_check_alive PID: running, not stopped, no thread traced (like
+# apps_check_alive PID [may-exit]: running, not stopped, no thread traced (like
 # crl_check_alive, but a thread that exits meanwhile is no failure: JVMs
 # start and end compiler threads).
 apps_check_alive() {
 	local st t tr
 	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
 	case "$st" in
-	"") apps_fail "pid $1 is gone" ;;
+	"") [ -n "${2:-}" ] && return 0 # a process allowed to exit (a `sleep`)
+		apps_fail "pid $1 is gone" ;;
 	T|t|Z|X) apps_fail "pid $1 ($(cat /proc/$1/comm)) is in state $st" ;;
 	esac
 	for t in /proc/$1/task/*; do
@@ -219,6 +227,27 @@ apps_dump() {
 	apps_crl "$log" dump -t "$APP_PID" -D "$dir" --tcp-established $APPS_DUMP_OPTS "$@" && return 0
 	apps_check_alive "$APP_PID"
 	apps_fail "dump -D ${dir##*/} $* failed: $(apps_errors "$log")"
+}
+
+# apps_dump_running DIR: a checkpoint the original outlives: dump -R, or,
+# for a program with files to snapshot, dump --leave-stopped, the copy, and
+# SIGCONT to the tree.
+apps_dump_running() {
+	local tree
+	if ! declare -F app_snapshot >/dev/null; then
+		apps_dump "$1" -R
+		return
+	fi
+	apps_dump "$1" --leave-stopped
+	app_snapshot "$1"
+	tree=$(apps_tree "$APP_PID")
+	kill -CONT $tree || apps_fail "SIGCONT to the stopped tree ($tree) failed"
+}
+
+# apps_restore_running DIR: restores a checkpoint the original outlived.
+apps_restore_running() {
+	declare -F app_rollback >/dev/null && app_rollback "$1"
+	apps_restore "$1"
 }
 
 apps_pre_dump() {
@@ -259,18 +288,18 @@ apps_restore() {
 	apps_crl "$log" restore -D "$dir" -d --tcp-established ||
 		apps_fail "restore -D ${dir##*/} failed: $(apps_errors "$log")"
 	"$CRL_BIN" show "$dir/pstree.img" >"$dir.pstree" || apps_fail "show ${dir##*/}/pstree.img failed"
-	# Every process and thread of the image is back with its ids.
+	# Every process and thread of the image came back with its ids: the
+	# root and every process still there (a shell's `sleep` may be done).
+	apps_check_alive "$APP_PID"
 	awk '/^  pid:/ {p = $2} /^  threads:/ {gsub(/[^0-9 ]/, " "); print p, $0}' "$dir.pstree" |
 		while read -r p want; do
-			apps_check_alive "$p"
+			apps_check_alive "$p" may-exit
 			want=$(echo $want | tr ' ' '\n' | sort -n | tr '\n' ' ')
-			have=$(ls "/proc/$p/task" | sort -n | tr '\n' ' ')
+			have=$(ls "/proc/$p/task" 2>/dev/null | sort -n | tr '\n' ' ')
+			[ -n "$have" ] || continue # exited meanwhile
 			[ "$have" = "$want" ] || apps_fail "pid $p ($(cat /proc/$p/comm)) has threads" \
 				"'$have' after restore, the image has '$want'"
 		done || exit 1
-	for p in $APPS_TREE_PIDS; do
-		apps_check_alive "$p"
-	done
 	[ "$(ip netns identify "$APP_PID")" = "$APP_NS" ] ||
 		apps_fail "restored pid $APP_PID is in netns '$(ip netns identify "$APP_PID")', not $APP_NS"
 }
@@ -331,19 +360,19 @@ apps_step_plain() {
 	apps_step_done
 }
 
-# Step 2: dump -R, the original runs on (and is checked to), is killed, and
+# Step 2: dump -R (apps_dump_running), the original runs on (and is checked to), is killed, and
 # the image restores.
 apps_step_leave() {
 	apps_step leave-running
 	apps_advance 3
 	apps_freeze_point
-	apps_dump "$CRL_TMP/leave" -R
+	apps_dump_running "$CRL_TMP/leave"
 	apps_check_alive "$APP_PID"
 	apps_advance 3
 	apps_after_dump
 	apps_advance 3
 	apps_stop_original
-	apps_restore "$CRL_TMP/leave"
+	apps_restore_running "$CRL_TMP/leave"
 	apps_check_continues
 	apps_step_done
 }
@@ -367,25 +396,25 @@ apps_step_predump() {
 	apps_step_done
 }
 
-# Step 4: three dumps -R while the program runs on; the original is killed
+# Step 4: three dumps -R (apps_dump_running) while the program runs on; the original is killed
 # and the first (oldest) checkpoint restores: the counter goes back to it.
 apps_step_older() {
 	local lo hi tree
 	apps_step older-checkpoint
 	apps_advance 3
 	apps_freeze_point
-	apps_dump "$CRL_TMP/old1" -R
+	apps_dump_running "$CRL_TMP/old1"
 	apps_advance 3
 	apps_after_dump
 	lo=$APPS_LO hi=$APPS_HI tree=$APPS_TREE_PIDS
-	apps_dump "$CRL_TMP/old2" -R
+	apps_dump_running "$CRL_TMP/old2"
 	apps_advance 3
-	apps_dump "$CRL_TMP/old3" -R
+	apps_dump_running "$CRL_TMP/old3"
 	apps_advance 3
 	APPS_LAST=$(apps_value)
 	apps_stop_original
 	APPS_LO=$lo APPS_HI=$hi APPS_TREE_PIDS=$tree
-	apps_restore "$CRL_TMP/old1"
+	apps_restore_running "$CRL_TMP/old1"
 	apps_check_continues
 	[ "$APP_PROGRESS" = counter ] && [ "$APPS_FIRST" -ge "$APPS_LAST" ] &&
 		apps_fail "restored the first checkpoint but the counter continued at $APPS_FIRST," \
