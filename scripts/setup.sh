@@ -26,6 +26,7 @@ PKGS=(
 	# runs them after the kill soak); they run in their own network
 	# namespaces, so services these packages start on the host do not matter
 	redis-server nginx-light screen python3 nodejs openjdk-17-jdk-headless sqlite3 curl
+	postgresql
 )
 
 if [ "$(id -u)" != 0 ]; then
