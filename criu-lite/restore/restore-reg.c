@@ -188,7 +188,10 @@ static int rst_open_reg(const FileEntry *fe, struct rst_ghost *gh, const char *r
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -ENOENT)
-			pr_err("file '%s' (id %u) vanished since the dump", r->name, fe->id);
+			pr_err("file '%s' (id %u) vanished since the dump; criu-lite saves no file "
+			       "contents: put it back as it was at the dump (a copy taken with the "
+			       "checkpoint) and restore again",
+			       r->name, fe->id);
 		else
 			pr_err("file '%s' (id %u): cannot open: %s", r->name, fe->id,
 			       strerror(-ret));

@@ -84,7 +84,8 @@ ok "file that changed size refused"
 mv "$T/e/data.orig" "$T/e/data.moved"
 rm "$T/e/data"
 out=$("$CRL_BIN" restore -D "$T/e/img" -d 2>&1) && fail "restore without its file succeeded"
-echo "$out" | grep -q "data' (id [0-9]*) vanished" || fail "error does not name the file: $out"
+echo "$out" | grep -q "data' (id [0-9]*) vanished since the dump; .*: put it back as it was" ||
+	fail "error does not name the file and what to do: $out"
 [ -d "/proc/$TPID" ] && fail "pid $TPID exists after a failed restore"
 ok "vanished file refused"
 
