@@ -17,6 +17,7 @@
 # A program script defines:
 #   app_start            start the program in $APP_NS (app_spawn), set APP_PID
 #   app_client           optional: the client loop's body (run in C, bounded)
+#   app_step_begin STEP  optional: called as each step begins
 #   app_check STEP       optional: program-specific checks after each restore
 #   app_snapshot DIR     optional: copy the files the program changes (a
 #                        database) next to a checkpoint that the original
@@ -244,10 +245,28 @@ apps_dump_running() {
 	kill -CONT $tree || apps_fail "SIGCONT to the stopped tree ($tree) failed"
 }
 
+# apps_has_tcp_conn DIR: the images hold a TCP socket neither listening
+# nor closed (a connection).
+apps_has_tcp_conn() {
+	"$CRL_BIN" show "$1/files.img" 2>/dev/null | awk '
+		/^  isk: \{/ {in_isk = 1; proto = ""; state = ""}
+		in_isk && /^    proto: / {proto = $2}
+		in_isk && /^    state: / {state = $2}
+		in_isk && /^  \}/ {in_isk = 0; if (proto == 6 && state != 7 && state != 10) found = 1}
+		END {exit !found}'
+}
+
 # apps_restore_running DIR: restores a checkpoint the original outlived.
+# Connections in it were ended by the original (the server's side of them
+# may still be in TIME_WAIT): as with criu, they come back closed
+# (--tcp-close), and their clients reconnect.
 apps_restore_running() {
 	declare -F app_rollback >/dev/null && app_rollback "$1"
-	apps_restore "$1"
+	if apps_has_tcp_conn "$1"; then
+		apps_restore "$1" --tcp-close
+	else
+		apps_restore "$1"
+	fi
 }
 
 apps_pre_dump() {
@@ -280,13 +299,14 @@ apps_stop_original() {
 	apps_wait_gone $tree
 }
 
-# apps_restore DIR: restores in the program's namespace and checks every
+# apps_restore DIR [OPTS...]: restores in the program's namespace and checks every
 # process of the dumped tree is back, running, untraced.
 apps_restore() {
 	local dir=$1 log=$1.restore.log p want have
+	shift
 	APPS_RMARK=$(wc -l <"$APP_LOG")
-	apps_crl "$log" restore -D "$dir" -d --tcp-established ||
-		apps_fail "restore -D ${dir##*/} failed: $(apps_errors "$log")"
+	apps_crl "$log" restore -D "$dir" -d --tcp-established "$@" ||
+		apps_fail "restore -D ${dir##*/} $* failed: $(apps_errors "$log")"
 	"$CRL_BIN" show "$dir/pstree.img" >"$dir.pstree" || apps_fail "show ${dir##*/}/pstree.img failed"
 	# Every process and thread of the image came back with its ids: the
 	# root and every process still there (a shell's `sleep` may be done).
@@ -345,6 +365,8 @@ apps_step() {
 	APPS_STEP=$1
 	APPS_STEP_T0=$SECONDS
 	APPS_FIRST=""
+	declare -F app_step_begin >/dev/null && app_step_begin "$1"
+	return 0
 }
 
 # Step 1: dump (the tree dies), restore.

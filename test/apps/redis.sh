@@ -1,11 +1,14 @@
 # redis-server under a redis-cli loop (INCR, then SET k:VALUE): the counter
 # continues from the checkpoint after every restore, the key of the last
 # value seen before the dump is there, a key written at the start keeps its
-# value, and INFO names the restored pid.
+# value, and INFO names the restored pid. A long-lived connection from the
+# client's namespace survives the dumps that kill the tree and the migration
+# (pconn_check).
 . "$(dirname "$0")/lib.sh"
 apps_need redis-server redis-cli
 APP_NAME=redis
 APP_PROGRESS=counter
+PCONN=$CRL_TMP/pconn.log
 
 rcli() {
 	in_client timeout 5 redis-cli -h "$APPS_ADDR" "$@"
@@ -17,7 +20,47 @@ app_start() {
 		--dir "$CRL_TMP" --logfile ''
 	apps_wait_for 10 rcli ping || apps_fail "redis-server does not answer"
 	rcli set marker "m-$$" >/dev/null
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+		done
+		exec ip netns exec "$NS_C" /usr/bin/python3 "$(dirname "$0")/progs/resp-conn.py" \
+			"$APPS_ADDR" 6379 "$PCONN" 400
+	) </dev/null >/dev/null 2>&1 &
+	disown $!
+	apps_wait_for 10 grep -q '^1$' "$PCONN" || apps_fail "the long-lived connection gets no answer"
 }
+
+# The long-lived connection (progs/resp-conn.py) from C: its answers since
+# the step began.
+app_step_begin() {
+	PCONN_MARK=$(wc -l <"$PCONN")
+}
+
+# Where the tree died (dump, migration) the connection survives: no
+# reconnect and its counter goes on one by one, nothing lost or repeated.
+# Where the original was killed it breaks, and reconnects to the restored
+# copy. Either way it answers after the restore.
+pconn_has() {
+	[ "$(wc -l <"$PCONN")" -ge "$1" ]
+}
+
+pconn_check() {
+	local n since
+	n=$(wc -l <"$PCONN")
+	apps_wait_for 10 pconn_has $((n + 3)) ||
+		apps_fail "the long-lived connection gets no answer after restore: $(tail -2 "$PCONN")"
+	since=$(tail -n +$((PCONN_MARK + 1)) "$PCONN")
+	case $APPS_STEP in
+	leave-running | older-checkpoint) since=$(echo "$since" | sed -n '/reconnect/,$p' | grep -v reconnect) ;;
+	*) echo "$since" | grep -q reconnect &&
+		apps_fail "the long-lived connection broke: $(echo "$since" | tr '\n' ' ')" ;;
+	esac
+	echo "$since" | awk 'NR > 1 && $1 != p + 1 {exit 1} {p = $1}' ||
+		apps_fail "the long-lived connection's counter jumps: $(echo "$since" | tr '\n' ' ')"
+}
+
 
 app_client() {
 	local v
@@ -29,6 +72,7 @@ app_client() {
 
 app_check() {
 	local v k
+	pconn_check
 	[ "$(rcli get marker)" = "m-$$" ] || apps_fail "key marker is '$(rcli get marker)'"
 	k=$APPS_LO
 	v=$(rcli get "k:$k")
