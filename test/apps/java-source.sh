@@ -4,7 +4,9 @@
 apps_need java
 APP_NAME=java-source
 APP_PROGRESS=counter
-JAVA_OPTS="-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+# A fixed set of compiler threads: the restore is checked to bring back
+# every thread of the image, and dynamic ones may end right after it.
+JAVA_OPTS="-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UseDynamicNumberOfCompilerThreads"
 
 app_start() {
 	cp "$(dirname "$0")/progs/Counter.java" "$CRL_TMP/"
