@@ -2,7 +2,7 @@
 # Runs the default test suite (unit tests and the zdtm suite) through CTest.
 # Extra arguments go to ctest, e.g. `scripts/test.sh -L pre`. The real
 # programs (label apps, test/apps) are left out unless the arguments select
-# labels themselves (`scripts/test.sh -L apps`).
+# labels or tests themselves (`scripts/test.sh -L apps`, `-R apps/redis`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x build/criu-lite ]; then
@@ -13,7 +13,7 @@ cmake --build build || exit 1
 labels=(-LE apps)
 for a in "$@"; do
 	case $a in
-	-L | -LE | -L?* | --label-regex* | --label-exclude*) labels=() ;;
+	-L | -LE | -L?* | --label-regex* | --label-exclude* | -R | --tests-regex*) labels=() ;;
 	esac
 done
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300 "${labels[@]}" "$@"

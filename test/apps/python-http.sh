@@ -5,6 +5,8 @@
 apps_need python3 curl
 APP_NAME=python-http
 APP_PROGRESS=answers
+# A thread per request (ThreadingHTTPServer): one in the image may be done.
+APPS_STABLE_THREADS=0
 URL=http://$APPS_ADDR:8000
 WWW=$CRL_TMP/www
 
