@@ -275,6 +275,11 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	int fd, ret;
 	long r;
 
+	if (v->status & RST_VMA_SYSVIPC) {
+		ret = rst_sysv_attach(t, in, v);
+		if (ret != -ENOENT)
+			return ret;
+	}
 	ret = rst_vma_fd(c, t, in, v, &fd);
 	if (ret) {
 		const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);

@@ -181,6 +181,13 @@ int rst_open_in_task(struct inject *in, const char *path, int flags);
 int rst_shm_open(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
 		 int *fd);
 
+/*
+ * restore-sysv.c: attaches @v's System V segment again at its address (shmat)
+ * when it still exists: 0; -ENOENT (warned) when it is gone, for the caller to
+ * restore it as anonymous shared memory; other -errno, logged.
+ */
+int rst_sysv_attach(struct rst_task *t, struct inject *in, const VmaEntry *v);
+
 /* restore-files.c: open shared file objects, install fds in a child. */
 int rst_files_open(struct rst_ctx *c);
 /* The tool lets go of its copies (the tree holds them); unlinked files for mappings stay. */
