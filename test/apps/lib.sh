@@ -17,6 +17,7 @@
 # A program script defines:
 #   app_start            start the program in $APP_NS (apps_spawn), set APP_PID
 #   app_client           optional: the client loop's body (run in C, bounded)
+#   app_cleanup          optional: removes what outlives the processes (IPC)
 #   app_step_begin STEP  optional: called as each step begins
 #   app_check STEP       optional: program-specific checks after each restore
 #   app_snapshot DIR     optional: copy the files the program changes (a
@@ -65,6 +66,7 @@ apps_cleanup() {
 	for ns in $NS_A $NS_B $NS_C; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
+	declare -F app_cleanup >/dev/null && app_cleanup
 	crl_cleanup
 }
 trap apps_cleanup EXIT

@@ -24,11 +24,26 @@ app_start() {
 	$AS_PG "$PGBIN/initdb" -D "$PG/data" -A trust -U postgres >"$PG/initdb.log" 2>&1 ||
 		apps_fail "initdb failed: $(tail -3 "$PG/initdb.log")"
 	echo "host all all 10.99.0.0/24 trust" >>"$PG/data/pg_hba.conf"
+	# Dynamic shared memory as files in the data directory (pg_dynshmem),
+	# which app_snapshot copies, not in /dev/shm.
 	apps_spawn "$PG/server.log" $AS_PG "$PGBIN/postgres" -D "$PG/data" -k "$PG" \
-		-h "$APPS_ADDR" -c fsync=off -c max_connections=20
+		-h "$APPS_ADDR" -c fsync=off -c max_connections=20 \
+		-c dynamic_shared_memory_type=mmap
 	apps_wait_for 30 sql 'SELECT 1' || apps_fail "postgres does not answer: $(tail -3 "$PG/server.log")"
 	sql 'CREATE TABLE c(n bigint); INSERT INTO c VALUES (0);' || apps_fail "CREATE TABLE failed"
 	APPS_SERVERS=$(apps_servers)
+	# The interlock segment (System V), attached by every server process.
+	PG_SHMID=$(awk '/ \/SYSV/ {print $5; exit}' "/proc/$APP_PID/maps")
+	[ -n "$PG_SHMID" ] || apps_fail "the postmaster has no System V segment attached"
+}
+
+pg_nattch() {
+	ipcs -m -i "$PG_SHMID" | awk '/nattch=/ {sub(/.*nattch=/, ""); print $1 + 0}'
+}
+
+app_cleanup() {
+	[ -n "${PG_SHMID:-}" ] && ipcrm -m "$PG_SHMID" 2>/dev/null
+	return 0
 }
 
 # The postmaster's long-lived children (not the backends of connections).
@@ -58,6 +73,10 @@ app_check() {
 	local s v t=t_${APPS_STEP//-/_}
 	s=$(apps_servers)
 	[ "$s" = "$APPS_SERVERS" ] || apps_fail "server processes after restore: '$s', before: '$APPS_SERVERS'"
+	v=$(pg_nattch)
+	[ "$v" -ge $(($(echo $APPS_SERVERS | wc -w) + 1)) ] ||
+		apps_fail "the interlock segment $PG_SHMID has $v attaches, the postmaster and" \
+			"$(echo $APPS_SERVERS | wc -w) servers run"
 	v=$(sql "CREATE TABLE $t(x int); INSERT INTO $t VALUES (1); SELECT count(*) FROM $t")
 	[ "$v" = 1 ] || apps_fail "a new table in a new connection: '$v'"
 }
