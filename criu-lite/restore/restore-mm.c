@@ -283,13 +283,18 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 	ret = rst_vma_fd(c, t, in, v, &fd);
 	if (ret) {
 		const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
+		bool file = !(v->status & (RST_VMA_SOCKET | RST_VMA_ANON_SHARED)) && fe && fe->reg;
 
-		pr_err("pid %d: vma 0x%lx-0x%lx: cannot open '%s': %s", t->pid,
+		pr_err("pid %d: vma 0x%lx-0x%lx: cannot open '%s': %s%s", t->pid,
 		       (unsigned long)v->start, (unsigned long)v->end,
-		       v->status & RST_VMA_SOCKET			     ? "packet socket"
-		       : fe && fe->reg && !(v->status & RST_VMA_ANON_SHARED) ? fe->reg->name
-									     : "shared memory",
-		       strerror(-ret));
+		       v->status & RST_VMA_SOCKET ? "packet socket"
+		       : file			  ? fe->reg->name
+						  : "shared memory",
+		       strerror(-ret),
+		       file && ret == -ENOENT ? " (removed since the dump; criu-lite saves no file "
+						"contents: put it back as it was at the dump and "
+						"restore again)"
+					      : "");
 		return ret;
 	}
 	if (fd >= 0) {

@@ -97,6 +97,8 @@ wait "$TPID" 2>/dev/null
 mv "$T/f/map" "$T/f/map.moved"
 out=$("$CRL_BIN" restore -D "$T/f/img" -d 2>&1) && fail "restore without its mapped file succeeded"
 echo "$out" | grep -q "killed" || fail "midway failure not reported as such: $out"
+echo "$out" | grep -q "cannot open '.*/map': No such file or directory (removed since the dump; .*put it back" ||
+	fail "the error does not name the mapped file and what to do: $out"
 sleep 0.2
 [ -d "/proc/$TPID" ] && fail "pid $TPID left behind after a failed restore"
 ok "failure midway kills what was created"
