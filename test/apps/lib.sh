@@ -20,12 +20,13 @@
 #   app_cleanup          optional: removes what outlives the processes (IPC)
 #   app_step_begin STEP  optional: called as each step begins
 #   app_check STEP       optional: program-specific checks after each restore
-#   app_snapshot DIR     optional: copy the files the program changes (a
-#                        database) next to a checkpoint that the original
-#                        outlives; the dump then leaves the tree stopped
-#                        (--leave-stopped) until the copy is done, instead of
-#                        running (-R). app_rollback DIR puts them back before
-#                        that checkpoint restores, as a user of a file-backed
+#   app_snapshot_cmd DIR optional: prints a shell command that copies the
+#                        files the program changes (a database) next to a
+#                        checkpoint the original outlives; the dump -R runs it
+#                        as its post-dump action script (--action-script, as
+#                        with criu), while the tree is still frozen.
+#                        app_rollback DIR puts them back before that
+#                        checkpoint restores, as a user of a file-backed
 #                        program must: criu-lite saves no file contents.
 # and chooses how progress is measured, APP_PROGRESS:
 #   counter  the last line of $APP_LOG is a number that the program's state
@@ -232,19 +233,17 @@ apps_dump() {
 	apps_fail "dump -D ${dir##*/} $* failed: $(apps_errors "$log")"
 }
 
-# apps_dump_running DIR: a checkpoint the original outlives: dump -R, or,
-# for a program with files to snapshot, dump --leave-stopped, the copy, and
-# SIGCONT to the tree.
+# apps_dump_running DIR: a checkpoint the original outlives: dump -R, with
+# the program's files copied by a post-dump action script if it has any.
 apps_dump_running() {
-	local tree
-	if ! declare -F app_snapshot >/dev/null; then
+	local act
+	if ! declare -F app_snapshot_cmd >/dev/null; then
 		apps_dump "$1" -R
 		return
 	fi
-	apps_dump "$1" --leave-stopped
-	app_snapshot "$1"
-	tree=$(apps_tree "$APP_PID")
-	kill -CONT $tree || apps_fail "SIGCONT to the stopped tree ($tree) failed"
+	act="[ \"\$CRTOOLS_SCRIPT_ACTION\" != post-dump ] || { $(app_snapshot_cmd "$1") && touch '$1.copied'; }"
+	apps_dump "$1" -R --action-script "$act"
+	[ -e "$1.copied" ] || apps_fail "the post-dump action script copied nothing for ${1##*/}"
 }
 
 # apps_has_tcp_conn DIR: the images hold a TCP socket neither listening

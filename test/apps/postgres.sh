@@ -25,7 +25,7 @@ app_start() {
 		apps_fail "initdb failed: $(tail -3 "$PG/initdb.log")"
 	echo "host all all 10.99.0.0/24 trust" >>"$PG/data/pg_hba.conf"
 	# Dynamic shared memory as files in the data directory (pg_dynshmem),
-	# which app_snapshot copies, not in /dev/shm.
+	# which app_snapshot_cmd copies, not in /dev/shm.
 	apps_spawn "$PG/server.log" $AS_PG "$PGBIN/postgres" -D "$PG/data" -k "$PG" \
 		-h "$APPS_ADDR" -c fsync=off -c max_connections=20 \
 		-c dynamic_shared_memory_type=mmap
@@ -61,8 +61,8 @@ app_client() {
 	sleep 0.05
 }
 
-app_snapshot() {
-	cp -a "$PG/data" "$1.data" || apps_fail "copying the data directory failed"
+app_snapshot_cmd() {
+	echo "cp -a '$PG/data' '$1.data'"
 }
 
 app_rollback() {

@@ -18,11 +18,9 @@ app_start() {
 
 # The database and its rollback journal (there while a transaction runs)
 # belong with a checkpoint the original outlives.
-app_snapshot() {
-	mkdir -p "$1.files"
-	cp -a "$DB" "$1.files/" || apps_fail "copying $DB failed"
-	[ -e "$DB-journal" ] && cp -a "$DB-journal" "$1.files/"
-	return 0
+app_snapshot_cmd() {
+	echo "mkdir -p '$1.files' && cp -a '$DB' '$1.files/' &&" \
+		"{ [ ! -e '$DB-journal' ] || cp -a '$DB-journal' '$1.files/'; }"
 }
 
 app_rollback() {
