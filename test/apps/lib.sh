@@ -53,6 +53,10 @@ APPS_STEP=setup
 APPS_T0=$SECONDS
 # Extra dump options (e.g. a network lock method); --tcp-established always.
 APPS_DUMP_OPTS=${APPS_DUMP_OPTS:-}
+# Every wait is bounded: a tool run by APPS_TOOL_TIMEOUT, the whole script
+# by a watchdog (below CTest's TIMEOUT, so that the cleanup still runs).
+APPS_TOOL_TIMEOUT=${APPS_TOOL_TIMEOUT:-60}
+APPS_DEADLINE=${APPS_DEADLINE:-330}
 : >"$APP_LOG"
 
 apps_cleanup() {
@@ -71,6 +75,10 @@ apps_cleanup() {
 	crl_cleanup
 }
 trap apps_cleanup EXIT
+trap 'apps_fail "timed out after $APPS_DEADLINE s"' TERM
+(sleep "$APPS_DEADLINE" && kill -TERM $$) </dev/null >/dev/null 2>&1 &
+CRL_PIDS="$CRL_PIDS $!" # crl_cleanup kills it and its sleep
+disown $!
 
 # The failure names the program's step.
 apps_fail() {
@@ -90,7 +98,10 @@ apps_need() {
 apps_net_setup() {
 	local ns
 	for ns in $NS_A $NS_B $NS_C; do
-		ip netns add "$ns" || apps_fail "ip netns add $ns failed"
+		if ! ip netns add "$ns"; then
+			[ "$ns" = "$NS_A" ] && { echo "SKIP: cannot create network namespaces"; exit 77; }
+			apps_fail "ip netns add $ns failed"
+		fi
 		ip -n "$ns" link set lo up
 	done
 	ip -n "$NS_C" link add br0 type bridge &&
@@ -215,7 +226,7 @@ apps_tree() {
 apps_crl() {
 	local log=$1
 	shift
-	in_app "$CRL_BIN" "$@" -o "$log" -v4
+	in_app timeout "$APPS_TOOL_TIMEOUT" "$CRL_BIN" "$@" -o "$log" -v4
 }
 
 # apps_errors LOG: the error lines of a criu-lite log, on one line.
