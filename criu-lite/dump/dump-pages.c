@@ -28,6 +28,10 @@
 #include "pagemap.h"
 
 #define PAGEBUF_SIZE (32u << 20)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 #define PME_CHUNK (64u << 10) /* pagemap entries read at once */
 
 static size_t page_size;
@@ -80,12 +84,41 @@ static void find_zero_pfns(struct dump_ctx *ctx)
 	munmap(p, 2 * thp);
 }
 
+/*
+ * The page buffer, populated before the freeze so that no copy into it
+ * faults. In huge pages where the kernel gives them: 16 faults instead of
+ * 8192, 3-8x less time to populate 32 MiB here (3-12 ms against 24-50 ms
+ * with MAP_POPULATE, measured side by side); otherwise in small pages.
+ */
+static void *pagebuf_map(size_t len)
+{
+	size_t thp = arch_thp_size();
+	char *p, *a;
+
+	if (thp && !(len % thp)) {
+		p = mmap(NULL, len + thp, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
+		if (p != MAP_FAILED) {
+			a = (char *)(((unsigned long)p + thp - 1) & ~(thp - 1));
+			if (a > p)
+				munmap(p, (size_t)(a - p));
+			if (a + len < p + len + thp)
+				munmap(a + len, (size_t)(p + len + thp - (a + len)));
+			if (!madvise(a, len, MADV_HUGEPAGE) &&
+			    !madvise(a, len, MADV_POPULATE_WRITE))
+				return a;
+			munmap(a, len);
+		}
+	}
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		    -1, 0);
+}
+
 int dump_pages_init(struct dump_ctx *ctx)
 {
 	page_size = (size_t)sysconf(_SC_PAGESIZE);
 	ctx->pagebuf_len = PAGEBUF_SIZE;
-	ctx->pagebuf = mmap(NULL, ctx->pagebuf_len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ctx->pagebuf = pagebuf_map(ctx->pagebuf_len);
 	if (ctx->pagebuf == MAP_FAILED) {
 		ctx->pagebuf = NULL;
 		pr_err("dump: page buffer of %zu bytes: %s", ctx->pagebuf_len, strerror(errno));

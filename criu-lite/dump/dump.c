@@ -57,6 +57,15 @@ static int dump_task(struct dump_ctx *ctx, struct dump_task *t)
 	return ret;
 }
 
+/* -v4: how long one step of the setup before the freeze took; *t moves on. */
+static void dump_setup_step(const char *step, uint64_t *t)
+{
+	uint64_t now = dump_now_us();
+
+	pr_debug("dump: setup: %s took %llu us", step, (unsigned long long)(now - *t));
+	*t = now;
+}
+
 /* The wall clock at the freeze, for scripts measuring downtime (live-migrate). */
 static void dump_log_freeze_clock(void)
 {
@@ -126,6 +135,7 @@ static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
 int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 {
 	struct dump_ctx ctx;
+	uint64_t t_step;
 	pid_t exited = 0;
 	bool kill;
 	int ret;
@@ -138,6 +148,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ctx.pre_dump = hooks->pre_dump;
 	}
 	ctx.st.t_start = dump_now_us();
+	t_step = ctx.st.t_start;
 	ret = img_dir_open(o->images_dir ? o->images_dir : ".",
 			   IMG_DIR_CREATE | IMG_DIR_WRITE |
 				   (o->allow_unsafe_images_dir ? IMG_DIR_TRUSTED : 0),
@@ -146,6 +157,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		return ret;
 	/* An older dump's inventory must not vouch for this dump's images. */
 	ret = img_remove(&ctx.dir, IMG_INVENTORY, 0);
+	dump_setup_step("images dir", &t_step);
 	/* criu's first stage: before anything is set up or seized */
 	if (!ret)
 		ret = action_run(o, ACTION_PRE_DUMP, 0);
@@ -154,16 +166,21 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	/* every dump: tracking, or at least the tracker fds left in the tree */
 	if (!ret && !ctx.hooks.task_begin)
 		ret = dump_track_setup(&ctx);
+	dump_setup_step("tracker", &t_step);
 	if (!ret && o->page_server)
 		ret = page_xfer_start(o, &ctx.px);
+	dump_setup_step("page server", &t_step);
 	if (!ret)
 		ret = dump_pages_init(&ctx);
+	dump_setup_step("page buffer", &t_step);
 	if (!ret)
 		ret = dump_files_init(&ctx);
+	dump_setup_step("fd kinds", &t_step);
 	if (!ret) {
 		uint64_t t_seize;
 
 		dump_mm_prefetch(&ctx, o->pid); /* smaps outside the freeze */
+		dump_setup_step("smaps", &t_step);
 		/*
 		 * Freezing time is the seize alone: the setup above (page buffer,
 		 * tracker, page server, smaps) runs while the tree still runs.
