@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -34,18 +35,24 @@ static bool task_dead(pid_t tid)
 	return ret == -ENOENT || ret == -ESRCH || (!ret && (st.state == 'Z' || st.state == 'X'));
 }
 
-int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
+/*
+ * Waits for SIGCHLD, which the kernel sends the tracer for every ptrace stop
+ * and exit of a tracee, at most @slice_us. SIGCHLD is blocked around the
+ * whole wait (ptrace_wait_stop), so one that came since the last waitpid is
+ * pending and ends this wait at once: no stop is slept through.
+ */
+static void wait_sigchld(const sigset_t *chld, long long slice_us)
 {
-	long long deadline = now_us() + (long long)timeout_ms * 1000;
-	long sleep_ns = 20000;
+	struct timespec ts = {slice_us / 1000000, (slice_us % 1000000) * 1000};
+
+	sigtimedwait(chld, NULL, &ts);
+}
+
+static int wait_stop_blocked(pid_t tid, int *status, long long deadline, const sigset_t *chld)
+{
+	long long slice_us = 1000, now;
 	unsigned int spins = 0;
 
-	/*
-	 * Injected syscalls finish in microseconds: a few yields catch them.
-	 * After that, sleep with a growing period (20 us .. 1 ms): on a loaded
-	 * machine the task we wait for needs the CPU we would burn spinning.
-	 * The deadline bounds the wait for a task that never stops.
-	 */
 	for (;;) {
 		pid_t r = waitpid(tid, status, WNOHANG | __WALL);
 
@@ -56,20 +63,40 @@ int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
 		}
 		if (r < 0 && errno != EINTR)
 			return errno == ECHILD ? -ESRCH : -errno;
-		if (now_us() > deadline)
-			return -ETIMEDOUT;
-		if (spins >= 32 && spins % 16 == 0 && task_dead(tid))
-			return -ESRCH;
-		if (++spins < 32) {
+		/* Injected syscalls finish in microseconds: a few yields catch them. */
+		if (++spins < 8) {
 			sched_yield();
-		} else {
-			struct timespec ts = {0, sleep_ns};
-
-			nanosleep(&ts, NULL);
-			if (sleep_ns < 1000000)
-				sleep_ns *= 2;
+			continue;
 		}
+		now = now_us();
+		if (now > deadline)
+			return -ETIMEDOUT;
+		if (spins > 8 && task_dead(tid))
+			return -ESRCH;
+		wait_sigchld(chld, deadline - now < slice_us ? deadline - now + 1 : slice_us);
+		/*
+		 * A slice only bounds the look at a dead leader (no SIGCHLD until
+		 * its threads are reaped) and a SIGCHLD another thread of a
+		 * multi-threaded tool took first; it grows to 16 ms.
+		 */
+		if (slice_us < 16000)
+			slice_us *= 2;
 	}
+}
+
+int ptrace_wait_stop(pid_t tid, int *status, int timeout_ms)
+{
+	long long deadline = now_us() + (long long)timeout_ms * 1000;
+	sigset_t chld, old;
+	int ret;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, &old);
+	ret = wait_stop_blocked(tid, status, deadline, &chld);
+	/* A SIGCHLD still pending goes to the caller's handler, or is dropped. */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 int ptrace_seize_interrupt(pid_t tid, unsigned long extra_opts)
