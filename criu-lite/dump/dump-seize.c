@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -488,19 +490,40 @@ static pid_t tree_exited_now(const struct dump_ctx *ctx)
 	return 0;
 }
 
+/* Waits up to @timeout_us for a process of the tree to exit (its pidfd turns readable). */
+static void wait_any_exit(const struct dump_ctx *ctx, uint64_t timeout_us)
+{
+	struct pollfd *p = calloc(ctx->nr_tasks, sizeof(*p));
+	size_t n = 0;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < ctx->nr_tasks; i++) {
+		int fd = ctx->tasks[i].zombie ? -1
+					      : (int)syscall(SYS_pidfd_open, ctx->tasks[i].pid, 0);
+
+		if (fd >= 0)
+			p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	if (n)
+		poll(p, n, (int)((timeout_us + 999) / 1000));
+	while (n--)
+		close(p[n].fd);
+	free(p);
+}
+
 pid_t dump_tree_exited(const struct dump_ctx *ctx, int err)
 {
 	/*
 	 * ptrace's ESRCH comes as soon as a task is SIGKILLed, while it may
-	 * still be on its way out: then give it a moment (bounded) to show.
+	 * still be on its way out: then give it a moment (bounded) to show,
+	 * woken by its exit. A pidfd turns readable when the whole process is
+	 * gone, /proc says Z as soon as its leader is: a look every 50 ms.
 	 */
-	uint64_t deadline = dump_now_us() + (err == -ESRCH ? 500000 : 0);
+	uint64_t deadline = dump_now_us() + (err == -ESRCH ? 500000 : 0), now;
 	pid_t pid;
 
-	while (!(pid = tree_exited_now(ctx)) && dump_now_us() < deadline) {
-		struct timespec ts = {0, 5000000};
-
-		nanosleep(&ts, NULL);
-	}
+	while (!(pid = tree_exited_now(ctx)) && (now = dump_now_us()) < deadline)
+		wait_any_exit(ctx, deadline - now < 50000 ? deadline - now : 50000);
 	return pid;
 }
