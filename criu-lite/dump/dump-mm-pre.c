@@ -110,6 +110,23 @@ void dump_mm_prefetch_free(struct dump_ctx *ctx)
 	ctx->mm_pre = NULL;
 }
 
+uint64_t dump_mm_prefetch_bytes(const struct dump_ctx *ctx)
+{
+	const struct dump_mm_pre *p = ctx->mm_pre;
+	uint64_t kb = 0;
+
+	/* What a dump copies: anonymous and shmem memory, file mappings' COWed pages. */
+	for (size_t i = 0; p && i < p->n; i++)
+		for (size_t j = 0; j < p->lists[i].n; j++) {
+			const struct proc_vma *v = &p->lists[i].v[j];
+			bool anon = v->kind == PROC_VMA_ANON || v->kind == PROC_VMA_HEAP ||
+				    v->kind == PROC_VMA_STACK || v->kind == PROC_VMA_SHMEM_ANON;
+
+			kb += (anon ? v->rss_kb : v->anon_kb) + v->swap_kb;
+		}
+	return kb * 1024;
+}
+
 static bool same_vma(const struct proc_vma *a, const struct proc_vma *b)
 {
 	if (a->start != b->start || a->end != b->end || a->prot != b->prot ||

@@ -114,10 +114,27 @@ static void *pagebuf_map(size_t len)
 		    -1, 0);
 }
 
+/*
+ * No bigger than the tree's memory seen before the freeze (plus a quarter,
+ * in 2 MiB steps, at least 4 MiB): a small tree populates a small buffer.
+ * More memory at the freeze only means more, smaller batches.
+ */
+static size_t pagebuf_size(const struct dump_ctx *ctx)
+{
+	uint64_t want = dump_mm_prefetch_bytes(ctx), step = 2u << 20;
+
+	if (!want)
+		return PAGEBUF_SIZE;
+	want = (want + want / 4 + step - 1) / step * step;
+	if (want < 2 * step)
+		want = 2 * step;
+	return want < PAGEBUF_SIZE ? (size_t)want : PAGEBUF_SIZE;
+}
+
 int dump_pages_init(struct dump_ctx *ctx)
 {
 	page_size = (size_t)sysconf(_SC_PAGESIZE);
-	ctx->pagebuf_len = PAGEBUF_SIZE;
+	ctx->pagebuf_len = pagebuf_size(ctx);
 	ctx->pagebuf = pagebuf_map(ctx->pagebuf_len);
 	if (ctx->pagebuf == MAP_FAILED) {
 		ctx->pagebuf = NULL;
@@ -125,9 +142,10 @@ int dump_pages_init(struct dump_ctx *ctx)
 		return -ENOMEM;
 	}
 	find_zero_pfns(ctx);
-	pr_debug("dump: zero page pfn %#llx, huge zero page pfn %#llx (%llu pages)",
-		 (unsigned long long)ctx->zero_pfn, (unsigned long long)ctx->huge_zero_pfn,
-		 (unsigned long long)ctx->huge_zero_nr);
+	pr_debug("dump: page buffer %zu KiB; zero page pfn %#llx, huge zero page pfn %#llx "
+		 "(%llu pages)",
+		 ctx->pagebuf_len >> 10, (unsigned long long)ctx->zero_pfn,
+		 (unsigned long long)ctx->huge_zero_pfn, (unsigned long long)ctx->huge_zero_nr);
 	return 0;
 }
 

@@ -170,6 +170,11 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (!ret && o->page_server)
 		ret = page_xfer_start(o, &ctx.px);
 	dump_setup_step("page server", &t_step);
+	if (!ret) {
+		dump_mm_prefetch(&ctx, o->pid); /* smaps outside the freeze */
+		dump_setup_step("smaps", &t_step);
+	}
+	/* sized by what smaps found */
 	if (!ret)
 		ret = dump_pages_init(&ctx);
 	dump_setup_step("page buffer", &t_step);
@@ -179,8 +184,6 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (!ret) {
 		uint64_t t_seize;
 
-		dump_mm_prefetch(&ctx, o->pid); /* smaps outside the freeze */
-		dump_setup_step("smaps", &t_step);
 		/*
 		 * Freezing time is the seize alone: the setup above (page buffer,
 		 * tracker, page server, smaps) runs while the tree still runs.

@@ -226,6 +226,8 @@ int dump_mm_membarrier(struct inject *in, pid_t pid, struct TaskCoreEntry *tc);
 /* dump-mm-pre.c: smaps (a page-table walk) read before the freeze */
 void dump_mm_prefetch(struct dump_ctx *ctx, pid_t root);
 void dump_mm_prefetch_free(struct dump_ctx *ctx);
+/* Bytes resident or swapped in the tree at the prefetch (smaps); 0 if unknown. */
+uint64_t dump_mm_prefetch_bytes(const struct dump_ctx *ctx);
 /* The VMAs of @pid with their VmFlags: maps + the early flags, or smaps. 0 or -errno. */
 int dump_mm_read_vmas(struct dump_ctx *ctx, pid_t pid, struct proc_vma_list *out);
 

@@ -52,7 +52,8 @@ int main(void)
 	ok(!ret && v.start == s && v.end == e && !strcmp(v.name, "[vdso]"),
 	   "[vdso]: %lx-%lx '%s' as in maps %lx-%lx", v.start, v.end, v.name, s, e);
 	ret = procmap_query(getpid(), (unsigned long)main, &v);
-	ok(!ret && v.start <= (unsigned long)main && (unsigned long)main < v.end && v.name[0] == '/',
+	ok(!ret && v.start <= (unsigned long)main && (unsigned long)main < v.end &&
+		   v.name[0] == '/',
 	   "our code: %d, %lx-%lx '%s'", ret, v.start, v.end, v.name);
 	hole = mmap(NULL, (size_t)pg * 3, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(hole + pg, (size_t)pg);
