@@ -28,6 +28,7 @@
 #include "pagemap.h"
 
 #define PAGEBUF_SIZE (32u << 20)
+#define PAGEBUF_INCR_SIZE (8u << 20) /* incremental dumps, see pagebuf_size */
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
@@ -121,14 +122,21 @@ static void *pagebuf_map(size_t len)
  */
 static size_t pagebuf_size(const struct dump_ctx *ctx)
 {
-	uint64_t want = dump_mm_prefetch_bytes(ctx), step = 2u << 20;
+	uint64_t want = dump_mm_prefetch_bytes(ctx), step = 2u << 20, max = PAGEBUF_SIZE;
 
+	/*
+	 * An incremental dump with a tracker copies the pages written since
+	 * its parent: a few MiB in the final dump of a migration, which is
+	 * the one the tree waits for.
+	 */
+	if (ctx->o->prev_images_dir && ctx->filter.changed)
+		max = PAGEBUF_INCR_SIZE;
 	if (!want)
-		return PAGEBUF_SIZE;
+		return (size_t)max;
 	want = (want + want / 4 + step - 1) / step * step;
 	if (want < 2 * step)
 		want = 2 * step;
-	return want < PAGEBUF_SIZE ? (size_t)want : PAGEBUF_SIZE;
+	return want < max ? (size_t)want : (size_t)max;
 }
 
 int dump_pages_init(struct dump_ctx *ctx)
