@@ -25,6 +25,17 @@ crl_require_pkg(PROTOBUFC libprotobuf-c libprotobuf-c-dev)
 # getprotobyname (glibc NSS); sock_diag never calls them.
 crl_require_pkg(LIBNL libnl-3.0 libnl-3-dev)
 crl_require_pkg(LIBCAP libcap libcap-dev)
+# The nftables network lock (kernel-iface/nf-lock-nft.c). Debian ships no
+# libnftables.a: a static build goes without it (--network-lock nftables
+# then says so) and keeps the iptables lock.
+if(CRIU_LITE_STATIC)
+	pkg_check_modules(LIBNFTABLES QUIET libnftables)
+	set(LIBNFTABLES_LINK "")
+	set(LIBNFTABLES_FOUND OFF)
+else()
+	crl_require_pkg(LIBNFTABLES libnftables libnftables-dev)
+	set(LIBNFTABLES_FOUND ON)
+endif()
 
 find_program(PROTOC_C protoc-c)
 if(NOT PROTOC_C)
@@ -34,3 +45,8 @@ endif()
 include_directories(SYSTEM ${PROTOBUFC_INCLUDE_DIRS} ${LIBNL_INCLUDE_DIRS} ${LIBCAP_INCLUDE_DIRS})
 link_directories(${PROTOBUFC_LIBRARY_DIRS} ${LIBNL_LIBRARY_DIRS} ${LIBCAP_LIBRARY_DIRS})
 set(CRL_DEP_LIBS ${PROTOBUFC_LINK} ${LIBNL_LINK} ${LIBCAP_LINK})
+if(LIBNFTABLES_FOUND)
+	include_directories(SYSTEM ${LIBNFTABLES_INCLUDE_DIRS})
+	link_directories(${LIBNFTABLES_LIBRARY_DIRS})
+	list(APPEND CRL_DEP_LIBS ${LIBNFTABLES_LINK})
+endif()

@@ -8,6 +8,8 @@ PKGS=(
 	build-essential cmake ninja-build pkg-config git
 	protobuf-c-compiler libprotobuf-c-dev
 	libnl-3-dev libnl-route-3-dev libcap-dev
+	# the network lock: libnftables, and the tools the iptables lock and its tests run
+	libnftables-dev nftables iptables
 	# setcap, for the unprivileged (file capability) test
 	libcap2-bin
 	# crit (CRIU's image decoder) checks our images; it needs python3-protobuf
