@@ -156,7 +156,8 @@ static int ipt_run(const char *tool, const char *input, const char *chain, char 
 
 		if (r == -ETIMEDOUT) {
 			kill(pid, SIGKILL);
-			snprintf(err, len, "%s did not finish in %d s", tool, IPT_TIMEOUT_MS / 1000);
+			snprintf(err, len, "%s did not finish in %d s", tool,
+				 IPT_TIMEOUT_MS / 1000);
 		}
 		ret = ret ?: r;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -48,7 +48,8 @@ int nf_lock_nft_text(char *buf, size_t len, char what, const char *name, const s
 			"add rule inet %1$s input meta mark 0x%2$x accept\n"
 			"add rule inet %1$s input %3$s @conns4 drop\n"
 			"add rule inet %1$s input %4$s @conns6 drop\n"
-			"add rule inet %1$s input tcp dport @ports tcp flags & (syn | ack) == syn drop\n"
+			"add rule inet %1$s input tcp dport @ports tcp flags & (syn | ack) == syn "
+			"drop\n"
 			"add rule inet %1$s output meta mark 0x%2$x accept\n"
 			"add rule inet %1$s output %5$s @conns4 drop\n"
 			"add rule inet %1$s output %6$s @conns6 drop\n",

@@ -206,6 +206,21 @@ static int parse_choice(const struct opt_src *s, const char *opt, const char *ar
 	return -EINVAL;
 }
 
+static int parse_network_lock(const struct opt_src *s, const char *arg, struct opts *o)
+{
+	static const char *const names[] = {[OPTS_NETLOCK_IPTABLES] = "iptables",
+					    [OPTS_NETLOCK_NFTABLES] = "nftables",
+					    [OPTS_NETLOCK_SKIP] = "skip"};
+
+	for (int i = OPTS_NETLOCK_IPTABLES; i <= OPTS_NETLOCK_SKIP; i++) {
+		if (!strcmp(arg, names[i])) {
+			o->network_lock = i;
+			return 0;
+		}
+	}
+	return bad(s, "invalid --network-lock '%s' (one of iptables|nftables|skip)", arg);
+}
+
 static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, bool neg,
 		     struct opts *o)
 {
@@ -308,8 +323,13 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 		return parse_choice(s, "manage-cgroups", arg ? arg : "soft", "ignore",
 				    "none|props|soft|full|strict", "planned: cgroups");
 	case OI_NETWORK_LOCK:
-		return parse_choice(s, "network-lock", arg, "skip", "iptables|nftables",
-				    "planned: network lock");
+		return parse_network_lock(s, arg, o);
+	case OI_TCP_CLOSE:
+		o->tcp_close = !neg;
+		return 0;
+	case OI_SKIP_IN_FLIGHT:
+		o->skip_in_flight = !neg;
+		return 0;
 	case OI_PRE_DUMP_MODE:
 		return parse_choice(s, "pre-dump-mode", arg, "splice|read", "", "");
 	case OI_FILE_VALIDATION:

@@ -12,6 +12,10 @@
 #include <sys/types.h>
 
 #define OPTS_MAX_CLOSE 16
+/* --network-lock, with criu's numbers (rpc.proto criu_network_lock_method) */
+#define OPTS_NETLOCK_IPTABLES 1
+#define OPTS_NETLOCK_NFTABLES 2
+#define OPTS_NETLOCK_SKIP 3
 #define OPTS_MAX_SCRIPTS 8
 
 struct opts {
@@ -31,6 +35,7 @@ struct opts {
 	int verbosity;			/* -v */
 	int status_fd;			/* --status-fd, -1 unset */
 	int timeout;			/* --timeout seconds (accepted, see compat.md) */
+	int network_lock;		/* OPTS_NETLOCK_*; 0: not given (iptables, as criu) */
 	unsigned long long ghost_limit; /* --ghost-limit: most data of an unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;
@@ -55,7 +60,9 @@ struct opts {
 	bool json;
 	bool ext_unix_sk;
 	bool tcp_established;
-	bool staged;		      /* restore --staged: commands on stdin */
+	bool tcp_close;	     /* dump: connections not kept; restore: connections come back closed */
+	bool skip_in_flight; /* dump: connections waiting in a listener's queue are left out */
+	bool staged;	     /* restore --staged: commands on stdin */
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
 	bool skip_file_size_check;    /* restore: a file whose size changed is only warned of */

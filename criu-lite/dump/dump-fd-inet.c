@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dump-inet.h"
+#include "dump.h"
 #include "log.h"
 #include "tcp-repair.h"
 
@@ -129,18 +130,41 @@ static const char *inet_dgram_kind(int type, int proto)
 	}
 }
 
+/*
+ * Connections still queued at the freeze (the program had its moment to
+ * accept them, dump-netlock.c): left out with --skip-in-flight, as criu
+ * (their clients see the connection fail), else refused: a socket rebuilt in
+ * repair mode cannot be put into an accept queue.
+ */
+static int inet_check_queue(const struct dump_ctx *ctx, const struct fd_desc *d,
+			    const struct sock_diag_inet *s)
+{
+	char what[256];
+
+	if (ctx->o->skip_in_flight) {
+		pr_warn("dump: fd %d of %d: TCP listener on port %u: %u connection(s) waiting to "
+			"be "
+			"accepted are left out (--skip-in-flight)",
+			d->fd, d->pid, s->sport, s->rqlen);
+		return 0;
+	}
+	snprintf(what, sizeof(what),
+		 "listening TCP socket on port %u with %u connection(s) still waiting to be "
+		 "accepted after the program was given 1 s to accept them; retry, or pass "
+		 "--skip-in-flight to leave them out",
+		 s->sport, s->rqlen);
+	return dump_fd_unsupported(d, what);
+}
+
 /* Refuses what restore cannot rebuild; 0 if the socket is fine. */
-static int inet_check(const struct fd_desc *d, const struct sock_diag_inet *s, int type)
+static int inet_check(const struct dump_ctx *ctx, const struct fd_desc *d,
+		      const struct sock_diag_inet *s, int type)
 {
 	char what[128];
 
 	if (s->proto == IPPROTO_TCP && type == SOCK_STREAM) {
-		if (s->state == 10 && s->rqlen) {
-			snprintf(what, sizeof(what),
-				 "listening TCP socket with %u connections waiting to be accepted",
-				 s->rqlen);
-			return dump_fd_unsupported(d, what);
-		}
+		if (s->state == 10 && s->rqlen)
+			return inet_check_queue(ctx, d, s);
 		if (s->state != 10 && s->state != 7 && !tcp_state_repairable(s->state)) {
 			snprintf(what, sizeof(what),
 				 "TCP socket in state %s (only listening, unconnected, connecting, "
@@ -203,7 +227,7 @@ static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	ret = inet_lookup(b, d, sk, &s, &type);
 	if (ret)
 		return ret;
-	ret = inet_check(d, &s, type);
+	ret = inet_check(ctx, d, &s, type);
 	if (ret)
 		return ret;
 	ret = dump_inet_opts(sk, &s, e, &b->opts);
@@ -233,9 +257,11 @@ static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	e->shutdown = (SkShutdown)(s.shutdown & 3);
 	fe->type = FD_TYPES__INETSK;
 	fe->isk = e;
-	if (s.proto == IPPROTO_TCP && tcp_state_repairable(s.state))
-		return dump_tcp_stream(ctx, &b->tcp, d, sk, e->ino, &e->state);
-	return 0;
+	/* --tcp-close: recorded as they are, neither locked nor read; the restore closes them */
+	if (s.proto != IPPROTO_TCP || !tcp_state_repairable(s.state) || ctx->o->tcp_close)
+		return 0;
+	ret = dump_netlock_conn(ctx, &s, b->socks, b->nr_socks);
+	return ret ? ret : dump_tcp_stream(ctx, &b->tcp, d, sk, e->ino, &e->state);
 }
 
 static int inet_match(const struct fd_desc *d)

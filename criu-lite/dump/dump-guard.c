@@ -31,6 +31,7 @@
 #include "dump.h"
 #include "inject.h"
 #include "log.h"
+#include "netlock.h"
 #include "tcp-repair.h"
 
 #define GUARD_TCP_MAX 256
@@ -39,6 +40,8 @@
 struct guard_journal {
 	struct inject_journal inject;
 	int killing;
+	int netlock_method; /* a network lock held (NF_LOCK_*), 0 none */
+	pid_t netlock_root;
 	unsigned int nr_tcp;
 	struct guard_tcp {
 		pid_t pid;
@@ -66,6 +69,16 @@ void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse)
 	}
 	j->tcp[j->nr_tcp] = (struct guard_tcp){.pid = pid, .fd = fd, .ino = ino, .reuse = reuse};
 	__atomic_store_n(&j->nr_tcp, j->nr_tcp + 1, __ATOMIC_RELEASE);
+}
+
+void dump_guard_note_netlock(int method, pid_t root)
+{
+	struct guard_journal *j = guard_journal;
+
+	if (!j)
+		return;
+	j->netlock_root = root;
+	__atomic_store_n(&j->netlock_method, method, __ATOMIC_RELEASE);
 }
 
 void dump_guard_note_killing(void)
@@ -169,6 +182,9 @@ static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journa
 			failed++;
 	}
 	keeper_tcp(gj);
+	/* After repair mode: a tree that lives on gets its connections back. */
+	if (!gj->killing && __atomic_load_n(&gj->netlock_method, __ATOMIC_ACQUIRE))
+		netlock_release_left(gj->netlock_method, gj->netlock_root);
 	return failed ? 1 : 0;
 }
 

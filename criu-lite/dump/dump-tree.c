@@ -150,6 +150,11 @@ int dump_write_inventory(struct dump_ctx *ctx)
 	inv.fdinfo_per_id = true;
 	inv.has_lsmtype = true;
 	inv.lsmtype = LSMTYPE__NO_LSM;
+	/* the restore releases the lock this dump leaves held (dump-netlock.c) */
+	inv.network_lock_method = (uint32_t)dump_netlock_method(ctx);
+	inv.has_network_lock_method = inv.network_lock_method != 0;
+	inv.has_tcp_close = ctx->o->tcp_close;
+	inv.tcp_close = ctx->o->tcp_close;
 	if (ctx->nr_tasks) {
 		ids_fill(&ctx->tasks[0], &ids);
 		inv.root_ids = &ids;

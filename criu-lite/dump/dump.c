@@ -122,6 +122,8 @@ static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
 	const struct opts *o = ctx->o;
 
 	dump_files_release(ctx, ret || !kill);
+	/* After repair mode is left: a tree that goes on gets its connections back. */
+	dump_netlock_release(ctx, !ret && !o->leave_running && !ctx->pre_dump);
 	if (ret || o->leave_running || ctx->pre_dump)
 		dump_resume_tree(ctx);
 	else if (o->leave_stopped)
@@ -181,6 +183,10 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (!ret)
 		ret = dump_files_init(&ctx);
 	dump_setup_step("fd kinds", &t_step);
+	/* Listeners held, their queues drained: before the freeze, bounded. */
+	if (!ret)
+		ret = dump_netlock_prepare(&ctx);
+	dump_setup_step("network lock", &t_step);
 	if (!ret) {
 		uint64_t t_seize;
 
@@ -217,6 +223,8 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ret = action_run(o, ACTION_POST_DUMP, 0);
 	if (ctx.st.t_frozen)
 		dump_release_tree(&ctx, ret, kill);
+	else /* failed before the freeze: listeners may be held already */
+		dump_netlock_release(&ctx, false);
 	if (ret)
 		exited = dump_tree_exited(&ctx, ret);
 	ctx.st.t_thawed = dump_now_us();
@@ -226,6 +234,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		img_remove(&ctx.dir, IMG_INVENTORY, 0);
 	dump_files_fini(&ctx);
 	dump_seccomp_fini(&ctx);
+	dump_netlock_fini(&ctx);
 	/* Statistics are for the reader only: the dump stands without them. */
 	if (!ret && dump_write_stats(&ctx))
 		pr_warn("dump: the statistics image (stats-dump) could not be written");

@@ -140,6 +140,8 @@ struct dump_ctx {
 	struct dump_locks *locks;
 	/* seccomp filters recorded (dump-seccomp.c), NULL before the first */
 	struct dump_seccomp *seccomp;
+	/* the network lock (dump-netlock.c), NULL in a pre-dump */
+	struct dump_netlock *netlock;
 	/* the tool could not seize with PTRACE_O_SUSPEND_SECCOMP (dump-seize.c) */
 	bool seccomp_unsuspended;
 };
@@ -210,6 +212,26 @@ int dump_seccomp_check_seized(struct dump_ctx *ctx, struct dump_task *t);
 int dump_seccomp_finish(struct dump_ctx *ctx);
 void dump_seccomp_fini(struct dump_ctx *ctx);
 
+/*
+ * dump-netlock.c: the network lock. Before the freeze (not in a pre-dump):
+ * new connection attempts to the tree's listeners held at the lock, and a
+ * bounded wait for the program to accept what is queued. Logs. 0 or -errno.
+ */
+int dump_netlock_prepare(struct dump_ctx *ctx);
+struct sock_diag_inet;
+/*
+ * TCP connection @s (of the frozen tree; @all: every inet socket) locked
+ * before its socket goes into repair mode, unless its peer is in the tree
+ * too, the method is skip or --tcp-close. Logs. 0 or -errno.
+ */
+int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
+		      const struct sock_diag_inet *all, size_t n);
+/* The method of the lock held (NF_LOCK_*, for inventory.img), or 0. */
+int dump_netlock_method(const struct dump_ctx *ctx);
+/* Releases the lock, or keeps it for the restore (@keep: the tree is gone or stopped). */
+void dump_netlock_release(struct dump_ctx *ctx, bool keep);
+void dump_netlock_fini(struct dump_ctx *ctx);
+
 /* dump-mm.c */
 int dump_task_mm(struct dump_ctx *ctx, struct dump_task *t);
 /*
@@ -257,6 +279,8 @@ int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned 
  */
 void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse);
 void dump_guard_note_killing(void);
+/* A network lock of @method (NF_LOCK_*, 0: none any more) for the tree of @root is held. */
+void dump_guard_note_netlock(int method, pid_t root);
 
 /* dump-files.c */
 int dump_files_init(struct dump_ctx *ctx);

@@ -89,6 +89,18 @@ static bool rst_inet_tcp_conn(const InetSkEntry *e)
 	return e->proto == IPPROTO_TCP && tcp_state_repairable(e->state);
 }
 
+/*
+ * --tcp-close at restore, or a dump made with it (inventory tcp_close):
+ * connections come back as closed sockets, as criu's: unbound (a connection's
+ * port went with it) and unconnected, so reads fail with ENOTCONN and writes
+ * with EPIPE.
+ */
+static bool rst_inet_closed(const struct rst_ctx *c, const InetSkEntry *e)
+{
+	return rst_inet_tcp_conn(e) &&
+	       (c->o->tcp_close || (c->inv && c->inv->has_tcp_close && c->inv->tcp_close));
+}
+
 /* bind, listen or connect; the step that failed goes to @what. */
 static int rst_inet_place(int sk, const InetSkEntry *e, struct rst_tcp_conn *t, const char **what)
 {
@@ -135,7 +147,7 @@ static int rst_inet_tcp_prepare(struct rst_ctx *c, const InetSkEntry *e, int sk,
 static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 {
 	const InetSkEntry *e = fe->isk;
-	bool tcp_conn = rst_inet_tcp_conn(e);
+	bool closed = rst_inet_closed(c, e), tcp_conn = rst_inet_tcp_conn(e) && !closed;
 	struct rst_tcp_conn *t = NULL;
 	const char *what = "socket";
 	int sk, ret = 0;
@@ -151,7 +163,7 @@ static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 		what = "options";
 		ret = rst_inet_opts_pre_bind(sk, e, tcp_conn);
 	}
-	if (!ret)
+	if (!ret && !closed)
 		ret = rst_inet_place(sk, e, t, &what);
 	if (!ret && tcp_conn)
 		ret = rst_tcp_fill(t, e, sk, &what);

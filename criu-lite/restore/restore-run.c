@@ -9,6 +9,7 @@
 #include "action.h"
 #include "caps.h"
 #include "log.h"
+#include "netlock.h"
 #include "pidfile.h"
 #include "restore.h"
 
@@ -18,6 +19,17 @@ static double rst_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The network lock the dump left (inventory.img names its method; its name
+ * comes from the root pid) goes at the end, once every connection has left
+ * repair mode, and when the restore fails: the peers then learn the truth.
+ */
+static void rst_netlock_release(const struct rst_ctx *c)
+{
+	if (c->inv && c->inv->has_network_lock_method && c->pstree && c->nr_tasks)
+		netlock_release_left((int)c->inv->network_lock_method, c->pstree[0]->pid);
 }
 
 /* One restore from @dir, with memory staged ahead in @stage (or NULL). */
@@ -73,6 +85,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		bool created = c.nr_tasks && c.tasks[0].created;
 
 		rst_tree_kill(&c);
+		rst_netlock_release(&c);
 		pr_err("restore from '%s' failed%s", dir,
 		       created ? "; every process it created was killed" : "");
 		rst_cow_free(&c);
@@ -80,6 +93,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		return 1;
 	}
 	*root = c.tasks[0].pid;
+	rst_netlock_release(&c);
 	/* The tree runs already: a failure here cannot be undone, only reported. */
 	if (action_run(o, ACTION_POST_RESUME, 0))
 		pr_warn("restore: the post-resume stage failed; the tree runs on");

@@ -43,7 +43,8 @@ static void test_texts(void)
 			       "--dport 41000 -j DROP"),
 	   "iptables: a connection is dropped both ways");
 	ok(nf_lock_ipt_text(buf, sizeof(buf), AF_INET, 'c', "CRLITE-7", NULL, 0) > 0 &&
-		   strstr(buf, "-I INPUT 1 -j CRLITE-7-i") && strstr(buf, "--mark 0xc114 -j RETURN"),
+		   strstr(buf, "-I INPUT 1 -j CRLITE-7-i") &&
+		   strstr(buf, "--mark 0xc114 -j RETURN"),
 	   "iptables: the chains come first and let the tool's marked segments through");
 	ok(nf_lock_ipt_text(buf, sizeof(buf), AF_INET, 'p', "CRLITE-7", NULL, 80) > 0 &&
 		   strstr(buf, "--dport 80 --tcp-flags SYN,ACK SYN -j DROP"),
@@ -100,8 +101,9 @@ static void test_live(const struct nf_lock_ops *ops)
 	ok(ops->exists("CRLITE-unit") == 1 && ops->exists("CRLITE-none") == 0,
 	   "%s: the lock is found by its name, another is not", ops->name);
 	ok(loop_pair(&cl, &sv, &t) == 0, "%s: a loopback connection", ops->name);
-	ok(ops->add_conn("CRLITE-unit", &t, err, sizeof(err)) == 0 && ops->add_port("CRLITE-unit",
-		   t.lport, err, sizeof(err)) == 0, "%s: connection and port locked %s", ops->name, err);
+	ok(ops->add_conn("CRLITE-unit", &t, err, sizeof(err)) == 0 &&
+		   ops->add_port("CRLITE-unit", t.lport, err, sizeof(err)) == 0,
+	   "%s: connection and port locked %s", ops->name, err);
 	ok(write(cl, "x", 1) == 1 && !readable(sv, 300), "%s: locked, a byte does not arrive",
 	   ops->name);
 	ok(ops->destroy("CRLITE-unit", err, sizeof(err)) == 0 && ops->exists("CRLITE-unit") == 0,
