@@ -116,8 +116,8 @@ void netlock_release(struct netlock *l)
 		return;
 	ret = l->ops->destroy(l->name, err, sizeof(err));
 	if (ret)
-		pr_warn("network lock (%s): cannot remove '%s': %s; remove it by hand", l->ops->name,
-			l->name, *err ? err : strerror(-ret));
+		pr_warn("network lock (%s): cannot remove '%s': %s; remove it by hand",
+			l->ops->name, l->name, *err ? err : strerror(-ret));
 	else
 		pr_info("network lock: %s '%s' released", l->ops->name, l->name);
 	l->held = false;

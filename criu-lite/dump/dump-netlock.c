@@ -184,7 +184,8 @@ static void drain_listeners(const uint32_t *inos, size_t n)
 		if (queued_now(inos, n, &port, &total) || !total)
 			break;
 		if (ms == 0)
-			pr_info("dump: %u connection(s) wait to be accepted (TCP port %u...): giving "
+			pr_info("dump: %u connection(s) wait to be accepted (TCP port %u...): "
+				"giving "
 				"the program up to %d ms",
 				total, port, DRAIN_MS);
 		usleep(DRAIN_STEP_MS * 1000);

@@ -2,10 +2,11 @@
  * Target for the network lock tests: a dual-stack TCP echo server (IPv6
  * socket, IPV6_V6ONLY off, so IPv4 clients arrive as v4-mapped addresses).
  * Every byte a client sends comes back; the clients check the stream. With
- * "noaccept" it listens and never accepts (its queue only fills). Writes
+ * "noaccept" it listens and never accepts (its queue only fills); with
+ * "slow" it takes 200 ms over each accept (a queue drains slowly). Writes
  * DIR/ready once listening.
  *
- * usage: tcp_echo_srv DIR PORT [noaccept]
+ * usage: tcp_echo_srv DIR PORT [noaccept|slow]
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,7 +23,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
 	struct pollfd p[MAX_CLIENTS + 1];
-	int ls, off = 0, one = 1, n = 1;
+	int ls, off = 0, one = 1, n = 1, slow = argc > 3 && !strcmp(argv[3], "slow");
 	char path[512], buf[4096];
 	FILE *f;
 
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 		if ((p[0].revents & POLLIN) && n <= MAX_CLIENTS) {
 			int c = accept(ls, NULL, NULL);
 
+			if (c >= 0 && slow)
+				usleep(200000);
 			if (c >= 0)
 				p[n++] = (struct pollfd){.fd = c, .events = POLLIN};
 		}
