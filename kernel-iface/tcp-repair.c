@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "nf-lock.h"
 #include "tcp-repair.h"
 
 int tcp_repair_reuse(int sk, int *reuse)
@@ -152,15 +153,35 @@ size_t tcp_segment_build(void *buf, const struct sockaddr *from, const struct so
 	}
 }
 
+/*
+ * An IPv6 socket's connection to an IPv4 peer (both ends IPv4-mapped,
+ * ::ffff:a.b.c.d) travels as IPv4: @in becomes that IPv4 address in @out.
+ */
+static const struct sockaddr *inject_unmap(const struct sockaddr *in, struct sockaddr_in *out)
+{
+	const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)in;
+
+	if (in->sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+		return in;
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	out->sin_port = a->sin6_port;
+	memcpy(&out->sin_addr, &a->sin6_addr.s6_addr[12], 4);
+	return (const struct sockaddr *)out;
+}
+
 int tcp_repair_inject(const struct sockaddr *from, const struct sockaddr *to, uint32_t seq,
 		      uint32_t ack, uint8_t flags, uint16_t win)
 {
 	char buf[sizeof(struct ip6_hdr) + sizeof(struct tcphdr)];
+	struct sockaddr_in from4, to4;
 	struct sockaddr_storage dst;
 	socklen_t dlen;
 	size_t len;
-	int sk, ret = 0;
+	int sk, ret = 0, mark = NF_LOCK_MARK;
 
+	from = inject_unmap(from, &from4);
+	to = inject_unmap(to, &to4);
 	if (from->sa_family != to->sa_family ||
 	    (from->sa_family != AF_INET && from->sa_family != AF_INET6))
 		return -EAFNOSUPPORT;
@@ -169,6 +190,12 @@ int tcp_repair_inject(const struct sockaddr *from, const struct sockaddr *to, ui
 	sk = socket(from->sa_family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (sk < 0)
 		return -errno;
+	/* Through a network lock held on this very connection (nf-lock.h); CAP_NET_ADMIN. */
+	if (setsockopt(sk, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
+		ret = -errno;
+		close(sk);
+		return ret;
+	}
 	dlen = from->sa_family == AF_INET ? sizeof(struct sockaddr_in)
 					  : sizeof(struct sockaddr_in6);
 	memcpy(&dst, to, dlen);

@@ -58,9 +58,11 @@ int tcp_repair_leave(int sk, int reuse);
 int tcp_repair_done(int sk, int reuse);
 /*
  * Delivers one TCP segment without payload from @from to @to (both
- * AF_INET or both AF_INET6) through a raw socket (CAP_NET_RAW): how a
+ * AF_INET or both AF_INET6; IPv4-mapped IPv6 ends go as IPv4) through a
+ * raw socket (CAP_NET_RAW): how a
  * restore hands a socket in repair mode the peer's FIN or acknowledgement,
- * which repair mode cannot queue. @flags are TCP header flags (TH_FIN...),
+ * which repair mode cannot queue. The segment carries NF_LOCK_MARK, which
+ * the network lock lets through. @flags are TCP header flags (TH_FIN...),
  * @win the window field as sent. 0 or -errno.
  */
 int tcp_repair_inject(const struct sockaddr *from, const struct sockaddr *to, uint32_t seq,

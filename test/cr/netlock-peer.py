@@ -6,6 +6,9 @@ stream ADDR PORT SECONDS OUT: one connection; a counter line every 20 ms for
   "PASS sent=N" or "FAIL: why" (a reset, a wrong byte, a timeout).
 burst ADDR PORT N OUT: N connections opened at once, each sends one line and
   wants it back within 25 s: "PASS served=N" or "FAIL: ...".
+halfclose ADDR PORT X OUT: one connection, one line echoed, then our end
+  shut for writing (the server's socket goes to CLOSE_WAIT); OUT gets "PASS";
+  then sleeps holding it.
 fill ADDR PORT N OUT: N connections opened and held (never read); OUT gets
   "up" once all are connected; then sleeps.
 """
@@ -102,7 +105,22 @@ def fill(addr, port, n, out):
     del cs
 
 
+def halfclose(addr, port, out):
+    s = socket.create_connection((addr, port), timeout=5)
+    s.sendall(b"abc\n")
+    back = b""
+    while len(back) < 4:
+        d = s.recv(10)
+        if not d:
+            break
+        back += d
+    s.shutdown(socket.SHUT_WR)
+    put(out, "PASS" if back == b"abc\n" else "FAIL: echo %r" % back)
+    time.sleep(60)
+
+
 mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 {"stream": lambda: stream(addr, port, float(sys.argv[4]), sys.argv[5]),
  "burst": lambda: burst(addr, port, int(sys.argv[4]), sys.argv[5]),
+ "halfclose": lambda: halfclose(addr, port, sys.argv[5]),
  "fill": lambda: fill(addr, port, int(sys.argv[4]), sys.argv[5])}[mode]()

@@ -3,10 +3,11 @@
  * socket, IPV6_V6ONLY off, so IPv4 clients arrive as v4-mapped addresses).
  * Every byte a client sends comes back; the clients check the stream. With
  * "noaccept" it listens and never accepts (its queue only fills); with
- * "slow" it takes 200 ms over each accept (a queue drains slowly). Writes
- * DIR/ready once listening.
+ * "slow" it takes 200 ms over each accept (a queue drains slowly); with
+ * "halfclose" a client's end of stream leaves its socket open (CLOSE_WAIT).
+ * Writes DIR/ready once listening.
  *
- * usage: tcp_echo_srv DIR PORT [noaccept|slow]
+ * usage: tcp_echo_srv DIR PORT [noaccept|slow|halfclose]
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,6 +25,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
 	struct pollfd p[MAX_CLIENTS + 1];
 	int ls, off = 0, one = 1, n = 1, slow = argc > 3 && !strcmp(argv[3], "slow");
+	int half = argc > 3 && !strcmp(argv[3], "halfclose");
 	char path[512], buf[4096];
 	FILE *f;
 
@@ -56,7 +58,8 @@ int main(int argc, char **argv)
 			got = read(p[i].fd, buf, sizeof(buf));
 			if (got > 0 && write(p[i].fd, buf, (size_t)got) == got)
 				continue;
-			close(p[i].fd); /* the client went away (or broke the stream) */
+			if (!(got == 0 && half))
+				close(p[i].fd); /* the client went away (or broke the stream) */
 			p[i] = p[--n];
 		}
 		if ((p[0].revents & POLLIN) && n <= MAX_CLIENTS) {
