@@ -276,13 +276,13 @@ static int ipt_add_port(const char *name, uint16_t port, char *err, size_t len)
 	return ipt_apply(name, 'p', NULL, port, err, len);
 }
 
-static int ipt_exists(const char *name)
+static int ipt_exists(const char *name, char *err, size_t len)
 {
-	char chain[64], err[256];
+	char chain[64];
 	int ret;
 
 	snprintf(chain, sizeof(chain), "%s-i", name);
-	ret = ipt_run("iptables", NULL, chain, err, sizeof(err));
+	ret = ipt_run("iptables", NULL, chain, err, len);
 	if (ret == -EPROTO)
 		return 0;
 	return ret ? ret : 1;

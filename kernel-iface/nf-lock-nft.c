@@ -115,13 +115,13 @@ static int nft_available(char *err, size_t len)
 	return 0;
 }
 
-static int nft_exists(const char *name)
+static int nft_exists(const char *name, char *err, size_t len)
 {
-	char cmd[128], err[256];
+	char cmd[128];
 	int ret;
 
 	snprintf(cmd, sizeof(cmd), "list table inet %s\n", name);
-	ret = nft_run(cmd, err, sizeof(err));
+	ret = nft_run(cmd, err, len);
 	if (ret == -EPROTO && strstr(err, "No such file"))
 		return 0;
 	return ret ? ret : 1;
@@ -139,9 +139,9 @@ static int nft_available(char *err, size_t len)
 	return nft_do(NULL, 0, NULL, 0, err, len);
 }
 
-static int nft_exists(const char *name)
+static int nft_exists(const char *name, char *err, size_t len)
 {
-	return -EOPNOTSUPP;
+	return nft_do(NULL, 0, NULL, 0, err, len);
 }
 #endif
 

@@ -45,7 +45,7 @@ struct nf_lock_ops {
 	/* Drops connection attempts (SYN without ACK) to local TCP port @port, IPv4 and IPv6. */
 	int (*add_port)(const char *name, uint16_t port, char *err, size_t len);
 	/* 1 if lock @name exists, 0 if not, or -errno. */
-	int (*exists)(const char *name);
+	int (*exists)(const char *name, char *err, size_t len);
 	/* Removes lock @name and everything in it. */
 	int (*destroy)(const char *name, char *err, size_t len);
 };

@@ -62,15 +62,19 @@ int netlock_take(struct netlock *l, int method, pid_t root)
 		       netlock_hint(method));
 		return ret;
 	}
-	ret = ops->exists(l->name);
+	ret = ops->exists(l->name, err, sizeof(err));
+	if (ret < 0) {
+		pr_err("network lock (%s): cannot look for '%s': %s (%s)", ops->name, l->name,
+		       *err ? err : strerror(-ret), netlock_hint(method));
+		return ret;
+	}
 	if (ret > 0) {
 		pr_err("network lock (%s): '%s' exists already, left by an earlier dump of pid %d "
 		       "that was not restored: restore that dump first, or remove it",
 		       ops->name, l->name, (int)root);
 		return -EEXIST;
 	}
-	if (!ret)
-		ret = ops->create(l->name, err, sizeof(err));
+	ret = ops->create(l->name, err, sizeof(err));
 	if (ret) {
 		pr_err("network lock (%s): cannot create '%s': %s (%s)", ops->name, l->name,
 		       *err ? err : strerror(-ret), netlock_hint(method));
@@ -126,15 +130,16 @@ void netlock_release(struct netlock *l)
 void netlock_release_left(int method, pid_t root)
 {
 	struct netlock l = {.ops = nf_lock_ops_of(method), .method = method, .root = root};
+	char err[256] = "";
 	int ret;
 
 	if (!l.ops)
 		return;
 	netlock_name(method, root, l.name, sizeof(l.name));
-	ret = l.ops->exists(l.name);
+	ret = l.ops->exists(l.name, err, sizeof(err));
 	if (ret < 0) {
 		pr_warn("network lock (%s): cannot tell whether '%s' is there to remove: %s",
-			l.ops->name, l.name, strerror(-ret));
+			l.ops->name, l.name, *err ? err : strerror(-ret));
 		return;
 	}
 	if (!ret) {

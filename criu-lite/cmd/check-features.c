@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check-features.h"
+#include "netlock.h"
 #include "tracker.h"
 
 #ifndef PTRACE_O_SUSPEND_SECCOMP
@@ -190,6 +191,12 @@ static int probe_rseq_conf(char *why, size_t len)
 	return seize_probe(true, why, len);
 }
 
+/* A real nftables lock made and removed in the tool's network namespace (libnftables). */
+static int probe_nftables(char *why, size_t len)
+{
+	return netlock_probe(NF_LOCK_NFTABLES, why, len);
+}
+
 struct feature {
 	const char *name;
 	feature_probe probe; /* NULL: criu-lite lacks it, @lacks says what is planned */
@@ -227,12 +234,14 @@ static const struct feature features[] = {
 	{"external_net_ns", NULL, "planned: namespaces", false},
 	{"clone3_set_tid", probe_clone3_set_tid, NULL, true},
 	{"newifindex", NULL, "planned: namespaces", false},
-	{"nftables", NULL, "planned: network lock", false},
-	{"has_ipt_legacy", NULL, "planned: network lock", false},
+	{"nftables", probe_nftables, NULL, false},
+	{"has_ipt_legacy", NULL,
+	 "criu-lite runs iptables-restore, whichever backend the system's alternatives pick",
+	 false},
 	{"pidfd_store", NULL, "planned: RPC", false},
 	{"ns_pid", probe_ns_pid, NULL, true},
 	{"apparmor_stacking", NULL, "planned: LSM profiles", false},
-	{"network_lock_nftables", NULL, "planned: network lock", false},
+	{"network_lock_nftables", probe_nftables, NULL, false},
 	{"sockopt_buf_lock", NULL, "planned: TCP sockets", false},
 	{"memfd_hugetlb", NULL, "not probed separately", false},
 	{"move_mount_set_group", NULL, "planned: mount namespaces", false},

@@ -205,6 +205,9 @@ int dump_netlock_prepare(struct dump_ctx *ctx)
 
 	if (ctx->pre_dump)
 		return 0;
+	pr_debug("dump: network lock: %s%s%s", netlock_method_name(method),
+		 ctx->o->tcp_close ? ", --tcp-close" : "",
+		 ctx->o->skip_in_flight ? ", --skip-in-flight" : "");
 	ctx->netlock = calloc(1, sizeof(*ctx->netlock));
 	if (!ctx->netlock)
 		return -ENOMEM;

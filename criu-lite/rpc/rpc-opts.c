@@ -69,9 +69,6 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->n_cgroup_dump_controller, "cgroup_dump_controller", cg},
 		{co->freeze_cgroup, "freeze_cgroup", cg},
 		{co->cgroup_yard, "cgroup_yard", cg},
-		{co->has_tcp_skip_in_flight && co->tcp_skip_in_flight, "tcp_skip_in_flight",
-		 "planned: TCP sockets"},
-		{co->has_tcp_close && co->tcp_close, "tcp_close", "planned: TCP sockets"},
 		{co->has_lazy_pages && co->lazy_pages, "lazy_pages", "planned: lazy restore"},
 		{co->lsm_profile, "lsm_profile", "planned: LSM profiles"},
 		{co->lsm_mount_context, "lsm_mount_context", "planned: LSM profiles"},
@@ -81,7 +78,9 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->has_pidfd_store_sk, "pidfd_store_sk", "planned: pidfd store"},
 		{co->ps && co->ps->has_fd, "ps.fd",
 		 "planned: a connected page server socket; give ps.address and ps.port"},
-		{co->has_network_lock, "network_lock", "planned: network lock"},
+		{co->has_network_lock && (co->network_lock < CRIU_NETWORK_LOCK_METHOD__IPTABLES ||
+					  co->network_lock > CRIU_NETWORK_LOCK_METHOD__SKIP),
+		 "network_lock", "iptables 1, nftables 2 and skip 3 are taken"},
 		{co->has_mntns_compat_mode && co->mntns_compat_mode, "mntns_compat_mode", mnt},
 	};
 
@@ -113,6 +112,11 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 	o->leave_running = co->has_leave_running && co->leave_running;
 	o->ext_unix_sk = co->has_ext_unix_sk && co->ext_unix_sk;
 	o->tcp_established = co->has_tcp_established && co->tcp_established;
+	o->tcp_close = co->has_tcp_close && co->tcp_close;
+	o->skip_in_flight = co->has_tcp_skip_in_flight && co->tcp_skip_in_flight;
+	/* criu's numbers are ours (OPTS_NETLOCK_*); unset means iptables, as criu */
+	if (co->has_network_lock)
+		o->network_lock = (int)co->network_lock;
 	o->shell_job = co->has_shell_job && co->shell_job;
 	o->track_mem = co->has_track_mem && co->track_mem;
 	o->verbosity = co->log_level;

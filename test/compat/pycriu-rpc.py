@@ -62,6 +62,17 @@ r.dump()
 t.poll() is None or fail("target died after dump with leave_running")
 ok("dump with leave_running, target runs on")
 
+# criu's network lock fields (rpc.proto numbers: network_lock 64, nftables 2;
+# tcp_skip_in_flight 46, tcp_close 52) reach the dump
+os.makedirs(os.path.join(d, "nl"))
+r = client(os.path.join(d, "nl"), pid=t.pid, leave_running=True, network_lock=2,
+           tcp_skip_in_flight=True, tcp_close=True)
+r.dump()
+log = open(os.path.join(d, "nl", "rpc.log")).read()
+"network lock: nftables, --tcp-close, --skip-in-flight" in log or fail("network lock fields: %s" % log[-300:])
+t.poll() is None or fail("target died after dump with network_lock")
+ok("network_lock=nftables, tcp_skip_in_flight, tcp_close taken over RPC")
+
 r = client(os.path.join(d, "p1"), pid=t.pid, track_mem=True)
 r.pre_dump()
 r = client(os.path.join(d, "p2"), pid=t.pid, track_mem=True, parent_img="../p1")

@@ -98,7 +98,8 @@ static void test_live(const struct nf_lock_ops *ops)
 		return;
 	}
 	ok(ops->create("CRLITE-unit", err, sizeof(err)) == 0, "%s: lock made %s", ops->name, err);
-	ok(ops->exists("CRLITE-unit") == 1 && ops->exists("CRLITE-none") == 0,
+	ok(ops->exists("CRLITE-unit", err, sizeof(err)) == 1 &&
+		   ops->exists("CRLITE-none", err, sizeof(err)) == 0,
 	   "%s: the lock is found by its name, another is not", ops->name);
 	ok(loop_pair(&cl, &sv, &t) == 0, "%s: a loopback connection", ops->name);
 	ok(ops->add_conn("CRLITE-unit", &t, err, sizeof(err)) == 0 &&
@@ -106,7 +107,8 @@ static void test_live(const struct nf_lock_ops *ops)
 	   "%s: connection and port locked %s", ops->name, err);
 	ok(write(cl, "x", 1) == 1 && !readable(sv, 300), "%s: locked, a byte does not arrive",
 	   ops->name);
-	ok(ops->destroy("CRLITE-unit", err, sizeof(err)) == 0 && ops->exists("CRLITE-unit") == 0,
+	ok(ops->destroy("CRLITE-unit", err, sizeof(err)) == 0 &&
+		   ops->exists("CRLITE-unit", err, sizeof(err)) == 0,
 	   "%s: lock removed %s", ops->name, err);
 	ok(readable(sv, 5000) && read(sv, &c, 1) == 1 && c == 'x',
 	   "%s: released, the byte arrives (retransmitted)", ops->name);
