@@ -32,7 +32,7 @@ kill -KILL "$TPID" 2>/dev/null
 # One streaming peer across a failed dump and a dump with -R (iptables, the default).
 nl_server "$T/d"
 rm -f "$T/p"
-nl_peer stream 10.77.0.1 6 "$T/p"
+nl_peer stream 10.77.0.1 5 "$T/p"
 sleep 1
 echo '[ "$CRTOOLS_SCRIPT_ACTION" = post-dump ] && exit 1; exit 0' >"$T/refuse.sh"
 if in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img2" -o "$T/dump2.log" -v4 \
@@ -54,4 +54,25 @@ nl_no_rules "after dump -R"
 r=$(nl_result "$T/p")
 case "$r" in PASS*) ;; *) fail "the connection broke across the failed dump and dump -R: $r" ;; esac
 ok "--leave-running released the lock; the peer's stream went on intact ($r)"
+
+# The worker killed while the lock holds an (idle) connection and the listener
+# (the dump paused with its files done): the keeper releases the lock.
+rm -f "$T/h" "$T/b"
+nl_peer fill 10.77.0.1 1 "$T/h"
+[ "$(nl_result "$T/h")" = up ] || fail "the idle peer: $(cat "$T/h")"
+sleep 0.2
+CRL_DUMP_PAUSE_AT=files setsid nsenter --net="/run/netns/$NSA" "$CRL_BIN" dump -t "$TPID" \
+	-D "$T/img4" -R >"$T/out4" 2>&1 &
+tool=$!
+crl_wait_file "$T/out4" 10 || fail "the dump did not pause"
+nl_rules | grep -q "CRLITE-$TPID-i.*10.77.0.2" || fail "the paused dump holds no connection"
+kill -KILL "$(pgrep -P "$tool" | head -1)"
+wait "$tool" 2>/dev/null
+grep -q "worker was killed" "$T/out4" || fail "the worker was not the one killed: $(cat "$T/out4")"
+crl_check_alive "$TPID"
+nl_no_rules "after the worker was killed"
+nl_peer burst 10.77.0.1 2 "$T/b"
+r=$(nl_result "$T/b")
+case "$r" in PASS*) ;; *) fail "the listener after the killed worker: $r" ;; esac
+ok "worker killed with a connection locked: the keeper released the lock ($r)"
 exit 0
