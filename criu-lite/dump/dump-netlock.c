@@ -297,12 +297,13 @@ void dump_netlock_release(struct dump_ctx *ctx, bool keep)
 {
 	if (!ctx->netlock || !ctx->netlock->lock.held)
 		return;
-	if (keep) {
-		pr_info("network lock: '%s' kept for the restore", ctx->netlock->lock.name);
-		return;
-	}
-	netlock_release(&ctx->netlock->lock);
+	/* either way the keeper has nothing left to release */
 	dump_guard_note_netlock(0, 0);
+	if (keep)
+		pr_info("network lock: %s '%s' kept for the restore", ctx->netlock->lock.ops->name,
+			ctx->netlock->lock.name);
+	else
+		netlock_release(&ctx->netlock->lock);
 }
 
 void dump_netlock_fini(struct dump_ctx *ctx)
