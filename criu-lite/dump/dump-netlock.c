@@ -105,12 +105,16 @@ static int tree_pids(pid_t root, pid_t **pids, size_t *n)
 	return 0;
 }
 
+/* Socket inodes of @pids, sorted; a pid gone (or a zombie's empty table) has none. */
 static int inos_of(const pid_t *pids, size_t n, uint32_t **inos, size_t *nr)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < n && !ret; i++)
+	for (size_t i = 0; i < n && !ret; i++) {
 		ret = pid_socket_inos(pids[i], inos, nr);
+		if (ret == -ENOENT || ret == -ESRCH)
+			ret = 0;
+	}
 	if (*nr)
 		qsort(*inos, *nr, sizeof(**inos), ino_cmp);
 	return ret;
@@ -273,9 +277,12 @@ int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
 
 		if (!pids)
 			return -ENOMEM;
+		size_t np = 0;
+
 		for (size_t i = 0; i < ctx->nr_tasks; i++)
-			pids[i] = ctx->tasks[i].pid;
-		ret = inos_of(pids, ctx->nr_tasks, &nl->inos, &nl->nr_inos);
+			if (!ctx->tasks[i].zombie)
+				pids[np++] = ctx->tasks[i].pid;
+		ret = inos_of(pids, np, &nl->inos, &nl->nr_inos);
 		free(pids);
 		if (ret)
 			return ret;

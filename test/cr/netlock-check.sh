@@ -4,7 +4,7 @@
 # without CAP_NET_ADMIN the probe fails and says why. A dump whose lock
 # cannot be taken (nftables without CAP_NET_ADMIN) fails with one line
 # naming the lock and the other --network-lock choices, leaves the tree
-# running and no rule behind.
+# running and no rule behind; so does one whose iptables-restore is missing.
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 . "$(dirname "$0")/netlock.inc"
@@ -38,4 +38,29 @@ grep -q "network lock (nftables): .*use --network-lock iptables or --network-loc
 crl_check_alive "$TPID"
 nl_no_rules "after the failed dump"
 ok "lock not taken: $(grep -o 'network lock.*' "$T/err" | head -1); the tree runs"
+kill -KILL "$TPID"
+
+# The default method (iptables) with its tools missing: /usr/sbin (and /sbin)
+# hidden in a mount namespace holding the tool and a listening target.
+rm -rf "$T/d2"
+mkdir -p "$T/d2"
+in_a unshare -m sh -c '
+	mount -t tmpfs none /usr/sbin || exit 9
+	[ -L /sbin ] || mount -t tmpfs none /sbin || exit 9
+	"$1" "$2" 7001 </dev/null >/dev/null 2>&1 &
+	p=$!
+	for i in $(seq 100); do [ -s "$2/ready" ] && break; sleep 0.02; done
+	"$3" dump -t $p -D "$2/img" -R 2>"$2/err"
+	rc=$?
+	kill -0 $p && echo alive >"$2/alive"
+	kill -KILL $p
+	exit $rc' sh "$CRL_TARGETS/tcp_echo_srv" "$T/d2" "$CRL_BIN"
+rc=$?
+[ $rc = 9 ] && { echo "SKIP: cannot hide /usr/sbin"; exit 77; }
+[ $rc = 0 ] && fail "a dump without iptables-restore succeeded"
+[ "$(wc -l <"$T/d2/err")" -le 2 ] &&
+	grep -q "network lock (iptables): iptables-restore not found: install it, or use --network-lock nftables or --network-lock skip" \
+		"$T/d2/err" || fail "unclear error without iptables: $(cat "$T/d2/err")"
+[ -e "$T/d2/alive" ] || fail "the target did not survive the refused dump"
+ok "iptables missing: $(head -1 "$T/d2/err" | sed 's/^Error: //'); the target runs on"
 exit 0
