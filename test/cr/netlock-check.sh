@@ -5,6 +5,7 @@
 # cannot be taken (nftables without CAP_NET_ADMIN) fails with one line
 # naming the lock and the other --network-lock choices, leaves the tree
 # running and no rule behind; so does one whose iptables-restore is missing.
+# A pre-dump takes no lock.
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 . "$(dirname "$0")/netlock.inc"
@@ -28,7 +29,17 @@ case "$out" in
 esac
 ok "without CAP_NET_ADMIN: $out"
 
+# A pre-dump takes no lock, even with a listener and a peer outside.
 nl_server "$T/d"
+nl_peer fill 10.77.0.1 1 "$T/f"
+crl_wait_file "$T/f" 10 || fail "the idle peer did not connect"
+in_a "$CRL_BIN" pre-dump -t "$TPID" -D "$T/pre" -o "$T/pre.log" -v4 --network-lock nftables ||
+	fail "pre-dump: $(grep -i error "$T/pre.log")"
+grep -q "network lock" "$T/pre.log" && fail "pre-dump: $(grep "network lock" "$T/pre.log")"
+crl_check_alive "$TPID"
+nl_no_rules "after a pre-dump"
+ok "pre-dump: no lock taken"
+
 if in_a capsh --drop=cap_net_admin -- -c "$CRL_BIN dump -t $TPID -D $T/img --network-lock nftables" \
 	2>"$T/err"; then
 	fail "a dump succeeded without its lock"
