@@ -4,7 +4,7 @@
 #    script): the lock drops their SYNs, they retry, and after the restore
 #    every one is served. Without the lock their handshakes would complete
 #    into the frozen listener's queue and die with the tree.
-# 2. A program slow to accept (200 ms each) with connections queued when
+# 2. A program slow to accept (150 ms each) with connections queued when
 #    the dump starts: the dump waits for it to accept them (up to 1 s) and
 #    succeeds (-R), and every client is served.
 # 3. A program that never accepts: the dump is refused with one line
@@ -38,7 +38,7 @@ ok "20 clients connecting while the tree was frozen were all served after the re
 kill -KILL "$TPID"
 
 nl_server "$T/d" slow
-nl_peer burst 10.77.0.1 4 "$T/b2"
+nl_peer burst 10.77.0.1 3 "$T/b2"
 for i in $(seq 100); do
 	q=$(in_a ss -Hltn "sport = :$PORT" | awk '{print $2}')
 	[ "${q:-0}" -gt 0 ] && break

@@ -3,7 +3,7 @@
  * socket, IPV6_V6ONLY off, so IPv4 clients arrive as v4-mapped addresses).
  * Every byte a client sends comes back; the clients check the stream. With
  * "noaccept" it listens and never accepts (its queue only fills); with
- * "slow" it takes 200 ms over each accept (a queue drains slowly); with
+ * "slow" it takes 150 ms over each accept (a queue drains slowly); with
  * "halfclose" a client's end of stream leaves its socket open (CLOSE_WAIT).
  * Writes DIR/ready once listening.
  *
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 			int c = accept(ls, NULL, NULL);
 
 			if (c >= 0 && slow)
-				usleep(200000);
+				usleep(150000);
 			if (c >= 0)
 				p[n++] = (struct pollfd){.fd = c, .events = POLLIN};
 		}
