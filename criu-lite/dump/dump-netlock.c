@@ -189,8 +189,7 @@ static void drain_listeners(const uint32_t *inos, size_t n)
 			break;
 		if (ms == 0)
 			pr_info("dump: %u connection(s) wait to be accepted (TCP port %u...): "
-				"giving "
-				"the program up to %d ms",
+				"up to %d ms for the program to take them",
 				total, port, DRAIN_MS);
 		usleep(DRAIN_STEP_MS * 1000);
 	}
