@@ -33,6 +33,7 @@ ok "without CAP_NET_ADMIN: $out"
 nl_server "$T/d"
 nl_peer fill 10.77.0.1 1 "$T/f"
 crl_wait_file "$T/f" 10 || fail "the idle peer did not connect"
+nl_wait_conn 1
 in_a "$CRL_BIN" pre-dump -t "$TPID" -D "$T/pre" -o "$T/pre.log" -v4 --network-lock nftables ||
 	fail "pre-dump: $(grep -i error "$T/pre.log")"
 grep -q "network lock" "$T/pre.log" && fail "pre-dump: $(grep "network lock" "$T/pre.log")"

@@ -23,11 +23,20 @@ cat >"$T/burst.sh" <<EOS
 nsenter --net=/run/netns/$NSB /usr/bin/python3 $PEER burst 10.77.0.1 $PORT 20 $T/b \
 	</dev/null >/dev/null 2>&1 &
 echo \$! >$T/burst.pid
-sleep 1
+# their SYNs go unanswered (held at the lock): wait until all 20 are trying
+for i in \$(seq 200); do
+	n=\$(nsenter --net=/run/netns/$NSB ss -Htn state syn-sent "dport = :$PORT" | wc -l)
+	[ \$n -ge 20 ] && break
+	sleep 0.05
+done
+echo \$n >$T/synsent
+sleep 0.3
 EOS
 in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img" -o "$T/dump.log" -v4 --network-lock nftables \
 	--action-script "sh $T/burst.sh" || fail "dump: $(grep -i error "$T/dump.log")"
 CRL_PIDS="$CRL_PIDS $(cat "$T/burst.pid")"
+[ "$(cat "$T/synsent")" -ge 20 ] ||
+	fail "only $(cat "$T/synsent") of 20 clients were kept waiting during the freeze"
 sleep 1
 in_a "$CRL_BIN" restore -D "$T/img" -d -o "$T/rst.log" -v4 ||
 	fail "restore: $(grep -i error "$T/rst.log")"

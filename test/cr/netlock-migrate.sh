@@ -23,7 +23,7 @@ EOS
 nl_server "$T/d"
 nl_peer fill 10.77.0.1 1 "$T/f"
 crl_wait_file "$T/f" 10 || fail "the idle peer did not connect"
-sleep 0.2
+nl_wait_conn 1
 in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img-s" -s -o "$T/dump-s.log" -v4 ||
 	fail "dump -s: $(grep -i error "$T/dump-s.log")"
 nl_rules | grep -q "CRLITE-$TPID-i.*10.77.0.2" || fail "dump -s released the lock"
@@ -39,7 +39,8 @@ ok "dump --leave-stopped kept the lock (the tree goes on elsewhere)"
 
 nl_server "$T/d"
 nl_peer stream 10.77.0.1 6 "$T/p"
-sleep 1
+nl_wait_conn 1
+sleep 0.5
 in_a "$CRL_SRC/scripts/live-migrate" -t "$TPID" --address 10.77.0.1 --port 27555 \
 	--bin "$CRL_BIN" --src-dir "$T/ms" --dst-dir "$T/md" --no-stage --keep -- sh "$T/dest.sh" \
 	>"$T/mig.log" 2>&1 && fail "the migration succeeded without a restore"

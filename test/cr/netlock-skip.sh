@@ -14,7 +14,8 @@ T=$CRL_TMP
 
 nl_server "$T/d"
 nl_peer stream 10.77.0.1 3 "$T/p"
-sleep 1
+nl_wait_conn 1
+sleep 0.5
 in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img" -o "$T/dump.log" -v4 --network-lock skip ||
 	fail "skip: dump: $(grep -i error "$T/dump.log")"
 nl_no_rules "skip: after the dump"
@@ -33,7 +34,8 @@ kill -KILL "$TPID" 2>/dev/null
 nl_server "$T/d"
 rm -f "$T/p"
 nl_peer stream 10.77.0.1 5 "$T/p"
-sleep 1
+nl_wait_conn 1
+sleep 0.5
 echo '[ "$CRTOOLS_SCRIPT_ACTION" = post-dump ] && exit 1; exit 0' >"$T/refuse.sh"
 if in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img2" -o "$T/dump2.log" -v4 \
 	--action-script "sh $T/refuse.sh"; then
@@ -60,7 +62,7 @@ ok "--leave-running released the lock; the peer's stream went on intact ($r)"
 rm -f "$T/h" "$T/b"
 nl_peer fill 10.77.0.1 1 "$T/h"
 [ "$(nl_result "$T/h")" = up ] || fail "the idle peer: $(cat "$T/h")"
-sleep 0.2
+nl_wait_conn 1
 CRL_DUMP_PAUSE_AT=files setsid nsenter --net="/run/netns/$NSA" "$CRL_BIN" dump -t "$TPID" \
 	-D "$T/img4" -R >"$T/out4" 2>&1 &
 tool=$!

@@ -17,7 +17,8 @@ for method in nftables iptables; do
 	rm -f "$T/p4" "$T/p6"
 	nl_peer stream 10.77.0.1 5 "$T/p4"
 	nl_peer stream fd77::1 5 "$T/p6"
-	sleep 1
+	nl_wait_conn 2
+	sleep 0.5
 	in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img-$method" -o "$T/dump-$method.log" -v4 \
 		--network-lock $method || fail "$method: dump: $(grep -i error "$T/dump-$method.log")"
 	[ -d /proc/$TPID ] && fail "$method: the dumped tree still runs"

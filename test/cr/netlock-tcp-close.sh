@@ -16,7 +16,7 @@ established() { in_a ss -Htn state established "sport = :$PORT" | wc -l; }
 
 nl_server "$T/d"
 nl_peer stream 10.77.0.1 2 "$T/p"
-sleep 0.5
+nl_wait_conn 1
 in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img" -o "$T/dump.log" -v4 --tcp-close ||
 	fail "dump --tcp-close: $(grep -i error "$T/dump.log")"
 ls "$T/img" | grep -q tcp-stream && fail "dump --tcp-close read a connection"
@@ -37,7 +37,8 @@ kill -KILL "$TPID"
 rm -f "$T/p" "$T/b"
 nl_server "$T/d"
 nl_peer stream 10.77.0.1 3 "$T/p"
-sleep 0.5
+nl_wait_conn 1
+sleep 0.2
 in_a "$CRL_BIN" dump -t "$TPID" -D "$T/img2" -o "$T/dump2.log" -v4 ||
 	fail "dump: $(grep -i error "$T/dump2.log")"
 ls "$T/img2" | grep -q tcp-stream || fail "an ordinary dump did not read the connection"
