@@ -105,15 +105,22 @@ static int tree_pids(pid_t root, pid_t **pids, size_t *n)
 	return 0;
 }
 
-/* Socket inodes of @pids, sorted; a pid gone (or a zombie's empty table) has none. */
+/*
+ * Socket inodes of @pids, sorted. A pid whose fds cannot be listed (gone, a
+ * zombie, not ours: before the freeze the walk is a best effort, and the
+ * seize says what is wrong with the tree) has none.
+ */
 static int inos_of(const pid_t *pids, size_t n, uint32_t **inos, size_t *nr)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < n && !ret; i++) {
 		ret = pid_socket_inos(pids[i], inos, nr);
-		if (ret == -ENOENT || ret == -ESRCH)
+		if (ret && ret != -ENOMEM) {
+			pr_debug("dump: network lock: fds of pid %d: %s", (int)pids[i],
+				 strerror(-ret));
 			ret = 0;
+		}
 	}
 	if (*nr)
 		qsort(*inos, *nr, sizeof(**inos), ino_cmp);
