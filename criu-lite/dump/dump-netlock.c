@@ -224,6 +224,8 @@ int dump_netlock_prepare(struct dump_ctx *ctx)
 	ret = tree_pids(ctx->o->pid, &pids, &np);
 	if (!ret)
 		ret = inos_of(pids, np, &inos, &ni);
+	if (ret)
+		pr_err("dump: the sockets of the tree of pid %d: %s", ctx->o->pid, strerror(-ret));
 	if (!ret && method)
 		ret = hold_listeners(ctx, inos, ni, method);
 	if (!ret)
@@ -281,8 +283,10 @@ int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
 	if (!nl->inos_loaded) {
 		pid_t *pids = malloc((ctx->nr_tasks ?: 1) * sizeof(*pids));
 
-		if (!pids)
+		if (!pids) {
+			pr_err("dump: the sockets of the tree: %s", strerror(ENOMEM));
 			return -ENOMEM;
+		}
 		size_t np = 0;
 
 		for (size_t i = 0; i < ctx->nr_tasks; i++)
@@ -290,8 +294,10 @@ int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
 				pids[np++] = ctx->tasks[i].pid;
 		ret = inos_of(pids, np, &nl->inos, &nl->nr_inos);
 		free(pids);
-		if (ret)
+		if (ret) {
+			pr_err("dump: the sockets of the tree: %s", strerror(-ret));
 			return ret;
+		}
 		nl->inos_loaded = true;
 	}
 	if (peer_in_tree(nl, s, all, n))
