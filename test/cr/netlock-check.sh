@@ -36,7 +36,7 @@ crl_wait_file "$T/f" 10 || fail "the idle peer did not connect"
 nl_wait_conn 1
 in_a "$CRL_BIN" pre-dump -t "$TPID" -D "$T/pre" -o "$T/pre.log" -v4 --network-lock nftables ||
 	fail "pre-dump: $(grep -i error "$T/pre.log")"
-grep -q "network lock" "$T/pre.log" && fail "pre-dump: $(grep "network lock" "$T/pre.log")"
+grep -qE "network lock: |network lock \(" "$T/pre.log" && fail "pre-dump: $(grep "network lock" "$T/pre.log")"
 crl_check_alive "$TPID"
 nl_no_rules "after a pre-dump"
 ok "pre-dump: no lock taken"
