@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,43 @@ static bool rst_inet_closed(const struct rst_ctx *c, const InetSkEntry *e)
 	       (c->o->tcp_close || (c->inv && c->inv->has_tcp_close && c->inv->tcp_close));
 }
 
+/* "ADDR:PORT" of @e's own end (@dst: its peer's) into @buf. */
+static const char *rst_inet_name(const InetSkEntry *e, bool dst, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	char a[INET6_ADDRSTRLEN] = "?";
+	const void *ap;
+	unsigned int port;
+
+	if ((dst ? e->n_dst_addr : e->n_src_addr) < (e->family == AF_INET ? 1u : 4u)) {
+		snprintf(buf, len, "port %u", dst ? e->dst_port : e->src_port);
+		return buf;
+	}
+	rst_inet_addr(e, dst, &ss);
+	if (ss.ss_family == AF_INET6) {
+		ap = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		ap = &((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	inet_ntop(ss.ss_family, ap, a, sizeof(a));
+	snprintf(buf, len, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
+}
+
+/* What the user can do about @err in step @what, or "". */
+static const char *rst_inet_hint(const char *what, int err, bool tcp_conn)
+{
+	if (err == -EADDRNOTAVAIL && !strcmp(what, "bind"))
+		return " (the address is not on this host or network namespace: restore where it "
+		       "is configured)";
+	if ((err == -EADDRNOTAVAIL || err == -EADDRINUSE) && tcp_conn)
+		return " (the connection is still in use here, e.g. the original's end in "
+		       "TIME_WAIT: wait for it to go, or restore with --tcp-close)";
+	return "";
+}
+
 /* bind, listen or connect; the step that failed goes to @what. */
 static int rst_inet_place(int sk, const InetSkEntry *e, struct rst_tcp_conn *t, const char **what)
 {
@@ -180,8 +218,12 @@ static int rst_inet_open(struct rst_ctx *c, const FileEntry *fe, int *fdp)
 	}
 	rst_tcp_drop(t);
 	if (ret) {
-		pr_err("inet socket %u (inode %u, port %u): %s: %s", fe->id, e->ino, e->src_port,
-		       what, strerror(-ret));
+		char self[64], peer[64];
+
+		pr_err("inet socket %u (inode %u, %s%s%s): %s: %s%s", fe->id, e->ino,
+		       rst_inet_name(e, false, self, sizeof(self)), tcp_conn ? " to " : "",
+		       tcp_conn ? rst_inet_name(e, true, peer, sizeof(peer)) : "", what,
+		       strerror(-ret), rst_inet_hint(what, ret, tcp_conn));
 		if (sk >= 0)
 			close(sk);
 		return ret;

@@ -66,6 +66,7 @@ nl_wait_conn 1
 CRL_DUMP_PAUSE_AT=files setsid nsenter --net="/run/netns/$NSA" "$CRL_BIN" dump -t "$TPID" \
 	-D "$T/img4" -R >"$T/out4" 2>&1 &
 tool=$!
+CRL_PIDS="$CRL_PIDS $tool" # a failure below must not leave the paused dump behind
 crl_wait_file "$T/out4" 10 || fail "the dump did not pause"
 nl_rules | grep -q "CRLITE-$TPID-i.*10.77.0.2" || fail "the paused dump holds no connection"
 kill -KILL "$(pgrep -P "$tool" | head -1)"
