@@ -16,10 +16,8 @@
 
 #include "dump-files.h"
 #include "log.h"
+#include "sockopt.h"
 
-#ifndef SO_BUF_LOCK
-#define SO_BUF_LOCK 72
-#endif
 #define NL_MAX_GROUP_WORDS 32 /* 1024 groups */
 
 struct netlink_state {

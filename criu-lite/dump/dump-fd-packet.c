@@ -24,10 +24,7 @@
 #include "dump-files.h"
 #include "log.h"
 #include "sock-diag-packet.h"
-
-#ifndef SO_BUF_LOCK
-#define SO_BUF_LOCK 72
-#endif
+#include "sockopt.h"
 
 struct packet_state {
 	PacketSockEntry psk;

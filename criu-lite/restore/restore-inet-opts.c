@@ -15,14 +15,7 @@
 #include <sys/time.h>
 
 #include "restore-inet.h"
-
-/* linux/icmp.h, which clashes with net/if.h: a raw ICMP socket's type filter. */
-#ifndef ICMP_FILTER
-#define ICMP_FILTER 1
-#endif
-#ifndef SO_BUF_LOCK
-#define SO_BUF_LOCK 72
-#endif
+#include "sockopt.h"
 
 static int set_int(int sk, int level, int name, int v)
 {
