@@ -133,6 +133,8 @@ static const char *rst_inet_hint(const char *what, int err, bool tcp_conn)
 	if (err == -EADDRNOTAVAIL && !strcmp(what, "bind"))
 		return " (the address is not on this host or network namespace: restore where it "
 		       "is configured)";
+	if (err == -EADDRINUSE && !strcmp(what, "bind") && !tcp_conn)
+		return " (another socket here holds that port: free it and restore again)";
 	if ((err == -EADDRNOTAVAIL || err == -EADDRINUSE) && tcp_conn)
 		return " (the connection is still in use here, e.g. the original's end in "
 		       "TIME_WAIT: wait for it to go, or restore with --tcp-close)";

@@ -39,7 +39,7 @@ crl_wait_file "$CRL_TMP/blocker" 10 || fail "the blocker did not start"
 if "$CRL_BIN" restore -D "$CRL_TMP/img" -d 2>"$CRL_TMP/err"; then
 	fail "restore succeeded with port $PORT taken"
 fi
-grep -q "inet socket .*port $PORT): bind: Address already in use" "$CRL_TMP/err" ||
+grep -q "inet socket .*:$PORT): bind: Address already in use (another socket here holds that port: free it and restore again)" "$CRL_TMP/err" ||
 	fail "unclear error: $(cat "$CRL_TMP/err")"
 [ -d "/proc/$TPID" ] && fail "a failed restore left pid $TPID behind"
 ok "port taken: $(grep -o 'inet socket.*' "$CRL_TMP/err" | head -1); nothing left behind"
