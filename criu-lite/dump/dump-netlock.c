@@ -170,10 +170,16 @@ static int hold_listeners(struct dump_ctx *ctx, const uint32_t *inos, size_t n, 
 {
 	struct sock_diag_inet *socks = NULL;
 	size_t nr = 0;
-	int ret = sock_diag_inet_list(&socks, &nr);
+	int ret = n ? sock_diag_inet_list(&socks, &nr) : 0;
 
-	if (ret)
+	if (ret == -ENOENT) {
+		/* No inet_diag in this kernel: the inet kind refuses any inet socket of the tree.
+		 */
+		pr_debug("dump: network lock: no inet sock_diag, no listener to hold");
+		ret = 0;
+	} else if (ret) {
 		pr_err("dump: inet sockets through sock_diag: %s", strerror(-ret));
+	}
 	for (size_t i = 0; !ret && i < nr; i++) {
 		if (!is_tree_listener(&socks[i], inos, n))
 			continue;
@@ -228,7 +234,7 @@ int dump_netlock_prepare(struct dump_ctx *ctx)
 		pr_err("dump: the sockets of the tree of pid %d: %s", ctx->o->pid, strerror(-ret));
 	if (!ret && method)
 		ret = hold_listeners(ctx, inos, ni, method);
-	if (!ret)
+	if (!ret && ni)
 		drain_listeners(inos, ni);
 	free(pids);
 	free(inos);
