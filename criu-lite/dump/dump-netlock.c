@@ -155,14 +155,15 @@ static int queued_now(const uint32_t *inos, size_t n, uint16_t *port, uint32_t *
 	return ret;
 }
 
-/* The lock, taken once; the keeper learns of it. */
+/*
+ * The lock, taken once. The keeper learns of it first: a worker killed while
+ * (or right after) the rules go in leaves none behind; releasing a lock that
+ * was never made finds nothing and says so.
+ */
 static int take(struct dump_ctx *ctx, int method)
 {
-	int ret = netlock_take(&ctx->netlock->lock, method, ctx->o->pid);
-
-	if (!ret)
-		dump_guard_note_netlock(method, ctx->o->pid);
-	return ret;
+	dump_guard_note_netlock(method, ctx->o->pid);
+	return netlock_take(&ctx->netlock->lock, method, ctx->o->pid);
 }
 
 /* Drops new connection attempts to the tree's listeners at the lock. */
@@ -320,10 +321,12 @@ int dump_netlock_method(const struct dump_ctx *ctx)
 
 void dump_netlock_release(struct dump_ctx *ctx, bool keep)
 {
-	if (!ctx->netlock || !ctx->netlock->lock.held)
+	if (!ctx->netlock)
 		return;
-	/* either way the keeper has nothing left to release */
+	/* either way the keeper has nothing left to release (nor after a failed take) */
 	dump_guard_note_netlock(0, 0);
+	if (!ctx->netlock->lock.held)
+		return;
 	if (keep)
 		pr_info("network lock: %s '%s' kept for the restore", ctx->netlock->lock.ops->name,
 			ctx->netlock->lock.name);
