@@ -8,6 +8,7 @@
  * Zombies are created and exit at once with their recorded code, unreaped.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "arch.h"
 #include "log.h"
 #include "proc-misc.h"
+#include "proc-stat.h"
 #include "restore.h"
 
 #include "signal.pb-c.h"
@@ -68,6 +70,66 @@ static pid_t rst_fork_pid(pid_t pid, uint64_t flags)
 	ca.set_tid = (uint64_t)(uintptr_t)&tid;
 	ca.set_tid_size = 1;
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/*
+ * A process other than @pid itself whose process group or session is @pid
+ * (the kernel keeps a pid number allocated while any process uses it as its
+ * group or session id, so clone3 gets EEXIST though /proc/@pid is absent).
+ * Its pid, or 0; *@zombie tells whether it is only waiting to be reaped.
+ */
+static pid_t rst_pid_holder(pid_t pid, bool *zombie)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t holder = 0;
+
+	if (!d)
+		return 0;
+	while (!holder && (e = readdir(d))) {
+		struct proc_stat st;
+		pid_t p = (pid_t)atoi(e->d_name);
+
+		if (p <= 0 || p == pid || proc_read_stat(p, 0, &st))
+			continue;
+		if (st.pgid == pid || st.sid == pid) {
+			holder = p;
+			*zombie = st.state == 'Z' || st.state == 'X';
+		}
+	}
+	closedir(d);
+	return holder;
+}
+
+/*
+ * rst_fork_pid, waiting up to RST_PID_WAIT_MS while @pid is held only as the
+ * group or session id of processes on their way out (the rest of a killed
+ * session, not reaped yet). -1 with errno set, as clone3.
+ */
+#define RST_PID_WAIT_MS 5000
+static pid_t rst_fork_pid_wait(pid_t pid, uint64_t flags)
+{
+	struct timespec t0, t;
+	pid_t ret;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		bool zombie = false;
+		pid_t holder;
+
+		ret = rst_fork_pid(pid, flags);
+		if (ret >= 0 || errno != EEXIST)
+			return ret;
+		holder = rst_pid_holder(pid, &zombie);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if ((holder && !zombie) || ms > RST_PID_WAIT_MS) {
+			errno = EEXIST;
+			return -1;
+		}
+		usleep(1000);
+	}
 }
 
 /* Whether task @i shares its parent's fd table (clone(CLONE_FILES) without CLONE_THREAD). */
@@ -297,7 +359,7 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 
 		if (c->tasks[j].parent != (int)i)
 			continue;
-		pid = rst_fork_pid(c->tasks[j].pid, rst_shares_files(c, j) ? CLONE_FILES : 0);
+		pid = rst_fork_pid_wait(c->tasks[j].pid, rst_shares_files(c, j) ? CLONE_FILES : 0);
 		if (pid < 0)
 			rst_child_fail(c, i, RST_STEP_FORK, errno);
 		if (pid == 0)
@@ -322,6 +384,25 @@ static long rst_ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* Names what holds the pid of a child of task @i that could not be created. */
+static void rst_explain_taken(const struct rst_ctx *c, size_t i)
+{
+	for (size_t j = i + 1; j < c->nr_tasks; j++) {
+		bool zombie = false;
+		pid_t holder;
+
+		if (c->tasks[j].parent != (int)i ||
+		    __atomic_load_n(&c->status[j].created, __ATOMIC_ACQUIRE))
+			continue;
+		holder = rst_pid_holder(c->tasks[j].pid, &zombie);
+		if (holder)
+			pr_err("pid %d is still the process group or session id of pid %d%s, "
+			       "which is not in the checkpoint: end it before restoring",
+			       c->tasks[j].pid, holder, zombie ? " (a zombie not reaped)" : "");
+		break;
+	}
+}
+
 /* Waits until every process reported ready or one failed. */
 static int rst_tree_wait(struct rst_ctx *c)
 {
@@ -339,6 +420,8 @@ static int rst_tree_wait(struct rst_ctx *c)
 
 				pr_err("restore of pid %d: %s failed: %s", c->tasks[i].pid,
 				       rst_step_names[step], strerror(c->status[i].err));
+				if (step == RST_STEP_FORK && c->status[i].err == EEXIST)
+					rst_explain_taken(c, i);
 				return -c->status[i].err ? -c->status[i].err : -EIO;
 			}
 			ready += st == 1;
@@ -382,11 +465,18 @@ int rst_tree_create(struct rst_ctx *c)
 	}
 	fflush(NULL);
 	c->tool_pid = getpid();
-	pid = rst_fork_pid(c->tasks[0].pid, 0);
+	pid = rst_fork_pid_wait(c->tasks[0].pid, 0);
 	if (pid < 0) {
 		int e = errno;
+		bool zombie = false;
+		pid_t holder = e == EEXIST ? rst_pid_holder(c->tasks[0].pid, &zombie) : 0;
 
-		if (e == EEXIST)
+		if (holder)
+			pr_err("pid %d is still the process group or session id of pid %d%s, "
+			       "which is not in the checkpoint: end it (a process left from the "
+			       "dumped tree's session?) before restoring",
+			       c->tasks[0].pid, holder, zombie ? " (a zombie not reaped)" : "");
+		else if (e == EEXIST)
 			pr_err("pid %d is in use", c->tasks[0].pid);
 		else
 			pr_err("cannot create pid %d (clone3 with set_tid): %s", c->tasks[0].pid,

@@ -303,12 +303,20 @@ apps_wait_gone() {
 	return 0
 }
 
-# apps_stop_original: SIGKILL to the running tree (after a --leave-running dump).
+# apps_stop_original: SIGKILL to the running tree (after a --leave-running dump)
+# and to its whole session (apps_spawn's setsid): a child forked while the tree
+# was listed would keep the root's pid taken as its session id.
 apps_stop_original() {
-	local tree
-	tree=$(apps_tree "$APP_PID")
-	kill -KILL $tree 2>/dev/null
-	apps_wait_gone $tree
+	local tree i
+	for i in $(seq 50); do
+		tree=$(apps_tree "$APP_PID" | grep -v "^$APP_PID\$")
+		tree="$APP_PID $tree $(pgrep -s "$APP_PID")"
+		kill -KILL $tree 2>/dev/null
+		apps_wait_gone $tree
+		[ -z "$(pgrep -s "$APP_PID")" ] && return 0
+		sleep 0.05
+	done
+	apps_fail "session $APP_PID still has processes: $(pgrep -s "$APP_PID" | tr '\n' ' ')"
 }
 
 # apps_restore DIR [OPTS...]: restores in the program's namespace and checks every
