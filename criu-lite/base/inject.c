@@ -572,6 +572,10 @@ int inject_end(struct inject *in)
 	if (in->scratch) {
 		long r = inject_call(in, SYS_munmap, in->scratch, in->scratch_len, 0, 0, 0, 0);
 
+		if (in->exited) { /* died during the munmap: said once by inject_failed */
+			slot_release(in);
+			return -ESRCH;
+		}
 		if (r) {
 			pr_err("inject into %d: cannot unmap scratch at 0x%lx: %ld", in->tid,
 			       in->scratch, r);
@@ -680,7 +684,12 @@ int inject_journal_repair(const struct inject_journal_slot *s)
 	unsigned long scratch, ip;
 	bool at_site;
 	int ret = repair_seize(s->tid);
+	struct proc_stat st;
 
+	/* A thread dead or dying (a zombie cannot be seized) has nothing to put back. */
+	if (ret &&
+	    (ret == -ESRCH || proc_read_stat(s->tid, 0, &st) || st.state == 'Z' || st.state == 'X'))
+		return -ESRCH;
 	if (ret) {
 		if (ret != -ESRCH)
 			pr_err("keeper: cannot stop thread %d to repair it: %s", s->tid,

@@ -161,7 +161,7 @@ static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journa
 {
 	const struct inject_journal *j = &gj->inject;
 	struct pollfd p = {.fd = worker_pidfd, .events = POLLIN};
-	int failed = 0;
+	int failed = 0, ret;
 
 	keeper_detach();
 	if (write(ready_fd, "k", 1) != 1)
@@ -178,7 +178,9 @@ static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journa
 		pr_warn("keeper: the dump worker left thread %d in the middle of an injection; "
 			"putting it back",
 			s->tid);
-		if (inject_journal_repair(s) && s->tid > 0)
+		/* A thread that is gone (ESRCH) has nothing left to put back. */
+		ret = inject_journal_repair(s);
+		if (ret && ret != -ESRCH && s->tid > 0)
 			failed++;
 	}
 	keeper_tcp(gj);
