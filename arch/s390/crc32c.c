@@ -1,0 +1,15 @@
+/*
+ * CRC32C on this arch: the portable table code. The vector CRC instructions
+ * (POWER8 vpmsumd, z13 VGFM) would be faster; not done yet (docs/arch.md).
+ */
+#include "crc32c.h"
+
+uint32_t arch_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	return crc32c_sw(crc, buf, len);
+}
+
+const char *arch_crc32c_impl(void)
+{
+	return "portable";
+}
