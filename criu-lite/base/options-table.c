@@ -166,6 +166,9 @@ const struct opt_desc opt_table[] = {
 	DOES("skip-file-size-check", OI_SKIP_FILE_SIZE_CHECK, 0, NA, OPTF_LITE | B, NULL,
 	     "restore: open files whose size changed since the dump, with a warning "
 	     "(without it only a grown O_APPEND file is)"),
+	DOES("page-checksums", OI_PAGE_CHECKSUMS, 0, NA, OPTF_LITE | B, NULL,
+	     "dump, pre-dump: write a CRC32C per page (pagecsum-N.img), restore and "
+	     "page-server: check them (default; --no-page-checksums: neither)"),
 };
 
 const size_t opt_table_len = sizeof(opt_table) / sizeof(opt_table[0]);

@@ -61,6 +61,7 @@ enum opt_id {
 	OI_ALLOW_UNSAFE_IMAGES_DIR,
 	OI_TRUST_IMAGES,
 	OI_SKIP_FILE_SIZE_CHECK,
+	OI_PAGE_CHECKSUMS,
 };
 
 struct opt_desc {

@@ -368,6 +368,9 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 	case OI_SKIP_FILE_SIZE_CHECK:
 		o->skip_file_size_check = !neg;
 		return 0;
+	case OI_PAGE_CHECKSUMS:
+		o->no_page_checksums = neg;
+		return 0;
 	case OI_NONE:
 		break;
 	}

@@ -66,6 +66,7 @@ struct opts {
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
 	bool skip_file_size_check;    /* restore: a file whose size changed is only warned of */
+	bool no_page_checksums;	      /* --no-page-checksums: none written (dump), none checked */
 	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;

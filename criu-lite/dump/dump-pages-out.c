@@ -8,7 +8,8 @@
  * expensive here), copied with process_vm_readv (falling back to
  * /proc/PID/mem for what it cannot read, such as PROT_NONE areas), and
  * written with one write() by a writer thread while the next batch is read
- * into the other half.
+ * into the other half. The writer also computes each page's checksum
+ * (pagecsum-N.img) just before writing it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,9 +35,13 @@
 static int writer_write(struct page_writer *w, const uint8_t *buf, size_t len)
 {
 	size_t done = 0;
+	int ret;
 
 	if (w->px)
 		return page_xfer_pages(w->px, buf, len);
+	ret = pagecsum_add(w->csum, buf, len);
+	if (ret)
+		return ret;
 	if (w->direct_fd < 0)
 		return img_write_raw(w->img, buf, len);
 	while (done < len) {
@@ -86,13 +91,15 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static void writer_start(struct page_writer *w, struct img *img, struct page_xfer *px)
+static void writer_start(struct page_writer *w, struct img *img, struct page_xfer *px,
+			 struct pagecsum_out *csum)
 {
 	int fl = img ? fcntl(img->fd, F_GETFL) : -1;
 
 	memset(w, 0, sizeof(*w));
 	w->img = img;
 	w->px = px;
+	w->csum = csum;
 	/* Where the file system refuses O_DIRECT (tmpfs on old kernels), write buffered. */
 	w->direct_fd = fl >= 0 && !fcntl(img->fd, F_SETFL, fl | O_DIRECT) ? img->fd : -1;
 	pthread_mutex_init(&w->mu, NULL);
@@ -177,7 +184,7 @@ int page_out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum img
 		if (ret)
 			return ret;
 		po->px_open = true;
-		writer_start(&po->w, NULL, po->px);
+		writer_start(&po->w, NULL, po->px, NULL);
 		po->threaded = true;
 		return 0;
 	}
@@ -187,8 +194,10 @@ int page_out_open(struct page_out *po, struct dump_ctx *ctx, pid_t pid, enum img
 	ret = img_write_msg(po->pm, &head.base);
 	if (!ret)
 		ret = img_open(&ctx->dir, IMG_PAGES, head.pages_id, true, &po->pages);
+	if (!ret && !ctx->o->no_page_checksums)
+		ret = pagecsum_open(&po->csum, &ctx->dir, head.pages_id, po->page_size);
 	if (!ret && k == IMG_PAGEMAP) {
-		writer_start(&po->w, po->pages, NULL);
+		writer_start(&po->w, po->pages, NULL, &po->csum);
 		po->threaded = true;
 	}
 	return ret;
@@ -372,7 +381,9 @@ int page_out_raw(struct page_out *po, unsigned long addr, const uint8_t *buf, si
 
 	if (ret)
 		return ret;
-	return po->px ? page_xfer_pages(po->px, buf, len) : img_write_raw(po->pages, buf, len);
+	if (po->px)
+		return page_xfer_pages(po->px, buf, len);
+	return pagecsum_add(&po->csum, buf, len) ?: img_write_raw(po->pages, buf, len);
 }
 
 int page_out_close(struct page_out *po, int ret)
@@ -389,6 +400,7 @@ int page_out_close(struct page_out *po, int ret)
 		ret = page_xfer_close_image(po->px) ?: ret;
 	ret = img_close(po->pm) ?: ret;
 	ret = img_close(po->pages) ?: ret;
+	ret = pagecsum_close(&po->csum, ret);
 	if (po->mem_fd >= 0)
 		close(po->mem_fd);
 	return ret;

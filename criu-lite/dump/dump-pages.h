@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 
 #include "dump.h"
+#include "img-pagecsum.h"
 #include "img.h"
 #include "page-xfer.h"
 
@@ -31,8 +32,9 @@ struct page_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct img *img;
-	struct page_xfer *px; /* --page-server: pages go there instead */
-	int direct_fd;	      /* img's fd opened O_DIRECT, -1: write through img */
+	struct page_xfer *px;	   /* --page-server: pages go there instead */
+	int direct_fd;		   /* img's fd opened O_DIRECT, -1: write through img */
+	struct pagecsum_out *csum; /* checksums of what is written (not open: none) */
 	const uint8_t *buf;
 	size_t len; /* the job; 0 when idle */
 	bool stop;
@@ -54,6 +56,7 @@ struct page_out {
 	 */
 	bool nopin, batch_nopin;
 	struct img *pm, *pages;
+	struct pagecsum_out csum; /* pagecsum-N.img of the pages file (local files) */
 	/* the entry being grown */
 	unsigned long ent_addr;
 	size_t ent_nr;

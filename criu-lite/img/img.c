@@ -17,6 +17,7 @@
 #include "inventory.pb-c.h"
 #include "memfd.pb-c.h"
 #include "mm.pb-c.h"
+#include "pagecsum.pb-c.h"
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
@@ -86,6 +87,10 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			     &remap_file_path_entry__descriptor, IMG_PAYLOAD_NONE},
 	[IMG_TTY_DATA] = {"tty-data.img", "TTY_DATA", 0x59413026, IMG_FIRST_COMMON, NULL,
 			  &tty_data_entry__descriptor, IMG_PAYLOAD_NONE},
+	/* criu-lite's own magic: crit does not know this kind */
+	[IMG_PAGE_CSUM] = {"pagecsum-%lu.img", "PAGE_CSUM", 0x5f3a7e2c, IMG_FIRST_COMMON,
+			   &page_csum_head__descriptor, &page_csum_entry__descriptor,
+			   IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

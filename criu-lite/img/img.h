@@ -49,6 +49,8 @@ enum img_kind {
 	IMG_SECCOMP,
 	IMG_REMAP_FPATH,
 	IMG_TTY_DATA,
+	IMG_PAGE_CSUM, /* criu-lite only: per-page checksums of pages-N.img (proto/pagecsum.proto)
+			*/
 	IMG_KIND_MAX,
 };
 

@@ -103,10 +103,13 @@ static int rst_keep_fd(struct rst_ctx *c, int fd)
 static int rst_open_pages(struct rst_ctx *c, const struct img_dir *d, uint32_t id, int *fd,
 			  uint64_t *size)
 {
+	int ret;
+
 	*fd = img_open_raw(d, IMG_PAGES, id, size);
 	if (*fd < 0)
 		return *fd;
-	return rst_keep_fd(c, *fd);
+	ret = rst_keep_fd(c, *fd);
+	return ret ? ret : rst_csums_load(c, d, id, *fd, *size);
 }
 
 struct rst_pm_walk {

@@ -556,6 +556,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 	for (size_t i = 0; i < c->nr_pages_fds; i++)
 		close(c->pages_fds[i]);
 	free(c->pages_fds);
+	rst_csums_fini(&c->csums);
 	img_free_msg((ProtobufCMessage *)c->inv);
 	img_dir_close(&c->dir);
 	memset(c, 0, sizeof(*c));

@@ -345,6 +345,7 @@ static int stage_all(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_st
 	int ret;
 
 	ret = stage_dir_ids(c, &d);
+	rst_filler_set_csums(f, &c->csums); /* staged pages are checked too */
 	for (size_t i = 0; i < s->n; i++)
 		s->a[i].seen = false;
 	for (size_t i = 0; !ret && i < c->nr_tasks; i++) {
@@ -361,6 +362,7 @@ static int stage_all(struct rst_stage *s, struct rst_ctx *c, struct rst_stage_st
 		s->a[i] = s->a[--s->n];
 		st->dropped++;
 	}
+	rst_filler_set_csums(f, NULL); /* @c's checksums go with it */
 	if (!ret)
 		ret = stage_relocate(s, c);
 	return ret;

@@ -58,6 +58,28 @@ struct rst_seg {
 	int depth; /* 0: this directory's pages file, 1: the parent's... */
 };
 
+/*
+ * Page checksums of the pages files open in a context (restore-pages.c),
+ * by fd number: NULL where a file has none or checking is off.
+ */
+struct pagecsum_in;
+struct rst_ctx;
+struct rst_csums {
+	struct pagecsum_in **by_fd;
+	size_t n;
+	unsigned long page_size;
+};
+/* Loads the checksums of pages file @id of @d open as @fd (none: fine). Logs. */
+int rst_csums_load(struct rst_ctx *c, const struct img_dir *d, uint32_t id, int fd, uint64_t size);
+void rst_csums_fini(struct rst_csums *cs);
+const struct pagecsum_in *rst_csums_of(const struct rst_csums *cs, int fd);
+/*
+ * Checks @len bytes at @buf that hold segment @s from @skip bytes into it
+ * (whole pages). 0, or -EBADMSG after logging the file, pid and addresses.
+ */
+int rst_csums_check(const struct rst_csums *cs, const struct rst_seg *s, unsigned long skip,
+		    const void *buf, size_t len, pid_t pid);
+
 struct rst_segs {
 	struct rst_seg *s;
 	size_t n;
@@ -131,6 +153,7 @@ struct rst_ctx {
 	size_t nr_shms;
 	int *pages_fds; /* pages files of the whole chain */
 	size_t nr_pages_fds;
+	struct rst_csums csums;		 /* their page checksums */
 	struct rst_child_status *status; /* shared page, one per task */
 	size_t status_len;
 	unsigned long page_size;
@@ -390,6 +413,7 @@ struct proc_vma_list;
 struct rst_range {
 	unsigned long s, e;
 };
+
 int rst_find_gap(const struct proc_vma_list *cur, const MmEntry *mm, const struct rst_range *extra,
 		 size_t nr_extra, unsigned long len, unsigned long *addr);
 
@@ -401,6 +425,8 @@ struct rst_filler;
 struct rst_filler *rst_filler_new(void);
 void rst_filler_free(struct rst_filler *f);
 int rst_fill(struct rst_filler *f, pid_t pid, const struct rst_segs *segs);
+/* Checksums to check what is read against from now on (NULL: none); rst_ctx_filler sets it. */
+void rst_filler_set_csums(struct rst_filler *f, const struct rst_csums *cs);
 void rst_filler_report(const struct rst_filler *f, pid_t pid);
 
 /*

@@ -99,7 +99,7 @@ crl_check_images() {
 	for f in "$1"/*; do
 		case "${f##*/}" in
 		pages-*.img|parent) continue ;;
-		tracker-*.img) # criu-lite's own image kind: crit does not know it
+		tracker-*.img|pagecsum-*.img) # criu-lite's own image kinds: crit does not know them
 			"$CRL_BIN" show "$f" >/dev/null 2>&1 || fail "criu-lite show fails on ${f##*/}"
 			continue ;;
 		esac
