@@ -302,8 +302,8 @@ static int cow_write_diff(pid_t pid, unsigned long vaddr, const char *buf, const
 }
 
 /* One run of @t's pages in the area (clipped to it): read, compared, written where different. */
-static int cow_seg(struct rst_task *t, const struct rst_segs *from, struct rst_seg sg, char *buf,
-		   char *ref)
+static int cow_seg(const struct rst_ctx *c, struct rst_task *t, const struct rst_segs *from,
+		   struct rst_seg sg, char *buf, char *ref)
 {
 	while (sg.len) {
 		size_t n = sg.len < COW_CHUNK ? sg.len : COW_CHUNK;
@@ -312,7 +312,9 @@ static int cow_seg(struct rst_task *t, const struct rst_segs *from, struct rst_s
 
 		if (got != (ssize_t)n)
 			return got < 0 ? -errno : -EIO;
-		ret = cow_read(from, sg.vaddr, n, ref);
+		ret = rst_csums_check(&c->csums, &sg, 0, buf, n, t->pid);
+		if (!ret)
+			ret = cow_read(from, sg.vaddr, n, ref);
 		if (!ret)
 			ret = cow_write_diff(t->pid, sg.vaddr, buf, ref, n);
 		if (ret)
@@ -349,7 +351,7 @@ int rst_cow_fill(const struct rst_ctx *c, struct rst_task *t, struct inject *in,
 			sg.len = a->end - sg.vaddr;
 		ret = cow_dontneed(t, in, done, sg.vaddr);
 		if (!ret)
-			ret = cow_seg(t, from, sg, buf, ref);
+			ret = cow_seg(c, t, from, sg, buf, ref);
 		done = sg.vaddr + sg.len;
 	}
 	if (!ret)

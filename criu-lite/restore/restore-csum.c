@@ -81,6 +81,7 @@ int rst_csums_check(const struct rst_csums *cs, const struct rst_seg *s, unsigne
 	uint32_t want, got;
 	int64_t bad;
 	unsigned long a;
+	char where[96];
 
 	if (!in)
 		return 0;
@@ -88,9 +89,14 @@ int rst_csums_check(const struct rst_csums *cs, const struct rst_seg *s, unsigne
 	if (bad < 0)
 		return 0;
 	a = s->vaddr + (unsigned long)((uint64_t)bad - s->off);
-	pr_err("image '%s': the page at offset 0x%llx (pid %d, 0x%lx-0x%lx) does not match its "
-	       "checksum (stored 0x%08x, read 0x%08x): the images are damaged; dump again, or "
-	       "restore with --no-page-checksums to take them as they are",
-	       in->path, (unsigned long long)bad, pid, a, a + cs->page_size, want, got);
+	if (pid > 0)
+		snprintf(where, sizeof(where), "pid %d, 0x%lx-0x%lx", pid, a, a + cs->page_size);
+	else /* a shared memory object: vaddr is the offset in it */
+		snprintf(where, sizeof(where), "shared memory, bytes 0x%lx-0x%lx", a,
+			 a + cs->page_size);
+	pr_err("image '%s': the page at offset 0x%llx (%s) does not match its checksum (stored "
+	       "0x%08x, read 0x%08x): the images are damaged; dump again, or restore with "
+	       "--no-page-checksums to take them as they are",
+	       in->path, (unsigned long long)bad, where, want, got);
 	return -EBADMSG;
 }

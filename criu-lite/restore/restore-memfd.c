@@ -91,7 +91,8 @@ static int rst_memfd_load(const struct img_dir *dir, struct rst_memfds *c)
 }
 
 /* hugetlbfs has no write(): the pages go in through a mapping of the object. */
-static int rst_memfd_fill_mapped(const struct rst_segs *segs, const MemfdInodeEntry *mi, int fd)
+static int rst_memfd_fill_mapped(const struct rst_ctx *c, const struct rst_segs *segs,
+				 const MemfdInodeEntry *mi, int fd)
 {
 	char *m = mi->size ? mmap(NULL, mi->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
 	int ret = 0;
@@ -108,6 +109,8 @@ static int rst_memfd_fill_mapped(const struct rst_segs *segs, const MemfdInodeEn
 			len = mi->size - s->vaddr;
 		if (pread(s->pages_fd, m + s->vaddr, len, (off_t)s->off) != (ssize_t)len)
 			ret = errno ? -errno : -EIO;
+		else
+			ret = rst_csums_check(&c->csums, s, 0, m + s->vaddr, len, 0);
 	}
 	if (m)
 		munmap(m, mi->size);
@@ -123,7 +126,7 @@ static int rst_memfd_fill(struct rst_ctx *c, const MemfdInodeEntry *mi, int fd)
 
 	ret = rst_shmem_resolve(c, mi->shmid, &segs);
 	if (!ret && mi->has_hugetlb_flag && mi->hugetlb_flag) {
-		ret = rst_memfd_fill_mapped(&segs, mi, fd);
+		ret = rst_memfd_fill_mapped(c, &segs, mi, fd);
 		rst_segs_free(&segs);
 		return ret;
 	}
@@ -143,6 +146,8 @@ static int rst_memfd_fill(struct rst_ctx *c, const MemfdInodeEntry *mi, int fd)
 
 			if (n <= 0)
 				ret = n < 0 ? -errno : -EIO;
+			else if ((ret = rst_csums_check(&c->csums, s, done, buf, (size_t)n, 0)))
+				break;
 			else if (pwrite(fd, buf, (size_t)n, (off_t)(s->vaddr + done)) != n)
 				ret = -EIO;
 			done += n > 0 ? (uint64_t)n : 0;

@@ -75,7 +75,8 @@ void rst_csums_fini(struct rst_csums *cs);
 const struct pagecsum_in *rst_csums_of(const struct rst_csums *cs, int fd);
 /*
  * Checks @len bytes at @buf that hold segment @s from @skip bytes into it
- * (whole pages). 0, or -EBADMSG after logging the file, pid and addresses.
+ * (whole pages). 0, or -EBADMSG after logging the file, pid and addresses
+ * (@pid 0: a shared memory object, whose segments hold offsets in it).
  */
 int rst_csums_check(const struct rst_csums *cs, const struct rst_seg *s, unsigned long skip,
 		    const void *buf, size_t len, pid_t pid);
