@@ -128,7 +128,7 @@ int cmd_page_server(const struct opts *o)
 			ps_ready(o, line);
 	}
 	if (!ret)
-		ret = page_server_serve(lfd, &base, true);
+		ret = page_server_serve(lfd, &base, true, !o->no_page_checksums);
 	close(lfd);
 	img_dir_close(&base);
 	return ret ? 1 : 0;

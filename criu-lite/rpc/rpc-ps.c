@@ -55,7 +55,7 @@ rps_serve(struct rpc_req *r, int lfd, struct img_dir *base, bool daemon)
 			dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
-	ret = page_server_serve(lfd, base, true);
+	ret = page_server_serve(lfd, base, true, true);
 	pr_info("page server (RPC): done: %s", ret ? strerror(-ret) : "served one dump");
 	_exit(ret ? 1 : 0);
 }

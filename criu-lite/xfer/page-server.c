@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "page-server-csum.h"
 #include "page-server.h"
 #include "page-xfer.h"
 #include "pagemap.pb-c.h"
@@ -73,6 +74,8 @@ struct ps_conn {
 	struct img *pm, *pages;
 	bool pages_direct;
 	uint64_t img_entries, img_bytes, img_expect;
+	unsigned long pages_id;
+	struct ps_csum csum; /* page-server-csum.c */
 };
 
 /*
@@ -259,6 +262,7 @@ static void ps_close_image(struct ps_conn *c)
 	ps_writer_wait(&c->w);
 	img_close(c->pm);
 	img_close(c->pages);
+	ps_csum_close(&c->csum, -EINTR);
 	c->pm = c->pages = NULL;
 }
 
@@ -429,12 +433,15 @@ static int ps_open(struct ps_conn *c, const uint8_t *p, uint32_t len)
 		ret = img_write_msg(c->pm, &head.base);
 	if (!ret)
 		ret = img_open(&c->stage, IMG_PAGES, (unsigned long)pages_id, true, &c->pages);
+	if (!ret)
+		ret = ps_csum_open(&c->csum, &c->stage, (unsigned long)pages_id, c->page_size);
 	if (ret) {
 		ps_close_image(c);
 		return ps_refuse(c, ret, "cannot create image %llu: %s", (unsigned long long)id,
 				 strerror(-ret));
 	}
 	c->pages_direct = ps_try_direct(c->pages->fd);
+	c->pages_id = (unsigned long)pages_id;
 	c->img_entries = c->img_bytes = c->img_expect = 0;
 	c->iter_images += 2;
 	return 0;
@@ -478,6 +485,16 @@ static int ps_pages(struct ps_conn *c, const uint8_t *p, uint32_t len)
 
 	if (!c->pages || len % c->page_size)
 		return ps_refuse(c, -EPROTO, "unexpected PAGES of %u bytes", len);
+	ret = ps_csum_pages(&c->csum, p, len, c->img_bytes);
+	if (ret == -EBADMSG)
+		return ps_refuse(c, ret,
+				 "refused: the page at offset 0x%llx of pages-%lu.img does not "
+				 "match the checksum the client sent: damaged in transit or in "
+				 "the client's memory; dump again",
+				 (unsigned long long)c->csum.bad_off, c->pages_id);
+	if (ret)
+		return ps_refuse(c, ret,
+				 "PAGES of %u bytes do not match the PAGE_CSUMS before them", len);
 	ret = ps_writer_submit(&c->w, c->pages, c->pages_direct, p, len);
 	if (ret)
 		return ps_refuse(c, ret, "writing pages: %s", strerror(-ret));
@@ -510,6 +527,7 @@ static int ps_close(struct ps_conn *c, const uint8_t *p, uint32_t len)
 				 (unsigned long long)c->img_expect);
 	ret = img_close(c->pm);
 	ret = img_close(c->pages) ?: ret;
+	ret = ps_csum_close(&c->csum, ret);
 	c->pm = c->pages = NULL;
 	if (ret)
 		return ps_refuse(c, ret, "closing images: %s", strerror(-ret));
@@ -537,6 +555,8 @@ static int ps_hello(struct ps_conn *c, const uint8_t *p, uint32_t len)
 		return ps_refuse(c, -EINVAL, "architecture '%.31s' (here '%.31s')",
 				 (const char *)p + 12, (const char *)mine + 12);
 	c->hello = true;
+	/* page checksums: taken from clients that send them when this server keeps them */
+	page_xfer_put32(mine + 8, c->csum.on ? PX_HELLO_PAGE_CSUM : 0);
 	return page_xfer_send_frame(c->fd, &c->tx_seq, PX_HELLO_OK, mine, sizeof(mine));
 }
 
@@ -560,6 +580,10 @@ static int ps_dispatch(struct ps_conn *c, uint16_t type, uint32_t len)
 		return ps_entries(c, p, len);
 	case PX_PAGES:
 		return ps_pages(c, p, len);
+	case PX_PAGE_CSUMS:
+		if (ps_csum_frame(&c->csum, p, len, c->page_size))
+			return ps_refuse(c, -EPROTO, "unexpected PAGE_CSUMS of %u bytes", len);
+		return 0;
 	case PX_CLOSE:
 		return ps_close(c, p, len);
 	case PX_COMMIT:
@@ -623,6 +647,7 @@ static void ps_linger(struct ps_conn *c)
 
 int page_server_bufs_init(struct page_server_bufs *b)
 {
+	b->csums = true;
 	b->mem = mmap(NULL, 2 * PAGE_XFER_MAX_FRAME, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (b->mem == MAP_FAILED) {
@@ -657,6 +682,7 @@ int page_server_conn(int fd, const struct img_dir *base, struct page_server_bufs
 	c.base = base;
 	c.page_size = (size_t)sysconf(_SC_PAGESIZE);
 	c.stage.fd = -1;
+	c.csum.on = bufs->csums;
 	snprintf(c.peer, sizeof(c.peer), "?");
 	if (!getpeername(fd, (struct sockaddr *)&ss, &sl) &&
 	    !getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
@@ -720,11 +746,12 @@ out:
 	return ret;
 }
 
-int page_server_serve(int lfd, const struct img_dir *base, bool once)
+int page_server_serve(int lfd, const struct img_dir *base, bool once, bool csums)
 {
 	struct page_server_bufs bufs;
 	int ret = page_server_bufs_init(&bufs);
 
+	bufs.csums = csums;
 	while (!ret && !page_server_stop) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		bool greeted = false;

@@ -34,6 +34,7 @@ void page_server_clean_stale(const struct img_dir *base);
  */
 struct page_server_bufs {
 	uint8_t *mem;
+	bool csums; /* connections write and check page checksums (default, set by init) */
 };
 
 /* Maps and populates @b. 0 or -errno (logged). */
@@ -52,8 +53,9 @@ int page_server_conn(int fd, const struct img_dir *base, struct page_server_bufs
 /*
  * Accepts and serves connections one at a time until page_server_stop, or
  * with @once, until a client that got past HELLO is done (criu's page
- * server serves one dump; strays and garbage do not count).
+ * server serves one dump; strays and garbage do not count). @csums: keep
+ * and check page checksums (page-server-csum.h).
  */
-int page_server_serve(int lfd, const struct img_dir *base, bool once);
+int page_server_serve(int lfd, const struct img_dir *base, bool once, bool csums);
 
 #endif

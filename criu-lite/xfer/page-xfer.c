@@ -22,6 +22,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "img-pagecsum.h"
 #include "log.h"
 #include "options.h"
 #include "page-xfer.h"
@@ -168,10 +169,12 @@ void page_xfer_hdr_unpack(const uint8_t *in, struct page_xfer_hdr *h)
 const char *page_xfer_type_name(unsigned int type)
 {
 	static const char *const names[PX_TYPE_MAX] = {
-		[PX_HELLO] = "HELLO", [PX_HELLO_OK] = "HELLO_OK", [PX_BEGIN] = "BEGIN",
-		[PX_OPEN] = "OPEN",   [PX_ENTRIES] = "ENTRIES",	  [PX_PAGES] = "PAGES",
-		[PX_CLOSE] = "CLOSE", [PX_COMMIT] = "COMMIT",	  [PX_COMMIT_OK] = "COMMIT_OK",
-		[PX_BYE] = "BYE",     [PX_ERROR] = "ERROR",
+		[PX_HELLO] = "HELLO",	[PX_HELLO_OK] = "HELLO_OK",
+		[PX_BEGIN] = "BEGIN",	[PX_PAGE_CSUMS] = "PAGE_CSUMS",
+		[PX_OPEN] = "OPEN",	[PX_ENTRIES] = "ENTRIES",
+		[PX_PAGES] = "PAGES",	[PX_CLOSE] = "CLOSE",
+		[PX_COMMIT] = "COMMIT", [PX_COMMIT_OK] = "COMMIT_OK",
+		[PX_BYE] = "BYE",	[PX_ERROR] = "ERROR",
 	};
 
 	return type < PX_TYPE_MAX && names[type] ? names[type] : "?";
@@ -285,6 +288,8 @@ struct page_xfer {
 	size_t nr_ents;
 	uint64_t img_entries, img_bytes, bytes_total;
 	size_t page_size;
+	bool csum; /* the server takes PAGE_CSUMS frames, and we send them */
+	uint8_t crcs[PX_CSUMS_MAX * 4];
 	char peer[300];
 };
 
@@ -416,6 +421,7 @@ static int px_hello(struct page_xfer *px)
 	int ret;
 
 	page_xfer_hello_fill(hello, PAGE_XFER_VERSION);
+	page_xfer_put32(hello + 8, PX_HELLO_PAGE_CSUM);
 	ret = px_send(px, PX_HELLO, hello, sizeof(hello));
 	if (!ret)
 		ret = px_recv(px, PX_HELLO_OK, ans, sizeof(ans));
@@ -427,7 +433,14 @@ static int px_hello(struct page_xfer *px)
 		       page_xfer_get32(ans), page_xfer_get32(ans + 4));
 		return px->err = -EPROTO;
 	}
+	px->csum = page_xfer_get32(ans + 8) & PX_HELLO_PAGE_CSUM;
 	return 0;
+}
+
+bool page_xfer_csums(struct page_xfer *px, bool on)
+{
+	px->csum = px->csum && on;
+	return px->csum;
 }
 
 int page_xfer_connect(const char *addr, int port, struct page_xfer **out)
@@ -525,6 +538,33 @@ int page_xfer_entry(struct page_xfer *px, unsigned long vaddr, size_t nr, unsign
 	return 0;
 }
 
+/*
+ * One PAGES frame, after the PAGE_CSUMS frame of its pages when the server
+ * takes them: computed here, from the very buffer that is sent, so the
+ * server checks end to end what it will write.
+ */
+static int px_send_pages(struct page_xfer *px, const uint8_t *p, size_t n)
+{
+	size_t nr = n / px->page_size;
+	int ret;
+
+	if (!px->csum)
+		return px_send(px, PX_PAGES, p, n);
+	pthread_mutex_lock(&px->mu); /* the two frames back to back */
+	for (size_t i = 0; i < nr; i++)
+		page_xfer_put32(px->crcs + 4 * i,
+				pagecsum_of(p + i * px->page_size, px->page_size));
+	ret = px->err;
+	if (!ret)
+		ret = page_xfer_send_frame(px->fd, &px->tx_seq, PX_PAGE_CSUMS, px->crcs, 4 * nr);
+	if (!ret)
+		ret = page_xfer_send_frame(px->fd, &px->tx_seq, PX_PAGES, p, n);
+	if (ret)
+		ret = px_fail(px, ret, "sending PAGES");
+	pthread_mutex_unlock(&px->mu);
+	return ret;
+}
+
 int page_xfer_pages(struct page_xfer *px, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -535,7 +575,7 @@ int page_xfer_pages(struct page_xfer *px, const void *buf, size_t len)
 	while (len && !ret) {
 		size_t n = len < PAGE_XFER_PAGES_FRAME ? len : PAGE_XFER_PAGES_FRAME;
 
-		ret = px_send(px, PX_PAGES, p, n);
+		ret = px_send_pages(px, p, n);
 		if (!ret) {
 			__atomic_add_fetch(&px->img_bytes, n, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&px->bytes_total, n, __ATOMIC_RELAXED);
@@ -600,6 +640,7 @@ int page_xfer_start(const struct opts *o, struct page_xfer **out)
 
 	if (ret)
 		return ret;
+	page_xfer_csums(*out, !o->no_page_checksums);
 	/* Unnamed: into the server's -D, as with criu. */
 	ret = page_xfer_begin(*out, "", o->prev_images_dir);
 	if (ret) {

@@ -52,6 +52,8 @@ enum page_xfer_type {
 	PX_COMMIT_OK, /* S->C: u64 images, u64 page bytes of the iteration */
 	PX_BYE,	      /* C->S: empty */
 	PX_ERROR,     /* S->C: i32 errno, text */
+	/* C->S: u32 CRC32C of each page of the next PAGES frame (HELLO flag PX_HELLO_PAGE_CSUM) */
+	PX_PAGE_CSUMS,
 	PX_TYPE_MAX,
 };
 
@@ -60,6 +62,15 @@ enum page_xfer_type {
 #define PX_IMG_SHMEM_PAGEMAP 2
 
 #define PX_HELLO_SIZE 44
+/*
+ * HELLO flags. PX_HELLO_PAGE_CSUM: the client may send a PAGE_CSUMS frame
+ * before a PAGES frame, and the server checks and keeps the values (its
+ * HELLO_OK has the flag when it does). Servers before it ignore the flags
+ * and answer 0, so the client then sends none.
+ */
+#define PX_HELLO_PAGE_CSUM (1u << 0)
+/* Most values in one PAGE_CSUMS frame: one per page of the largest PAGES frame. */
+#define PX_CSUMS_MAX (PAGE_XFER_PAGES_FRAME / 4096)
 #define PX_ENTRY_SIZE 16
 
 /* pagemap_entry.flags understood on the wire (CRIU's values). */
@@ -132,6 +143,8 @@ int page_xfer_open_image(struct page_xfer *px, enum img_kind kind, unsigned long
 int page_xfer_entry(struct page_xfer *px, unsigned long vaddr, size_t nr, unsigned int flags);
 /* Page data of PE_PRESENT entries, in entry order; may run on another thread. */
 int page_xfer_pages(struct page_xfer *px, const void *buf, size_t len);
+/* Whether page checksums go with the pages (the server takes them; @on: the caller wants them). */
+bool page_xfer_csums(struct page_xfer *px, bool on);
 int page_xfer_close_image(struct page_xfer *px);
 /* Makes the iteration visible on the server; returns once the server confirms. */
 int page_xfer_commit(struct page_xfer *px);

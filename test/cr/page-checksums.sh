@@ -110,3 +110,21 @@ wait "$TPID" 2>/dev/null
 ls "$T"/n/pagecsum-*.img >/dev/null 2>&1 && fail "--no-page-checksums wrote checksum images"
 restored "$T/n" "images without checksums" PASS -v4 -o "$T/n.log"
 grep -q "has no page checksums" "$T/n.log" || fail "-v4 does not say the pages are not checked"
+
+# 5. through a page server: the server checks what it receives and writes the
+# checksums the dump sent; a bit flipped in its pages file is caught likewise.
+port=$((20000 + $$ % 20000))
+start "$T/a" 8
+mkdir -p "$T/ps"
+"$CRL_BIN" page-server -D "$T/ps" --address 127.0.0.1 --port "$port" -d \
+	--pidfile "$T/ps.pid" >/dev/null || fail "page-server did not start"
+CRL_PIDS="$CRL_PIDS $(cat "$T/ps.pid")"
+"$CRL_BIN" dump -t "$TPID" -D "$T/ps" --page-server --address 127.0.0.1 --port "$port" ||
+	fail "dump --page-server"
+wait "$TPID" 2>/dev/null
+p=$(biggest "$T/ps")
+[ -f "${p/pages-/pagecsum-}" ] || fail "the page server wrote no ${p##*/} checksums"
+cp -a "$T/ps" "$T/psbad"
+flip "$(biggest "$T/psbad")"
+refused "$T/psbad" "flipped byte on the page server's side"
+restored "$T/ps" "page server images" PASS

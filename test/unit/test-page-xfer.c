@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "img-pagecsum.h"
 #include "img.h"
 #include "log.h"
 #include "page-server.h"
@@ -171,7 +172,7 @@ static pid_t start_server(void)
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		_exit(page_server_serve(lfd, &base, false) ? 1 : 0);
+		_exit(page_server_serve(lfd, &base, false, true) ? 1 : 0);
 	}
 	close(lfd);
 	img_dir_close(&base);
@@ -217,6 +218,25 @@ static uint8_t *make_pages(size_t nr, unsigned int id)
 }
 
 /* Two images (private + shmem) in iteration @name, locally and through the server. */
+/* pagecsum-@id.img of iteration @iter on the server: one value per page of @data. */
+static bool csums_match(const char *iter, unsigned int id, const uint8_t *data, size_t nr)
+{
+	struct pagecsum_in in;
+	struct img_dir d;
+	char p[512];
+	bool good;
+
+	snprintf(p, sizeof(p), "%s/srv/%s", tmp, iter);
+	if (img_dir_open(p, false, &d))
+		return false;
+	good = !pagecsum_load(&in, &d, id, psz, nr * psz) && in.crc && in.n == nr;
+	for (size_t i = 0; good && i < nr; i++)
+		good = in.crc[i] == pagecsum_of(data + i * psz, psz);
+	pagecsum_in_fini(&in);
+	img_dir_close(&d);
+	return good;
+}
+
 static void test_iteration(const char *name, const char *parent)
 {
 	static const struct ent pe[] = {
@@ -238,6 +258,7 @@ static void test_iteration(const char *name, const char *parent)
 	ok(!ret, "client connects and says hello");
 	if (ret)
 		return;
+	ok(page_xfer_csums(px, true), "the server takes page checksums (HELLO_OK flag)");
 	ret = page_xfer_begin(px, name, parent) ?:
 	      send_image(px, IMG_PAGEMAP, 42, 1, pe, 5, data, 704 * psz) ?:
 	      send_image(px, IMG_SHMEM_PAGEMAP, 7, 2, se, 2, sdata, 9 * psz);
@@ -252,6 +273,8 @@ static void test_iteration(const char *name, const char *parent)
 		   "unnamed iteration lands in the server's directory itself");
 	ok(same_file("pagemap-shmem-7.img", name) && same_file("pages-2.img", name),
 	   "pagemap-shmem-7.img and pages-2.img of '%s' are byte-identical", name);
+	ok(csums_match(name, 1, data, 704) && csums_match(name, 2, sdata, 9),
+	   "pagecsum-1.img and pagecsum-2.img of '%s' hold the checksum of every page sent", name);
 	if (parent) {
 		char p[512];
 		ssize_t n;
@@ -408,6 +431,43 @@ static void test_garbage(void)
 	close(fd);
 }
 
+/*
+ * A page damaged after its checksum was taken (in transit behind the frame
+ * sum, or in the client's memory): the frame's own sum is right, the page's
+ * CRC32C is not. The server refuses and keeps nothing.
+ */
+static void test_transit(void)
+{
+	uint8_t hello[PX_HELLO_SIZE], begin[5] = {1, 0, 0, 0, 't'}, open_[24] = {1};
+	uint8_t ent[PX_ENTRY_SIZE], crcs[8], *data = make_pages(2, 5);
+	char text[512];
+	uint32_t seq = 0;
+	int fd = raw_connect();
+
+	page_xfer_hello_fill(hello, PAGE_XFER_VERSION);
+	page_xfer_put32(hello + 8, PX_HELLO_PAGE_CSUM);
+	raw_frame(fd, &seq, PX_HELLO, hello, sizeof(hello), false);
+	raw_frame(fd, &seq, PX_BEGIN, begin, sizeof(begin), false);
+	page_xfer_put64(open_ + 8, 11);
+	page_xfer_put64(open_ + 16, 11);
+	raw_frame(fd, &seq, PX_OPEN, open_, sizeof(open_), false);
+	page_xfer_put64(ent, 0x10000);
+	page_xfer_put32(ent + 8, 2);
+	page_xfer_put32(ent + 12, PX_PE_PRESENT);
+	raw_frame(fd, &seq, PX_ENTRIES, ent, sizeof(ent), false);
+	page_xfer_put32(crcs, pagecsum_of(data, psz));
+	page_xfer_put32(crcs + 4, pagecsum_of(data + psz, psz));
+	raw_frame(fd, &seq, PX_PAGE_CSUMS, crcs, sizeof(crcs), false);
+	data[psz + 100] ^= 0x04; /* the second page, after its checksum was taken */
+	raw_frame(fd, &seq, PX_PAGES, data, 2 * psz, false);
+	ok(raw_expect_error(fd, "does not match the checksum the client sent", text,
+			    sizeof(text)) &&
+		   strstr(text, "pages-11.img"),
+	   "a page damaged behind a right frame sum is refused: '%s'", text);
+	close(fd);
+	munmap(data, 2 * psz);
+}
+
 /* Entries ask for more page data than was sent: the commit must fail. */
 static void test_totals(void)
 {
@@ -479,11 +539,12 @@ int main(void)
 	test_client_killed();
 	test_garbage();
 	test_totals();
+	test_transit();
 	/* The server is sequential: this one is served after the failures above. */
 	test_iteration("4", "../2");
 	/* Unnamed, as dump sends: into the server's directory itself. */
 	test_iteration("", "4");
-	ok(!exists("srv/3") && !exists("srv/g") && !exists("srv/short"),
+	ok(!exists("srv/3") && !exists("srv/g") && !exists("srv/short") && !exists("srv/t"),
 	   "no iteration of a lost, corrupted or inconsistent client is visible");
 	ok(count_staging() == 0, "their staging dirs were removed");
 	ok(exists("srv/1/pages-1.img") && exists("srv/2/pagemap-42.img"),
