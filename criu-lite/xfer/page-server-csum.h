@@ -17,8 +17,8 @@
 #include "page-xfer.h"
 
 struct ps_csum {
-	bool on;	       /* this server writes and checks checksums */
-	struct pagecsum_out out; /* of the open image */
+	bool on;		      /* this server writes and checks checksums */
+	struct pagecsum_out out;      /* of the open image */
 	uint8_t rx[PX_CSUMS_MAX * 4]; /* values for the next PAGES frame */
 	uint32_t rx_n;
 	bool rx_have;
