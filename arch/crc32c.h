@@ -4,8 +4,9 @@
  * zlib's crc32(): pass 0 to start, the previous result to continue; the
  * value of "123456789" is 0xE3069283.
  *
- * arch_crc32c is the architecture's fast path (x86_64: the SSE4.2 crc32
- * instruction, three streams interleaved; elsewhere the portable code);
+ * arch_crc32c is the architecture's fast path (x86_64: VPCLMULQDQ folding,
+ * or the SSE4.2 crc32 instruction in three streams; elsewhere the portable
+ * code);
  * crc32c_sw is the portable table code every arch falls back to. Both give
  * the same result for every input (the unit test compares them).
  */
@@ -20,5 +21,12 @@ uint32_t arch_crc32c(uint32_t crc, const void *buf, size_t len);
 const char *arch_crc32c_impl(void);
 
 uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
+
+/* Every code path this machine can run, best first (for the unit test and benchmarks). */
+struct arch_crc32c_path {
+	const char *name;
+	uint32_t (*fn)(uint32_t crc, const void *buf, size_t len);
+};
+size_t arch_crc32c_paths(const struct arch_crc32c_path **out);
 
 #endif

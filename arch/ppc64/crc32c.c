@@ -13,3 +13,11 @@ const char *arch_crc32c_impl(void)
 {
 	return "portable";
 }
+
+size_t arch_crc32c_paths(const struct arch_crc32c_path **out)
+{
+	static const struct arch_crc32c_path paths[] = {{"portable", crc32c_sw}};
+
+	*out = paths;
+	return 1;
+}
