@@ -155,7 +155,7 @@ int pagecsum_load(struct pagecsum_in *in, const struct img_dir *d, unsigned long
 			else
 				ret = -ENOMEM;
 		}
-		if (!ret)
+		if (!ret && e->n_crc)
 			memcpy(in->crc + in->n, e->crc, e->n_crc * sizeof(*e->crc));
 		in->n += ret ? 0 : e->n_crc;
 		img_free_msg(m);
