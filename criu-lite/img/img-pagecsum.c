@@ -109,6 +109,10 @@ static int pagecsum_read_head(struct img *img, size_t page_size)
 	PageCsumHead *h;
 	int ret = img_read_msg(img, &page_csum_head__descriptor, &m);
 
+	if (ret == 0)
+		pr_err("image '%s' has no head: remove it to restore without checking, or dump "
+		       "again",
+		       img->path);
 	if (ret <= 0)
 		return ret ? ret : -EINVAL;
 	h = (PageCsumHead *)m;
@@ -127,7 +131,7 @@ static int pagecsum_read_head(struct img *img, size_t page_size)
 int pagecsum_load(struct pagecsum_in *in, const struct img_dir *d, unsigned long pages_id,
 		  size_t page_size, uint64_t pages_size)
 {
-	size_t want = (size_t)(pages_size / page_size), cap = 0;
+	size_t want = (size_t)(pages_size / page_size);
 	ProtobufCMessage *m;
 	struct img *img;
 	int ret;
@@ -142,30 +146,24 @@ int pagecsum_load(struct pagecsum_in *in, const struct img_dir *d, unsigned long
 	ret = pagecsum_read_head(img, page_size);
 	while (!ret && (ret = img_read_msg(img, &page_csum_entry__descriptor, &m)) == 1) {
 		PageCsumEntry *e = (PageCsumEntry *)m;
+		/* values past the file's pages: a truncated pages file, which the
+		 * pagemap's own check names better (entries past its end) */
+		size_t take = e->n_crc < want - in->n ? e->n_crc : want - in->n;
 
 		ret = 0;
-		if (in->n + e->n_crc > want) {
-			ret = -EINVAL;
-		} else if (in->n + e->n_crc > cap) {
-			uint32_t *p = realloc(in->crc, want * sizeof(*p));
-
-			cap = want;
-			if (p)
-				in->crc = p;
-			else
-				ret = -ENOMEM;
-		}
-		if (!ret && e->n_crc)
-			memcpy(in->crc + in->n, e->crc, e->n_crc * sizeof(*e->crc));
-		in->n += ret ? 0 : e->n_crc;
+		if (take && !in->crc && !(in->crc = malloc(want * sizeof(*in->crc))))
+			ret = -ENOMEM;
+		if (!ret && take)
+			memcpy(in->crc + in->n, e->crc, take * sizeof(*e->crc));
+		in->n += ret ? 0 : take;
 		img_free_msg(m);
 	}
-	if (!ret && in->n != want)
+	if (!ret && in->n != want) {
 		ret = -EINVAL;
-	if (ret == -EINVAL)
-		pr_err("image '%s' does not hold one checksum per page of its pages file (%zu "
-		       "pages): remove it to restore without checking, or dump again",
+		pr_err("image '%s' holds fewer checksums than its pages file has pages (%zu): "
+		       "remove it to restore without checking, or dump again",
 		       img->path, want);
+	}
 	img_close(img);
 	if (ret)
 		pagecsum_in_fini(in);
