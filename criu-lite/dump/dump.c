@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "dump-cow.h"
 #include "dump.h"
 #include "log.h"
 #include "page-xfer.h"
@@ -181,6 +182,8 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ret = dump_pages_init(&ctx);
 	dump_setup_step("page buffer", &t_step);
 	if (!ret)
+		ret = dump_cow_setup(&ctx);
+	if (!ret)
 		ret = dump_files_init(&ctx);
 	dump_setup_step("fd kinds", &t_step);
 	/* Listeners held, their queues drained: before the freeze, bounded. */
@@ -228,6 +231,9 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (ret)
 		exited = dump_tree_exited(&ctx, ret);
 	ctx.st.t_thawed = dump_now_us();
+	/* dump -R: the pages copied now, as they were at the freeze */
+	if (!ret && !kill)
+		ret = dump_cow_copy(&ctx);
 	if (!ret && !kill)
 		ret = dump_seal(&ctx);
 	if (ret)
@@ -238,6 +244,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	/* Statistics are for the reader only: the dump stands without them. */
 	if (!ret && dump_write_stats(&ctx))
 		pr_warn("dump: the statistics image (stats-dump) could not be written");
+	dump_cow_free(&ctx);
 	dump_pages_fini(&ctx);
 	dump_tasks_free(&ctx);
 	dump_mm_prefetch_free(&ctx);

@@ -142,6 +142,8 @@ struct dump_ctx {
 	struct dump_seccomp *seccomp;
 	/* the network lock (dump-netlock.c), NULL in a pre-dump */
 	struct dump_netlock *netlock;
+	/* dump -R's copy-on-write snapshot (dump-cow.h), NULL: pages copied frozen */
+	struct dump_cow *cow;
 	/* the tool could not seize with PTRACE_O_SUSPEND_SECCOMP (dump-seize.c) */
 	bool seccomp_unsuspended;
 };

@@ -1,0 +1,92 @@
+/*
+ * Internal to dump-cow.c (arming, planning, the copy after the thaw) and
+ * dump-cow-serve.c (the fault service, the store of saved pages, reading a
+ * batch as it was at the freeze).
+ *
+ * A planned page is in one of three states, changed only under cow->mu:
+ * protected and not copied (its memory still holds the frozen data, as any
+ * write to it blocks on our userfaultfd), saved (its frozen data is in the
+ * store: the fault service copied it before letting a write through, or it
+ * was copied while frozen), or done by the bulk copy (read, checked still
+ * protected, then unprotected).
+ */
+#ifndef CRL_DUMP_COW_INT_H
+#define CRL_DUMP_COW_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dump-cow.h"
+
+/* Pages planned: one run of a pagemap entry, in address order. */
+struct cow_run {
+	unsigned long addr;
+	size_t nr;
+	uint64_t idx; /* index of its first page among the task's planned pages */
+	bool flush;   /* the pagemap entry ends here (end of a VMA) */
+};
+
+/* Open addressing, page address -> store slot + 1; key 0 is empty. */
+struct cow_hash {
+	uint64_t *key, *val;
+	size_t cap, n;
+};
+
+struct dump_cow_task {
+	struct dump_cow *cow;
+	pid_t pid;
+	int uffd;   /* our copy of the one made in the target; -1 */
+	int mem_fd; /* /proc/PID/mem, opened frozen: bound to that mm */
+	int pm_fd;  /* /proc/PID/pagemap, likewise */
+	bool cur_frozen; /* the VMA being planned is copied frozen */
+	bool served;	 /* planned: its faults are served (under mu) */
+	struct cow_run *runs;
+	size_t nr_runs, runs_cap;
+	uint64_t nr_pages;
+	uint64_t *done; /* bit per planned page: saved or copied */
+	size_t done_words;
+	struct cow_hash saved;
+	int lost;		 /* -EAGAIN once a page's frozen data is gone */
+	unsigned long lost_addr; /* the first such page */
+	uint64_t nr_faults, nr_saved;
+};
+
+struct dump_cow {
+	pthread_mutex_t mu;
+	size_t page_size;
+	int store_fd; /* saved pages, slot by slot (unlinked file in the images dir) */
+	uint64_t store_slots;
+	struct dump_cow_task **tasks;
+	size_t nr_tasks;
+	pthread_t th;
+	bool running;
+	int evfd;		/* wakes the service: a task added, or stop */
+	bool stop;		/* under mu */
+	/* test switch: faults are let through uncopied, pages trusted in place unchecked */
+	bool no_copy_on_fault;
+	uint8_t *fault_buf;	/* one page, the service's */
+	uint8_t *buf;		/* the dump's page buffer, for copies while frozen */
+	size_t buf_len;
+};
+
+/* Starts the fault service thread (blocks every signal in it). 0 or -errno. */
+int cow_serve_start(struct dump_cow *cow);
+/* Adds @ct to the tasks (its uffd polled once @ct->served). 0 or -errno. */
+int cow_serve_add(struct dump_cow *cow, struct dump_cow_task *ct);
+/* @ct is planned: its faults are served from now on. */
+void cow_serve_enable(struct dump_cow *cow, struct dump_cow_task *ct);
+/* Stops and joins the service; pending faults are served first. */
+void cow_serve_stop(struct dump_cow *cow);
+
+/* Index of planned page @addr of @ct, or -1 (not planned). Under mu or frozen. */
+int64_t cow_page_index(const struct dump_cow_task *ct, unsigned long addr);
+/* The page's frozen data @buf into the store, recorded for @addr. Under mu. 0 or -errno. */
+int cow_store_put(struct dump_cow_task *ct, unsigned long addr, const void *buf);
+void cow_hash_fini(struct cow_hash *h);
+/* Marks page @idx of @ct done. Under mu. */
+void cow_set_done(struct dump_cow_task *ct, uint64_t idx);
+
+#endif
