@@ -38,9 +38,9 @@ struct cow_hash {
 struct dump_cow_task {
 	struct dump_cow *cow;
 	pid_t pid;
-	int uffd;   /* our copy of the one made in the target; -1 */
-	int mem_fd; /* /proc/PID/mem, opened frozen: bound to that mm */
-	int pm_fd;  /* /proc/PID/pagemap, likewise */
+	int uffd;	 /* our copy of the one made in the target; -1 */
+	int mem_fd;	 /* /proc/PID/mem, opened frozen: bound to that mm */
+	int pm_fd;	 /* /proc/PID/pagemap, likewise */
 	bool cur_frozen; /* the VMA being planned is copied frozen */
 	bool served;	 /* planned: its faults are served (under mu) */
 	struct cow_run *runs;
@@ -63,12 +63,14 @@ struct dump_cow {
 	size_t nr_tasks;
 	pthread_t th;
 	bool running;
-	int evfd;		/* wakes the service: a task added, or stop */
-	bool stop;		/* under mu */
+	int evfd;  /* wakes the service: a task added, or stop */
+	bool stop; /* under mu */
 	/* test switch: faults are let through uncopied, pages trusted in place unchecked */
 	bool no_copy_on_fault;
-	uint8_t *fault_buf;	/* one page, the service's */
-	uint8_t *buf;		/* the dump's page buffer, for copies while frozen */
+	/* test switch: faults wait until the bulk copy or the close (kill tests) */
+	bool hold_faults;
+	uint8_t *fault_buf; /* one page, the service's */
+	uint8_t *buf;	    /* the dump's page buffer, for copies while frozen */
 	size_t buf_len;
 };
 

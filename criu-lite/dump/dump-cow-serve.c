@@ -270,7 +270,9 @@ static bool serve_fds(struct dump_cow *cow, struct serve_set *s)
 	for (size_t i = 0; go && i < s->n; i++) {
 		struct dump_cow_task *ct = i ? cow->tasks[i - 1] : NULL;
 
-		s->pf[i] = (struct pollfd){.fd = !ct ? cow->evfd : ct->served ? ct->uffd : -1,
+		s->pf[i] = (struct pollfd){.fd = !ct				   ? cow->evfd
+						 : ct->served && !cow->hold_faults ? ct->uffd
+										   : -1,
 					   .events = POLLIN};
 		if (i)
 			s->t[i - 1] = ct;
@@ -435,10 +437,10 @@ int dump_cow_read(struct dump_cow_task *ct, const struct iovec *iov, size_t n, u
 	}
 	free(pme);
 	if (ret == -EAGAIN)
-		pr_err("dump: pid %d unmapped, moved or discarded memory at %lx after the freeze, "
-		       "before it was copied: the images would not hold the state at the freeze; "
-		       "dump again (CRL_DUMP_COW=0 copies while frozen)",
-		       ct->pid, ct->lost_addr);
+		pr_warn("dump: pid %d unmapped, moved or discarded memory at %lx after the freeze, "
+			"before it was copied: the images would not hold the state at the freeze; "
+			"dumping again with the pages copied while the tree is frozen",
+			ct->pid, ct->lost_addr);
 	else if (ret)
 		pr_err("dump: copy-on-write copy of pid %d: %s", ct->pid, strerror(-ret));
 	return ret;

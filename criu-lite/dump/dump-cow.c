@@ -21,6 +21,7 @@
 #include "inject.h"
 #include "log.h"
 #include "pagemap.h"
+#include "proc-task.h"
 #include "uffd.h"
 
 /*
@@ -45,6 +46,8 @@ static const char *cow_refusal(const struct dump_ctx *ctx)
 
 	if (!ctx->o->leave_running || ctx->pre_dump || ctx->o->leave_stopped)
 		return "not a dump --leave-running";
+	if (ctx->no_cow)
+		return "the first try lost pages the tree unmapped or discarded";
 	if (env && !strcmp(env, "0"))
 		return "CRL_DUMP_COW=0";
 	if (ctx->px)
@@ -87,6 +90,7 @@ int dump_cow_setup(struct dump_ctx *ctx)
 	cow->buf = ctx->pagebuf;
 	cow->buf_len = ctx->pagebuf_len;
 	cow->no_copy_on_fault = getenv("CRL_DUMP_COW_NO_FAULT_COPY") != NULL;
+	cow->hold_faults = getenv("CRL_DUMP_COW_HOLD_FAULTS") != NULL;
 	cow->fault_buf = malloc(cow->page_size);
 	cow->store_fd = store_open(ctx);
 	ctx->cow = cow;
@@ -106,17 +110,41 @@ int dump_cow_setup(struct dump_ctx *ctx)
  * tracker-fd.c) so that a later dump removes it if we die before the close,
  * taken, closed. Our copy or -errno.
  */
+/* The number the target's next new fd gets: its lowest free one. */
+static int lowest_free_fd(pid_t pid)
+{
+	int *fds = NULL, want = 0, ret;
+	size_t n = 0;
+
+	ret = proc_list_fds(pid, &fds, &n);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n && fds[i] <= want; i++) /* ascending */
+		if (fds[i] == want)
+			want++;
+	free(fds);
+	return want;
+}
+
 static int take_uffd(pid_t pid)
 {
 	struct inject in;
 	long fd, r;
 	int ours = -1, ret;
 
-	ret = inject_begin(&in, pid);
-	if (ret)
+	/* journaled first: a keeper closes what a killed worker would leave there */
+	ret = lowest_free_fd(pid);
+	if (ret < 0)
 		return ret;
+	dump_guard_note_uffd(pid, ret);
+	ret = inject_begin(&in, pid);
+	if (ret) {
+		dump_guard_note_uffd(pid, -1);
+		return ret;
+	}
 	fd = inject_call(&in, SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0);
 	if (fd >= 0) {
+		dump_guard_note_uffd(pid, (int)fd);
 		inject_call(&in, SYS_fcntl, fd, F_SETFL, O_NONBLOCK | O_APPEND, 0, 0, 0);
 		ours = uffd_steal_fd(pid, (int)fd);
 		r = inject_call(&in, SYS_close, fd, 0, 0, 0, 0, 0);
@@ -124,6 +152,10 @@ static int take_uffd(pid_t pid)
 			close(ours);
 			ours = (int)r;
 		}
+		if (r >= 0)
+			dump_guard_note_uffd(pid, -1);
+	} else {
+		dump_guard_note_uffd(pid, -1);
 	}
 	ret = inject_end(&in);
 	if (fd < 0)
@@ -192,9 +224,10 @@ struct dump_cow_task *dump_cow_arm(struct dump_ctx *ctx, struct dump_task *t, in
 		pr_info("dump: pid %d cannot make a userfaultfd (%s%s): its pages are copied while "
 			"it is frozen",
 			t->pid, strerror(-uffd),
-			uffd == -EPERM ? "; one that serves kernel-mode faults needs CAP_SYS_PTRACE "
-					 "or vm.unprivileged_userfaultfd=1"
-				       : "");
+			uffd == -EPERM
+				? "; one that serves kernel-mode faults needs CAP_SYS_PTRACE "
+				  "or vm.unprivileged_userfaultfd=1"
+				: "");
 		return NULL;
 	}
 	if (uffd_api(uffd, 0, &got) || !(got & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {

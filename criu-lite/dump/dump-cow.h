@@ -47,7 +47,8 @@ int dump_cow_plan(struct dump_cow_task *ct, unsigned long addr, size_t nr, bool 
 /*
  * After the thaw: every armed task's pagemap and pages images, then the
  * userfaultfds closed. 0, -EAGAIN (the tree unmapped or discarded memory
- * before it was copied: logged), or -errno.
+ * before it was copied: warned; dump_run dumps again, copying frozen), or
+ * -errno.
  */
 int dump_cow_copy(struct dump_ctx *ctx);
 /*

@@ -135,7 +135,9 @@ static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
 	}
 }
 
-int dump_run(const struct opts *o, const struct dump_hooks *hooks)
+/* One dump; @no_cow: pages copied frozen; *@cow_lost: the copy after the thaw lost a page. */
+static int dump_run_once(const struct opts *o, const struct dump_hooks *hooks, bool no_cow,
+			 bool *cow_lost)
 {
 	struct dump_ctx ctx;
 	uint64_t t_step;
@@ -145,6 +147,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.o = o;
+	ctx.no_cow = no_cow;
 	if (hooks) {
 		ctx.hooks = *hooks;
 		ctx.filter = hooks->filter;
@@ -232,8 +235,10 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		exited = dump_tree_exited(&ctx, ret);
 	ctx.st.t_thawed = dump_now_us();
 	/* dump -R: the pages copied now, as they were at the freeze */
-	if (!ret && !kill)
+	if (!ret && !kill) {
 		ret = dump_cow_copy(&ctx);
+		*cow_lost = ret == -EAGAIN;
+	}
 	if (!ret && !kill)
 		ret = dump_seal(&ctx);
 	if (ret)
@@ -251,7 +256,9 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	dump_track_free(&ctx);
 	page_xfer_close(ctx.px);
 	img_dir_close(&ctx.dir);
-	if (ret && exited)
+	if (ret && *cow_lost)
+		pr_debug("dump: the copy after the thaw failed");
+	else if (ret && exited)
 		pr_err("dump of pid %d failed: process %d exited during the dump; the rest of the "
 		       "tree was resumed",
 		       o->pid, exited);
@@ -259,5 +266,20 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		pr_err("dump of pid %d failed; the tree was resumed", o->pid);
 	else
 		pr_debug("dump: done");
+	return ret;
+}
+
+int dump_run(const struct opts *o, const struct dump_hooks *hooks)
+{
+	bool lost = false;
+	int ret = dump_run_once(o, hooks, false, &lost);
+
+	/*
+	 * The tree unmapped or discarded memory the copy had not reached yet
+	 * (dump-cow-serve.c): the images cannot hold the freeze's state. A
+	 * second dump copies while frozen, as before copy-on-write.
+	 */
+	if (ret && lost)
+		ret = dump_run_once(o, hooks, true, &lost);
 	return ret;
 }

@@ -107,7 +107,8 @@ static void check(void)
 				if (p[w] == WORD(want, w))
 					continue;
 				if (bad++ < 5)
-					fail("page %p (thread %d, counter %llu): word %zu holds write "
+					fail("page %p (thread %d, counter %llu): word %zu holds "
+					     "write "
 					     "%llu, want write %llu",
 					     (const void *)p, k, (unsigned long long)c, w,
 					     (unsigned long long)(p[w] >> 12),
