@@ -21,6 +21,18 @@
 
 #include "dump-cow.h"
 
+/*
+ * What a write fault means: EARLY, before the freeze (the page is only
+ * unprotected: its data is not the snapshot's yet); FROZEN, the tree stopped
+ * and the plan not done (dropped: the writer was stopped out of its fault and
+ * faults again once it runs); COPY, after the plan (the page is copied first).
+ */
+enum cow_phase {
+	COW_PHASE_FROZEN,
+	COW_PHASE_EARLY,
+	COW_PHASE_COPY,
+};
+
 /* Pages planned: one run of a pagemap entry, in address order. */
 struct cow_run {
 	unsigned long addr;
@@ -38,11 +50,15 @@ struct cow_hash {
 struct dump_cow_task {
 	struct dump_cow *cow;
 	pid_t pid;
-	int uffd;	 /* our copy of the one made in the target; -1 */
-	int mem_fd;	 /* /proc/PID/mem, opened frozen: bound to that mm */
-	int pm_fd;	 /* /proc/PID/pagemap, likewise */
-	bool cur_frozen; /* the VMA being planned is copied frozen */
-	bool served;	 /* planned: its faults are served (under mu) */
+	int uffd;	      /* our copy of the one made in the target; -1 */
+	int mem_fd;	      /* /proc/PID/mem, opened frozen: bound to that mm */
+	int pm_fd;	      /* /proc/PID/pagemap, likewise */
+	bool cur_frozen;      /* the VMA being planned is copied frozen */
+	bool served;	      /* its uffd is polled (under mu) */
+	enum cow_phase phase; /* under mu */
+	bool early;	      /* armed before the freeze (dump-cow-early.c) */
+	bool stale;	      /* armed early on an mm the process left (execve): unused */
+	unsigned long early_lo, early_hi; /* where pages were protected early */
 	struct cow_run *runs;
 	size_t nr_runs, runs_cap;
 	uint64_t nr_pages;
@@ -78,8 +94,15 @@ struct dump_cow {
 int cow_serve_start(struct dump_cow *cow);
 /* Adds @ct to the tasks (its uffd polled once @ct->served). 0 or -errno. */
 int cow_serve_add(struct dump_cow *cow, struct dump_cow_task *ct);
-/* @ct is planned: its faults are served from now on. */
-void cow_serve_enable(struct dump_cow *cow, struct dump_cow_task *ct);
+/* @ct's faults are served from now on, in @phase. */
+void cow_serve_enable(struct dump_cow *cow, struct dump_cow_task *ct, enum cow_phase phase);
+/* Sets @ct's phase (under mu: a fault served before is served in the old one). */
+void cow_set_phase(struct dump_cow *cow, struct dump_cow_task *ct, enum cow_phase phase);
+
+/* dump-cow.c: a userfaultfd made in stopped @pid, taken, closed there. Ours or -errno. */
+int cow_take_uffd(pid_t pid);
+/* The state of @pid with our @uffd (checked for write-protect), added to the service. Logs. */
+struct dump_cow_task *cow_task_new(struct dump_cow *cow, pid_t pid, int uffd, int *err);
 /* Stops and joins the service; pending faults are served first. */
 void cow_serve_stop(struct dump_cow *cow);
 

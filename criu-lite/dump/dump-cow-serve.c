@@ -188,6 +188,20 @@ static void mark_lost(struct dump_cow_task *ct, unsigned long addr)
 	}
 }
 
+/* Removes the protection of @addr's page, waking its writer. */
+static int unprotect_page(struct dump_cow_task *ct, unsigned long addr)
+{
+	int ret = 0;
+
+	for (int i = 0; i < 100; i++) {
+		ret = uffd_writeprotect(ct->uffd, addr, ct->cow->page_size, 0);
+		if (ret != -EAGAIN)
+			break;
+		usleep(100);
+	}
+	return ret;
+}
+
 /* A write fault at @addr of @ct: copy the page first, unless it is not planned or done. */
 static void serve_fault(struct dump_cow *cow, struct dump_cow_task *ct, unsigned long addr)
 {
@@ -197,6 +211,13 @@ static void serve_fault(struct dump_cow *cow, struct dump_cow_task *ct, unsigned
 
 	addr &= ~(unsigned long)(ps - 1);
 	pthread_mutex_lock(&cow->mu);
+	if (ct->phase != COW_PHASE_COPY) {
+		/* before the freeze: a write like any other; under mu, so never after it */
+		if (ct->phase == COW_PHASE_EARLY)
+			unprotect_page(ct, addr);
+		pthread_mutex_unlock(&cow->mu);
+		return;
+	}
 	ct->nr_faults++;
 	idx = cow_page_index(ct, addr);
 	if (idx >= 0 && !is_done(ct, (uint64_t)idx) && !cow->no_copy_on_fault) {
@@ -217,12 +238,7 @@ static void serve_fault(struct dump_cow *cow, struct dump_cow_task *ct, unsigned
 	}
 	pthread_mutex_unlock(&cow->mu);
 	/* Wakes the writer; a range gone meanwhile (ENOENT) has no one to wake. */
-	for (int i = 0; i < 100; i++) {
-		ret = uffd_writeprotect(ct->uffd, addr, ps, 0);
-		if (ret != -EAGAIN)
-			break;
-		usleep(100);
-	}
+	ret = unprotect_page(ct, addr);
 	if (ret && ret != -ENOENT)
 		pr_warn("dump: pid %d: cannot let a write at %lx through: %s", ct->pid, addr,
 			strerror(-ret));
@@ -353,13 +369,25 @@ int cow_serve_add(struct dump_cow *cow, struct dump_cow_task *ct)
 	return nt ? 0 : -ENOMEM;
 }
 
-void cow_serve_enable(struct dump_cow *cow, struct dump_cow_task *ct)
+void cow_serve_enable(struct dump_cow *cow, struct dump_cow_task *ct, enum cow_phase phase)
 {
 	pthread_mutex_lock(&cow->mu);
 	ct->served = true;
+	ct->phase = phase;
 	pthread_mutex_unlock(&cow->mu);
 	serve_wake(cow);
 }
+
+void cow_set_phase(struct dump_cow *cow, struct dump_cow_task *ct, enum cow_phase phase)
+{
+	pthread_mutex_lock(&cow->mu);
+	ct->phase = phase;
+	if (ct->stale)
+		ct->served = false;
+	pthread_mutex_unlock(&cow->mu);
+	serve_wake(cow);
+}
+
 
 void cow_serve_stop(struct dump_cow *cow)
 {

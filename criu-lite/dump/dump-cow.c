@@ -20,6 +20,7 @@
 #include "dump-pages.h"
 #include "inject.h"
 #include "log.h"
+#include "pagemap-scan.h"
 #include "pagemap.h"
 #include "proc-task.h"
 #include "uffd.h"
@@ -126,7 +127,7 @@ static int lowest_free_fd(pid_t pid)
 	return want;
 }
 
-static int take_uffd(pid_t pid)
+int cow_take_uffd(pid_t pid)
 {
 	struct inject in;
 	long fd, r;
@@ -179,11 +180,19 @@ static void cow_task_free(struct dump_cow_task *ct)
 	free(ct);
 }
 
-static struct dump_cow_task *cow_task_new(struct dump_cow *cow, pid_t pid, int uffd, int *err)
+struct dump_cow_task *cow_task_new(struct dump_cow *cow, pid_t pid, int uffd, int *err)
 {
 	struct dump_cow_task *ct = calloc(1, sizeof(*ct));
+	uint64_t got = 0;
 	char path[64];
 
+	*err = 0;
+	if (uffd_api(uffd, 0, &got) || !(got & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
+		pr_info("dump: pid %d: userfaultfd without write-protect: copied frozen", pid);
+		free(ct);
+		close(uffd);
+		return NULL;
+	}
 	if (!ct) {
 		close(uffd);
 		*err = -ENOMEM;
@@ -206,9 +215,63 @@ static struct dump_cow_task *cow_task_new(struct dump_cow *cow, pid_t pid, int u
 	return ct;
 }
 
+/*
+ * Is the mm @ct was armed on before the freeze still @pid's? Some page
+ * then protected still shows the uffd-wp bit in the pagemap of the process
+ * now (the walk stops at the first); after an execve no page of the new mm
+ * has it. (Every page written since: the early arm is given up, which costs
+ * only time.)
+ */
+static bool early_same_mm(const struct dump_cow_task *ct, pid_t pid)
+{
+	struct page_region r;
+	struct pm_scan_arg a = {
+		.size = sizeof(a),
+		.start = ct->early_lo,
+		.end = ct->early_hi,
+		.vec = (uintptr_t)&r,
+		.vec_len = 1,
+		.max_pages = 1,
+		.category_inverted = PAGE_IS_WRITTEN,
+		.category_mask = PAGE_IS_WRITTEN,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_WRITTEN,
+	};
+	int fd = pagemap_open(pid);
+	bool same;
+
+	if (fd < 0 || !ct->early_hi)
+		return false;
+	same = pagemap_scan(fd, &a) > 0;
+	close(fd);
+	return same;
+}
+
+/* The task armed before the freeze for @t, now frozen, or NULL. */
+static struct dump_cow_task *early_task(struct dump_cow *cow, const struct dump_task *t)
+{
+	for (size_t i = 0; i < cow->nr_tasks; i++) {
+		struct dump_cow_task *ct = cow->tasks[i];
+
+		if (!ct->early || ct->stale || ct->pid != t->pid)
+			continue;
+		cow_set_phase(cow, ct, COW_PHASE_FROZEN);
+		if (early_same_mm(ct, t->pid))
+			return ct;
+		pr_debug("dump: %d changed its memory (execve?) since it was armed: armed again",
+			 t->pid);
+		ct->stale = true;
+		cow_set_phase(cow, ct, COW_PHASE_FROZEN);
+		close(ct->uffd); /* unregisters: the old mm's pages go free */
+		ct->uffd = -1;
+		return NULL;
+	}
+	return NULL;
+}
+
 struct dump_cow_task *dump_cow_arm(struct dump_ctx *ctx, struct dump_task *t, int *err)
 {
-	uint64_t got = 0;
+	struct dump_cow_task *ct;
 	int uffd;
 
 	*err = 0;
@@ -218,7 +281,10 @@ struct dump_cow_task *dump_cow_arm(struct dump_ctx *ctx, struct dump_task *t, in
 		pr_debug("dump: %d shares its memory with another process: copied frozen", t->pid);
 		return NULL;
 	}
-	uffd = take_uffd(t->pid);
+	ct = early_task(ctx->cow, t);
+	if (ct)
+		return ct;
+	uffd = cow_take_uffd(t->pid);
 	if (uffd < 0) {
 		/* no UFFD_USER_MODE_ONLY: a kernel write (read() into it) must block, not fail */
 		pr_info("dump: pid %d cannot make a userfaultfd (%s%s): its pages are copied while "
@@ -228,11 +294,6 @@ struct dump_cow_task *dump_cow_arm(struct dump_ctx *ctx, struct dump_task *t, in
 				? "; one that serves kernel-mode faults needs CAP_SYS_PTRACE "
 				  "or vm.unprivileged_userfaultfd=1"
 				: "");
-		return NULL;
-	}
-	if (uffd_api(uffd, 0, &got) || !(got & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
-		pr_info("dump: pid %d: userfaultfd without write-protect: copied frozen", t->pid);
-		close(uffd);
 		return NULL;
 	}
 	return cow_task_new(ctx->cow, t->pid, uffd, err);
@@ -306,6 +367,30 @@ static int plan_frozen(struct dump_cow_task *ct, const struct cow_run *r)
 	return 0;
 }
 
+static int protect_region(const struct page_region *r, void *arg)
+{
+	struct dump_cow_task *ct = arg;
+
+	return uffd_writeprotect(ct->uffd, r->start, r->end - r->start, 1);
+}
+
+/*
+ * Armed early, most pages are protected already: only those present or
+ * swapped without the uffd-wp bit (PAGE_IS_WRITTEN: written since, or new)
+ * are, so the freeze reads the page tables instead of writing all of them.
+ */
+static int protect_unprotected(struct dump_cow_task *ct, unsigned long start, unsigned long end)
+{
+	const struct pagemap_scan_query q = {
+		.mask = PAGE_IS_WRITTEN,
+		.anyof = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.ret = PAGE_IS_WRITTEN,
+	};
+	int ret = pagemap_scan_walk(ct->pm_fd, start, end, &q, protect_region, ct);
+
+	return ret < 0 ? ret : 0;
+}
+
 int dump_cow_plan(struct dump_cow_task *ct, unsigned long addr, size_t nr, bool flush)
 {
 	size_t ps = ct->cow->page_size;
@@ -324,7 +409,8 @@ int dump_cow_plan(struct dump_cow_task *ct, unsigned long addr, size_t nr, bool 
 	*r = (struct cow_run){.addr = addr, .nr = nr, .idx = ct->nr_pages, .flush = flush};
 	ct->nr_pages += nr;
 	if (!ct->cur_frozen) {
-		ret = uffd_writeprotect(ct->uffd, addr, nr * ps, 1);
+		ret = ct->early ? protect_unprotected(ct, addr, addr + nr * ps)
+				: uffd_writeprotect(ct->uffd, addr, nr * ps, 1);
 		if (!ret)
 			return 0;
 		pr_debug("dump: %d: %lx-%lx copied frozen: write-protect: %s", ct->pid, addr,
@@ -335,7 +421,7 @@ int dump_cow_plan(struct dump_cow_task *ct, unsigned long addr, size_t nr, bool 
 
 void dump_cow_planned(struct dump_cow_task *ct)
 {
-	cow_serve_enable(ct->cow, ct);
+	cow_serve_enable(ct->cow, ct, COW_PHASE_COPY);
 }
 
 /* One task's pagemap and pages images, its plan replayed through page_out. */
@@ -367,7 +453,8 @@ int dump_cow_copy(struct dump_ctx *ctx)
 	if (!cow)
 		return 0;
 	for (size_t i = 0; i < cow->nr_tasks && !ret; i++)
-		ret = copy_task(ctx, cow->tasks[i]);
+		if (cow->tasks[i]->phase == COW_PHASE_COPY && !cow->tasks[i]->stale)
+			ret = copy_task(ctx, cow->tasks[i]);
 	/* every page is copied: the writes still queued go through, the uffds close */
 	cow_serve_stop(cow);
 	for (size_t i = 0; i < cow->nr_tasks; i++) {

@@ -29,7 +29,14 @@ struct dump_cow_task;
  */
 int dump_cow_setup(struct dump_ctx *ctx);
 /*
- * Frozen, before the pages of @t: a userfaultfd made inside @t, taken and
+ * dump-cow-early.c: before the freeze, each process of the tree gets its
+ * userfaultfd and its pages' protection while it runs, so that the freeze
+ * only protects what was written since. Best effort: a process it misses is
+ * armed at the freeze.
+ */
+void dump_cow_arm_early(struct dump_ctx *ctx);
+/*
+ * Frozen, before the pages of @t (armed early, or now): a userfaultfd made inside @t, taken and
  * closed there at once. NULL when @t's pages are copied frozen as before
  * (the reason logged); *@err: -errno of a real failure, else 0.
  */

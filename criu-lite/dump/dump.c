@@ -193,6 +193,11 @@ static int dump_run_once(const struct opts *o, const struct dump_hooks *hooks, b
 	if (!ret)
 		ret = dump_netlock_prepare(&ctx);
 	dump_setup_step("network lock", &t_step);
+	/* last: the shorter the time from the protection to the freeze, the less to redo */
+	if (!ret) {
+		dump_cow_arm_early(&ctx);
+		dump_setup_step("copy-on-write arming", &t_step);
+	}
 	if (!ret) {
 		uint64_t t_seize;
 
