@@ -24,8 +24,8 @@
 /*
  * What a write fault means: EARLY, before the freeze (the page is only
  * unprotected: its data is not the snapshot's yet); FROZEN, the tree stopped
- * and the plan not done (dropped: the writer was stopped out of its fault and
- * faults again once it runs); COPY, after the plan (the page is copied first).
+ * and the plan not done (the page, which holds the freeze's data, is saved
+ * and unprotected); COPY, after the plan (a planned page is copied first).
  */
 enum cow_phase {
 	COW_PHASE_FROZEN,
@@ -83,7 +83,7 @@ struct dump_cow {
 	bool stop; /* under mu */
 	/* test switch: faults are let through uncopied, pages trusted in place unchecked */
 	bool no_copy_on_fault;
-	/* test switch: faults wait until the bulk copy or the close (kill tests) */
+	/* test switch: faults after the thaw wait for the bulk copy or the close (kill tests) */
 	bool hold_faults;
 	uint8_t *fault_buf; /* one page, the service's */
 	uint8_t *buf;	    /* the dump's page buffer, for copies while frozen */

@@ -211,16 +211,33 @@ static void serve_fault(struct dump_cow *cow, struct dump_cow_task *ct, unsigned
 
 	addr &= ~(unsigned long)(ps - 1);
 	pthread_mutex_lock(&cow->mu);
-	if (ct->phase != COW_PHASE_COPY) {
+	if (ct->phase == COW_PHASE_EARLY) {
 		/* before the freeze: a write like any other; under mu, so never after it */
-		if (ct->phase == COW_PHASE_EARLY)
-			unprotect_page(ct, addr);
+		unprotect_page(ct, addr);
+		pthread_mutex_unlock(&cow->mu);
+		return;
+	}
+	if (ct->phase == COW_PHASE_FROZEN) {
+		/*
+		 * The tree is stopped, so the page holds the freeze's data: saved
+		 * for the plan to find (a stopped writer's stale fault, or a write
+		 * by someone else, such as our own injection).
+		 */
+		if (!hash_find(&ct->saved, addr) &&
+		    !read_full(ct->mem_fd, cow->fault_buf, ps, addr))
+			cow_store_put(ct, addr, cow->fault_buf);
+		unprotect_page(ct, addr);
+		pthread_mutex_unlock(&cow->mu);
+		return;
+	}
+	if (cow->hold_faults) { /* the writer waits for the bulk copy or the close */
 		pthread_mutex_unlock(&cow->mu);
 		return;
 	}
 	ct->nr_faults++;
 	idx = cow_page_index(ct, addr);
-	if (idx >= 0 && !is_done(ct, (uint64_t)idx) && !cow->no_copy_on_fault) {
+	if (idx >= 0 && !is_done(ct, (uint64_t)idx) && !hash_find(&ct->saved, addr) &&
+	    !cow->no_copy_on_fault) {
 		uint64_t pme = 0;
 
 		ret = read_full(ct->mem_fd, cow->fault_buf, ps, addr);
@@ -286,9 +303,9 @@ static bool serve_fds(struct dump_cow *cow, struct serve_set *s)
 	for (size_t i = 0; go && i < s->n; i++) {
 		struct dump_cow_task *ct = i ? cow->tasks[i - 1] : NULL;
 
-		s->pf[i] = (struct pollfd){.fd = !ct				   ? cow->evfd
-						 : ct->served && !cow->hold_faults ? ct->uffd
-										   : -1,
+		s->pf[i] = (struct pollfd){.fd = !ct	      ? cow->evfd
+						 : ct->served ? ct->uffd
+							      : -1,
 					   .events = POLLIN};
 		if (i)
 			s->t[i - 1] = ct;
@@ -387,7 +404,6 @@ void cow_set_phase(struct dump_cow *cow, struct dump_cow_task *ct, enum cow_phas
 	pthread_mutex_unlock(&cow->mu);
 	serve_wake(cow);
 }
-
 
 void cow_serve_stop(struct dump_cow *cow)
 {

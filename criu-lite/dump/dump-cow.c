@@ -355,10 +355,12 @@ static int plan_frozen(struct dump_cow_task *ct, const struct cow_run *r)
 			pr_err("dump: memory of pid %d at %lx: %s", ct->pid, addr, strerror(-ret));
 			return ret;
 		}
+		pthread_mutex_lock(&cow->mu); /* the service may save pages meanwhile */
 		for (size_t k = 0; k < n && !ret; k++) {
 			ret = cow_store_put(ct, addr + k * ps, cow->buf + k * ps);
 			cow_set_done(ct, r->idx + i + k);
 		}
+		pthread_mutex_unlock(&cow->mu);
 		if (ret) {
 			pr_err("dump: saving pages of pid %d: %s", ct->pid, strerror(-ret));
 			return ret;
