@@ -301,8 +301,18 @@ struct dump_cow_task *dump_cow_arm(struct dump_ctx *ctx, struct dump_task *t, in
 
 void dump_cow_vma(struct dump_cow_task *ct, const struct proc_vma *v)
 {
-	int r = uffd_register_wp(ct->uffd, v->start, v->end - v->start);
+	int r;
 
+	/*
+	 * Private anonymous memory only: the kernel registers no other private
+	 * memory in sync mode but hugetlb (MAP_HUGETLB is a file mapping here),
+	 * which is protected and woken only in whole huge pages: copied frozen.
+	 */
+	if (v->kind != PROC_VMA_ANON && v->kind != PROC_VMA_HEAP && v->kind != PROC_VMA_STACK) {
+		ct->cur_frozen = true;
+		return;
+	}
+	r = uffd_register_wp(ct->uffd, v->start, v->end - v->start);
 	ct->cur_frozen = r != 0;
 	if (r)
 		pr_debug("dump: %d: %lx-%lx copied frozen: userfaultfd registration: %s%s", ct->pid,
