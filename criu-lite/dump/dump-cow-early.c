@@ -132,7 +132,8 @@ void dump_cow_arm_early(struct dump_ctx *ctx)
 	if (!pids)
 		return;
 	n = tree_pids(ctx->o->pid, pids, EARLY_MAX_PROCS);
-	for (size_t i = 0; i < n; i++)
+	/* a stop asked meanwhile: no more seizing (the dump ends at its next checkpoint) */
+	for (size_t i = 0; i < n && !dump_checkpoint(ctx, "cow-arm"); i++)
 		early_task(ctx, pids[i]);
 	free(pids);
 	pr_debug("dump: %zu processes write-protected before the freeze in %llu us", n,
