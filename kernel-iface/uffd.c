@@ -37,6 +37,28 @@ int uffd_register_wp(int uffd, unsigned long start, unsigned long len)
 	return ioctl(uffd, UFFDIO_REGISTER, &r) ? -errno : 0;
 }
 
+int uffd_writeprotect(int uffd, unsigned long start, unsigned long len, int wp)
+{
+	struct uffdio_writeprotect w = {
+		.range = {.start = start, .len = len},
+		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &w) ? -errno : 0;
+}
+
+int uffd_read_msgs(int uffd, struct uffd_msg *msgs, int max)
+{
+	ssize_t n;
+
+	do
+		n = read(uffd, msgs, sizeof(*msgs) * (size_t)max);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	return (int)((size_t)n / sizeof(*msgs));
+}
+
 int uffd_unregister(int uffd, unsigned long start, unsigned long len)
 {
 	struct uffdio_range r = {.start = start, .len = len};

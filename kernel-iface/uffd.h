@@ -33,6 +33,17 @@ int uffd_open(int flags);
 int uffd_api(int uffd, uint64_t features, uint64_t *got);
 /* UFFDIO_REGISTER [@start, @start+@len) in write-protect mode. 0 or -errno. */
 int uffd_register_wp(int uffd, unsigned long start, unsigned long len);
+/*
+ * UFFDIO_WRITEPROTECT [@start, @start+@len): @wp protects, !@wp removes the
+ * protection and wakes the threads blocked on a write fault in the range
+ * (synchronous write-protect mode). 0 or -errno.
+ */
+int uffd_writeprotect(int uffd, unsigned long start, unsigned long len, int wp);
+/*
+ * Reads up to @max messages (nonblocking fd): their number, 0 when none is
+ * pending, or -errno.
+ */
+int uffd_read_msgs(int uffd, struct uffd_msg *msgs, int max);
 /* UFFDIO_UNREGISTER; 0 or -errno. */
 int uffd_unregister(int uffd, unsigned long start, unsigned long len);
 

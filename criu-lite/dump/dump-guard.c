@@ -32,6 +32,8 @@
 #include "inject.h"
 #include "log.h"
 #include "netlock.h"
+#include "proc-misc.h"
+#include "ptrace.h"
 #include "tcp-repair.h"
 
 #define GUARD_TCP_MAX 256
@@ -40,6 +42,8 @@
 struct guard_journal {
 	struct inject_journal inject;
 	int killing;
+	pid_t uffd_pid;	    /* a userfaultfd being made in this process (dump-cow.c), */
+	int uffd_fd;	    /* at this number: the keeper closes it */
 	int netlock_method; /* a network lock held (NF_LOCK_*), 0 none */
 	pid_t netlock_root;
 	unsigned int nr_tcp;
@@ -79,6 +83,17 @@ void dump_guard_note_netlock(int method, pid_t root)
 		return;
 	j->netlock_root = root;
 	__atomic_store_n(&j->netlock_method, method, __ATOMIC_RELEASE);
+}
+
+void dump_guard_note_uffd(pid_t pid, int fd)
+{
+	struct guard_journal *j = guard_journal;
+
+	if (!j)
+		return;
+	__atomic_store_n(&j->uffd_pid, 0, __ATOMIC_RELEASE);
+	j->uffd_fd = fd;
+	__atomic_store_n(&j->uffd_pid, fd >= 0 ? pid : 0, __ATOMIC_RELEASE);
 }
 
 void dump_guard_note_killing(void)
@@ -157,6 +172,41 @@ static void keeper_tcp(const struct guard_journal *j)
 	}
 }
 
+/*
+ * The userfaultfd a dead worker made in a process and had not closed there
+ * yet (dump-cow.c): closed by an injected close(), so that the process is
+ * left as it was. Only at the journaled number, and only a userfaultfd.
+ */
+static void keeper_uffd(const struct guard_journal *j)
+{
+	pid_t pid = __atomic_load_n(&j->uffd_pid, __ATOMIC_ACQUIRE);
+	char what[32], link[64];
+	struct inject in;
+	int fd = j->uffd_fd, sig = 0, ret;
+	long r = 0;
+
+	if (pid <= 0 || fd < 0)
+		return;
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	if (proc_readlink(pid, what, link, sizeof(link)) ||
+	    strcmp(link, "anon_inode:[userfaultfd]"))
+		return;
+	ret = ptrace_seize_stop(pid, 0, 2000, &sig);
+	if (!ret) {
+		ret = inject_begin(&in, pid);
+		if (!ret) {
+			r = inject_call(&in, SYS_close, fd, 0, 0, 0, 0, 0);
+			ret = inject_end(&in);
+		}
+		ptrace_detach(pid, 0);
+	}
+	if (ret || r < 0)
+		pr_err("keeper: cannot close the userfaultfd %d the dump worker left in %d: %s", fd,
+		       pid, strerror(ret ? -ret : (int)-r));
+	else
+		pr_info("keeper: closed the userfaultfd %d the dump worker left in %d", fd, pid);
+}
+
 static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journal *gj)
 {
 	const struct inject_journal *j = &gj->inject;
@@ -183,6 +233,7 @@ static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journa
 		if (ret && ret != -ESRCH && s->tid > 0)
 			failed++;
 	}
+	keeper_uffd(gj);
 	keeper_tcp(gj);
 	/* After repair mode: a tree that lives on gets its connections back. */
 	if (!gj->killing && __atomic_load_n(&gj->netlock_method, __ATOMIC_ACQUIRE))

@@ -21,6 +21,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dump-cow.h"
 #include "dump-pages.h"
 #include "dump.h"
 #include "log.h"
@@ -248,9 +249,11 @@ static int batch_flush(struct page_out *po)
 
 	if (!po->bytes)
 		return 0;
-	if (po->batch_nopin)
+	if (po->cow)
+		ret = dump_cow_read(po->cow, po->iov, po->nr_iov, dst);
+	else if (po->batch_nopin)
 		ret = batch_read_mem(po, 0, 0, dst);
-	while (!po->batch_nopin && i < po->nr_iov) {
+	while (!po->cow && !po->batch_nopin && i < po->nr_iov) {
 		struct iovec local = {dst, po->bytes - off};
 		ssize_t n = process_vm_readv(po->pid, &local, 1, &po->iov[i], po->nr_iov - i, 0);
 		size_t got = n > 0 ? (size_t)n : 0;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "dump-cow.h"
 #include "dump-pages.h"
 #include "dump.h"
 #include "log.h"
@@ -222,6 +223,12 @@ static size_t run_end(const uint8_t *want, size_t i, size_t nr)
 	return j;
 }
 
+/* The current entry ends (a VMA ends): written, or planned (copy-on-write). */
+static int out_flush(struct page_out *po)
+{
+	return po->plan ? dump_cow_plan(po->plan, 0, 0, true) : page_out_flush(po);
+}
+
 /*
  * Emits entries for @nr pages at @start given their pagemap entries; @pme
  * NULL: every page holds data (a PAGEMAP_SCAN region).
@@ -259,7 +266,9 @@ static int scan_chunk(struct page_out *po, const struct proc_vma *v, unsigned lo
 			ctx->st.pages_scanned += j - i;
 			if (fl == PE_PARENT)
 				ctx->st.pages_skipped_parent += j - i;
-			ret = page_out_pages(po, start + i * page_size, j - i, fl);
+			ret = po->plan
+				      ? dump_cow_plan(po->plan, start + i * page_size, j - i, false)
+				      : page_out_pages(po, start + i * page_size, j - i, fl);
 			if (ret)
 				return ret;
 		}
@@ -292,7 +301,7 @@ static int scan_vma(struct page_out *po, int pm_fd, const struct proc_vma *v, ui
 		addr += nr * page_size;
 	}
 	/* Entries never span two VMAs. */
-	return page_out_flush(po);
+	return out_flush(po);
 }
 
 /*
@@ -361,7 +370,7 @@ static int scan_vma_regions(struct page_out *po, int pm_fd, const struct proc_vm
 	if (ret < 0 && ret != -EINTR)
 		pr_err("dump: PAGEMAP_SCAN of pid %d at %lx: %s", po->pid, v->start,
 		       strerror(-ret));
-	return ret ?: page_out_flush(po);
+	return ret ?: out_flush(po);
 }
 
 /* Does PAGEMAP_SCAN with our query work on @pm_fd (not filtered, 6.7+)? */
@@ -385,18 +394,29 @@ static bool regions_usable(int pm_fd, const struct proc_vma *v, bool guard)
 
 int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 {
+	struct dump_cow_task *ct;
 	struct page_out po;
 	uint64_t *pme = NULL;
 	uint8_t *want = NULL;
 	int pm_fd, ret, regions = -1; /* PAGEMAP_SCAN usable (how)? -1: not asked yet */
 	uint64_t t_start = dump_now_us(), t0;
 
+	ct = dump_cow_arm(ctx, t, &ret);
+	if (ret)
+		return ret;
 	pm_fd = pagemap_open(t->pid);
 	if (pm_fd < 0) {
 		pr_err("dump: pagemap of pid %d: %s", t->pid, strerror(-pm_fd));
 		return pm_fd;
 	}
-	ret = page_out_open(&po, ctx, t->pid, IMG_PAGEMAP, (unsigned long)t->pid);
+	if (ct) { /* planned now, copied after the thaw (dump_cow_copy) */
+		memset(&po, 0, sizeof(po));
+		po.ctx = ctx;
+		po.pid = t->pid;
+		po.plan = ct;
+	} else {
+		ret = page_out_open(&po, ctx, t->pid, IMG_PAGEMAP, (unsigned long)t->pid);
+	}
 	pme = malloc(PME_CHUNK * sizeof(*pme));
 	want = malloc(PME_CHUNK * 2);
 	if (!ret && (!pme || !want))
@@ -406,6 +426,8 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 
 		if (!vma_has_private_pages(v))
 			continue;
+		if (ct)
+			dump_cow_vma(ct, v);
 		/* smaps: some of its pages are mapped by another process (a fork) */
 		po.nopin = v->kind != PROC_VMA_FILE && (v->shared_clean_kb || v->shared_dirty_kb);
 		/* 2: with the guard category, 1: without, 0: no PAGEMAP_SCAN */
@@ -418,7 +440,10 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 			ret = scan_vma(&po, pm_fd, v, pme, want);
 	}
 	t0 = dump_now_us();
-	ret = page_out_close(&po, ret);
+	if (ct && !ret)
+		dump_cow_planned(ct);
+	else if (!ct)
+		ret = page_out_close(&po, ret);
 	pr_debug("dump: %d: pages scanned and read in %llu us, written out in %llu us\n",
 		 (int)t->pid, (unsigned long long)(t0 - t_start),
 		 (unsigned long long)(dump_now_us() - t0));

@@ -42,6 +42,8 @@ struct page_writer {
 	uint64_t busy_us;
 };
 
+struct dump_cow_task;
+
 /* One pagemap-*.img + pages-N.img pair being written. */
 struct page_out {
 	struct dump_ctx *ctx;
@@ -71,6 +73,10 @@ struct page_out {
 	struct page_writer w;
 	struct page_xfer *px; /* --page-server connection, NULL: local files */
 	bool px_open;
+	/* copy-on-write (dump-cow.h): pages read as they were at the freeze */
+	struct dump_cow_task *cow;
+	/* while frozen: pages only planned (dump-pages.c), no image open */
+	struct dump_cow_task *plan;
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "dump-cow.h"
 #include "dump.h"
 #include "log.h"
 #include "page-xfer.h"
@@ -134,7 +135,9 @@ static void dump_release_tree(struct dump_ctx *ctx, int ret, bool kill)
 	}
 }
 
-int dump_run(const struct opts *o, const struct dump_hooks *hooks)
+/* One dump; @no_cow: pages copied frozen; *@cow_lost: the copy after the thaw lost a page. */
+static int dump_run_once(const struct opts *o, const struct dump_hooks *hooks, bool no_cow,
+			 bool *cow_lost)
 {
 	struct dump_ctx ctx;
 	uint64_t t_step;
@@ -144,6 +147,7 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.o = o;
+	ctx.no_cow = no_cow;
 	if (hooks) {
 		ctx.hooks = *hooks;
 		ctx.filter = hooks->filter;
@@ -181,12 +185,19 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		ret = dump_pages_init(&ctx);
 	dump_setup_step("page buffer", &t_step);
 	if (!ret)
+		ret = dump_cow_setup(&ctx);
+	if (!ret)
 		ret = dump_files_init(&ctx);
 	dump_setup_step("fd kinds", &t_step);
 	/* Listeners held, their queues drained: before the freeze, bounded. */
 	if (!ret)
 		ret = dump_netlock_prepare(&ctx);
 	dump_setup_step("network lock", &t_step);
+	/* last: the shorter the time from the protection to the freeze, the less to redo */
+	if (!ret) {
+		dump_cow_arm_early(&ctx);
+		dump_setup_step("copy-on-write arming", &t_step);
+	}
 	if (!ret) {
 		uint64_t t_seize;
 
@@ -228,6 +239,11 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	if (ret)
 		exited = dump_tree_exited(&ctx, ret);
 	ctx.st.t_thawed = dump_now_us();
+	/* dump -R: the pages copied now, as they were at the freeze */
+	if (!ret && !kill) {
+		ret = dump_cow_copy(&ctx);
+		*cow_lost = ret == -EAGAIN;
+	}
 	if (!ret && !kill)
 		ret = dump_seal(&ctx);
 	if (ret)
@@ -238,13 +254,16 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 	/* Statistics are for the reader only: the dump stands without them. */
 	if (!ret && dump_write_stats(&ctx))
 		pr_warn("dump: the statistics image (stats-dump) could not be written");
+	dump_cow_free(&ctx);
 	dump_pages_fini(&ctx);
 	dump_tasks_free(&ctx);
 	dump_mm_prefetch_free(&ctx);
 	dump_track_free(&ctx);
 	page_xfer_close(ctx.px);
 	img_dir_close(&ctx.dir);
-	if (ret && exited)
+	if (ret && *cow_lost)
+		pr_debug("dump: the copy after the thaw failed");
+	else if (ret && exited)
 		pr_err("dump of pid %d failed: process %d exited during the dump; the rest of the "
 		       "tree was resumed",
 		       o->pid, exited);
@@ -252,5 +271,20 @@ int dump_run(const struct opts *o, const struct dump_hooks *hooks)
 		pr_err("dump of pid %d failed; the tree was resumed", o->pid);
 	else
 		pr_debug("dump: done");
+	return ret;
+}
+
+int dump_run(const struct opts *o, const struct dump_hooks *hooks)
+{
+	bool lost = false;
+	int ret = dump_run_once(o, hooks, false, &lost);
+
+	/*
+	 * The tree unmapped or discarded memory the copy had not reached yet
+	 * (dump-cow-serve.c): the images cannot hold the freeze's state. A
+	 * second dump copies while frozen, as before copy-on-write.
+	 */
+	if (ret && lost)
+		ret = dump_run_once(o, hooks, true, &lost);
 	return ret;
 }

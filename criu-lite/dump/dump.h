@@ -142,6 +142,9 @@ struct dump_ctx {
 	struct dump_seccomp *seccomp;
 	/* the network lock (dump-netlock.c), NULL in a pre-dump */
 	struct dump_netlock *netlock;
+	/* dump -R's copy-on-write snapshot (dump-cow.h), NULL: pages copied frozen */
+	struct dump_cow *cow;
+	bool no_cow; /* a second try after the copy lost a page: copied frozen */
 	/* the tool could not seize with PTRACE_O_SUSPEND_SECCOMP (dump-seize.c) */
 	bool seccomp_unsuspended;
 };
@@ -279,6 +282,8 @@ int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned 
  */
 void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse);
 void dump_guard_note_killing(void);
+/* A userfaultfd is being made in @pid at number @fd; @fd -1: closed there again. */
+void dump_guard_note_uffd(pid_t pid, int fd);
 /* A network lock of @method (NF_LOCK_*, 0: none any more) for the tree of @root is held. */
 void dump_guard_note_netlock(int method, pid_t root);
 
