@@ -126,6 +126,7 @@ struct rst_ctx {
 	FileEntry **fentries;
 	struct rst_file *files;
 	size_t nr_files;
+	uint32_t *file_ix;	       /* indexes of fentries sorted by id (restore-filetab.c) */
 	void *fd_state[FD_KIND_SLOTS]; /* each fd kind's own, by FileEntry type (restore-fd.h) */
 	struct rst_shm *shms;
 	size_t nr_shms;
@@ -158,6 +159,8 @@ int rst_read_mem(struct rst_ctx *c, const char *dir);
 
 /* Lookups in what was read (NULL: none): restore-filetab.c, restore-ctx.c. */
 const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id);
+/* Sorts an index of c->fentries by id, so that lookups take log n. -ENOMEM (not logged). */
+int rst_filetab_index(struct rst_ctx *c);
 struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 
 /* restore-pages.c: resolve pagemaps through the parent chain. Logs. */
