@@ -42,28 +42,16 @@ static long rst_munmap(struct inject *in, unsigned long s, unsigned long len)
 	return inject_call(in, SYS_munmap, s, len, 0, 0, 0, 0);
 }
 
-/* Unmaps [s, e) but the staged areas @own (address order) in it. */
-static int rst_unmap_but(struct rst_task *t, struct inject *in, unsigned long s, unsigned long e,
-			 const struct rst_stage_area **own, size_t nr_own)
+static int rst_unmap(struct rst_task *t, struct inject *in, unsigned long s, unsigned long e)
 {
-	for (size_t i = 0; i <= nr_own && s < e; i++) {
-		unsigned long as = i < nr_own ? own[i]->addr : e;
-		unsigned long ae = i < nr_own ? as + (own[i]->end - own[i]->start) : e;
-		unsigned long ue = as < e ? as : e;
-		long r;
+	long r;
 
-		if (ae <= s)
-			continue;
-		if (ue > s) {
-			pr_debug("pid %d: unmap 0x%lx-0x%lx", t->pid, s, ue);
-			r = rst_munmap(in, s, ue - s);
-			if (r) {
-				pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid,
-				       s, ue, strerror((int)-r));
-				return r < 0 ? (int)r : -EIO;
-			}
-		}
-		s = ae;
+	pr_debug("pid %d: unmap 0x%lx-0x%lx", t->pid, s, e);
+	r = rst_munmap(in, s, e - s);
+	if (r) {
+		pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid, s, e,
+		       strerror((int)-r));
+		return r < 0 ? (int)r : -EIO;
 	}
 	return 0;
 }
@@ -107,13 +95,70 @@ static size_t rst_kept_areas(const struct rst_ctx *c, const struct rst_task *t,
 	return n;
 }
 
-/* Steps 1 and 2: everything of the tool goes but the vDSO and this process's staged areas. */
+static int rst_range_cmp(const void *x, const void *y)
+{
+	const struct rst_range *a = x, *b = y;
+
+	return a->s < b->s ? -1 : a->s > b->s;
+}
+
+/* The first of the @n ranges @k (address order) that ends above @a. */
+static size_t rst_range_after(const struct rst_range *k, size_t n, unsigned long a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k[mid].e <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * What of its address space a new process keeps, in address order: the vDSO
+ * areas, the scratch area, its staged and copy-on-write areas, and the
+ * mappings it made itself (restore-premap.c).
+ */
+static int rst_keep_ranges(struct rst_ctx *c, struct rst_task *t, const struct inject *in,
+			   const struct proc_vma_list *cur, struct rst_range **out, size_t *n)
+{
+	const struct rst_stage_area **own = NULL;
+	size_t nr_own = rst_kept_areas(c, t, &own), nv = t->mm ? t->mm->n_vmas : 0;
+	struct rst_range *k = calloc(nr_own + nv + cur->n + 2, sizeof(*k));
+
+	*n = 0;
+	if (!k) {
+		free(own);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nr_own; i++)
+		k[(*n)++] = (struct rst_range){own[i]->addr,
+					       own[i]->addr + own[i]->end - own[i]->start};
+	for (size_t i = 0; i < nv; i++)
+		if (rst_premapped(c, t, i))
+			k[(*n)++] = (struct rst_range){t->mm->vmas[i]->start, t->mm->vmas[i]->end};
+	for (size_t i = 0; i < cur->n; i++)
+		if (cur->v[i].kind == PROC_VMA_VDSO || cur->v[i].kind == PROC_VMA_VVAR ||
+		    cur->v[i].kind == PROC_VMA_VSYSCALL)
+			k[(*n)++] = (struct rst_range){cur->v[i].start, cur->v[i].end};
+	k[(*n)++] = (struct rst_range){in->scratch, in->scratch + in->scratch_len};
+	qsort(k, *n, sizeof(*k), rst_range_cmp);
+	free(own);
+	*out = k;
+	return 0;
+}
+
+/* Steps 1 and 2: everything of the tool goes but what the process keeps. */
 static int rst_clear_tool(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 			  struct proc_vma_list *cur)
 {
-	const struct rst_stage_area **own = NULL;
-	size_t nr_own = rst_kept_areas(c, t, &own);
-	unsigned long scratch;
+	struct rst_range *keep = NULL;
+	unsigned long scratch, ps = 0, pe = 0;
+	size_t nk = 0;
 	int ret;
 
 	ret = rst_find_gap(cur, t->mm, NULL, 0, RST_SCRATCH_LEN, &scratch);
@@ -121,18 +166,40 @@ static int rst_clear_tool(struct rst_ctx *c, struct rst_task *t, struct inject *
 		ret = inject_map_scratch(in, scratch, RST_SCRATCH_LEN);
 	if (ret) {
 		pr_err("pid %d: no room for scratch memory: %s", t->pid, strerror(-ret));
-		free(own);
 		return ret;
 	}
+	ret = rst_keep_ranges(c, t, in, cur, &keep, &nk);
+	/*
+	 * The tool's mappings less what is kept, one munmap for each run of
+	 * pieces with nothing kept between them (the holes hold nothing): about
+	 * 60 mappings, a ptrace round trip each, become a few calls.
+	 */
 	for (size_t i = 0; !ret && i < cur->n; i++) {
-		const struct proc_vma *v = &cur->v[i];
+		unsigned long s = cur->v[i].start, e = cur->v[i].end, b;
+		size_t k = rst_range_after(keep, nk, s), j;
 
-		if (v->kind == PROC_VMA_VDSO || v->kind == PROC_VMA_VVAR ||
-		    v->kind == PROC_VMA_VSYSCALL || v->start == in->scratch)
-			continue;
-		ret = rst_unmap_but(t, in, v->start, v->end, own, nr_own);
+		while (!ret && s < e) {
+			while (k < nk && keep[k].e <= s)
+				k++;
+			if (k < nk && keep[k].s <= s) {
+				s = keep[k].e;
+				continue;
+			}
+			b = k < nk && keep[k].s < e ? keep[k].s : e;
+			j = pe ? rst_range_after(keep, nk, pe) : nk;
+			if (pe && j < nk && keep[j].s < s) {
+				ret = rst_unmap(t, in, ps, pe);
+				pe = 0;
+			}
+			if (!pe)
+				ps = s;
+			pe = b;
+			s = b;
+		}
 	}
-	free(own);
+	if (!ret && pe)
+		ret = rst_unmap(t, in, ps, pe);
+	free(keep);
 	return ret;
 }
 
@@ -337,13 +404,14 @@ static int rst_lock(struct rst_task *t, struct inject *in, const VmaEntry *v)
 }
 
 /* Step 6. */
-static int rst_protect(struct rst_task *t, struct inject *in)
+static int rst_protect(const struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	for (size_t i = 0; i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
 		long r;
 
-		if (rst_is_special(v))
+		/* advised and protected by the process itself */
+		if (rst_is_special(v) || rst_premapped(c, t, i))
 			continue;
 		for (unsigned int b = 0; v->has_madv && b < 64; b++) {
 			if (!(v->madv & (1ull << b)) || b == MADV_POPULATE_WRITE || b == 22)
@@ -399,36 +467,42 @@ static int rst_area_start_cmp(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/* Whether VMA @i of @t gets no pages from the fill: an AIO ring, or made by the process. */
+static bool rst_vma_unfilled(const struct rst_ctx *c, const struct rst_task *t, size_t i)
+{
+	return (t->mm->vmas[i]->status & RST_VMA_AIORING) || rst_premapped(c, t, i);
+}
+
 /* The runs of @t's pages outside the areas it takes (those hold theirs already). */
 static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 			      struct rst_segs *out)
 {
 	const struct rst_stage_area **own = NULL, **o2;
-	size_t nr_own = rst_kept_areas(c, t, &own), nr_aio = 0;
-	struct rst_stage_area *aio;
+	size_t nr_own = rst_kept_areas(c, t, &own), nr_cut = 0, k0 = 0;
+	struct rst_stage_area *cut;
 
 	*out = t->pages;
 	/* An AIO ring's pages are put back by restore-aio.c, not written. */
 	for (size_t i = 0; i < t->mm->n_vmas; i++)
-		nr_aio += (t->mm->vmas[i]->status & RST_VMA_AIORING) != 0;
-	aio = calloc(nr_aio + 1, sizeof(*aio));
-	o2 = realloc(own, (nr_own + nr_aio + 1) * sizeof(*own));
-	if (!o2 || !aio) {
+		nr_cut += rst_vma_unfilled(c, t, i);
+	cut = calloc(nr_cut + 1, sizeof(*cut));
+	o2 = realloc(own, (nr_own + nr_cut + 1) * sizeof(*own));
+	if (!o2 || !cut) {
 		free(o2 ? o2 : own);
-		free(aio);
+		free(cut);
 		return -ENOMEM;
 	}
 	own = o2;
 	for (size_t i = 0, k = 0; i < t->mm->n_vmas; i++) {
-		if (!(t->mm->vmas[i]->status & RST_VMA_AIORING))
+		if (!rst_vma_unfilled(c, t, i))
 			continue;
-		aio[k] = (struct rst_stage_area){.start = t->mm->vmas[i]->start,
+		cut[k] = (struct rst_stage_area){.start = t->mm->vmas[i]->start,
 						 .end = t->mm->vmas[i]->end};
-		own[nr_own++] = &aio[k++];
+		own[nr_own++] = &cut[k++];
 	}
 	if (!nr_own) {
 		free(own);
-		free(aio);
+		free(cut);
 		return 0;
 	}
 	/*
@@ -439,31 +513,36 @@ static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 	out->n = 0;
 	if (!out->s) {
 		free(own);
-		free(aio);
+		free(cut);
 		return -ENOMEM;
 	}
 	qsort(own, nr_own, sizeof(*own), rst_area_start_cmp);
 	for (size_t i = 0; i < t->pages.n; i++) {
 		struct rst_seg sg = t->pages.s[i];
 
+		/* areas (disjoint, in order) ending before this run end before the next ones */
+		while (k0 < nr_own && own[k0]->end <= sg.vaddr)
+			k0++;
 		/* A run reaching past an area is cut: a page written there breaks its sharing. */
-		for (size_t k = 0; k < nr_own && sg.len; k++) {
-			unsigned long s0 = own[k]->start, e0 = own[k]->end, cut;
+		for (size_t k = k0; k < nr_own && sg.len; k++) {
+			unsigned long s0 = own[k]->start, e0 = own[k]->end, c0;
 
-			if (e0 <= sg.vaddr || s0 >= sg.vaddr + sg.len)
+			if (s0 >= sg.vaddr + sg.len)
+				break;
+			if (e0 <= sg.vaddr)
 				continue;
 			if (s0 > sg.vaddr) {
 				out->s[out->n] = sg;
 				out->s[out->n++].len = s0 - sg.vaddr;
 			}
-			cut = e0 < sg.vaddr + sg.len ? e0 - sg.vaddr : sg.len;
-			sg.vaddr += cut, sg.off += cut, sg.len -= cut;
+			c0 = e0 < sg.vaddr + sg.len ? e0 - sg.vaddr : sg.len;
+			sg.vaddr += c0, sg.off += c0, sg.len -= c0;
 		}
 		if (sg.len)
 			out->s[out->n++] = sg;
 	}
 	free(own);
-	free(aio);
+	free(cut);
 	return 0;
 }
 
@@ -571,7 +650,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 				ret = rst_cow_fill(c, t, in, cw);
 		} else if (a) {
 			ret = rst_take_staged(t, in, a);
-		} else if (!rst_is_special(v)) {
+		} else if (!rst_is_special(v) && !rst_premapped(c, t, i)) {
 			ret = rst_map_vma(c, t, in, v);
 		}
 	}
@@ -587,7 +666,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	if (f)
 		rst_filler_report(f, t->pid);
 	if (!ret)
-		ret = rst_protect(t, in);
+		ret = rst_protect(c, t, in);
 	if (!ret)
 		ret = rst_aio_restore(t, in);
 	if (!ret)

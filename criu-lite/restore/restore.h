@@ -146,6 +146,17 @@ struct rst_ctx {
 	/* seccomp.img (restore-seccomp.c), NULL when absent */
 	struct SeccompEntry *seccomp;
 	bool seccomp_used; /* some thread runs under seccomp: seize suspending it */
+	/*
+	 * The tool's signal handlers when it forked the tree (the kernel's struct
+	 * sigaction per signal 1..64): what every new process has until the rebuild
+	 * (restore-task.c injects only those that differ).
+	 */
+	uint64_t inherited_sa[64][4];
+	bool inherited_sa_known;
+	/* restore-premap.c: per VMA of each task (from premap_at[task]), made by the process */
+	uint8_t *premapped; /* shared with the new processes */
+	size_t premap_len;
+	size_t *premap_at;
 };
 
 /* restore-read.c: read and validate every image; creates nothing. Logs. */
@@ -381,6 +392,18 @@ pid_t rst_task_pgid(const struct rst_ctx *c, const struct rst_task *t);
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
+
+/*
+ * restore-premap.c: small private anonymous mappings, made, filled, advised and
+ * protected by each new process itself before it pauses.
+ */
+/* Before the fork: the shared flags. -errno, not logged. */
+int rst_premap_init(struct rst_ctx *c);
+void rst_premap_fini(struct rst_ctx *c);
+/* In the new process, before its fds are installed. */
+void rst_premap_child(const struct rst_ctx *c, const struct rst_task *t);
+/* Whether VMA @i of @t is in place already (the rebuild keeps it as it is). */
+bool rst_premapped(const struct rst_ctx *c, const struct rst_task *t, size_t i);
 
 /* restore-mm.c: rebuild the address space of a seized task. Logs. */
 struct inject;
