@@ -287,8 +287,25 @@ static int rst_socket_fd(const struct rst_task *t, struct inject *in, const VmaE
 	return -EBADF; /* the dump requires the socket open in the process */
 }
 
+/*
+ * The file a run of VMAs maps, open in the process: a library's four or five
+ * mappings take one open and one close, not one of each per mapping.
+ */
+struct rst_map_file {
+	uint32_t id;
+	int flags;
+	int fd; /* in the process, -1: none */
+};
+
+static void rst_map_file_close(struct inject *in, struct rst_map_file *mf)
+{
+	if (mf->fd >= 0)
+		inject_call(in, SYS_close, (unsigned long)mf->fd, 0, 0, 0, 0, 0);
+	mf->fd = -1;
+}
+
 static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
-		      int *fd)
+		      struct rst_map_file *mf, int *fd)
 {
 	const FileEntry *fe;
 	const char *name;
@@ -313,6 +330,11 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 		flags = (int)v->fdflags & O_ACCMODE;
 	else
 		flags = v->prot & PROT_WRITE ? O_RDWR : O_RDONLY;
+	if (mf->fd >= 0 && mf->id == (uint32_t)v->shmid && mf->flags == flags) {
+		*fd = mf->fd;
+		return 0;
+	}
+	rst_map_file_close(in, mf);
 	fe = rst_file_entry(c, (uint32_t)v->shmid);
 	if (fe->memfd) {
 		int ret = rst_memfd_path(c, fe, path, sizeof(path));
@@ -326,7 +348,10 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 			return -ENOENT;
 	}
 	*fd = rst_open_in_task(in, name, flags);
-	return *fd < 0 ? *fd : 0;
+	if (*fd < 0)
+		return *fd;
+	*mf = (struct rst_map_file){(uint32_t)v->shmid, flags, *fd};
+	return 0;
 }
 
 /*
@@ -334,7 +359,8 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
  * allocated by the process_vm_writev that fills them (restore-fill.c), the
  * others were never touched before the dump either.
  */
-static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v)
+static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
+		       struct rst_map_file *mf)
 {
 	unsigned long flags =
 		(v->flags & (MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN)) | MAP_FIXED;
@@ -347,7 +373,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		if (ret != -ENOENT)
 			return ret;
 	}
-	ret = rst_vma_fd(c, t, in, v, &fd);
+	ret = rst_vma_fd(c, t, in, v, mf, &fd);
 	if (ret) {
 		const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
 		bool file = !(v->status & (RST_VMA_SOCKET | RST_VMA_ANON_SHARED)) && fe && fe->reg;
@@ -376,7 +402,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
 	r = inject_mmap(in, v->start, v->end - v->start, prot, flags, (unsigned long)(long)fd,
 			fd >= 0 ? v->pgoff : 0);
-	if (fd >= 0)
+	if (fd >= 0 && fd != mf->fd)
 		inject_call(in, SYS_close, (unsigned long)fd, 0, 0, 0, 0, 0);
 	if (r != (long)v->start) {
 		pr_err("pid %d: cannot map vma 0x%lx-0x%lx: %s", t->pid, (unsigned long)v->start,
@@ -627,6 +653,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	struct proc_vma_list cur = {0};
 	struct rst_filler *f = NULL;
 	struct rst_segs pages = {0};
+	struct rst_map_file mf = {.fd = -1};
 	int ret;
 
 	rst_mark(t, "start");
@@ -651,9 +678,10 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		} else if (a) {
 			ret = rst_take_staged(t, in, a);
 		} else if (!rst_is_special(v) && !rst_premapped(c, t, i)) {
-			ret = rst_map_vma(c, t, in, v);
+			ret = rst_map_vma(c, t, in, v, &mf);
 		}
 	}
+	rst_map_file_close(in, &mf);
 	rst_mark(t, "mapped");
 	if (!ret)
 		ret = rst_unstaged_pages(c, t, &pages);

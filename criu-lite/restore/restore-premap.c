@@ -28,7 +28,8 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-#define RST_PREMAP_MAX (1ul << 20) /* longer mappings are the rebuild's */
+#define RST_PREMAP_MAX (1ul << 20)    /* longer mappings are the rebuild's */
+#define RST_PREMAP_RUN (16ul << 20)   /* adjacent ones mapped by one call, up to this */
 #define RST_PREMAP_STACK (16ul << 20) /* room left below the tool's stack */
 
 int rst_premap_init(struct rst_ctx *c)
@@ -103,24 +104,24 @@ static size_t rst_premap_seg(const struct rst_task *t, unsigned long addr)
 	return lo;
 }
 
-/* Reads @v's pages into it; whether every byte of it has a page (then populate first). */
-static int rst_premap_fill(const struct rst_task *t, const VmaEntry *v, bool count_only,
-			   unsigned long *have)
+/* Reads @t's pages of [@s, @e) into place; with @count_only, counts their bytes into @have. */
+static int rst_premap_fill(const struct rst_task *t, unsigned long s, unsigned long e,
+			   bool count_only, unsigned long *have)
 {
 	*have = 0;
-	for (size_t k = rst_premap_seg(t, v->start); k < t->pages.n; k++) {
-		const struct rst_seg *s = &t->pages.s[k];
-		unsigned long a = s->vaddr > v->start ? s->vaddr : v->start;
-		unsigned long b = s->vaddr + s->len < v->end ? s->vaddr + s->len : v->end;
+	for (size_t k = rst_premap_seg(t, s); k < t->pages.n; k++) {
+		const struct rst_seg *g = &t->pages.s[k];
+		unsigned long a = g->vaddr > s ? g->vaddr : s;
+		unsigned long b = g->vaddr + g->len < e ? g->vaddr + g->len : e;
 
-		if (s->vaddr >= v->end)
+		if (g->vaddr >= e)
 			break;
 		*have += b - a;
 		if (count_only)
 			continue;
 		for (unsigned long done = 0; done < b - a;) {
-			ssize_t r = pread(s->pages_fd, (void *)(a + done), b - a - done,
-					  (off_t)(s->off + (a - s->vaddr) + done));
+			ssize_t r = pread(g->pages_fd, (void *)(a + done), b - a - done,
+					  (off_t)(g->off + (a - g->vaddr) + done));
 
 			if (r <= 0)
 				return r < 0 ? -errno : -EIO;
@@ -142,34 +143,54 @@ static int rst_premap_advise(const VmaEntry *v)
 	return 0;
 }
 
-/* One VMA; 0 when it is in place, or what went wrong (the rebuild then makes it). */
-static int rst_premap_one(const struct rst_task *t, const VmaEntry *v)
+/*
+ * VMAs @i..@j of @t, adjacent, with the same flags: one mmap, one pread per
+ * page run, then each one's advice and protection. 0 when all are in place;
+ * otherwise none is (the rebuild makes them).
+ */
+static int rst_premap_run(const struct rst_task *t, size_t i, size_t j)
 {
-	unsigned long len = v->end - v->start, have;
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	unsigned long s = t->mm->vmas[i]->start, e = t->mm->vmas[j]->end, have;
+	int flags =
+		(int)(t->mm->vmas[i]->flags & (MAP_PRIVATE | MAP_ANONYMOUS)) | MAP_FIXED_NOREPLACE;
 	void *p;
 	int ret;
 
-	rst_premap_fill(t, v, true, &have);
-	/* all pages written: allocated by the kernel at once (first touches cost here) */
-	if (have == len)
+	rst_premap_fill(t, s, e, true, &have);
+	/* every page dumped: allocated by the kernel at once, not by a fault each */
+	if (have == e - s)
 		flags |= MAP_POPULATE;
-	p = mmap((void *)v->start, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	p = mmap((void *)s, e - s, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	if (p != (void *)v->start) {
-		munmap(p, len); /* a kernel before 4.17 takes it for a hint */
+	if (p != (void *)s) {
+		munmap(p, e - s); /* a kernel before 4.17 takes it for a hint */
 		return -EEXIST;
 	}
-	ret = rst_premap_fill(t, v, false, &have);
-	if (!ret)
+	ret = rst_premap_fill(t, s, e, false, &have);
+	for (size_t k = i; !ret && k <= j; k++) {
+		const VmaEntry *v = t->mm->vmas[k];
+
 		ret = rst_premap_advise(v);
-	if (!ret && v->prot != (PROT_READ | PROT_WRITE) &&
-	    mprotect((void *)v->start, len, (int)v->prot))
-		ret = -errno;
+		if (!ret && v->prot != (PROT_READ | PROT_WRITE) &&
+		    mprotect((void *)v->start, v->end - v->start, (int)v->prot))
+			ret = -errno;
+	}
 	if (ret)
-		munmap((void *)v->start, len);
+		munmap((void *)s, e - s);
 	return ret;
+}
+
+/* Whether VMA @i of @t may be made by the process, whose stack is at @sp. */
+static bool rst_premap_ok(const struct rst_ctx *c, const struct rst_task *t, size_t i,
+			  unsigned long sp)
+{
+	const VmaEntry *v = t->mm->vmas[i];
+
+	/* the tool's stack may still grow down here */
+	if (v->end > sp - RST_PREMAP_STACK && v->start < sp + 4096)
+		return false;
+	return rst_premap_fits(c, t, v);
 }
 
 /*
@@ -184,14 +205,20 @@ void rst_premap_child(const struct rst_ctx *c, const struct rst_task *t)
 
 	if (!c->premapped || !t->mm)
 		return;
-	for (size_t i = 0; i < t->mm->n_vmas; i++) {
-		const VmaEntry *v = t->mm->vmas[i];
+	for (size_t i = 0, j; i < t->mm->n_vmas; i = j + 1) {
+		VmaEntry *const *v = t->mm->vmas;
 
-		/* the tool's stack may still grow down here */
-		if (v->end > sp - RST_PREMAP_STACK && v->start < sp + 4096)
+		j = i;
+		if (!rst_premap_ok(c, t, i, sp))
 			continue;
-		if (!rst_premap_fits(c, t, v) || rst_premap_one(t, v))
+		while (j + 1 < t->mm->n_vmas && v[j + 1]->start == v[j]->end &&
+		       v[j + 1]->flags == v[i]->flags &&
+		       v[j + 1]->end - v[i]->start <= RST_PREMAP_RUN &&
+		       rst_premap_ok(c, t, j + 1, sp))
+			j++;
+		if (rst_premap_run(t, i, j))
 			continue;
-		__atomic_store_n(&c->premapped[c->premap_at[ti] + i], 1, __ATOMIC_RELEASE);
+		for (size_t k = i; k <= j; k++)
+			__atomic_store_n(&c->premapped[c->premap_at[ti] + k], 1, __ATOMIC_RELEASE);
 	}
 }
