@@ -104,6 +104,19 @@ bool rst_procfile_of_tree(const struct rst_ctx *c, const char *name);
 /* The tool's stand-in for such a file until its process opens it (/dev/null). Logs. */
 int rst_procfile_placeholder(const FileEntry *fe, int *fdp);
 
+/* restore-fdmove.c: one fd of the new process, @dst, from the inherited @src (-1: made later). */
+struct rst_fd_move {
+	int src;
+	int dst;
+	bool cloexec;
+};
+/*
+ * Every @src (>= 0) duplicated to its @dst at once, with at most one descriptor
+ * more than held before; each @src closed once copied, unless it is a @dst.
+ * Other fds stay. No logging; -errno (-EINVAL: two at one number).
+ */
+int rst_fd_move(const struct rst_fd_move *m, size_t n);
+
 /* restore-filetab.c */
 /* The index of file @id in c->fentries (and c->files), -1 if none. */
 int rst_file_index(const struct rst_ctx *c, uint32_t id);

@@ -84,27 +84,51 @@ static int rst_files_unheld(struct rst_ctx *c)
 
 /*
  * The tool holds every open-file object (files in flight too, each its own
- * description) until the tree exists: its soft RLIMIT_NOFILE goes up to the
- * hard one when they may not fit. A limit of the tool's own; each process
- * gets its recorded limits later.
+ * description) until the tree exists, and each new process puts its fds at
+ * their recorded numbers with the tool's limit: the soft RLIMIT_NOFILE goes up
+ * to the hard one when they may not fit. A limit of the tool's own; each
+ * process gets its recorded limits later. A number at or above the hard
+ * limit cannot be had: refused, naming it.
  */
-static void rst_files_room(size_t n)
+static int rst_files_room(const struct rst_ctx *c)
 {
+	const struct rst_task *top_t = NULL;
+	size_t need = c->nr_files + 64;
+	uint32_t top = 0;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max || n + 64 < rl.rlim_cur)
-		return;
+	for (size_t i = 0; i < c->nr_tasks; i++)
+		for (size_t j = 0; j < c->tasks[i].nr_fds; j++)
+			if (!top_t || c->tasks[i].fds[j]->fd > top) {
+				top = c->tasks[i].fds[j]->fd;
+				top_t = &c->tasks[i];
+			}
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (top_t && top >= rl.rlim_max) {
+		pr_err("restore of pid %d: fd %u is not below the hard RLIMIT_NOFILE of the "
+		       "restore "
+		       "(%llu): raise it (ulimit -Hn) and restore again",
+		       top_t->pid, top, (unsigned long long)rl.rlim_max);
+		return -EMFILE;
+	}
+	if (top_t && top + 1 > need)
+		need = top + 1;
+	if (rl.rlim_cur >= rl.rlim_max || need < rl.rlim_cur)
+		return 0;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
-		pr_warn("restore: %zu files to open, RLIMIT_NOFILE not raised: %s", n,
-			strerror(errno));
+		pr_warn("restore: %zu files to open, fds up to %u, RLIMIT_NOFILE not raised: %s",
+			c->nr_files, top, strerror(errno));
+	return 0;
 }
 
 int rst_files_open(struct rst_ctx *c)
 {
-	int ret;
+	int ret = rst_files_room(c);
 
-	rst_files_room(c->nr_files);
+	if (ret)
+		return ret;
 	c->files = calloc(c->nr_files ? c->nr_files : 1, sizeof(*c->files));
 	if (!c->files)
 		return -ENOMEM;
@@ -220,57 +244,85 @@ static int rst_fd_async(int fd)
 	return 0;
 }
 
+/* A kind made by the process itself (pidfd), now that the moved fds are in place. */
+static int rst_fd_make(const struct rst_ctx *c, const FileEntry *fe, const struct rst_fd_move *m)
+{
+	const struct fd_rst_ops *k = rst_fd_kind(fe->type);
+	int fd = -1, ret = k->install(c, fe, &fd);
+
+	if (ret)
+		return ret;
+	if (fd == m->dst)
+		return fcntl(fd, F_SETFD, m->cloexec ? FD_CLOEXEC : 0) ? -errno : 0;
+	ret = dup3(fd, m->dst, m->cloexec ? O_CLOEXEC : 0) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int rst_int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Closes every fd but the @n of @m (the tool's copies and its own files). */
+static int rst_files_close_others(const struct rst_fd_move *m, size_t n)
+{
+	int *keep = malloc((n + 1) * sizeof(int));
+	unsigned int from = 0;
+
+	if (!keep)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		keep[i] = m[i].dst;
+	qsort(keep, n, sizeof(*keep), rst_int_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned int)keep[i] > from)
+			close_range(from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	close_range(from, ~0u, 0);
+	free(keep);
+	return 0;
+}
+
 /*
- * Runs in the new process (tool code, before it pauses): moves every source
- * fd above the highest target number, dup3s them into place, closes the rest.
+ * Runs in the new process (tool code, before it pauses): the tool's copies
+ * go to their recorded numbers (rst_fd_move: never two copies of the set, so
+ * what fits the process's limit restores), the kinds it makes itself follow,
+ * every other fd is closed. The soft RLIMIT_NOFILE is the tool's, raised to
+ * the hard one when a number needs it (rst_files_room).
  */
 int rst_files_install(const struct rst_ctx *c, const struct rst_task *t)
 {
-	int maxfd = -1, *tmp = malloc((t->nr_fds + 1) * sizeof(int));
+	struct rst_fd_move *m = calloc(t->nr_fds + 1, sizeof(*m));
+	int ret = m ? 0 : -ENOMEM;
 
-	if (!tmp)
-		return -ENOMEM;
-
-	for (size_t i = 0; i < t->nr_fds; i++)
-		if ((int)t->fds[i]->fd > maxfd)
-			maxfd = (int)t->fds[i]->fd;
-	for (size_t i = 0; i < t->nr_fds; i++) {
+	for (size_t i = 0; !ret && i < t->nr_fds; i++) {
 		const struct rst_file *f = &c->files[rst_file_index(c, t->fds[i]->id)];
 		const struct fd_rst_ops *k = rst_fd_kind(f->fe->type);
-		int src = f->fd, ret = 0;
 
-		/* a kind made here (pidfd): then moved up like the tool's copies */
-		if (k && k->install)
-			ret = k->install(c, f->fe, &src);
-		if (ret)
-			return ret;
-		tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, maxfd + 1);
-		if (tmp[i] < 0)
-			return -errno; /* the process is killed: no cleanup needed */
-		if (k && k->install)
-			close(src);
+		m[i].dst = (int)t->fds[i]->fd;
+		m[i].cloexec = t->fds[i]->flags & FD_CLOEXEC;
+		m[i].src = k && k->install ? -1 : f->fd;
+		if (m[i].src < 0 && !(k && k->install))
+			ret = -EBADF;
 	}
-	for (size_t i = 0; i < t->nr_fds; i++) {
-		int fl = (t->fds[i]->flags & FD_CLOEXEC) ? O_CLOEXEC : 0, ret = 0;
+	if (!ret)
+		ret = rst_fd_move(m, t->nr_fds);
+	for (size_t i = 0; !ret && i < t->nr_fds; i++)
+		if (m[i].src < 0)
+			ret = rst_fd_make(c, c->files[rst_file_index(c, t->fds[i]->id)].fe, &m[i]);
+	if (!ret)
+		ret = rst_files_close_others(m, t->nr_fds);
+	for (size_t i = 0; !ret && i < t->nr_fds; i++) {
 		uint32_t flags;
 
-		if (dup3(tmp[i], (int)t->fds[i]->fd, fl) < 0)
-			return -errno;
 		rst_file_fown(c, c->files[rst_file_index(c, t->fds[i]->id)].fe, &flags);
 		if (flags & O_ASYNC)
 			ret = rst_fd_async((int)t->fds[i]->fd);
-		if (ret)
-			return ret;
 	}
-	for (int fd = 0; fd <= maxfd; fd++) {
-		bool keep = false;
-
-		for (size_t i = 0; i < t->nr_fds && !keep; i++)
-			keep = (int)t->fds[i]->fd == fd;
-		if (!keep)
-			close(fd);
-	}
-	free(tmp);
-	close_range((unsigned int)maxfd + 1, ~0u, 0);
-	return 0;
+	free(m);
+	return ret; /* on failure the process is killed: no cleanup needed */
 }

@@ -42,28 +42,16 @@ static long rst_munmap(struct inject *in, unsigned long s, unsigned long len)
 	return inject_call(in, SYS_munmap, s, len, 0, 0, 0, 0);
 }
 
-/* Unmaps [s, e) but the staged areas @own (address order) in it. */
-static int rst_unmap_but(struct rst_task *t, struct inject *in, unsigned long s, unsigned long e,
-			 const struct rst_stage_area **own, size_t nr_own)
+static int rst_unmap(struct rst_task *t, struct inject *in, unsigned long s, unsigned long e)
 {
-	for (size_t i = 0; i <= nr_own && s < e; i++) {
-		unsigned long as = i < nr_own ? own[i]->addr : e;
-		unsigned long ae = i < nr_own ? as + (own[i]->end - own[i]->start) : e;
-		unsigned long ue = as < e ? as : e;
-		long r;
+	long r;
 
-		if (ae <= s)
-			continue;
-		if (ue > s) {
-			pr_debug("pid %d: unmap 0x%lx-0x%lx", t->pid, s, ue);
-			r = rst_munmap(in, s, ue - s);
-			if (r) {
-				pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid,
-				       s, ue, strerror((int)-r));
-				return r < 0 ? (int)r : -EIO;
-			}
-		}
-		s = ae;
+	pr_debug("pid %d: unmap 0x%lx-0x%lx", t->pid, s, e);
+	r = rst_munmap(in, s, e - s);
+	if (r) {
+		pr_err("pid %d: cannot unmap 0x%lx-0x%lx of the tool: %s", t->pid, s, e,
+		       strerror((int)-r));
+		return r < 0 ? (int)r : -EIO;
 	}
 	return 0;
 }
@@ -107,13 +95,70 @@ static size_t rst_kept_areas(const struct rst_ctx *c, const struct rst_task *t,
 	return n;
 }
 
-/* Steps 1 and 2: everything of the tool goes but the vDSO and this process's staged areas. */
+static int rst_range_cmp(const void *x, const void *y)
+{
+	const struct rst_range *a = x, *b = y;
+
+	return a->s < b->s ? -1 : a->s > b->s;
+}
+
+/* The first of the @n ranges @k (address order) that ends above @a. */
+static size_t rst_range_after(const struct rst_range *k, size_t n, unsigned long a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k[mid].e <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * What of its address space a new process keeps, in address order: the vDSO
+ * areas, the scratch area, its staged and copy-on-write areas, and the
+ * mappings it made itself (restore-premap.c).
+ */
+static int rst_keep_ranges(struct rst_ctx *c, struct rst_task *t, const struct inject *in,
+			   const struct proc_vma_list *cur, struct rst_range **out, size_t *n)
+{
+	const struct rst_stage_area **own = NULL;
+	size_t nr_own = rst_kept_areas(c, t, &own), nv = t->mm ? t->mm->n_vmas : 0;
+	struct rst_range *k = calloc(nr_own + nv + cur->n + 2, sizeof(*k));
+
+	*n = 0;
+	if (!k) {
+		free(own);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nr_own; i++)
+		k[(*n)++] = (struct rst_range){own[i]->addr,
+					       own[i]->addr + own[i]->end - own[i]->start};
+	for (size_t i = 0; i < nv; i++)
+		if (rst_premapped(c, t, i))
+			k[(*n)++] = (struct rst_range){t->mm->vmas[i]->start, t->mm->vmas[i]->end};
+	for (size_t i = 0; i < cur->n; i++)
+		if (cur->v[i].kind == PROC_VMA_VDSO || cur->v[i].kind == PROC_VMA_VVAR ||
+		    cur->v[i].kind == PROC_VMA_VSYSCALL)
+			k[(*n)++] = (struct rst_range){cur->v[i].start, cur->v[i].end};
+	k[(*n)++] = (struct rst_range){in->scratch, in->scratch + in->scratch_len};
+	qsort(k, *n, sizeof(*k), rst_range_cmp);
+	free(own);
+	*out = k;
+	return 0;
+}
+
+/* Steps 1 and 2: everything of the tool goes but what the process keeps. */
 static int rst_clear_tool(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 			  struct proc_vma_list *cur)
 {
-	const struct rst_stage_area **own = NULL;
-	size_t nr_own = rst_kept_areas(c, t, &own);
-	unsigned long scratch;
+	struct rst_range *keep = NULL;
+	unsigned long scratch, ps = 0, pe = 0;
+	size_t nk = 0;
 	int ret;
 
 	ret = rst_find_gap(cur, t->mm, NULL, 0, RST_SCRATCH_LEN, &scratch);
@@ -121,18 +166,40 @@ static int rst_clear_tool(struct rst_ctx *c, struct rst_task *t, struct inject *
 		ret = inject_map_scratch(in, scratch, RST_SCRATCH_LEN);
 	if (ret) {
 		pr_err("pid %d: no room for scratch memory: %s", t->pid, strerror(-ret));
-		free(own);
 		return ret;
 	}
+	ret = rst_keep_ranges(c, t, in, cur, &keep, &nk);
+	/*
+	 * The tool's mappings less what is kept, one munmap for each run of
+	 * pieces with nothing kept between them (the holes hold nothing): about
+	 * 60 mappings, a ptrace round trip each, become a few calls.
+	 */
 	for (size_t i = 0; !ret && i < cur->n; i++) {
-		const struct proc_vma *v = &cur->v[i];
+		unsigned long s = cur->v[i].start, e = cur->v[i].end, b;
+		size_t k = rst_range_after(keep, nk, s), j;
 
-		if (v->kind == PROC_VMA_VDSO || v->kind == PROC_VMA_VVAR ||
-		    v->kind == PROC_VMA_VSYSCALL || v->start == in->scratch)
-			continue;
-		ret = rst_unmap_but(t, in, v->start, v->end, own, nr_own);
+		while (!ret && s < e) {
+			while (k < nk && keep[k].e <= s)
+				k++;
+			if (k < nk && keep[k].s <= s) {
+				s = keep[k].e;
+				continue;
+			}
+			b = k < nk && keep[k].s < e ? keep[k].s : e;
+			j = pe ? rst_range_after(keep, nk, pe) : nk;
+			if (pe && j < nk && keep[j].s < s) {
+				ret = rst_unmap(t, in, ps, pe);
+				pe = 0;
+			}
+			if (!pe)
+				ps = s;
+			pe = b;
+			s = b;
+		}
 	}
-	free(own);
+	if (!ret && pe)
+		ret = rst_unmap(t, in, ps, pe);
+	free(keep);
 	return ret;
 }
 
@@ -220,8 +287,25 @@ static int rst_socket_fd(const struct rst_task *t, struct inject *in, const VmaE
 	return -EBADF; /* the dump requires the socket open in the process */
 }
 
+/*
+ * The file a run of VMAs maps, open in the process: a library's four or five
+ * mappings take one open and one close, not one of each per mapping.
+ */
+struct rst_map_file {
+	uint32_t id;
+	int flags;
+	int fd; /* in the process, -1: none */
+};
+
+static void rst_map_file_close(struct inject *in, struct rst_map_file *mf)
+{
+	if (mf->fd >= 0)
+		inject_call(in, SYS_close, (unsigned long)mf->fd, 0, 0, 0, 0, 0);
+	mf->fd = -1;
+}
+
 static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
-		      int *fd)
+		      struct rst_map_file *mf, int *fd)
 {
 	const FileEntry *fe;
 	const char *name;
@@ -246,6 +330,11 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 		flags = (int)v->fdflags & O_ACCMODE;
 	else
 		flags = v->prot & PROT_WRITE ? O_RDWR : O_RDONLY;
+	if (mf->fd >= 0 && mf->id == (uint32_t)v->shmid && mf->flags == flags) {
+		*fd = mf->fd;
+		return 0;
+	}
+	rst_map_file_close(in, mf);
 	fe = rst_file_entry(c, (uint32_t)v->shmid);
 	if (fe->memfd) {
 		int ret = rst_memfd_path(c, fe, path, sizeof(path));
@@ -259,7 +348,10 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
 			return -ENOENT;
 	}
 	*fd = rst_open_in_task(in, name, flags);
-	return *fd < 0 ? *fd : 0;
+	if (*fd < 0)
+		return *fd;
+	*mf = (struct rst_map_file){(uint32_t)v->shmid, flags, *fd};
+	return 0;
 }
 
 /*
@@ -267,7 +359,8 @@ static int rst_vma_fd(struct rst_ctx *c, struct rst_task *t, struct inject *in, 
  * allocated by the process_vm_writev that fills them (restore-fill.c), the
  * others were never touched before the dump either.
  */
-static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v)
+static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in, const VmaEntry *v,
+		       struct rst_map_file *mf)
 {
 	unsigned long flags =
 		(v->flags & (MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN)) | MAP_FIXED;
@@ -280,7 +373,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		if (ret != -ENOENT)
 			return ret;
 	}
-	ret = rst_vma_fd(c, t, in, v, &fd);
+	ret = rst_vma_fd(c, t, in, v, mf, &fd);
 	if (ret) {
 		const FileEntry *fe = rst_file_entry(c, (uint32_t)v->shmid);
 		bool file = !(v->status & (RST_VMA_SOCKET | RST_VMA_ANON_SHARED)) && fe && fe->reg;
@@ -309,7 +402,7 @@ static int rst_map_vma(struct rst_ctx *c, struct rst_task *t, struct inject *in,
 		 (unsigned long)v->start, (unsigned long)v->end, prot, flags, fd);
 	r = inject_mmap(in, v->start, v->end - v->start, prot, flags, (unsigned long)(long)fd,
 			fd >= 0 ? v->pgoff : 0);
-	if (fd >= 0)
+	if (fd >= 0 && fd != mf->fd)
 		inject_call(in, SYS_close, (unsigned long)fd, 0, 0, 0, 0, 0);
 	if (r != (long)v->start) {
 		pr_err("pid %d: cannot map vma 0x%lx-0x%lx: %s", t->pid, (unsigned long)v->start,
@@ -337,13 +430,14 @@ static int rst_lock(struct rst_task *t, struct inject *in, const VmaEntry *v)
 }
 
 /* Step 6. */
-static int rst_protect(struct rst_task *t, struct inject *in)
+static int rst_protect(const struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	for (size_t i = 0; i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
 		long r;
 
-		if (rst_is_special(v))
+		/* advised and protected by the process itself */
+		if (rst_is_special(v) || rst_premapped(c, t, i))
 			continue;
 		for (unsigned int b = 0; v->has_madv && b < 64; b++) {
 			if (!(v->madv & (1ull << b)) || b == MADV_POPULATE_WRITE || b == 22)
@@ -399,36 +493,42 @@ static int rst_area_start_cmp(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/* Whether VMA @i of @t gets no pages from the fill: an AIO ring, or made by the process. */
+static bool rst_vma_unfilled(const struct rst_ctx *c, const struct rst_task *t, size_t i)
+{
+	return (t->mm->vmas[i]->status & RST_VMA_AIORING) || rst_premapped(c, t, i);
+}
+
 /* The runs of @t's pages outside the areas it takes (those hold theirs already). */
 static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 			      struct rst_segs *out)
 {
 	const struct rst_stage_area **own = NULL, **o2;
-	size_t nr_own = rst_kept_areas(c, t, &own), nr_aio = 0;
-	struct rst_stage_area *aio;
+	size_t nr_own = rst_kept_areas(c, t, &own), nr_cut = 0, k0 = 0;
+	struct rst_stage_area *cut;
 
 	*out = t->pages;
 	/* An AIO ring's pages are put back by restore-aio.c, not written. */
 	for (size_t i = 0; i < t->mm->n_vmas; i++)
-		nr_aio += (t->mm->vmas[i]->status & RST_VMA_AIORING) != 0;
-	aio = calloc(nr_aio + 1, sizeof(*aio));
-	o2 = realloc(own, (nr_own + nr_aio + 1) * sizeof(*own));
-	if (!o2 || !aio) {
+		nr_cut += rst_vma_unfilled(c, t, i);
+	cut = calloc(nr_cut + 1, sizeof(*cut));
+	o2 = realloc(own, (nr_own + nr_cut + 1) * sizeof(*own));
+	if (!o2 || !cut) {
 		free(o2 ? o2 : own);
-		free(aio);
+		free(cut);
 		return -ENOMEM;
 	}
 	own = o2;
 	for (size_t i = 0, k = 0; i < t->mm->n_vmas; i++) {
-		if (!(t->mm->vmas[i]->status & RST_VMA_AIORING))
+		if (!rst_vma_unfilled(c, t, i))
 			continue;
-		aio[k] = (struct rst_stage_area){.start = t->mm->vmas[i]->start,
+		cut[k] = (struct rst_stage_area){.start = t->mm->vmas[i]->start,
 						 .end = t->mm->vmas[i]->end};
-		own[nr_own++] = &aio[k++];
+		own[nr_own++] = &cut[k++];
 	}
 	if (!nr_own) {
 		free(own);
-		free(aio);
+		free(cut);
 		return 0;
 	}
 	/*
@@ -439,31 +539,36 @@ static int rst_unstaged_pages(const struct rst_ctx *c, const struct rst_task *t,
 	out->n = 0;
 	if (!out->s) {
 		free(own);
-		free(aio);
+		free(cut);
 		return -ENOMEM;
 	}
 	qsort(own, nr_own, sizeof(*own), rst_area_start_cmp);
 	for (size_t i = 0; i < t->pages.n; i++) {
 		struct rst_seg sg = t->pages.s[i];
 
+		/* areas (disjoint, in order) ending before this run end before the next ones */
+		while (k0 < nr_own && own[k0]->end <= sg.vaddr)
+			k0++;
 		/* A run reaching past an area is cut: a page written there breaks its sharing. */
-		for (size_t k = 0; k < nr_own && sg.len; k++) {
-			unsigned long s0 = own[k]->start, e0 = own[k]->end, cut;
+		for (size_t k = k0; k < nr_own && sg.len; k++) {
+			unsigned long s0 = own[k]->start, e0 = own[k]->end, c0;
 
-			if (e0 <= sg.vaddr || s0 >= sg.vaddr + sg.len)
+			if (s0 >= sg.vaddr + sg.len)
+				break;
+			if (e0 <= sg.vaddr)
 				continue;
 			if (s0 > sg.vaddr) {
 				out->s[out->n] = sg;
 				out->s[out->n++].len = s0 - sg.vaddr;
 			}
-			cut = e0 < sg.vaddr + sg.len ? e0 - sg.vaddr : sg.len;
-			sg.vaddr += cut, sg.off += cut, sg.len -= cut;
+			c0 = e0 < sg.vaddr + sg.len ? e0 - sg.vaddr : sg.len;
+			sg.vaddr += c0, sg.off += c0, sg.len -= c0;
 		}
 		if (sg.len)
 			out->s[out->n++] = sg;
 	}
 	free(own);
-	free(aio);
+	free(cut);
 	return 0;
 }
 
@@ -548,6 +653,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	struct proc_vma_list cur = {0};
 	struct rst_filler *f = NULL;
 	struct rst_segs pages = {0};
+	struct rst_map_file mf = {.fd = -1};
 	int ret;
 
 	rst_mark(t, "start");
@@ -571,10 +677,11 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 				ret = rst_cow_fill(c, t, in, cw);
 		} else if (a) {
 			ret = rst_take_staged(t, in, a);
-		} else if (!rst_is_special(v)) {
-			ret = rst_map_vma(c, t, in, v);
+		} else if (!rst_is_special(v) && !rst_premapped(c, t, i)) {
+			ret = rst_map_vma(c, t, in, v, &mf);
 		}
 	}
+	rst_map_file_close(in, &mf);
 	rst_mark(t, "mapped");
 	if (!ret)
 		ret = rst_unstaged_pages(c, t, &pages);
@@ -587,7 +694,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	if (f)
 		rst_filler_report(f, t->pid);
 	if (!ret)
-		ret = rst_protect(t, in);
+		ret = rst_protect(c, t, in);
 	if (!ret)
 		ret = rst_aio_restore(t, in);
 	if (!ret)

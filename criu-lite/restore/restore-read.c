@@ -485,8 +485,13 @@ static int rst_read_head(struct rst_ctx *c, const char *dir)
 	ret = rst_build_tasks(c, n);
 	if (ret)
 		return ret;
-	return rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor, (void ***)&c->fentries,
-			     &c->nr_files);
+	ret = rst_read_msgs(&c->dir, IMG_FILES, 0, &file_entry__descriptor, (void ***)&c->fentries,
+			    &c->nr_files);
+	if (!ret && rst_filetab_index(c)) {
+		pr_err("restore: no memory for the index of %zu files", c->nr_files);
+		ret = -ENOMEM;
+	}
+	return ret;
 }
 
 int rst_read_all(struct rst_ctx *c, const char *dir)
@@ -551,6 +556,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 	if (c->pstree)
 		rst_free_msgs((void **)c->pstree, c->nr_tasks);
 	rst_free_msgs((void **)c->fentries, c->nr_files);
+	free(c->file_ix);
 	free(c->files);
 	free(c->shms);
 	for (size_t i = 0; i < c->nr_pages_fds; i++)

@@ -89,6 +89,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		pr_err("restore from '%s' failed%s", dir,
 		       created ? "; every process it created was killed" : "");
 		rst_cow_free(&c);
+		rst_premap_fini(&c);
 		rst_ctx_fini(&c);
 		return 1;
 	}
@@ -100,6 +101,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 	pr_info("restored %zu process(es), root pid %d, in %.3f s", c.nr_tasks, *root,
 		rst_now() - t0);
 	rst_cow_free(&c);
+	rst_premap_fini(&c);
 	rst_ctx_fini(&c);
 	return 0;
 }

@@ -120,7 +120,21 @@ static int rst_root(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	return (int)r;
 }
 
-static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreEntry *tc)
+/*
+ * Whether signal @sig already has @ks: the process has the tool's handlers
+ * from the fork (a ptrace round trip per signal saved: 62 per process).
+ */
+static bool rst_sigaction_inherited(const struct rst_ctx *c, int sig,
+				    const struct rst_ksigaction *ks)
+{
+	const uint64_t *h = c->inherited_sa[sig - 1];
+
+	return c->inherited_sa_known && h[0] == ks->handler && h[1] == ks->flags &&
+	       h[2] == ks->restorer && h[3] == ks->mask;
+}
+
+static int rst_sigactions(const struct rst_ctx *c, struct rst_task *t, struct inject *in,
+			  const TaskCoreEntry *tc)
 {
 	const struct rst_scratch sc = rst_scratch_of(in);
 	unsigned long at;
@@ -137,6 +151,8 @@ static int rst_sigactions(struct rst_task *t, struct inject *in, const TaskCoreE
 		while (sig == SIGKILL || sig == SIGSTOP);
 		if (sig > 64)
 			break;
+		if (rst_sigaction_inherited(c, sig, &ks))
+			continue;
 		r = rst_scratch_put(in, &sc, RST_SCR_ARG, 0, &ks, sizeof(ks), &at);
 		if (!r)
 			r = inject_call(in, SYS_rt_sigaction, (unsigned long)sig, at, 0, 8, 0, 0);
@@ -329,7 +345,7 @@ int rst_task_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	if (!ret)
 		ret = rst_root(c, t, in);
 	if (!ret)
-		ret = rst_sigactions(t, in, tc);
+		ret = rst_sigactions(c, t, in, tc);
 	if (ret)
 		return ret;
 	r = inject_call(in, SYS_personality, tc->personality, 0, 0, 0, 0, 0);

@@ -367,6 +367,11 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 		__atomic_store_n(&c->status[j].created, 1, __ATOMIC_RELEASE);
 	}
 	rst_wait_sharers(c, i);
+	/*
+	 * Reads the pages files, the tool's descriptors: before a parent whose
+	 * fd table we share may fill it (it waits for this flag).
+	 */
+	rst_premap_child(c, t);
 	__atomic_store_n(&c->status[i].forked, 1, __ATOMIC_RELEASE);
 	rst_child_setup(c, i);
 	rst_rseq_unregister();
@@ -437,6 +442,15 @@ static int rst_tree_wait(struct rst_ctx *c)
 	}
 }
 
+/* Every new process starts with the tool's handlers (the rebuild compares). */
+static void rst_tree_inherited_handlers(struct rst_ctx *c)
+{
+	c->inherited_sa_known = true;
+	for (int sig = 1; sig <= 64; sig++)
+		if (syscall(SYS_rt_sigaction, sig, NULL, c->inherited_sa[sig - 1], 8))
+			c->inherited_sa_known = false;
+}
+
 int rst_tree_create(struct rst_ctx *c)
 {
 	pid_t pid;
@@ -463,8 +477,11 @@ int rst_tree_create(struct rst_ctx *c)
 				return -EOPNOTSUPP;
 			}
 	}
+	if (rst_premap_init(c))
+		rst_premap_fini(c); /* the rebuild then makes every mapping */
 	fflush(NULL);
 	c->tool_pid = getpid();
+	rst_tree_inherited_handlers(c);
 	pid = rst_fork_pid_wait(c->tasks[0].pid, 0);
 	if (pid < 0) {
 		int e = errno;

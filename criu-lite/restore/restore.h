@@ -149,6 +149,7 @@ struct rst_ctx {
 	FileEntry **fentries;
 	struct rst_file *files;
 	size_t nr_files;
+	uint32_t *file_ix;	       /* indexes of fentries sorted by id (restore-filetab.c) */
 	void *fd_state[FD_KIND_SLOTS]; /* each fd kind's own, by FileEntry type (restore-fd.h) */
 	struct rst_shm *shms;
 	size_t nr_shms;
@@ -169,6 +170,17 @@ struct rst_ctx {
 	/* seccomp.img (restore-seccomp.c), NULL when absent */
 	struct SeccompEntry *seccomp;
 	bool seccomp_used; /* some thread runs under seccomp: seize suspending it */
+	/*
+	 * The tool's signal handlers when it forked the tree (the kernel's struct
+	 * sigaction per signal 1..64): what every new process has until the rebuild
+	 * (restore-task.c injects only those that differ).
+	 */
+	uint64_t inherited_sa[64][4];
+	bool inherited_sa_known;
+	/* restore-premap.c: per VMA of each task (from premap_at[task]), made by the process */
+	uint8_t *premapped; /* shared with the new processes */
+	size_t premap_len;
+	size_t *premap_at;
 };
 
 /* restore-read.c: read and validate every image; creates nothing. Logs. */
@@ -182,6 +194,8 @@ int rst_read_mem(struct rst_ctx *c, const char *dir);
 
 /* Lookups in what was read (NULL: none): restore-filetab.c, restore-ctx.c. */
 const FileEntry *rst_file_entry(const struct rst_ctx *c, uint32_t id);
+/* Sorts an index of c->fentries by id, so that lookups take log n. -ENOMEM (not logged). */
+int rst_filetab_index(struct rst_ctx *c);
 struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 
 /* restore-pages.c: resolve pagemaps through the parent chain. Logs. */
@@ -402,6 +416,18 @@ pid_t rst_task_pgid(const struct rst_ctx *c, const struct rst_task *t);
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
+
+/*
+ * restore-premap.c: small private anonymous mappings, made, filled, advised and
+ * protected by each new process itself before it pauses.
+ */
+/* Before the fork: the shared flags. -errno, not logged. */
+int rst_premap_init(struct rst_ctx *c);
+void rst_premap_fini(struct rst_ctx *c);
+/* In the new process, before its fds are installed. */
+void rst_premap_child(const struct rst_ctx *c, const struct rst_task *t);
+/* Whether VMA @i of @t is in place already (the rebuild keeps it as it is). */
+bool rst_premapped(const struct rst_ctx *c, const struct rst_task *t, size_t i);
 
 /* restore-mm.c: rebuild the address space of a seized task. Logs. */
 struct inject;
