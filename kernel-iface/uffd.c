@@ -59,6 +59,40 @@ int uffd_read_msgs(int uffd, struct uffd_msg *msgs, int max)
 	return (int)((size_t)n / sizeof(*msgs));
 }
 
+int uffd_register_missing(int uffd, unsigned long start, unsigned long len)
+{
+	struct uffdio_register r = {
+		.range = {.start = start, .len = len},
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	return ioctl(uffd, UFFDIO_REGISTER, &r) ? -errno : 0;
+}
+
+int uffd_copy(int uffd, unsigned long dst, const void *src, unsigned long len, unsigned long *done)
+{
+	struct uffdio_copy c = {.dst = dst, .src = (unsigned long)src, .len = len};
+	int ret = ioctl(uffd, UFFDIO_COPY, &c) ? -errno : 0;
+
+	/* .copy: bytes copied, or the negative error when none was */
+	*done = ret && c.copy > 0 ? (unsigned long)c.copy : ret ? 0 : len;
+	return ret;
+}
+
+int uffd_zeropage(int uffd, unsigned long dst, unsigned long len)
+{
+	struct uffdio_zeropage z = {.range = {.start = dst, .len = len}};
+
+	return ioctl(uffd, UFFDIO_ZEROPAGE, &z) ? -errno : 0;
+}
+
+int uffd_wake(int uffd, unsigned long start, unsigned long len)
+{
+	struct uffdio_range r = {.start = start, .len = len};
+
+	return ioctl(uffd, UFFDIO_WAKE, &r) ? -errno : 0;
+}
+
 int uffd_unregister(int uffd, unsigned long start, unsigned long len)
 {
 	struct uffdio_range r = {.start = start, .len = len};

@@ -24,6 +24,16 @@
 /* What a write tracker asks of UFFDIO_API. */
 #define UFFD_TRACK_FEATURES (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)
 
+/*
+ * Lazy restore (missing mode): the non-cooperative events a server needs to
+ * follow the restored process's own changes of its address space, else a
+ * fork, mremap or madvise(DONTNEED) would drop or move registered ranges
+ * behind its back (Documentation/admin-guide/mm/userfaultfd.rst).
+ */
+#define UFFD_LAZY_FEATURES                                                                         \
+	(UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_EVENT_REMOVE |          \
+	 UFFD_FEATURE_EVENT_UNMAP)
+
 /* userfaultfd(@flags) in this process; returns the fd or -errno. */
 int uffd_open(int flags);
 /*
@@ -44,6 +54,19 @@ int uffd_writeprotect(int uffd, unsigned long start, unsigned long len, int wp);
  * pending, or -errno.
  */
 int uffd_read_msgs(int uffd, struct uffd_msg *msgs, int max);
+/* UFFDIO_REGISTER [@start, @start+@len) in missing mode. 0 or -errno. */
+int uffd_register_missing(int uffd, unsigned long start, unsigned long len);
+/*
+ * UFFDIO_COPY @len bytes from @src to @dst, waking the faulting threads. On
+ * failure *@done holds the bytes copied before it (a page already present
+ * stops the copy: -EEXIST; the address space changing: -EAGAIN; the mm gone:
+ * -ESRCH). 0 or -errno.
+ */
+int uffd_copy(int uffd, unsigned long dst, const void *src, unsigned long len, unsigned long *done);
+/* UFFDIO_ZEROPAGE over [@dst, @dst+@len), waking. 0 or -errno (as uffd_copy). */
+int uffd_zeropage(int uffd, unsigned long dst, unsigned long len);
+/* UFFDIO_WAKE over [@start, @start+@len). 0 or -errno. */
+int uffd_wake(int uffd, unsigned long start, unsigned long len);
 /* UFFDIO_UNREGISTER; 0 or -errno. */
 int uffd_unregister(int uffd, unsigned long start, unsigned long len);
 

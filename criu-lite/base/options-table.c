@@ -102,7 +102,9 @@ const struct opt_desc opt_table[] = {
 	NOOP("irmap-scan-path", 0, RA, 0,
 	     "inotify/fanotify paths always come from their file handles at dump"),
 	NOOP("weak-sysctls", 0, NA, B, "criu-lite restores no sysctls"),
-	REFUSED("lazy-pages", 0, NA, 0, "planned: lazy restore"),
+	DOES("lazy-pages", OI_LAZY_PAGES, 0, NA, B, NULL,
+	     "restore: the tree runs at once, its private memory served on first touch "
+	     "(userfaultfd) and pushed in the background by a detached server"),
 	REFUSED("auto-dedup", 0, NA, B, "planned: image deduplication"),
 	REFUSED("stream", 0, NA, B, "planned: image streaming"),
 	DOES("skip-in-flight", OI_SKIP_IN_FLIGHT, 0, NA, B, NULL,

@@ -359,6 +359,9 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 	case OI_STAGED:
 		o->staged = true;
 		return 0;
+	case OI_LAZY_PAGES:
+		o->lazy_pages = !neg;
+		return 0;
 	case OI_ALLOW_UNSAFE_IMAGES_DIR:
 		o->allow_unsafe_images_dir = true;
 		return 0;
@@ -563,6 +566,17 @@ static int check_combination(struct opts *o)
 	if (o->leave_stopped && !strcmp(o->command, "restore")) {
 		pr_err("restore --leave-stopped (-s) is not supported yet (planned: restore into a "
 		       "stopped tree)");
+		return -EINVAL;
+	}
+	if (o->lazy_pages && strcmp(o->command, "restore")) {
+		pr_err("%s --lazy-pages is not supported yet (criu-lite serves lazy pages from "
+		       "restore --lazy-pages; planned: dump for post-copy migration)",
+		       o->command);
+		return -EINVAL;
+	}
+	if (o->lazy_pages && o->staged) {
+		pr_err("restore --lazy-pages and --staged exclude each other (staged memory is "
+		       "already in place)");
 		return -EINVAL;
 	}
 	if (o->verbosity > LOG_DEBUG)

@@ -63,6 +63,7 @@ struct opts {
 	bool tcp_close;	     /* dump: connections not kept; restore: connections come back closed */
 	bool skip_in_flight; /* dump: connections waiting in a listener's queue are left out */
 	bool staged;	     /* restore --staged: commands on stdin */
+	bool lazy_pages;     /* restore --lazy-pages: memory served on first touch */
 	bool allow_unsafe_images_dir; /* dump, page-server: -D may be unsafe (docs/security.md) */
 	bool trust_images;	      /* restore: images need not come from root or the caller */
 	bool skip_file_size_check;    /* restore: a file whose size changed is only warned of */

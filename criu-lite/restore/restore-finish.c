@@ -20,6 +20,7 @@
 #include "proc-stat.h"
 #include "ptrace.h"
 #include "restore.h"
+#include "restore-lazy.h"
 #include "restore-scratch.h"
 
 #include "signal.pb-c.h"
@@ -228,6 +229,9 @@ int rst_rebuild_all(struct rst_ctx *c)
 	ret = action_run(c->o, ACTION_POST_RESTORE, c->tasks[0].pid);
 	if (!ret)
 		ret = action_run(c->o, ACTION_PRE_RESUME, 0);
+	/* --lazy-pages: the server's guard holds every uffd before the tree runs */
+	if (!ret)
+		ret = rst_lazy_go(c);
 	if (ret)
 		return ret;
 	/* Everything is in place: let the whole tree run. */

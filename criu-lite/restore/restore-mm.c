@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proc-maps.h"
 #include "restore.h"
+#include "restore-lazy.h"
 #include "restore-scratch.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -652,7 +653,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	struct proc_vma_list cur = {0};
 	struct rst_filler *f = NULL;
-	struct rst_segs pages = {0};
+	struct rst_segs pages = {0}, eager = {0};
 	struct rst_map_file mf = {.fd = -1};
 	int ret;
 
@@ -685,14 +686,20 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	rst_mark(t, "mapped");
 	if (!ret)
 		ret = rst_unstaged_pages(c, t, &pages);
+	/* --lazy-pages: the runs in lazy VMAs stay out, served on first touch */
+	if (!ret)
+		ret = rst_lazy_eager(c, t, &pages, &eager);
 	f = ret ? NULL : rst_ctx_filler(c);
 	if (!ret && !f)
 		ret = -ENOMEM;
 	if (!ret)
-		ret = rst_fill(f, t->pid, &pages);
+		ret = rst_fill(f, t->pid, &eager);
 	rst_mark(t, "filled");
 	if (f)
 		rst_filler_report(f, t->pid);
+	/* before anything else may touch a lazy page (rseq, clone, mlock...) */
+	if (!ret)
+		ret = rst_lazy_register(c, t, in);
 	if (!ret)
 		ret = rst_protect(c, t, in);
 	if (!ret)
@@ -703,6 +710,8 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		ret = rst_membarrier(t, in);
 	if (!ret)
 		ret = rst_drop_vdso(t, in, &cur);
+	if (eager.s != pages.s)
+		free(eager.s);
 	if (pages.s != t->pages.s)
 		free(pages.s);
 	proc_vma_list_free(&cur);

@@ -12,6 +12,7 @@
 #include "netlock.h"
 #include "pidfile.h"
 #include "restore.h"
+#include "restore-lazy.h"
 
 static double rst_now(void)
 {
@@ -46,6 +47,9 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 	/* After the images' own checks (owner, credentials): those name the images. */
 	if (!ret)
 		ret = caps_require(o, "restore");
+	/* before any file is opened: the lazy-pages server must hold none of the tree's */
+	if (!ret && o->lazy_pages)
+		ret = rst_lazy_start(&c);
 	pr_debug("restore: images read at %.6f", rst_now());
 	if (!ret && stage) {
 		struct rst_stage_stats st;
@@ -85,6 +89,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		bool created = c.nr_tasks && c.tasks[0].created;
 
 		rst_tree_kill(&c);
+		rst_lazy_end(&c); /* the server then exits, killing what is left */
 		rst_netlock_release(&c);
 		pr_err("restore from '%s' failed%s", dir,
 		       created ? "; every process it created was killed" : "");
@@ -94,6 +99,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		return 1;
 	}
 	*root = c.tasks[0].pid;
+	rst_lazy_end(&c); /* the guard holds the uffds now */
 	rst_netlock_release(&c);
 	/* The tree runs already: a failure here cannot be undone, only reported. */
 	if (action_run(o, ACTION_POST_RESUME, 0))

@@ -164,6 +164,7 @@ struct rst_ctx {
 	struct rst_cow *cow;	   /* restore-cow.c: areas shared by parents and children */
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
 	bool filler_owned;	   /* made here (first use): rst_ctx_fini frees it */
+	struct rst_lazy *lazy;	   /* restore --lazy-pages (restore-lazy.h), or NULL */
 	/* filelocks.img (restore-locks.c) */
 	struct FileLockEntry **locks;
 	size_t nr_locks;

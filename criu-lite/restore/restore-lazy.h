@@ -1,0 +1,98 @@
+/*
+ * restore --lazy-pages: the tree runs before its private anonymous memory is
+ * in. Each process gets a userfaultfd (created inside it by injection, taken
+ * by the tool, closed there) with its lazy VMAs registered in missing mode; a
+ * detached server serves every fault from the images and pushes the rest in
+ * the background, and a guard kills the tree should the server die before
+ * every page is in. See docs/restore-design.md, "Lazy restore".
+ *
+ * restore-lazy.c: the tool's side (start, per-process registration, hand-over).
+ * restore-lazy-serve.c: the server. restore-lazy-guard.c: the guard and the
+ * kill both use. restore-lazy-pend.c: the pages still to copy, per address
+ * space.
+ */
+#ifndef CRL_RESTORE_LAZY_H
+#define CRL_RESTORE_LAZY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "restore.h"
+
+/* Messages on the tool -> server and server -> guard sockets (SOCK_SEQPACKET). */
+enum lz_msg_type {
+	LZ_TASK = 1, /* tool -> server: a process's uffd (SCM_RIGHTS), .nr ranges follow */
+	LZ_RANGES,   /* tool -> server: up to LZ_RANGES_MAX lazy ranges of the last LZ_TASK */
+	LZ_GO,	     /* tool -> server: every process sent; answer LZ_READY once guarded */
+	LZ_READY,    /* server -> tool, guard -> server */
+	LZ_HOLD,     /* server -> guard: a uffd and maybe a pidfd to hold (SCM_RIGHTS) */
+	LZ_SYNC,     /* server -> guard: answer LZ_READY once every LZ_HOLD before is held */
+	LZ_DONE,     /* server -> guard: every page is in, let go */
+};
+
+struct lz_msg {
+	uint32_t type;
+	int32_t pid;
+	uint32_t nr;
+	uint32_t pad;
+};
+
+struct lz_range {
+	uint64_t start, end;
+};
+
+#define LZ_RANGES_MAX 4096
+
+/* Sends @m with up to two fds (-1: none) and @len bytes of @data after it. 0 or -errno. */
+int lz_send(int sk, const struct lz_msg *m, int fd1, int fd2, const void *data, size_t len);
+/*
+ * Receives one message into @m, its data into @data (up to @max bytes, the
+ * length in *@len when not NULL) and up to two fds into @fds (-1 when none).
+ * 1, 0 at EOF, or -errno.
+ */
+int lz_recv(int sk, struct lz_msg *m, void *data, size_t max, size_t *len, int fds[2]);
+
+/* The pages of one address space still to copy, in address order (grown by ARRAY_GROW). */
+#define lz_pend rst_segs
+/* [@start, @end) is no longer to copy (copied, or removed by the process). */
+int lz_pend_drop(struct lz_pend *p, unsigned long start, unsigned long end);
+/* The pending pages of [@from, @from+@len) now live at @to (mremap). */
+int lz_pend_move(struct lz_pend *p, unsigned long from, unsigned long to, unsigned long len);
+/* Index of the first run ending after @addr. */
+size_t lz_pend_lower(const struct lz_pend *p, unsigned long addr);
+int lz_pend_copy(struct lz_pend *to, const struct lz_pend *from);
+void lz_pend_free(struct lz_pend *p);
+
+/*
+ * The server (forked by the guard @guard before the tree exists; @c is its
+ * copy of what the tool read), @tool_sk to the tool, @guard_sk to the guard.
+ * Never returns.
+ */
+void lz_serve(struct rst_ctx *c, int tool_sk, int guard_sk, pid_t guard)
+	__attribute__((noreturn));
+/* The guard, the server's parent: holds what @sk sends, kills on @server's death. */
+void lz_guard(int sk, pid_t server) __attribute__((noreturn));
+/*
+ * SIGKILLs the processes of @pidfds (@pids: their pids) and every
+ * descendant of them, and returns once all are dead.
+ */
+void lz_kill_tree(const int *pidfds, const pid_t *pids, size_t n);
+
+/* Tool side (restore-lazy.c). Log. */
+/* Before anything of the tree exists: forks the detached server and guard. */
+int rst_lazy_start(struct rst_ctx *c);
+/* Is @v of @t served lazily? */
+bool rst_lazy_vma(const struct rst_ctx *c, const struct rst_task *t, const VmaEntry *v);
+/* @pages without the runs in @t's lazy VMAs, into @eager (may alias @pages: then untouched). */
+int rst_lazy_eager(const struct rst_ctx *c, const struct rst_task *t, const struct rst_segs *pages,
+		   struct rst_segs *eager);
+/* After @t's eager pages are in: its uffd made, its lazy VMAs registered, the server told. */
+int rst_lazy_register(struct rst_ctx *c, struct rst_task *t, struct inject *in);
+/* Every process rebuilt: the server confirms its guard holds every uffd. */
+int rst_lazy_go(struct rst_ctx *c);
+/* The tree runs (or was killed): the tool lets go of its uffds and the server's socket. */
+void rst_lazy_end(struct rst_ctx *c);
+
+#endif
