@@ -46,8 +46,10 @@ int lz_recv(int sk, struct lz_msg *m, void *data, size_t max, size_t *len, int f
 		struct cmsghdr align;
 	} u;
 	struct iovec iov[2] = {{m, sizeof(*m)}, {data, max}};
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = max ? 2 : 1,
-			    .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	struct msghdr mh = {.msg_iov = iov,
+			    .msg_iovlen = max ? 2 : 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
 	ssize_t n;
 
 	fds[0] = fds[1] = -1;

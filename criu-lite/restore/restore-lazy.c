@@ -31,8 +31,8 @@
 #include "uffd.h"
 
 struct rst_lazy {
-	int sk;	      /* to the server */
-	int *uffds;   /* the tool's copies, until the guard holds them */
+	int sk;	    /* to the server */
+	int *uffds; /* the tool's copies, until the guard holds them */
 	size_t nr;
 };
 
@@ -112,8 +112,8 @@ int rst_lazy_start(struct rst_ctx *c)
 	}
 	close(sk[1]);
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		pr_err("lazy restore: cannot start the lazy-pages server%s%s",
-		       pid < 0 ? ": " : "", pid < 0 ? strerror(errno) : "");
+		pr_err("lazy restore: cannot start the lazy-pages server%s%s", pid < 0 ? ": " : "",
+		       pid < 0 ? strerror(errno) : "");
 		close(sk[0]);
 		free(lz);
 		return -ECHILD;

@@ -70,8 +70,7 @@ void lz_pend_free(struct lz_pend *p);
  * copy of what the tool read), @tool_sk to the tool, @guard_sk to the guard.
  * Never returns.
  */
-void lz_serve(struct rst_ctx *c, int tool_sk, int guard_sk, pid_t guard)
-	__attribute__((noreturn));
+void lz_serve(struct rst_ctx *c, int tool_sk, int guard_sk, pid_t guard) __attribute__((noreturn));
 /* The guard, the server's parent: holds what @sk sends, kills on @server's death. */
 void lz_guard(int sk, pid_t server) __attribute__((noreturn));
 /*

@@ -38,7 +38,7 @@ while read -r opt pat; do
 	# shellcheck disable=SC2086
 	one_line_fail "$opt" "$pat" "$CRL_BIN" dump -t 1 -D "$T/none" $opt
 done <<'EOF'
---lazy-pages --lazy-pages is not supported yet (planned: lazy restore)
+--lazy-pages dump --lazy-pages is not supported yet
 --external=mnt[]:s --external is not supported yet
 --inherit-fd=fd[3]:x --inherit-fd is not supported yet
 -r/ --root (-r) is not supported yet
@@ -69,8 +69,8 @@ ok "refused and bad options: one line each, nonzero exit"
 
 # 4. config files: a bad one names itself and its line; --no-default-config and
 # --config skip the default files; CRIU_CONFIG_FILE must exist.
-printf '# criu-lite test\nlazy-pages\n' >"$HOME/.criu/default.conf"
-one_line_fail "bad \$HOME config" "config '$HOME/.criu/default.conf' line 2: --lazy-pages is not supported yet" \
+printf '# criu-lite test\nauto-dedup\n' >"$HOME/.criu/default.conf"
+one_line_fail "bad \$HOME config" "config '$HOME/.criu/default.conf' line 2: --auto-dedup is not supported yet" \
 	"$CRL_BIN" check
 "$CRL_BIN" check --no-default-config >/dev/null || fail "--no-default-config still read \$HOME's file"
 printf 'tree 1 2\n' >"$T/bad.conf"
