@@ -377,7 +377,8 @@ void lz_serve(struct rst_ctx *c, int tool_sk, int guard_sk, pid_t guard)
 	struct lz_srv s = {.c = c, .tool_sk = tool_sk, .guard_sk = guard_sk};
 	struct pollfd *pf = NULL;
 
-	(void)guard; /* its death shows as the end of guard_sk */
+	/* the guard's death shows as the end of guard_sk */
+	pr_info("lazy restore: server pid %d, guard pid %d", getpid(), guard);
 	s.ps = c->page_size;
 	s.buf = malloc(LZ_CHUNK);
 	if (!s.buf)

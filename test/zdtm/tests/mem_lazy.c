@@ -32,7 +32,8 @@ static void check_sparse(const char *s)
 	for (size_t off = 0; off < SPARSE; off += ps) {
 		if ((off / ps) % 4 == 0) {
 			if (mem_verify(s + off, ps, SEED_S + off / ps))
-				fail("sparse area: written page at offset 0x%zx lost its pattern", off);
+				fail("sparse area: written page at offset 0x%zx lost its pattern",
+				     off);
 			continue;
 		}
 		for (size_t k = 0; k < ps; k += 8)
@@ -95,8 +96,8 @@ static void vm_changes(char *a, size_t size)
 		}
 	refill(a, pd, ps);
 	to = mmap(NULL, 1UL << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (to == MAP_FAILED || mremap(mv, 1UL << 20, 1UL << 20, MREMAP_MAYMOVE | MREMAP_FIXED,
-				       to) != to)
+	if (to == MAP_FAILED ||
+	    mremap(mv, 1UL << 20, 1UL << 20, MREMAP_MAYMOVE | MREMAP_FIXED, to) != to)
 		return fail("mremap away: %m");
 	for (size_t i = 0; i < (1UL << 20) / 8; i++)
 		if (((uint64_t *)to)[i] != mem_pattern_word(SEED_A, (uint64_t)(mv - a) / 8 + i)) {
@@ -116,8 +117,8 @@ int main(int argc, char **argv)
 
 	test_init(argc, argv);
 	ps = page_size();
-	a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		 -1, 0);
+	a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+		 0);
 	s = mmap(NULL, SPARSE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (a == MAP_FAILED || s == MAP_FAILED)
 		test_skip("mmap %zu MiB: %m", size >> 20);
