@@ -144,6 +144,16 @@ static int vma_fill(struct dump_ctx *ctx, struct dump_task *t, const struct proc
 		       v->start, v->end, t->pid);
 		return -EOPNOTSUPP;
 	}
+	/* Its missing pages are somewhere else (a lazy restore still serving it): not in memory. */
+	if (v->vmflags & PROC_VMF_UFFD_MISSING) {
+		pr_err("dump: mapping %lx-%lx of pid %d is registered with a userfaultfd in "
+		       "missing "
+		       "mode (a restore --lazy-pages still serving it, or the program's own): its "
+		       "missing pages are not in memory; dump again once its lazy-pages server "
+		       "has exited",
+		       v->start, v->end, t->pid);
+		return -EOPNOTSUPP;
+	}
 	e->madv = vma_madv(v->vmflags);
 	e->has_madv = e->madv != 0;
 	if (v->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP) && v->kind != PROC_VMA_VVAR) {

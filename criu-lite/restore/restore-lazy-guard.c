@@ -102,7 +102,8 @@ void lz_kill_tree(const int *pidfds, const pid_t *pids, size_t n)
 		while (poll(&pf, 1, -1) < 0 && errno == EINTR)
 			;
 	}
-	pr_err("lazy restore: %zu process(es) of the restored tree killed", p.n);
+	if (p.n)
+		pr_err("lazy restore: %zu process(es) of the restored tree killed", p.n);
 }
 
 struct lz_held {

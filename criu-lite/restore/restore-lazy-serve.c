@@ -59,22 +59,43 @@ struct lz_srv {
 	struct timespec t0;
 };
 
-static void lz_die(struct lz_srv *s, const char *why) __attribute__((noreturn));
-static void lz_die(struct lz_srv *s, const char *why)
+/* SIGKILLs every process sent by the tool and their descendants; returns once all are dead. */
+static void lz_die_kill(struct lz_srv *s)
 {
 	int *pidfds = calloc(s->n + 1, sizeof(int));
 	pid_t *pids = calloc(s->n + 1, sizeof(pid_t));
 	size_t k = 0;
 
-	pr_err("lazy restore: %s: killing the restored tree, whose missing pages can no longer "
-	       "be served",
-	       why);
 	for (size_t i = 0; pidfds && pids && i < s->n; i++)
 		if (s->mm[i].pidfd >= 0) {
 			pidfds[k] = s->mm[i].pidfd;
 			pids[k++] = s->mm[i].pid;
 		}
 	lz_kill_tree(pidfds, pids, k);
+}
+
+static void lz_die(struct lz_srv *s, const char *why) __attribute__((noreturn));
+static void lz_die(struct lz_srv *s, const char *why)
+{
+	pr_err("lazy restore: %s: killing the restored tree, whose missing pages can no longer "
+	       "be served",
+	       why);
+	lz_die_kill(s);
+	_exit(1);
+}
+
+/*
+ * The restore failed (the tool reported why) or died before the tree ran:
+ * what it created dies, then the guard is told it may let go.
+ */
+static void lz_abandon(struct lz_srv *s) __attribute__((noreturn));
+static void lz_abandon(struct lz_srv *s)
+{
+	struct lz_msg m = {.type = LZ_DONE};
+
+	if (s->n)
+		lz_die_kill(s);
+	lz_send(s->guard_sk, &m, -1, -1, NULL, 0);
 	_exit(1);
 }
 
@@ -311,7 +332,7 @@ static void lz_tool_msg(struct lz_srv *s)
 		close(s->tool_sk);
 		s->tool_sk = -1;
 		if (!s->go)
-			lz_die(s, "the restore ended before handing the tree over");
+			lz_abandon(s);
 		return;
 	}
 	switch (hd.type) {
