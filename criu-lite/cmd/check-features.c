@@ -20,6 +20,7 @@
 #include "check-features.h"
 #include "netlock.h"
 #include "tracker.h"
+#include "uffd.h"
 
 #ifndef PTRACE_O_SUSPEND_SECCOMP
 #define PTRACE_O_SUSPEND_SECCOMP (1 << 21)
@@ -192,6 +193,25 @@ static int probe_rseq_conf(char *why, size_t len)
 }
 
 /* A real nftables lock made and removed in the tool's network namespace (libnftables). */
+/* restore --lazy-pages: userfaultfd with the fork, remap, remove and unmap events. */
+static int probe_uffd_lazy(char *why, size_t len)
+{
+	int fd = uffd_open(O_CLOEXEC | O_NONBLOCK), ret;
+
+	if (fd < 0) {
+		snprintf(why, len, "userfaultfd() fails: %s", strerror(-fd));
+		return fd;
+	}
+	ret = uffd_api(fd, UFFD_LAZY_FEATURES, NULL);
+	close(fd);
+	if (ret)
+		snprintf(why, len,
+			 "userfaultfd lacks the non-cooperative events restore --lazy-pages "
+			 "needs: %s",
+			 strerror(-ret));
+	return ret;
+}
+
 static int probe_nftables(char *why, size_t len)
 {
 	return netlock_probe(NF_LOCK_NFTABLES, why, len);
@@ -221,8 +241,8 @@ static const struct feature features[] = {
 	{"autofs", NULL, "planned: mount namespaces", false},
 	{"tcp_half_closed", NULL, "planned: TCP sockets", false},
 	{"compat_cr", NULL, "criu-lite does not dump 32-bit (compat) tasks", false},
-	{"uffd", NULL, "planned: lazy restore (uffd-wp tracking is in criu-lite check)", false},
-	{"uffd-noncoop", NULL, "planned: lazy restore", false},
+	{"uffd", probe_uffd_lazy, NULL, false},
+	{"uffd-noncoop", probe_uffd_lazy, NULL, false},
 	{"can_map_vdso", NULL, "restore keeps the vDSO of the restoring kernel; not probed", false},
 	{"sk_ns", NULL, "planned: namespaces", false},
 	{"sk_unix_file", NULL, "not probed separately", false},

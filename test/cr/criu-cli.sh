@@ -93,8 +93,9 @@ rc=$?
 [ "$rc" = "$want" ] || fail "--feature mem_dirty_track exited $rc, want $want: $out"
 one_line_fail "unknown feature" "unknown feature 'no_such'" "$CRL_BIN" check --no-default-config --feature no_such
 "$CRL_BIN" check --no-default-config --feature list | grep -qw uffd-noncoop || fail "--feature list"
-out=$("$CRL_BIN" check --no-default-config --feature uffd) && fail "uffd answered supported: $out"
-echo "$out" | grep -q "planned: lazy restore" || fail "--feature uffd: $out"
+out=$("$CRL_BIN" check --no-default-config --feature uffd-noncoop) || fail "uffd-noncoop: $out"
+out=$("$CRL_BIN" check --no-default-config --feature cgroupns) && fail "cgroupns answered supported: $out"
+echo "$out" | grep -q "planned: cgroups" || fail "--feature cgroupns: $out"
 ok "check --feature mem_dirty_track exits $want as the trackers say"
 
 # 6. a real dump and restore with criu's options, -D and the rest from config
