@@ -574,6 +574,12 @@ static int check_combination(struct opts *o)
 		       o->command);
 		return -EINVAL;
 	}
+	if (!strcmp(o->command, "restore") && o->page_server &&
+	    (!o->lazy_pages || !o->address || o->port <= 0)) {
+		pr_err("restore --page-server reads the pages from a page server on demand: it "
+		       "needs --lazy-pages, --address and --port");
+		return -EINVAL;
+	}
 	if (o->lazy_pages && o->staged) {
 		pr_err("restore --lazy-pages and --staged exclude each other (staged memory is "
 		       "already in place)");

@@ -8,9 +8,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "array.h"
 #include "restore-lazy.h"
+
+bool rst_lazy_kind(const VmaEntry *v)
+{
+	const uint32_t other = RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED | RST_VMA_ANON_SHARED |
+			       RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL | RST_VMA_SYSVIPC |
+			       RST_VMA_SOCKET | RST_VMA_AIORING | RST_VMA_GUARD | RST_VMA_UNSUPP;
+
+	/* locked memory is resident by definition */
+	return (v->status & RST_VMA_ANON_PRIVATE) && !(v->status & other) &&
+	       !(v->flags & MAP_LOCKED);
+}
 
 size_t lz_pend_lower(const struct lz_pend *p, unsigned long addr)
 {

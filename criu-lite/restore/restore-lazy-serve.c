@@ -112,8 +112,12 @@ static struct lz_mm *lz_add_mm(struct lz_srv *s, int uffd, pid_t pid)
 	return m;
 }
 
-static int lz_read_at(int fd, char *buf, size_t len, uint64_t off)
+static int lz_read_at(struct lz_srv *s, int fd, char *buf, size_t len, uint64_t off)
 {
+	uint32_t h;
+
+	if (rst_remote_handle(s->c, fd, &h)) /* on the page server */
+		return rst_remote_read(s->c, fd, off, buf, len);
 	for (size_t got = 0; got < len;) {
 		ssize_t r = pread(fd, buf + got, len - got, (off_t)(off + got));
 
@@ -148,7 +152,7 @@ static int lz_fill(struct lz_srv *s, struct lz_mm *m, unsigned long a, unsigned 
 		y = g->vaddr + g->len < b ? g->vaddr + g->len : b;
 		if (y - x > LZ_CHUNK)
 			y = x + LZ_CHUNK;
-		ret = lz_read_at(g->pages_fd, s->buf, y - x, g->off + (x - g->vaddr));
+		ret = lz_read_at(s, g->pages_fd, s->buf, y - x, g->off + (x - g->vaddr));
 		if (ret) {
 			pr_err("lazy restore: pid %d: reading the pages of 0x%lx: %s", m->pid, x,
 			       strerror(-ret));
@@ -390,6 +394,7 @@ static void lz_finish(struct lz_srv *s)
 		(double)(t1.tv_sec - s->t0.tv_sec) + (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9);
 	/* the guard first: it must not take our exit for a death */
 	lz_send(s->guard_sk, &m, -1, -1, NULL, 0);
+	rst_remote_free(s->c); /* BYE to the page server, which then exits */
 	_exit(0);
 }
 

@@ -126,16 +126,8 @@ int rst_lazy_start(struct rst_ctx *c)
 
 bool rst_lazy_vma(const struct rst_ctx *c, const struct rst_task *t, const VmaEntry *v)
 {
-	const uint32_t other = RST_VMA_FILE_PRIVATE | RST_VMA_FILE_SHARED | RST_VMA_ANON_SHARED |
-			       RST_VMA_VDSO | RST_VMA_VVAR | RST_VMA_VSYSCALL | RST_VMA_SYSVIPC |
-			       RST_VMA_SOCKET | RST_VMA_AIORING | RST_VMA_GUARD | RST_VMA_UNSUPP;
-
-	if (!c->lazy || !(v->status & RST_VMA_ANON_PRIVATE) || (v->status & other))
-		return false;
-	/* Locked memory is resident by definition; shared copy-on-write comes eagerly. */
-	if (v->flags & MAP_LOCKED)
-		return false;
-	return !rst_cow_find(c, t->pid, v->start, v->end) &&
+	/* shared copy-on-write between a parent and a child comes eagerly */
+	return c->lazy && rst_lazy_kind(v) && !rst_cow_find(c, t->pid, v->start, v->end) &&
 	       !rst_stage_find(c->stage, t->pid, v->start, v->end);
 }
 

@@ -79,6 +79,31 @@ void lz_guard(int sk, pid_t server) __attribute__((noreturn));
  */
 void lz_kill_tree(const int *pidfds, const pid_t *pids, size_t n);
 
+/* Can @v's kind of memory be served lazily (private anonymous, not locked...)? */
+bool rst_lazy_kind(const VmaEntry *v);
+
+/*
+ * restore-lazy-remote.c: pages files on a page server (--page-server), local
+ * memfd stand-ins of their size. Log.
+ */
+#define RST_REMOTE_CHUNK (4ul << 20)
+/* Before the images are read: c->remote connected to o->address:o->port. */
+int rst_remote_connect(struct rst_ctx *c);
+/* Pages file @id of images dir @d (c->dir or a parent): a stand-in fd, the remote size. */
+int rst_remote_open(struct rst_ctx *c, const struct img_dir *d, uint32_t id, int *fd,
+		    uint64_t *size);
+/* Whether @fd is a stand-in (its remote file in *@handle). */
+bool rst_remote_handle(const struct rst_ctx *c, int fd, uint32_t *handle);
+/* Reads [@off, @off+@len) (<= RST_REMOTE_CHUNK) of stand-in @fd from the server. */
+int rst_remote_read(struct rst_ctx *c, int fd, uint64_t off, void *buf, size_t len);
+void *rst_remote_buf(const struct rst_ctx *c);
+/* The tool's copy of the connection goes (the lazy-pages server holds it). */
+void rst_remote_let_go(struct rst_ctx *c);
+/* BYE when still connected, and everything freed. NULL remote: no-op. */
+void rst_remote_free(struct rst_ctx *c);
+/* restore-lazy-fetch.c: what the restore writes itself, into the stand-ins. */
+int rst_remote_prefetch(struct rst_ctx *c);
+
 /* Tool side (restore-lazy.c). Log. */
 /* Before anything of the tree exists: forks the detached server and guard. */
 int rst_lazy_start(struct rst_ctx *c);

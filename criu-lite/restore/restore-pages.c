@@ -16,6 +16,7 @@
 #include "array.h"
 #include "log.h"
 #include "restore.h"
+#include "restore-lazy.h"
 
 #define RST_MAX_CHAIN 64
 
@@ -103,9 +104,14 @@ static int rst_keep_fd(struct rst_ctx *c, int fd)
 static int rst_open_pages(struct rst_ctx *c, const struct img_dir *d, uint32_t id, int *fd,
 			  uint64_t *size)
 {
-	int ret;
+	int ret = 0;
 
-	*fd = img_open_raw(d, IMG_PAGES, id, size);
+	if (c->remote) /* restore --lazy-pages --page-server */
+		ret = rst_remote_open(c, d, id, fd, size);
+	else
+		*fd = img_open_raw(d, IMG_PAGES, id, size);
+	if (ret)
+		return ret;
 	if (*fd < 0)
 		return *fd;
 	ret = rst_keep_fd(c, *fd);

@@ -42,14 +42,20 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 	int ret;
 
 	ret = action_run(o, ACTION_PRE_RESTORE, 0);
+	/* --lazy-pages --page-server: the pages files are read from there */
+	if (!ret && o->lazy_pages && o->page_server)
+		ret = rst_remote_connect(&c);
 	if (!ret)
 		ret = rst_read_all(&c, dir);
 	/* After the images' own checks (owner, credentials): those name the images. */
 	if (!ret)
 		ret = caps_require(o, "restore");
 	/* before any file is opened: the lazy-pages server must hold none of the tree's */
+	if (!ret && c.remote)
+		ret = rst_remote_prefetch(&c);
 	if (!ret && o->lazy_pages)
 		ret = rst_lazy_start(&c);
+	rst_remote_let_go(&c); /* the lazy-pages server goes on with the connection */
 	pr_debug("restore: images read at %.6f", rst_now());
 	if (!ret && stage) {
 		struct rst_stage_stats st;
@@ -95,6 +101,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		       created ? "; every process it created was killed" : "");
 		rst_cow_free(&c);
 		rst_premap_fini(&c);
+		rst_remote_free(&c);
 		rst_ctx_fini(&c);
 		return 1;
 	}
@@ -108,6 +115,7 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		rst_now() - t0);
 	rst_cow_free(&c);
 	rst_premap_fini(&c);
+	rst_remote_free(&c);
 	rst_ctx_fini(&c);
 	return 0;
 }

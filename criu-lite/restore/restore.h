@@ -165,6 +165,7 @@ struct rst_ctx {
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
 	bool filler_owned;	   /* made here (first use): rst_ctx_fini frees it */
 	struct rst_lazy *lazy;	   /* restore --lazy-pages (restore-lazy.h), or NULL */
+	struct rst_remote *remote; /* --lazy-pages --page-server: pages files there, or NULL */
 	/* filelocks.img (restore-locks.c) */
 	struct FileLockEntry **locks;
 	size_t nr_locks;

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "page-server-csum.h"
+#include "page-server-get.h"
 #include "page-server.h"
 #include "page-xfer.h"
 #include "pagemap.pb-c.h"
@@ -76,6 +77,7 @@ struct ps_conn {
 	uint64_t img_entries, img_bytes, img_expect;
 	unsigned long pages_id;
 	struct ps_csum csum; /* page-server-csum.c */
+	struct ps_get get; /* pages files read by a lazily restoring client */
 };
 
 /*
@@ -560,6 +562,26 @@ static int ps_hello(struct ps_conn *c, const uint8_t *p, uint32_t len)
 	return page_xfer_send_frame(c->fd, &c->tx_seq, PX_HELLO_OK, mine, sizeof(mine));
 }
 
+/* GET_OPEN, GET_READ: the answer goes out of the frame buffer the request is not in. */
+static int ps_get(struct ps_conn *c, uint16_t type, const uint8_t *p, uint32_t len)
+{
+	uint8_t *out = c->buf == c->bufs[0] ? c->bufs[1] : c->bufs[0];
+	char why[300];
+	uint32_t n = 0;
+	int ret;
+
+	if (c->in_iter)
+		return ps_refuse(c, -EPROTO, "%s inside an iteration", page_xfer_type_name(type));
+	if (type == PX_GET_OPEN)
+		ret = ps_get_open(&c->get, c->base->fd, p, len, out, &n, why, sizeof(why));
+	else
+		ret = ps_get_read(&c->get, p, len, out, &n, why, sizeof(why));
+	if (ret)
+		return ps_refuse(c, ret, "%s", why);
+	return page_xfer_send_frame(c->fd, &c->tx_seq,
+				    type == PX_GET_OPEN ? PX_GET_FILE : PX_GET_DATA, out, n);
+}
+
 /* Acts on one checked frame. 1: the client said BYE. */
 static int ps_dispatch(struct ps_conn *c, uint16_t type, uint32_t len)
 {
@@ -588,6 +610,9 @@ static int ps_dispatch(struct ps_conn *c, uint16_t type, uint32_t len)
 		return ps_close(c, p, len);
 	case PX_COMMIT:
 		return ps_commit(c);
+	case PX_GET_OPEN:
+	case PX_GET_READ:
+		return ps_get(c, type, p, len);
 	case PX_BYE:
 		return 1;
 	default:
@@ -697,6 +722,7 @@ int page_server_conn(int fd, const struct img_dir *base, struct page_server_bufs
 	if (c.in_iter)
 		ps_discard(&c);
 	ps_writer_stop(&c.w);
+	ps_get_fini(&c.get);
 	if (ret && ret != -EPIPE && ret != -EINTR)
 		ps_linger(&c);
 	if (greeted)

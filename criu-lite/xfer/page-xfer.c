@@ -175,6 +175,8 @@ const char *page_xfer_type_name(unsigned int type)
 		[PX_PAGES] = "PAGES",	[PX_CLOSE] = "CLOSE",
 		[PX_COMMIT] = "COMMIT", [PX_COMMIT_OK] = "COMMIT_OK",
 		[PX_BYE] = "BYE",	[PX_ERROR] = "ERROR",
+		[PX_GET_OPEN] = "GET_OPEN", [PX_GET_FILE] = "GET_FILE",
+		[PX_GET_READ] = "GET_READ", [PX_GET_DATA] = "GET_DATA",
 	};
 
 	return type < PX_TYPE_MAX && names[type] ? names[type] : "?";
@@ -632,6 +634,74 @@ void page_xfer_close(struct page_xfer *px)
 	}
 	pthread_mutex_destroy(&px->mu);
 	free(px);
+}
+
+void page_xfer_drop(struct page_xfer *px)
+{
+	if (!px)
+		return;
+	if (px->fd >= 0)
+		close(px->fd);
+	pthread_mutex_destroy(&px->mu);
+	free(px);
+}
+
+int page_xfer_get_open(struct page_xfer *px, const char *name, uint32_t *handle, uint64_t *size)
+{
+	size_t n = strlen(name);
+	uint8_t req[2 + 4096], ans[16];
+	int ret;
+
+	if (n > sizeof(req) - 2)
+		return -ENAMETOOLONG;
+	page_xfer_put16(req, (uint16_t)n);
+	memcpy(req + 2, name, n);
+	ret = px_send(px, PX_GET_OPEN, req, 2 + n);
+	if (!ret)
+		ret = px_recv(px, PX_GET_FILE, ans, sizeof(ans));
+	if (ret)
+		return ret;
+	*handle = page_xfer_get32(ans);
+	*size = page_xfer_get64(ans + 8);
+	return 0;
+}
+
+int page_xfer_get_read(struct page_xfer *px, uint32_t handle, uint64_t off, void *buf, uint32_t len)
+{
+	struct page_xfer_hdr h;
+	uint8_t req[16];
+	char why[128];
+	int ret;
+
+	page_xfer_put32(req, handle);
+	page_xfer_put32(req + 4, len);
+	page_xfer_put64(req + 8, off);
+	ret = px_send(px, PX_GET_READ, req, sizeof(req));
+	if (ret)
+		return ret;
+	ret = page_xfer_recv_hdr(px->fd, &px->rx_seq, PAGE_XFER_MAX_FRAME, &h, why, sizeof(why));
+	if (ret == -EBADMSG)
+		pr_err("page server %s: bad answer: %s", px->peer, why);
+	if (ret)
+		return ret == -EBADMSG ? (px->err = ret) : px_fail(px, ret, "waiting for pages");
+	if (h.type == PX_ERROR && h.len >= 4 && h.len < sizeof(why) &&
+	    !page_xfer_read_full(px->fd, why, h.len)) {
+		why[h.len] = 0;
+		pr_err("page server %s: %s", px->peer, why + 4);
+		return px->err = -EIO;
+	}
+	if (h.type != PX_GET_DATA || h.len != len) {
+		pr_err("page server %s: %s of %u bytes for a read of %u at %llu", px->peer,
+		       page_xfer_type_name(h.type), h.len, len, (unsigned long long)off);
+		return px->err = -EPROTO;
+	}
+	if (page_xfer_read_full(px->fd, buf, len))
+		return px_fail(px, -EPIPE, "reading pages");
+	if (page_xfer_frame_sum(h.type, h.seq, buf, len) != h.sum) {
+		pr_err("page server %s: pages with a bad checksum", px->peer);
+		return px->err = -EBADMSG;
+	}
+	return 0;
 }
 
 int page_xfer_start(const struct opts *o, struct page_xfer **out)

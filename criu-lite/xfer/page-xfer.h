@@ -16,6 +16,8 @@
  *   HELLO -> HELLO_OK
  *   { BEGIN  { OPEN  (ENTRIES | PAGES)*  CLOSE }*  COMMIT -> COMMIT_OK }*
  *   BYE
+ * Client (lazily restoring side), reading pages files the server holds:
+ *   HELLO -> HELLO_OK  { GET_OPEN -> GET_FILE | GET_READ -> GET_DATA }*  BYE
  * The server answers ERROR (i32 errno, text) and closes on anything wrong.
  * An iteration (BEGIN..COMMIT) becomes visible in the server's directory
  * only at COMMIT; a connection lost before that leaves nothing behind.
@@ -54,6 +56,11 @@ enum page_xfer_type {
 	PX_ERROR,     /* S->C: i32 errno, text */
 	/* C->S: u32 CRC32C of each page of the next PAGES frame (HELLO flag PX_HELLO_PAGE_CSUM) */
 	PX_PAGE_CSUMS,
+	/* Reading a dump's pages from the server (restore --lazy-pages --page-server): */
+	PX_GET_OPEN, /* C->S: u16 name len, name ("parent/"* "pages-N.img" in the server's -D) */
+	PX_GET_FILE, /* S->C: u32 handle, u32 0, u64 size */
+	PX_GET_READ, /* C->S: u32 handle, u32 len, u64 offset */
+	PX_GET_DATA, /* S->C: len bytes of the file at offset */
 	PX_TYPE_MAX,
 };
 
@@ -150,6 +157,13 @@ int page_xfer_close_image(struct page_xfer *px);
 int page_xfer_commit(struct page_xfer *px);
 /* Says BYE (unless the connection failed) and frees. NULL is a no-op. */
 void page_xfer_close(struct page_xfer *px);
+/* Frees our copy without a word: a forked process goes on with the connection. */
+void page_xfer_drop(struct page_xfer *px);
+/* Opens pages file @name (relative to the server's -D): its *@handle and *@size. Logs. */
+int page_xfer_get_open(struct page_xfer *px, const char *name, uint32_t *handle, uint64_t *size);
+/* Reads @len bytes (<= PAGE_XFER_MAX_FRAME) at @off of file @handle into @buf. Logs. */
+int page_xfer_get_read(struct page_xfer *px, uint32_t handle, uint64_t off, void *buf,
+		       uint32_t len);
 struct opts;
 /*
  * For dump and pre-dump with --page-server: connects to o->address:o->port
