@@ -13,7 +13,7 @@
 /* [off, off+len) of pages fd @fd fetched into it (the memfd). */
 static int rm_fetch(struct rst_ctx *c, int fd, uint64_t off, uint64_t len)
 {
-		while (len) {
+	while (len) {
 		size_t k = len < RST_REMOTE_CHUNK ? len : RST_REMOTE_CHUNK;
 		int ret = rst_remote_read(c, fd, off, rst_remote_buf(c), k);
 
@@ -34,7 +34,8 @@ static bool rm_maybe_cow(const struct rst_ctx *c, const struct rst_task *t, cons
 		const struct rst_task *o = &c->tasks[i];
 
 		if (o == t || o->zombie || !o->mm ||
-		    !(o->parent == (int)(t - c->tasks) || (t->parent >= 0 && o == &c->tasks[t->parent])))
+		    !(o->parent == (int)(t - c->tasks) ||
+		      (t->parent >= 0 && o == &c->tasks[t->parent])))
 			continue;
 		for (size_t k = 0; k < o->mm->n_vmas; k++)
 			if (o->mm->vmas[k]->start == v->start && o->mm->vmas[k]->end == v->end)

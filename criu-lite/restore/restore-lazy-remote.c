@@ -22,7 +22,6 @@
 #include "page-xfer.h"
 #include "restore-lazy.h"
 
-
 struct rst_remote_file {
 	char name[4200]; /* relative to the server's -D */
 	int fd;		 /* the memfd */
@@ -50,8 +49,7 @@ int rst_remote_connect(struct rst_ctx *c)
 	r->buf = malloc(RST_REMOTE_CHUNK);
 	ret = r->buf ? page_xfer_connect(c->o->address, c->o->port, &r->px) : -ENOMEM;
 	if (ret) {
-		pr_err("restore --lazy-pages: no page server at %s:%d", c->o->address,
-		       c->o->port);
+		pr_err("restore --lazy-pages: no page server at %s:%d", c->o->address, c->o->port);
 		free(r->buf);
 		free(r);
 		return ret;
@@ -93,7 +91,8 @@ int rst_remote_open(struct rst_ctx *c, const struct img_dir *d, uint32_t id, int
 		struct rst_remote_file f = {.fd = -1};
 
 		if (!r->px) {
-			pr_err("restore --lazy-pages: '%s' was not fetched before the tree ran", name);
+			pr_err("restore --lazy-pages: '%s' was not fetched before the tree ran",
+			       name);
 			return -EIO;
 		}
 		snprintf(f.name, sizeof(f.name), "%s", name);

@@ -85,6 +85,36 @@ trial server-300ms 1 0.3
 trial guard-at-once 2 0
 trial guard-200ms 2 0.2
 trial server-late 1 5
+# restore --lazy-pages --page-server: the page server itself SIGKILLed while
+# the tree is served from it; the lazy-pages server cannot fetch and kills it.
+d=$T/ps
+mkdir -p "$d"
+setsid "$CRL_TARGETS/lazy_checker" "$d" "$MIB" </dev/null >/dev/null 2>&1 &
+TPID=$!
+disown "$TPID"
+CRL_PIDS="$CRL_PIDS $TPID"
+crl_wait_file "$d/ready" 30 && crl_wait_file "$d/ready2" 30 || fail "ps: target not ready"
+pids="$TPID $(cat /proc/$TPID/task/*/children)"
+"$CRL_BIN" dump -t "$TPID" -D "$d/img" || fail "ps: dump failed"
+mkdir "$d/local" && cp "$d"/img/*.img "$d/local/" && rm "$d"/local/pages-*.img
+"$CRL_BIN" page-server -D "$d/img" --address 127.0.0.1 --port 27187 -d --pidfile "$d/ps.pid" \
+	-o "$d/ps.log" -v4 >/dev/null || fail "ps: no page server"
+"$CRL_BIN" restore -D "$d/local" -d --lazy-pages --page-server --address 127.0.0.1 --port 27187 \
+	-o "$d/restore.log" -v4 || fail "ps: restore failed: $(grep Error "$d/restore.log")"
+kill -KILL "$(cat "$d/ps.pid")"
+touch "$d/go"
+for p in $pids; do
+	for ((i = 0; i < 600; i++)); do alive "$p" && [ ! -s "$d/result.$p" ] || break; sleep 0.05; done
+	res=$(cat "$d/result.$p" 2>/dev/null)
+	case "$res" in
+	PASS | "") alive "$p" && [ -z "$res" ] && fail "ps: pid $p neither finished nor was killed" ;;
+	*) fail "ps: pid $p ran on with wrong memory: $res" ;;
+	esac
+done
+grep -q "killing the restored tree" "$d/restore.log" || fail "ps: the lazy-pages server did not kill the tree"
+KILLED=$((KILLED + 1))
+ok "page server killed during a lazy restore from it: the tree was killed"
+
 # the kills must have hit lazy restores in progress, or this proved nothing
 [ "$KILLED" -ge 3 ] || fail "only $KILLED trial(s) caught a restore in progress"
 ok "SIGKILL of the lazy-pages server or its guard never left a process on zero-filled memory"
