@@ -12,6 +12,7 @@
  * is rebuilt, rst_lazy_go waits until the guard holds every uffd; the tool
  * then lets the tree run and closes its own copies.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -45,7 +46,9 @@ struct rst_lazy {
 static void lz_detach(void)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct dirent *e;
 	struct stat st;
+	DIR *d;
 
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
@@ -58,12 +61,15 @@ static void lz_detach(void)
 			dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
-	for (int i = 3; i < 1024; i++) {
-		int fl = fcntl(i, F_GETFD);
+	d = opendir("/proc/self/fd");
+	while (d && (e = readdir(d))) {
+		int i = atoi(e->d_name), fl = fcntl(i, F_GETFD);
 
-		if (fl >= 0 && !(fl & FD_CLOEXEC))
+		if (i > 2 && i != dirfd(d) && fl >= 0 && !(fl & FD_CLOEXEC))
 			close(i);
 	}
+	if (d)
+		closedir(d);
 }
 
 /* In the first child: the guard, which forks the server, then this child exits. */

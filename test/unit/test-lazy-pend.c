@@ -16,13 +16,12 @@ static struct lz_pend mk(void)
 {
 	struct lz_pend p = {0};
 
-	rst_segs_add(&p, 0x10000, 16 * K, 3, 0, 0);	   /* 0x10000-0x20000 at 0 */
+	rst_segs_add(&p, 0x10000, 16 * K, 3, 0, 0);	  /* 0x10000-0x20000 at 0 */
 	rst_segs_add(&p, 0x40000, 4 * K, 3, 0x100000, 0); /* 0x40000-0x44000 at 1M */
 	return p;
 }
 
-static int has(const struct lz_pend *p, size_t i, unsigned long va, unsigned long len,
-	       uint64_t off)
+static int has(const struct lz_pend *p, size_t i, unsigned long va, unsigned long len, uint64_t off)
 {
 	return i < p->n && p->s[i].vaddr == va && p->s[i].len == len && p->s[i].off == off;
 }
