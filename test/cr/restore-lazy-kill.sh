@@ -88,6 +88,7 @@ trial server-late 1 5
 # restore --lazy-pages --page-server: the page server itself SIGKILLed while
 # the tree is served from it; the lazy-pages server cannot fetch and kills it.
 d=$T/ps
+PSPORT=$((28000 + $$ % 1000))
 mkdir -p "$d"
 setsid "$CRL_TARGETS/lazy_checker" "$d" "$MIB" </dev/null >/dev/null 2>&1 &
 TPID=$!
@@ -97,9 +98,9 @@ crl_wait_file "$d/ready" 30 && crl_wait_file "$d/ready2" 30 || fail "ps: target 
 pids="$TPID $(cat /proc/$TPID/task/*/children)"
 "$CRL_BIN" dump -t "$TPID" -D "$d/img" || fail "ps: dump failed"
 mkdir "$d/local" && cp "$d"/img/*.img "$d/local/" && rm "$d"/local/pages-*.img
-"$CRL_BIN" page-server -D "$d/img" --address 127.0.0.1 --port 27187 -d --pidfile "$d/ps.pid" \
+"$CRL_BIN" page-server -D "$d/img" --address 127.0.0.1 --port "$PSPORT" -d --pidfile "$d/ps.pid" \
 	-o "$d/ps.log" -v4 >/dev/null || fail "ps: no page server"
-"$CRL_BIN" restore -D "$d/local" -d --lazy-pages --page-server --address 127.0.0.1 --port 27187 \
+"$CRL_BIN" restore -D "$d/local" -d --lazy-pages --page-server --address 127.0.0.1 --port "$PSPORT" \
 	-o "$d/restore.log" -v4 || fail "ps: restore failed: $(grep Error "$d/restore.log")"
 kill -KILL "$(cat "$d/ps.pid")"
 touch "$d/go"
