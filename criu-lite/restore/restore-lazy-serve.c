@@ -53,6 +53,7 @@ struct lz_srv {
 	size_t n, rr;
 	bool go;
 	char *buf;
+	struct lz_range *ranges; /* LZ_RANGES_MAX: one LZ_RANGES message */
 	unsigned long ps;
 	struct lz_mm *filling; /* the last LZ_TASK, getting its ranges */
 	unsigned long faults, zero, bytes;
@@ -328,9 +329,10 @@ static void lz_go(struct lz_srv *s)
 
 static void lz_tool_msg(struct lz_srv *s)
 {
-	static struct lz_range r[LZ_RANGES_MAX];
+	struct lz_range *r = s->ranges;
 	struct lz_msg hd, hold = {.type = LZ_HOLD};
-	int fds[2], ret = lz_recv(s->tool_sk, &hd, r, sizeof(r), NULL, fds);
+	size_t len = 0;
+	int fds[2], ret = lz_recv(s->tool_sk, &hd, r, LZ_RANGES_MAX * sizeof(*r), &len, fds);
 
 	if (ret <= 0) {
 		close(s->tool_sk);
@@ -349,6 +351,8 @@ static void lz_tool_msg(struct lz_srv *s)
 			lz_die(s, "the guard is gone");
 		break;
 	case LZ_RANGES:
+		if (hd.nr > LZ_RANGES_MAX || len != hd.nr * sizeof(*r))
+			lz_die(s, "the tool sent a malformed range list");
 		lz_ranges(s, &hd, r);
 		break;
 	case LZ_GO:
@@ -407,7 +411,8 @@ void lz_serve(struct rst_ctx *c, int tool_sk, int guard_sk, pid_t guard)
 	pr_info("lazy restore: server pid %d, guard pid %d", getpid(), guard);
 	s.ps = c->page_size;
 	s.buf = malloc(LZ_CHUNK);
-	if (!s.buf)
+	s.ranges = calloc(LZ_RANGES_MAX, sizeof(*s.ranges));
+	if (!s.buf || !s.ranges)
 		lz_die(&s, "out of memory");
 	for (;;) {
 		size_t np = 0, busy = 0;
