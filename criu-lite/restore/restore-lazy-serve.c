@@ -7,8 +7,8 @@
  *     images do not hold was never written: UFFDIO_ZEROPAGE) and the
  *     process's own changes (fork: the child gets a uffd and the parent's
  *     pending pages; mremap moves them; munmap and madvise drop them);
- *   - when no fault waits, after GO: the next 256 KiB of pending pages, in
- *     address order, process after process.
+ *   - when no fault waits, after GO: the next 256 KiB of pending pages (1 MiB
+ *     from a page server), in address order, process after process.
  * A copy refused with EAGAIN (the process is changing its address space:
  * its event waits to be read) is retried after reading the events.
  *
@@ -34,6 +34,7 @@
 
 #define LZ_WIN (64ul << 10)
 #define LZ_CHUNK (256ul << 10)
+#define LZ_CHUNK_REMOTE (1ul << 20) /* from a page server: fewer round trips */
 #define LZ_NMSG 64
 
 struct lz_mm {
@@ -52,7 +53,8 @@ struct lz_srv {
 	struct lz_mm *mm;
 	size_t n, rr;
 	bool go;
-	char *buf;
+	char *buf;		 /* .chunk bytes */
+	unsigned long chunk;	 /* background copies: LZ_CHUNK, or LZ_CHUNK_REMOTE */
 	struct lz_range *ranges; /* LZ_RANGES_MAX: one LZ_RANGES message */
 	unsigned long ps;
 	struct lz_mm *filling; /* the last LZ_TASK, getting its ranges */
@@ -151,8 +153,8 @@ static int lz_fill(struct lz_srv *s, struct lz_mm *m, unsigned long a, unsigned 
 			return 0;
 		x = g->vaddr > a ? g->vaddr : a;
 		y = g->vaddr + g->len < b ? g->vaddr + g->len : b;
-		if (y - x > LZ_CHUNK)
-			y = x + LZ_CHUNK;
+		if (y - x > s->chunk)
+			y = x + s->chunk;
 		ret = lz_read_at(s, g->pages_fd, s->buf, y - x, g->off + (x - g->vaddr));
 		if (ret) {
 			pr_err("lazy restore: pid %d: reading the pages of 0x%lx: %s", m->pid, x,
@@ -379,7 +381,7 @@ static void lz_push(struct lz_srv *s)
 
 		if (m->dead || !m->p.n)
 			continue;
-		lz_fill(s, m, m->p.s[0].vaddr, m->p.s[0].vaddr + LZ_CHUNK);
+		lz_fill(s, m, m->p.s[0].vaddr, m->p.s[0].vaddr + s->chunk);
 		s->rr = (s->rr + k) % s->n;
 		return;
 	}
@@ -410,7 +412,8 @@ void lz_serve(struct rst_ctx *c, int tool_sk, int guard_sk, pid_t guard)
 	/* the guard's death shows as the end of guard_sk */
 	pr_info("lazy restore: server pid %d, guard pid %d", getpid(), guard);
 	s.ps = c->page_size;
-	s.buf = malloc(LZ_CHUNK);
+	s.chunk = c->remote ? LZ_CHUNK_REMOTE : LZ_CHUNK;
+	s.buf = malloc(s.chunk);
 	s.ranges = calloc(LZ_RANGES_MAX, sizeof(*s.ranges));
 	if (!s.buf || !s.ranges)
 		lz_die(&s, "out of memory");
