@@ -21,7 +21,7 @@ static const struct {
 static const struct {
 	const char *name, *plan;
 } later[] = {
-	{"lazy-pages", "planned: lazy restore"},
+	{"lazy-pages", "restore --lazy-pages starts its own lazy-pages server"},
 	{"dedup", "planned: image deduplication"},
 	{"cpuinfo", "planned: cpuinfo image"},
 	{"exec", "criu removed it too"},
