@@ -689,10 +689,11 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	/* --lazy-pages: the runs in lazy VMAs stay out, served on first touch */
 	if (!ret)
 		ret = rst_lazy_eager(c, t, &pages, &eager);
-	f = ret ? NULL : rst_ctx_filler(c);
-	if (!ret && !f)
+	/* its buffers (32 MiB, populated) only when there is something to write */
+	f = ret || !eager.n ? NULL : rst_ctx_filler(c);
+	if (!ret && eager.n && !f)
 		ret = -ENOMEM;
-	if (!ret)
+	if (!ret && f)
 		ret = rst_fill(f, t->pid, &eager);
 	rst_mark(t, "filled");
 	if (f)
