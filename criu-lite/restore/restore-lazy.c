@@ -130,11 +130,16 @@ int rst_lazy_start(struct rst_ctx *c)
 	return 0;
 }
 
-bool rst_lazy_vma(const struct rst_ctx *c, const struct rst_task *t, const VmaEntry *v)
+bool rst_lazy_vma(const struct rst_ctx *c, const struct rst_task *t, size_t i)
 {
-	/* shared copy-on-write between a parent and a child comes eagerly */
+	const VmaEntry *v = t->mm->vmas[i];
+
+	/*
+	 * Eager: shared copy-on-write between a parent and a child, and the small
+	 * mappings the new process made and filled itself (restore-premap.c).
+	 */
 	return c->lazy && rst_lazy_kind(v) && !rst_cow_find(c, t->pid, v->start, v->end) &&
-	       !rst_stage_find(c->stage, t->pid, v->start, v->end);
+	       !rst_stage_find(c->stage, t->pid, v->start, v->end) && !rst_premapped(c, t, i);
 }
 
 int rst_lazy_eager(const struct rst_ctx *c, const struct rst_task *t, const struct rst_segs *pages,
@@ -160,7 +165,7 @@ int rst_lazy_eager(const struct rst_ctx *c, const struct rst_task *t, const stru
 				v++;
 			m = v < t->mm->n_vmas ? t->mm->vmas[v] : NULL;
 			b = m && m->start <= a ? (m->end < e ? m->end : e) : e;
-			if (!(m && m->start <= a && rst_lazy_vma(c, t, m)) &&
+			if (!(m && m->start <= a && rst_lazy_vma(c, t, v)) &&
 			    rst_segs_add(&out, a, b - a, s->pages_fd, s->off + (a - s->vaddr),
 					 s->depth)) {
 				rst_segs_free(&out);
@@ -221,7 +226,7 @@ int rst_lazy_register(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	if (!r)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->mm->n_vmas; i++)
-		if (rst_lazy_vma(c, t, t->mm->vmas[i]))
+		if (rst_lazy_vma(c, t, i))
 			r[n++] = (struct lz_range){t->mm->vmas[i]->start, t->mm->vmas[i]->end};
 	if (!n) {
 		free(r);

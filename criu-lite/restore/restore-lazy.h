@@ -107,8 +107,8 @@ int rst_remote_prefetch(struct rst_ctx *c);
 /* Tool side (restore-lazy.c). Log. */
 /* Before anything of the tree exists: forks the detached server and guard. */
 int rst_lazy_start(struct rst_ctx *c);
-/* Is @v of @t served lazily? */
-bool rst_lazy_vma(const struct rst_ctx *c, const struct rst_task *t, const VmaEntry *v);
+/* Is VMA @i of @t served lazily? */
+bool rst_lazy_vma(const struct rst_ctx *c, const struct rst_task *t, size_t i);
 /* @pages without the runs in @t's lazy VMAs, into @eager (may alias @pages: then untouched). */
 int rst_lazy_eager(const struct rst_ctx *c, const struct rst_task *t, const struct rst_segs *pages,
 		   struct rst_segs *eager);

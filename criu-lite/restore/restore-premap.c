@@ -81,7 +81,8 @@ static bool rst_premap_fits(const struct rst_ctx *c, const struct rst_task *t, c
 			       RST_VMA_VSYSCALL | RST_VMA_AIORING | RST_VMA_GUARD | RST_VMA_UNSUPP;
 	const uint64_t kind = MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN;
 
-	return (v->status & RST_VMA_ANON_PRIVATE) && !(v->status & other) &&
+	/* from a page server (restore-lazy-remote.c) the pages files are stand-ins */
+	return !c->remote && (v->status & RST_VMA_ANON_PRIVATE) && !(v->status & other) &&
 	       (v->flags & kind) == (MAP_PRIVATE | MAP_ANONYMOUS) && !(v->flags & MAP_LOCKED) &&
 	       v->end > v->start && v->end - v->start <= RST_PREMAP_MAX &&
 	       !rst_cow_find(c, t->pid, v->start, v->end) &&

@@ -77,7 +77,7 @@ struct ps_conn {
 	uint64_t img_entries, img_bytes, img_expect;
 	unsigned long pages_id;
 	struct ps_csum csum; /* page-server-csum.c */
-	struct ps_get get; /* pages files read by a lazily restoring client */
+	struct ps_get get;   /* pages files read by a lazily restoring client */
 };
 
 /*

@@ -169,12 +169,12 @@ void page_xfer_hdr_unpack(const uint8_t *in, struct page_xfer_hdr *h)
 const char *page_xfer_type_name(unsigned int type)
 {
 	static const char *const names[PX_TYPE_MAX] = {
-		[PX_HELLO] = "HELLO",	[PX_HELLO_OK] = "HELLO_OK",
-		[PX_BEGIN] = "BEGIN",	[PX_PAGE_CSUMS] = "PAGE_CSUMS",
-		[PX_OPEN] = "OPEN",	[PX_ENTRIES] = "ENTRIES",
-		[PX_PAGES] = "PAGES",	[PX_CLOSE] = "CLOSE",
-		[PX_COMMIT] = "COMMIT", [PX_COMMIT_OK] = "COMMIT_OK",
-		[PX_BYE] = "BYE",	[PX_ERROR] = "ERROR",
+		[PX_HELLO] = "HELLO",	    [PX_HELLO_OK] = "HELLO_OK",
+		[PX_BEGIN] = "BEGIN",	    [PX_PAGE_CSUMS] = "PAGE_CSUMS",
+		[PX_OPEN] = "OPEN",	    [PX_ENTRIES] = "ENTRIES",
+		[PX_PAGES] = "PAGES",	    [PX_CLOSE] = "CLOSE",
+		[PX_COMMIT] = "COMMIT",	    [PX_COMMIT_OK] = "COMMIT_OK",
+		[PX_BYE] = "BYE",	    [PX_ERROR] = "ERROR",
 		[PX_GET_OPEN] = "GET_OPEN", [PX_GET_FILE] = "GET_FILE",
 		[PX_GET_READ] = "GET_READ", [PX_GET_DATA] = "GET_DATA",
 	};
