@@ -106,8 +106,8 @@ static size_t rst_premap_seg(const struct rst_task *t, unsigned long addr)
 }
 
 /* Reads @t's pages of [@s, @e) into place; with @count_only, counts their bytes into @have. */
-static int rst_premap_fill(const struct rst_task *t, unsigned long s, unsigned long e,
-			   bool count_only, unsigned long *have)
+static int rst_premap_fill(const struct rst_ctx *c, const struct rst_task *t, unsigned long s,
+			   unsigned long e, bool count_only, unsigned long *have)
 {
 	*have = 0;
 	for (size_t k = rst_premap_seg(t, s); k < t->pages.n; k++) {
@@ -128,6 +128,9 @@ static int rst_premap_fill(const struct rst_task *t, unsigned long s, unsigned l
 				return r < 0 ? -errno : -EIO;
 			done += (unsigned long)r;
 		}
+		/* the page checksums, as the rebuild's fill checks them (a mismatch: it says so) */
+		if (rst_csums_check(&c->csums, g, a - g->vaddr, (const void *)a, b - a, t->pid))
+			return -EBADMSG;
 	}
 	return 0;
 }
@@ -149,7 +152,7 @@ static int rst_premap_advise(const VmaEntry *v)
  * page run, then each one's advice and protection. 0 when all are in place;
  * otherwise none is (the rebuild makes them).
  */
-static int rst_premap_run(const struct rst_task *t, size_t i, size_t j)
+static int rst_premap_run(const struct rst_ctx *c, const struct rst_task *t, size_t i, size_t j)
 {
 	unsigned long s = t->mm->vmas[i]->start, e = t->mm->vmas[j]->end, have;
 	int flags =
@@ -157,7 +160,7 @@ static int rst_premap_run(const struct rst_task *t, size_t i, size_t j)
 	void *p;
 	int ret;
 
-	rst_premap_fill(t, s, e, true, &have);
+	rst_premap_fill(c, t, s, e, true, &have);
 	/* every page dumped: allocated by the kernel at once, not by a fault each */
 	if (have == e - s)
 		flags |= MAP_POPULATE;
@@ -168,7 +171,7 @@ static int rst_premap_run(const struct rst_task *t, size_t i, size_t j)
 		munmap(p, e - s); /* a kernel before 4.17 takes it for a hint */
 		return -EEXIST;
 	}
-	ret = rst_premap_fill(t, s, e, false, &have);
+	ret = rst_premap_fill(c, t, s, e, false, &have);
 	for (size_t k = i; !ret && k <= j; k++) {
 		const VmaEntry *v = t->mm->vmas[k];
 
@@ -217,7 +220,7 @@ void rst_premap_child(const struct rst_ctx *c, const struct rst_task *t)
 		       v[j + 1]->end - v[i]->start <= RST_PREMAP_RUN &&
 		       rst_premap_ok(c, t, j + 1, sp))
 			j++;
-		if (rst_premap_run(t, i, j))
+		if (rst_premap_run(c, t, i, j))
 			continue;
 		for (size_t k = i; k <= j; k++)
 			__atomic_store_n(&c->premapped[c->premap_at[ti] + k], 1, __ATOMIC_RELEASE);
