@@ -12,7 +12,6 @@
 #include "dump.h"
 #include "inventory.pb-c.h"
 #include "log.h"
-#include "proc-misc.h"
 #include "pstree.pb-c.h"
 
 static int kcmp_same(pid_t a, pid_t b, int type)
@@ -39,42 +38,14 @@ static uint32_t kobj_id(struct dump_ctx *ctx, size_t idx, int type, size_t field
 	return ++ctx->next_kobj_id;
 }
 
-/*
- * Time namespaces are not restored: every process comes back in the tool's.
- * A process in another time namespace than the root (the root: than the
- * tool), or one whose children would enter another (unshare(CLONE_NEWTIME)),
- * would see its clocks jump: refused.
- */
-static int dump_check_timens(const struct dump_ctx *ctx, const struct dump_task *t)
-{
-	static const char *const links[] = {"ns/time", "ns/time_for_children"};
-	char root[64], mine[64];
-
-	/* The root's is compared with the tool's, into which it would be restored. */
-	pid_t ref = t == &ctx->tasks[0] ? getpid() : ctx->tasks[0].pid;
-
-	if (proc_readlink(ref, "ns/time", root, sizeof(root)))
-		return 0; /* no time namespaces in this kernel (before 5.6) */
-	for (size_t k = 0; k < 2; k++) {
-		if (proc_readlink(t->pid, links[k], mine, sizeof(mine)) || !strcmp(root, mine))
-			continue;
-		pr_err("dump: pid %d %s time namespace %s, not the %s (%s): time namespaces are "
-		       "not restored; dump a tree that shares the tool's time namespace",
-		       t->pid, k ? "has its children enter" : "is in", mine,
-		       ref == getpid() ? "tool's" : "root's", root);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
 int dump_collect_ids(struct dump_ctx *ctx)
 {
+	int ret = dump_ns_collect(ctx);
+
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < ctx->nr_tasks; i++) {
 		struct dump_task *t = &ctx->tasks[i];
-		int ret = t->zombie ? 0 : dump_check_timens(ctx, t);
-
-		if (ret)
-			return ret;
 
 		t->vm_id = kobj_id(ctx, i, KCMP_VM, offsetof(struct dump_task, vm_id), &t->own_vm);
 		t->files_id = kobj_id(ctx, i, KCMP_FILES, offsetof(struct dump_task, files_id),
@@ -124,8 +95,9 @@ int dump_write_pstree(struct dump_ctx *ctx)
 	return ret;
 }
 
-static void ids_fill(const struct dump_task *t, TaskKobjIdsEntry *e)
+static void ids_fill(const struct dump_ctx *ctx, const struct dump_task *t, TaskKobjIdsEntry *e)
 {
+	dump_ns_fill_ids(ctx, e);
 	e->vm_id = t->vm_id;
 	e->files_id = t->files_id;
 	e->fs_id = t->fs_id;
@@ -136,7 +108,7 @@ int dump_write_ids(struct dump_ctx *ctx, struct dump_task *t)
 {
 	TaskKobjIdsEntry e = TASK_KOBJ_IDS_ENTRY__INIT;
 
-	ids_fill(t, &e);
+	ids_fill(ctx, t, &e);
 	return img_write_one(&ctx->dir, IMG_IDS, (unsigned long)t->pid, &e.base);
 }
 
@@ -156,7 +128,7 @@ int dump_write_inventory(struct dump_ctx *ctx)
 	inv.has_tcp_close = ctx->o->tcp_close;
 	inv.tcp_close = ctx->o->tcp_close;
 	if (ctx->nr_tasks) {
-		ids_fill(&ctx->tasks[0], &ids);
+		ids_fill(ctx, &ctx->tasks[0], &ids);
 		inv.root_ids = &ids;
 	}
 	return img_write_one(&ctx->dir, IMG_INVENTORY, 0, &inv.base);
@@ -170,5 +142,6 @@ void dump_tasks_free(struct dump_ctx *ctx)
 	}
 	free(ctx->tasks);
 	ctx->tasks = NULL;
+	dump_ns_free(ctx);
 	ctx->nr_tasks = 0;
 }

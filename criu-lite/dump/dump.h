@@ -27,6 +27,8 @@
 
 /* How long one task may take to reach a ptrace stop. */
 #define DUMP_SEIZE_TIMEOUT_MS 2000
+/* Namespace kinds, in TaskKobjIdsEntry's order: pid net ipc uts mnt user cgroup time (dump-ns.c) */
+#define DUMP_NS_KINDS 8
 
 struct dump_thread {
 	pid_t tid;
@@ -138,6 +140,7 @@ struct dump_ctx {
 	struct dump_mm_pre *mm_pre; /* VMA flags read before the freeze (dump-mm-pre.c) */
 	/* file locks recorded (dump-locks.c), NULL before the first */
 	struct dump_locks *locks;
+	struct dump_ns *ns; /* namespaces seen (dump-ns.c) */
 	/* seccomp filters recorded (dump-seccomp.c), NULL before the first */
 	struct dump_seccomp *seccomp;
 	/* the network lock (dump-netlock.c), NULL in a pre-dump */
@@ -198,6 +201,16 @@ int dump_write_pstree(struct dump_ctx *ctx);
 int dump_write_ids(struct dump_ctx *ctx, struct dump_task *t);
 int dump_write_inventory(struct dump_ctx *ctx);
 void dump_tasks_free(struct dump_ctx *ctx);
+
+/*
+ * dump-ns.c: the namespaces of every process: ids, the refusal of what
+ * restore cannot rebuild, the images of the root's own. Logs.
+ */
+struct TaskKobjIdsEntry;
+int dump_ns_collect(struct dump_ctx *ctx);
+/* Sets the *_ns_id fields of @e (every process shares the root's). */
+void dump_ns_fill_ids(const struct dump_ctx *ctx, struct TaskKobjIdsEntry *e);
+void dump_ns_free(struct dump_ctx *ctx);
 
 /* dump-core.c */
 int dump_task_core(struct dump_ctx *ctx, struct dump_task *t);

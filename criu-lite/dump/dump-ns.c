@@ -1,0 +1,142 @@
+/*
+ * Namespaces of the tree (docs/containers.md). Every process's namespace ids
+ * go into its ids image (TaskKobjIdsEntry's *_ns_id fields), one id per
+ * namespace, told apart by nsfs inode. What restore can rebuild: a tree
+ * whose processes all share the root's namespaces, and for each kind, the
+ * root in the tool's namespace (nothing to do) or in its own of a kind with
+ * dump operations (dump-ns-<kind>.c), which writes its images. Anything else
+ * is refused here, before any image of a process is written, naming the
+ * kind and the pid: restoring it into the tool's namespaces would be wrong
+ * silently.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.pb-c.h"
+#include "dump-ns.h"
+#include "dump.h"
+#include "log.h"
+#include "nsfs.h"
+
+struct dump_ns_kind {
+	const char *name;	 /* the /proc/PID/ns link */
+	const char *for_children; /* the link naming the one children enter, or NULL */
+	size_t has_off, id_off;	 /* the fields in TaskKobjIdsEntry */
+	const struct dump_ns_ops *ops; /* NULL: not restored, refused unless the tool's */
+};
+
+#define NS_FIELDS(f) offsetof(TaskKobjIdsEntry, has_##f), offsetof(TaskKobjIdsEntry, f)
+
+/* In TaskKobjIdsEntry's order (DUMP_NS_KINDS). */
+static const struct dump_ns_kind dump_ns_kinds[DUMP_NS_KINDS] = {
+	{"pid", "pid_for_children", NS_FIELDS(pid_ns_id), NULL},
+	{"net", NULL, NS_FIELDS(net_ns_id), NULL},
+	{"ipc", NULL, NS_FIELDS(ipc_ns_id), NULL},
+	{"uts", NULL, NS_FIELDS(uts_ns_id), NULL},
+	{"mnt", NULL, NS_FIELDS(mnt_ns_id), NULL},
+	{"user", NULL, NS_FIELDS(user_ns_id), NULL},
+	{"cgroup", NULL, NS_FIELDS(cgroup_ns_id), NULL},
+	{"time", "time_for_children", NS_FIELDS(time_ns_id), NULL},
+};
+
+struct dump_ns {
+	uint64_t root_ino[DUMP_NS_KINDS]; /* 0: the kernel has no such kind */
+	uint32_t root_id[DUMP_NS_KINDS];
+	bool own[DUMP_NS_KINDS]; /* the root's is not the tool's */
+};
+
+/* Whether @t's namespaces (and those its children would enter) are the root's. */
+static int dump_ns_check_task(const struct dump_ctx *ctx, const struct dump_task *t)
+{
+	const struct dump_ns *ns = ctx->ns;
+
+	for (size_t k = 0; k < DUMP_NS_KINDS; k++) {
+		const struct dump_ns_kind *kd = &dump_ns_kinds[k];
+		uint64_t ino = 0, cino = 0;
+
+		if (!ns->root_ino[k] || ns_read_ino(t->pid, kd->name, &ino))
+			continue;
+		if (ino != ns->root_ino[k]) {
+			pr_err("dump: pid %d is in another %s namespace (%llu) than the root, pid "
+			       "%d (%llu): a tree spread over several %s namespaces is not "
+			       "supported",
+			       t->pid, kd->name, (unsigned long long)ino, ctx->tasks[0].pid,
+			       (unsigned long long)ns->root_ino[k], kd->name);
+			return -EOPNOTSUPP;
+		}
+		if (kd->for_children && !ns_read_ino(t->pid, kd->for_children, &cino) &&
+		    cino != ino) {
+			pr_err("dump: pid %d has its children enter another %s namespace (%llu) "
+			       "than its own (%llu; unshared without forking since): not "
+			       "supported",
+			       t->pid, kd->name, (unsigned long long)cino, (unsigned long long)ino);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+/* The root's namespaces: ids, and which are its own; refuses an own one of a kind not restored. */
+static int dump_ns_root(struct dump_ctx *ctx)
+{
+	struct dump_ns *ns = ctx->ns;
+	pid_t root = ctx->tasks[0].pid;
+
+	for (size_t k = 0; k < DUMP_NS_KINDS; k++) {
+		const struct dump_ns_kind *kd = &dump_ns_kinds[k];
+		uint64_t tool = 0;
+
+		if (ns_read_ino(0, kd->name, &tool) || ns_read_ino(root, kd->name, &ns->root_ino[k]))
+			continue; /* no such kind in this kernel (time: before 5.6) */
+		ns->root_id[k] = ++ctx->next_kobj_id;
+		ns->own[k] = ns->root_ino[k] != tool;
+		if (ns->own[k] && !kd->ops) {
+			pr_err("dump: pid %d is in its own %s namespace (%llu, the tool's is %llu): "
+			       "%s namespaces are not restored yet (docs/containers.md); dump a "
+			       "tree that shares the tool's %s namespace",
+			       root, kd->name, (unsigned long long)ns->root_ino[k],
+			       (unsigned long long)tool, kd->name, kd->name);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+int dump_ns_collect(struct dump_ctx *ctx)
+{
+	int ret;
+
+	if (!ctx->nr_tasks)
+		return 0;
+	ctx->ns = calloc(1, sizeof(*ctx->ns));
+	if (!ctx->ns)
+		return -ENOMEM;
+	ret = dump_ns_root(ctx);
+	/* a zombie's links are gone: it is taken to be in its parent's */
+	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++)
+		ret = ctx->tasks[i].zombie ? 0 : dump_ns_check_task(ctx, &ctx->tasks[i]);
+	for (size_t k = 0; k < DUMP_NS_KINDS && !ret; k++)
+		if (ctx->ns->own[k])
+			ret = dump_ns_kinds[k].ops->dump(ctx, ctx->tasks[0].pid,
+							 ctx->ns->root_id[k]);
+	return ret;
+}
+
+void dump_ns_fill_ids(const struct dump_ctx *ctx, TaskKobjIdsEntry *e)
+{
+	for (size_t k = 0; ctx->ns && k < DUMP_NS_KINDS; k++) {
+		if (!ctx->ns->root_id[k])
+			continue;
+		*(protobuf_c_boolean *)((char *)e + dump_ns_kinds[k].has_off) = true;
+		*(uint32_t *)((char *)e + dump_ns_kinds[k].id_off) = ctx->ns->root_id[k];
+	}
+}
+
+void dump_ns_free(struct dump_ctx *ctx)
+{
+	free(ctx->ns);
+	ctx->ns = NULL;
+}

@@ -1,0 +1,22 @@
+/*
+ * Namespace kinds on the dump side: one operations table each, in its own
+ * file (dump-ns-<kind>.c); dump-ns.c holds the table of kinds, the ids and
+ * the policy, and never switches on a kind.
+ */
+#ifndef CRL_DUMP_NS_H
+#define CRL_DUMP_NS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct dump_ctx;
+
+struct dump_ns_ops {
+	/*
+	 * Writes the images of namespace @id, the root's own, with the tree
+	 * frozen; @pid is the root. Logs; -EOPNOTSUPP for state it refuses.
+	 */
+	int (*dump)(struct dump_ctx *ctx, pid_t pid, uint32_t id);
+};
+
+#endif

@@ -1,0 +1,38 @@
+# Namespaces the dump cannot restore are refused, never dumped into the
+# tool's: one error line naming the kind and the pid, exit nonzero, the
+# target still running in its namespaces. Cases: the root in its own cgroup
+# namespace and in its own user namespace (not restored yet), and a tree
+# spread over two uts namespaces (a child that entered its own).
+. "$(dirname "$0")/lib.sh"
+crl_need_root nocrit
+command -v unshare >/dev/null || { echo "SKIP: no unshare (util-linux)"; exit 77; }
+
+# refused NAME REGEX CMD...: starts CMD in its own session, dumps it, checks the refusal.
+refused() {
+	local name=$1 re=$2 pid before after
+	shift 2
+	setsid "$@" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	CRL_PIDS="$CRL_PIDS $pid"
+	sleep 0.3
+	[ -d "/proc/$pid" ] || fail "$name: target did not start"
+	before=$(ls -l /proc/$pid/ns /proc/$pid/task/*/children 2>/dev/null | md5sum)
+	if "$CRL_BIN" dump -t "$pid" -D "$CRL_TMP/img-$name" 2>"$CRL_TMP/err-$name"; then
+		fail "$name: dump succeeded"
+	fi
+	grep -Eq "$re" "$CRL_TMP/err-$name" || fail "$name: no refusal /$re/: $(cat "$CRL_TMP/err-$name")"
+	[ "$(grep -c 'Error' "$CRL_TMP/err-$name")" -le 2 ] ||
+		fail "$name: more than the refusal: $(cat "$CRL_TMP/err-$name")"
+	[ ! -e "$CRL_TMP/img-$name/inventory.img" ] || fail "$name: an inventory was written"
+	crl_check_alive "$pid"
+	after=$(ls -l /proc/$pid/ns /proc/$pid/task/*/children 2>/dev/null | md5sum)
+	[ "$before" = "$after" ] || fail "$name: the target's namespaces or children changed"
+	ok "$name refused: $(grep -o 'pid [0-9]* .*namespace[^:]*' "$CRL_TMP/err-$name" | head -1)"
+	kill -KILL "$pid" $(cat /proc/$pid/task/*/children 2>/dev/null)
+}
+
+refused cgroup "pid [0-9]+ is in its own cgroup namespace .*not restored yet" unshare -C sleep 1000
+refused user "pid [0-9]+ is in its own user namespace .*not restored yet" unshare -U sleep 1000
+refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
+	sh -c 'unshare -u sleep 1000 & wait'
+exit 0
