@@ -22,9 +22,9 @@
 #include "nsfs.h"
 
 struct dump_ns_kind {
-	const char *name;	 /* the /proc/PID/ns link */
-	const char *for_children; /* the link naming the one children enter, or NULL */
-	size_t has_off, id_off;	 /* the fields in TaskKobjIdsEntry */
+	const char *name;	       /* the /proc/PID/ns link */
+	const char *for_children;      /* the link naming the one children enter, or NULL */
+	size_t has_off, id_off;	       /* the fields in TaskKobjIdsEntry */
 	const struct dump_ns_ops *ops; /* NULL: not restored, refused unless the tool's */
 };
 
@@ -34,8 +34,8 @@ struct dump_ns_kind {
 static const struct dump_ns_kind dump_ns_kinds[DUMP_NS_KINDS] = {
 	{"pid", "pid_for_children", NS_FIELDS(pid_ns_id), NULL},
 	{"net", NULL, NS_FIELDS(net_ns_id), NULL},
-	{"ipc", NULL, NS_FIELDS(ipc_ns_id), NULL},
-	{"uts", NULL, NS_FIELDS(uts_ns_id), NULL},
+	{"ipc", NULL, NS_FIELDS(ipc_ns_id), &dump_ns_ipc},
+	{"uts", NULL, NS_FIELDS(uts_ns_id), &dump_ns_uts},
 	{"mnt", NULL, NS_FIELDS(mnt_ns_id), NULL},
 	{"user", NULL, NS_FIELDS(user_ns_id), NULL},
 	{"cgroup", NULL, NS_FIELDS(cgroup_ns_id), NULL},
@@ -89,12 +89,14 @@ static int dump_ns_root(struct dump_ctx *ctx)
 		const struct dump_ns_kind *kd = &dump_ns_kinds[k];
 		uint64_t tool = 0;
 
-		if (ns_read_ino(0, kd->name, &tool) || ns_read_ino(root, kd->name, &ns->root_ino[k]))
+		if (ns_read_ino(0, kd->name, &tool) ||
+		    ns_read_ino(root, kd->name, &ns->root_ino[k]))
 			continue; /* no such kind in this kernel (time: before 5.6) */
 		ns->root_id[k] = ++ctx->next_kobj_id;
 		ns->own[k] = ns->root_ino[k] != tool;
 		if (ns->own[k] && !kd->ops) {
-			pr_err("dump: pid %d is in its own %s namespace (%llu, the tool's is %llu): "
+			pr_err("dump: pid %d is in its own %s namespace (%llu, the tool's is "
+			       "%llu): "
 			       "%s namespaces are not restored yet (docs/containers.md); dump a "
 			       "tree that shares the tool's %s namespace",
 			       root, kd->name, (unsigned long long)ns->root_ino[k],

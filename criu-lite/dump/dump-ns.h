@@ -19,4 +19,7 @@ struct dump_ns_ops {
 	int (*dump)(struct dump_ctx *ctx, pid_t pid, uint32_t id);
 };
 
+/* the kinds restored (dump-ns-<kind>.c) */
+extern const struct dump_ns_ops dump_ns_uts, dump_ns_ipc;
+
 #endif

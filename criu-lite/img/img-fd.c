@@ -8,6 +8,7 @@
 #include "img.h"
 
 #include "ghost-file.pb-c.h"
+#include "ipc-shm.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "sk-packet.pb-c.h"
 #include "tcp-stream.pb-c.h"
@@ -68,8 +69,22 @@ const struct img_fd_show *img_fd_show_kind(int type)
 	return NULL;
 }
 
+/* A segment's contents follow its entry unless they went into the pagemaps; rounded up to 4. */
+static uint64_t ipc_shm_len(const ProtobufCMessage *m)
+{
+	const IpcShmEntry *e = (const IpcShmEntry *)m;
+
+	return e->in_pagemaps ? 0 : (e->size + 3) & ~3ull;
+}
+
+/* Images of namespaces (not of an fd kind) whose entries carry raw data. */
+const struct img_fd_data img_ns_data[] = {{IMG_IPCNS_SHM, ipc_shm_len}, {0, NULL}};
+
 uint64_t img_fd_data_len(const struct img_kind_desc *k, const ProtobufCMessage *m)
 {
+	for (const struct img_fd_data *d = img_ns_data; d->len; d++)
+		if (img_kind_desc((enum img_kind)d->img) == k)
+			return d->len(m);
 	for (size_t i = 0; i < img_fd_nr_kinds; i++)
 		for (const struct img_fd_data *d = img_fd_kinds[i].data; d->len; d++)
 			if (img_kind_desc((enum img_kind)d->img) == k)

@@ -33,6 +33,8 @@ struct img_fd_show {
 
 extern const struct img_fd_show img_fd_kinds[];
 extern const size_t img_fd_nr_kinds;
+/* The namespace images (not an fd kind's) with raw data after their entries; NULL len ends. */
+extern const struct img_fd_data img_ns_data[];
 /* The show entry of FileEntry type @type, or NULL. */
 const struct img_fd_show *img_fd_show_kind(int type);
 /* The length of the raw data after entry @m of an image of kind @k; 0 for none. */

@@ -15,6 +15,8 @@
 #include "fs.pb-c.h"
 #include "ghost-file.pb-c.h"
 #include "inventory.pb-c.h"
+#include "ipc-shm.pb-c.h"
+#include "ipc-var.pb-c.h"
 #include "memfd.pb-c.h"
 #include "mm.pb-c.h"
 #include "pagecsum.pb-c.h"
@@ -28,6 +30,7 @@
 #include "tcp-stream.pb-c.h"
 #include "tracker.pb-c.h"
 #include "tty.pb-c.h"
+#include "utsns.pb-c.h"
 
 #define IMG_BUF_SIZE (64u << 10)
 
@@ -91,6 +94,12 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 	[IMG_PAGE_CSUM] = {"pagecsum-%lu.img", "PAGE_CSUM", 0x5f3a7e2c, IMG_FIRST_COMMON,
 			   &page_csum_head__descriptor, &page_csum_entry__descriptor,
 			   IMG_PAYLOAD_NONE},
+	[IMG_UTSNS] = {"utsns-%lu.img", "UTSNS", 0x54473203, IMG_FIRST_COMMON, NULL,
+		       &utsns_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_IPC_VAR] = {"ipcns-var-%lu.img", "IPC_VAR", 0x53115007, IMG_FIRST_COMMON, NULL,
+			 &ipc_var_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_IPCNS_SHM] = {"ipcns-shm-%lu.img", "IPCNS_SHM", 0x46283044, IMG_FIRST_COMMON, NULL,
+			   &ipc_shm_entry__descriptor, IMG_PAYLOAD_IPC_SHM},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -51,6 +51,10 @@ enum img_kind {
 	IMG_TTY_DATA,
 	IMG_PAGE_CSUM, /* criu-lite only: per-page checksums of pages-N.img (proto/pagecsum.proto)
 			*/
+	/* namespaces the tree owns (dump-ns*.c, restore-ns*.c) */
+	IMG_UTSNS,
+	IMG_IPC_VAR,
+	IMG_IPCNS_SHM,
 	IMG_KIND_MAX,
 };
 
@@ -68,6 +72,7 @@ enum img_payload {
 				   ghost_chunk_entry.len after each chunk entry */
 	IMG_PAYLOAD_SK_PACKET,	/* queued socket data: sk_packet_entry.length raw bytes */
 	IMG_PAYLOAD_TCP_STREAM, /* tcp_stream_entry: inq_len + outq_len raw bytes */
+	IMG_PAYLOAD_IPC_SHM,	/* ipc_shm_entry: size bytes rounded up to 4 */
 };
 
 struct img_kind_desc {

@@ -504,6 +504,8 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 		ret = rst_locks_read(c);
 	if (!ret)
 		ret = rst_seccomp_read(c);
+	if (!ret)
+		ret = rst_ns_read(c);
 	return ret ? ret : rst_check_all(c);
 }
 
@@ -535,6 +537,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 	rst_files_fini(c); /* the fd kinds' state: memfd objects once every mapping is rebuilt */
 	rst_locks_free(c);
 	rst_seccomp_free(c);
+	rst_ns_free(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 

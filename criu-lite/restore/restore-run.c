@@ -70,7 +70,9 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		ret = rst_cow_prepare(&c);
 	if (!ret)
 		ret = rst_tree_create(&c);
-	/* criu-lite restores into the caller's namespaces: the stages still come, in order */
+	/* the root made its own namespaces (restore-ns.c); the tool works in some */
+	if (!ret)
+		ret = rst_ns_join(&c);
 	if (!ret)
 		ret = action_run(o, ACTION_SETUP_NS, c.tasks[0].pid);
 	if (!ret)

@@ -44,6 +44,7 @@ enum rst_step {
 	RST_STEP_LOGINUID,
 	RST_STEP_SHARED,
 	RST_STEP_CTTY,
+	RST_STEP_NS,
 };
 
 static const char *const rst_step_names[] = {
@@ -56,6 +57,7 @@ static const char *const rst_step_names[] = {
 	[RST_STEP_LOGINUID] = ("setting its audit loginuid (a set loginuid changes only with "
 			       "CAP_AUDIT_CONTROL, never when audit made it immutable)"),
 	[RST_STEP_SHARED] = "wait for the processes sharing its fd table",
+	[RST_STEP_NS] = "rebuild its own namespaces (docs/containers.md)",
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE); @flags: CLONE_FILES or 0. */
@@ -339,6 +341,19 @@ static void rst_wait_sharers(struct rst_ctx *c, size_t i)
 	}
 }
 
+/* The root, first: its own namespaces, before its children (who share them) exist. */
+static void rst_child_ns(struct rst_ctx *c)
+{
+	const char *what = "?";
+	int ret = rst_ns_apply(c, &what);
+
+	if (ret) {
+		pr_err("restore of pid %d: its own namespaces: %s: %s", c->tasks[0].pid, what,
+		       strerror(-ret));
+		rst_child_fail(c, 0, RST_STEP_NS, ret);
+	}
+}
+
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -350,6 +365,8 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != (i ? c->tasks[c->tasks[i].parent].pid : c->tool_pid))
 		_exit(1);
+	if (i == 0)
+		rst_child_ns(c);
 	rst_child_session(c, i);
 	if (t->zombie)
 		rst_zombie(c, i, t->exit_code);

@@ -183,6 +183,7 @@ struct rst_ctx {
 	uint8_t *premapped; /* shared with the new processes */
 	size_t premap_len;
 	size_t *premap_at;
+	struct rst_ns *ns; /* namespaces the root owns (restore-ns.c), NULL: the tool's */
 };
 
 /* restore-read.c: read and validate every image; creates nothing. Logs. */
@@ -417,6 +418,17 @@ int rst_aio_restore(struct rst_task *t, struct inject *in);
 pid_t rst_task_pgid(const struct rst_ctx *c, const struct rst_task *t);
 /* restore-tree.c: create the processes, paused in tool code. Logs. */
 int rst_tree_create(struct rst_ctx *c);
+
+/*
+ * restore-ns.c: the namespaces the root owned. rst_ns_read (before any
+ * process exists) reads their images and refuses a tree that did not share
+ * them; rst_ns_apply runs in the new root before it forks (no log: what
+ * failed in *@what); rst_ns_join moves the tool into those it works in.
+ */
+int rst_ns_read(struct rst_ctx *c);
+int rst_ns_apply(const struct rst_ctx *c, const char **what);
+int rst_ns_join(const struct rst_ctx *c);
+void rst_ns_free(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
 
 /*

@@ -1,8 +1,9 @@
 # Namespaces the dump cannot restore are refused, never dumped into the
 # tool's: one error line naming the kind and the pid, exit nonzero, the
 # target still running in its namespaces. Cases: the root in its own cgroup
-# namespace and in its own user namespace (not restored yet), and a tree
-# spread over two uts namespaces (a child that entered its own).
+# namespace and in its own user namespace (not restored yet), an ipc
+# namespace holding a message queue (not restored yet), and a tree spread
+# over two uts namespaces (a child that entered its own).
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 command -v unshare >/dev/null || { echo "SKIP: no unshare (util-linux)"; exit 77; }
@@ -33,6 +34,9 @@ refused() {
 
 refused cgroup "pid [0-9]+ is in its own cgroup namespace .*not restored yet" unshare -C sleep 1000
 refused user "pid [0-9]+ is in its own user namespace .*not restored yet" unshare -U sleep 1000
+command -v ipcmk >/dev/null &&
+	refused msgq "the ipc namespace of pid [0-9]+ holds 1 System V message queues: not restored yet" \
+		unshare -i sh -c 'ipcmk -Q >/dev/null && exec sleep 1000'
 refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
 	sh -c 'unshare -u sleep 1000 & wait'
 exit 0

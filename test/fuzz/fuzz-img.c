@@ -12,6 +12,7 @@
 #include "log.h"
 
 #include "ghost-file.pb-c.h"
+#include "ipc-shm.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "sk-packet.pb-c.h"
 #include "tcp-stream.pb-c.h"
@@ -43,6 +44,10 @@ static uint64_t fuzz_payload_len(const struct img_kind_desc *kd, const ProtobufC
 	case IMG_PAYLOAD_TCP_STREAM:
 		return (uint64_t)((const TcpStreamEntry *)m)->inq_len +
 		       ((const TcpStreamEntry *)m)->outq_len;
+	case IMG_PAYLOAD_IPC_SHM:
+		return ((const IpcShmEntry *)m)->in_pagemaps
+			       ? 0
+			       : (((const IpcShmEntry *)m)->size + 3) & ~3ull;
 	default:
 		return 0;
 	}

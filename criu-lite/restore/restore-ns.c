@@ -1,0 +1,142 @@
+/*
+ * Namespaces the tree's root owned (docs/containers.md): the dump wrote the
+ * images of each one it can rebuild and refused the rest, so a namespace id
+ * whose images are present is made anew by the root, right after it is
+ * forked and before its children (who share it); without images it is the
+ * tool's. Every process must share the root's: refused before anything
+ * exists otherwise.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nsfs.h"
+#include "restore-ns.h"
+#include "restore.h"
+
+struct rst_ns_kind {
+	const char *name;
+	int nstype;
+	size_t has_off, id_off; /* in TaskKobjIdsEntry */
+	const struct rst_ns_ops *ops;
+};
+
+#define NS_FIELDS(f) offsetof(TaskKobjIdsEntry, has_##f), offsetof(TaskKobjIdsEntry, f)
+
+static const struct rst_ns_kind rst_ns_kinds[] = {
+	{"uts", CLONE_NEWUTS, NS_FIELDS(uts_ns_id), &rst_ns_uts},
+	{"ipc", CLONE_NEWIPC, NS_FIELDS(ipc_ns_id), &rst_ns_ipc},
+};
+
+#define RST_NS_KINDS (sizeof(rst_ns_kinds) / sizeof(rst_ns_kinds[0]))
+
+struct rst_ns {
+	void *st[RST_NS_KINDS]; /* NULL: the tool's namespace */
+	int nstypes;		/* what the root unshares */
+};
+
+/* Namespace id of kind @k of @ids, or 0 when not recorded. */
+static uint32_t rst_ns_id(const TaskKobjIdsEntry *ids, size_t k)
+{
+	const struct rst_ns_kind *kd = &rst_ns_kinds[k];
+
+	if (!ids || !*(const protobuf_c_boolean *)((const char *)ids + kd->has_off))
+		return 0;
+	return *(const uint32_t *)((const char *)ids + kd->id_off);
+}
+
+static int rst_ns_check_shared(const struct rst_ctx *c, size_t k, uint32_t root_id)
+{
+	for (size_t i = 1; i < c->nr_tasks; i++) {
+		uint32_t id = rst_ns_id(c->tasks[i].ids, k);
+
+		if (id && id != root_id) {
+			pr_err("restore: pid %d is in another %s namespace (%u) than the root (%u): "
+			       "not supported",
+			       c->tasks[i].pid, rst_ns_kinds[k].name, id, root_id);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+int rst_ns_read(struct rst_ctx *c)
+{
+	const TaskKobjIdsEntry *root = c->nr_tasks ? c->tasks[0].ids : NULL;
+	int ret = 0;
+
+	for (size_t k = 0; k < RST_NS_KINDS && root && !ret; k++) {
+		uint32_t id = rst_ns_id(root, k);
+		void *st = NULL;
+
+		if (!id)
+			continue;
+		ret = rst_ns_check_shared(c, k, id);
+		if (!ret)
+			ret = rst_ns_kinds[k].ops->read(&c->dir, id, &st);
+		if (ret == -ENOENT) {
+			ret = 0;
+			continue;
+		}
+		if (!ret && !c->ns && !(c->ns = calloc(1, sizeof(*c->ns))))
+			ret = -ENOMEM;
+		if (ret) {
+			if (st)
+				rst_ns_kinds[k].ops->free(st);
+			break;
+		}
+		c->ns->st[k] = st;
+		c->ns->nstypes |= rst_ns_kinds[k].nstype;
+		pr_info("restore: the root gets its own %s namespace (id %u)", rst_ns_kinds[k].name,
+			id);
+	}
+	return ret;
+}
+
+int rst_ns_apply(const struct rst_ctx *c, const char **what)
+{
+	if (!c->ns)
+		return 0;
+	if (unshare(c->ns->nstypes)) {
+		*what = "unshare";
+		return -errno;
+	}
+	for (size_t k = 0; k < RST_NS_KINDS; k++) {
+		int ret = c->ns->st[k] ? rst_ns_kinds[k].ops->apply(c->ns->st[k], what) : 0;
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int rst_ns_join(const struct rst_ctx *c)
+{
+	for (size_t k = 0; c->ns && k < RST_NS_KINDS; k++) {
+		const struct rst_ns_kind *kd = &rst_ns_kinds[k];
+		int back, ret;
+
+		if (!c->ns->st[k] || !kd->ops->tool_joins)
+			continue;
+		ret = ns_enter(c->tasks[0].pid, kd->name, kd->nstype, &back);
+		if (ret) {
+			pr_err("restore: entering the new %s namespace of pid %d: %s", kd->name,
+			       c->tasks[0].pid, strerror(-ret));
+			return ret;
+		}
+		close(back); /* the tool stays there: the rest of the restore works in it */
+	}
+	return 0;
+}
+
+void rst_ns_free(struct rst_ctx *c)
+{
+	for (size_t k = 0; c->ns && k < RST_NS_KINDS; k++)
+		if (c->ns->st[k])
+			rst_ns_kinds[k].ops->free(c->ns->st[k]);
+	free(c->ns);
+	c->ns = NULL;
+}

@@ -1,0 +1,32 @@
+/*
+ * Namespace kinds on the restore side: one operations table each, in its
+ * own file (restore-ns-<kind>.c); restore-ns.c holds the table of kinds and
+ * the order, and never switches on a kind.
+ */
+#ifndef CRL_RESTORE_NS_H
+#define CRL_RESTORE_NS_H
+
+#include <stdbool.h>
+
+struct img_dir;
+
+struct rst_ns_ops {
+	/*
+	 * Reads namespace @id's images into *@st before any process exists:
+	 * 0, -ENOENT when it has none (the dump's tool's: nothing to make), or
+	 * -errno. Logs.
+	 */
+	int (*read)(const struct img_dir *d, unsigned long id, void **st);
+	/*
+	 * In the new root, just after it unshared the namespace: rebuilds @st.
+	 * Runs in the child: no log; on failure, -errno and what failed in *@what.
+	 */
+	int (*apply)(const void *st, const char **what);
+	void (*free)(void *st);
+	/* the tool works in it once it exists (ipc: segments the rebuild attaches) */
+	bool tool_joins;
+};
+
+extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc;
+
+#endif
