@@ -29,12 +29,10 @@ static const struct sysvipc_var_file {
 	 VAR_U32},
 	{"/proc/sys/fs/mqueue/queues_max", offsetof(struct sysvipc_vars, mq_queues_max), VAR_U32},
 	{"/proc/sys/fs/mqueue/msg_max", offsetof(struct sysvipc_vars, mq_msg_max), VAR_U32},
-	{"/proc/sys/fs/mqueue/msgsize_max", offsetof(struct sysvipc_vars, mq_msgsize_max),
+	{"/proc/sys/fs/mqueue/msgsize_max", offsetof(struct sysvipc_vars, mq_msgsize_max), VAR_U32},
+	{"/proc/sys/fs/mqueue/msg_default", offsetof(struct sysvipc_vars, mq_msg_default), VAR_U32},
+	{"/proc/sys/fs/mqueue/msgsize_default", offsetof(struct sysvipc_vars, mq_msgsize_default),
 	 VAR_U32},
-	{"/proc/sys/fs/mqueue/msg_default", offsetof(struct sysvipc_vars, mq_msg_default),
-	 VAR_U32},
-	{"/proc/sys/fs/mqueue/msgsize_default",
-	 offsetof(struct sysvipc_vars, mq_msgsize_default), VAR_U32},
 };
 
 #define NR_VAR_FILES (sizeof(sysvipc_var_files) / sizeof(sysvipc_var_files[0]))
@@ -123,8 +121,9 @@ int sysvipc_parse_shm(const char *buf, struct sysvipc_shm **out, size_t *n)
 		struct sysvipc_shm s;
 		unsigned long long cpid, lpid, nattch;
 
-		if (sscanf(line, "%" SCNd32 " %d %" SCNo32 " %" SCNu64 " %llu %llu %llu %" SCNu32
-				 " %" SCNu32 " %" SCNu32 " %" SCNu32,
+		if (sscanf(line,
+			   "%" SCNd32 " %d %" SCNo32 " %" SCNu64 " %llu %llu %llu %" SCNu32
+			   " %" SCNu32 " %" SCNu32 " %" SCNu32,
 			   &s.key, &s.id, &s.mode, &s.size, &cpid, &lpid, &nattch, &s.uid, &s.gid,
 			   &s.cuid, &s.cgid) != 11) {
 			free(a);

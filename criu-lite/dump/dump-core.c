@@ -279,7 +279,7 @@ static int dump_one_thread(struct dump_ctx *ctx, struct dump_task *t, size_t idx
 			goto out_thsig;
 		core.tc = &tb->tc;
 	}
-	ret = img_write_one(&ctx->dir, IMG_CORE, (unsigned long)tid, &core.base);
+	ret = img_write_one(&ctx->dir, IMG_CORE, (unsigned long)t->threads[idx].vtid, &core.base);
 	if (idx == 0)
 		dump_task_signals_free(&tb->tc);
 out_thsig:

@@ -442,7 +442,8 @@ static int copy_task(struct dump_ctx *ctx, struct dump_cow_task *ct)
 	struct page_out po;
 	int ret;
 
-	ret = page_out_open(&po, ctx, ct->pid, IMG_PAGEMAP, (unsigned long)ct->pid);
+	ret = page_out_open(&po, ctx, ct->pid, IMG_PAGEMAP,
+			    (unsigned long)dump_ns_vpid(ctx, ct->pid));
 	po.cow = ct;
 	if (!ret)
 		ret = dump_checkpoint(ctx, "cow-copy");

@@ -333,7 +333,7 @@ int dump_task_fs(struct dump_ctx *ctx, struct dump_task *t)
 		fs.has_umask = true;
 		fs.umask = (uint32_t)t->status.umask;
 	}
-	return img_write_one(&ctx->dir, IMG_FS, (unsigned long)t->pid, &fs.base);
+	return img_write_one(&ctx->dir, IMG_FS, (unsigned long)t->vpid, &fs.base);
 }
 
 /* Every kind's files in flight, until none is left (one may carry more). */

@@ -437,7 +437,7 @@ static int mm_write(struct dump_ctx *ctx, struct dump_task *t, VmaEntry *vmas)
 		goto out;
 	mm.n_aios = naios;
 	mm.aios = aiop;
-	ret = img_write_one(&ctx->dir, IMG_MM, (unsigned long)t->pid, &mm.base);
+	ret = img_write_one(&ctx->dir, IMG_MM, (unsigned long)t->vpid, &mm.base);
 out:
 	free(aios);
 	free(aiop);

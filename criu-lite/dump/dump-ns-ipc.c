@@ -104,8 +104,7 @@ static int dump_ipc_shm(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 /* Message queues and semaphore sets are not restored yet: refused by name. */
 static int dump_ipc_refused(pid_t pid)
 {
-	static const char *const what[][2] = {{"msg", "message queues"},
-					      {"sem", "semaphore sets"}};
+	static const char *const what[][2] = {{"msg", "message queues"}, {"sem", "semaphore sets"}};
 
 	for (size_t i = 0; i < 2; i++) {
 		size_t n = 0;

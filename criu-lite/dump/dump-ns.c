@@ -32,7 +32,7 @@ struct dump_ns_kind {
 
 /* In TaskKobjIdsEntry's order (DUMP_NS_KINDS). */
 static const struct dump_ns_kind dump_ns_kinds[DUMP_NS_KINDS] = {
-	{"pid", "pid_for_children", NS_FIELDS(pid_ns_id), NULL},
+	{"pid", "pid_for_children", NS_FIELDS(pid_ns_id), &dump_ns_pid},
 	{"net", NULL, NS_FIELDS(net_ns_id), NULL},
 	{"ipc", NULL, NS_FIELDS(ipc_ns_id), &dump_ns_ipc},
 	{"uts", NULL, NS_FIELDS(uts_ns_id), &dump_ns_uts},
@@ -116,6 +116,12 @@ int dump_ns_collect(struct dump_ctx *ctx)
 	ctx->ns = calloc(1, sizeof(*ctx->ns));
 	if (!ctx->ns)
 		return -ENOMEM;
+	/* the tool's pid namespace: the images keep the tool's pids */
+	for (size_t i = 0; i < ctx->nr_tasks; i++) {
+		ctx->tasks[i].vpid = ctx->tasks[i].pid;
+		for (size_t j = 0; j < ctx->tasks[i].nr_threads; j++)
+			ctx->tasks[i].threads[j].vtid = ctx->tasks[i].threads[j].tid;
+	}
 	ret = dump_ns_root(ctx);
 	/* a zombie's links are gone: it is taken to be in its parent's */
 	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++)
@@ -135,6 +141,16 @@ void dump_ns_fill_ids(const struct dump_ctx *ctx, TaskKobjIdsEntry *e)
 		*(protobuf_c_boolean *)((char *)e + dump_ns_kinds[k].has_off) = true;
 		*(uint32_t *)((char *)e + dump_ns_kinds[k].id_off) = ctx->ns->root_id[k];
 	}
+}
+
+pid_t dump_ns_vpid(const struct dump_ctx *ctx, pid_t pid)
+{
+	bool own = ctx->ns && ctx->ns->own[0]; /* pid: the first kind */
+
+	for (size_t i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].pid == pid)
+			return ctx->tasks[i].vpid;
+	return own ? 0 : pid;
 }
 
 void dump_ns_free(struct dump_ctx *ctx)

@@ -415,7 +415,7 @@ int dump_task_pages(struct dump_ctx *ctx, struct dump_task *t)
 		po.pid = t->pid;
 		po.plan = ct;
 	} else {
-		ret = page_out_open(&po, ctx, t->pid, IMG_PAGEMAP, (unsigned long)t->pid);
+		ret = page_out_open(&po, ctx, t->pid, IMG_PAGEMAP, (unsigned long)t->vpid);
 	}
 	pme = malloc(PME_CHUNK * sizeof(*pme));
 	want = malloc(PME_CHUNK * 2);

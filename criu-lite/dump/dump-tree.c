@@ -81,11 +81,11 @@ int dump_write_pstree(struct dump_ctx *ctx)
 			break;
 		}
 		for (size_t j = 0; j < t->nr_threads; j++)
-			tids[j] = (uint32_t)t->threads[j].tid;
-		e.pid = (uint32_t)t->pid;
-		e.ppid = t->parent < 0 ? 0 : (uint32_t)ctx->tasks[t->parent].pid;
-		e.pgid = (uint32_t)t->pgid;
-		e.sid = (uint32_t)t->sid;
+			tids[j] = (uint32_t)t->threads[j].vtid;
+		e.pid = (uint32_t)t->vpid;
+		e.ppid = t->parent < 0 ? 0 : (uint32_t)ctx->tasks[t->parent].vpid;
+		e.pgid = (uint32_t)dump_ns_vpid(ctx, t->pgid);
+		e.sid = (uint32_t)dump_ns_vpid(ctx, t->sid);
 		e.n_threads = t->nr_threads;
 		e.threads = tids;
 		ret = img_write_msg(img, &e.base);
@@ -109,7 +109,7 @@ int dump_write_ids(struct dump_ctx *ctx, struct dump_task *t)
 	TaskKobjIdsEntry e = TASK_KOBJ_IDS_ENTRY__INIT;
 
 	ids_fill(ctx, t, &e);
-	return img_write_one(&ctx->dir, IMG_IDS, (unsigned long)t->pid, &e.base);
+	return img_write_one(&ctx->dir, IMG_IDS, (unsigned long)t->vpid, &e.base);
 }
 
 int dump_write_inventory(struct dump_ctx *ctx)

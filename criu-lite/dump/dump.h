@@ -32,11 +32,13 @@
 
 struct dump_thread {
 	pid_t tid;
+	pid_t vtid; /* in the tree's pid namespace (dump-ns.c): the images' */
 	bool seized;
 };
 
 struct dump_task {
 	pid_t pid, ppid, pgid, sid;
+	pid_t vpid;		     /* in the tree's pid namespace (dump-ns.c): the images' */
 	int parent;		     /* index in dump_ctx.tasks, -1 for the root */
 	struct dump_thread *threads; /* leader first */
 	size_t nr_threads;
@@ -211,6 +213,8 @@ int dump_ns_collect(struct dump_ctx *ctx);
 /* Sets the *_ns_id fields of @e (every process shares the root's). */
 void dump_ns_fill_ids(const struct dump_ctx *ctx, struct TaskKobjIdsEntry *e);
 void dump_ns_free(struct dump_ctx *ctx);
+/* @pid (the tool's view) in the tree's pid namespace: 0 if it is not seen there. */
+pid_t dump_ns_vpid(const struct dump_ctx *ctx, pid_t pid);
 
 /* dump-core.c */
 int dump_task_core(struct dump_ctx *ctx, struct dump_task *t);

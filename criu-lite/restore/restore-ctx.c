@@ -8,7 +8,7 @@
 struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid)
 {
 	for (size_t i = 0; i < c->nr_tasks; i++)
-		if (c->tasks[i].pid == pid)
+		if (c->tasks[i].vpid == pid) /* recorded pids */
 			return &c->tasks[i];
 	return NULL;
 }

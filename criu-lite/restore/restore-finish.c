@@ -53,10 +53,10 @@ static int rst_queue(struct rst_task *t, struct inject *in, pid_t tid, const Sig
 		memcpy(&sig, b->data, sizeof(sig));
 		r = rst_scratch_put(in, &sc, RST_SCR_SIGINFO, 0, b->data, b->len, &at);
 		if (!r && tid)
-			r = inject_call(in, SYS_rt_tgsigqueueinfo, (unsigned long)t->pid,
+			r = inject_call(in, SYS_rt_tgsigqueueinfo, (unsigned long)t->vpid,
 					(unsigned long)tid, (unsigned long)sig, at, 0, 0);
 		else if (!r)
-			r = inject_call(in, SYS_rt_sigqueueinfo, (unsigned long)t->pid,
+			r = inject_call(in, SYS_rt_sigqueueinfo, (unsigned long)t->vpid,
 					(unsigned long)sig, at, 0, 0, 0);
 		if (r) {
 			pr_err("pid %d: cannot queue pending signal %d: %s", t->pid, sig,
@@ -75,7 +75,7 @@ static int rst_pending(struct rst_task *t, struct inject *in)
 		const ThreadCoreEntry *thc = t->th[i].core->thread_core;
 
 		if (thc)
-			ret = rst_queue(t, in, t->th[i].tid, thc->signals_p);
+			ret = rst_queue(t, in, t->th[i].vtid, thc->signals_p); /* inside it */
 	}
 	return ret;
 }
@@ -89,7 +89,11 @@ static int rst_join_group(struct rst_ctx *c, struct rst_task *t, struct inject *
 	pid_t want = rst_task_pgid(c, t);
 	long r;
 
-	if (getpgid(t->pid) == want)
+	/*
+	 * 0: a group outside its pid namespace, the one it was created in. Its
+	 * group is asked inside it: the recorded ids are its namespace's.
+	 */
+	if (!want || inject_call(in, SYS_getpgid, 0, 0, 0, 0, 0, 0) == want)
 		return 0;
 	r = inject_call(in, SYS_setpgid, 0, (unsigned long)want, 0, 0, 0, 0);
 	if (r)

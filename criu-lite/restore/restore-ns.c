@@ -6,7 +6,9 @@
  * tool's. Every process must share the root's: refused before anything
  * exists otherwise.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "log.h"
 #include "nsfs.h"
+#include "proc-stat.h"
 #include "restore-ns.h"
 #include "restore.h"
 
@@ -54,7 +57,8 @@ static int rst_ns_check_shared(const struct rst_ctx *c, size_t k, uint32_t root_
 		uint32_t id = rst_ns_id(c->tasks[i].ids, k);
 
 		if (id && id != root_id) {
-			pr_err("restore: pid %d is in another %s namespace (%u) than the root (%u): "
+			pr_err("restore: pid %d is in another %s namespace (%u) than the root "
+			       "(%u): "
 			       "not supported",
 			       c->tasks[i].pid, rst_ns_kinds[k].name, id, root_id);
 			return -EOPNOTSUPP;
@@ -130,6 +134,54 @@ int rst_ns_join(const struct rst_ctx *c)
 		close(back); /* the tool stays there: the rest of the restore works in it */
 	}
 	return 0;
+}
+
+bool rst_ns_pid_new(const struct rst_ctx *c)
+{
+	return c->nr_tasks && c->tasks[0].vpid == 1;
+}
+
+int rst_ns_clone_flags(const struct rst_ctx *c)
+{
+	return rst_ns_pid_new(c) ? CLONE_NEWPID : 0;
+}
+
+void rst_ns_outer(struct rst_ctx *c)
+{
+	for (size_t i = 0; rst_ns_pid_new(c) && i < c->nr_tasks; i++) {
+		struct rst_task *t = &c->tasks[i];
+		pid_t outer = __atomic_load_n(&c->status[i].outer, __ATOMIC_ACQUIRE);
+
+		if (outer <= 0)
+			continue;
+		t->pid = outer;
+		if (t->nr_th)
+			t->th[0].tid = outer;
+		pr_debug("restore: pid %d of the new pid namespace is pid %d", t->vpid, outer);
+	}
+}
+
+pid_t rst_ns_outer_tid(const struct rst_ctx *c, pid_t pid, pid_t vtid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	pid_t found = 0;
+
+	if (!rst_ns_pid_new(c))
+		return vtid;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	while (d && !found && (e = readdir(d))) {
+		struct proc_status st;
+		pid_t tid = (pid_t)atoi(e->d_name);
+
+		if (tid > 0 && !proc_read_status(pid, tid, &st) && st.nspid_last == vtid)
+			found = tid;
+	}
+	if (d)
+		closedir(d);
+	return found ? found : -ESRCH;
 }
 
 void rst_ns_free(struct rst_ctx *c)

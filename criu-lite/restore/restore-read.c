@@ -350,7 +350,7 @@ static int rst_build_tasks(struct rst_ctx *c, size_t n)
 		PstreeEntry *pe = c->pstree[i];
 
 		t->pe = pe;
-		t->pid = (pid_t)pe->pid;
+		t->pid = t->vpid = (pid_t)pe->pid;
 		t->parent = -1;
 		if (pe->n_threads == 0 || pe->threads[0] != pe->pid) {
 			pr_err("pstree.img: pid %u: thread list must start with the leader",
@@ -375,7 +375,7 @@ static int rst_build_tasks(struct rst_ctx *c, size_t n)
 			return -ENOMEM;
 		t->nr_th = pe->n_threads;
 		for (size_t j = 0; j < pe->n_threads; j++)
-			t->th[j].tid = (pid_t)pe->threads[j];
+			t->th[j].tid = t->th[j].vtid = (pid_t)pe->threads[j];
 	}
 	return 0;
 }
@@ -406,7 +406,8 @@ static int rst_check_all(struct rst_ctx *c)
 
 		for (size_t j = 0; j < t->nr_th; j++) {
 			ret = rst_creds_check(c, &t->th[j], &self);
-			if (!ret)
+			/* a new pid namespace has every pid free */
+			if (!ret && !rst_ns_pid_new(c))
 				ret = rst_check_pid_free(t->th[j].tid);
 			if (ret)
 				return ret;

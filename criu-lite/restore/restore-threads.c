@@ -30,8 +30,10 @@
 #define RST_THREAD_FLAGS                                                                           \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
-static int rst_clone_thread(struct rst_task *t, struct inject *in, pid_t tid)
+static int rst_clone_thread(const struct rst_ctx *c, struct rst_task *t, struct inject *in,
+			    struct rst_thread *th)
 {
+	pid_t tid = th->vtid;
 	const struct rst_scratch sc = rst_scratch_of(in);
 	struct clone_args ca;
 	unsigned long at, tid_at;
@@ -55,8 +57,14 @@ static int rst_clone_thread(struct rst_task *t, struct inject *in, pid_t tid)
 		       r < 0 ? strerror((int)-r) : "got another tid");
 		return r < 0 ? (int)r : -EIO;
 	}
+	/* The tool's view of it (another in a new pid namespace). */
+	th->tid = rst_ns_outer_tid(c, t->pid, tid);
+	if (th->tid < 0) {
+		pr_err("pid %d: new thread %d is not in /proc/%d/task", t->pid, tid, t->pid);
+		return th->tid;
+	}
 	/* The new thread was attached by the kernel; take its first stop. */
-	ret = ptrace_wait_stop(tid, &status, 5000);
+	ret = ptrace_wait_stop(th->tid, &status, 5000);
 	if (ret)
 		pr_err("pid %d: new thread %d did not stop: %s", t->pid, tid, strerror(-ret));
 	return ret;
@@ -169,7 +177,7 @@ int rst_threads_create(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	for (size_t i = 1; i < t->nr_th; i++) {
 		struct inject tin;
 
-		ret = rst_clone_thread(t, in, t->th[i].tid);
+		ret = rst_clone_thread(c, t, in, &t->th[i]);
 		if (ret)
 			return ret;
 		ret = inject_begin(&tin, t->th[i].tid);

@@ -354,6 +354,19 @@ static void rst_child_ns(struct rst_ctx *c)
 	}
 }
 
+/*
+ * Our pid in the tool's pid namespace: /proc is the tool's mount, whose
+ * "self" names us as its namespace sees us (getpid() is the inner one).
+ */
+static pid_t rst_self_outer(void)
+{
+	char buf[32] = {0};
+
+	if (readlink("/proc/self", buf, sizeof(buf) - 1) <= 0)
+		return 0;
+	return (pid_t)atoi(buf);
+}
+
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -363,8 +376,11 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 	 * that fails or is killed midway leaves nothing behind.
 	 */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != (i ? c->tasks[c->tasks[i].parent].pid : c->tool_pid))
+	/* the init of a new pid namespace has no parent in it */
+	if (getppid() !=
+	    (i ? c->tasks[c->tasks[i].parent].pid : (rst_ns_pid_new(c) ? 0 : c->tool_pid)))
 		_exit(1);
+	__atomic_store_n(&c->status[i].outer, rst_self_outer(), __ATOMIC_RELEASE);
 	if (i == 0)
 		rst_child_ns(c);
 	rst_child_session(c, i);
@@ -471,6 +487,7 @@ static void rst_tree_inherited_handlers(struct rst_ctx *c)
 int rst_tree_create(struct rst_ctx *c)
 {
 	pid_t pid;
+	int ret;
 
 	c->status_len = (c->nr_tasks * sizeof(*c->status) + 4095) & ~4095ul;
 	c->status = mmap(NULL, c->status_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -499,7 +516,7 @@ int rst_tree_create(struct rst_ctx *c)
 	fflush(NULL);
 	c->tool_pid = getpid();
 	rst_tree_inherited_handlers(c);
-	pid = rst_fork_pid_wait(c->tasks[0].pid, 0);
+	pid = rst_fork_pid_wait(c->tasks[0].pid, (uint64_t)rst_ns_clone_flags(c));
 	if (pid < 0) {
 		int e = errno;
 		bool zombie = false;
@@ -520,7 +537,11 @@ int rst_tree_create(struct rst_ctx *c)
 	if (pid == 0)
 		rst_child_run(c, 0);
 	c->tasks[0].created = true;
-	return rst_tree_wait(c);
+	c->tasks[0].pid = pid; /* the tool's view (another in a new pid namespace) */
+	ret = rst_tree_wait(c);
+	if (!ret)
+		rst_ns_outer(c);
+	return ret;
 }
 
 /* Kills every process this restore created; reaps the root. */
@@ -551,8 +572,12 @@ void rst_tree_kill(struct rst_ctx *c)
 {
 	if (!c->nr_tasks || !c->tasks[0].created)
 		return;
-	/* Descendants first: each exists only if its pid is alive with the right parent. */
-	for (size_t i = c->nr_tasks; i-- > 1;) {
+	/*
+	 * Descendants first: each exists only if its pid is alive with the right
+	 * parent. In a new pid namespace the recorded pids are not the tool's, and
+	 * the init's death kills every other process there.
+	 */
+	for (size_t i = c->nr_tasks; i-- > 1 && !rst_ns_pid_new(c);) {
 		char path[64];
 		struct stat st;
 

@@ -87,15 +87,17 @@ struct rst_segs {
 };
 
 struct rst_thread {
-	pid_t tid;
+	pid_t tid;  /* the tool's view: the recorded one until it exists (restore-ns.c) */
+	pid_t vtid; /* as recorded: in the tree's pid namespace */
 	CoreEntry *core;
 	struct arch_thread_state *st; /* malloc'd, from arch_core_read */
 };
 
 struct rst_task {
 	PstreeEntry *pe; /* owned by ctx.pstree */
-	pid_t pid;
-	int parent;	       /* index in ctx.tasks, -1 for the root */
+	pid_t pid;	 /* the tool's view: the recorded one until it exists (restore-ns.c) */
+	pid_t vpid;	 /* as recorded: in the tree's pid namespace */
+	int parent;	 /* index in ctx.tasks, -1 for the root */
 	struct rst_thread *th; /* th[0] is the leader */
 	size_t nr_th;
 	bool zombie;
@@ -137,6 +139,7 @@ struct rst_child_status {
 	int step;    /* which step failed (enum in restore-tree.c) */
 	int created; /* set by the parent once the process exists */
 	int forked;  /* its children exist: a process sharing its fd table may install */
+	int outer;   /* its pid in the tool's pid namespace, reported once it exists */
 };
 
 struct rst_ctx {
@@ -428,6 +431,17 @@ int rst_tree_create(struct rst_ctx *c);
 int rst_ns_read(struct rst_ctx *c);
 int rst_ns_apply(const struct rst_ctx *c, const char **what);
 int rst_ns_join(const struct rst_ctx *c);
+/*
+ * The pid namespace: a root recorded as pid 1 was the init of its own, and
+ * is forked with CLONE_NEWPID (rst_ns_clone_flags); every process keeps its
+ * recorded pid there. Once the tree exists, rst_ns_outer moves each task's
+ * pid to the tool's view (vpid keeps the recorded one); a new thread's is
+ * looked up by rst_ns_outer_tid.
+ */
+bool rst_ns_pid_new(const struct rst_ctx *c);
+int rst_ns_clone_flags(const struct rst_ctx *c);
+void rst_ns_outer(struct rst_ctx *c);
+pid_t rst_ns_outer_tid(const struct rst_ctx *c, pid_t pid, pid_t vtid);
 void rst_ns_free(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);
 

@@ -1,7 +1,8 @@
 # Namespaces the dump cannot restore are refused, never dumped into the
 # tool's: one error line naming the kind and the pid, exit nonzero, the
 # target still running in its namespaces. Cases: the root in its own cgroup
-# namespace and in its own user namespace (not restored yet), an ipc
+# namespace and in its own user namespace (not restored yet), a process in
+# its own pid namespace that is not its init (pid 2 there), an ipc
 # namespace holding a message queue (not restored yet), and a tree spread
 # over two uts namespaces (a child that entered its own).
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +38,26 @@ refused user "pid [0-9]+ is in its own user namespace .*not restored yet" unshar
 command -v ipcmk >/dev/null &&
 	refused msgq "the ipc namespace of pid [0-9]+ holds 1 System V message queues: not restored yet" \
 		unshare -i sh -c 'ipcmk -Q >/dev/null && exec sleep 1000'
+# notinit: the dumped process is pid 2 of its pid namespace, under its init
+setsid unshare -p -f sh -c 'sleep 1000 & wait' </dev/null >/dev/null 2>&1 &
+upid=$!
+CRL_PIDS="$CRL_PIDS $upid"
+for i in $(seq 100); do
+	init=$(cat /proc/$upid/task/*/children 2>/dev/null | awk '{print $1}')
+	sl=$([ -n "$init" ] && cat /proc/$init/task/*/children 2>/dev/null | awk '{print $1}')
+	[ -n "$sl" ] && break
+	sleep 0.05
+done
+[ -n "$sl" ] || fail "notinit: no sleep under the namespace's init"
+CRL_PIDS="$CRL_PIDS $init $sl"
+if "$CRL_BIN" dump -t "$sl" -D "$CRL_TMP/img-notinit" 2>"$CRL_TMP/err-notinit"; then
+	fail "notinit: dump succeeded"
+fi
+grep -q "pid $sl is in its own pid namespace but is pid 2 there" "$CRL_TMP/err-notinit" ||
+	fail "notinit: no refusal: $(cat "$CRL_TMP/err-notinit")"
+crl_check_alive "$sl"
+ok "notinit refused: $(grep -o 'pid [0-9]* is in its own pid.*' "$CRL_TMP/err-notinit")"
+
 refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
 	sh -c 'unshare -u sleep 1000 & wait'
 exit 0

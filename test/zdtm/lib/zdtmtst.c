@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <linux/futex.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -28,6 +30,7 @@ static struct {
 	int nargs;
 	int ready_fd;
 	pid_t root;
+	pid_t outer; /* the root's pid as the runner sees it, when in a new pid namespace */
 	int failures;
 } tst = {.ready_fd = -1};
 
@@ -135,6 +138,58 @@ static void redirect_stdio(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 }
 
+/*
+ * The namespaces the test runs in, from --ns=LIST or $ZDTM_NS (the runner's
+ * ns mode): "pid", "mnt", "uts", "ipc", comma-separated. CLONE_NEW* flags.
+ */
+static int ns_flags(void)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} kinds[] = {{"pid", CLONE_NEWPID},
+		     {"mnt", CLONE_NEWNS},
+		     {"uts", CLONE_NEWUTS},
+		     {"ipc", CLONE_NEWIPC}};
+	const char *list = test_arg("ns", getenv("ZDTM_NS"));
+	int flags = 0;
+
+	for (size_t i = 0; list && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strstr(list, kinds[i].name))
+			flags |= kinds[i].flag;
+	return flags;
+}
+
+/*
+ * fork(), or a clone into new namespaces: the test's root is then the init of
+ * its pid namespace, with a private copy of the mount tree where /proc shows
+ * that namespace. Its pid as the runner sees it goes into the pidfile.
+ */
+static pid_t ns_fork(void)
+{
+	int flags = ns_flags();
+	char self[32] = {0};
+	pid_t pid;
+
+	if (!flags)
+		return fork();
+	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid != 0)
+		return pid;
+	if (readlink("/proc/self", self, sizeof(self) - 1) > 0)
+		tst.outer = (pid_t)atoi(self);
+	if ((flags & CLONE_NEWNS) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		perror("mount --make-rprivate /");
+		exit(1);
+	}
+	if ((flags & (CLONE_NEWNS | CLONE_NEWPID)) == (CLONE_NEWNS | CLONE_NEWPID) &&
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		perror("mount proc");
+		exit(1);
+	}
+	return 0;
+}
+
 void test_init(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = sigterm_handler};
@@ -147,7 +202,7 @@ void test_init(int argc, char **argv)
 		perror("pipe");
 		exit(1);
 	}
-	pid = fork();
+	pid = ns_fork();
 	if (pid < 0) {
 		perror("fork");
 		exit(1);
@@ -180,7 +235,7 @@ void test_daemon(void)
 		fail("create pidfile '%s': %m", tmp);
 		exit(1);
 	}
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)(tst.outer ? tst.outer : getpid()));
 	if (write(fd, buf, n) != n || close(fd) || rename(tmp, tst.pidfile)) {
 		fail("write pidfile '%s': %m", tst.pidfile);
 		exit(1);

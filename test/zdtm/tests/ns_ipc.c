@@ -83,8 +83,8 @@ int main(int argc, char **argv)
 	test_waitsig();
 
 	if (read_msgmax() != MSGMAX)
-		fail("kernel.msgmax is %ld, want %d (not in its own ipc namespace?)",
-		     read_msgmax(), MSGMAX);
+		fail("kernel.msgmax is %ld, want %d (not in its own ipc namespace?)", read_msgmax(),
+		     MSGMAX);
 	check_seg(KEY_MAPPED, mapped, 0600, len, 11);
 	check_seg(KEY_KEPT, kept, 0640, len, 12);
 	mem_check("mapping", m, len, 11);
