@@ -46,8 +46,7 @@ static int dump_pid(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 		pr_err("dump: pid %d is in its own pid namespace but is pid %d there, %d level(s) "
 		       "below the tool's: only the init (pid 1) of a namespace one level below "
 		       "can be dumped with it; dump the namespace's init",
-		       pid, root->status.nspid_last,
-		       root->status.nspid_levels - tool.nspid_levels);
+		       pid, root->status.nspid_last, root->status.nspid_levels - tool.nspid_levels);
 		return -EOPNOTSUPP;
 	}
 	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++) {

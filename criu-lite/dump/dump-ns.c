@@ -36,7 +36,7 @@ static const struct dump_ns_kind dump_ns_kinds[DUMP_NS_KINDS] = {
 	{"net", NULL, NS_FIELDS(net_ns_id), NULL},
 	{"ipc", NULL, NS_FIELDS(ipc_ns_id), &dump_ns_ipc},
 	{"uts", NULL, NS_FIELDS(uts_ns_id), &dump_ns_uts},
-	{"mnt", NULL, NS_FIELDS(mnt_ns_id), NULL},
+	{"mnt", NULL, NS_FIELDS(mnt_ns_id), &dump_ns_mnt},
 	{"user", NULL, NS_FIELDS(user_ns_id), NULL},
 	{"cgroup", NULL, NS_FIELDS(cgroup_ns_id), NULL},
 	{"time", "time_for_children", NS_FIELDS(time_ns_id), NULL},

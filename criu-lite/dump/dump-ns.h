@@ -20,6 +20,6 @@ struct dump_ns_ops {
 };
 
 /* the kinds restored (dump-ns-<kind>.c) */
-extern const struct dump_ns_ops dump_ns_pid, dump_ns_uts, dump_ns_ipc;
+extern const struct dump_ns_ops dump_ns_pid, dump_ns_uts, dump_ns_ipc, dump_ns_mnt;
 
 #endif

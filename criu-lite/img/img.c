@@ -18,6 +18,7 @@
 #include "ipc-shm.pb-c.h"
 #include "ipc-var.pb-c.h"
 #include "memfd.pb-c.h"
+#include "mnt.pb-c.h"
 #include "mm.pb-c.h"
 #include "pagecsum.pb-c.h"
 #include "pagemap.pb-c.h"
@@ -100,6 +101,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			 &ipc_var_entry__descriptor, IMG_PAYLOAD_NONE},
 	[IMG_IPCNS_SHM] = {"ipcns-shm-%lu.img", "IPCNS_SHM", 0x46283044, IMG_FIRST_COMMON, NULL,
 			   &ipc_shm_entry__descriptor, IMG_PAYLOAD_IPC_SHM},
+	[IMG_MNTS] = {"mountpoints-%lu.img", "MNTS", 0x55563928, IMG_FIRST_COMMON, NULL,
+		      &mnt_entry__descriptor, IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

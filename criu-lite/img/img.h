@@ -55,6 +55,7 @@ enum img_kind {
 	IMG_UTSNS,
 	IMG_IPC_VAR,
 	IMG_IPCNS_SHM,
+	IMG_MNTS,
 	IMG_KIND_MAX,
 };
 

@@ -32,6 +32,7 @@ struct rst_ns_kind {
 static const struct rst_ns_kind rst_ns_kinds[] = {
 	{"uts", CLONE_NEWUTS, NS_FIELDS(uts_ns_id), &rst_ns_uts},
 	{"ipc", CLONE_NEWIPC, NS_FIELDS(ipc_ns_id), &rst_ns_ipc},
+	{"mnt", CLONE_NEWNS, NS_FIELDS(mnt_ns_id), &rst_ns_mnt},
 };
 
 #define RST_NS_KINDS (sizeof(rst_ns_kinds) / sizeof(rst_ns_kinds[0]))
@@ -146,19 +147,60 @@ int rst_ns_clone_flags(const struct rst_ctx *c)
 	return rst_ns_pid_new(c) ? CLONE_NEWPID : 0;
 }
 
-void rst_ns_outer(struct rst_ctx *c)
+/* Task @vpid of @c, or NULL. */
+static struct rst_task *rst_ns_task(struct rst_ctx *c, pid_t vpid)
 {
-	for (size_t i = 0; rst_ns_pid_new(c) && i < c->nr_tasks; i++) {
-		struct rst_task *t = &c->tasks[i];
-		pid_t outer = __atomic_load_n(&c->status[i].outer, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < c->nr_tasks; i++)
+		if (c->tasks[i].vpid == vpid)
+			return &c->tasks[i];
+	return NULL;
+}
 
-		if (outer <= 0)
+/*
+ * Every process of the new pid namespace, found from the init down through
+ * /proc/PID/task/TID/children in the tool's /proc, gets its pid there (its
+ * NSpid names the recorded one). The processes cannot tell it themselves:
+ * their /proc may already be the new namespace's.
+ */
+int rst_ns_outer(struct rst_ctx *c)
+{
+	pid_t *todo;
+	size_t n = 1, found = 0;
+
+	if (!rst_ns_pid_new(c))
+		return 0;
+	todo = calloc(c->nr_tasks + 1, sizeof(*todo));
+	if (!todo)
+		return -ENOMEM;
+	todo[0] = c->tasks[0].pid; /* the tool's view of the init, from clone3 */
+	for (size_t k = 0; k < n; k++) {
+		char path[64];
+		struct proc_status st;
+		struct rst_task *t;
+		FILE *f;
+		int kid;
+
+		if (proc_read_status(todo[k], 0, &st) || !(t = rst_ns_task(c, st.nspid_last)))
 			continue;
-		t->pid = outer;
+		t->pid = todo[k];
 		if (t->nr_th)
-			t->th[0].tid = outer;
-		pr_debug("restore: pid %d of the new pid namespace is pid %d", t->vpid, outer);
+			t->th[0].tid = todo[k];
+		found++;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", todo[k], todo[k]);
+		f = fopen(path, "r");
+		while (f && n < c->nr_tasks && fscanf(f, "%d", &kid) == 1)
+			todo[n++] = kid;
+		if (f)
+			fclose(f);
 	}
+	free(todo);
+	if (found != c->nr_tasks) {
+		pr_err("restore: found %zu of the %zu processes of the new pid namespace under its "
+		       "init, pid %d",
+		       found, c->nr_tasks, c->tasks[0].pid);
+		return -ESRCH;
+	}
+	return 0;
 }
 
 pid_t rst_ns_outer_tid(const struct rst_ctx *c, pid_t pid, pid_t vtid)

@@ -27,6 +27,6 @@ struct rst_ns_ops {
 	bool tool_joins;
 };
 
-extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc;
+extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt;
 
 #endif

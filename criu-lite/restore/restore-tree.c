@@ -354,19 +354,6 @@ static void rst_child_ns(struct rst_ctx *c)
 	}
 }
 
-/*
- * Our pid in the tool's pid namespace: /proc is the tool's mount, whose
- * "self" names us as its namespace sees us (getpid() is the inner one).
- */
-static pid_t rst_self_outer(void)
-{
-	char buf[32] = {0};
-
-	if (readlink("/proc/self", buf, sizeof(buf) - 1) <= 0)
-		return 0;
-	return (pid_t)atoi(buf);
-}
-
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -380,7 +367,6 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 	if (getppid() !=
 	    (i ? c->tasks[c->tasks[i].parent].pid : (rst_ns_pid_new(c) ? 0 : c->tool_pid)))
 		_exit(1);
-	__atomic_store_n(&c->status[i].outer, rst_self_outer(), __ATOMIC_RELEASE);
 	if (i == 0)
 		rst_child_ns(c);
 	rst_child_session(c, i);
@@ -539,9 +525,7 @@ int rst_tree_create(struct rst_ctx *c)
 	c->tasks[0].created = true;
 	c->tasks[0].pid = pid; /* the tool's view (another in a new pid namespace) */
 	ret = rst_tree_wait(c);
-	if (!ret)
-		rst_ns_outer(c);
-	return ret;
+	return ret ? ret : rst_ns_outer(c);
 }
 
 /* Kills every process this restore created; reaps the root. */

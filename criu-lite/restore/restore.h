@@ -139,7 +139,6 @@ struct rst_child_status {
 	int step;    /* which step failed (enum in restore-tree.c) */
 	int created; /* set by the parent once the process exists */
 	int forked;  /* its children exist: a process sharing its fd table may install */
-	int outer;   /* its pid in the tool's pid namespace, reported once it exists */
 };
 
 struct rst_ctx {
@@ -435,12 +434,12 @@ int rst_ns_join(const struct rst_ctx *c);
  * The pid namespace: a root recorded as pid 1 was the init of its own, and
  * is forked with CLONE_NEWPID (rst_ns_clone_flags); every process keeps its
  * recorded pid there. Once the tree exists, rst_ns_outer moves each task's
- * pid to the tool's view (vpid keeps the recorded one); a new thread's is
- * looked up by rst_ns_outer_tid.
+ * pid to the tool's view (vpid keeps the recorded one; logs); a new
+ * thread's is looked up by rst_ns_outer_tid.
  */
 bool rst_ns_pid_new(const struct rst_ctx *c);
 int rst_ns_clone_flags(const struct rst_ctx *c);
-void rst_ns_outer(struct rst_ctx *c);
+int rst_ns_outer(struct rst_ctx *c);
 pid_t rst_ns_outer_tid(const struct rst_ctx *c, pid_t pid, pid_t vtid);
 void rst_ns_free(struct rst_ctx *c);
 void rst_tree_kill(struct rst_ctx *c);

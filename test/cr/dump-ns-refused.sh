@@ -1,7 +1,8 @@
 # Namespaces the dump cannot restore are refused, never dumped into the
 # tool's: one error line naming the kind and the pid, exit nonzero, the
 # target still running in its namespaces. Cases: the root in its own cgroup
-# namespace and in its own user namespace (not restored yet), a process in
+# namespace and in its own user namespace (not restored yet), a mount
+# namespace with a tmpfs of its own on /mnt, a process in
 # its own pid namespace that is not its init (pid 2 there), an ipc
 # namespace holding a message queue (not restored yet), and a tree spread
 # over two uts namespaces (a child that entered its own).
@@ -58,6 +59,8 @@ grep -q "pid $sl is in its own pid namespace but is pid 2 there" "$CRL_TMP/err-n
 crl_check_alive "$sl"
 ok "notinit refused: $(grep -o 'pid [0-9]* is in its own pid.*' "$CRL_TMP/err-notinit")"
 
+refused mnt "pid [0-9]+ is in its own mount namespace, whose mount point '/mnt' is not in the tool's mount tree" \
+	unshare -m sh -c 'mount -t tmpfs crl-ns /mnt && exec sleep 1000'
 refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
 	sh -c 'unshare -u sleep 1000 & wait'
 exit 0

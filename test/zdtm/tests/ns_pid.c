@@ -33,7 +33,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static void child(void)
+static void child(int ready)
 {
 	pthread_t th;
 	pid_t tid0;
@@ -43,6 +43,7 @@ static void child(void)
 		exit(2);
 	while (!(tid0 = __atomic_load_n(&thread_tid, __ATOMIC_ACQUIRE)))
 		usleep(1000);
+	close(ready); /* the thread exists with its mask: the tree may be looked at */
 	test_waitsig();
 	if (getpid() != 2 || getppid() != 1)
 		fail("child: pid %d parent %d, want 2 and 1", getpid(), getppid());
@@ -58,14 +59,23 @@ static void child(void)
 int main(int argc, char **argv)
 {
 	pid_t pid;
-	int st;
+	int st, p[2];
+	char c;
 
 	test_init(argc, argv);
 	if (getpid() != 1)
 		test_skip("not the init of a pid namespace (--ns=pid): pid %d", getpid());
+	if (pipe(p))
+		test_skip("pipe: %m");
 	pid = fork();
-	if (pid == 0)
-		child();
+	if (pid == 0) {
+		close(p[0]);
+		child(p[1]);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 0)
+		fail("child not ready");
+	close(p[0]);
 	if (pid != 2)
 		fail("first child got pid %d, want 2", pid);
 	test_daemon();
