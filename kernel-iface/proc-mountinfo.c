@@ -161,10 +161,14 @@ unsigned long proc_mount_flags(const char *mopts)
 	static const struct {
 		const char *name;
 		unsigned long flag;
-	} names[] = {{"ro", MS_RDONLY},		 {"nosuid", MS_NOSUID},
-		     {"nodev", MS_NODEV},	 {"noexec", MS_NOEXEC},
-		     {"sync", MS_SYNCHRONOUS},	 {"noatime", MS_NOATIME},
-		     {"nodiratime", MS_NODIRATIME}, {"relatime", MS_RELATIME},
+	} names[] = {{"ro", MS_RDONLY},
+		     {"nosuid", MS_NOSUID},
+		     {"nodev", MS_NODEV},
+		     {"noexec", MS_NOEXEC},
+		     {"sync", MS_SYNCHRONOUS},
+		     {"noatime", MS_NOATIME},
+		     {"nodiratime", MS_NODIRATIME},
+		     {"relatime", MS_RELATIME},
 		     {"strictatime", MS_STRICTATIME}};
 	unsigned long flags = 0;
 	const char *p = mopts;

@@ -10,11 +10,11 @@ struct proc_mount {
 	unsigned int maj, min;
 	/* octal escapes (\040) undone; all point into the list's own copy of the text */
 	char *root, *mountpoint;
-	char *mopts;	 /* per-mount options: "rw,nosuid,relatime" */
-	char *optional;	 /* "shared:1 master:2", or "" */
-	char *fstype;	 /* "proc", "fuse.sshfs" */
+	char *mopts;	/* per-mount options: "rw,nosuid,relatime" */
+	char *optional; /* "shared:1 master:2", or "" */
+	char *fstype;	/* "proc", "fuse.sshfs" */
 	char *source;
-	char *sopts;	 /* super block options */
+	char *sopts; /* super block options */
 };
 
 struct proc_mounts {

@@ -47,7 +47,8 @@ int mntns_check_shape(const struct proc_mounts *tool, const struct proc_mounts *
 			ret = -EOPNOTSUPP;
 		} else if (j >= 0) {
 			used[j] = true;
-		} else if (j == -1 && !strcmp(m->fstype, "proc") && !strcmp(m->mountpoint, "/proc")) {
+		} else if (j == -1 && !strcmp(m->fstype, "proc") &&
+			   !strcmp(m->mountpoint, "/proc")) {
 			extra[i] = true;
 		} else if (j == -1) {
 			*why = "is not in the tool's mount tree, or differs from it (type, source, "
@@ -71,9 +72,9 @@ static const struct {
 	const char *name;
 	unsigned int type;
 } mntns_types[] = {
-	{"proc", 1},	{"sysfs", 2},	 {"devtmpfs", 3}, {"binfmt_misc", 4}, {"tmpfs", 5},
-	{"devpts", 6},	{"pstore", 8},	 {"securityfs", 9}, {"fusectl", 10},  {"debugfs", 11},
-	{"cgroup", 12}, {"mqueue", 14}, {"fuse", 15},	   {"overlay", 17},  {"autofs", 18},
+	{"proc", 1},	 {"sysfs", 2},	  {"devtmpfs", 3},   {"binfmt_misc", 4}, {"tmpfs", 5},
+	{"devpts", 6},	 {"pstore", 8},	  {"securityfs", 9}, {"fusectl", 10},	 {"debugfs", 11},
+	{"cgroup", 12},	 {"mqueue", 14},  {"fuse", 15},	     {"overlay", 17},	 {"autofs", 18},
 	{"tracefs", 19}, {"cgroup2", 23},
 };
 

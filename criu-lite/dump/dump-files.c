@@ -185,6 +185,7 @@ static int dump_one_fd(struct dump_ctx *ctx, struct fd_desc *d, FdinfoEntry *fdi
 	if (ret)
 		goto out;
 	fd_owner(d, &fown);
+	fown.pid = (uint32_t)dump_ns_vpid(ctx, (pid_t)fown.pid); /* as the tree sees it */
 	ret = fd_classify(ctx, d, &fe);
 	if (ret < 0)
 		goto out;

@@ -96,7 +96,7 @@ static int lock_write(struct dump_ctx *ctx, const struct fd_desc *d, const struc
 		   : l->kind == PROC_LOCK_OFD ? DUMP_FL_OFD
 					      : DUMP_FL_FLOCK;
 	fle.type = l->write ? F_WRLCK : F_RDLCK;
-	fle.pid = d->pid;
+	fle.pid = dump_ns_vpid(ctx, d->pid); /* as the tree sees it */
 	fle.fd = d->fd;
 	fle.start = l->start;
 	fle.len = l->end < 0 ? 0 : l->end - l->start + 1;

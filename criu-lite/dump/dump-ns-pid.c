@@ -52,6 +52,8 @@ static int dump_pid(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++) {
 		struct dump_task *t = &ctx->tasks[i];
 
+		if (t->status.nspid_last <= 0) /* a zombie's status is not read at seize */
+			proc_read_status(t->pid, 0, &t->status);
 		if (t->status.nspid_last <= 0) {
 			pr_err("dump: pid %d: no pid in the tree's pid namespace (NSpid)", t->pid);
 			return -EINVAL;

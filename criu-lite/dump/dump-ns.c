@@ -147,10 +147,16 @@ pid_t dump_ns_vpid(const struct dump_ctx *ctx, pid_t pid)
 {
 	bool own = ctx->ns && ctx->ns->own[0]; /* pid: the first kind */
 
+	if (!own || pid <= 0)
+		return pid;
+	for (size_t i = 0; i < ctx->nr_tasks; i++)
+		for (size_t j = 0; j < ctx->tasks[i].nr_threads; j++)
+			if (ctx->tasks[i].threads[j].tid == pid)
+				return ctx->tasks[i].threads[j].vtid;
 	for (size_t i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i].pid == pid)
 			return ctx->tasks[i].vpid;
-	return own ? 0 : pid;
+	return 0;
 }
 
 void dump_ns_free(struct dump_ctx *ctx)

@@ -297,6 +297,11 @@ int dump_task_signals(struct dump_ctx *ctx, struct dump_task *t, TaskCoreEntry *
 		ret = itimers(&in, b);
 	if (!ret)
 		ret = posix_timers(&in, t->pid, b);
+	/* /proc/PID/timers names the thread as the tool sees it: the images, as the tree does */
+	for (size_t i = 0; !ret && b->ptp && b->ptp[i]; i++)
+		if (b->ptp[i]->has_notify_thread_id)
+			b->ptp[i]->notify_thread_id =
+				(uint32_t)dump_ns_vpid(ctx, (pid_t)b->ptp[i]->notify_thread_id);
 	if (!ret)
 		ret = child_subreaper(&in, tc);
 	if (!ret)

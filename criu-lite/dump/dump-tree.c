@@ -125,6 +125,10 @@ int dump_write_inventory(struct dump_ctx *ctx)
 	/* the restore releases the lock this dump leaves held (dump-netlock.c) */
 	inv.network_lock_method = (uint32_t)dump_netlock_method(ctx);
 	inv.has_network_lock_method = inv.network_lock_method != 0;
+	/* the lock is named after the root's pid here, not the recorded one */
+	inv.has_crl_netlock_pid = inv.has_network_lock_method && ctx->nr_tasks &&
+				  ctx->tasks[0].vpid != ctx->tasks[0].pid;
+	inv.crl_netlock_pid = inv.has_crl_netlock_pid ? (uint32_t)ctx->tasks[0].pid : 0;
 	inv.has_tcp_close = ctx->o->tcp_close;
 	inv.tcp_close = ctx->o->tcp_close;
 	if (ctx->nr_tasks) {

@@ -213,7 +213,10 @@ int dump_ns_collect(struct dump_ctx *ctx);
 /* Sets the *_ns_id fields of @e (every process shares the root's). */
 void dump_ns_fill_ids(const struct dump_ctx *ctx, struct TaskKobjIdsEntry *e);
 void dump_ns_free(struct dump_ctx *ctx);
-/* @pid (the tool's view) in the tree's pid namespace: 0 if it is not seen there. */
+/*
+ * @pid or tid (the tool's view) in the tree's pid namespace: itself when the
+ * tree is in the tool's, 0 when the tree's does not see it.
+ */
 pid_t dump_ns_vpid(const struct dump_ctx *ctx, pid_t pid);
 
 /* dump-core.c */

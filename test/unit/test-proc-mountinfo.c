@@ -16,11 +16,10 @@ static const char tool_text[] =
 	"47 27 0:4 net:[4026532239] /run/netns/x rw shared:3 - nsfs nsfs rw\n";
 
 /* the tool's, copied into a namespace (new ids, other order, private) and proc on /proc */
-static const char ns_text[] =
-	"90 89 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
-	"91 90 0:21 / /proc rw,relatime - proc proc rw\n"
-	"92 90 0:25 / /mnt/a\\040b ro,nosuid,nodev - tmpfs none ro,size=4k\n"
-	"93 91 0:40 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n";
+static const char ns_text[] = "90 89 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+			      "91 90 0:21 / /proc rw,relatime - proc proc rw\n"
+			      "92 90 0:25 / /mnt/a\\040b ro,nosuid,nodev - tmpfs none ro,size=4k\n"
+			      "93 91 0:40 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n";
 
 int main(void)
 {
@@ -40,8 +39,8 @@ int main(void)
 	ok(proc_mount_flags(tool.m[2].mopts) == (MS_RDONLY | MS_NOSUID | MS_NODEV),
 	   "mount flags from options");
 	ok(proc_parse_mountinfo(ns_text, &ns) == 0 && ns.n == 4, "parses the namespace's");
-	ok(mntns_check_shape(&tool, &ns, true, extra, &bad, &why) == 0 && extra[3] &&
-		   !extra[0] && !extra[1],
+	ok(mntns_check_shape(&tool, &ns, true, extra, &bad, &why) == 0 && extra[3] && !extra[0] &&
+		   !extra[1],
 	   "a private copy with proc on /proc: the shape restored (nsfs ignored)");
 	ns.m[2].mountpoint[1] = 'x';
 	ok(mntns_check_shape(&tool, &ns, true, extra, &bad, &why) == -EOPNOTSUPP &&
