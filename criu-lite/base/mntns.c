@@ -18,6 +18,14 @@ static bool mntns_ignored(const struct proc_mount *m)
 	return !strcmp(m->fstype, "nsfs");
 }
 
+static bool mntns_has_extra(const bool *extra, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (extra[i])
+			return true;
+	return false;
+}
+
 /* The first unused mount of @tool that @m matches, or -1. */
 static long mntns_match(const struct proc_mounts *tool, bool *used, const struct proc_mount *m,
 			bool opts)
@@ -42,10 +50,7 @@ int mntns_check_shape(const struct proc_mounts *tool, const struct proc_mounts *
 
 		extra[i] = false;
 		*bad = m->mountpoint;
-		if (m->optional[0]) {
-			*why = "has shared or slave propagation (only a private copy is restored)";
-			ret = -EOPNOTSUPP;
-		} else if (j >= 0) {
+		if (j >= 0) {
 			used[j] = true;
 		} else if (j == -1 && !strcmp(m->fstype, "proc") &&
 			   !strcmp(m->mountpoint, "/proc")) {
@@ -55,6 +60,14 @@ int mntns_check_shape(const struct proc_mounts *tool, const struct proc_mounts *
 			       "options; only proc on /proc may be added)";
 			ret = -EOPNOTSUPP;
 		}
+	}
+	/* a namespace of its own is made private: only then may it have mounts of its own */
+	for (size_t i = 0; i < ns->n && !ret; i++) {
+		if (!ns->m[i].optional[0] || !mntns_has_extra(extra, ns->n))
+			continue;
+		*bad = ns->m[i].mountpoint;
+		*why = "has shared or slave propagation (only a private copy is restored)";
+		ret = -EOPNOTSUPP;
 	}
 	for (size_t j = 0; j < tool->n && !ret; j++) {
 		if (used[j] || mntns_ignored(&tool->m[j]))

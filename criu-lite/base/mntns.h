@@ -12,11 +12,11 @@
 #include "proc-mountinfo.h"
 
 /*
- * Whether @ns is a private copy of @tool's mounts (nsfs bind mounts aside)
- * with only proc mounts on /proc added, which *@extra[i] marks (an array of
- * @ns->n). @opts: the mount and super block options must match too. 0,
- * -ENOMEM, or -EOPNOTSUPP with the mount point at fault in *@bad and why in
- * *@why.
+ * Whether @ns is a copy of @tool's mounts (nsfs bind mounts aside) with only
+ * proc mounts on /proc added, which *@extra[i] marks (an array of @ns->n);
+ * with such mounts of its own it must be private (no shared or slave
+ * propagation). @opts: the mount and super block options must match too. 0, -ENOMEM, or -EOPNOTSUPP
+ * with the mount point at fault in *@bad and why in *@why.
  */
 int mntns_check_shape(const struct proc_mounts *tool, const struct proc_mounts *ns, bool opts,
 		      bool *extra, const char **bad, const char **why);

@@ -77,7 +77,7 @@ static int dump_mnt(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 {
 	struct proc_mounts tool, ns;
 	const char *bad = "?", *why = "?";
-	bool *extra;
+	bool *extra, mine = false;
 	int ret = proc_read_mountinfo(0, &tool);
 
 	if (ret) {
@@ -92,14 +92,20 @@ static int dump_mnt(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 	}
 	extra = calloc(ns.n + 1, sizeof(*extra));
 	ret = extra ? mntns_check_shape(&tool, &ns, true, extra, &bad, &why) : -ENOMEM;
+	for (size_t i = 0; !ret && i < ns.n; i++)
+		mine |= extra[i];
 	free(extra);
 	if (ret == -EOPNOTSUPP)
 		pr_err("dump: pid %d is in its own mount namespace, whose mount point '%s' %s: "
 		       "only a private copy of the tool's mounts with proc on /proc is restored "
 		       "yet (docs/containers.md)",
 		       pid, bad, why);
-	else if (!ret)
+	else if (!ret && mine)
 		ret = dump_mnt_write(ctx, id, &ns);
+	/*
+	 * Without mounts of its own it is an equal copy of the tool's (`ip netns
+	 * exec` makes one per command, the tool's too): restored in the tool's.
+	 */
 	proc_mounts_free(&tool);
 	proc_mounts_free(&ns);
 	return ret;

@@ -47,10 +47,16 @@ int main(void)
 		   !strcmp(bad, "/xnt/a b"),
 	   "a mount of its own is named: %s", bad ? bad : "");
 	ns.m[2].mountpoint[1] = 'm';
+	ns.n = 3;
+	ns.m[0].optional = "master:1";
+	ok(mntns_check_shape(&tool, &ns, true, extra, &bad, &why) == 0 && !extra[0] && !extra[1] &&
+		   !extra[2],
+	   "an equal copy without mounts of its own may be a slave (ip netns exec)");
+	ns.n = 4;
 	ns.m[0].optional = "shared:7";
 	ok(mntns_check_shape(&tool, &ns, true, extra, &bad, &why) == -EOPNOTSUPP &&
 		   !strcmp(bad, "/"),
-	   "shared propagation is refused");
+	   "shared propagation with a mount of its own is refused");
 	proc_mounts_free(&tool);
 	proc_mounts_free(&ns);
 	return tap_done();
