@@ -1,6 +1,7 @@
 /*
- * CRC32C on this arch: the portable table code. The vector CRC instructions
- * (POWER8 vpmsumd, z13 VGFM) would be faster; not done yet (docs/arch.md).
+ * CRC32C on arches without a fast path of their own (ppc64, s390x): the
+ * portable table code. The vector CRC instructions (POWER8 vpmsumd, z13
+ * VGFM) would be faster; not done yet (docs/arch.md).
  */
 #include "crc32c.h"
 
