@@ -24,24 +24,9 @@ bool rst_lazy_kind(const VmaEntry *v)
 	       !(v->flags & MAP_LOCKED);
 }
 
-size_t lz_pend_lower(const struct lz_pend *p, unsigned long addr)
-{
-	size_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->s[mid].vaddr + p->s[mid].len <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 int lz_pend_drop(struct lz_pend *p, unsigned long start, unsigned long end)
 {
-	size_t i = lz_pend_lower(p, start);
+	size_t i = rst_segs_lower(p, start);
 
 	while (i < p->n && p->s[i].vaddr < end) {
 		struct rst_seg *s = &p->s[i];
@@ -86,7 +71,7 @@ static int lz_seg_cmp(const void *x, const void *y)
 int lz_pend_move(struct lz_pend *p, unsigned long from, unsigned long to, unsigned long len)
 {
 	struct rst_seg *moved = NULL;
-	size_t nm = 0, i = lz_pend_lower(p, from);
+	size_t nm = 0, i = rst_segs_lower(p, from);
 	int ret = 0;
 
 	for (; i < p->n && p->s[i].vaddr < from + len; i++) {

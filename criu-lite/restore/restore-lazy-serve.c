@@ -144,7 +144,7 @@ static void lz_gone(struct lz_mm *m)
 static int lz_fill(struct lz_srv *s, struct lz_mm *m, unsigned long a, unsigned long b)
 {
 	for (;;) {
-		size_t i = lz_pend_lower(&m->p, a);
+		size_t i = rst_segs_lower(&m->p, a);
 		const struct rst_seg *g = i < m->p.n ? &m->p.s[i] : NULL;
 		unsigned long x, y, done = 0;
 		int ret;
@@ -189,7 +189,7 @@ static int lz_fill(struct lz_srv *s, struct lz_mm *m, unsigned long a, unsigned 
 static int lz_fault(struct lz_srv *s, struct lz_mm *m, unsigned long addr)
 {
 	unsigned long pg = addr & ~(s->ps - 1), w = pg & ~(LZ_WIN - 1);
-	size_t i = lz_pend_lower(&m->p, pg);
+	size_t i = rst_segs_lower(&m->p, pg);
 	int ret;
 
 	if (m->dead)
@@ -300,7 +300,7 @@ static void lz_ranges(struct lz_srv *s, const struct lz_msg *hd, const struct lz
 	for (uint32_t k = 0; k < hd->nr; k++) {
 		unsigned long a = (unsigned long)r[k].start, b = (unsigned long)r[k].end;
 
-		for (size_t i = lz_pend_lower((struct lz_pend *)&t->pages, a);
+		for (size_t i = rst_segs_lower((struct lz_pend *)&t->pages, a);
 		     i < t->pages.n && t->pages.s[i].vaddr < b; i++) {
 			const struct rst_seg *g = &t->pages.s[i];
 			unsigned long x = g->vaddr > a ? g->vaddr : a;

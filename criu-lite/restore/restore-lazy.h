@@ -60,8 +60,7 @@ int lz_recv(int sk, struct lz_msg *m, void *data, size_t max, size_t *len, int f
 int lz_pend_drop(struct lz_pend *p, unsigned long start, unsigned long end);
 /* The pending pages of [@from, @from+@len) now live at @to (mremap). */
 int lz_pend_move(struct lz_pend *p, unsigned long from, unsigned long to, unsigned long len);
-/* Index of the first run ending after @addr. */
-size_t lz_pend_lower(const struct lz_pend *p, unsigned long addr);
+/* A copy of @from (a forked child's pending pages). */
 int lz_pend_copy(struct lz_pend *to, const struct lz_pend *from);
 void lz_pend_free(struct lz_pend *p);
 

@@ -43,8 +43,7 @@ int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int
 	return 0;
 }
 
-/* Index of the first run of @from that ends after @vaddr (runs in address order). */
-static size_t rst_segs_lower(const struct rst_segs *from, unsigned long vaddr)
+size_t rst_segs_lower(const struct rst_segs *from, unsigned long vaddr)
 {
 	size_t lo = 0, hi = from->n;
 

@@ -206,6 +206,8 @@ struct rst_task *rst_task_by_pid(struct rst_ctx *c, pid_t pid);
 /* restore-pages.c: resolve pagemaps through the parent chain. Logs. */
 int rst_pages_resolve(struct rst_ctx *c, struct rst_task *t);
 void rst_segs_free(struct rst_segs *s);
+/* Index of the first run of @from that ends after @vaddr (runs in address order). */
+size_t rst_segs_lower(const struct rst_segs *from, unsigned long vaddr);
 /* Appends a run, merged with the last one when contiguous in memory and file. */
 int rst_segs_add(struct rst_segs *s, unsigned long vaddr, unsigned long len, int fd, uint64_t off,
 		 int depth);

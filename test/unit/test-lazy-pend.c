@@ -38,7 +38,7 @@ int main(void)
 	ok(!lz_pend_drop(&p, 0x1f000, 0x41000) && p.n == 3 && has(&p, 1, 0x13000, 12 * K, 3 * K) &&
 		   has(&p, 2, 0x41000, 3 * K, 0x101000),
 	   "a drop across runs trims both and the gap");
-	ok(lz_pend_lower(&p, 0x14000) == 1 && lz_pend_lower(&p, 0x50000) == p.n,
+	ok(rst_segs_lower(&p, 0x14000) == 1 && rst_segs_lower(&p, 0x50000) == p.n,
 	   "lower bound finds the run holding an address, or the end");
 	lz_pend_free(&p);
 
