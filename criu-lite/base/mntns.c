@@ -18,14 +18,6 @@ static bool mntns_ignored(const struct proc_mount *m)
 	return !strcmp(m->fstype, "nsfs");
 }
 
-static bool mntns_has_extra(const bool *extra, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (extra[i])
-			return true;
-	return false;
-}
-
 /* The first unused mount of @tool that @m matches, or -1. */
 static long mntns_match(const struct proc_mounts *tool, bool *used, const struct proc_mount *m,
 			bool opts)
@@ -52,22 +44,9 @@ int mntns_check_shape(const struct proc_mounts *tool, const struct proc_mounts *
 		*bad = m->mountpoint;
 		if (j >= 0) {
 			used[j] = true;
-		} else if (j == -1 && !strcmp(m->fstype, "proc") &&
-			   !strcmp(m->mountpoint, "/proc")) {
-			extra[i] = true;
 		} else if (j == -1) {
-			*why = "is not in the tool's mount tree, or differs from it (type, source, "
-			       "options; only proc on /proc may be added)";
-			ret = -EOPNOTSUPP;
+			extra[i] = true;
 		}
-	}
-	/* a namespace of its own is made private: only then may it have mounts of its own */
-	for (size_t i = 0; i < ns->n && !ret; i++) {
-		if (!ns->m[i].optional[0] || !mntns_has_extra(extra, ns->n))
-			continue;
-		*bad = ns->m[i].mountpoint;
-		*why = "has shared or slave propagation (only a private copy is restored)";
-		ret = -EOPNOTSUPP;
 	}
 	for (size_t j = 0; j < tool->n && !ret; j++) {
 		if (used[j] || mntns_ignored(&tool->m[j]))
@@ -105,4 +84,100 @@ const char *mntns_fstype_name(unsigned int type)
 		if (mntns_types[i].type == type)
 			return mntns_types[i].name;
 	return NULL;
+}
+
+bool mntns_fresh_type(const char *fstype)
+{
+	static const char *const fresh[] = {"proc",   "sysfs",	"tmpfs",  "devpts",
+					    "mqueue", "cgroup", "cgroup2"};
+
+	for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++)
+		if (!strcmp(fstype, fresh[i]))
+			return true;
+	return false;
+}
+
+unsigned int mntns_group(const char *optional, const char *what)
+{
+	size_t n = strlen(what);
+
+	for (const char *p = optional; p && *p;) {
+		if (!strncmp(p, what, n) && p[n] == ':')
+			return (unsigned int)strtoul(p + n + 1, NULL, 10);
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
+/* Whether path @root is @base or below it (by whole components). */
+static bool mntns_below(const char *root, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (!strcmp(base, "/"))
+		return true;
+	return !strncmp(root, base, n) && (root[n] == 0 || root[n] == '/');
+}
+
+/* An earlier mount of the same super block that @m's root lies in, or -1. */
+static long mntns_bind_src(const struct proc_mounts *ns, size_t i)
+{
+	const struct proc_mount *m = &ns->m[i];
+	long best = -1;
+
+	for (size_t j = 0; j < i; j++) {
+		const struct proc_mount *s = &ns->m[j];
+
+		if (s->maj != m->maj || s->min != m->min || !mntns_below(m->root, s->root))
+			continue;
+		if (best < 0 || strlen(s->root) < strlen(ns->m[best].root))
+			best = (long)j;
+	}
+	return best;
+}
+
+/* Whether mount @i's parent comes before it in @ns (or is outside: the root). */
+static bool mntns_parent_first(const struct proc_mounts *ns, size_t i)
+{
+	for (size_t j = i; j < ns->n; j++)
+		if (ns->m[j].id == ns->m[i].parent)
+			return false;
+	return true;
+}
+
+int mntns_plan(const struct proc_mounts *ns, const bool *tool, const bool *external,
+	       struct mntns_plan *plan, const char **bad, const char **why)
+{
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct proc_mount *m = &ns->m[i];
+		struct mntns_plan *p = &plan[i];
+
+		*bad = m->mountpoint;
+		p->src = mntns_bind_src(ns, i);
+		if (tool[i]) {
+			p->how = MNTNS_TOOL;
+		} else if (!mntns_parent_first(ns, i)) {
+			*why = "comes before the mount it is on (mounts were moved)";
+			return -EOPNOTSUPP;
+		} else if (i == 0) {
+			if (strcmp(m->mountpoint, "/")) {
+				*why = "is the namespace's first mount, but not on /";
+				return -EOPNOTSUPP;
+			}
+			p->how = MNTNS_ROOT;
+		} else if (external[i]) {
+			p->how = MNTNS_EXTERNAL;
+		} else if (p->src >= 0) {
+			p->how = MNTNS_BIND;
+		} else if (mntns_fresh_type(m->fstype) &&
+			   (strcmp(m->fstype, "tmpfs") || !strcmp(m->root, "/"))) {
+			p->how = MNTNS_FRESH;
+		} else {
+			*why = "comes from outside the tree (no mount of the tree holds its "
+			       "source, and its type is not one made anew)";
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
 }

@@ -206,6 +206,31 @@ static int parse_choice(const struct opt_src *s, const char *opt, const char *ar
 	return -EINVAL;
 }
 
+/* --external mnt[KEY]:VAL (@mnt false) or --ext-mount-map KEY:VAL (@mnt true). */
+static int parse_ext_mnt(const struct opt_src *s, const char *arg, bool map, struct opts *o)
+{
+	const char *key = arg, *end;
+
+	if (!map && strncmp(arg, "mnt[", 4))
+		return bad(s, "--external %s: only mnt[KEY]:VAL (an external mount) is supported",
+			   arg);
+	if (!map) {
+		key = arg + 4;
+		end = strstr(key, "]:");
+	} else {
+		end = strchr(key, ':');
+	}
+	if (!end || end == key || !end[map ? 1 : 2])
+		return bad(s, "%s %s: expected %s", map ? "--ext-mount-map" : "--external", arg,
+			   map ? "KEY:VAL" : "mnt[KEY]:VAL");
+	if (o->n_ext_mnt == OPTS_MAX_EXT_MNT)
+		return bad(s, "more than %d external mounts", OPTS_MAX_EXT_MNT);
+	o->ext_mnt[o->n_ext_mnt].key = key;
+	o->ext_mnt[o->n_ext_mnt].key_len = (size_t)(end - key);
+	o->ext_mnt[o->n_ext_mnt++].val = end + (map ? 1 : 2);
+	return 0;
+}
+
 static int parse_network_lock(const struct opt_src *s, const char *arg, struct opts *o)
 {
 	static const char *const names[] = {[OPTS_NETLOCK_IPTABLES] = "iptables",
@@ -356,6 +381,12 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 	case OI_FILE:
 		o->show_file = arg;
 		return 0;
+	case OI_ROOT:
+		o->root = arg;
+		return 0;
+	case OI_EXTERNAL:
+	case OI_EXT_MOUNT_MAP:
+		return parse_ext_mnt(s, arg, id == OI_EXT_MOUNT_MAP, o);
 	case OI_STAGED:
 		o->staged = true;
 		return 0;

@@ -17,6 +17,18 @@
 #define OPTS_NETLOCK_NFTABLES 2
 #define OPTS_NETLOCK_SKIP 3
 #define OPTS_MAX_SCRIPTS 8
+#define OPTS_MAX_EXT_MNT 64
+
+/*
+ * --external mnt[KEY]:VAL, --ext-mount-map KEY:VAL (criu's semantics): at
+ * dump, mount point KEY is external and recorded with the key VAL; at
+ * restore, the mount recorded with key KEY is a bind of the host path VAL.
+ */
+struct opts_ext_mnt {
+	const char *key; /* key_len bytes, not terminated (a part of the option's word) */
+	size_t key_len;
+	const char *val;
+};
 
 struct opts {
 	const char *command;
@@ -41,6 +53,9 @@ struct opts {
 	int n_close;
 	const char *action_scripts[OPTS_MAX_SCRIPTS]; /* --action-script, in order */
 	int n_action_scripts;
+	const char *root; /* --root: restore: the tree's root file system (a host path) */
+	struct opts_ext_mnt ext_mnt[OPTS_MAX_EXT_MNT];
+	int n_ext_mnt;
 	/*
 	 * RPC with notify_scripts: each action-script stage is also sent to the
 	 * client, which must agree (0) for the operation to go on (action.c).

@@ -19,6 +19,12 @@ struct dump_ns_ops {
 	int (*dump)(struct dump_ctx *ctx, pid_t pid, uint32_t id);
 };
 
+/*
+ * dump-mnt-tmpfs.c: the files of the tmpfs on @mp in @pid's mount namespace
+ * into tmpfs-dev-@dev.tar.gz.img. Logs.
+ */
+int dump_mnt_tmpfs(struct dump_ctx *ctx, pid_t pid, const char *mp, unsigned long dev);
+
 /* the kinds restored (dump-ns-<kind>.c) */
 extern const struct dump_ns_ops dump_ns_pid, dump_ns_uts, dump_ns_ipc, dump_ns_mnt;
 

@@ -103,6 +103,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			   &ipc_shm_entry__descriptor, IMG_PAYLOAD_IPC_SHM},
 	[IMG_MNTS] = {"mountpoints-%lu.img", "MNTS", 0x55563928, IMG_FIRST_COMMON, NULL,
 		      &mnt_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_TMPFS_DEV] = {"tmpfs-dev-%lu.tar.gz.img", "TMPFS", 0, IMG_FIRST_NONE, NULL, NULL,
+			   IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

@@ -56,6 +56,7 @@ enum img_kind {
 	IMG_IPC_VAR,
 	IMG_IPCNS_SHM,
 	IMG_MNTS,
+	IMG_TMPFS_DEV, /* a tmpfs's files: a gzip'ed tar, named by the kernel's dev number */
 	IMG_KIND_MAX,
 };
 

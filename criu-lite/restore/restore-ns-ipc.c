@@ -132,12 +132,13 @@ static int rst_ipc_read_shm(const struct img_dir *d, unsigned long id, struct rs
 	return ret < 0 ? ret : 0;
 }
 
-static int rst_ipc_read(const struct img_dir *d, unsigned long id, void **st)
+static int rst_ipc_read(const struct img_dir *d, const struct opts *o, unsigned long id, void **st)
 {
 	struct rst_ipc *ipc;
 	char name[64];
 	int ret;
 
+	(void)o;
 	snprintf(name, sizeof(name), "ipcns-var-%lu.img", id);
 	if (faccessat(d->fd, name, F_OK, 0))
 		return -ENOENT; /* the tool's namespace */

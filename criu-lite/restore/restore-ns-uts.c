@@ -8,12 +8,13 @@
 #include "restore-ns.h"
 #include "utsns.pb-c.h"
 
-static int rst_uts_read(const struct img_dir *d, unsigned long id, void **st)
+static int rst_uts_read(const struct img_dir *d, const struct opts *o, unsigned long id, void **st)
 {
 	struct img *img;
 	ProtobufCMessage *m = NULL;
 	int ret = img_open(d, IMG_UTSNS, id, false, &img);
 
+	(void)o;
 	if (ret)
 		return ret; /* -ENOENT: the tool's namespace */
 	ret = img_read_msg(img, &utsns_entry__descriptor, &m);

@@ -81,7 +81,7 @@ int rst_ns_read(struct rst_ctx *c)
 			continue;
 		ret = rst_ns_check_shared(c, k, id);
 		if (!ret)
-			ret = rst_ns_kinds[k].ops->read(&c->dir, id, &st);
+			ret = rst_ns_kinds[k].ops->read(&c->dir, c->o, id, &st);
 		if (ret == -ENOENT) {
 			ret = 0;
 			continue;

@@ -9,14 +9,15 @@
 #include <stdbool.h>
 
 struct img_dir;
+struct opts;
 
 struct rst_ns_ops {
 	/*
-	 * Reads namespace @id's images into *@st before any process exists:
-	 * 0, -ENOENT when it has none (the dump's tool's: nothing to make), or
-	 * -errno. Logs.
+	 * Reads namespace @id's images into *@st before any process exists
+	 * (@o: the options that say how, such as --root): 0, -ENOENT when it
+	 * has none (the dump's tool's: nothing to make), or -errno. Logs.
 	 */
-	int (*read)(const struct img_dir *d, unsigned long id, void **st);
+	int (*read)(const struct img_dir *d, const struct opts *o, unsigned long id, void **st);
 	/*
 	 * In the new root, just after it unshared the namespace: rebuilds @st.
 	 * Runs in the child: no log; on failure, -errno and what failed in *@what.

@@ -44,14 +44,13 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		bool set;
 		const char *name, *plan;
 	} t[] = {
-		{co->root && co->root[0], "root", mnt},
 		{co->has_auto_dedup && co->auto_dedup, "auto_dedup",
 		 "planned: image deduplication"},
 		{co->n_veths, "veths", ns},
 		{co->has_cpu_cap && (co->cpu_cap & ~RPC_CPU_CAP_FPU), "cpu_cap",
 		 "planned: cpuinfo image; none and fpu are taken"},
 		{co->n_exec_cmd, "exec_cmd", "planned"},
-		{co->n_ext_mnt, "ext_mnt", mnt},
+		{co->n_ext_mnt > OPTS_MAX_EXT_MNT, "ext_mnt (too many)", mnt},
 		{co->n_cg_root, "cg_root", cg},
 		{co->has_rst_sibling && co->rst_sibling, "rst_sibling",
 		 "planned: restore as a sibling"},
@@ -134,6 +133,15 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 	}
 	if (co->log_file && co->log_file[0])
 		o->log_file = co->log_file;
+	/* the mount tree's (base/mntns.c): --root and --external mnt[KEY]:VAL */
+	if (co->root && co->root[0])
+		o->root = co->root;
+	for (size_t i = 0; i < co->n_ext_mnt && i < OPTS_MAX_EXT_MNT; i++) {
+		o->ext_mnt[i].key = co->ext_mnt[i]->key;
+		o->ext_mnt[i].key_len = strlen(co->ext_mnt[i]->key);
+		o->ext_mnt[i].val = co->ext_mnt[i]->val;
+	}
+	o->n_ext_mnt = (int)(co->n_ext_mnt < OPTS_MAX_EXT_MNT ? co->n_ext_mnt : OPTS_MAX_EXT_MNT);
 }
 
 int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
