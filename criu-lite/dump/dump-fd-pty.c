@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -242,13 +243,44 @@ static int pty_dump_pair(struct dump_ctx *ctx, struct dump_tty_state *s, struct 
 	return ret;
 }
 
+#ifndef DEVPTS_SUPER_MAGIC
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+#endif
+
+/*
+ * Pairs are made again on the tool's /dev/pts, before the tree's mounts
+ * exist: one of another devpts instance (a container's, mounted in its
+ * mount namespace) is refused. Logs.
+ */
+static int pty_check_instance(struct dump_tty_state *s, const struct dump_tty *m)
+{
+	const struct dump_tty *sl = dump_tty_find(s, m->index, DUMP_TTY_SLAVE);
+	struct statfs sf;
+	struct stat tool;
+	dev_t dev;
+
+	if (sl)
+		dev = sl->st.st_dev;
+	else if (!fstatfs(m->copy, &sf) && sf.f_type == DEVPTS_SUPER_MAGIC)
+		dev = m->st.st_dev; /* a devpts's own ptmx */
+	else
+		return 0;
+	if (stat("/dev/pts", &tool) || tool.st_dev == dev)
+		return 0;
+	pr_err("dump: pty %u (fd %d of %d) is of a devpts instance other than the tool's "
+	       "/dev/pts (a container's own): not restored yet (docs/containers.md)",
+	       m->index, m->fd, m->pid);
+	return -EOPNOTSUPP;
+}
+
 int dump_pty_finish(struct dump_ctx *ctx, struct dump_tty_state *s)
 {
 	int ret = 0;
 
 	for (size_t i = 0; !ret && i < s->nr; i++)
 		if (s->ttys[i].side == DUMP_TTY_MASTER)
-			ret = pty_dump_pair(ctx, s, &s->ttys[i]);
+			ret = pty_check_instance(s, &s->ttys[i])
+				      ?: pty_dump_pair(ctx, s, &s->ttys[i]);
 	return ret;
 }
 

@@ -19,9 +19,10 @@
 #include "mount-api.h"
 
 /* In the forked helper: into @pid's mount namespace for the copy, back for tar. */
-static void __attribute__((noreturn)) dump_tmpfs_child(int root, int ns, int self, const char *mp,
-							int out)
+static void __attribute__((noreturn))
+dump_tmpfs_child(int root, int ns, int self, const char *mp, int out)
 {
+	char dir[64];
 	int tree;
 
 	if (setns(ns, CLONE_NEWNS))
@@ -29,12 +30,14 @@ static void __attribute__((noreturn)) dump_tmpfs_child(int root, int ns, int sel
 	tree = mount_api_clone(root, mp[1] ? mp + 1 : ".");
 	if (tree < 0)
 		_exit(121);
-	if (setns(self, CLONE_NEWNS) || fchdir(tree))
+	/* a working directory with a path (tar's compressor asks for it) */
+	if (setns(self, CLONE_NEWNS) || chdir("/") || fcntl(tree, F_SETFD, 0))
 		_exit(122);
 	if (dup2(out, STDOUT_FILENO) < 0)
 		_exit(123);
+	snprintf(dir, sizeof(dir), "--directory=/proc/self/fd/%d", tree);
 	execlp("tar", "tar", "--create", "--gzip", "--numeric-owner", "--xattrs", "--acls",
-	       "--sparse", "--file=-", ".", (char *)NULL);
+	       "--sparse", "--file=-", dir, ".", (char *)NULL);
 	_exit(127);
 }
 

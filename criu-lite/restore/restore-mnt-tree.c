@@ -88,8 +88,8 @@ static int rst_mnt_untar(const struct rst_mnt *mnt, const char *path, unsigned l
 }
 
 /* A new mount of @it's file system on @path; only its directory @it->subdir when set. */
-static int rst_mnt_fresh(const struct rst_mnt *mnt, const struct rst_mnt_item *it,
-			 const char *path, const char **what)
+static int rst_mnt_fresh(const struct rst_mnt *mnt, const struct rst_mnt_item *it, const char *path,
+			 const char **what)
 {
 	bool tmpfs = !strcmp(it->fstype, "tmpfs");
 	unsigned long ro = it->sb_ro && !tmpfs ? MS_RDONLY : 0;
@@ -101,7 +101,8 @@ static int rst_mnt_fresh(const struct rst_mnt *mnt, const struct rst_mnt_item *i
 	if (tmpfs) {
 		*what = "filling a tmpfs from its tar (tmpfs-dev-N.tar.gz.img)";
 		ret = rst_mnt_untar(mnt, path, it->tar);
-		if (!ret && it->sb_ro && mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY, it->options))
+		if (!ret && it->sb_ro &&
+		    mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY, it->options))
 			ret = -errno;
 		if (ret)
 			return ret;
