@@ -88,8 +88,12 @@ const char *mntns_fstype_name(unsigned int type)
 
 bool mntns_fresh_type(const char *fstype)
 {
-	static const char *const fresh[] = {"proc",   "sysfs",	"tmpfs",  "devpts",
-					    "mqueue", "cgroup", "cgroup2"};
+	/* kernel file systems without contents of their own, and tmpfs (its tar) */
+	static const char *const fresh[] = {
+		"proc",	    "sysfs",	  "tmpfs",   "devpts",	"mqueue",
+		"cgroup",   "cgroup2",	  "tracefs", "debugfs", "bpf",
+		"configfs", "securityfs", "pstore",  "fusectl", "binfmt_misc",
+	};
 
 	for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++)
 		if (!strcmp(fstype, fresh[i]))

@@ -189,22 +189,31 @@ int rst_mnt_tree_build(const struct rst_mnt *mnt, const char **what)
 	*what = "making every mount private";
 	if (!ret && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		ret = -errno;
-	*what = "binding --root on itself";
-	if (!ret && mnt->root && mount(mnt->root, mnt->root, NULL, MS_BIND, NULL))
+	if (!ret && mnt->root && mount(mnt->root, mnt->root, NULL, MS_BIND, NULL)) {
+		*what = "binding --root on itself";
 		ret = -errno;
+	}
 	for (size_t i = 0; fds && i < mnt->n; i++)
 		fds[i] = -1;
 	for (size_t i = 0; !ret && i < mnt->n; i++) {
 		const struct rst_mnt_item *it = &mnt->items[i];
 
 		if (it->how == MNTNS_ROOT) {
+			*what = "opening --root";
 			fds[i] = open(mnt->root, O_PATH | O_CLOEXEC);
 			ret = fds[i] < 0 ? -errno : 0;
 		} else if (it->how != MNTNS_TOOL) {
 			ret = rst_mnt_make(mnt, it, at, &fds[i], what);
 		}
+		if (ret) { /* this process's own copy: the tool logs it */
+			static char msg[512];
+
+			snprintf(msg, sizeof(msg), "mount point '%s': %s", it->mountpoint, *what);
+			*what = msg;
+		}
 	}
-	*what = "setting a mount's flags and propagation";
+	if (!ret)
+		*what = "setting a mount's flags and propagation";
 	for (size_t i = 0; !ret && i < mnt->n; i++)
 		if (fds[i] >= 0)
 			ret = rst_mnt_attrs_set(&mnt->items[i], fds[i]);

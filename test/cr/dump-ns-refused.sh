@@ -2,7 +2,8 @@
 # tool's: one error line naming the kind and the pid, exit nonzero, the
 # target still running in its namespaces. Cases: the root in its own cgroup
 # namespace and in its own user namespace (not restored yet), a mount
-# namespace with a tmpfs of its own on /mnt, a process in
+# namespace with a ramfs of its own on /mnt (not made anew, no contents
+# kept), a process in
 # its own pid namespace that is not its init (pid 2 there), an ipc
 # namespace holding a message queue (not restored yet), and a tree spread
 # over two uts namespaces (a child that entered its own).
@@ -18,6 +19,12 @@ refused() {
 	pid=$!
 	CRL_PIDS="$CRL_PIDS $pid"
 	sleep 0.3
+	# set up (it exec'd sleep, or forked it) on a loaded machine too
+	for i in $(seq 100); do
+		grep -qx sleep "/proc/$pid/comm" 2>/dev/null && break
+		[ -n "$(cat /proc/$pid/task/*/children 2>/dev/null)" ] && break
+		sleep 0.05
+	done
 	[ -d "/proc/$pid" ] || fail "$name: target did not start"
 	before=$(ls -l /proc/$pid/ns /proc/$pid/task/*/children 2>/dev/null | md5sum)
 	if "$CRL_BIN" dump -t "$pid" -D "$CRL_TMP/img-$name" 2>"$CRL_TMP/err-$name"; then
@@ -59,8 +66,8 @@ grep -q "pid $sl is in its own pid namespace but is pid 2 there" "$CRL_TMP/err-n
 crl_check_alive "$sl"
 ok "notinit refused: $(grep -o 'pid [0-9]* is in its own pid.*' "$CRL_TMP/err-notinit")"
 
-refused mnt "pid [0-9]+ is in its own mount namespace, whose mount point '/mnt' is not in the tool's mount tree" \
-	unshare -m sh -c 'mount -t tmpfs crl-ns /mnt && exec sleep 1000'
+refused mnt "pid [0-9]+ is in its own mount namespace, whose mount point '/mnt' \(ramfs 'crl-ns', root '/'\) comes from outside the tree .* pass --external mnt\[/mnt\]:KEY" \
+	unshare -m sh -c 'mount -t ramfs crl-ns /mnt && exec sleep 1000'
 refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
 	sh -c 'unshare -u sleep 1000 & wait'
 exit 0

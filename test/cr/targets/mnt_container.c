@@ -96,10 +96,10 @@ static int put(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond) && !why[0])                                    \
-			snprintf(why, sizeof(why), __VA_ARGS__);           \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond) && !why[0])                                                            \
+			snprintf(why, sizeof(why), __VA_ARGS__);                                   \
 	} while (0)
 
 static void verify(int mfd, int sfd)
