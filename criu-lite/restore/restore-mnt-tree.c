@@ -34,9 +34,10 @@ static uint64_t rst_mnt_attrs(unsigned long f)
 	a |= f & MS_NODEV ? MNT_ATTR_NODEV : 0;
 	a |= f & MS_NOEXEC ? MNT_ATTR_NOEXEC : 0;
 	a |= f & MS_NODIRATIME ? MNT_ATTR_NODIRATIME : 0;
+	/* mountinfo shows "relatime" or "noatime"; neither is strict atime */
 	if (f & MS_NOATIME)
 		a |= MNT_ATTR_NOATIME;
-	else if (f & MS_STRICTATIME)
+	else if (!(f & MS_RELATIME))
 		a |= MNT_ATTR_STRICTATIME;
 	return a;
 }

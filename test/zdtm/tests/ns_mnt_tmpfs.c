@@ -94,7 +94,8 @@ static int setup(void)
 		if (mkdir(p, 0755))
 			return -1;
 	}
-	if (put("src/f", "from the tool's fs\n") || put("filedst", "") || put("src/file", "a file\n"))
+	if (put("src/f", "from the tool's fs\n") || put("filedst", "") ||
+	    put("src/file", "a file\n"))
 		return -1;
 	if (mnt("crl-t", "t", "tmpfs", 0, "size=4m,mode=0711"))
 		return -1;
@@ -103,8 +104,7 @@ static int setup(void)
 	    put("t/sub/x", "x\n"))
 		return -1;
 	path(p, sizeof(p), "t/data");
-	if (chmod(p, 0640) || chown(p, 1234, 5678) ||
-	    setxattr(p, "user.crl", "value", 5, 0) < 0)
+	if (chmod(p, 0640) || chown(p, 1234, 5678) || setxattr(p, "user.crl", "value", 5, 0) < 0)
 		return -1;
 	path(p, sizeof(p), "t/link");
 	if (symlink("data", p))
@@ -120,7 +120,8 @@ static int setup(void)
 		return -1;
 	if (mnt("crl-over", "t/sub", "tmpfs", 0, "size=1m") || put("t/sub/over", "over\n"))
 		return -1;
-	if (mnt("src", "bind", NULL, MS_BIND, NULL) || mnt("src/file", "filedst", NULL, MS_BIND, NULL))
+	if (mnt("src", "bind", NULL, MS_BIND, NULL) ||
+	    mnt("src/file", "filedst", NULL, MS_BIND, NULL))
 		return -1;
 	if (mnt("crl-ro", "ro", "tmpfs", 0, "size=1m") || put("ro/r", "read-only\n") ||
 	    mnt(NULL, "ro", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID, "size=1m"))
