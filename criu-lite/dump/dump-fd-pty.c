@@ -15,6 +15,7 @@
  * cannot be put back: such a dump is refused (retry once the program ran).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "array.h"
 #include "dump-tty.h"
 #include "log.h"
+#include "proc-mountinfo.h"
 #include "tty.pb-c.h"
 
 struct dump_tty *dump_tty_find(struct dump_tty_state *s, unsigned int index,
@@ -247,12 +249,28 @@ static int pty_dump_pair(struct dump_ctx *ctx, struct dump_tty_state *s, struct 
 #define DEVPTS_SUPER_MAGIC 0x1cd1
 #endif
 
+/* Whether a devpts of device @dev is mounted in the mount namespace of @pid. */
+static bool pty_devpts_of(pid_t pid, dev_t dev)
+{
+	struct proc_mounts ms;
+	bool found = false;
+
+	if (proc_read_mountinfo(pid, &ms))
+		return false;
+	for (size_t i = 0; i < ms.n && !found; i++)
+		found = !strcmp(ms.m[i].fstype, "devpts") && ms.m[i].maj == major(dev) &&
+			ms.m[i].min == minor(dev);
+	proc_mounts_free(&ms);
+	return found;
+}
+
 /*
- * Pairs are made again on the tool's /dev/pts, before the tree's mounts
- * exist: one of another devpts instance (a container's, mounted in its
- * mount namespace) is refused. Logs.
+ * Pairs are made again on the tool's /dev/pts, or on a devpts of the
+ * tree's own mount namespace (restore-pty.c): one of another devpts
+ * instance is refused. Logs.
  */
-static int pty_check_instance(struct dump_tty_state *s, const struct dump_tty *m)
+static int pty_check_instance(struct dump_ctx *ctx, struct dump_tty_state *s,
+			      const struct dump_tty *m)
 {
 	const struct dump_tty *sl = dump_tty_find(s, m->index, DUMP_TTY_SLAVE);
 	struct statfs sf;
@@ -265,10 +283,10 @@ static int pty_check_instance(struct dump_tty_state *s, const struct dump_tty *m
 		dev = m->st.st_dev; /* a devpts's own ptmx */
 	else
 		return 0;
-	if (stat("/dev/pts", &tool) || tool.st_dev == dev)
+	if (stat("/dev/pts", &tool) || tool.st_dev == dev || pty_devpts_of(ctx->tasks[0].pid, dev))
 		return 0;
-	pr_err("dump: pty %u (fd %d of %d) is of a devpts instance other than the tool's "
-	       "/dev/pts (a container's own): not restored yet (docs/containers.md)",
+	pr_err("dump: pty %u (fd %d of %d) is of a devpts instance neither the tool's /dev/pts "
+	       "nor mounted in the tree's mount namespace: not restored (docs/containers.md)",
 	       m->index, m->fd, m->pid);
 	return -EOPNOTSUPP;
 }
@@ -279,7 +297,7 @@ int dump_pty_finish(struct dump_ctx *ctx, struct dump_tty_state *s)
 
 	for (size_t i = 0; !ret && i < s->nr; i++)
 		if (s->ttys[i].side == DUMP_TTY_MASTER)
-			ret = pty_check_instance(s, &s->ttys[i])
+			ret = pty_check_instance(ctx, s, &s->ttys[i])
 				      ?: pty_dump_pair(ctx, s, &s->ttys[i]);
 	return ret;
 }

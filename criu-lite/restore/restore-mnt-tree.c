@@ -92,16 +92,18 @@ static int rst_mnt_untar(const struct rst_mnt *mnt, const char *path, unsigned l
 static int rst_mnt_fresh(const struct rst_mnt *mnt, const struct rst_mnt_item *it, const char *path,
 			 const char **what)
 {
-	bool tmpfs = !strcmp(it->fstype, "tmpfs");
+	bool tmpfs = it->tmpfs;
 	unsigned long ro = it->sb_ro && !tmpfs ? MS_RDONLY : 0;
 	int ret, tree;
 
 	*what = "mounting a file system anew";
+	if (it->devpts >= 0) /* the tool made it, with the tree's ptys */
+		return mount_api_move(it->devpts, path);
 	if (mount(it->src, path, it->fstype, ro, it->options[0] ? it->options : NULL))
 		return -errno;
 	if (tmpfs) {
 		*what = "filling a tmpfs from its tar (tmpfs-dev-N.tar.gz.img)";
-		ret = rst_mnt_untar(mnt, path, it->tar);
+		ret = rst_mnt_untar(mnt, path, it->dev);
 		if (!ret && it->sb_ro &&
 		    mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY, it->options))
 			ret = -errno;

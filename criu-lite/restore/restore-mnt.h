@@ -18,9 +18,11 @@ struct rst_mnt_item {
 	char *fstype;	  /* FRESH */
 	char *options;	  /* FRESH: the super block's, "size=65536k,mode=755" */
 	char *subdir;	  /* FRESH: its root when not "/" (a cgroup's directory), else NULL */
-	unsigned long flags;	     /* MS_* of the mount */
-	bool sb_ro;		     /* FRESH: the super block read-only */
-	unsigned long tar;	     /* FRESH tmpfs: tmpfs-dev-N.tar.gz.img's N */
+	bool tmpfs;	  /* FRESH: filled from tmpfs-dev-<dev>.tar.gz.img */
+	unsigned long flags; /* MS_* of the mount */
+	bool sb_ro;	     /* FRESH: the super block read-only */
+	unsigned long dev;   /* its device at dump (major << 20 | minor): a tmpfs's tar */
+	int devpts;	     /* FRESH devpts: made by the tool (the ptys are in it), or -1 */
 	unsigned int shared, master; /* propagation groups as recorded, 0: none */
 };
 

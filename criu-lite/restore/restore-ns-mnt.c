@@ -8,12 +8,14 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "img.h"
 #include "log.h"
 #include "mnt.pb-c.h"
 #include "mntns.h"
+#include "mount-api.h"
 #include "options.h"
 #include "proc-mountinfo.h"
 #include "restore-mnt.h"
@@ -35,6 +37,8 @@ static void rst_mnt_free(void *st)
 		free(it->fstype);
 		free(it->options);
 		free(it->subdir);
+		if (it->devpts >= 0)
+			close(it->devpts);
 	}
 	if (mnt) {
 		free(mnt->items);
@@ -111,6 +115,8 @@ static int rst_mnt_item(struct rst_mnt *mnt, const struct opts *o, MntEntry **es
 	const char *type = e->fsname ? e->fsname : mntns_fstype_name(e->fstype);
 
 	it->how = p->how;
+	it->devpts = -1;
+	it->dev = e->root_dev;
 	it->flags = e->flags;
 	it->sb_ro = e->has_sb_flags && (e->sb_flags & MS_RDONLY);
 	it->shared = e->has_shared_id ? e->shared_id : 0;
@@ -132,8 +138,7 @@ static int rst_mnt_item(struct rst_mnt *mnt, const struct opts *o, MntEntry **es
 		it->fstype = strdup(type ? type : "?");
 		it->options = strdup(e->options);
 		it->subdir = strcmp(e->root, "/") ? strdup(e->root) : NULL;
-		if (it->fstype && !strcmp(it->fstype, "tmpfs"))
-			it->tar = e->root_dev;
+		it->tmpfs = it->fstype && !strcmp(it->fstype, "tmpfs");
 		if (!it->fstype || !it->options || (strcmp(e->root, "/") && !it->subdir))
 			return -ENOMEM;
 	}
@@ -178,6 +183,23 @@ static int rst_mnt_kinds(const struct opts *o, MntEntry **es, const struct proc_
 	return ret;
 }
 
+/*
+ * A devpts made anew is made by the tool, detached, before any process
+ * exists: the ptys of the tree are opened in it (restore-pty.c) and the
+ * root attaches it in place. Logs.
+ */
+static int rst_mnt_devpts_new(struct rst_mnt_item *it)
+{
+	if (it->how != MNTNS_FRESH || strcmp(it->fstype, "devpts") || it->subdir)
+		return 0;
+	it->devpts = mount_api_fs_new("devpts", it->options);
+	if (it->devpts >= 0)
+		return 0;
+	pr_err("restore: a devpts for mount point '%s' (%s): %s", it->mountpoint, it->options,
+	       strerror(-it->devpts));
+	return it->devpts;
+}
+
 static int rst_mnt_build(struct img *img, const struct opts *o, struct rst_mnt *mnt,
 			 const char *dir)
 {
@@ -206,6 +228,8 @@ static int rst_mnt_build(struct img *img, const struct opts *o, struct rst_mnt *
 	}
 	for (size_t i = 0; !ret && i < n; i++, mnt->n++)
 		ret = rst_mnt_item(mnt, o, es, i, &plan[i]);
+	for (size_t i = 0; !ret && i < mnt->n; i++)
+		ret = rst_mnt_devpts_new(&mnt->items[i]);
 	for (size_t i = 0; i < n; i++)
 		img_free_msg(&es[i]->base);
 	free(es);
@@ -250,4 +274,15 @@ static int rst_mnt_apply(const void *st, const char **what)
 	return rst_mnt_tree_build(st, what);
 }
 
-const struct rst_ns_ops rst_ns_mnt = {rst_mnt_read, rst_mnt_apply, rst_mnt_free, false};
+static int rst_mnt_devpts(const void *st, unsigned int maj, unsigned int min)
+{
+	const struct rst_mnt *mnt = st;
+
+	for (size_t i = 0; i < mnt->n; i++)
+		if (mnt->items[i].devpts >= 0 && mnt->items[i].dev == ((maj << 20) | min))
+			return mnt->items[i].devpts;
+	return -ENOENT;
+}
+
+const struct rst_ns_ops rst_ns_mnt = {rst_mnt_read, rst_mnt_apply, rst_mnt_free, false,
+				      rst_mnt_devpts};

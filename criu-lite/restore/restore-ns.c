@@ -234,3 +234,16 @@ void rst_ns_free(struct rst_ctx *c)
 	free(c->ns);
 	c->ns = NULL;
 }
+
+int rst_ns_devpts(const struct rst_ctx *c, unsigned int maj, unsigned int min)
+{
+	for (size_t k = 0; c->ns && k < RST_NS_KINDS; k++) {
+		const struct rst_ns_ops *ops = rst_ns_kinds[k].ops;
+		int fd =
+			c->ns->st[k] && ops->devpts ? ops->devpts(c->ns->st[k], maj, min) : -ENOENT;
+
+		if (fd != -ENOENT)
+			return fd;
+	}
+	return -ENOENT;
+}

@@ -26,6 +26,12 @@ struct rst_ns_ops {
 	void (*free)(void *st);
 	/* the tool works in it once it exists (ipc: segments the rebuild attaches) */
 	bool tool_joins;
+	/*
+	 * Optional (mnt): an fd of the devpts the tree gets in place of the
+	 * dumped one of device @maj:@min, made before any process (its ptys
+	 * are opened there); -ENOENT if none.
+	 */
+	int (*devpts)(const void *st, unsigned int maj, unsigned int min);
 };
 
 extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt;

@@ -212,8 +212,21 @@ void rst_termios_set(const TermiosEntry *te, struct termios *t)
 		t->c_cc[i] = (cc_t)te->c_cc[i];
 }
 
+/*
+ * The devpts pair @p was in, made again for the tree's own mount namespace
+ * (an fd of its mount), or AT_FDCWD with @dir "/dev/pts/": the tool's.
+ */
+static int rst_pty_devpts(const struct rst_ctx *c, const struct rst_pty *p, const char **dir)
+{
+	const TtyInfoEntry *ti = p->slave && p->slave->has_dev ? p->slave : p->master;
+	int fd = ti->has_dev ? rst_ns_devpts(c, major(ti->dev), minor(ti->dev)) : -ENOENT;
+
+	*dir = fd >= 0 ? "" : "/dev/pts/";
+	return fd >= 0 ? fd : AT_FDCWD;
+}
+
 /* A master on pty number @want, with @flags: ptmx opened until it comes. */
-static int rst_pty_ptmx(unsigned int want, int flags, int *out)
+static int rst_pty_ptmx(int dfd, unsigned int want, int flags, int *out)
 {
 	int *held = NULL, fd = -1, ret = -EBUSY;
 	size_t nr = 0;
@@ -221,7 +234,8 @@ static int rst_pty_ptmx(unsigned int want, int flags, int *out)
 	for (int i = 0; i < RST_PTY_MAX_TRIES; i++) {
 		unsigned int idx;
 
-		fd = open("/dev/ptmx", flags | O_RDWR | O_NOCTTY | O_CLOEXEC);
+		fd = openat(dfd, dfd == AT_FDCWD ? "/dev/ptmx" : "ptmx",
+			    flags | O_RDWR | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
 			ret = -errno;
 			break;
@@ -304,27 +318,27 @@ static int rst_pty_setup(const struct rst_pty *p, const char **what)
 /* Pair @p made again (once). Logs. */
 static int rst_pty_make(struct rst_ctx *c, struct rst_pty *p)
 {
-	const char *what = "open /dev/ptmx";
+	const char *what = "open /dev/ptmx", *dir;
 	char path[64];
-	int zero = 0, ret;
+	int zero = 0, ret, dfd = rst_pty_devpts(c, p, &dir);
 
 	if (p->mfd >= 0)
 		return 0;
-	ret = rst_pty_ptmx(p->index, rst_pty_master_flags(c, p), &p->mfd);
+	ret = rst_pty_ptmx(dfd, p->index, rst_pty_master_flags(c, p), &p->mfd);
 	if (ret == -EBUSY) {
 		pr_err("pty %u: /dev/pts/%u is in use (the dumped tree still runs, or another "
 		       "program took the number): restore needs the same pty number; free it",
 		       p->index, p->index);
 		return ret;
 	}
-	snprintf(path, sizeof(path), "/dev/pts/%u", p->index);
+	snprintf(path, sizeof(path), "%s%u", dir, p->index);
 	if (!ret) {
 		what = "unlock";
 		ret = ioctl(p->mfd, TIOCSPTLCK, &zero) ? -errno : 0;
 	}
 	if (!ret) {
 		what = "open its slave";
-		p->sfd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		p->sfd = openat(dfd, path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 		ret = p->sfd < 0 ? -errno : 0;
 	}
 	if (!ret)
@@ -417,8 +431,11 @@ int rst_pty_open(struct rst_ctx *c, void *st, const FileEntry *fe, int *fdp)
 	} else if (ti->type == TTY_TYPE__CTTY) {
 		ret = rst_pty_devtty(p, flags, fdp);
 	} else {
-		snprintf(path, sizeof(path), "/dev/pts/%u", p->index);
-		*fdp = open(path, flags | O_NOCTTY | O_CLOEXEC);
+		const char *dir;
+		int dfd = rst_pty_devpts(c, p, &dir);
+
+		snprintf(path, sizeof(path), "%s%u", dir, p->index);
+		*fdp = openat(dfd, path, flags | O_NOCTTY | O_CLOEXEC);
 		ret = *fdp < 0 ? -errno : 0;
 	}
 	if (ret)

@@ -431,6 +431,12 @@ int rst_tree_create(struct rst_ctx *c);
  */
 int rst_ns_read(struct rst_ctx *c);
 int rst_ns_apply(const struct rst_ctx *c, const char **what);
+/*
+ * The devpts (a mount fd) the tree's ptys of the dumped devpts @maj:@min are
+ * made in, when its mount namespace gets one of its own; -ENOENT: the
+ * tool's /dev/pts.
+ */
+int rst_ns_devpts(const struct rst_ctx *c, unsigned int maj, unsigned int min);
 int rst_ns_join(const struct rst_ctx *c);
 /*
  * The pid namespace: a root recorded as pid 1 was the init of its own, and
