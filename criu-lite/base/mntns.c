@@ -48,11 +48,14 @@ int mntns_check_shape(const struct proc_mounts *tool, const struct proc_mounts *
 			extra[i] = true;
 		}
 	}
-	for (size_t j = 0; j < tool->n && !ret; j++) {
-		if (used[j] || mntns_ignored(&tool->m[j]))
-			continue;
-		*bad = tool->m[j].mountpoint;
-		*why = "of the tool's is not there (unmounted or changed in the namespace)";
+	/*
+	 * A copy shares the tool's root mount. Mounts the tool has and the copy
+	 * lacks are not compared: the host mounts and unmounts on its own (other
+	 * programs, automounts) after the copy was made.
+	 */
+	if (!ret && ns->n && extra[0]) {
+		*bad = ns->m[0].mountpoint;
+		*why = "is not the tool's root mount (a tree of its own)";
 		ret = -EOPNOTSUPP;
 	}
 	free(used);

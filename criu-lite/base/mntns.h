@@ -15,8 +15,10 @@
 #include "proc-mountinfo.h"
 
 /*
- * Whether @ns is a copy of @tool's mounts (nsfs bind mounts aside) with
- * mounts of its own added, which *@extra[i] marks (an array of @ns->n).
+ * Whether @ns is a copy of @tool's mounts (nsfs bind mounts aside; its first,
+ * its root, must be the tool's) with mounts of its own added, which
+ * *@extra[i] marks (an array of @ns->n); tool mounts it lacks are not
+ * compared.
  * @opts: the mount and super block options must match too.
  * 0, -ENOMEM, or -EOPNOTSUPP with the mount point at fault in *@bad and why
  * in *@why.
