@@ -95,13 +95,13 @@ res == "PASS" or fail("restored target: " + res)
 ok("restore: pid %d, target checked its memory: PASS" % resp.pid)
 
 # refused option: success=false, EBADRQC, a message naming the field
-r = client(os.path.join(d, "lr"), pid=resp.pid, root="/")
+r = client(os.path.join(d, "lr"), pid=resp.pid, lsm_profile="apparmor:x")
 try:
     r.dump()
-    fail("dump with root accepted")
+    fail("dump with lsm_profile accepted")
 except Exception as e:
     "Bad options" in str(e) or fail("unexpected error: %s" % e)
-ok("criu_opts.root refused as bad options")
+ok("criu_opts.lsm_profile refused as bad options")
 
 # dump of a pid that does not exist: ESRCH
 r = client(os.path.join(d, "lr"), pid=0x3ffffff)

@@ -39,10 +39,10 @@ while read -r opt pat; do
 	one_line_fail "$opt" "$pat" "$CRL_BIN" dump -t 1 -D "$T/none" $opt
 done <<'EOF'
 --lazy-pages dump --lazy-pages is not supported yet
---external=mnt[]:s --external is not supported yet
+--external=mnt[]:s :s: expected mnt.KEY.:VAL
+--external=dev[1/2]:x :x: only mnt.KEY.:VAL (an external mount) is supported
 --inherit-fd=fd[3]:x --inherit-fd is not supported yet
--r/ --root (-r) is not supported yet
---root=/ --root (-r) is not supported yet
+-Mnokey --ext-mount-map nokey: expected KEY:VAL
 --auto-dedup --auto-dedup is not supported yet
 --stream --stream is not supported yet
 --cgroup-root=/x --cgroup-root is not supported yet (planned: cgroups)

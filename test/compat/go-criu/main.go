@@ -239,11 +239,11 @@ func main() {
 
 	// A refused field is answered, not dropped.
 	o = opts(filepath.Join(d, "lr"), &files)
-	o.Pid, o.Root = proto.Int32(int32(os.Getpid())), proto.String("/")
+	o.Pid, o.LsmProfile = proto.Int32(int32(os.Getpid())), proto.String("apparmor:x")
 	err = c.Dump(o, nil)
-	if err == nil || !strings.Contains(err.Error(), "root") {
-		fail("Dump with root: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "lsm_profile") {
+		fail("Dump with lsm_profile: %v", err)
 	}
-	ok("criu_opts.root refused: %v", err)
+	ok("criu_opts.lsm_profile refused: %v", err)
 	fmt.Printf("1..%d\n", n)
 }
