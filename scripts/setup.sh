@@ -29,6 +29,9 @@ PKGS=(
 	# namespaces, so services these packages start on the host do not matter
 	redis-server nginx-light screen python3 nodejs openjdk-17-jdk-headless sqlite3 curl
 	postgresql
+	# container mount trees (test/cr/mnt-container.sh): a busybox rootfs; GNU
+	# tar keeps a tmpfs's files (tmpfs-dev-N.tar.gz.img) at dump and restore
+	busybox-static tar gzip
 )
 
 if [ "$(id -u)" != 0 ]; then
