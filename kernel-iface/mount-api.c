@@ -86,11 +86,14 @@ static int mount_api_config(int fs, const char *options)
 	return ret;
 }
 
-int mount_api_fs_new(const char *fstype, const char *options)
+int mount_api_fs_new(const char *fstype, const char *source, const char *options)
 {
 	long fs = syscall(SYS_fsopen, fstype, MOUNT_API_FSOPEN_CLOEXEC), mnt = -1;
 	int ret = fs < 0 ? -errno : 0;
 
+	if (!ret && source &&
+	    syscall(SYS_fsconfig, (int)fs, MOUNT_API_SET_STRING, "source", source, 0))
+		ret = -errno;
 	if (!ret)
 		ret = mount_api_config((int)fs, options);
 	if (!ret && syscall(SYS_fsconfig, (int)fs, MOUNT_API_CMD_CREATE, NULL, NULL, 0))

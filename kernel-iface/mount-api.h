@@ -32,11 +32,11 @@ int mount_api_clone(int dfd, const char *path);
  */
 int mount_api_setattr(int fd, uint64_t set, uint64_t clr, uint64_t propagation);
 /*
- * A new super block of @fstype with @options ("gid=5,mode=620": key=value
- * strings and bare flags), as a detached mount (fsopen, fsconfig, fsmount):
- * its fd (O_CLOEXEC) or -errno.
+ * A new super block of @fstype from @source (NULL: none) with @options
+ * ("gid=5,mode=620": key=value strings and bare flags), as a detached mount
+ * (fsopen, fsconfig, fsmount): its fd (O_CLOEXEC) or -errno.
  */
-int mount_api_fs_new(const char *fstype, const char *options);
+int mount_api_fs_new(const char *fstype, const char *source, const char *options);
 /* Attaches the detached mount @fd (mount_api_clone) on @to. 0 or -errno. */
 int mount_api_move(int fd, const char *to);
 

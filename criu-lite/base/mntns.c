@@ -144,6 +144,49 @@ static long mntns_bind_src(const struct proc_mounts *ns, size_t i)
 	return best;
 }
 
+/* Whether mount id @id is in @ms's first @n. */
+static bool mntns_has_id(const struct proc_mount *m, size_t n, int id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].id == id)
+			return true;
+	return false;
+}
+
+int mntns_sort(struct proc_mounts *ms)
+{
+	struct proc_mount *out = calloc(ms->n + 1, sizeof(*out));
+	bool *done = calloc(ms->n + 1, sizeof(*done));
+	size_t n = 0;
+
+	if (!out || !done) {
+		free(out);
+		free(done);
+		return -ENOMEM;
+	}
+	while (n < ms->n) {
+		size_t before = n;
+
+		for (size_t i = 0; i < ms->n; i++) {
+			/* its parent placed already, or not in the list (the root's) */
+			if (done[i] || (!mntns_has_id(out, n, ms->m[i].parent) &&
+					mntns_has_id(ms->m, ms->n, ms->m[i].parent)))
+				continue;
+			out[n++] = ms->m[i];
+			done[i] = true;
+		}
+		for (size_t i = 0; n == before && i < ms->n; i++)
+			if (!done[i]) { /* a cycle: cannot be, but never loop */
+				out[n++] = ms->m[i];
+				done[i] = true;
+			}
+	}
+	memcpy(ms->m, out, ms->n * sizeof(*out));
+	free(out);
+	free(done);
+	return 0;
+}
+
 /* Whether mount @i's parent comes before it in @ns (or is outside: the root). */
 static bool mntns_parent_first(const struct proc_mounts *ns, size_t i)
 {

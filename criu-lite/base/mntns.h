@@ -53,6 +53,12 @@ struct mntns_plan {
  */
 int mntns_plan(const struct proc_mounts *ns, const bool *tool, const bool *external,
 	       struct mntns_plan *plan, const char **bad, const char **why);
+/*
+ * Reorders @ms so that every mount comes after the one it is on (mountinfo
+ * lists a mount attached with move_mount before its parent), keeping the
+ * order otherwise. 0 or -ENOMEM.
+ */
+int mntns_sort(struct proc_mounts *ms);
 /* Whether mounts of file system @fstype are made anew (no contents, or a tmpfs's). */
 bool mntns_fresh_type(const char *fstype);
 /* The propagation group number "shared:N" (@what "shared") or "master:N" in @optional; 0 if none.

@@ -160,7 +160,9 @@ static int dump_mnt(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 		return ret;
 	}
 	plan = calloc(ns.n + 1, sizeof(*plan));
-	ret = plan ? dump_mnt_plan(ctx, pid, &tool, &ns, plan, &own) : -ENOMEM;
+	ret = plan ? mntns_sort(&ns) : -ENOMEM;
+	if (!ret)
+		ret = dump_mnt_plan(ctx, pid, &tool, &ns, plan, &own);
 	/*
 	 * Without mounts of its own it is an equal copy of the tool's (`ip netns
 	 * exec` makes one per command, the tool's too): restored in the tool's.

@@ -192,7 +192,7 @@ static int rst_mnt_devpts_new(struct rst_mnt_item *it)
 {
 	if (it->how != MNTNS_FRESH || strcmp(it->fstype, "devpts") || it->subdir)
 		return 0;
-	it->devpts = mount_api_fs_new("devpts", it->options);
+	it->devpts = mount_api_fs_new("devpts", it->src, it->options);
 	if (it->devpts >= 0)
 		return 0;
 	pr_err("restore: a devpts for mount point '%s' (%s): %s", it->mountpoint, it->options,

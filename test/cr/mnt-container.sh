@@ -56,29 +56,38 @@ refused() {
 
 start pty "bind=$CRL_TMP/host"
 refused external "whose mount point '/data' .* pass --external mnt\[/data\]:KEY" -v1
-img=$CRL_TMP/img
-"$CRL_BIN" dump -t "$CT" -D "$img" --external "mnt[/data]:data" -o dump.log -v4 ||
-	fail "dump: $(grep Error "$img/dump.log")"
-before=$(for t in "$img"/tmpfs-dev-*.tar.gz.img; do tar -xzOf "$t" ./count 2>/dev/null; done)
-[ -n "$before" ] || fail "no tmpfs tar holds /dev/shm/count"
-ok "dumped at count $before; $(ls "$img" | grep -c tmpfs-dev) tmpfs tars"
-if "$CRL_BIN" restore -D "$img" -d --root "$rootfs" 2>"$CRL_TMP/err-noext"; then
-	fail "restore without --external for /data succeeded"
-fi
-grep -q "mount point '/data' was external, with key 'data': pass --external mnt\[data\]:PATH" \
-	"$CRL_TMP/err-noext" || fail "restore without --external: $(cat "$CRL_TMP/err-noext")"
-ok "restore without the external mount's path refused"
-"$CRL_BIN" restore -D "$img" -d --root "$rootfs" --external "mnt[data]:$CRL_TMP/host" \
-	--pidfile "$CRL_TMP/pid" -o restore.log -v4 || fail "restore: $(grep Error "$img/restore.log")"
-CT=$(cat "$CRL_TMP/pid")
-CRL_PIDS="$CRL_PIDS $CT"
-sleep 0.3
-now=$(cat "/proc/$CT/root/dev/shm/count")
-[ "$now" -gt "$before" ] || fail "the count did not go on: $before then $now"
-ok "the count goes on in the restored tmpfs: $before then $now"
-kill -USR1 "$CT"
-crl_wait_file "/proc/$CT/root/dev/shm/result" 5 || fail "no result from the container"
-res=$(cat "/proc/$CT/root/dev/shm/result")
-[ "$res" = PASS ] || fail "the container's own check: $res"
-ok "the container checked its mounts: $res ($(wc -l <"/proc/$CT/mountinfo") mounts)"
+# cycle N: dump $CT, check the refusal without --external, restore, check
+cycle() {
+	local n=$1 img=$CRL_TMP/img$1 before now res
+	"$CRL_BIN" dump -t "$CT" -D "$img" --external "mnt[/data]:data" -o dump.log -v4 ||
+		fail "dump $n: $(grep Error "$img/dump.log")"
+	before=$(for t in "$img"/tmpfs-dev-*.tar.gz.img; do tar -xzOf "$t" ./count 2>/dev/null; done)
+	[ -n "$before" ] || fail "dump $n: no tmpfs tar holds /dev/shm/count"
+	ok "dump $n at count $before; $(ls "$img" | grep -c tmpfs-dev) tmpfs tars"
+	if "$CRL_BIN" restore -D "$img" -d --root "$rootfs" 2>"$CRL_TMP/err-noext"; then
+		fail "restore $n without --external for /data succeeded"
+	fi
+	grep -q "mount point '/data' was external, with key 'data': pass --external mnt\[data\]:PATH" \
+		"$CRL_TMP/err-noext" || fail "restore without --external: $(cat "$CRL_TMP/err-noext")"
+	"$CRL_BIN" restore -D "$img" -d --root "$rootfs" --external "mnt[data]:$CRL_TMP/host" \
+		--pidfile "$CRL_TMP/pid" -o restore.log -v4 ||
+		fail "restore $n: $(grep Error "$img/restore.log")"
+	CT=$(cat "$CRL_TMP/pid")
+	CRL_PIDS="$CRL_PIDS $CT"
+	sleep 0.3
+	now=$(cat "/proc/$CT/root/dev/shm/count")
+	[ "$now" -gt "$before" ] || fail "restore $n: the count did not go on: $before then $now"
+	ok "restore $n: the count goes on in the restored tmpfs: $before then $now"
+	rm -f "/proc/$CT/root/dev/shm/result"
+	kill -USR1 "$CT"
+	crl_wait_file "/proc/$CT/root/dev/shm/result" 5 || fail "restore $n: no result from the container"
+	res=$(cat "/proc/$CT/root/dev/shm/result")
+	[ "$res" = PASS ] || fail "restore $n: the container's own check: $res"
+	ok "restore $n: the container checked its mounts: $res ($(wc -l <"/proc/$CT/mountinfo") mounts)"
+}
+
+# the restored container dumped and restored again (its mountinfo lists the
+# devpts the restore attached before /dev)
+cycle 1
+cycle 2
 exit 0
