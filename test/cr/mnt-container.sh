@@ -3,7 +3,8 @@
 # busybox rootfs bound and pivoted into, proc, a /dev tmpfs with device
 # nodes, devpts, a /dev/shm tmpfs holding a file, mqueue, sysfs read-only,
 # /proc/sys a read-only bind, /proc/keys masked by /dev/null, /proc/acpi by
-# a read-only tmpfs, and a host directory bound on /data (external). Dumped,
+# a read-only tmpfs, a /sys/fs/cgroup tmpfs with cgroup2 and a pids
+# cgroup's directory (v1), and a host directory bound on /data (external). Dumped,
 # restored with --root and --external mnt[KEY]:PATH: the count goes on in
 # the tmpfs, and the container's init checks its files, masks and read-only
 # mounts itself, and a pty pair of its devpts (made by the restore in the
@@ -54,7 +55,13 @@ refused() {
 	ok "$name refused: $(grep -m1 -o "pid.*" "$CRL_TMP/err-$name" | cut -c1-150)"
 }
 
-start pty "bind=$CRL_TMP/host"
+# as runc on a cgroup v1 host: cgroup2 and a pids cgroup's directory (made anew)
+cg=
+if [ -d /sys/fs/cgroup/pids ] && mkdir "/sys/fs/cgroup/pids/crl-mnt.$$" 2>/dev/null; then
+	cg="cgroup=crl-mnt.$$"
+	trap 'crl_cleanup; sleep 0.2; rmdir "/sys/fs/cgroup/pids/crl-mnt.$$"' EXIT
+fi
+start pty "bind=$CRL_TMP/host" $cg
 refused external "whose mount point '/data' .* pass --external mnt\[/data\]:KEY" -v1
 # cycle N: dump $CT, check the refusal without --external, restore, check
 cycle() {

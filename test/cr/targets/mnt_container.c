@@ -7,12 +7,14 @@
  * /proc/acpi (if any) by a read-only tmpfs. Its init counts into
  * /dev/shm/count, holds a pty pair of its devpts, and on SIGUSR1 checks all
  * of that and writes "PASS" or "FAIL: what" into /dev/shm/result.
- *   usage: mnt_container ROOTFS [pty] [bind=HOSTDIR]
+ *   usage: mnt_container ROOTFS [pty] [bind=HOSTDIR] [cgroup=DIR]
  * After the pivot it runs ROOTFS/bin/mnt_container (with its libraries in
  * ROOTFS, as a container's programs are), which the test copied there.
  * pty: hold a pty pair of its devpts (checked, with /dev/pts/0, after
  * restore); bind=HOSTDIR: HOSTDIR bound on /data (an external mount), whose
- * file "f" must read "external\n".
+ * file "f" must read "external\n"; cgroup=DIR: as runc on a v1 host, a
+ * tmpfs on /sys/fs/cgroup with cgroup2 on its unified/ and the host's
+ * pids cgroup DIR bound read-only on its pids/ (a cgroup's directory).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,7 +38,7 @@
 static volatile sig_atomic_t check;
 static char why[512];
 static int with_pty;
-static const char *hostdir;
+static const char *hostdir, *cgdir;
 
 static void on_usr1(int sig)
 {
@@ -78,6 +80,19 @@ static void build(const char *root)
 	mnt("proc/sys", "proc/sys", NULL, MS_BIND | MS_REC, NULL);
 	mnt(NULL, "proc/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
 	mnt("dev/null", "proc/keys", NULL, MS_BIND, NULL);
+	if (cgdir) {
+		char src[256];
+
+		snprintf(src, sizeof(src), "/sys/fs/cgroup/pids/%s", cgdir);
+		mnt("tmpfs", "sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    "mode=755");
+		if (mkdir("sys/fs/cgroup/unified", 0755) || mkdir("sys/fs/cgroup/pids", 0755))
+			die("cgroup directories");
+		mnt("cgroup2", "sys/fs/cgroup/unified", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    NULL);
+		mnt(src, "sys/fs/cgroup/pids", NULL, MS_BIND, NULL);
+		mnt(NULL, "sys/fs/cgroup/pids", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+	}
 	if (hostdir && (mkdir("data", 0755) || mount(hostdir, "data", NULL, MS_BIND, NULL)))
 		die("bind=HOSTDIR on /data");
 	if (!access("proc/acpi", F_OK))
@@ -135,6 +150,14 @@ static void verify(int mfd, int sfd)
 		CHECK(n == 5 && !strncmp(buf, "ping\n", 5), "pty: the slave read %zd bytes", n);
 		CHECK(!stat("/dev/pts/0", &st) && S_ISCHR(st.st_mode), "/dev/pts/0 is not there");
 	}
+	if (cgdir) {
+		CHECK(!statfs("/sys/fs/cgroup/unified", &sf) && sf.f_type == 0x63677270,
+		      "/sys/fs/cgroup/unified is not cgroup2");
+		CHECK(!access("/sys/fs/cgroup/pids/pids.max", F_OK),
+		      "/sys/fs/cgroup/pids is not a pids cgroup's directory (no pids.max)");
+		CHECK(!statvfs("/sys/fs/cgroup/pids", &vf) && (vf.f_flag & ST_RDONLY),
+		      "/sys/fs/cgroup/pids is not read-only");
+	}
 	if (hostdir) {
 		fd = open("/data/f", O_RDONLY);
 		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
@@ -185,6 +208,8 @@ int main(int argc, char **argv)
 			with_pty = 1;
 		else if (!strncmp(argv[i], "bind=", 5))
 			hostdir = argv[i] + 5;
+		else if (!strncmp(argv[i], "cgroup=", 7))
+			cgdir = argv[i] + 7;
 		else
 			return 2;
 	}
