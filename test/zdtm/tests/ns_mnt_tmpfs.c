@@ -5,8 +5,9 @@
  * of it hidden under a second tmpfs mounted on its directory, a directory
  * bound from the tool's file system, a directory of the tmpfs bound
  * elsewhere (a bind within the tree), a file bound on a file, and a
- * read-only, nosuid tmpfs. After restore each is back with its contents and
- * flags; the hidden file shows again once the tmpfs over it is unmounted.
+ * read-only, nosuid tmpfs, and a shared tmpfs. After restore each is back
+ * with its contents, flags and propagation; the hidden file shows again once
+ * the tmpfs over it is unmounted.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -89,7 +90,7 @@ static int setup(void)
 	snprintf(top, sizeof(top), "ns_mnt_tmpfs.XXXXXX");
 	if (!mkdtemp(top))
 		return -1;
-	for (const char *d = "t\0bind\0src\0ro\0in\0"; *d; d += strlen(d) + 1) {
+	for (const char *d = "t\0bind\0src\0ro\0in\0sh\0"; *d; d += strlen(d) + 1) {
 		path(p, sizeof(p), d);
 		if (mkdir(p, 0755))
 			return -1;
@@ -126,7 +127,26 @@ static int setup(void)
 	if (mnt("crl-ro", "ro", "tmpfs", 0, "size=1m") || put("ro/r", "read-only\n") ||
 	    mnt(NULL, "ro", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID, "size=1m"))
 		return -1;
+	if (mnt("crl-sh", "sh", "tmpfs", 0, "size=1m") || mnt(NULL, "sh", NULL, MS_SHARED, NULL))
+		return -1;
 	return 0;
+}
+
+/* The optional fields ("shared:N") of the mount on @rel, from /proc/self/mountinfo. */
+static bool shared(const char *rel)
+{
+	char cwd[256], want[512], line[1024];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (!f || !getcwd(cwd, sizeof(cwd)))
+		return false;
+	snprintf(want, sizeof(want), " %s/%s/%s ", cwd, top, rel);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want))
+			found = strstr(line, " shared:") != NULL; /* the last (top) one */
+	fclose(f);
+	return found;
 }
 
 static void check_flags(const char *rel, bool ro, bool nosuid)
@@ -188,6 +208,8 @@ static void check(void)
 	check_flags("ro", true, true);
 	if (put("ro/new", "x") == 0 || errno != EROFS)
 		fail("ro: a file could be made (%m)");
+	if (!shared("sh"))
+		fail("sh: not a shared mount (its mountinfo has no shared:N)");
 	path(p, sizeof(p), "t/sub");
 	if (umount2(p, 0))
 		fail("umount t/sub: %m");
