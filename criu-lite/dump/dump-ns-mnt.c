@@ -103,6 +103,33 @@ static int dump_mnt_write(struct dump_ctx *ctx, pid_t pid, uint32_t id,
 }
 
 /*
+ * A copy's mount matched to the tool's by mount point, root, type and
+ * source (as the restore matches them) must have its options too: the
+ * restore leaves the tool's as they are. Logs a refusal.
+ */
+static int dump_mnt_same_opts(pid_t pid, const struct proc_mounts *tool,
+			      const struct proc_mounts *ns, const bool *extra)
+{
+	bool *extra_o = calloc(ns->n + 1, sizeof(*extra_o));
+	const char *bad = "?", *why = "?";
+	int ret = extra_o ? 0 : -ENOMEM;
+
+	if (!ret)
+		mntns_check_shape(tool, ns, true, extra_o, &bad, &why);
+	for (size_t i = 0; !ret && i < ns->n; i++) {
+		if (extra[i] || !extra_o[i])
+			continue;
+		pr_err("dump: pid %d is in its own mount namespace, whose mount point '%s' is the "
+		       "tool's with other options ('%s' '%s'; remounted in the namespace): not "
+		       "restored (docs/containers.md)",
+		       pid, ns->m[i].mountpoint, ns->m[i].mopts, ns->m[i].sopts);
+		ret = -EOPNOTSUPP;
+	}
+	free(extra_o);
+	return ret;
+}
+
+/*
  * Plans @ns: a copy of @tool's mounts plus its own (*@own: any of those),
  * else a tree of its own. Logs a refusal.
  */
@@ -115,7 +142,9 @@ static int dump_mnt_plan(struct dump_ctx *ctx, pid_t pid, const struct proc_moun
 	bool copy;
 	int ret = extra && mine && ext ? 0 : -ENOMEM;
 
-	copy = !ret && !mntns_check_shape(tool, ns, true, extra, &bad, &why);
+	copy = !ret && !mntns_check_shape(tool, ns, false, extra, &bad, &why);
+	if (copy)
+		ret = dump_mnt_same_opts(pid, tool, ns, extra);
 	*own = !copy;
 	for (size_t i = 0; !ret && i < ns->n; i++) {
 		mine[i] = copy && !extra[i];
