@@ -153,7 +153,9 @@ static int dump_mnt_plan(struct dump_ctx *ctx, pid_t pid, const struct proc_moun
 	}
 	if (!ret && *own)
 		ret = mntns_plan(ns, mine, ext, plan, &bad, &why);
-	for (size_t i = 0; ret == -EOPNOTSUPP && i < ns->n; i++) {
+	else
+		bad = NULL; /* refused above, or nothing of its own */
+	for (size_t i = 0; ret == -EOPNOTSUPP && bad && i < ns->n; i++) {
 		const struct proc_mount *m = &ns->m[i];
 
 		if (m->mountpoint != bad)

@@ -3,7 +3,8 @@
 # target still running in its namespaces. Cases: the root in its own cgroup
 # namespace and in its own user namespace (not restored yet), a mount
 # namespace with a ramfs of its own on /mnt (not made anew, no contents
-# kept), a process in
+# kept) and one where a mount of the tool's was remounted read-only, a
+# process in
 # its own pid namespace that is not its init (pid 2 there), an ipc
 # namespace holding a message queue (not restored yet), and a tree spread
 # over two uts namespaces (a child that entered its own).
@@ -68,6 +69,8 @@ ok "notinit refused: $(grep -o 'pid [0-9]* is in its own pid.*' "$CRL_TMP/err-no
 
 refused mnt "pid [0-9]+ is in its own mount namespace, whose mount point '/mnt' \(ramfs 'crl-ns', root '/'\) comes from outside the tree .* pass --external mnt\[/mnt\]:KEY" \
 	unshare -m sh -c 'mount -t ramfs crl-ns /mnt && exec sleep 1000'
+refused remount "pid [0-9]+ is in its own mount namespace, whose mount point '/proc' is the tool's with other options \('ro,[^']*' '[^']*'; remounted in the namespace\)" \
+	unshare -m sh -c 'mount -o remount,bind,ro /proc && exec sleep 1000'
 refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
 	sh -c 'unshare -u sleep 1000 & wait'
 exit 0
