@@ -4,14 +4,15 @@
  * Why a guard: when the last reference to a userfaultfd closes, the kernel
  * unregisters its ranges and wakes the faulting threads, which then get zero
  * pages (handle_userfault on a released context) - silently wrong memory.
- * The restored processes hold no copy of their uffd (they never see it), so
- * the server alone would be the last holder. The guard, the server's parent,
+ * A restored process holds its own copy too (restore-lazy-keep.c), but a
+ * child it forks since does not. The guard, the server's parent,
  * holds a second copy of every uffd and a pidfd of every process. When the
  * server's socket ends without LZ_DONE (it died: SIGKILL, a crash), the
  * guard SIGKILLs the tree and every descendant of it, waits until all are
  * dead, and only then exits, closing its copies: a thread waiting for a page
  * meanwhile waits, and dies. The server does the same when the guard dies.
- * Killing both at the same moment is the one case left (documented).
+ * Both killed at once: each process holds its own uffd, so it waits rather
+ * than reads zeros, and the alarm pipe kills it (restore-lazy-keep.c).
  */
 #include <dirent.h>
 #include <errno.h>

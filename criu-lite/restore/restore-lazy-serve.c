@@ -12,8 +12,9 @@
  * A copy refused with EAGAIN (the process is changing its address space:
  * its event waits to be read) is retried after reading the events.
  *
- * Once every page is in, the server tells the guard and exits: the uffds
- * close, and what is still missing is exactly what was never written (zero).
+ * Once every page is in, the server closes the fds each process kept
+ * (restore-lazy-keep.c), tells the guard and exits: the uffds close, and what
+ * is still missing is exactly what was never written (zero).
  * Should the guard die first, or the tool before handing over, the server
  * kills the tree: without a second holder of the uffds its own death would
  * let the kernel map zero pages where contents are missing.
@@ -44,7 +45,8 @@ struct lz_mm {
 	struct lz_pend p;
 	unsigned long *retry; /* faults to serve again (EAGAIN) */
 	size_t nr_retry;
-	bool dead; /* its address space is gone (exit, exec) */
+	bool dead;	     /* its address space is gone (exit, exec) */
+	struct lz_keep keep; /* what the process holds itself (restore-lazy-keep.c) */
 };
 
 struct lz_srv {
@@ -110,6 +112,7 @@ static struct lz_mm *lz_add_mm(struct lz_srv *s, int uffd, pid_t pid)
 		lz_die(s, "out of memory");
 	m = &s->mm[s->n++];
 	*m = (struct lz_mm){.uffd = uffd, .pid = pid, .pidfd = -1};
+	lz_keep_init(&m->keep);
 	if (pid > 0)
 		m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	return m;
@@ -313,6 +316,21 @@ static void lz_ranges(struct lz_srv *s, const struct lz_msg *hd, const struct lz
 	}
 }
 
+/* The numbers of the fds the last LZ_TASK's process keeps, and the alarm's read end. */
+static void lz_kept(struct lz_srv *s, const struct lz_msg *hd, int alarm_r, const void *data,
+		    size_t len)
+{
+	struct lz_mm *m = s->filling;
+	struct lz_keep_nos nos;
+
+	if (!m || m->pid != hd->pid || alarm_r < 0 || len != sizeof(nos))
+		lz_die(s, "the tool sent a malformed keep message");
+	memcpy(&nos, data, sizeof(nos));
+	m->keep.alarm_r = alarm_r;
+	m->keep.uffd_no = nos.uffd_no;
+	m->keep.alarm_no = nos.alarm_no;
+}
+
 /* Every process sent: the guard must hold every uffd before the tool lets go of its own. */
 static void lz_go(struct lz_srv *s)
 {
@@ -345,12 +363,20 @@ static void lz_tool_msg(struct lz_srv *s)
 	}
 	switch (hd.type) {
 	case LZ_TASK:
-		if (fds[0] < 0)
-			lz_die(s, "the tool sent a process without its uffd");
+		if (fds[0] < 0 || fds[1] < 0)
+			lz_die(s, "the tool sent a process without its uffd or alarm");
 		s->filling = lz_add_mm(s, fds[0], hd.pid);
+		s->filling->keep.alarm_w = fds[1];
 		hold.pid = hd.pid;
 		if (lz_send(s->guard_sk, &hold, fds[0], s->filling->pidfd, NULL, 0))
 			lz_die(s, "the guard is gone");
+		/* the alarm's write end: the guard holds it too, so that either may die */
+		hold.pid = 0;
+		if (lz_send(s->guard_sk, &hold, fds[1], -1, NULL, 0))
+			lz_die(s, "the guard is gone");
+		break;
+	case LZ_KEEP:
+		lz_kept(s, &hd, fds[0], r, len);
 		break;
 	case LZ_RANGES:
 		if (hd.nr > LZ_RANGES_MAX || len != hd.nr * sizeof(*r))
@@ -393,6 +419,9 @@ static void lz_finish(struct lz_srv *s)
 	struct lz_msg m = {.type = LZ_DONE};
 	struct timespec t1;
 
+	/* before the guard and we let go of the alarms' write ends */
+	for (size_t i = 0; i < s->n; i++)
+		lz_keep_release(s->mm[i].dead ? 0 : s->mm[i].pid, s->mm[i].uffd, &s->mm[i].keep);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pr_info("lazy restore: every page is in: %zu address space(s), %lu fault(s), %lu zero "
 		"page(s), %lu KiB copied, %.3f s after the tree started",

@@ -6,9 +6,10 @@
  * (the pages of every process), none of the tree's files. While the tool
  * rebuilds a process, right after its eager pages are written and before
  * anything else touches its memory (injected rseq registration, clones,
- * mlock...), rst_lazy_register has the process create a userfaultfd, takes
- * it, closes the process's own copy, registers its lazy VMAs in missing mode
- * and sends it to the server, which serves from then on. Once every process
+ * mlock...), rst_lazy_register has the process create a userfaultfd and an
+ * alarm pipe, which it keeps (restore-lazy-keep.c), takes copies, registers
+ * its lazy VMAs in missing mode and sends them to the server, which serves
+ * from then on. Once every process
  * is rebuilt, rst_lazy_go waits until the guard holds every uffd; the tool
  * then lets the tree run and closes its own copies.
  */
@@ -35,6 +36,8 @@ struct rst_lazy {
 	int sk;	    /* to the server */
 	int *uffds; /* the tool's copies, until the guard holds them */
 	size_t nr;
+	struct lz_keep *keeps; /* the alarms' ends: the tool's copies, likewise */
+	size_t nr_keeps;
 };
 
 /*
@@ -178,28 +181,16 @@ int rst_lazy_eager(const struct rst_ctx *c, const struct rst_task *t, const stru
 	return 0;
 }
 
-/* A uffd made inside @t (its creator: the kernel binds it to the caller's mm), taken. */
-static int lz_make_uffd(struct rst_task *t, struct inject *in)
-{
-	long r = inject_call(in, SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0);
-	int fd;
-
-	if (r < 0) {
-		pr_err("pid %d: userfaultfd() in the process: %s", t->pid, strerror((int)-r));
-		return (int)r;
-	}
-	fd = uffd_steal_fd(t->pid, (int)r);
-	inject_call(in, SYS_close, (unsigned long)r, 0, 0, 0, 0, 0);
-	if (fd < 0)
-		pr_err("pid %d: taking its userfaultfd (pidfd_getfd): %s", t->pid, strerror(-fd));
-	return fd;
-}
-
 static int lz_send_ranges(struct rst_lazy *lz, struct rst_task *t, int uffd,
-			  const struct lz_range *r, size_t n)
+			  const struct lz_keep *kp, const struct lz_range *r, size_t n)
 {
 	struct lz_msg m = {.type = LZ_TASK, .pid = t->pid, .nr = (uint32_t)n};
-	int ret = lz_send(lz->sk, &m, uffd, -1, NULL, 0);
+	struct lz_keep_nos nos = {kp->uffd_no, kp->alarm_no};
+	int ret = lz_send(lz->sk, &m, uffd, kp->alarm_w, NULL, 0);
+
+	m = (struct lz_msg){.type = LZ_KEEP, .pid = t->pid};
+	if (!ret)
+		ret = lz_send(lz->sk, &m, kp->alarm_r, -1, &nos, sizeof(nos));
 
 	for (size_t i = 0; !ret && i < n; i += LZ_RANGES_MAX) {
 		size_t k = n - i < LZ_RANGES_MAX ? n - i : LZ_RANGES_MAX;
@@ -216,6 +207,7 @@ static int lz_send_ranges(struct rst_lazy *lz, struct rst_task *t, int uffd,
 int rst_lazy_register(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	struct rst_lazy *lz = c->lazy;
+	struct lz_keep *k;
 	struct lz_range *r;
 	size_t n = 0;
 	int uffd, ret = 0;
@@ -232,17 +224,18 @@ int rst_lazy_register(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 		free(r);
 		return 0;
 	}
-	uffd = lz_make_uffd(t, in);
-	if (uffd < 0) {
-		free(r);
-		return uffd;
-	}
-	if (ARRAY_GROW(lz->uffds, lz->nr)) {
-		close(uffd);
+	if (ARRAY_GROW(lz->uffds, lz->nr) || ARRAY_GROW(lz->keeps, lz->nr_keeps)) {
 		free(r);
 		return -ENOMEM;
 	}
-	lz->uffds[lz->nr++] = uffd;
+	k = &lz->keeps[lz->nr_keeps++];
+	ret = lz_keep_make(t, in, &uffd, k);
+	if (uffd >= 0)
+		lz->uffds[lz->nr++] = uffd;
+	if (ret) {
+		free(r);
+		return ret;
+	}
 	ret = uffd_api(uffd, UFFD_LAZY_FEATURES, NULL);
 	if (ret)
 		pr_err("pid %d: userfaultfd lacks the non-cooperative events (fork, remap, "
@@ -256,7 +249,7 @@ int rst_lazy_register(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 			       strerror(-ret));
 	}
 	if (!ret)
-		ret = lz_send_ranges(lz, t, uffd, r, n);
+		ret = lz_send_ranges(lz, t, uffd, k, r, n);
 	pr_debug("pid %d: %zu vma(s) registered for lazy pages", t->pid, n);
 	free(r);
 	return ret;
@@ -288,7 +281,10 @@ void rst_lazy_end(struct rst_ctx *c)
 		return;
 	for (size_t i = 0; i < lz->nr; i++)
 		close(lz->uffds[i]);
+	for (size_t i = 0; i < lz->nr_keeps; i++)
+		lz_keep_close(&lz->keeps[i]);
 	free(lz->uffds);
+	free(lz->keeps);
 	close(lz->sk);
 	free(lz);
 	c->lazy = NULL;

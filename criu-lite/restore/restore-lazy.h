@@ -8,7 +8,8 @@
  *
  * restore-lazy.c: the tool's side (start, per-process registration, hand-over).
  * restore-lazy-serve.c: the server. restore-lazy-guard.c: the guard and the
- * kill both use. restore-lazy-pend.c: the pages still to copy, per address
+ * kill both use. restore-lazy-keep.c: the uffd and alarm pipe each process
+ * keeps itself while served. restore-lazy-pend.c: the pages still to copy, per address
  * space.
  */
 #ifndef CRL_RESTORE_LAZY_H
@@ -30,6 +31,7 @@ enum lz_msg_type {
 	LZ_HOLD,     /* server -> guard: a uffd and maybe a pidfd to hold (SCM_RIGHTS) */
 	LZ_SYNC,     /* server -> guard: answer LZ_READY once every LZ_HOLD before is held */
 	LZ_DONE,     /* server -> guard: every page is in, let go */
+	LZ_KEEP,     /* tool -> server: the alarm's read end (SCM_RIGHTS), a struct lz_keep_nos */
 };
 
 struct lz_msg {
@@ -44,6 +46,39 @@ struct lz_range {
 };
 
 #define LZ_RANGES_MAX 4096
+
+/*
+ * restore-lazy-keep.c: what a restored process holds itself while it is
+ * served (its own uffd, the alarm pipe's read end), so that no death of the
+ * helpers lets it read zeros.
+ */
+struct lz_keep {
+	int uffd_no;  /* its copy of its uffd: the number in its fd table */
+	int alarm_no; /* its read end of the alarm pipe: the number there */
+	int alarm_r;  /* our copy of that read end (the same description, armed) */
+	int alarm_w;  /* the write end, which only the helpers hold once handed over */
+};
+
+/* The numbers of LZ_KEEP's data. */
+struct lz_keep_nos {
+	int32_t uffd_no, alarm_no;
+};
+
+void lz_keep_init(struct lz_keep *k);
+/*
+ * In @t (seized, injecting): a uffd made and kept there, taken into *@uffd;
+ * the alarm pipe made, its read end kept there and armed (O_ASYNC, SIGKILL to
+ * @t), both ends taken into @k. Logs. 0 or -errno.
+ */
+int lz_keep_make(struct rst_task *t, struct inject *in, int *uffd, struct lz_keep *k);
+/* Our copies of the alarm's ends closed. */
+void lz_keep_close(struct lz_keep *k);
+/*
+ * Every page of @pid is in: the alarm disarmed, its ranges unregistered from
+ * @uffd, the kept fds closed in the process (injected, after a kcmp check),
+ * our copies closed. Logs a warning when the process keeps them.
+ */
+void lz_keep_release(pid_t pid, int uffd, struct lz_keep *k);
 
 /* Sends @m with up to two fds (-1: none) and @len bytes of @data after it. 0 or -errno. */
 int lz_send(int sk, const struct lz_msg *m, int fd1, int fd2, const void *data, size_t len);
