@@ -141,7 +141,8 @@ int lz_keep_make(struct rst_task *t, struct inject *in, int *uffd, struct lz_kee
 		return k->uffd_no;
 	*uffd = uffd_steal_fd(t->pid, k->uffd_no);
 	if (*uffd < 0) {
-		pr_err("pid %d: taking its userfaultfd (pidfd_getfd): %s", t->pid, strerror(-*uffd));
+		pr_err("pid %d: taking its userfaultfd (pidfd_getfd): %s", t->pid,
+		       strerror(-*uffd));
 		return *uffd;
 	}
 	ret = lz_keep_alarm(t, in, min, k);
@@ -154,8 +155,8 @@ int lz_keep_make(struct rst_task *t, struct inject *in, int *uffd, struct lz_kee
 static bool lz_keep_same(pid_t pid, int ours, int no)
 {
 	return no >= 0 && ours >= 0 &&
-	       syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, (unsigned long)ours, (unsigned long)no) ==
-		       0;
+	       syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, (unsigned long)ours,
+		       (unsigned long)no) == 0;
 }
 
 /* Closes the kept fds inside @pid by injection. */
