@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -65,8 +66,16 @@ struct fill_buf {
 	struct iovec loc[FILL_IOV], rem[FILL_IOV];
 };
 
+/*
+ * A pages file seen by the filler, by fd number. The filler outlives the
+ * images it reads (restore --staged: one per iteration, and the final
+ * restore), whose fds are closed and their numbers reused: the file's
+ * identity says whether a number still means the same file.
+ */
 struct fill_file {
 	int fd, direct_fd; /* direct_fd: O_DIRECT twin or -1 */
+	dev_t dev;
+	ino_t ino;
 };
 
 struct rst_filler {
@@ -152,6 +161,7 @@ static bool fill_file_cold(int fd)
 static int fill_fd(struct rst_filler *f, int fd, bool *direct)
 {
 	char path[64];
+	struct stat st;
 	int dfd;
 
 	for (size_t i = 0; i < f->nr_files; i++)
@@ -164,8 +174,8 @@ static int fill_fd(struct rst_filler *f, int fd, bool *direct)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	}
-	if (f->nr_files < FILL_MAX_FILES)
-		f->files[f->nr_files++] = (struct fill_file){fd, dfd};
+	if (f->nr_files < FILL_MAX_FILES && !fstat(fd, &st))
+		f->files[f->nr_files++] = (struct fill_file){fd, dfd, st.st_dev, st.st_ino};
 	else if (dfd >= 0)
 		close(dfd), dfd = -1;
 	*direct = dfd >= 0;
@@ -427,6 +437,25 @@ static void *fill_writer(void *arg)
 	return NULL;
 }
 
+/* Forgets the files whose fd numbers now name another file (or none): their twins go. */
+static void fill_files_recheck(struct rst_filler *f)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->nr_files; i++) {
+		struct fill_file *e = &f->files[i];
+		struct stat st;
+
+		if (!fstat(e->fd, &st) && st.st_dev == e->dev && st.st_ino == e->ino) {
+			f->files[k++] = *e;
+			continue;
+		}
+		if (e->direct_fd >= 0)
+			close(e->direct_fd);
+	}
+	f->nr_files = k;
+}
+
 int rst_fill(struct rst_filler *f, pid_t pid, const struct rst_segs *segs)
 {
 	pthread_t rd, wr;
@@ -435,6 +464,7 @@ int rst_fill(struct rst_filler *f, pid_t pid, const struct rst_segs *segs)
 
 	if (!segs->n)
 		return 0;
+	fill_files_recheck(f);
 	f->segs = segs;
 	f->pid = pid;
 	f->produced = f->taken = 0;
