@@ -31,8 +31,12 @@ struct rst_aio_ring {
 
 #define RST_AIO_BATCH 32
 
-/* The recorded ring: [id, id + ring_len) from @t's pages (zero where none). */
-static int rst_aio_read(const struct rst_task *t, const AioRingEntry *a, char *buf)
+/*
+ * The recorded ring: [id, id + ring_len) from @t's pages (zero where none),
+ * checked against the page checksums (a mismatch is logged there: -EBADMSG).
+ */
+static int rst_aio_read(const struct rst_ctx *c, const struct rst_task *t, const AioRingEntry *a,
+			char *buf)
 {
 	memset(buf, 0, a->ring_len);
 	for (size_t i = 0; i < t->pages.n; i++) {
@@ -41,9 +45,13 @@ static int rst_aio_read(const struct rst_task *t, const AioRingEntry *a, char *b
 		unsigned long e = sg->vaddr + sg->len < a->id + a->ring_len ? sg->vaddr + sg->len
 									    : a->id + a->ring_len;
 
-		if (s < e && pread(sg->pages_fd, buf + (s - a->id), e - s,
-				   (off_t)(sg->off + (s - sg->vaddr))) != (ssize_t)(e - s))
+		if (s >= e)
+			continue;
+		if (pread(sg->pages_fd, buf + (s - a->id), e - s,
+			  (off_t)(sg->off + (s - sg->vaddr))) != (ssize_t)(e - s))
 			return errno ? -errno : -EIO;
+		if (rst_csums_check(&c->csums, sg, s - sg->vaddr, buf + (s - a->id), e - s, t->pid))
+			return -EBADMSG;
 	}
 	return 0;
 }
@@ -131,7 +139,7 @@ static int rst_aio_one(struct rst_task *t, struct inject *in, const AioRingEntry
 	return (int)ret;
 }
 
-int rst_aio_restore(struct rst_task *t, struct inject *in)
+int rst_aio_restore(const struct rst_ctx *c, struct rst_task *t, struct inject *in)
 {
 	for (size_t i = 0; i < t->mm->n_aios; i++) {
 		const AioRingEntry *a = t->mm->aios[i];
@@ -141,10 +149,12 @@ int rst_aio_restore(struct rst_task *t, struct inject *in)
 		if (!ret && a->ring_len < sizeof(struct rst_aio_ring) + 4 * sizeof(struct io_event))
 			ret = -EINVAL;
 		if (!ret)
-			ret = rst_aio_read(t, a, old);
+			ret = rst_aio_read(c, t, a, old);
 		if (!ret)
 			ret = rst_aio_one(t, in, a, old);
 		free(old);
+		if (ret == -EBADMSG) /* said, naming the images file */
+			return ret;
 		if (ret) {
 			pr_err("pid %d: AIO context 0x%lx (ring of %u bytes): %s", t->pid,
 			       (unsigned long)a->id, a->ring_len,

@@ -164,6 +164,9 @@ static int lz_fill(struct lz_srv *s, struct lz_mm *m, unsigned long a, unsigned 
 			       strerror(-ret));
 			lz_die(s, "an images file cannot be read");
 		}
+		/* the page checksums, as every other reader checks them (it logs) */
+		if (rst_csums_check(&s->c->csums, g, x - g->vaddr, s->buf, y - x, m->pid))
+			lz_die(s, "a page does not match its checksum");
 		ret = uffd_copy(m->uffd, x, s->buf, y - x, &done);
 		s->bytes += done;
 		if (done && lz_pend_drop(&m->p, x, x + done))

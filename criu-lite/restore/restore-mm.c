@@ -704,7 +704,7 @@ int rst_mm_restore(struct rst_ctx *c, struct rst_task *t, struct inject *in)
 	if (!ret)
 		ret = rst_protect(c, t, in);
 	if (!ret)
-		ret = rst_aio_restore(t, in);
+		ret = rst_aio_restore(c, t, in);
 	if (!ret)
 		ret = rst_guards(t, in);
 	if (!ret)

@@ -414,8 +414,11 @@ int rst_cow_fill(const struct rst_ctx *c, struct rst_task *t, struct inject *in,
 void rst_cow_release(struct rst_ctx *c);
 void rst_cow_free(struct rst_ctx *c);
 
-/* restore-aio.c: @t's AIO contexts at their recorded ids, pending events back. Logs. */
-int rst_aio_restore(struct rst_task *t, struct inject *in);
+/*
+ * restore-aio.c: @t's AIO contexts at their recorded ids, pending events back
+ * (the ring's pages checked against @c's page checksums). Logs.
+ */
+int rst_aio_restore(const struct rst_ctx *c, struct rst_task *t, struct inject *in);
 
 /* restore-tree.c: the group @t is restored into (--shell-job maps the job's group to the tool's).
  */

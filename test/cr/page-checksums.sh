@@ -128,3 +128,24 @@ cp -a "$T/ps" "$T/psbad"
 flip "$(biggest "$T/psbad")"
 refused "$T/psbad" "flipped byte on the page server's side"
 restored "$T/ps" "page server images" PASS
+
+# 6. restore --lazy-pages: the lazy-pages server checks every page it copies
+# in; the flipped one kills the tree (the log names it), which never sees it.
+rm -f "$T/a/check" "$T/a/result"
+"$CRL_BIN" restore -D "$T/bad" -d --lazy-pages --pidfile "$T/pid" -o "$T/lazy.log" -v4 ||
+	fail "lazy restore of damaged pages failed at once: $(grep Error "$T/lazy.log")"
+TPID=$(cat "$T/pid")
+CRL_PIDS="$CRL_PIDS $TPID"
+touch "$T/a/check"
+for ((i = 0; i < 400; i++)); do
+	[ -s "$T/a/result" ] && break
+	[ -d "/proc/$TPID" ] && ! grep -q '^State:.*Z' "/proc/$TPID/status" 2>/dev/null || break
+	sleep 0.05
+done
+[ -s "$T/a/result" ] && fail "lazy restore of damaged pages: the target ran on it and says $(cat "$T/a/result")"
+[ -d "/proc/$TPID" ] && ! grep -q '^State:.*Z' "/proc/$TPID/status" && fail "lazy restore: the target neither reported nor was killed"
+grep -Eq "Error: image '.*/pages-[0-9]+\.img': the page at offset 0x[0-9a-f]+ \(pid $TPID, .*does not match its checksum" "$T/lazy.log" ||
+	fail "lazy restore: no checksum error line: $(grep Error "$T/lazy.log")"
+grep -q "a page does not match its checksum: killing the restored tree" "$T/lazy.log" ||
+	fail "lazy restore: the lazy-pages server did not kill the tree: $(grep Error "$T/lazy.log")"
+ok "lazy restore of a flipped byte: the lazy-pages server refused the page and killed the tree"

@@ -112,8 +112,9 @@ static int run(size_t n)
 
 		if (m[i] == want)
 			continue;
-		snprintf(msg, sizeof(msg), "CORRUPT at +0x%zx: got 0x%llx want 0x%llx (generation %d)\n",
-			 i * 8, (unsigned long long)m[i], (unsigned long long)want, gen[i / 512]);
+		snprintf(msg, sizeof(msg),
+			 "CORRUPT at +0x%zx: got 0x%llx want 0x%llx (generation %d)\n", i * 8,
+			 (unsigned long long)m[i], (unsigned long long)want, gen[i / 512]);
 		snprintf(name, sizeof(name), "result.%d", role);
 		put(name, msg);
 		return 3;
