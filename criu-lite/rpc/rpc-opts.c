@@ -68,7 +68,6 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->n_cgroup_dump_controller, "cgroup_dump_controller", cg},
 		{co->freeze_cgroup, "freeze_cgroup", cg},
 		{co->cgroup_yard, "cgroup_yard", cg},
-		{co->has_lazy_pages && co->lazy_pages, "lazy_pages", "planned: lazy restore"},
 		{co->lsm_profile, "lsm_profile", "planned: LSM profiles"},
 		{co->lsm_mount_context, "lsm_mount_context", "planned: LSM profiles"},
 		{co->has_tls && co->tls, "tls", "planned: page server over TLS"},
@@ -118,6 +117,8 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 		o->network_lock = (int)co->network_lock;
 	o->shell_job = co->has_shell_job && co->shell_job;
 	o->track_mem = co->has_track_mem && co->track_mem;
+	/* restore --lazy-pages; a dump refuses it (rpc-serve.c) */
+	o->lazy_pages = co->has_lazy_pages && co->lazy_pages;
 	o->verbosity = co->log_level;
 	if (co->parent_img && co->parent_img[0])
 		o->prev_images_dir = co->parent_img;

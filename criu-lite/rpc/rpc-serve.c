@@ -5,6 +5,7 @@
  * success=false, cr_errno when criu has one for it, cr_errmsg the last error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "rpc-int.h"
 #include "rpc.h"
 #include "tracker.h"
+#include "uffd.h"
 
 #define RPC_ERRMSG_LEN 4096
 
@@ -59,6 +61,14 @@ static int rpc_dump(struct rpc_req *r, bool pre, CriuResp *resp)
 		resp->cr_errno = EBADRQC;
 		return 1;
 	}
+	if (r->o.lazy_pages) {
+		pr_err("criu_opts.lazy_pages is not supported on %s (planned: dump for post-copy "
+		       "migration); a restore takes it",
+		       pre ? "pre-dump" : "dump");
+		resp->has_cr_errno = true;
+		resp->cr_errno = EBADRQC;
+		return 1;
+	}
 	if (kill(r->o.pid, 0) && errno == ESRCH) {
 		pr_err("dump: no process with pid %d", r->o.pid);
 		resp->has_cr_errno = true;
@@ -87,6 +97,17 @@ static int rpc_restore(struct rpc_req *r, CriuResp *resp, CriuRestoreResp *rr)
 static bool rpc_mem_track(void)
 {
 	return tracker_any_validated();
+}
+
+/* lazy_pages: userfaultfd with the events restore --lazy-pages needs. */
+static bool rpc_lazy_pages(void)
+{
+	int fd = uffd_open(O_CLOEXEC | O_NONBLOCK);
+	bool ok = fd >= 0 && !uffd_api(fd, UFFD_LAZY_FEATURES, NULL);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 /* WAIT_PID: a restored root is our child. */
@@ -243,6 +264,7 @@ static int rpc_handle(struct rpc_req *r, const CriuReq *req, const struct opts *
 	case CRIU_REQ_TYPE__FEATURE_CHECK:
 		a.ft.has_mem_track = a.ft.has_lazy_pages = a.ft.has_pidfd_store = true;
 		a.ft.mem_track = rpc_mem_track();
+		a.ft.lazy_pages = rpc_lazy_pages();
 		resp->features = &a.ft;
 		break;
 	case CRIU_REQ_TYPE__WAIT_PID:

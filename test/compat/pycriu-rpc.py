@@ -103,6 +103,36 @@ except Exception as e:
     "Bad options" in str(e) or fail("unexpected error: %s" % e)
 ok("criu_opts.lsm_profile refused as bad options")
 
+# lazy_pages (rpc.proto 48): a restore serves the memory on first touch; a
+# dump refuses it, naming the field
+r = client(os.path.join(d, "lr"), pid=resp.pid, leave_running=True, lazy_pages=True)
+try:
+    r.dump()
+    fail("dump with lazy_pages accepted")
+except Exception:
+    "criu_opts.lazy_pages is not supported on dump" in open(os.path.join(d, "lr", "rpc.log")).read() or \
+        fail("dump with lazy_pages: no line naming the field")
+os.kill(resp.pid, 9)
+while os.path.exists("/proc/%d" % resp.pid) and \
+        not open("/proc/%d/stat" % resp.pid).read().split(") ")[1].startswith("Z"):
+    time.sleep(0.05)
+for f in ("check", "result"):
+    os.unlink(os.path.join(d, f))
+r = client(os.path.join(d, "final"), lazy_pages=True)
+r.opts.log_file = "rpc-lazy.log"
+resp = r.restore()
+resp.pid == t.pid or fail("lazy restore: pid %d, want %d" % (resp.pid, t.pid))
+open(os.path.join(d, "check"), "w").close()
+wait_file(os.path.join(d, "result")) or fail("lazily restored target did not report")
+res = open(os.path.join(d, "result")).read().strip()
+res == "PASS" or fail("lazily restored target: " + res)
+lazylog = os.path.join(d, "final", "rpc-lazy.log")
+end = time.time() + 30
+while "every page is in" not in open(lazylog).read() and time.time() < end:
+    time.sleep(0.05)
+"lazy restore: every page is in" in open(lazylog).read() or fail("lazy restore over RPC never finished")
+ok("lazy_pages: refused on dump; restore served lazily, target checked its memory: PASS")
+
 # dump of a pid that does not exist: ESRCH
 r = client(os.path.join(d, "lr"), pid=0x3ffffff)
 try:
@@ -130,7 +160,8 @@ resp = raw(req.SerializeToString())
 ok("VERSION %d.%d" % (resp.version.major_number, resp.version.minor_number))
 req = rpc.criu_req(); req.type = rpc.FEATURE_CHECK; req.features.mem_track = True
 resp = raw(req.SerializeToString())
-(resp.success and resp.features.HasField("mem_track")) or fail("FEATURE_CHECK: %s" % resp)
+(resp.success and resp.features.HasField("mem_track") and resp.features.lazy_pages) or \
+    fail("FEATURE_CHECK: %s" % resp)
 ok("FEATURE_CHECK mem_track=%s" % resp.features.mem_track)
 req = rpc.criu_req(); req.type = rpc.CPUINFO_DUMP
 resp = raw(req.SerializeToString())

@@ -43,8 +43,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
 	snprintf(path, sizeof(path), "%s/data", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, "aio ring contents", 17) != 17 ||
-	    syscall(SYS_io_setup, 16, &ctx))
+	if (fd < 0 || write(fd, "aio ring contents", 17) != 17 || syscall(SYS_io_setup, 16, &ctx))
 		return 1;
 	cb.aio_lio_opcode = IOCB_CMD_PREAD;
 	cb.aio_fildes = (uint32_t)fd;
