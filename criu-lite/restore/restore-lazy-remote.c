@@ -145,6 +145,20 @@ int rst_remote_read(struct rst_ctx *c, int fd, uint64_t off, void *buf, size_t l
 	return page_xfer_get_read(c->remote->px, h, off, buf, (uint32_t)len);
 }
 
+int rst_remote_ask(struct rst_ctx *c, int fd, uint64_t off, size_t len)
+{
+	uint32_t h;
+
+	if (!rst_remote_handle(c, fd, &h) || !c->remote->px)
+		return -EBADF;
+	return page_xfer_get_ask(c->remote->px, h, off, (uint32_t)len);
+}
+
+int rst_remote_take(struct rst_ctx *c, uint64_t off, void *buf, size_t len)
+{
+	return c->remote->px ? page_xfer_get_take(c->remote->px, off, buf, (uint32_t)len) : -EBADF;
+}
+
 void rst_remote_let_go(struct rst_ctx *c)
 {
 	if (!c->remote)

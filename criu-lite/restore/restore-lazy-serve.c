@@ -60,6 +60,20 @@ struct lz_srv {
 	struct lz_range *ranges; /* LZ_RANGES_MAX: one LZ_RANGES message */
 	unsigned long ps;
 	struct lz_mm *filling; /* the last LZ_TASK, getting its ranges */
+	/*
+	 * From a page server: the next background chunk, asked for before the
+	 * last one is copied in, so that the server's read and send overlap our
+	 * copy (restore-lazy-remote.c). @asked: its answer is still to take;
+	 * @have: taken into @buf, not used yet.
+	 */
+	struct {
+		bool asked, have;
+		int fd;
+		uint64_t off;
+		size_t len;
+		char *buf;
+	} ahead;
+	bool pushing; /* in lz_push: ask for the next chunk ahead */
 	unsigned long faults, zero, bytes;
 	struct timespec t0;
 };
@@ -118,12 +132,61 @@ static struct lz_mm *lz_add_mm(struct lz_srv *s, int uffd, pid_t pid)
 	return m;
 }
 
+/* The answer to the read asked ahead, taken (nothing else can be read before it). */
+static int lz_take_ahead(struct lz_srv *s)
+{
+	int ret;
+
+	if (!s->ahead.asked)
+		return 0;
+	s->ahead.asked = false;
+	ret = rst_remote_take(s->c, s->ahead.off, s->ahead.buf, s->ahead.len);
+	s->ahead.have = !ret;
+	return ret;
+}
+
+/* From a page server: the chunk after [@y, ...) of @m's run @i, asked for now. */
+static void lz_ask_ahead(struct lz_srv *s, const struct lz_mm *m, size_t i, unsigned long y)
+{
+	const struct rst_seg *g = i < m->p.n ? &m->p.s[i] : NULL;
+	uint32_t h;
+
+	if (!s->pushing || s->ahead.asked || s->ahead.have || !g)
+		return;
+	if (y >= g->vaddr + g->len) {
+		if (i + 1 >= m->p.n)
+			return;
+		g = &m->p.s[i + 1];
+		y = g->vaddr;
+	}
+	if (!rst_remote_handle(s->c, g->pages_fd, &h))
+		return;
+	s->ahead.fd = g->pages_fd;
+	s->ahead.off = g->off + (y - g->vaddr);
+	s->ahead.len = g->vaddr + g->len - y < s->chunk ? g->vaddr + g->len - y : s->chunk;
+	s->ahead.asked = !rst_remote_ask(s->c, s->ahead.fd, s->ahead.off, s->ahead.len);
+}
+
 static int lz_read_at(struct lz_srv *s, int fd, char *buf, size_t len, uint64_t off)
 {
 	uint32_t h;
 
-	if (rst_remote_handle(s->c, fd, &h)) /* on the page server */
+	if (rst_remote_handle(s->c, fd, &h)) { /* on the page server */
+		int ret = lz_take_ahead(s);
+
+		if (ret)
+			return ret;
+		if (s->ahead.have && s->ahead.fd == fd && s->ahead.off == off &&
+		    s->ahead.len == len) {
+			s->ahead.have = false;
+			memcpy(buf, s->ahead.buf, len);
+			return 0;
+		}
+		/* a fault's read keeps it for the next push; a push that wants another drops it */
+		if (s->pushing)
+			s->ahead.have = false;
 		return rst_remote_read(s->c, fd, off, buf, len);
+	}
 	for (size_t got = 0; got < len;) {
 		ssize_t r = pread(fd, buf + got, len - got, (off_t)(off + got));
 
@@ -164,6 +227,8 @@ static int lz_fill(struct lz_srv *s, struct lz_mm *m, unsigned long a, unsigned 
 			       strerror(-ret));
 			lz_die(s, "an images file cannot be read");
 		}
+		/* the next chunk is on its way while this one is checked and copied */
+		lz_ask_ahead(s, m, i, y);
 		/* the page checksums, as every other reader checks them (it logs) */
 		if (rst_csums_check(&s->c->csums, g, x - g->vaddr, s->buf, y - x, m->pid))
 			lz_die(s, "a page does not match its checksum");
@@ -410,7 +475,9 @@ static void lz_push(struct lz_srv *s)
 
 		if (m->dead || !m->p.n)
 			continue;
+		s->pushing = s->c->remote != NULL;
 		lz_fill(s, m, m->p.s[0].vaddr, m->p.s[0].vaddr + s->chunk);
+		s->pushing = false;
 		s->rr = (s->rr + k) % s->n;
 		return;
 	}
@@ -432,6 +499,7 @@ static void lz_finish(struct lz_srv *s)
 		(double)(t1.tv_sec - s->t0.tv_sec) + (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9);
 	/* the guard first: it must not take our exit for a death */
 	lz_send(s->guard_sk, &m, -1, -1, NULL, 0);
+	lz_take_ahead(s);      /* an answer left unread would cut the page server's BYE short */
 	rst_remote_free(s->c); /* BYE to the page server, which then exits */
 	_exit(0);
 }
@@ -446,8 +514,9 @@ void lz_serve(struct rst_ctx *c, int tool_sk, int guard_sk, pid_t guard)
 	s.ps = c->page_size;
 	s.chunk = c->remote ? LZ_CHUNK_REMOTE : LZ_CHUNK;
 	s.buf = malloc(s.chunk);
+	s.ahead.buf = c->remote ? malloc(s.chunk) : NULL;
 	s.ranges = calloc(LZ_RANGES_MAX, sizeof(*s.ranges));
-	if (!s.buf || !s.ranges)
+	if (!s.buf || !s.ranges || (c->remote && !s.ahead.buf))
 		lz_die(&s, "out of memory");
 	for (;;) {
 		size_t np = 0, busy = 0;

@@ -130,6 +130,12 @@ int rst_remote_open(struct rst_ctx *c, const struct img_dir *d, uint32_t id, int
 bool rst_remote_handle(const struct rst_ctx *c, int fd, uint32_t *handle);
 /* Reads [@off, @off+@len) (<= RST_REMOTE_CHUNK) of stand-in @fd from the server. */
 int rst_remote_read(struct rst_ctx *c, int fd, uint64_t off, void *buf, size_t len);
+/*
+ * The two halves of rst_remote_read: a read asked for ahead, its answer taken
+ * later (the server answers in order; nothing else may be read between).
+ */
+int rst_remote_ask(struct rst_ctx *c, int fd, uint64_t off, size_t len);
+int rst_remote_take(struct rst_ctx *c, uint64_t off, void *buf, size_t len);
 void *rst_remote_buf(const struct rst_ctx *c);
 /* The tool's copy of the connection goes (the lazy-pages server holds it). */
 void rst_remote_let_go(struct rst_ctx *c);

@@ -666,19 +666,22 @@ int page_xfer_get_open(struct page_xfer *px, const char *name, uint32_t *handle,
 	return 0;
 }
 
-int page_xfer_get_read(struct page_xfer *px, uint32_t handle, uint64_t off, void *buf, uint32_t len)
+int page_xfer_get_ask(struct page_xfer *px, uint32_t handle, uint64_t off, uint32_t len)
 {
-	struct page_xfer_hdr h;
 	uint8_t req[16];
-	char why[128];
-	int ret;
 
 	page_xfer_put32(req, handle);
 	page_xfer_put32(req + 4, len);
 	page_xfer_put64(req + 8, off);
-	ret = px_send(px, PX_GET_READ, req, sizeof(req));
-	if (ret)
-		return ret;
+	return px_send(px, PX_GET_READ, req, sizeof(req));
+}
+
+int page_xfer_get_take(struct page_xfer *px, uint64_t off, void *buf, uint32_t len)
+{
+	struct page_xfer_hdr h;
+	char why[128];
+	int ret;
+
 	ret = page_xfer_recv_hdr(px->fd, &px->rx_seq, PAGE_XFER_MAX_FRAME, &h, why, sizeof(why));
 	if (ret == -EBADMSG)
 		pr_err("page server %s: bad answer: %s", px->peer, why);
@@ -702,6 +705,13 @@ int page_xfer_get_read(struct page_xfer *px, uint32_t handle, uint64_t off, void
 		return px->err = -EBADMSG;
 	}
 	return 0;
+}
+
+int page_xfer_get_read(struct page_xfer *px, uint32_t handle, uint64_t off, void *buf, uint32_t len)
+{
+	int ret = page_xfer_get_ask(px, handle, off, len);
+
+	return ret ? ret : page_xfer_get_take(px, off, buf, len);
 }
 
 int page_xfer_start(const struct opts *o, struct page_xfer **out)

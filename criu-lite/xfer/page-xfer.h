@@ -164,6 +164,14 @@ int page_xfer_get_open(struct page_xfer *px, const char *name, uint32_t *handle,
 /* Reads @len bytes (<= PAGE_XFER_MAX_FRAME) at @off of file @handle into @buf. Logs. */
 int page_xfer_get_read(struct page_xfer *px, uint32_t handle, uint64_t off, void *buf,
 		       uint32_t len);
+/*
+ * The two halves of page_xfer_get_read, so that a reader can ask for the
+ * next read before it takes the answer to the last one: the server answers
+ * in order, and the two overlap. Each answer taken with the @off and @len
+ * it was asked with. Log.
+ */
+int page_xfer_get_ask(struct page_xfer *px, uint32_t handle, uint64_t off, uint32_t len);
+int page_xfer_get_take(struct page_xfer *px, uint64_t off, void *buf, uint32_t len);
 struct opts;
 /*
  * For dump and pre-dump with --page-server: connects to o->address:o->port
