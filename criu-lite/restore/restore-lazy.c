@@ -9,9 +9,9 @@
  * mlock...), rst_lazy_register has the process create a userfaultfd and an
  * alarm pipe, which it keeps (restore-lazy-keep.c), takes copies, registers
  * its lazy VMAs in missing mode and sends them to the server, which serves
- * from then on. Once every process
- * is rebuilt, rst_lazy_go waits until the guard holds every uffd; the tool
- * then lets the tree run and closes its own copies.
+ * from then on. Once every process is rebuilt, rst_lazy_go waits until the
+ * guard holds every uffd; the tool then lets the tree run and closes its own
+ * copies.
  */
 #include <dirent.h>
 #include <errno.h>
