@@ -84,7 +84,8 @@ const struct opt_desc opt_table[] = {
 	     "iptables (default), nftables or skip: how TCP connections with peers outside the "
 	     "tree are held still from the freeze to the end of the restore"),
 	DOES("manage-cgroups", OI_MANAGE_CGROUPS, 0, OA, 0, "MODE",
-	     "ignore accepted (criu-lite leaves cgroups alone); other modes refused"),
+	     "restore: none|props|soft|full|strict|ignore, as criu (default soft: missing "
+	     "cgroups created, properties set only in those; docs/containers.md)"),
 	DOES("file-validation", OI_FILE_VALIDATION, 0, RA, 0, "filesize|buildid",
 	     "filesize accepted (what criu-lite checks); buildid refused"),
 	NOOP("file-locks", 'l', NA, B, "file locks are always dumped and restored"),
@@ -114,8 +115,12 @@ const struct opt_desc opt_table[] = {
 	DOES("external", OI_EXTERNAL, 0, RA, 0, "mnt[KEY]:VAL",
 	     "dump: mount point KEY is external, recorded as VAL; restore: the mount recorded "
 	     "as KEY is a bind of host path VAL (only mnt[] yet)"),
-	REFUSED("freeze-cgroup", 0, RA, 0, "planned: cgroups"),
-	REFUSED("cgroup-root", 0, RA, 0, "planned: cgroups"),
+	DOES("freeze-cgroup", OI_FREEZE_CGROUP, 0, RA, 0, "PATH",
+	     "dump: freeze the tree through this freezer cgroup (v1 freezer.state or v2 "
+	     "cgroup.freeze) before seizing it; thawed on every exit"),
+	DOES("cgroup-root", OI_CGROUP_ROOT, 0, RA, 0, "[CTRL:]/PATH",
+	     "restore: the root task's cgroup becomes PATH (in hierarchy CTRL, else in all); "
+	     "may be repeated"),
 	REFUSED("cgroup-props", 0, RA, 0, "planned: cgroups"),
 	REFUSED("cgroup-props-file", 0, RA, 0, "planned: cgroups"),
 	REFUSED("cgroup-dump-controller", 0, RA, 0, "planned: cgroups"),

@@ -231,6 +231,43 @@ static int parse_ext_mnt(const struct opt_src *s, const char *arg, bool map, str
 	return 0;
 }
 
+static int parse_cg_mode(const struct opt_src *s, const char *arg, struct opts *o)
+{
+	static const char *const names[] = {
+		[OPTS_CG_IGNORE] = "ignore", [OPTS_CG_NONE] = "none", [OPTS_CG_PROPS] = "props",
+		[OPTS_CG_SOFT] = "soft",     [OPTS_CG_FULL] = "full", [OPTS_CG_STRICT] = "strict",
+	};
+
+	if (!arg) { /* criu: the option alone means soft */
+		o->manage_cgroups = OPTS_CG_SOFT;
+		return 0;
+	}
+	for (size_t i = OPTS_CG_IGNORE; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			o->manage_cgroups = (enum opts_cg_mode)i;
+			return 0;
+		}
+	}
+	pr_err("%sinvalid --manage-cgroups '%s' (one of none|props|soft|full|strict|ignore)",
+	       s->where, arg);
+	return -EINVAL;
+}
+
+/* [CTRL:]/PATH: the path must be absolute, the controller name not empty. */
+static int parse_cg_root(const struct opt_src *s, const char *arg, struct opts *o)
+{
+	const char *colon = strchr(arg, ':');
+	const char *path = colon ? colon + 1 : arg;
+
+	if (path[0] != '/' || (colon && colon == arg))
+		return bad(s, "invalid --cgroup-root '%s' ([CONTROLLER:]/PATH, the path absolute)",
+			   arg);
+	if (o->n_cg_roots == OPTS_MAX_CG_ROOTS)
+		return bad(s, "more than %d --cgroup-root options", OPTS_MAX_CG_ROOTS);
+	o->cg_roots[o->n_cg_roots++] = arg;
+	return 0;
+}
+
 static int parse_network_lock(const struct opt_src *s, const char *arg, struct opts *o)
 {
 	static const char *const names[] = {[OPTS_NETLOCK_IPTABLES] = "iptables",
@@ -345,8 +382,12 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 	case OI_CPU_CAP:
 		return parse_cpu_cap(s, arg);
 	case OI_MANAGE_CGROUPS:
-		return parse_choice(s, "manage-cgroups", arg ? arg : "soft", "ignore",
-				    "none|props|soft|full|strict", "planned: cgroups");
+		return parse_cg_mode(s, arg, o);
+	case OI_CGROUP_ROOT:
+		return parse_cg_root(s, arg, o);
+	case OI_FREEZE_CGROUP:
+		o->freeze_cgroup = arg;
+		return 0;
 	case OI_NETWORK_LOCK:
 		return parse_network_lock(s, arg, o);
 	case OI_TCP_CLOSE:

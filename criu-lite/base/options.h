@@ -30,6 +30,19 @@ struct opts_ext_mnt {
 	const char *val;
 };
 
+#define OPTS_MAX_CG_ROOTS 16
+
+/* --manage-cgroups modes (criu's); 0, not given, is criu's default: soft */
+enum opts_cg_mode {
+	OPTS_CG_DEFAULT,
+	OPTS_CG_IGNORE,
+	OPTS_CG_NONE,
+	OPTS_CG_PROPS,
+	OPTS_CG_SOFT,
+	OPTS_CG_FULL,
+	OPTS_CG_STRICT,
+};
+
 struct opts {
 	const char *command;
 	pid_t pid;			/* -t */
@@ -56,6 +69,11 @@ struct opts {
 	const char *root; /* --root: restore: the tree's root file system (a host path) */
 	struct opts_ext_mnt ext_mnt[OPTS_MAX_EXT_MNT];
 	int n_ext_mnt;
+	enum opts_cg_mode manage_cgroups; /* --manage-cgroups */
+	/* --cgroup-root [CTRL:]/PATH, in order; "CTRL:" absent: every hierarchy */
+	const char *cg_roots[OPTS_MAX_CG_ROOTS];
+	int n_cg_roots;
+	const char *freeze_cgroup; /* --freeze-cgroup: the freezer cgroup of the tree */
 	/*
 	 * RPC with notify_scripts: each action-script stage is also sent to the
 	 * client, which must agree (0) for the operation to go on (action.c).

@@ -218,6 +218,10 @@ static int task_core_fill(struct dump_ctx *ctx, struct dump_task *t, struct task
 	/* Absent without CONFIG_AUDIT: then there is nothing to restore either. */
 	if (!proc_read_loginuid(t->pid, &tc->loginuid))
 		tc->has_loginuid = true;
+	ret = dump_cgroup_task(ctx, t, &tc->cg_set);
+	if (ret)
+		return ret;
+	tc->has_cg_set = true;
 	for (int i = 0; i < DUMP_NR_RLIMITS; i++) {
 		struct rlimit r;
 

@@ -92,6 +92,8 @@ static int dump_frozen(struct dump_ctx *ctx)
 		ret = dump_files_finish(ctx);
 	if (!ret)
 		ret = dump_seccomp_finish(ctx);
+	if (!ret && !ctx->pre_dump)
+		ret = dump_cgroup_write(ctx);
 	if (!ret)
 		ret = dump_phase(ctx, 0, "written");
 	return ret;

@@ -152,6 +152,7 @@ struct dump_ctx {
 	bool no_cow; /* a second try after the copy lost a page: copied frozen */
 	/* the tool could not seize with PTRACE_O_SUSPEND_SECCOMP (dump-seize.c) */
 	bool seccomp_unsuspended;
+	struct dump_cg *cg; /* the tree's cgroup sets (dump-cgroup.c), NULL before the first */
 };
 
 /*
@@ -232,6 +233,11 @@ int dump_seccomp_thread(struct dump_ctx *ctx, struct dump_task *t, pid_t tid, in
  */
 int dump_seccomp_check_seized(struct dump_ctx *ctx, struct dump_task *t);
 /* Writes seccomp.img when any thread had a filter. */
+/* dump-cgroup.c: @t's cgroup set (its id in *@set), cgroup.img, the root's set. Log. */
+int dump_cgroup_task(struct dump_ctx *ctx, const struct dump_task *t, uint32_t *set);
+int dump_cgroup_write(struct dump_ctx *ctx);
+uint32_t dump_cgroup_root_set(const struct dump_ctx *ctx);
+void dump_cgroup_free(struct dump_ctx *ctx);
 int dump_seccomp_finish(struct dump_ctx *ctx);
 void dump_seccomp_fini(struct dump_ctx *ctx);
 

@@ -32,6 +32,7 @@
 #include "tracker.pb-c.h"
 #include "tty.pb-c.h"
 #include "utsns.pb-c.h"
+#include "cgroup.pb-c.h"
 
 #define IMG_BUF_SIZE (64u << 10)
 
@@ -105,6 +106,8 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 		      &mnt_entry__descriptor, IMG_PAYLOAD_NONE},
 	[IMG_TMPFS_DEV] = {"tmpfs-dev-%lu.tar.gz.img", "TMPFS", 0, IMG_FIRST_NONE, NULL, NULL,
 			   IMG_PAYLOAD_NONE},
+	[IMG_CGROUP] = {"cgroup.img", "CGROUP", 0x59383330, IMG_FIRST_COMMON, NULL,
+			&cgroup_entry__descriptor, IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

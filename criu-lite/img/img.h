@@ -57,6 +57,7 @@ enum img_kind {
 	IMG_IPCNS_SHM,
 	IMG_MNTS,
 	IMG_TMPFS_DEV, /* a tmpfs's files: a gzip'ed tar, named by the kernel's dev number */
+	IMG_CGROUP,
 	IMG_KIND_MAX,
 };
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "proc-misc.h"
 #include "proc-stat.h"
+#include "restore-cgroup.h"
 #include "restore.h"
 
 /* CRIU's task_state values in task_core_entry. */
@@ -506,6 +507,8 @@ int rst_read_all(struct rst_ctx *c, const char *dir)
 	if (!ret)
 		ret = rst_seccomp_read(c);
 	if (!ret)
+		ret = rst_cg_read(c);
+	if (!ret)
 		ret = rst_ns_read(c);
 	return ret ? ret : rst_check_all(c);
 }
@@ -539,6 +542,7 @@ void rst_ctx_fini(struct rst_ctx *c)
 	rst_locks_free(c);
 	rst_seccomp_free(c);
 	rst_ns_free(c);
+	rst_cg_free(c);
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "netlock.h"
 #include "pidfile.h"
+#include "restore-cgroup.h"
 #include "restore.h"
 #include "restore-lazy.h"
 
@@ -70,6 +71,8 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		ret = rst_files_open(&c);
 	if (!ret)
 		ret = rst_cow_prepare(&c);
+	if (!ret)
+		ret = rst_cg_prepare(&c);
 	if (!ret)
 		ret = rst_tree_create(&c);
 	/* the root made its own namespaces (restore-ns.c); the tool works in some */

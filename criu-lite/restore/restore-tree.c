@@ -28,6 +28,7 @@
 #include "log.h"
 #include "proc-misc.h"
 #include "proc-stat.h"
+#include "restore-cgroup.h"
 #include "restore.h"
 
 #include "signal.pb-c.h"
@@ -45,6 +46,7 @@ enum rst_step {
 	RST_STEP_SHARED,
 	RST_STEP_CTTY,
 	RST_STEP_NS,
+	RST_STEP_CGROUP,
 };
 
 static const char *const rst_step_names[] = {
@@ -58,6 +60,7 @@ static const char *const rst_step_names[] = {
 			       "CAP_AUDIT_CONTROL, never when audit made it immutable)"),
 	[RST_STEP_SHARED] = "wait for the processes sharing its fd table",
 	[RST_STEP_NS] = "rebuild its own namespaces (docs/containers.md)",
+	[RST_STEP_CGROUP] = "enter its cgroups (--manage-cgroups, docs/containers.md)",
 };
 
 /* fork() that gives the child @pid (needs CAP_CHECKPOINT_RESTORE); @flags: CLONE_FILES or 0. */
@@ -354,6 +357,19 @@ static void rst_child_ns(struct rst_ctx *c)
 	}
 }
 
+/* Enters the cgroups planned for task @i (@ns_root: the root's cgroup namespace's root). */
+static void rst_child_cgroups(struct rst_ctx *c, size_t i, bool ns_root)
+{
+	const char *what = "?";
+	int ret = rst_cg_enter(c, i, ns_root, &what);
+
+	if (ret) {
+		pr_err("restore of pid %d: entering cgroup '%s': %s", c->tasks[i].pid, what,
+		       strerror(-ret));
+		rst_child_fail(c, i, RST_STEP_CGROUP, -ret);
+	}
+}
+
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -367,8 +383,12 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 	if (getppid() !=
 	    (i ? c->tasks[c->tasks[i].parent].pid : (rst_ns_pid_new(c) ? 0 : c->tool_pid)))
 		_exit(1);
+	/* before its children exist, so they start there; the root's namespace after */
+	rst_child_cgroups(c, i, i == 0 && rst_cg_own_ns(c));
 	if (i == 0)
 		rst_child_ns(c);
+	if (i == 0 && rst_cg_own_ns(c))
+		rst_child_cgroups(c, 0, false);
 	rst_child_session(c, i);
 	if (t->zombie)
 		rst_zombie(c, i, t->exit_code);

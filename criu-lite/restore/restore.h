@@ -186,6 +186,7 @@ struct rst_ctx {
 	size_t premap_len;
 	size_t *premap_at;
 	struct rst_ns *ns; /* namespaces the root owns (restore-ns.c), NULL: the tool's */
+	struct rst_cg *cg; /* cgroup.img and each task's moves (restore-cgroup.c), or NULL */
 };
 
 /* restore-read.c: read and validate every image; creates nothing. Logs. */

@@ -18,7 +18,8 @@ struct rpc_req {
 	struct opts o;
 	int images_fd, work_fd; /* ours, -1 when not open */
 	char images_dir[64], work_dir[64];
-	char *errmsg; /* shared with the dump worker: the last error line */
+	char *cg_roots[OPTS_MAX_CG_ROOTS]; /* "ctrl:path" made from cg_root, ours */
+	char *errmsg;			   /* shared with the dump worker: the last error line */
 	size_t errmsg_len;
 };
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,7 +52,7 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		 "planned: cpuinfo image; none and fpu are taken"},
 		{co->n_exec_cmd, "exec_cmd", "planned"},
 		{co->n_ext_mnt > OPTS_MAX_EXT_MNT, "ext_mnt (too many)", mnt},
-		{co->n_cg_root, "cg_root", cg},
+		{co->n_cg_root > OPTS_MAX_CG_ROOTS, "cg_root", "at most 16 entries are taken"},
 		{co->has_rst_sibling && co->rst_sibling, "rst_sibling",
 		 "planned: restore as a sibling"},
 		{co->n_inherit_fd, "inherit_fd", ext},
@@ -66,7 +67,6 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->cgroup_props, "cgroup_props", cg},
 		{co->cgroup_props_file, "cgroup_props_file", cg},
 		{co->n_cgroup_dump_controller, "cgroup_dump_controller", cg},
-		{co->freeze_cgroup, "freeze_cgroup", cg},
 		{co->cgroup_yard, "cgroup_yard", cg},
 		{co->lsm_profile, "lsm_profile", "planned: LSM profiles"},
 		{co->lsm_mount_context, "lsm_mount_context", "planned: LSM profiles"},
@@ -88,18 +88,49 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 			return t[i].name;
 		}
 	}
-	/* manage_cgroups alone means criu's soft mode */
-	if ((co->has_manage_cgroups_mode && co->manage_cgroups_mode != CRIU_CG_MODE__IGNORE) ||
-	    (!co->has_manage_cgroups_mode && co->manage_cgroups)) {
-		*plan = cg;
-		return "manage_cgroups";
-	}
 	/* criu skips a missing config file; one that exists would change the options */
 	if (co->config_file && !access(co->config_file, F_OK)) {
 		*plan = "planned: config files over RPC";
 		return "config_file";
 	}
 	return NULL;
+}
+
+/* manage_cgroups_mode (criu's numbers) onto --manage-cgroups; DEFAULT is soft, as criu. */
+static enum opts_cg_mode rpc_cg_mode(const CriuOpts *co)
+{
+	static const enum opts_cg_mode modes[] = {
+		[CRIU_CG_MODE__IGNORE] = OPTS_CG_IGNORE, [CRIU_CG_MODE__CG_NONE] = OPTS_CG_NONE,
+		[CRIU_CG_MODE__PROPS] = OPTS_CG_PROPS,	 [CRIU_CG_MODE__SOFT] = OPTS_CG_SOFT,
+		[CRIU_CG_MODE__FULL] = OPTS_CG_FULL,	 [CRIU_CG_MODE__STRICT] = OPTS_CG_STRICT,
+		[CRIU_CG_MODE__DEFAULT] = OPTS_CG_SOFT,
+	};
+
+	if (co->has_manage_cgroups_mode &&
+	    (size_t)co->manage_cgroups_mode < sizeof(modes) / sizeof(modes[0]))
+		return modes[co->manage_cgroups_mode];
+	return co->has_manage_cgroups && co->manage_cgroups ? OPTS_CG_SOFT : OPTS_CG_DEFAULT;
+}
+
+/* cg_root entries as --cgroup-root words ("ctrl:/path" or "/path"). */
+static int rpc_cg_roots(struct rpc_req *r, const CriuOpts *co, char *why, size_t len)
+{
+	for (size_t i = 0; i < co->n_cg_root; i++) {
+		const CgroupRoot *cr = co->cg_root[i];
+		const char *ctrl = cr->ctrl && cr->ctrl[0] ? cr->ctrl : NULL;
+
+		if (!cr->path || cr->path[0] != '/') {
+			snprintf(why, len, "criu_opts.cg_root[%zu]: the path must be absolute", i);
+			return -EINVAL;
+		}
+		if (asprintf(&r->cg_roots[i], "%s%s%s", ctrl ? ctrl : "", ctrl ? ":" : "",
+			     cr->path) < 0) {
+			r->cg_roots[i] = NULL;
+			return -ENOMEM;
+		}
+		r->o.cg_roots[r->o.n_cg_roots++] = r->cg_roots[i];
+	}
+	return 0;
 }
 
 /* The fields criu-lite takes, onto the command line's options. */
@@ -143,6 +174,9 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 		o->ext_mnt[i].val = co->ext_mnt[i]->val;
 	}
 	o->n_ext_mnt = (int)(co->n_ext_mnt < OPTS_MAX_EXT_MNT ? co->n_ext_mnt : OPTS_MAX_EXT_MNT);
+	o->manage_cgroups = rpc_cg_mode(co);
+	if (co->freeze_cgroup && co->freeze_cgroup[0])
+		o->freeze_cgroup = co->freeze_cgroup;
 }
 
 int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
@@ -155,12 +189,17 @@ int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *bas
 	r->o.n_close = 0;
 	r->o.log_file = NULL;
 	r->images_fd = r->work_fd = -1;
+	memset(r->cg_roots, 0, sizeof(r->cg_roots));
 	field = rpc_refused(co, &plan);
 	if (field) {
 		snprintf(why, len, "criu_opts.%s is not supported (%s)", field, plan);
 		return -EBADRQC;
 	}
 	rpc_opts_take(&r->o, co);
+	r->o.n_cg_roots = 0;
+	ret = rpc_cg_roots(r, co, why, len);
+	if (ret)
+		return ret;
 	ret = rpc_dir_fd(r->peer, co->images_dir_fd, &r->images_fd, r->images_dir,
 			 sizeof(r->images_dir));
 	if (ret) {
@@ -193,4 +232,8 @@ void rpc_opts_fini(struct rpc_req *r)
 	if (r->work_fd >= 0)
 		close(r->work_fd);
 	r->images_fd = r->work_fd = -1;
+	for (size_t i = 0; i < OPTS_MAX_CG_ROOTS; i++) {
+		free(r->cg_roots[i]);
+		r->cg_roots[i] = NULL;
+	}
 }

@@ -1,0 +1,38 @@
+/*
+ * The tree's cgroups on restore (restore-cgroup.c: the plan and the moves;
+ * restore-cgroup-dirs.c: directories and properties per --manage-cgroups).
+ */
+#ifndef CRL_RESTORE_CGROUP_H
+#define CRL_RESTORE_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cgroup.pb-c.h"
+#include "proc-mountinfo.h"
+
+struct rst_ctx;
+struct rst_task;
+
+/* Reads cgroup.img when the dump has one. Logs. */
+int rst_cg_read(struct rst_ctx *c);
+/* Before any process exists: directories, properties, each task's moves. Logs. */
+int rst_cg_prepare(struct rst_ctx *c);
+/*
+ * In new process @i: enters its cgroups (@ns_root: the root's cgroup
+ * namespace's root, before it unshares). No log: -errno, the file in *@what.
+ */
+int rst_cg_enter(const struct rst_ctx *c, size_t i, bool ns_root, const char **what);
+/* The root owned its cgroup namespace (members carry cgns_prefix). */
+bool rst_cg_own_ns(const struct rst_ctx *c);
+void rst_cg_free(struct rst_ctx *c);
+
+/* For restore-cgroup-dirs.c. */
+const CgroupEntry *rst_cg_image(const struct rst_ctx *c);
+const CgSetEntry *rst_cg_set_of(const struct rst_ctx *c, const struct rst_task *t);
+/* Recorded @path of hierarchy @ctrls, where it goes (--cgroup-root). */
+int rst_cg_map(const struct rst_ctx *c, const char *ctrls, const char *path, char *out,
+	       size_t len);
+int rst_cg_dirs(struct rst_ctx *c, const struct proc_mounts *ms);
+
+#endif
