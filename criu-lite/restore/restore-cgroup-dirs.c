@@ -18,7 +18,76 @@
 #include "log.h"
 #include "proc-cgroup.h"
 #include "restore-cgroup.h"
-#include "restore.h"
+#include "options.h"
+
+const CgMemberEntry *rst_cg_member(const CgSetEntry *s, const char *name)
+{
+	for (size_t i = 0; s && i < s->n_ctls; i++)
+		if (!strcmp(s->ctls[i]->name, name))
+			return s->ctls[i];
+	return NULL;
+}
+
+/* @word is a controller of the list @ctrls; "unified" and "cgroup2" name cgroup2 (""). */
+static bool rst_cg_names(const char *ctrls, const char *word, size_t len)
+{
+	if (!*ctrls)
+		return (len == 7 && !strncmp(word, "unified", 7)) ||
+		       (len == 7 && !strncmp(word, "cgroup2", 7));
+	for (const char *p = ctrls; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+
+		if (l == len && !strncmp(p, word, len))
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+/* The --cgroup-root for hierarchy @ctrls: one naming a controller of it, else one for all. */
+static const char *rst_cg_new_root(const struct opts *o, const char *ctrls)
+{
+	const char *all = NULL;
+
+	for (int i = 0; i < o->n_cg_roots; i++) {
+		const char *r = o->cg_roots[i], *colon = strchr(r, ':');
+
+		if (!colon)
+			all = r;
+		else if (rst_cg_names(ctrls, r, (size_t)(colon - r)))
+			return colon + 1;
+	}
+	return all;
+}
+
+int rst_cg_map(const struct opts *o, const CgSetEntry *root_set, const char *ctrls,
+	       const char *path, char *out, size_t len)
+{
+	const CgMemberEntry *rm = rst_cg_member(root_set, ctrls);
+	const char *nr = rst_cg_new_root(o, ctrls);
+	size_t lr = rm && strcmp(rm->path, "/") ? strlen(rm->path) : 0;
+	const char *rest = path + lr;
+
+	if (!nr || !rm || strncmp(path, rm->path, lr) || (*rest && *rest != '/'))
+		nr = "", rest = path; /* outside the root's: as recorded */
+	if (!strcmp(nr, "/"))
+		nr = "";
+	if (*nr && !strcmp(rest, "/"))
+		rest = "";
+	if ((size_t)snprintf(out, len, "%s%s", nr, *rest || *nr ? rest : "/") >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* What the plan works from: the options, the image, the root's set. */
+struct rst_cg_in {
+	const struct opts *o;
+	const CgroupEntry *img;
+	const CgSetEntry *root_set;
+};
 
 struct rst_cg_made {
 	char **paths;
@@ -115,7 +184,7 @@ static int rst_cg_mkdirs(const char *ctrls, char *dir, size_t base, struct rst_c
 }
 
 /* Checks (and makes, as @mode allows) the cgroup @target of hierarchy @ctrls. */
-static int rst_cg_need(const struct rst_ctx *c, const char *ctrls, const char *target,
+static int rst_cg_need(const struct rst_cg_in *c, const char *ctrls, const char *target,
 		       const char *mnt, struct rst_cg_made *md)
 {
 	enum opts_cg_mode mode = c->o->manage_cgroups;
@@ -159,14 +228,14 @@ static int rst_cg_set_prop(const char *dir, const CgroupPropEntry *p)
 }
 
 /* Walks directory @d (recorded path @path) of hierarchy @ctrls: strict check or properties. */
-static int rst_cg_walk(const struct rst_ctx *c, const char *ctrls, const char *mnt,
+static int rst_cg_walk(const struct rst_cg_in *c, const char *ctrls, const char *mnt,
 		       const CgroupDirEntry *d, const char *path, bool check,
 		       const struct rst_cg_made *md)
 {
 	enum opts_cg_mode mode = c->o->manage_cgroups;
 	char target[4096], dir[4096];
 	struct stat st;
-	int ret = rst_cg_map(c, ctrls, path, target, sizeof(target));
+	int ret = rst_cg_map(c->o, c->root_set, ctrls, path, target, sizeof(target));
 
 	if (ret)
 		return ret;
@@ -203,10 +272,10 @@ static int rst_cg_walk(const struct rst_ctx *c, const char *ctrls, const char *m
 }
 
 /* Every controller's directory tree: the strict check (@check) or the properties. */
-static int rst_cg_walk_all(const struct rst_ctx *c, const struct proc_mounts *ms, bool check,
+static int rst_cg_walk_all(const struct rst_cg_in *c, const struct proc_mounts *ms, bool check,
 			   const struct rst_cg_made *md)
 {
-	const CgroupEntry *e = rst_cg_image(c);
+	const CgroupEntry *e = c->img;
 	int ret = 0;
 
 	for (size_t i = 0; i < e->n_controllers && !ret; i++) {
@@ -222,9 +291,11 @@ static int rst_cg_walk_all(const struct rst_ctx *c, const struct proc_mounts *ms
 	return ret;
 }
 
-int rst_cg_dirs(struct rst_ctx *c, const struct proc_mounts *ms)
+int rst_cg_dirs(const struct opts *o, const CgroupEntry *img, const CgSetEntry *root_set,
+		const struct proc_mounts *ms)
 {
-	const CgroupEntry *e = rst_cg_image(c);
+	const struct rst_cg_in in = {o, img, root_set}, *c = &in;
+	const CgroupEntry *e = img;
 	struct rst_cg_made md = {NULL, 0};
 	int ret = 0;
 
@@ -238,8 +309,8 @@ int rst_cg_dirs(struct rst_ctx *c, const struct proc_mounts *ms)
 
 			if (cgroup_mount_of(ms, s->ctls[k]->name, mnt, sizeof(mnt)))
 				continue; /* refused by name when a task moves there */
-			ret = rst_cg_map(c, s->ctls[k]->name, s->ctls[k]->path, target,
-					 sizeof(target));
+			ret = rst_cg_map(c->o, c->root_set, s->ctls[k]->name, s->ctls[k]->path,
+					 target, sizeof(target));
 			if (!ret)
 				ret = rst_cg_need(c, s->ctls[k]->name, target, mnt, &md);
 		}

@@ -72,67 +72,6 @@ bool rst_cg_own_ns(const struct rst_ctx *c)
 	return false;
 }
 
-static const CgMemberEntry *rst_cg_member(const CgSetEntry *s, const char *name)
-{
-	for (size_t i = 0; s && i < s->n_ctls; i++)
-		if (!strcmp(s->ctls[i]->name, name))
-			return s->ctls[i];
-	return NULL;
-}
-
-/* @word is a controller of the list @ctrls; "unified" and "cgroup2" name cgroup2 (""). */
-static bool rst_cg_names(const char *ctrls, const char *word, size_t len)
-{
-	if (!*ctrls)
-		return (len == 7 && !strncmp(word, "unified", 7)) ||
-		       (len == 7 && !strncmp(word, "cgroup2", 7));
-	for (const char *p = ctrls; *p;) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-
-		if (l == len && !strncmp(p, word, len))
-			return true;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return false;
-}
-
-/* The --cgroup-root for hierarchy @ctrls: one naming a controller of it, else one for all. */
-static const char *rst_cg_new_root(const struct opts *o, const char *ctrls)
-{
-	const char *all = NULL;
-
-	for (int i = 0; i < o->n_cg_roots; i++) {
-		const char *r = o->cg_roots[i], *colon = strchr(r, ':');
-
-		if (!colon)
-			all = r;
-		else if (rst_cg_names(ctrls, r, (size_t)(colon - r)))
-			return colon + 1;
-	}
-	return all;
-}
-
-int rst_cg_map(const struct rst_ctx *c, const char *ctrls, const char *path, char *out, size_t len)
-{
-	const CgMemberEntry *rm = rst_cg_member(c->cg->root_set, ctrls);
-	const char *nr = rst_cg_new_root(c->o, ctrls);
-	size_t lr = rm && strcmp(rm->path, "/") ? strlen(rm->path) : 0;
-	const char *rest = path + lr;
-
-	if (!nr || !rm || strncmp(path, rm->path, lr) || (*rest && *rest != '/'))
-		nr = "", rest = path; /* outside the root's: as recorded */
-	if (!strcmp(nr, "/"))
-		nr = "";
-	if (*nr && !strcmp(rest, "/"))
-		rest = "";
-	if ((size_t)snprintf(out, len, "%s%s", nr, *rest || *nr ? rest : "/") >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
 /* The cgroup.procs file of @ctrls:@target under the tool's mount, appended to *@v. */
 static int rst_cg_push(const struct proc_mounts *ms, const char *ctrls, const char *target,
 		       char ***v, size_t *n)
@@ -180,9 +119,11 @@ static int rst_cg_plan_task(struct rst_ctx *c, size_t i, const struct proc_mount
 		snprintf(path, sizeof(path), "%.*s",
 			 prefix && m->has_cgns_prefix ? (int)m->cgns_prefix : (int)strlen(m->path),
 			 m->path);
-		ret = rst_cg_map(c, m->name, path[0] ? path : "/", target, sizeof(target));
+		ret = rst_cg_map(c->o, c->cg->root_set, m->name, path[0] ? path : "/", target,
+				 sizeof(target));
 		if (!ret && pm)
-			ret = rst_cg_map(c, pm->name, pm->path, from, sizeof(from));
+			ret = rst_cg_map(c->o, c->cg->root_set, pm->name, pm->path, from,
+					 sizeof(from));
 		else if (!ret)
 			snprintf(from, sizeof(from), "%s", tc ? tc->path : "");
 		/* the root in its own cgroup namespace moves twice: it always writes */
@@ -210,14 +151,15 @@ int rst_cg_prepare(struct rst_ctx *c)
 		pr_err("restore: the tool's cgroups and mounts: %s", strerror(-ret));
 		return ret;
 	}
-	ret = rst_cg_dirs(c, &ms);
+	ret = rst_cg_dirs(c->o, c->cg->img, c->cg->root_set, &ms);
 	c->cg->moves = calloc(c->nr_tasks, sizeof(*c->cg->moves));
 	if (!ret && !c->cg->moves)
 		ret = -ENOMEM;
 	c->cg->nr_tasks = c->cg->moves ? c->nr_tasks : 0;
 	for (size_t i = 0; i < c->nr_tasks && !ret; i++)
-		ret = c->tasks[i].zombie ? 0
-					 : rst_cg_plan_task(c, i, &ms, &tool, false, &c->cg->moves[i]);
+		ret = c->tasks[i].zombie
+			      ? 0
+			      : rst_cg_plan_task(c, i, &ms, &tool, false, &c->cg->moves[i]);
 	if (!ret && rst_cg_own_ns(c))
 		ret = rst_cg_plan_task(c, 0, &ms, &tool, true, &c->cg->ns_root);
 	proc_cgroups_free(&tool);
@@ -268,9 +210,4 @@ void rst_cg_free(struct rst_ctx *c)
 	img_free_msg(&c->cg->img->base);
 	free(c->cg);
 	c->cg = NULL;
-}
-
-const CgroupEntry *rst_cg_image(const struct rst_ctx *c)
-{
-	return c->cg ? c->cg->img : NULL;
 }

@@ -27,12 +27,16 @@ int rst_cg_enter(const struct rst_ctx *c, size_t i, bool ns_root, const char **w
 bool rst_cg_own_ns(const struct rst_ctx *c);
 void rst_cg_free(struct rst_ctx *c);
 
-/* For restore-cgroup-dirs.c. */
-const CgroupEntry *rst_cg_image(const struct rst_ctx *c);
 const CgSetEntry *rst_cg_set_of(const struct rst_ctx *c, const struct rst_task *t);
-/* Recorded @path of hierarchy @ctrls, where it goes (--cgroup-root). */
-int rst_cg_map(const struct rst_ctx *c, const char *ctrls, const char *path, char *out,
-	       size_t len);
-int rst_cg_dirs(struct rst_ctx *c, const struct proc_mounts *ms);
+
+/* restore-cgroup-dirs.c, below restore-cgroup.c */
+struct opts;
+const CgMemberEntry *rst_cg_member(const CgSetEntry *s, const char *name);
+/* Where recorded @path of hierarchy @ctrls goes: the root's moved to --cgroup-root. */
+int rst_cg_map(const struct opts *o, const CgSetEntry *root_set, const char *ctrls,
+	       const char *path, char *out, size_t len);
+/* Checks and makes the directories as --manage-cgroups says, sets properties. Logs. */
+int rst_cg_dirs(const struct opts *o, const CgroupEntry *img, const CgSetEntry *root_set,
+		const struct proc_mounts *ms);
 
 #endif
