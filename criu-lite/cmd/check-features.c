@@ -118,6 +118,16 @@ static int probe_clone3_set_tid(char *why, size_t len)
  * writes back its own (inherited) value, which the kernel allows while it is
  * unset, or with CAP_AUDIT_CONTROL unless audit made it immutable.
  */
+/* A root in its own cgroup namespace is restored (docs/containers.md). */
+static int probe_cgroupns(char *why, size_t len)
+{
+	if (access("/proc/self/ns/cgroup", F_OK)) {
+		snprintf(why, len, "no /proc/self/ns/cgroup (kernel without CONFIG_CGROUPS ns)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 static int probe_loginuid(char *why, size_t len)
 {
 	int status = 0;
@@ -237,7 +247,7 @@ static const struct feature features[] = {
 	{"seccomp_filters", NULL, "not probed separately; dump reports a filter it cannot read",
 	 false},
 	{"loginuid", probe_loginuid, NULL, true},
-	{"cgroupns", NULL, "planned: cgroups", false},
+	{"cgroupns", probe_cgroupns, NULL, true},
 	{"autofs", NULL, "planned: mount namespaces", false},
 	{"tcp_half_closed", NULL, "planned: TCP sockets", false},
 	{"compat_cr", NULL, "criu-lite does not dump 32-bit (compat) tasks", false},

@@ -33,6 +33,7 @@ static const struct rst_ns_kind rst_ns_kinds[] = {
 	{"uts", CLONE_NEWUTS, NS_FIELDS(uts_ns_id), &rst_ns_uts},
 	{"ipc", CLONE_NEWIPC, NS_FIELDS(ipc_ns_id), &rst_ns_ipc},
 	{"mnt", CLONE_NEWNS, NS_FIELDS(mnt_ns_id), &rst_ns_mnt},
+	{"cgroup", CLONE_NEWCGROUP, NS_FIELDS(cgroup_ns_id), &rst_ns_cgroup},
 };
 
 #define RST_NS_KINDS (sizeof(rst_ns_kinds) / sizeof(rst_ns_kinds[0]))
