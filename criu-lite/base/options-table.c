@@ -115,7 +115,9 @@ const struct opt_desc opt_table[] = {
 	DOES("external", OI_EXTERNAL, 0, RA, 0, "mnt[KEY]:VAL",
 	     "dump: mount point KEY is external, recorded as VAL; restore: the mount recorded "
 	     "as KEY is a bind of host path VAL (only mnt[] yet)"),
-	REFUSED("freeze-cgroup", 0, RA, 0, "planned: cgroups (the cgroup freezer)"),
+	DOES("freeze-cgroup", OI_FREEZE_CGROUP, 0, RA, 0, "DIR",
+	     "dump: freeze the tree through this freezer cgroup (v1 freezer.state, cgroup2 "
+	     "cgroup.freeze), which must hold the tree alone, then seize it; thawed at once"),
 	DOES("cgroup-root", OI_CGROUP_ROOT, 0, RA, 0, "[CTRL:]/PATH",
 	     "restore: the root task's cgroup becomes PATH (in hierarchy CTRL, else in all); "
 	     "may be repeated"),

@@ -67,6 +67,7 @@ enum opt_id {
 	OI_SKIP_FILE_SIZE_CHECK,
 	OI_PAGE_CHECKSUMS,
 	OI_CGROUP_ROOT,
+	OI_FREEZE_CGROUP,
 };
 
 struct opt_desc {

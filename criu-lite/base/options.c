@@ -385,6 +385,9 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 		return parse_cg_mode(s, arg, o);
 	case OI_CGROUP_ROOT:
 		return parse_cg_root(s, arg, o);
+	case OI_FREEZE_CGROUP:
+		o->freeze_cgroup = arg;
+		return 0;
 	case OI_NETWORK_LOCK:
 		return parse_network_lock(s, arg, o);
 	case OI_TCP_CLOSE:

@@ -73,6 +73,7 @@ struct opts {
 	/* --cgroup-root [CTRL:]/PATH, in order; "CTRL:" absent: every hierarchy */
 	const char *cg_roots[OPTS_MAX_CG_ROOTS];
 	int n_cg_roots;
+	const char *freeze_cgroup; /* --freeze-cgroup: a freezer cgroup holding the tree alone */
 	/*
 	 * RPC with notify_scripts: each action-script stage is also sent to the
 	 * client, which must agree (0) for the operation to go on (action.c).

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup-freezer.h"
 #include "dump.h"
 #include "inject.h"
 #include "log.h"
@@ -46,6 +47,8 @@ struct guard_journal {
 	int uffd_fd;	    /* at this number: the keeper closes it */
 	int netlock_method; /* a network lock held (NF_LOCK_*), 0 none */
 	pid_t netlock_root;
+	int frozen; /* the freezer cgroup below may be frozen: the keeper thaws it */
+	char freezer[4096];
 	unsigned int nr_tcp;
 	struct guard_tcp {
 		pid_t pid;
@@ -94,6 +97,19 @@ void dump_guard_note_uffd(pid_t pid, int fd)
 	__atomic_store_n(&j->uffd_pid, 0, __ATOMIC_RELEASE);
 	j->uffd_fd = fd;
 	__atomic_store_n(&j->uffd_pid, fd >= 0 ? pid : 0, __ATOMIC_RELEASE);
+}
+
+void dump_guard_note_freezer(const char *dir)
+{
+	struct guard_journal *j = guard_journal;
+
+	if (!j)
+		return;
+	__atomic_store_n(&j->frozen, 0, __ATOMIC_RELEASE);
+	if (!dir)
+		return;
+	snprintf(j->freezer, sizeof(j->freezer), "%s", dir);
+	__atomic_store_n(&j->frozen, 1, __ATOMIC_RELEASE);
 }
 
 void dump_guard_note_killing(void)
@@ -235,6 +251,17 @@ static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journa
 	}
 	keeper_uffd(gj);
 	keeper_tcp(gj);
+	/* --freeze-cgroup: the worker died between the freeze and the thaw */
+	if (__atomic_load_n(&gj->frozen, __ATOMIC_ACQUIRE)) {
+		ret = freezer_thaw(gj->freezer);
+		if (ret)
+			pr_err("keeper: thawing the cgroup '%s' the dump worker left frozen: %s",
+			       gj->freezer, strerror(-ret));
+		else
+			pr_warn("keeper: thawed the cgroup '%s' the dump worker left frozen",
+				gj->freezer);
+		failed += ret != 0;
+	}
 	/* After repair mode: a tree that lives on gets its connections back. */
 	if (!gj->killing && __atomic_load_n(&gj->netlock_method, __ATOMIC_ACQUIRE))
 		netlock_release_left(gj->netlock_method, gj->netlock_root);

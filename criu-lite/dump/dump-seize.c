@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "cgroup-freezer.h"
 #include "dump.h"
 #include "log.h"
 #include "proc-stat.h"
@@ -356,6 +357,152 @@ static int add_children(struct dump_ctx *ctx, size_t idx)
 	return 0;
 }
 
+/*
+ * --freeze-cgroup: every thread of a frozen task is seized and interrupted
+ * at once; the stops are reported once the cgroup thaws. Frozen, the tree
+ * cannot fork or make threads: one walk finds it all (no rescanning race).
+ */
+static int seize_task_frozen(struct dump_ctx *ctx, struct dump_task *t)
+{
+	pid_t *tids = NULL;
+	size_t n = 0;
+	int ret = task_stat(t);
+
+	if (ret || t->zombie)
+		return ret;
+	t->stopped = t->stat.state == 'T';
+	ret = proc_list_threads(t->pid, &tids, &n);
+	for (size_t i = 0; i < n && !ret; i++) {
+		ret = seize_one(ctx, tids[i]);
+		if (ret == -EPERM && thread_traced(ctx, t->pid, tids[i]))
+			ret = -EPERM;
+		else if (!ret)
+			ret = thread_add(t, tids[i], true);
+		else
+			pr_err("dump: cannot seize frozen thread %d of pid %d: %s", tids[i], t->pid,
+			       strerror(-ret));
+	}
+	free(tids);
+	return ret;
+}
+
+/* After the thaw: each seized thread's interrupt stop; its stop signal (group stop). */
+static int wait_frozen_stops(struct dump_ctx *ctx)
+{
+	uint64_t deadline = dump_now_us() + DUMP_SEIZE_TIMEOUT_MS * 1000ull;
+	int ret = 0;
+
+	/* every stop is collected, after a failure too: only a stopped thread can be detached */
+	for (size_t i = 0; i < ctx->nr_tasks; i++) {
+		struct dump_task *t = &ctx->tasks[i];
+
+		for (size_t j = 0; j < t->nr_threads; j++) {
+			uint64_t now = dump_now_us();
+			int left = now < deadline ? (int)((deadline - now + 999) / 1000) : 1;
+			int sig = 0, r;
+
+			if (!t->threads[j].seized)
+				continue;
+			r = ptrace_wait_interrupt(t->threads[j].tid, left, &sig);
+			if (r) {
+				t->threads[j].seized = false; /* detached (or gone) by the wait */
+				if (!ret)
+					pr_err("dump: thread %d of pid %d did not stop after the "
+					       "thaw: "
+					       "%s",
+					       t->threads[j].tid, t->pid, strerror(-r));
+				ret = ret ? ret : r;
+			} else if (sig && j == 0) {
+				t->stopped = true;
+				t->stop_sig = sig;
+			}
+		}
+		if (!ret && !t->zombie)
+			ret = proc_read_status(t->pid, 0, &t->status);
+		if (!ret && !t->zombie)
+			ret = dump_seccomp_check_seized(ctx, t);
+	}
+	return ret;
+}
+
+/* The processes of the freezer cgroup (and below) are exactly the tree's live ones. */
+static int frozen_check_members(const struct dump_ctx *ctx, const char *dir)
+{
+	pid_t *pids = NULL;
+	size_t n = 0, live = 0;
+	int ret = freezer_procs(dir, &pids, &n);
+
+	if (ret) {
+		pr_err("dump: processes of the freezer cgroup '%s': %s", dir, strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		bool in = false;
+
+		for (size_t k = 0; k < ctx->nr_tasks && !in; k++)
+			in = ctx->tasks[k].pid == pids[i];
+		if (!in) {
+			pr_err("dump: pid %d is in the freezer cgroup '%s' but not in the tree of "
+			       "pid "
+			       "%d: --freeze-cgroup needs a cgroup holding the tree alone",
+			       pids[i], dir, ctx->tasks[0].pid);
+			ret = -EINVAL;
+		}
+	}
+	for (size_t k = 0; k < ctx->nr_tasks; k++)
+		live += !ctx->tasks[k].zombie;
+	if (!ret && live != n) {
+		pr_err("dump: the freezer cgroup '%s' holds %zu processes, the tree of pid %d %zu: "
+		       "a process of the tree is outside it, so it would not be frozen",
+		       dir, n, ctx->tasks[0].pid, live);
+		ret = -EINVAL;
+	}
+	free(pids);
+	return ret;
+}
+
+static int seize_tree_frozen(struct dump_ctx *ctx, pid_t root)
+{
+	const char *dir = ctx->o->freeze_cgroup;
+	int ret, r;
+
+	if (freezer_kind(dir) < 0) {
+		pr_err("dump: '%s' (--freeze-cgroup) is not a freezer cgroup: no freezer.state "
+		       "(v1) nor cgroup.freeze (cgroup2) in it",
+		       dir);
+		return -EINVAL;
+	}
+	ret = freezer_freeze(dir, DUMP_SEIZE_TIMEOUT_MS * 5);
+	if (ret)
+		pr_err("dump: freezing the cgroup '%s': %s", dir,
+		       ret == -ETIMEDOUT ? "its tasks did not all freeze in time" : strerror(-ret));
+	if (!ret)
+		ret = task_add(ctx, root, -1);
+	for (size_t i = 0; !ret && i < ctx->nr_tasks; i++) {
+		ret = dump_checkpoint(ctx, "seize-frozen");
+		if (!ret)
+			ret = seize_task_frozen(ctx, &ctx->tasks[i]);
+		if (ret == -ESRCH)
+			pr_err("dump: pid %d: no such process", ctx->tasks[i].pid);
+		if (!ret && !ctx->tasks[i].zombie)
+			ret = add_children(ctx, i);
+	}
+	if (!ret)
+		ret = frozen_check_members(ctx, dir);
+	/* The ptrace stops hold the tree from here: never left frozen. */
+	r = freezer_thaw(dir);
+	if (r)
+		pr_err("dump: thawing the cgroup '%s': %s", dir, strerror(-r));
+	ret = ret ? ret : r;
+	if (!ret)
+		ret = wait_frozen_stops(ctx);
+	if (!ret && ctx->tasks[0].zombie) {
+		pr_err("dump: pid %d (-t) has exited: there is no process to dump", root);
+		ret = -ESRCH;
+	}
+	return ret;
+}
+
 int dump_seize_tree(struct dump_ctx *ctx, pid_t root)
 {
 	uint64_t t0;
@@ -370,6 +517,13 @@ int dump_seize_tree(struct dump_ctx *ctx, pid_t root)
 		return -EINVAL;
 	}
 	t0 = dump_now_us();
+	if (ctx->o->freeze_cgroup) {
+		ret = seize_tree_frozen(ctx, root);
+		if (!ret)
+			pr_info("dump: %zu processes frozen (cgroup) and stopped in %llu us",
+				ctx->nr_tasks, (unsigned long long)(dump_now_us() - t0));
+		return ret;
+	}
 	ret = task_add(ctx, root, -1);
 	/* Tasks are appended while we walk: parents always come before children. */
 	for (size_t i = 0; !ret && i < ctx->nr_tasks; i++) {

@@ -211,7 +211,10 @@ static int dump_run_once(const struct opts *o, const struct dump_hooks *hooks, b
 		pr_debug("dump: setup before the freeze took %llu us",
 			 (unsigned long long)(t_seize - ctx.st.t_start));
 		dump_log_freeze_clock();
+		/* the keeper thaws a freezer cgroup a killed worker left frozen */
+		dump_guard_note_freezer(o->freeze_cgroup);
 		ret = dump_seize_tree(&ctx, o->pid);
+		dump_guard_note_freezer(NULL); /* thawed by the seize, whatever its end */
 		ctx.st.t_frozen = dump_now_us();
 		ctx.st.freezing_us = ctx.st.t_frozen - t_seize;
 	}

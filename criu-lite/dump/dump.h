@@ -308,6 +308,8 @@ int dump_shmem_fd(struct dump_ctx *ctx, pid_t pid, int fd, off_t size, unsigned 
  */
 void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse);
 void dump_guard_note_killing(void);
+/* The freezer cgroup @dir is (about to be) frozen; NULL: thawed. The keeper thaws it. */
+void dump_guard_note_freezer(const char *dir);
 /* A userfaultfd is being made in @pid at number @fd; @fd -1: closed there again. */
 void dump_guard_note_uffd(pid_t pid, int fd);
 /* A network lock of @method (NF_LOCK_*, 0: none any more) for the tree of @root is held. */

@@ -67,7 +67,6 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->cgroup_props, "cgroup_props", cg},
 		{co->cgroup_props_file, "cgroup_props_file", cg},
 		{co->n_cgroup_dump_controller, "cgroup_dump_controller", cg},
-		{co->freeze_cgroup, "freeze_cgroup", cg},
 		{co->cgroup_yard, "cgroup_yard", cg},
 		{co->lsm_profile, "lsm_profile", "planned: LSM profiles"},
 		{co->lsm_mount_context, "lsm_mount_context", "planned: LSM profiles"},
@@ -176,6 +175,8 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 	}
 	o->n_ext_mnt = (int)(co->n_ext_mnt < OPTS_MAX_EXT_MNT ? co->n_ext_mnt : OPTS_MAX_EXT_MNT);
 	o->manage_cgroups = rpc_cg_mode(co);
+	if (co->freeze_cgroup && co->freeze_cgroup[0])
+		o->freeze_cgroup = co->freeze_cgroup;
 }
 
 int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,

@@ -47,7 +47,6 @@ done <<'EOF'
 --stream --stream is not supported yet
 --cgroup-root=x invalid --cgroup-root 'x'
 --manage-cgroups=bogus invalid --manage-cgroups 'bogus'
---freeze-cgroup=/x --freeze-cgroup is not supported yet (planned: cgroups
 --cpu-cap=ins --cpu-cap=ins is not supported yet
 -S --restore-sibling (-S) is not supported yet
 --tls --tls is not supported yet

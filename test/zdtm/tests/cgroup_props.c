@@ -87,8 +87,8 @@ int main(int argc, char **argv)
 		if (read_file(p, v, sizeof(v)))
 			fail("reading '%s': %m", p);
 		else if (strcmp(v, want))
-			fail("%s of its %s cgroup is '%s', want '%s'", props[i].file, props[i].mnt, v,
-			     want);
+			fail("%s of its %s cgroup is '%s', want '%s'", props[i].file, props[i].mnt,
+			     v, want);
 	}
 	for (size_t i = 0; i < NPROPS; i++)
 		if (cg[i].ok && (!i || strcmp(props[i].mnt, props[i - 1].mnt)))
