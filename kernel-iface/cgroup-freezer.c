@@ -66,7 +66,8 @@ static bool fz_done(const char *dir, int kind)
 	char buf[512];
 
 	if (kind == 1)
-		return !fz_read(dir, "freezer.state", buf, sizeof(buf)) && !strncmp(buf, "FROZEN", 6);
+		return !fz_read(dir, "freezer.state", buf, sizeof(buf)) &&
+		       !strncmp(buf, "FROZEN", 6);
 	return !fz_read(dir, "cgroup.events", buf, sizeof(buf)) && strstr(buf, "frozen 1");
 }
 
@@ -111,7 +112,8 @@ bool freezer_frozen(const char *dir)
 	char buf[64];
 
 	if (kind == 1)
-		return !fz_read(dir, "freezer.state", buf, sizeof(buf)) && strncmp(buf, "THAWED", 6);
+		return !fz_read(dir, "freezer.state", buf, sizeof(buf)) &&
+		       strncmp(buf, "THAWED", 6);
 	return kind == 2 && !fz_read(dir, "cgroup.freeze", buf, sizeof(buf)) && buf[0] == '1';
 }
 

@@ -3,9 +3,9 @@
  * --manage-cgroups modes say: none and props need every cgroup to exist;
  * soft (the default) and full make the missing ones; strict makes the
  * tree's (the root's cgroup and those below it) and refuses any that
- * exists. Properties: props, full and strict set them all; soft only in the
- * directories it made. A new v1 cpuset directory gets its parent's cpus and
- * mems first (else no process may enter it).
+ * exists, but for the restoring tool's own cgroup (and those above it). Properties: props, full and
+ * strict set them all; soft only in the directories it made. A new v1 cpuset directory gets its
+ * parent's cpus and mems first (else no process may enter it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +87,17 @@ struct rst_cg_in {
 	const struct opts *o;
 	const CgroupEntry *img;
 	const CgSetEntry *root_set;
+	const struct proc_cgroups *tool; /* the restoring tool's own */
 };
+
+/* @target of @ctrls is the tool's own cgroup or above it: it exists, strict or not. */
+static bool rst_cg_holds_tool(const struct rst_cg_in *c, const char *ctrls, const char *target)
+{
+	const struct proc_cgroup *t = proc_cgroup_find(c->tool, ctrls);
+	size_t l = strlen(target);
+
+	return t && !strncmp(t->path, target, l) && (!t->path[l] || t->path[l] == '/');
+}
 
 struct rst_cg_made {
 	char **paths;
@@ -242,7 +252,8 @@ static int rst_cg_walk(const struct rst_cg_in *c, const char *ctrls, const char 
 	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", mnt, strcmp(target, "/") ? target : "") >=
 	    sizeof(dir))
 		return -ENAMETOOLONG;
-	if (check && strcmp(target, "/") && !stat(dir, &st)) {
+	if (check && strcmp(target, "/") && !rst_cg_holds_tool(c, ctrls, target) &&
+	    !stat(dir, &st)) {
 		pr_err("restore: cgroup '%s:%s' exists already: --manage-cgroups=strict makes the "
 		       "tree's cgroups anew; remove it, or restore with --manage-cgroups=full",
 		       *ctrls ? ctrls : "cgroup2", target);
@@ -292,9 +303,9 @@ static int rst_cg_walk_all(const struct rst_cg_in *c, const struct proc_mounts *
 }
 
 int rst_cg_dirs(const struct opts *o, const CgroupEntry *img, const CgSetEntry *root_set,
-		const struct proc_mounts *ms)
+		const struct proc_mounts *ms, const struct proc_cgroups *tool)
 {
-	const struct rst_cg_in in = {o, img, root_set}, *c = &in;
+	const struct rst_cg_in in = {o, img, root_set, tool}, *c = &in;
 	const CgroupEntry *e = img;
 	struct rst_cg_made md = {NULL, 0};
 	int ret = 0;

@@ -151,7 +151,7 @@ int rst_cg_prepare(struct rst_ctx *c)
 		pr_err("restore: the tool's cgroups and mounts: %s", strerror(-ret));
 		return ret;
 	}
-	ret = rst_cg_dirs(c->o, c->cg->img, c->cg->root_set, &ms);
+	ret = rst_cg_dirs(c->o, c->cg->img, c->cg->root_set, &ms, &tool);
 	c->cg->moves = calloc(c->nr_tasks, sizeof(*c->cg->moves));
 	if (!ret && !c->cg->moves)
 		ret = -ENOMEM;

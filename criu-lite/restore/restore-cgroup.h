@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "cgroup.pb-c.h"
-#include "proc-mountinfo.h"
+#include "proc-cgroup.h"
 
 struct rst_ctx;
 struct rst_task;
@@ -37,6 +37,6 @@ int rst_cg_map(const struct opts *o, const CgSetEntry *root_set, const char *ctr
 	       const char *path, char *out, size_t len);
 /* Checks and makes the directories as --manage-cgroups says, sets properties. Logs. */
 int rst_cg_dirs(const struct opts *o, const CgroupEntry *img, const CgSetEntry *root_set,
-		const struct proc_mounts *ms);
+		const struct proc_mounts *ms, const struct proc_cgroups *tool);
 
 #endif
