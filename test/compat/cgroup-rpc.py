@@ -6,7 +6,7 @@
 # (made, with the recorded pids.max), the freezer cgroup is THAWED, and the
 # target checks its memory. Usage: cgroup-rpc.py CRIU_LITE TARGETS_DIR TMPDIR.
 # TAP output; exit 77: no pycriu or no v1 freezer and pids hierarchies.
-import os, shutil, subprocess, sys, time
+import atexit, os, shutil, subprocess, sys, time
 try:
     import pycriu
     import pycriu.rpc_pb2 as rpc
@@ -39,6 +39,7 @@ def cleanup():
                 os.rmdir(d)
             except OSError:
                 time.sleep(0.05)
+atexit.register(cleanup)  # an exception from pycriu too
 def ok(msg):
     global n
     n += 1
