@@ -14,6 +14,9 @@
 # Modes: dump (kill at the end), dump -R, pre-dump, and an incremental dump
 # (an unkilled pre-dump, then dump --prev-images-dir ../pre, with and without
 # -R). Not part of the default suite; .ci/run runs 50 trials. See docs/kill-soak.md.
+# Opt-in modes fz-dump and fz-dump-R: the target alone in a v1 freezer cgroup,
+# dumped with --freeze-cgroup; a trial that leaves the cgroup frozen counts
+# as stopped.
 #
 #   scripts/kill-soak.sh [-n TRIALS] [-b build/criu-lite] [-m MIB] [-s SEED]
 #                        [-M MODE,...] [-V VICTIM,...] [-d MS-MS] [--no-kill] [-v]
@@ -57,7 +60,7 @@ case "$TRIALS$MIB$SEED" in *[!0-9]*) usage ;; esac
 [ -z "$WINDOW" ] || { [[ $WINDOW =~ ^([0-9]+)-([0-9]+)$ ]] &&
 	[ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]; } || usage
 for m in "${MODES[@]}"; do
-	case "$m" in dump|dump-R|pre-dump|incr|incr-R) ;; *) usage ;; esac
+	case "$m" in dump|dump-R|pre-dump|incr|incr-R|fz-dump|fz-dump-R) ;; *) usage ;; esac
 done
 for v in "${VICTIMS[@]}"; do
 	case "$v" in tool|worker|keeper|group) ;; *) usage ;; esac
@@ -81,6 +84,12 @@ SMALL=(0 100 1000 3000 10000)	# tiny delays, every 8th trial of a mode and victi
 
 WORK=$(mktemp -d /tmp/kill-soak.XXXXXX)
 RES=$WORK/res
+FZ=""	# the fz-* modes' freezer cgroup
+case " ${MODES[*]} " in *" fz-"*)
+	FZ=/sys/fs/cgroup/freezer/kill-soak-$$
+	mkdir "$FZ" || { echo "kill-soak: fz modes need a v1 freezer hierarchy ($FZ)" >&2; exit 2; }
+	;;
+esac
 TPID=""
 TOOL=""
 TSHELL=""
@@ -100,6 +109,14 @@ cleanup() {
 		{ [ -n "$TSHELL" ] && alive "$TSHELL"; } || break
 		nap_us 10000
 	done
+	if [ -n "$FZ" ]; then
+		echo THAWED >"$FZ/freezer.state" 2>/dev/null
+		for i in $(seq 100); do
+			kill -KILL $(cat "$FZ/cgroup.procs") 2>/dev/null
+			rmdir "$FZ" 2>/dev/null && break
+			nap_us 10000
+		done
+	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -264,7 +281,9 @@ start_target() {
 	rm -f "$RES" "$RES.ready"
 	# A shell in between keeps the target's exit status (why a target was
 	# lost); it is disowned, so bash prints nothing when the target is killed.
-	( setsid "$TARGET" "$RES" -m "$MIB" </dev/null >/dev/null 2>>"$WORK/target.err"
+	# fz modes: the target enters the freezer cgroup alone (not this shell)
+	( setsid sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs" && exec "$2" "$3" -m "$4"' _ \
+		"$FZ" "$TARGET" "$RES" "$MIB" </dev/null >/dev/null 2>>"$WORK/target.err"
 	  echo $? >"$TRC" ) 2>/dev/null {NAPFD}<&- &
 	TSHELL=$!
 	disown "$TSHELL"
@@ -416,6 +435,8 @@ mode_args() {
 	pre-dump) ARGS=(pre-dump -t "$TPID" -D "$WORK/img") ;;
 	incr) ARGS=(dump -t "$TPID" -D "$WORK/img" --prev-images-dir ../pre) ;;
 	incr-R) ARGS=(dump -t "$TPID" -D "$WORK/img" --prev-images-dir ../pre -R) ;;
+	fz-dump) ARGS=(dump -t "$TPID" -D "$WORK/img" --freeze-cgroup "$FZ") ;;
+	fz-dump-R) ARGS=(dump -t "$TPID" -D "$WORK/img" -R --freeze-cgroup "$FZ") ;;
 	esac
 }
 
@@ -496,8 +517,14 @@ classify() {
 	HEALTHY=0
 	[ $HUNG = 1 ] && { count "$MODE/$VICTIM/hung"; count all/hung;
 		echo "kill-soak: trial $TRIAL $MODE/$VICTIM: tool processes outlived $((TOOL_BOUND / 1000000)) s"; }
+	if [ -n "$FZ" ] && [ "$(cat "$FZ/freezer.state")" != THAWED ]; then
+		report STOPPED "the freezer cgroup left $(cat "$FZ/freezer.state") ($why)"
+		echo THAWED >"$FZ/freezer.state"
+		kill_target
+		return
+	fi
 	if ! alive "$TPID"; then
-		if [ "$MODE" = dump ] || [ "$MODE" = incr ]; then
+		if [ "$MODE" = dump ] || [ "$MODE" = incr ] || [ "$MODE" = fz-dump ]; then
 			if [ -e "$WORK/img/inventory.img" ]; then
 				count "$MODE/$VICTIM/dumped"
 				kill_target
@@ -545,7 +572,7 @@ calibrate() {
 		now
 		RUNLEN[$m]=$((NOW - T0))
 		[ "$RC" = 0 ] || { echo "kill-soak: an unkilled $m failed ($RC): $(tail -1 "$WORK/tool.err")" >&2; exit 1; }
-		if [ "$m" = dump ] || [ "$m" = incr ]; then
+		if [ "$m" = dump ] || [ "$m" = incr ] || [ "$m" = fz-dump ]; then
 			kill_target
 		else
 			self_check || { echo "kill-soak: after an unkilled $m: $CHECK" >&2; exit 1; }
