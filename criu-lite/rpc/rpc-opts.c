@@ -117,7 +117,8 @@ static int rpc_cg_roots(struct rpc_req *r, const CriuOpts *co, char *why, size_t
 {
 	for (size_t i = 0; i < co->n_cg_root; i++) {
 		const CgroupRoot *cr = co->cg_root[i];
-		const char *ctrl = cr->ctrl && cr->ctrl[0] ? cr->ctrl : NULL;
+		/* no ctrl: every hierarchy; "" (runc sends it): cgroup2's, named "" in /proc */
+		const char *ctrl = !cr->ctrl ? NULL : cr->ctrl[0] ? cr->ctrl : "unified";
 
 		if (!cr->path || cr->path[0] != '/') {
 			snprintf(why, len, "criu_opts.cg_root[%zu]: the path must be absolute", i);

@@ -23,10 +23,11 @@ shutil.rmtree(TMP, ignore_errors=True)
 os.makedirs(TMP)
 me = os.getpid()
 fz, cg, new = "%s/crl-rpc-%d" % (FZ, me), "%s/crl-rpc-%d" % (PIDS, me), "/crl-rpc-new-%d" % me
+UNI = "/sys/fs/cgroup/unified"  # cg_root ctrl "": cgroup2's, as runc sends it
 n, t = 0, None
 
 def cleanup():
-    for d in (fz, cg, PIDS + new):
+    for d in (fz, cg, PIDS + new, UNI + new):
         for _ in range(40):
             if not os.path.isdir(d):
                 break
@@ -89,15 +90,27 @@ r = client(os.path.join(d, "img"), manage_cgroups=True, manage_cgroups_mode=rpc.
 root = r.opts.cg_root.add()
 root.ctrl = "pids"
 root.path = new
+if os.path.isdir(UNI):
+    root = r.opts.cg_root.add()
+    root.ctrl = ""
+    root.path = new
 resp = r.restore()
 lines = open("/proc/%d/cgroup" % resp.pid).read().split("\n")
 got = [l.split(":", 2)[2] for l in lines if l.split(":")[1:2] == ["pids"]]
 got == [new] or fail("restored into pids %s, want %s" % (got, new))
+def member(lines, name):
+    return [l.split(":", 2)[2] for l in lines if l.split(":")[1:2] == [name]]
+mine = member(open("/proc/self/cgroup").read().split("\n"), "memory")
+got = member(lines, "memory")
+got == mine or fail("memory moved by a pids cg_root: %s, want %s" % (got, mine))
+got = member(lines, "")
+not os.path.isdir(UNI) or got == [new] or fail("cg_root ctrl '': cgroup2 %s, want %s" % (got, new))
 open(PIDS + new + "/pids.max").read().strip() == "55" or fail("pids.max not set in %s" % new)
 open(os.path.join(d, "check"), "w").close()
 wait_file(os.path.join(d, "result")) or fail("restored target did not report")
 res = open(os.path.join(d, "result")).read().strip()
 res == "PASS" or fail("restored target: " + res)
-ok("restore with cg_root pids:%s (made, pids.max 55) and SOFT: target PASS" % new)
+ok("restore with cg_root pids:%s (made, pids.max 55), '':%s (cgroup2) and SOFT: target PASS"
+   % (new, new))
 cleanup()
 print("1..%d" % n)
