@@ -142,6 +142,7 @@ static int cg_fill_set(const struct dump_cg *cg, const struct dump_cg_set *ds, C
 	for (size_t j = 0; j < ds->cgs.n; j++) {
 		const struct proc_cgroup *pc = &ds->cgs.c[j];
 		const struct proc_cgroup *in = proc_cgroup_find(&cg->nsview, pc->ctrls);
+		const struct proc_cgroup *rc = proc_cgroup_find(&cg->sets[0].cgs, pc->ctrls);
 		CgMemberEntry *m = calloc(1, sizeof(*m));
 
 		if (!m)
@@ -149,10 +150,17 @@ static int cg_fill_set(const struct dump_cg *cg, const struct dump_cg_set *ds, C
 		cg_member_entry__init(m);
 		m->name = pc->ctrls;
 		m->path = pc->path;
-		/* every process of the tree shares the root's cgroup namespace (dump-ns.c) */
-		if (in && ds == &cg->sets[0]) {
-			m->has_cgns_prefix = true;
-			m->cgns_prefix = cg_ns_prefix(pc->path, in->path);
+		/*
+		 * Every process of the tree shares the root's cgroup namespace
+		 * (dump-ns.c), whose root the root's view tells: the same prefix
+		 * for every member below it.
+		 */
+		if (in && rc) {
+			uint32_t len = cg_ns_prefix(rc->path, in->path);
+
+			m->has_cgns_prefix = !strncmp(pc->path, rc->path, len) &&
+					     (!pc->path[len] || pc->path[len] == '/' || len <= 1);
+			m->cgns_prefix = m->has_cgns_prefix ? len : 0;
 		}
 		s->ctls[s->n_ctls++] = m;
 	}
