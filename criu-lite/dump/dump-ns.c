@@ -39,7 +39,7 @@ static const struct dump_ns_kind dump_ns_kinds[DUMP_NS_KINDS] = {
 	{"mnt", NULL, NS_FIELDS(mnt_ns_id), &dump_ns_mnt},
 	{"user", NULL, NS_FIELDS(user_ns_id), NULL},
 	{"cgroup", NULL, NS_FIELDS(cgroup_ns_id), NULL},
-	{"time", "time_for_children", NS_FIELDS(time_ns_id), NULL},
+	{"time", "time_for_children", NS_FIELDS(time_ns_id), &dump_ns_time},
 };
 
 struct dump_ns {

@@ -29,7 +29,13 @@ struct rst_ns_kind {
 
 #define NS_FIELDS(f) offsetof(TaskKobjIdsEntry, has_##f), offsetof(TaskKobjIdsEntry, f)
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* In the order the root rebuilds them: time before mnt, which replaces /proc. */
 static const struct rst_ns_kind rst_ns_kinds[] = {
+	{"time", CLONE_NEWTIME, NS_FIELDS(time_ns_id), &rst_ns_time},
 	{"uts", CLONE_NEWUTS, NS_FIELDS(uts_ns_id), &rst_ns_uts},
 	{"ipc", CLONE_NEWIPC, NS_FIELDS(ipc_ns_id), &rst_ns_ipc},
 	{"mnt", CLONE_NEWNS, NS_FIELDS(mnt_ns_id), &rst_ns_mnt},

@@ -34,6 +34,6 @@ struct rst_ns_ops {
 	int (*devpts)(const void *st, unsigned int maj, unsigned int min);
 };
 
-extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt;
+extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt, rst_ns_time;
 
 #endif

@@ -160,6 +160,33 @@ static int ns_flags(void)
 	return flags;
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/*
+ * "time" in the list: the test's root goes into a new time namespace with
+ * CLOCK_MONOTONIC +1000 s and CLOCK_BOOTTIME +2000 s (clone() cannot take
+ * CLONE_NEWTIME: the caller unshares it for its children first).
+ */
+static void ns_time(void)
+{
+	static const char off[] = "monotonic 1000 0\nboottime 2000 0\n";
+	const char *list = test_arg("ns", getenv("ZDTM_NS"));
+	int fd;
+
+	if (!list || !strstr(list, "time"))
+		return;
+	if (unshare(CLONE_NEWTIME))
+		test_skip("unshare(CLONE_NEWTIME): %m");
+	fd = open("/proc/self/timens_offsets", O_WRONLY);
+	if (fd < 0 || write(fd, off, sizeof(off) - 1) != (ssize_t)sizeof(off) - 1) {
+		perror("timens_offsets");
+		exit(1);
+	}
+	close(fd);
+}
+
 /*
  * fork(), or a clone into new namespaces: the test's root is then the init of
  * its pid namespace, with a private copy of the mount tree where /proc shows
@@ -171,6 +198,7 @@ static pid_t ns_fork(void)
 	char self[32] = {0};
 	pid_t pid;
 
+	ns_time();
 	if (!flags)
 		return fork();
 	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
