@@ -349,6 +349,12 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 				    "none|props|soft|full|strict", "planned: cgroups");
 	case OI_NETWORK_LOCK:
 		return parse_network_lock(s, arg, o);
+	case OI_EMPTY_NS:
+		if (strcmp(arg, "net"))
+			return bad(s, "invalid --empty-ns '%s' (only net is supported, as criu)",
+				   arg);
+		o->empty_ns |= OPTS_EMPTY_NS_NET;
+		return 0;
 	case OI_TCP_CLOSE:
 		o->tcp_close = !neg;
 		return 0;

@@ -12,6 +12,9 @@
 #include <sys/types.h>
 
 #define OPTS_MAX_CLOSE 16
+/* --empty-ns net (RPC empty_ns): criu's value, CLONE_NEWNET */
+#define OPTS_EMPTY_NS_NET 0x40000000u
+
 /* --network-lock, with criu's numbers (rpc.proto criu_network_lock_method) */
 #define OPTS_NETLOCK_IPTABLES 1
 #define OPTS_NETLOCK_NFTABLES 2
@@ -48,6 +51,7 @@ struct opts {
 	int status_fd;			/* --status-fd, -1 unset */
 	int timeout;			/* --timeout seconds (accepted, see compat.md) */
 	int network_lock;		/* OPTS_NETLOCK_*; 0: not given (iptables, as criu) */
+	unsigned int empty_ns;		/* --empty-ns net: OPTS_EMPTY_NS_NET (CLONE_NEWNET) */
 	unsigned long long ghost_limit; /* --ghost-limit: most data of an unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;

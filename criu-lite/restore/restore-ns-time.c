@@ -71,4 +71,5 @@ static void rst_time_free(void *st)
 	img_free_msg(st);
 }
 
-const struct rst_ns_ops rst_ns_time = {rst_time_read, rst_time_apply, rst_time_free, false, NULL};
+const struct rst_ns_ops rst_ns_time = {rst_time_read, rst_time_apply, rst_time_free, false,
+				       NULL,	      NULL,	      NULL};

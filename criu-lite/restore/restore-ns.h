@@ -32,8 +32,17 @@ struct rst_ns_ops {
 	 * are opened there); -ENOENT if none.
 	 */
 	int (*devpts)(const void *st, unsigned int maj, unsigned int min);
+	/*
+	 * Optional. Made by the tool instead of the root: the tool's thread,
+	 * just moved into a new namespace, rebuilds @st there before the files
+	 * are opened, and the root inherits it (net: sockets are made in it).
+	 * Logs.
+	 */
+	int (*make)(const void *st);
+	/* Optional: the state of an empty namespace (--empty-ns), in *@st. */
+	int (*empty)(void **st);
 };
 
-extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt, rst_ns_time;
+extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt, rst_ns_time, rst_ns_net;
 
 #endif

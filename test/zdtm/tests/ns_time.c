@@ -31,8 +31,8 @@ static void check_offsets(const char *who)
 
 	if (!f || fread(buf, 1, sizeof(buf) - 1, f) == 0) {
 		fail("%s: reading /proc/self/timens_offsets: %m", who);
-	} else if (sscanf(buf, "monotonic %lld %lld boottime %lld %lld", &msec, &ns, &bsec,
-			  &ns) != 4 ||
+	} else if (sscanf(buf, "monotonic %lld %lld boottime %lld %lld", &msec, &ns, &bsec, &ns) !=
+			   4 ||
 		   msec != 1000 || bsec != 2000) {
 		fail("%s: timens_offsets '%s', want monotonic 1000 and boottime 2000", who, buf);
 	}

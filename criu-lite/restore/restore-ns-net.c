@@ -1,0 +1,239 @@
+/*
+ * A network namespace of the root (netdev-, netns-, ifaddr-, route- and
+ * route6-ID.img), made by the tool itself: its thread unshares a new one,
+ * rebuilds it (default and all sysctls, then links with their sysctls, up
+ * and MTU, then addresses and routes) and stays in it while the files are
+ * opened (sockets are made there) and the tree is forked (the root inherits
+ * it), then goes back (restore-ns.c). --empty-ns net: only lo, up.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "img.h"
+#include "log.h"
+#include "net-sysctl.h"
+#include "netdev.pb-c.h"
+#include "netlink-route.h"
+#include "restore-ns.h"
+
+struct rst_net {
+	NetnsEntry *ns; /* NULL: --empty-ns */
+	NetDeviceEntry **devs;
+	size_t nr_devs;
+	struct rst_net_raw {
+		uint8_t *p;
+		size_t len;
+	} raw[3]; /* ifaddr, route, route6 */
+	unsigned long id;
+};
+
+static const enum img_kind rst_net_raw_kinds[3] = {IMG_IFADDR, IMG_ROUTE, IMG_ROUTE6};
+
+static void rst_net_free(void *st)
+{
+	struct rst_net *n = st;
+
+	if (!n)
+		return;
+	if (n->ns)
+		img_free_msg(&n->ns->base);
+	for (size_t i = 0; i < n->nr_devs; i++)
+		img_free_msg(&n->devs[i]->base);
+	free(n->devs);
+	for (size_t i = 0; i < 3; i++)
+		free(n->raw[i].p);
+	free(n);
+}
+
+static int rst_net_read_devs(const struct img_dir *d, unsigned long id, struct rst_net *n)
+{
+	struct img *img;
+	int ret = img_open(d, IMG_NETDEV, id, false, &img);
+
+	if (ret == -ENOENT)
+		return 0; /* no link at all */
+	while (!ret) {
+		ProtobufCMessage *m = NULL;
+		NetDeviceEntry **v;
+
+		ret = img_read_msg(img, &net_device_entry__descriptor, &m);
+		if (ret <= 0)
+			break;
+		v = realloc(n->devs, (n->nr_devs + 1) * sizeof(*v));
+		if (!v) {
+			img_free_msg(m);
+			ret = -ENOMEM;
+			break;
+		}
+		n->devs = v;
+		n->devs[n->nr_devs++] = (NetDeviceEntry *)m;
+		ret = 0;
+	}
+	img_close(img);
+	return ret;
+}
+
+static int rst_net_read_raw(const struct img_dir *d, unsigned long id, struct rst_net_raw *r,
+			    enum img_kind k)
+{
+	uint64_t size;
+	int fd = img_open_raw(d, k, id, &size), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	r->p = malloc(size ? size : 1);
+	if (!r->p)
+		ret = -ENOMEM;
+	else if (pread(fd, r->p, size, 0) != (ssize_t)size)
+		ret = -EIO;
+	r->len = size;
+	close(fd);
+	return ret;
+}
+
+static int rst_net_read(const struct img_dir *d, const struct opts *o, unsigned long id, void **st)
+{
+	struct rst_net *n;
+	ProtobufCMessage *m = NULL;
+	int ret = img_read_one(d, IMG_NETNS, id, &netns_entry__descriptor, &m);
+
+	if (ret)
+		return ret; /* -ENOENT: the tool's namespace */
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		img_free_msg(m);
+		return -ENOMEM;
+	}
+	n->ns = (NetnsEntry *)m;
+	n->id = id;
+	ret = rst_net_read_devs(d, id, n);
+	for (size_t i = 0; i < 3 && !ret; i++)
+		ret = rst_net_read_raw(d, id, &n->raw[i], rst_net_raw_kinds[i]);
+	if (ret) {
+		if (ret != -ENOENT)
+			pr_err("restore: the images of network namespace %lu in '%s': %s", id,
+			       d->path, strerror(-ret));
+		rst_net_free(n);
+		return ret == -ENOENT ? -EIO : ret;
+	}
+	*st = n;
+	return 0;
+}
+
+static int rst_net_empty(void **st)
+{
+	*st = calloc(1, sizeof(struct rst_net));
+	return *st ? 0 : -ENOMEM;
+}
+
+/* The conf4 values of @dev that differ from the new namespace's. */
+static int rst_net_conf4(const char *dev, SysctlEntry **e, size_t n)
+{
+	for (size_t i = 0; i < n && i < NET_CONF4_NR; i++) {
+		int cur, ret;
+
+		if (!e[i]->has_iarg || net_conf4_read(dev, net_conf4_names[i], &cur) ||
+		    cur == e[i]->iarg)
+			continue;
+		ret = net_conf4_write(dev, net_conf4_names[i], e[i]->iarg);
+		if (ret) {
+			pr_err("restore: net.ipv4.conf.%s.%s = %d in the new network namespace: %s",
+			       dev, net_conf4_names[i], e[i]->iarg, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* A veth with both ends inside is made once, from the end of the lower ifindex. */
+static const NetDeviceEntry *rst_net_peer(const struct rst_net *n, const NetDeviceEntry *e)
+{
+	for (size_t i = 0; i < n->nr_devs; i++)
+		if (n->devs[i]->ifindex == e->peer_ifindex)
+			return n->devs[i];
+	return NULL;
+}
+
+static int rst_net_link(const struct rst_net *n, const NetDeviceEntry *e)
+{
+	const NetDeviceEntry *p;
+	int ret = 0;
+
+	if (e->type == ND_TYPE__VETH) {
+		p = rst_net_peer(n, e);
+		if (!p) {
+			pr_err("restore: veth '%s' of network namespace %lu: its peer (ifindex %u) "
+			       "is "
+			       "not in the images",
+			       e->name, n->id, e->peer_ifindex);
+			return -EINVAL;
+		}
+		if (e->ifindex < p->ifindex)
+			ret = nlroute_veth_add(e->name, (int)e->ifindex, p->name, (int)p->ifindex,
+					       -1);
+	} else if (e->type != ND_TYPE__LOOPBACK) {
+		pr_err("restore: link '%s' of network namespace %lu is of type %d: only loopback "
+		       "and veth are restored",
+		       e->name, n->id, e->type);
+		return -EOPNOTSUPP;
+	}
+	if (ret)
+		pr_err("restore: making veth pair '%s' in the new network namespace: %s", e->name,
+		       strerror(-ret));
+	return ret;
+}
+
+static int rst_net_links(const struct rst_net *n)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < n->nr_devs && !ret; i++)
+		ret = rst_net_link(n, n->devs[i]);
+	for (size_t i = 0; i < n->nr_devs && !ret; i++) {
+		const NetDeviceEntry *e = n->devs[i];
+
+		ret = rst_net_conf4(e->name, e->conf4, e->n_conf4);
+		if (!ret)
+			ret = nlroute_link_set((int)e->ifindex, e->mtu, e->flags & IFF_UP);
+		if (ret && ret != -EINVAL)
+			pr_err("restore: link '%s' (mtu %u, %s) in the new network namespace: %s",
+			       e->name, e->mtu, e->flags & IFF_UP ? "up" : "down", strerror(-ret));
+	}
+	return ret;
+}
+
+static int rst_net_make(const void *st)
+{
+	const struct rst_net *n = st;
+	int ret = 0;
+
+	if (!n->ns) /* --empty-ns net: lo, up */
+		return nlroute_link_set(1, 0, true);
+	ret = rst_net_conf4("default", n->ns->def_conf4, n->ns->n_def_conf4);
+	if (!ret)
+		ret = rst_net_conf4("all", n->ns->all_conf4, n->ns->n_all_conf4);
+	if (!ret)
+		ret = rst_net_links(n);
+	for (size_t i = 0; i < 3 && !ret; i++) {
+		size_t at = 0;
+
+		ret = nlroute_restore(n->raw[i].p, n->raw[i].len, &at);
+		if (ret)
+			pr_err("restore: the %s of network namespace %lu (image '%s', message at "
+			       "offset %zu): %s",
+			       i ? "routes" : "addresses", n->id,
+			       i == 0 ? "ifaddr" : (i == 1 ? "route" : "route6"), at,
+			       strerror(-ret));
+	}
+	return ret;
+}
+
+const struct rst_ns_ops rst_ns_net = {
+	.read = rst_net_read,
+	.free = rst_net_free,
+	.make = rst_net_make,
+	.empty = rst_net_empty,
+};

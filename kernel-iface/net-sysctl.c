@@ -1,0 +1,82 @@
+/* IPv4 device sysctls of the caller's network namespace (net-sysctl.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "net-sysctl.h"
+
+/* The names are the kernel's (Documentation/networking/ip-sysctl.rst); the order CRIU's. */
+const char *const net_conf4_names[NET_CONF4_NR] = {
+	"accept_local",
+	"accept_redirects",
+	"accept_source_route",
+	"arp_accept",
+	"arp_announce",
+	"arp_filter",
+	"arp_ignore",
+	"arp_notify",
+	"bootp_relay",
+	"disable_policy",
+	"disable_xfrm",
+	"force_igmp_version",
+	"forwarding",
+	"igmpv2_unsolicited_report_interval",
+	"igmpv3_unsolicited_report_interval",
+	"log_martians",
+	"medium_id",
+	"promote_secondaries",
+	"proxy_arp",
+	"proxy_arp_pvlan",
+	"route_localnet",
+	"rp_filter",
+	"secure_redirects",
+	"send_redirects",
+	"shared_media",
+	"src_valid_mark",
+	"tag",
+	"ignore_routes_with_linkdown",
+	"drop_gratuitous_arp",
+	"drop_unicast_in_l2_multicast",
+};
+
+static void net_conf4_path(const char *dev, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/sys/net/ipv4/conf/%s/%s", dev, name);
+}
+
+int net_conf4_read(const char *dev, const char *name, int *val)
+{
+	char path[256], buf[32];
+	ssize_t n;
+	int fd;
+
+	net_conf4_path(dev, name, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EINVAL;
+	buf[n] = '\0';
+	*val = (int)strtol(buf, NULL, 10);
+	return 0;
+}
+
+int net_conf4_write(const char *dev, const char *name, int val)
+{
+	char path[256], buf[32];
+	int fd, n, ret = 0;
+
+	net_conf4_path(dev, name, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d", val);
+	if (write(fd, buf, (size_t)n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}

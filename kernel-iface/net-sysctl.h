@@ -1,0 +1,20 @@
+/*
+ * The per-namespace IPv4 device sysctls, /proc/sys/net/ipv4/conf/{all,
+ * default,IF}/NAME, as seen by the calling thread's network namespace (the
+ * opener's, at open time). NET_CONF4_NAMES lists them in CRIU's order, the
+ * order of netns_entry's and net_device_entry's conf4 arrays. No policy, no
+ * logging.
+ */
+#ifndef CRL_NET_SYSCTL_H
+#define CRL_NET_SYSCTL_H
+
+#include <stddef.h>
+
+#define NET_CONF4_NR 30
+extern const char *const net_conf4_names[NET_CONF4_NR];
+
+/* net.ipv4.conf.@dev.@name into *@val. 0, -ENOENT (not in this kernel), or -errno. */
+int net_conf4_read(const char *dev, const char *name, int *val);
+int net_conf4_write(const char *dev, const char *name, int val);
+
+#endif
