@@ -98,10 +98,19 @@ static int rst_net_read(const struct img_dir *d, const struct opts *o, unsigned 
 {
 	struct rst_net *n;
 	ProtobufCMessage *m = NULL;
-	int ret = img_read_one(d, IMG_NETNS, id, &netns_entry__descriptor, &m);
+	struct img *img;
+	int ret = img_open(d, IMG_NETNS, id, false, &img);
 
 	if (ret)
-		return ret; /* -ENOENT: the tool's namespace */
+		return ret; /* -ENOENT: the tool's namespace (or --empty-ns) */
+	ret = img_read_msg(img, &netns_entry__descriptor, &m);
+	img_close(img);
+	if (ret == 0) {
+		pr_err("image 'netns-%lu.img' in '%s': no entry", id, d->path);
+		return -EIO;
+	}
+	if (ret < 0)
+		return ret;
 	n = calloc(1, sizeof(*n));
 	if (!n) {
 		img_free_msg(m);

@@ -7,7 +7,8 @@
 # process in
 # its own pid namespace that is not its init (pid 2 there), an ipc
 # namespace holding a message queue (not restored yet), and a tree spread
-# over two uts namespaces (a child that entered its own).
+# over two uts namespaces (a child that entered its own), a network namespace
+# holding a bridge.
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 command -v unshare >/dev/null || { echo "SKIP: no unshare (util-linux)"; exit 77; }
@@ -73,4 +74,7 @@ refused remount "pid [0-9]+ is in its own mount namespace, whose mount point '/p
 	unshare -m sh -c 'mount -o remount,bind,ro /proc && exec sleep 1000'
 refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
 	sh -c 'unshare -u sleep 1000 & wait'
+# network namespaces (net19): a link kind that is not restored
+refused netbridge "network namespace of pid [0-9]+ has link 'crlbr0' of kind 'bridge'" \
+	unshare -n sh -c 'ip link add crlbr0 type bridge && exec sleep 1000'
 exit 0
