@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "net-sysctl.h"
@@ -40,6 +41,48 @@ const char *const net_conf4_names[NET_CONF4_NR] = {
 	"drop_gratuitous_arp",
 	"drop_unicast_in_l2_multicast",
 };
+
+const char *const net_misc_names[NET_MISC_NR] = {
+	"ipv4/ping_group_range",    "ipv4/ip_unprivileged_port_start",
+	"ipv4/ip_local_port_range", "core/somaxconn",
+	"unix/max_dgram_qlen",
+};
+
+int net_misc_read(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+int net_misc_write(const char *name, const char *val)
+{
+	char path[256];
+	size_t len = strlen(val);
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != (ssize_t)len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
 
 static void net_conf4_path(const char *dev, const char *name, char *buf, size_t len)
 {

@@ -13,6 +13,13 @@
 #define NET_CONF4_NR 30
 extern const char *const net_conf4_names[NET_CONF4_NR];
 
+/* Namespace-wide sysctls beyond conf4, by path under /proc/sys/net. */
+#define NET_MISC_NR 5
+extern const char *const net_misc_names[NET_MISC_NR];
+/* Its text, without the trailing newline. 0, -ENOENT, or -errno. */
+int net_misc_read(const char *name, char *buf, size_t len);
+int net_misc_write(const char *name, const char *val);
+
 /* net.ipv4.conf.@dev.@name into *@val. 0, -ENOENT (not in this kernel), or -errno. */
 int net_conf4_read(const char *dev, const char *name, int *val);
 int net_conf4_write(const char *dev, const char *name, int val);

@@ -55,7 +55,8 @@ static void nlroute_fill(struct rtnl_link *l, struct nlroute_link *o)
 
 static int nlroute_by_index(const void *a, const void *b)
 {
-	return ((const struct nlroute_link *)a)->ifindex - ((const struct nlroute_link *)b)->ifindex;
+	return ((const struct nlroute_link *)a)->ifindex -
+	       ((const struct nlroute_link *)b)->ifindex;
 }
 
 int nlroute_links(struct nlroute_link **out, size_t *nr)

@@ -115,8 +115,27 @@ static int dump_net_sysctls(struct dump_ctx *ctx, uint32_t id)
 {
 	SysctlEntry all[NET_CONF4_NR], def[NET_CONF4_NR];
 	SysctlEntry *pall[NET_CONF4_NR], *pdef[NET_CONF4_NR];
+	CrlNetSysctl misc[NET_MISC_NR], *pmisc[NET_MISC_NR];
+	char val[NET_MISC_NR][128];
 	NetnsEntry e = NETNS_ENTRY__INIT;
 	int ret = dump_net_conf4("all", all, pall);
+
+	for (size_t i = 0; i < NET_MISC_NR && !ret; i++) {
+		int r = net_misc_read(net_misc_names[i], val[i], sizeof(val[i]));
+
+		if (r == -ENOENT)
+			continue;
+		if (r) {
+			pr_err("dump: reading net.%s: %s", net_misc_names[i], strerror(-r));
+			return r;
+		}
+		crl_net_sysctl__init(&misc[e.n_crl_sysctls]);
+		misc[e.n_crl_sysctls].name = (char *)net_misc_names[i];
+		misc[e.n_crl_sysctls].value = val[i];
+		pmisc[e.n_crl_sysctls] = &misc[e.n_crl_sysctls];
+		e.n_crl_sysctls++;
+	}
+	e.crl_sysctls = pmisc;
 
 	if (!ret)
 		ret = dump_net_conf4("default", def, pdef);

@@ -214,6 +214,27 @@ static int rst_net_links(const struct rst_net *n)
 	return ret;
 }
 
+/* The namespace-wide sysctls beyond conf4 that differ from the new namespace's. */
+static int rst_net_misc(const NetnsEntry *e)
+{
+	for (size_t i = 0; i < e->n_crl_sysctls; i++) {
+		const CrlNetSysctl *s = e->crl_sysctls[i];
+		char cur[128];
+		int ret;
+
+		if (strstr(s->name, "..") || net_misc_read(s->name, cur, sizeof(cur)) ||
+		    !strcmp(cur, s->value))
+			continue;
+		ret = net_misc_write(s->name, s->value);
+		if (ret) {
+			pr_err("restore: net.%s = '%s' in the new network namespace: %s", s->name,
+			       s->value, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int rst_net_make(const void *st)
 {
 	const struct rst_net *n = st;
@@ -221,7 +242,9 @@ static int rst_net_make(const void *st)
 
 	if (!n->ns) /* --empty-ns net: lo, up */
 		return nlroute_link_set(1, 0, true);
-	ret = rst_net_conf4("default", n->ns->def_conf4, n->ns->n_def_conf4);
+	ret = rst_net_misc(n->ns);
+	if (!ret)
+		ret = rst_net_conf4("default", n->ns->def_conf4, n->ns->n_def_conf4);
 	if (!ret)
 		ret = rst_net_conf4("all", n->ns->all_conf4, n->ns->n_all_conf4);
 	if (!ret)

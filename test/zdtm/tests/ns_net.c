@@ -131,7 +131,8 @@ static void check_sockets(int tcp, int udp)
 	if (connect(c, (struct sockaddr *)&a, sizeof(a)) || (s = accept(tcp, NULL, NULL)) < 0) {
 		fail("TCP connection to the listener on %s:%d after restore: %m", ADDR4, TCP_PORT);
 	} else {
-		if (write(c, "ping", 4) != 4 || read(s, buf, sizeof(buf)) != 4 || strcmp(buf, "ping"))
+		if (write(c, "ping", 4) != 4 || read(s, buf, sizeof(buf)) != 4 ||
+		    strcmp(buf, "ping"))
 			fail("TCP data through the restored listener's connection: '%s'", buf);
 		close(s);
 	}
