@@ -149,7 +149,9 @@ const struct opt_desc opt_table[] = {
 	REFUSED("join-ns", 'J', RA, 0, "planned: namespaces"),
 	DOES("empty-ns", OI_EMPTY_NS, 0, RA, 0, "net",
 	     "dump: the network namespace is not dumped; restore: a new one with only lo, up"),
-	REFUSED("veth-pair", 0, RA, 0, "planned: namespaces"),
+	DOES("veth-pair", OI_VETH_PAIR, 0, RA, 0, "IN=OUT[@BRIDGE]",
+	     "restore: veth IN of the tree's network namespace gets its peer OUT in the tool's, "
+	     "enslaved to BRIDGE (criu's --external veth[IN]:OUT[@BRIDGE])"),
 	REFUSED("lsm-profile", 0, RA, 0, "planned: LSM profiles"),
 	REFUSED("lsm-mount-context", 0, RA, 0, "planned: LSM profiles"),
 	REFUSED("exec-cmd", 0, NA, 0, "planned: restore --exec-cmd"),

@@ -231,6 +231,31 @@ static int parse_ext_mnt(const struct opt_src *s, const char *arg, bool map, str
 	return 0;
 }
 
+/* --veth-pair IN=OUT[@BRIDGE]: interface names, each shorter than IFNAMSIZ (16). */
+static int parse_veth_pair(const struct opt_src *s, const char *arg, struct opts *o)
+{
+	const char *eq = strchr(arg, '='), *at = eq ? strchr(eq, '@') : NULL;
+	struct opts_veth *v = &o->veth[o->n_veth];
+	size_t lin = eq ? (size_t)(eq - arg) : 0, lout = at ? (size_t)(at - eq - 1) : 0;
+
+	if (eq && !at)
+		lout = strlen(eq + 1);
+	if (o->n_veth == OPTS_MAX_VETH)
+		return bad(s, "more than %d --veth-pair options", OPTS_MAX_VETH);
+	if (!lin || !lout || lin >= sizeof(v->in) || lout >= sizeof(v->out) ||
+	    (at && (!at[1] || strlen(at + 1) >= sizeof(v->bridge))))
+		return bad(s,
+			   "invalid --veth-pair '%s' (IN=OUT[@BRIDGE], names of 1-15 characters)",
+			   arg);
+	memset(v, 0, sizeof(*v));
+	memcpy(v->in, arg, lin);
+	memcpy(v->out, eq + 1, lout);
+	if (at)
+		strcpy(v->bridge, at + 1);
+	o->n_veth++;
+	return 0;
+}
+
 static int parse_network_lock(const struct opt_src *s, const char *arg, struct opts *o)
 {
 	static const char *const names[] = {[OPTS_NETLOCK_IPTABLES] = "iptables",
@@ -349,6 +374,8 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 				    "none|props|soft|full|strict", "planned: cgroups");
 	case OI_NETWORK_LOCK:
 		return parse_network_lock(s, arg, o);
+	case OI_VETH_PAIR:
+		return parse_veth_pair(s, arg, o);
 	case OI_EMPTY_NS:
 		if (strcmp(arg, "net"))
 			return bad(s, "invalid --empty-ns '%s' (only net is supported, as criu)",

@@ -20,6 +20,7 @@
 #define OPTS_NETLOCK_NFTABLES 2
 #define OPTS_NETLOCK_SKIP 3
 #define OPTS_MAX_SCRIPTS 8
+#define OPTS_MAX_VETH 8
 #define OPTS_MAX_EXT_MNT 64
 
 /*
@@ -35,23 +36,27 @@ struct opts_ext_mnt {
 
 struct opts {
 	const char *command;
-	pid_t pid;			/* -t */
-	const char *images_dir;		/* -D, default "." */
-	const char *work_dir;		/* -W: relative -o and --pidfile live there */
-	const char *prev_images_dir;	/* --prev-images-dir, relative to -D */
-	const char *pidfile;		/* --pidfile */
-	const char *log_file;		/* -o */
-	const char *address;		/* --address */
-	const char *tracker;		/* --tracker=auto|soft-dirty|uffd-wp|digest|none */
-	const char *show_file;		/* show FILE / -f FILE */
-	const char *check_feature;	/* check --feature NAME */
-	const char *swrk_fd;		/* swrk FD */
-	int port;			/* --port */
-	int verbosity;			/* -v */
-	int status_fd;			/* --status-fd, -1 unset */
-	int timeout;			/* --timeout seconds (accepted, see compat.md) */
-	int network_lock;		/* OPTS_NETLOCK_*; 0: not given (iptables, as criu) */
-	unsigned int empty_ns;		/* --empty-ns net: OPTS_EMPTY_NS_NET (CLONE_NEWNET) */
+	pid_t pid;		     /* -t */
+	const char *images_dir;	     /* -D, default "." */
+	const char *work_dir;	     /* -W: relative -o and --pidfile live there */
+	const char *prev_images_dir; /* --prev-images-dir, relative to -D */
+	const char *pidfile;	     /* --pidfile */
+	const char *log_file;	     /* -o */
+	const char *address;	     /* --address */
+	const char *tracker;	     /* --tracker=auto|soft-dirty|uffd-wp|digest|none */
+	const char *show_file;	     /* show FILE / -f FILE */
+	const char *check_feature;   /* check --feature NAME */
+	const char *swrk_fd;	     /* swrk FD */
+	int port;		     /* --port */
+	int verbosity;		     /* -v */
+	int status_fd;		     /* --status-fd, -1 unset */
+	int timeout;		     /* --timeout seconds (accepted, see compat.md) */
+	int network_lock;	     /* OPTS_NETLOCK_*; 0: not given (iptables, as criu) */
+	unsigned int empty_ns;	     /* --empty-ns net: OPTS_EMPTY_NS_NET (CLONE_NEWNET) */
+	struct opts_veth {	     /* --veth-pair IN=OUT[@BRIDGE] */
+		char in[16], out[16], bridge[16]; /* IFNAMSIZ each; bridge "" if none */
+	} veth[OPTS_MAX_VETH];
+	int n_veth;
 	unsigned long long ghost_limit; /* --ghost-limit: most data of an unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;

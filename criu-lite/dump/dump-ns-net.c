@@ -1,8 +1,8 @@
 /*
  * A network namespace the root owns, read from inside it (setns): its links
  * (netdev-ID.img, CRIU's net_device_entry: loopback, veth pairs with both
- * ends inside; other kinds and veths whose peer is outside are refused by
- * name), the IPv4 device sysctls of all, default and each link (conf4, in
+ * ends inside or with the peer outside, recorded without peer_ifindex; other
+ * kinds are refused by name), the IPv4 device sysctls of all, default and each link (conf4, in
  * CRIU's order; netns-ID.img), and its addresses and main-table routes as
  * raw netlink dumps (ifaddr-ID.img, route-ID.img, route6-ID.img: iproute2's
  * save streams, as CRIU writes them).
@@ -49,22 +49,17 @@ static int dump_net_type(pid_t pid, const struct nlroute_link *l, NetDeviceEntry
 		e->type = ND_TYPE__LOOPBACK;
 		return 0;
 	}
-	if (!strcmp(l->kind, "veth") && !l->peer_outside) {
+	if (!strcmp(l->kind, "veth")) {
+		/* no peer_ifindex: the peer is outside, named at restore (--veth-pair) */
 		e->type = ND_TYPE__VETH;
-		e->has_peer_ifindex = true;
+		e->has_peer_ifindex = !l->peer_outside;
 		e->peer_ifindex = (uint32_t)l->link;
 		return 0;
 	}
-	if (!strcmp(l->kind, "veth"))
-		pr_err("dump: the network namespace of pid %d has veth '%s' whose peer is in "
-		       "another namespace: not restored yet (--external veth[] is not supported); "
-		       "dump the namespace with both ends inside, or with --empty-ns net",
-		       pid, l->name);
-	else
-		pr_err("dump: the network namespace of pid %d has link '%s' of kind '%s': only "
-		       "loopback and veth pairs are restored; remove it, or dump with --empty-ns "
-		       "net",
-		       pid, l->name, l->kind[0] ? l->kind : "unknown");
+	pr_err("dump: the network namespace of pid %d has link '%s' of kind '%s': only "
+	       "loopback and veth pairs are restored; remove it, or dump with --empty-ns "
+	       "net",
+	       pid, l->name, l->kind[0] ? l->kind : "unknown");
 	return -EOPNOTSUPP;
 }
 

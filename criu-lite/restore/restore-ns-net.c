@@ -17,6 +17,7 @@
 #include "net-sysctl.h"
 #include "netdev.pb-c.h"
 #include "netlink-route.h"
+#include "options.h"
 #include "restore-ns.h"
 
 struct rst_net {
@@ -166,11 +167,56 @@ static const NetDeviceEntry *rst_net_peer(const struct rst_net *n, const NetDevi
 	return NULL;
 }
 
-static int rst_net_link(const struct rst_net *n, const NetDeviceEntry *e)
+/* --veth-pair for veth @name, or NULL. */
+static const struct opts_veth *rst_net_veth_opt(const struct opts *o, const char *name)
+{
+	for (int i = 0; i < o->n_veth; i++)
+		if (!strcmp(o->veth[i].in, name))
+			return &o->veth[i];
+	return NULL;
+}
+
+/*
+ * A veth whose peer was outside: made with the peer in the tool's namespace
+ * under the name --veth-pair gives, up (and in its bridge). The old pair
+ * goes away with the dumped tree's namespace, which the kernel frees a
+ * moment after its last process: a name still taken is tried again.
+ */
+static int rst_net_veth_out(const struct rst_net *n, const NetDeviceEntry *e,
+			    const struct rst_ns_env *env)
+{
+	const struct opts_veth *v = rst_net_veth_opt(env->o, e->name);
+	int ret = -EEXIST;
+
+	if (!v) {
+		pr_err("restore: veth '%s' of network namespace %lu had its peer outside: give "
+		       "--veth-pair %s=OUTSIDE_NAME[@BRIDGE]",
+		       e->name, n->id, e->name);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 60 && ret == -EEXIST; i++) {
+		ret = nlroute_veth_add(e->name, (int)e->ifindex, v->out, 0, env->outside);
+		if (ret == -EEXIST)
+			usleep(50000);
+	}
+	if (!ret)
+		ret = nlroute_link_up_in(env->outside, v->out, v->bridge[0] ? v->bridge : NULL);
+	if (ret)
+		pr_err("restore: veth '%s' with its peer '%s'%s%s in the tool's network namespace: "
+		       "%s",
+		       e->name, v->out, v->bridge[0] ? " in bridge " : "", v->bridge,
+		       strerror(-ret));
+	return ret;
+}
+
+static int rst_net_link(const struct rst_net *n, const NetDeviceEntry *e,
+			const struct rst_ns_env *env)
 {
 	const NetDeviceEntry *p;
 	int ret = 0;
 
+	if (e->type == ND_TYPE__VETH && !e->has_peer_ifindex)
+		return rst_net_veth_out(n, e, env);
 	if (e->type == ND_TYPE__VETH) {
 		p = rst_net_peer(n, e);
 		if (!p) {
@@ -195,12 +241,12 @@ static int rst_net_link(const struct rst_net *n, const NetDeviceEntry *e)
 	return ret;
 }
 
-static int rst_net_links(const struct rst_net *n)
+static int rst_net_links(const struct rst_net *n, const struct rst_ns_env *env)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < n->nr_devs && !ret; i++)
-		ret = rst_net_link(n, n->devs[i]);
+		ret = rst_net_link(n, n->devs[i], env);
 	for (size_t i = 0; i < n->nr_devs && !ret; i++) {
 		const NetDeviceEntry *e = n->devs[i];
 
@@ -235,7 +281,7 @@ static int rst_net_misc(const NetnsEntry *e)
 	return 0;
 }
 
-static int rst_net_make(const void *st)
+static int rst_net_make(const void *st, const struct rst_ns_env *env)
 {
 	const struct rst_net *n = st;
 	int ret = 0;
@@ -248,7 +294,7 @@ static int rst_net_make(const void *st)
 	if (!ret)
 		ret = rst_net_conf4("all", n->ns->all_conf4, n->ns->n_all_conf4);
 	if (!ret)
-		ret = rst_net_links(n);
+		ret = rst_net_links(n, env);
 	for (size_t i = 0; i < 3 && !ret; i++) {
 		size_t at = 0;
 

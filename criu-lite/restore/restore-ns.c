@@ -136,7 +136,7 @@ int rst_ns_make(struct rst_ctx *c)
 		}
 		c->ns->back[k] = back + 1;
 		pr_info("restore: the tool makes the new %s namespace of the tree", kd->name);
-		ret = kd->ops->make(c->ns->st[k]);
+		ret = kd->ops->make(c->ns->st[k], &(struct rst_ns_env){c->o, back});
 		if (ret)
 			return ret; /* rst_ns_back goes back */
 	}

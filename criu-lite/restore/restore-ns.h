@@ -11,6 +11,12 @@
 struct img_dir;
 struct opts;
 
+/* What a namespace the tool makes (ops->make) is given besides its images. */
+struct rst_ns_env {
+	const struct opts *o;
+	int outside; /* an fd of the tool's own namespace of that kind */
+};
+
 struct rst_ns_ops {
 	/*
 	 * Reads namespace @id's images into *@st before any process exists
@@ -38,7 +44,7 @@ struct rst_ns_ops {
 	 * are opened, and the root inherits it (net: sockets are made in it).
 	 * Logs.
 	 */
-	int (*make)(const void *st);
+	int (*make)(const void *st, const struct rst_ns_env *env);
 	/* Optional: the state of an empty namespace (--empty-ns), in *@st. */
 	int (*empty)(void **st);
 };
