@@ -2,7 +2,8 @@
  * The root in its own network namespace (ARGS ns=net: test_init unshares it
  * and brings lo up), shared with its child: an extra IPv4 and IPv6 address on
  * lo, a route through it, two sysctls changed, a TCP listener and a bound UDP
- * socket on the extra address. After restore the root checks each of them
+ * socket on the extra address, a veth pair with both ends inside (nv0 up
+ * with 10.82.0.1/24, nv1 down). After restore the root checks each of them
  * in a namespace that is still not the tool's.
  */
 #include <arpa/inet.h>
@@ -110,6 +111,16 @@ static void check_lo(void)
 	close(sk);
 }
 
+static void check_veth(void)
+{
+	if (system("ip -o link show nv0 | grep -q 'nv0@nv1:.*UP'") ||
+	    system("ip -o link show nv1 | grep -q 'nv1@nv0:' && "
+		   "! ip -o link show nv1 | grep -q '[<,]UP[,>]'") ||
+	    system("ip -o -4 addr show dev nv0 | grep -q 10.82.0.1/24"))
+		fail("the veth pair nv0 (up, 10.82.0.1/24) and nv1 (down) is not as before the "
+		     "dump");
+}
+
 static void check_route(void)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9)};
@@ -162,6 +173,8 @@ int main(int argc, char **argv)
 	run("ip -6 addr add " ADDR6 "/64 dev lo");
 	run("ip route add 10.78.0.0/24 via 10.77.0.2 dev lo");
 	run("ip link set lo mtu 9000");
+	run("ip link add nv0 type veth peer name nv1 && ip addr add 10.82.0.1/24 dev nv0 && "
+	    "ip link set nv0 up");
 	if (sysctl_set("/proc/sys/net/ipv4/ip_forward", 1) ||
 	    sysctl_set("/proc/sys/net/ipv4/conf/lo/accept_local", 1))
 		fail("sysctl: %m");
@@ -180,6 +193,7 @@ int main(int argc, char **argv)
 	check_lo();
 	check_addrs();
 	check_route();
+	check_veth();
 	if (sysctl_get("/proc/sys/net/ipv4/ip_forward") != 1 ||
 	    sysctl_get("/proc/sys/net/ipv4/conf/lo/accept_local") != 1)
 		fail("sysctls after restore: ip_forward %d, conf.lo.accept_local %d (want 1, 1)",
