@@ -84,18 +84,64 @@ int net_misc_write(const char *name, const char *val)
 	return ret;
 }
 
-static void net_conf4_path(const char *dev, const char *name, char *buf, size_t len)
+const char *const net_conf6_names[NET_CONF6_NR] = {
+	"accept_dad",
+	"accept_ra",
+	"accept_ra_defrtr",
+	"accept_ra_from_local",
+	"accept_ra_min_hop_limit",
+	"accept_ra_mtu",
+	"accept_ra_pinfo",
+	"accept_ra_rt_info_max_plen",
+	"accept_ra_rtr_pref",
+	"accept_redirects",
+	"accept_source_route",
+	"autoconf",
+	"dad_transmits",
+	"disable_ipv6",
+	"drop_unicast_in_l2_multicast",
+	"drop_unsolicited_na",
+	"force_mld_version",
+	"force_tllao",
+	"forwarding",
+	"hop_limit",
+	"ignore_routes_with_linkdown",
+	"keep_addr_on_down",
+	"max_addresses",
+	"max_desync_factor",
+	"mldv1_unsolicited_report_interval",
+	"mldv2_unsolicited_report_interval",
+	"mtu",
+	"ndisc_notify",
+	"optimistic_dad",
+	"proxy_ndp",
+	"regen_max_retry",
+	"router_probe_interval",
+	"router_solicitation_delay",
+	"router_solicitation_interval",
+	"router_solicitations",
+	"stable_secret",
+	"suppress_frag_ndisc",
+	"temp_prefered_lft",
+	"temp_valid_lft",
+	"use_oif_addrs_only",
+	"use_optimistic",
+	"use_tempaddr",
+};
+
+static void net_conf_path(const char *proto, const char *dev, const char *name, char *buf,
+			  size_t len)
 {
-	snprintf(buf, len, "/proc/sys/net/ipv4/conf/%s/%s", dev, name);
+	snprintf(buf, len, "/proc/sys/net/%s/conf/%s/%s", proto, dev, name);
 }
 
-int net_conf4_read(const char *dev, const char *name, int *val)
+int net_conf_read(const char *proto, const char *dev, const char *name, int *val)
 {
 	char path[256], buf[32];
 	ssize_t n;
 	int fd;
 
-	net_conf4_path(dev, name, path, sizeof(path));
+	net_conf_path(proto, dev, name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -108,12 +154,12 @@ int net_conf4_read(const char *dev, const char *name, int *val)
 	return 0;
 }
 
-int net_conf4_write(const char *dev, const char *name, int val)
+int net_conf_write(const char *proto, const char *dev, const char *name, int val)
 {
 	char path[256], buf[32];
 	int fd, n, ret = 0;
 
-	net_conf4_path(dev, name, path, sizeof(path));
+	net_conf_path(proto, dev, name, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -2,9 +2,9 @@
  * A network namespace the root owns, read from inside it (setns): its links
  * (netdev-ID.img, CRIU's net_device_entry: loopback, veth pairs with both
  * ends inside or with the peer outside, recorded without peer_ifindex; other
- * kinds are refused by name), the IPv4 device sysctls of all, default and each link (conf4, in
- * CRIU's order; netns-ID.img), and its addresses and main-table routes as
- * raw netlink dumps (ifaddr-ID.img, route-ID.img, route6-ID.img: iproute2's
+ * kinds are refused by name), the IPv4 and IPv6 device sysctls of all,
+ * default and each link (conf4, conf6, in CRIU's order; netns-ID.img), and its addresses and
+ * main-table routes as raw netlink dumps (ifaddr-ID.img, route-ID.img, route6-ID.img: iproute2's
  * save streams, as CRIU writes them).
  */
 #include <errno.h>
@@ -22,22 +22,41 @@
 #include "netlink-route.h"
 #include "nsfs.h"
 
-/* The conf4 sysctls of @dev; a value this kernel lacks is written without iarg. */
-static int dump_net_conf4(const char *dev, SysctlEntry *e, SysctlEntry **pe)
-{
-	for (size_t i = 0; i < NET_CONF4_NR; i++) {
-		int v, ret = net_conf4_read(dev, net_conf4_names[i], &v);
+/* The device sysctls of one family, in CRIU's order. */
+struct dump_net_conf {
+	SysctlEntry e[NET_CONF6_NR], *pe[NET_CONF6_NR];
+	size_t n;
+};
 
-		sysctl_entry__init(&e[i]);
-		e[i].type = SYSCTL_TYPE__CTL_32;
+/*
+ * The conf4 (@v6 false) or conf6 sysctls of @dev; a value this kernel lacks
+ * is written without iarg, stable_secret as a string without sarg (it reads
+ * EIO until set; not kept).
+ */
+static int dump_net_conf(const char *dev, bool v6, struct dump_net_conf *c)
+{
+	const char *const *names = v6 ? net_conf6_names : net_conf4_names;
+	const char *proto = v6 ? "ipv6" : "ipv4";
+
+	c->n = v6 ? NET_CONF6_NR : NET_CONF4_NR;
+	for (size_t i = 0; i < c->n; i++) {
+		int v = 0, ret;
+
+		sysctl_entry__init(&c->e[i]);
+		c->pe[i] = &c->e[i];
+		if (!strcmp(names[i], "stable_secret")) {
+			c->e[i].type = SYSCTL_TYPE__CTL_STR;
+			continue;
+		}
+		c->e[i].type = SYSCTL_TYPE__CTL_32;
+		ret = net_conf_read(proto, dev, names[i], &v);
 		if (ret && ret != -ENOENT) {
-			pr_err("dump: reading net.ipv4.conf.%s.%s: %s", dev, net_conf4_names[i],
+			pr_err("dump: reading net.%s.conf.%s.%s: %s", proto, dev, names[i],
 			       strerror(-ret));
 			return ret;
 		}
-		e[i].has_iarg = !ret;
-		e[i].iarg = v;
-		pe[i] = &e[i];
+		c->e[i].has_iarg = !ret;
+		c->e[i].iarg = v;
 	}
 	return 0;
 }
@@ -66,7 +85,7 @@ static int dump_net_type(pid_t pid, const struct nlroute_link *l, NetDeviceEntry
 static int dump_net_links(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 {
 	struct nlroute_link *links = NULL;
-	SysctlEntry conf[NET_CONF4_NR], *pconf[NET_CONF4_NR];
+	struct dump_net_conf c4, c6;
 	struct img *img = NULL;
 	size_t nr = 0;
 	int ret = nlroute_links(&links, &nr);
@@ -79,7 +98,9 @@ static int dump_net_links(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 
 		ret = dump_net_type(pid, &links[i], &e);
 		if (!ret)
-			ret = dump_net_conf4(links[i].name, conf, pconf);
+			ret = dump_net_conf(links[i].name, false, &c4);
+		if (!ret)
+			ret = dump_net_conf(links[i].name, true, &c6);
 		if (ret)
 			break;
 		e.ifindex = (uint32_t)links[i].ifindex;
@@ -89,8 +110,10 @@ static int dump_net_links(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 		e.has_address = links[i].addr_len > 0;
 		e.address.data = links[i].addr;
 		e.address.len = links[i].addr_len;
-		e.n_conf4 = NET_CONF4_NR;
-		e.conf4 = pconf;
+		e.n_conf4 = c4.n;
+		e.conf4 = c4.pe;
+		e.n_conf6 = c6.n;
+		e.conf6 = c6.pe;
 		if (links[i].master) {
 			e.has_master = true;
 			e.master = (uint32_t)links[i].master;
@@ -108,12 +131,18 @@ static int dump_net_links(struct dump_ctx *ctx, pid_t pid, uint32_t id)
 
 static int dump_net_sysctls(struct dump_ctx *ctx, uint32_t id)
 {
-	SysctlEntry all[NET_CONF4_NR], def[NET_CONF4_NR];
-	SysctlEntry *pall[NET_CONF4_NR], *pdef[NET_CONF4_NR];
+	struct dump_net_conf all4, def4, all6, def6;
 	CrlNetSysctl misc[NET_MISC_NR], *pmisc[NET_MISC_NR];
 	char val[NET_MISC_NR][128];
 	NetnsEntry e = NETNS_ENTRY__INIT;
-	int ret = dump_net_conf4("all", all, pall);
+	int ret = dump_net_conf("all", false, &all4);
+
+	if (!ret)
+		ret = dump_net_conf("default", false, &def4);
+	if (!ret)
+		ret = dump_net_conf("all", true, &all6);
+	if (!ret)
+		ret = dump_net_conf("default", true, &def6);
 
 	for (size_t i = 0; i < NET_MISC_NR && !ret; i++) {
 		int r = net_misc_read(net_misc_names[i], val[i], sizeof(val[i]));
@@ -132,13 +161,16 @@ static int dump_net_sysctls(struct dump_ctx *ctx, uint32_t id)
 	}
 	e.crl_sysctls = pmisc;
 
-	if (!ret)
-		ret = dump_net_conf4("default", def, pdef);
 	if (ret)
 		return ret;
-	e.n_all_conf4 = e.n_def_conf4 = NET_CONF4_NR;
-	e.all_conf4 = pall;
-	e.def_conf4 = pdef;
+	e.n_all_conf4 = all4.n;
+	e.all_conf4 = all4.pe;
+	e.n_def_conf4 = def4.n;
+	e.def_conf4 = def4.pe;
+	e.n_all_conf6 = all6.n;
+	e.all_conf6 = all6.pe;
+	e.n_def_conf6 = def6.n;
+	e.def_conf6 = def6.pe;
 	return img_write_one(&ctx->dir, IMG_NETNS, id, &e.base);
 }
 

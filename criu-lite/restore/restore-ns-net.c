@@ -139,23 +139,41 @@ static int rst_net_empty(void **st)
 	return *st ? 0 : -ENOMEM;
 }
 
-/* The conf4 values of @dev that differ from the new namespace's. */
-static int rst_net_conf4(const char *dev, SysctlEntry **e, size_t n)
+/* One device sysctl, written when it differs from the new namespace's. */
+static int rst_net_conf_one(const char *proto, const char *dev, const char *name,
+			    const SysctlEntry *e)
 {
-	for (size_t i = 0; i < n && i < NET_CONF4_NR; i++) {
-		int cur, ret;
+	int cur, ret;
 
-		if (!e[i]->has_iarg || net_conf4_read(dev, net_conf4_names[i], &cur) ||
-		    cur == e[i]->iarg)
-			continue;
-		ret = net_conf4_write(dev, net_conf4_names[i], e[i]->iarg);
-		if (ret) {
-			pr_err("restore: net.ipv4.conf.%s.%s = %d in the new network namespace: %s",
-			       dev, net_conf4_names[i], e[i]->iarg, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
+	if (e->type != SYSCTL_TYPE__CTL_32 || !e->has_iarg ||
+	    net_conf_read(proto, dev, name, &cur) || cur == e->iarg)
+		return 0;
+	ret = net_conf_write(proto, dev, name, e->iarg);
+	if (ret)
+		pr_err("restore: net.%s.conf.%s.%s = %d in the new network namespace: %s", proto,
+		       dev, name, e->iarg, strerror(-ret));
+	return ret;
+}
+
+/*
+ * The conf4 (@v6 false) or conf6 values of @dev, accept_redirects last (it
+ * depends on forwarding, as CRIU writes it). Strings (stable_secret) are
+ * not kept.
+ */
+static int rst_net_conf(const char *dev, bool v6, SysctlEntry **e, size_t n)
+{
+	const char *const *names = v6 ? net_conf6_names : net_conf4_names;
+	const char *proto = v6 ? "ipv6" : "ipv4";
+	size_t nr = v6 ? NET_CONF6_NR : NET_CONF4_NR;
+	int ret = 0;
+
+	if (n < nr)
+		nr = n;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < nr && !ret; i++)
+			if ((strcmp(names[i], "accept_redirects") == 0) == (pass == 1))
+				ret = rst_net_conf_one(proto, dev, names[i], e[i]);
+	return ret;
 }
 
 /* A veth with both ends inside is made once, from the end of the lower ifindex. */
@@ -250,9 +268,12 @@ static int rst_net_links(const struct rst_net *n, const struct rst_ns_env *env)
 	for (size_t i = 0; i < n->nr_devs && !ret; i++) {
 		const NetDeviceEntry *e = n->devs[i];
 
-		ret = rst_net_conf4(e->name, e->conf4, e->n_conf4);
+		ret = rst_net_conf(e->name, false, e->conf4, e->n_conf4);
+		/* conf6 after the MTU: its mtu cannot exceed the link's */
 		if (!ret)
 			ret = nlroute_link_set((int)e->ifindex, e->mtu, e->flags & IFF_UP);
+		if (!ret)
+			ret = rst_net_conf(e->name, true, e->conf6, e->n_conf6);
 		if (ret && ret != -EINVAL)
 			pr_err("restore: link '%s' (mtu %u, %s) in the new network namespace: %s",
 			       e->name, e->mtu, e->flags & IFF_UP ? "up" : "down", strerror(-ret));
@@ -290,9 +311,13 @@ static int rst_net_make(const void *st, const struct rst_ns_env *env)
 		return nlroute_link_set(1, 0, true);
 	ret = rst_net_misc(n->ns);
 	if (!ret)
-		ret = rst_net_conf4("default", n->ns->def_conf4, n->ns->n_def_conf4);
+		ret = rst_net_conf("default", false, n->ns->def_conf4, n->ns->n_def_conf4);
 	if (!ret)
-		ret = rst_net_conf4("all", n->ns->all_conf4, n->ns->n_all_conf4);
+		ret = rst_net_conf("all", false, n->ns->all_conf4, n->ns->n_all_conf4);
+	if (!ret)
+		ret = rst_net_conf("default", true, n->ns->def_conf6, n->ns->n_def_conf6);
+	if (!ret)
+		ret = rst_net_conf("all", true, n->ns->all_conf6, n->ns->n_all_conf6);
 	if (!ret)
 		ret = rst_net_links(n, env);
 	for (size_t i = 0; i < 3 && !ret; i++) {

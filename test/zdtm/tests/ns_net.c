@@ -1,7 +1,7 @@
 /*
  * The root in its own network namespace (ARGS ns=net: test_init unshares it
  * and brings lo up), shared with its child: an extra IPv4 and IPv6 address on
- * lo, a route through it, two sysctls changed, a TCP listener and a bound UDP
+ * lo, a route through it, three sysctls changed (one IPv6), a TCP listener and a bound UDP
  * socket on the extra address, a veth pair with both ends inside (nv0 up
  * with 10.82.0.1/24, nv1 down). After restore the root checks each of them
  * in a namespace that is still not the tool's.
@@ -176,7 +176,8 @@ int main(int argc, char **argv)
 	run("ip link add nv0 type veth peer name nv1 && ip addr add 10.82.0.1/24 dev nv0 && "
 	    "ip link set nv0 up");
 	if (sysctl_set("/proc/sys/net/ipv4/ip_forward", 1) ||
-	    sysctl_set("/proc/sys/net/ipv4/conf/lo/accept_local", 1))
+	    sysctl_set("/proc/sys/net/ipv4/conf/lo/accept_local", 1) ||
+	    sysctl_set("/proc/sys/net/ipv6/conf/default/hop_limit", 33))
 		fail("sysctl: %m");
 	tcp = sock_on(SOCK_STREAM, TCP_PORT);
 	udp = sock_on(SOCK_DGRAM, UDP_PORT);
@@ -199,6 +200,9 @@ int main(int argc, char **argv)
 		fail("sysctls after restore: ip_forward %d, conf.lo.accept_local %d (want 1, 1)",
 		     sysctl_get("/proc/sys/net/ipv4/ip_forward"),
 		     sysctl_get("/proc/sys/net/ipv4/conf/lo/accept_local"));
+	if (sysctl_get("/proc/sys/net/ipv6/conf/default/hop_limit") != 33)
+		fail("net.ipv6.conf.default.hop_limit is %d after restore, want 33",
+		     sysctl_get("/proc/sys/net/ipv6/conf/default/hop_limit"));
 	check_sockets(tcp, udp);
 	kill(child, SIGTERM);
 	st = wait_child(child, 10000);
