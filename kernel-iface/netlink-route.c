@@ -169,10 +169,14 @@ int nlroute_restore(const uint8_t *buf, size_t len, size_t *at)
 {
 	struct nl_sock *sk;
 	size_t off = sizeof(uint32_t);
+	uint32_t magic;
 	int ret;
 
 	*at = 0;
 	if (len < off)
+		return -EINVAL;
+	memcpy(&magic, buf, sizeof(magic));
+	if (magic != NLROUTE_ADDR_MAGIC && magic != NLROUTE_ROUTE_MAGIC)
 		return -EINVAL;
 	ret = nlroute_open(&sk);
 	while (!ret && off < len) {

@@ -41,9 +41,10 @@ int nlroute_links(struct nlroute_link **out, size_t *nr);
  */
 int nlroute_save(bool routes, int family, uint8_t **buf, size_t *len);
 /*
- * Replays a save stream: each message sent as a new object (an address or
- * a route that exists already, and routes the kernel makes itself, are
- * skipped). On failure, -errno and the offending message's offset in *@at.
+ * Replays a save stream (-EINVAL without one of the magics): each message
+ * sent as a new object (an address or a route that exists already, and
+ * routes the kernel makes itself, are skipped). On failure, -errno and the
+ * offending message's offset in *@at.
  */
 int nlroute_restore(const uint8_t *buf, size_t len, size_t *at);
 
