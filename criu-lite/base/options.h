@@ -11,16 +11,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define OPTS_MAX_CLOSE 16
-/* --empty-ns net (RPC empty_ns): criu's value, CLONE_NEWNET */
+/* network namespaces (net19): --empty-ns net (RPC empty_ns), criu's CLONE_NEWNET; --veth-pair */
 #define OPTS_EMPTY_NS_NET 0x40000000u
+#define OPTS_MAX_VETH 8
+struct opts_veth {
+	char in[16], out[16], bridge[16]; /* IFNAMSIZ each; bridge "" if none */
+};
 
+#define OPTS_MAX_CLOSE 16
 /* --network-lock, with criu's numbers (rpc.proto criu_network_lock_method) */
 #define OPTS_NETLOCK_IPTABLES 1
 #define OPTS_NETLOCK_NFTABLES 2
 #define OPTS_NETLOCK_SKIP 3
 #define OPTS_MAX_SCRIPTS 8
-#define OPTS_MAX_VETH 8
 #define OPTS_MAX_EXT_MNT 64
 
 /*
@@ -36,27 +39,22 @@ struct opts_ext_mnt {
 
 struct opts {
 	const char *command;
-	pid_t pid;		     /* -t */
-	const char *images_dir;	     /* -D, default "." */
-	const char *work_dir;	     /* -W: relative -o and --pidfile live there */
-	const char *prev_images_dir; /* --prev-images-dir, relative to -D */
-	const char *pidfile;	     /* --pidfile */
-	const char *log_file;	     /* -o */
-	const char *address;	     /* --address */
-	const char *tracker;	     /* --tracker=auto|soft-dirty|uffd-wp|digest|none */
-	const char *show_file;	     /* show FILE / -f FILE */
-	const char *check_feature;   /* check --feature NAME */
-	const char *swrk_fd;	     /* swrk FD */
-	int port;		     /* --port */
-	int verbosity;		     /* -v */
-	int status_fd;		     /* --status-fd, -1 unset */
-	int timeout;		     /* --timeout seconds (accepted, see compat.md) */
-	int network_lock;	     /* OPTS_NETLOCK_*; 0: not given (iptables, as criu) */
-	unsigned int empty_ns;	     /* --empty-ns net: OPTS_EMPTY_NS_NET (CLONE_NEWNET) */
-	struct opts_veth {	     /* --veth-pair IN=OUT[@BRIDGE] */
-		char in[16], out[16], bridge[16]; /* IFNAMSIZ each; bridge "" if none */
-	} veth[OPTS_MAX_VETH];
-	int n_veth;
+	pid_t pid;			/* -t */
+	const char *images_dir;		/* -D, default "." */
+	const char *work_dir;		/* -W: relative -o and --pidfile live there */
+	const char *prev_images_dir;	/* --prev-images-dir, relative to -D */
+	const char *pidfile;		/* --pidfile */
+	const char *log_file;		/* -o */
+	const char *address;		/* --address */
+	const char *tracker;		/* --tracker=auto|soft-dirty|uffd-wp|digest|none */
+	const char *show_file;		/* show FILE / -f FILE */
+	const char *check_feature;	/* check --feature NAME */
+	const char *swrk_fd;		/* swrk FD */
+	int port;			/* --port */
+	int verbosity;			/* -v */
+	int status_fd;			/* --status-fd, -1 unset */
+	int timeout;			/* --timeout seconds (accepted, see compat.md) */
+	int network_lock;		/* OPTS_NETLOCK_*; 0: not given (iptables, as criu) */
 	unsigned long long ghost_limit; /* --ghost-limit: most data of an unlinked file carried */
 	int close_fds[OPTS_MAX_CLOSE];	/* --close FD, done by main() */
 	int n_close;
@@ -93,6 +91,10 @@ struct opts {
 	bool skip_file_size_check;    /* restore: a file whose size changed is only warned of */
 	bool no_page_checksums;	      /* --no-page-checksums: none written (dump), none checked */
 	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */
+	/* network namespaces (net19) */
+	unsigned int empty_ns;		      /* --empty-ns net: OPTS_EMPTY_NS_NET */
+	struct opts_veth veth[OPTS_MAX_VETH]; /* --veth-pair IN=OUT[@BRIDGE] */
+	int n_veth;
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;
 	size_t n_cfg_words;
