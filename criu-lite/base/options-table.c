@@ -113,7 +113,7 @@ const struct opt_desc opt_table[] = {
 	     "dump: do not lock or keep TCP connections; restore: bring them back closed"),
 	DOES("external", OI_EXTERNAL, 0, RA, 0, "mnt[KEY]:VAL",
 	     "dump: mount point KEY is external, recorded as VAL; restore: the mount recorded "
-	     "as KEY is a bind of host path VAL (only mnt[] yet)"),
+	     "as KEY is a bind of host path VAL; veth[IN]:OUT[@BRIDGE] as --veth-pair"),
 	REFUSED("freeze-cgroup", 0, RA, 0, "planned: cgroups"),
 	REFUSED("cgroup-root", 0, RA, 0, "planned: cgroups"),
 	REFUSED("cgroup-props", 0, RA, 0, "planned: cgroups"),

@@ -206,13 +206,20 @@ static int parse_choice(const struct opt_src *s, const char *opt, const char *ar
 	return -EINVAL;
 }
 
+static int parse_veth(const struct opt_src *s, const char *in, const char *sep, const char *arg,
+		      struct opts *o);
+
 /* --external mnt[KEY]:VAL (@mnt false) or --ext-mount-map KEY:VAL (@mnt true). */
 static int parse_ext_mnt(const struct opt_src *s, const char *arg, bool map, struct opts *o)
 {
 	const char *key = arg, *end;
 
+	if (!map && !strncmp(arg, "veth[", 5))
+		return parse_veth(s, arg + 5, "]:", arg, o);
 	if (!map && strncmp(arg, "mnt[", 4))
-		return bad(s, "--external %s: only mnt[KEY]:VAL (an external mount) is supported",
+		return bad(s,
+			   "--external %s: only mnt[KEY]:VAL (an external mount) and "
+			   "veth[IN]:OUT[@BRIDGE] are supported",
 			   arg);
 	if (!map) {
 		key = arg + 4;
@@ -231,25 +238,30 @@ static int parse_ext_mnt(const struct opt_src *s, const char *arg, bool map, str
 	return 0;
 }
 
-/* --veth-pair IN=OUT[@BRIDGE]: interface names, each shorter than IFNAMSIZ (16). */
-static int parse_veth_pair(const struct opt_src *s, const char *arg, struct opts *o)
+/*
+ * A veth pair, IN SEP OUT[@BRIDGE] from @in (a part of @arg, which messages
+ * name): --veth-pair IN=OUT[@BRIDGE] or --external veth[IN]:OUT[@BRIDGE].
+ * Interface names, each shorter than IFNAMSIZ (16).
+ */
+static int parse_veth(const struct opt_src *s, const char *in, const char *sep, const char *arg,
+		      struct opts *o)
 {
-	const char *eq = strchr(arg, '='), *at = eq ? strchr(eq, '@') : NULL;
+	const char *eq = strstr(in, sep), *out = eq ? eq + strlen(sep) : NULL;
+	const char *at = out ? strchr(out, '@') : NULL;
 	struct opts_veth *v = &o->veth[o->n_veth];
-	size_t lin = eq ? (size_t)(eq - arg) : 0, lout = at ? (size_t)(at - eq - 1) : 0;
+	size_t lin = eq ? (size_t)(eq - in) : 0, lout = 0;
 
-	if (eq && !at)
-		lout = strlen(eq + 1);
+	if (out)
+		lout = at ? (size_t)(at - out) : strlen(out);
 	if (o->n_veth == OPTS_MAX_VETH)
-		return bad(s, "more than %d --veth-pair options", OPTS_MAX_VETH);
+		return bad(s, "more than %d veth pairs", OPTS_MAX_VETH);
 	if (!lin || !lout || lin >= sizeof(v->in) || lout >= sizeof(v->out) ||
 	    (at && (!at[1] || strlen(at + 1) >= sizeof(v->bridge))))
-		return bad(s,
-			   "invalid --veth-pair '%s' (IN=OUT[@BRIDGE], names of 1-15 characters)",
-			   arg);
+		return bad(s, "invalid veth pair '%s' (%s, names of 1-15 characters)", arg,
+			   strcmp(sep, "=") ? "veth[IN]:OUT[@BRIDGE]" : "IN=OUT[@BRIDGE]");
 	memset(v, 0, sizeof(*v));
-	memcpy(v->in, arg, lin);
-	memcpy(v->out, eq + 1, lout);
+	memcpy(v->in, in, lin);
+	memcpy(v->out, out, lout);
 	if (at)
 		strcpy(v->bridge, at + 1);
 	o->n_veth++;
@@ -375,7 +387,7 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 	case OI_NETWORK_LOCK:
 		return parse_network_lock(s, arg, o);
 	case OI_VETH_PAIR:
-		return parse_veth_pair(s, arg, o);
+		return parse_veth(s, arg, "=", arg, o);
 	case OI_EMPTY_NS:
 		if (strcmp(arg, "net"))
 			return bad(s, "invalid --empty-ns '%s' (only net is supported, as criu)",

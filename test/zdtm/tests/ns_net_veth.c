@@ -1,8 +1,8 @@
 /*
  * The root in its own network namespace (ARGS ns=net) with a veth whose peer
  * is in the runner's (the tool's) namespace: zv0 inside, 10.81.0.1/24 on it,
- * up; its peer zv0o outside. Dumped and restored with --veth-pair
- * zv0=zv0o (criu's --external veth[zv0]:zv0o): after restore zv0 is still a
+ * up; its peer zv0o outside. Dumped and restored with --external
+ * veth[zv0]:zv0o (or --veth-pair zv0=zv0o): after restore zv0 is still a
  * veth, up, with its address, and its peer is in another namespace.
  */
 #include <arpa/inet.h>
