@@ -24,6 +24,8 @@ crl_require_pkg(PROTOBUFC libprotobuf-c libprotobuf-c-dev)
 # warns that libnl-3.a's addr.o and utils.o use getaddrinfo and
 # getprotobyname (glibc NSS); sock_diag never calls them.
 crl_require_pkg(LIBNL libnl-3.0 libnl-3-dev)
+# Links, addresses and routes of a network namespace (kernel-iface/netlink-route.c).
+crl_require_pkg(LIBNLROUTE libnl-route-3.0 libnl-route-3-dev)
 crl_require_pkg(LIBCAP libcap libcap-dev)
 # The nftables network lock (kernel-iface/nf-lock-nft.c). Debian ships no
 # libnftables.a: a static build goes without it (--network-lock nftables
@@ -42,9 +44,9 @@ if(NOT PROTOC_C)
 	message(FATAL_ERROR "protoc-c not found: install the Debian package 'protobuf-c-compiler' (scripts/setup.sh does)")
 endif()
 
-include_directories(SYSTEM ${PROTOBUFC_INCLUDE_DIRS} ${LIBNL_INCLUDE_DIRS} ${LIBCAP_INCLUDE_DIRS})
-link_directories(${PROTOBUFC_LIBRARY_DIRS} ${LIBNL_LIBRARY_DIRS} ${LIBCAP_LIBRARY_DIRS})
-set(CRL_DEP_LIBS ${PROTOBUFC_LINK} ${LIBNL_LINK} ${LIBCAP_LINK})
+include_directories(SYSTEM ${PROTOBUFC_INCLUDE_DIRS} ${LIBNL_INCLUDE_DIRS} ${LIBNLROUTE_INCLUDE_DIRS} ${LIBCAP_INCLUDE_DIRS})
+link_directories(${PROTOBUFC_LIBRARY_DIRS} ${LIBNL_LIBRARY_DIRS} ${LIBNLROUTE_LIBRARY_DIRS} ${LIBCAP_LIBRARY_DIRS})
+set(CRL_DEP_LIBS ${PROTOBUFC_LINK} ${LIBNLROUTE_LINK} ${LIBNL_LINK} ${LIBCAP_LINK})
 if(LIBNFTABLES_FOUND)
 	include_directories(SYSTEM ${LIBNFTABLES_INCLUDE_DIRS})
 	link_directories(${LIBNFTABLES_LIBRARY_DIRS})

@@ -114,7 +114,7 @@ const struct opt_desc opt_table[] = {
 	     "dump: do not lock or keep TCP connections; restore: bring them back closed"),
 	DOES("external", OI_EXTERNAL, 0, RA, 0, "mnt[KEY]:VAL",
 	     "dump: mount point KEY is external, recorded as VAL; restore: the mount recorded "
-	     "as KEY is a bind of host path VAL (only mnt[] yet)"),
+	     "as KEY is a bind of host path VAL; veth[IN]:OUT[@BRIDGE] as --veth-pair"),
 	DOES("freeze-cgroup", OI_FREEZE_CGROUP, 0, RA, 0, "DIR",
 	     "dump: freeze the tree through this freezer cgroup (v1 freezer.state, cgroup2 "
 	     "cgroup.freeze), which must hold the tree alone, then seize it; thawed at once"),
@@ -152,8 +152,11 @@ const struct opt_desc opt_table[] = {
 	     "restore: the host path of the tree's root file system (its own mount namespace)"),
 	REFUSED("inherit-fd", 0, RA, 0, "planned: external resources"),
 	REFUSED("join-ns", 'J', RA, 0, "planned: namespaces"),
-	REFUSED("empty-ns", 0, RA, 0, "planned: namespaces"),
-	REFUSED("veth-pair", 0, RA, 0, "planned: namespaces"),
+	DOES("empty-ns", OI_EMPTY_NS, 0, RA, 0, "net",
+	     "dump: the network namespace is not dumped; restore: a new one with only lo, up"),
+	DOES("veth-pair", OI_VETH_PAIR, 0, RA, 0, "IN=OUT[@BRIDGE]",
+	     "restore: veth IN of the tree's network namespace gets its peer OUT in the tool's, "
+	     "enslaved to BRIDGE (criu's --external veth[IN]:OUT[@BRIDGE])"),
 	REFUSED("lsm-profile", 0, RA, 0, "planned: LSM profiles"),
 	REFUSED("lsm-mount-context", 0, RA, 0, "planned: LSM profiles"),
 	REFUSED("exec-cmd", 0, NA, 0, "planned: restore --exec-cmd"),

@@ -206,13 +206,20 @@ static int parse_choice(const struct opt_src *s, const char *opt, const char *ar
 	return -EINVAL;
 }
 
+static int parse_veth(const struct opt_src *s, const char *in, const char *sep, const char *arg,
+		      struct opts *o);
+
 /* --external mnt[KEY]:VAL (@mnt false) or --ext-mount-map KEY:VAL (@mnt true). */
 static int parse_ext_mnt(const struct opt_src *s, const char *arg, bool map, struct opts *o)
 {
 	const char *key = arg, *end;
 
+	if (!map && !strncmp(arg, "veth[", 5))
+		return parse_veth(s, arg + 5, "]:", arg, o);
 	if (!map && strncmp(arg, "mnt[", 4))
-		return bad(s, "--external %s: only mnt[KEY]:VAL (an external mount) is supported",
+		return bad(s,
+			   "--external %s: only mnt[KEY]:VAL (an external mount) and "
+			   "veth[IN]:OUT[@BRIDGE] are supported",
 			   arg);
 	if (!map) {
 		key = arg + 4;
@@ -265,6 +272,36 @@ static int parse_cg_root(const struct opt_src *s, const char *arg, struct opts *
 	if (o->n_cg_roots == OPTS_MAX_CG_ROOTS)
 		return bad(s, "more than %d --cgroup-root options", OPTS_MAX_CG_ROOTS);
 	o->cg_roots[o->n_cg_roots++] = arg;
+	return 0;
+}
+
+/*
+ * A veth pair, IN SEP OUT[@BRIDGE] from @in (a part of @arg, which messages
+ * name): --veth-pair IN=OUT[@BRIDGE] or --external veth[IN]:OUT[@BRIDGE].
+ * Interface names, each shorter than IFNAMSIZ (16).
+ */
+static int parse_veth(const struct opt_src *s, const char *in, const char *sep, const char *arg,
+		      struct opts *o)
+{
+	const char *eq = strstr(in, sep), *out = eq ? eq + strlen(sep) : NULL;
+	const char *at = out ? strchr(out, '@') : NULL;
+	struct opts_veth *v = &o->veth[o->n_veth];
+	size_t lin = eq ? (size_t)(eq - in) : 0, lout = 0;
+
+	if (out)
+		lout = at ? (size_t)(at - out) : strlen(out);
+	if (o->n_veth == OPTS_MAX_VETH)
+		return bad(s, "more than %d veth pairs", OPTS_MAX_VETH);
+	if (!lin || !lout || lin >= sizeof(v->in) || lout >= sizeof(v->out) ||
+	    (at && (!at[1] || strlen(at + 1) >= sizeof(v->bridge))))
+		return bad(s, "invalid veth pair '%s' (%s, names of 1-15 characters)", arg,
+			   strcmp(sep, "=") ? "veth[IN]:OUT[@BRIDGE]" : "IN=OUT[@BRIDGE]");
+	memset(v, 0, sizeof(*v));
+	memcpy(v->in, in, lin);
+	memcpy(v->out, out, lout);
+	if (at)
+		strcpy(v->bridge, at + 1);
+	o->n_veth++;
 	return 0;
 }
 
@@ -390,6 +427,14 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 		return 0;
 	case OI_NETWORK_LOCK:
 		return parse_network_lock(s, arg, o);
+	case OI_VETH_PAIR:
+		return parse_veth(s, arg, "=", arg, o);
+	case OI_EMPTY_NS:
+		if (strcmp(arg, "net"))
+			return bad(s, "invalid --empty-ns '%s' (only net is supported, as criu)",
+				   arg);
+		o->empty_ns |= OPTS_EMPTY_NS_NET;
+		return 0;
 	case OI_TCP_CLOSE:
 		o->tcp_close = !neg;
 		return 0;

@@ -11,6 +11,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* network namespaces (net19): --empty-ns net (RPC empty_ns), criu's CLONE_NEWNET; --veth-pair */
+#define OPTS_EMPTY_NS_NET 0x40000000u
+#define OPTS_MAX_VETH 8
+struct opts_veth {
+	char in[16], out[16], bridge[16]; /* IFNAMSIZ each; bridge "" if none */
+};
+
 #define OPTS_MAX_CLOSE 16
 /* --network-lock, with criu's numbers (rpc.proto criu_network_lock_method) */
 #define OPTS_NETLOCK_IPTABLES 1
@@ -102,6 +109,10 @@ struct opts {
 	bool skip_file_size_check;    /* restore: a file whose size changed is only warned of */
 	bool no_page_checksums;	      /* --no-page-checksums: none written (dump), none checked */
 	bool unprivileged; /* --unprivileged: drop every capability but CAP_CHECKPOINT_RESTORE */
+	/* network namespaces (net19) */
+	unsigned int empty_ns;		      /* --empty-ns net: OPTS_EMPTY_NS_NET */
+	struct opts_veth veth[OPTS_MAX_VETH]; /* --veth-pair IN=OUT[@BRIDGE] */
+	int n_veth;
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;
 	size_t n_cfg_words;

@@ -185,8 +185,8 @@ static int inet_check(const struct dump_ctx *ctx, const struct fd_desc *d,
 	return dump_fd_unsupported(d, what);
 }
 
-static int inet_lookup(struct inet_state *st, const struct fd_desc *d, int sk,
-		       struct sock_diag_inet *s, int *type)
+static int inet_lookup(const struct dump_ctx *ctx, struct inet_state *st, const struct fd_desc *d,
+		       int sk, struct sock_diag_inet *s, int *type)
 {
 	const struct sock_diag_inet *found;
 	int fam, proto, ret;
@@ -197,7 +197,15 @@ static int inet_lookup(struct inet_state *st, const struct fd_desc *d, int sk,
 	if (!ret)
 		ret = opt_int(sk, SOL_SOCKET, SO_PROTOCOL, &proto);
 	if (!ret && !st->loaded) {
+		int back;
+
+		/* the sockets of the tree's network namespace */
+		ret = dump_ns_net_enter(ctx, &back);
+		if (ret)
+			return ret;
 		ret = sock_diag_inet_list(&st->socks, &st->nr_socks);
+		if (dump_ns_net_leave(back) && !ret)
+			ret = -EIO;
 		if (ret) {
 			pr_err("dump: inet sockets through sock_diag: %s", strerror(-ret));
 			return ret;
@@ -224,7 +232,7 @@ static int inet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	inet_sk_entry__init(e);
 	sk_opts_entry__init(&b->skopts);
 	e->opts = &b->skopts;
-	ret = inet_lookup(b, d, sk, &s, &type);
+	ret = inet_lookup(ctx, b, d, sk, &s, &type);
 	if (ret)
 		return ret;
 	ret = inet_check(ctx, d, &s, type);

@@ -193,11 +193,16 @@ static int packet_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEn
 {
 	struct packet_state *s = st;
 	socklen_t len = sizeof(int);
-	int ret, v = 0;
+	int ret, v = 0, back;
 
 	packet_sock_entry__init(&s->psk);
 	sk_opts_entry__init(&s->opts);
+	ret = dump_ns_net_enter(ctx, &back);
+	if (ret)
+		return ret;
 	ret = sock_diag_packet_find((uint32_t)d->st.st_ino, &s->diag);
+	if (dump_ns_net_leave(back) && !ret)
+		ret = -EIO;
 	if (!ret)
 		ret = dump_sk_opts(d->copy, &s->opts);
 	if (ret) {

@@ -262,7 +262,15 @@ static int unix_dump(struct dump_ctx *ctx, void *st, struct fd_desc *d, FileEntr
 	int sk = d->copy, ret;
 
 	if (!s->loaded) {
+		int back;
+
+		/* the sockets of the tree's network namespace */
+		ret = dump_ns_net_enter(ctx, &back);
+		if (ret)
+			return ret;
 		ret = sock_diag_unix_list(&s->socks, &s->nr_socks);
+		if (dump_ns_net_leave(back) && !ret)
+			ret = -EIO;
 		if (ret) {
 			pr_err("dump: unix sockets through sock_diag: %s", strerror(-ret));
 			return ret;

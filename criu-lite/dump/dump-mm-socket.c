@@ -53,12 +53,17 @@ int dump_mm_socket(struct dump_ctx *ctx, pid_t pid, const struct proc_vma *v, Vm
 {
 	struct sock_diag_packet *p;
 	uint32_t id;
-	int fd, ret;
+	int fd, ret, back;
 
 	p = malloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	ret = sock_diag_packet_find((uint32_t)v->ino, p);
+	ret = dump_ns_net_enter(ctx, &back);
+	if (!ret) {
+		ret = sock_diag_packet_find((uint32_t)v->ino, p);
+		if (dump_ns_net_leave(back) && !ret)
+			ret = -EIO;
+	}
 	if (ret == -ENOENT) {
 		pr_err("dump: mapping %lx-%lx of pid %d: '%s' is not a packet socket (only packet "
 		       "rings are restored)",

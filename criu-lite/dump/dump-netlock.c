@@ -309,6 +309,13 @@ int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
 	}
 	if (peer_in_tree(nl, s, all, n))
 		return 0;
+	if (dump_ns_net_own(ctx)) {
+		pr_err("dump: a TCP connection of the tree (port %u) in the network namespace of "
+		       "pid %d: the network lock inside a namespace is not supported yet; close "
+		       "it, dump with --tcp-close, or with --network-lock skip",
+		       s->sport, ctx->tasks[0].pid);
+		return -EOPNOTSUPP;
+	}
 	tuple_of(s, &t);
 	ret = take(ctx, method);
 	return ret ? ret : netlock_conn(&nl->lock, &t);

@@ -10,6 +10,7 @@
  * silently.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,26 +21,28 @@
 #include "dump.h"
 #include "log.h"
 #include "nsfs.h"
+#include "options.h"
 
 struct dump_ns_kind {
 	const char *name;	       /* the /proc/PID/ns link */
 	const char *for_children;      /* the link naming the one children enter, or NULL */
 	size_t has_off, id_off;	       /* the fields in TaskKobjIdsEntry */
 	const struct dump_ns_ops *ops; /* NULL: not restored, refused unless the tool's */
+	unsigned int empty;	       /* the --empty-ns bit that leaves it undumped */
 };
 
 #define NS_FIELDS(f) offsetof(TaskKobjIdsEntry, has_##f), offsetof(TaskKobjIdsEntry, f)
 
 /* In TaskKobjIdsEntry's order (DUMP_NS_KINDS). */
 static const struct dump_ns_kind dump_ns_kinds[DUMP_NS_KINDS] = {
-	{"pid", "pid_for_children", NS_FIELDS(pid_ns_id), &dump_ns_pid},
-	{"net", NULL, NS_FIELDS(net_ns_id), NULL},
-	{"ipc", NULL, NS_FIELDS(ipc_ns_id), &dump_ns_ipc},
-	{"uts", NULL, NS_FIELDS(uts_ns_id), &dump_ns_uts},
-	{"mnt", NULL, NS_FIELDS(mnt_ns_id), &dump_ns_mnt},
-	{"user", NULL, NS_FIELDS(user_ns_id), NULL},
-	{"cgroup", NULL, NS_FIELDS(cgroup_ns_id), &dump_ns_cgroup},
-	{"time", "time_for_children", NS_FIELDS(time_ns_id), NULL},
+	{"pid", "pid_for_children", NS_FIELDS(pid_ns_id), &dump_ns_pid, 0},
+	{"net", NULL, NS_FIELDS(net_ns_id), &dump_ns_net, OPTS_EMPTY_NS_NET},
+	{"ipc", NULL, NS_FIELDS(ipc_ns_id), &dump_ns_ipc, 0},
+	{"uts", NULL, NS_FIELDS(uts_ns_id), &dump_ns_uts, 0},
+	{"mnt", NULL, NS_FIELDS(mnt_ns_id), &dump_ns_mnt, 0},
+	{"user", NULL, NS_FIELDS(user_ns_id), NULL, 0},
+	{"cgroup", NULL, NS_FIELDS(cgroup_ns_id), &dump_ns_cgroup, 0},
+	{"time", "time_for_children", NS_FIELDS(time_ns_id), &dump_ns_time, 0},
 };
 
 struct dump_ns {
@@ -127,7 +130,10 @@ int dump_ns_collect(struct dump_ctx *ctx)
 	for (size_t i = 0; i < ctx->nr_tasks && !ret; i++)
 		ret = ctx->tasks[i].zombie ? 0 : dump_ns_check_task(ctx, &ctx->tasks[i]);
 	for (size_t k = 0; k < DUMP_NS_KINDS && !ret; k++)
-		if (ctx->ns->own[k])
+		if (ctx->ns->own[k] && (dump_ns_kinds[k].empty & ctx->o->empty_ns))
+			pr_info("dump: the %s namespace of pid %d is not dumped (--empty-ns)",
+				dump_ns_kinds[k].name, ctx->tasks[0].pid);
+		else if (ctx->ns->own[k])
 			ret = dump_ns_kinds[k].ops->dump(ctx, ctx->tasks[0].pid,
 							 ctx->ns->root_id[k]);
 	return ret;
@@ -157,6 +163,37 @@ pid_t dump_ns_vpid(const struct dump_ctx *ctx, pid_t pid)
 		if (ctx->tasks[i].pid == pid)
 			return ctx->tasks[i].vpid;
 	return 0;
+}
+
+/* The network namespace is the second kind (DUMP_NS_KINDS order). */
+#define DUMP_NS_NET 1
+
+bool dump_ns_net_own(const struct dump_ctx *ctx)
+{
+	return ctx->ns && ctx->ns->own[DUMP_NS_NET];
+}
+
+int dump_ns_net_enter(const struct dump_ctx *ctx, int *back)
+{
+	int ret;
+
+	*back = -1;
+	if (!dump_ns_net_own(ctx))
+		return 0;
+	ret = ns_enter(ctx->tasks[0].pid, "net", CLONE_NEWNET, back);
+	if (ret)
+		pr_err("dump: entering the network namespace of pid %d: %s", ctx->tasks[0].pid,
+		       strerror(-ret));
+	return ret;
+}
+
+int dump_ns_net_leave(int back)
+{
+	int ret = back >= 0 ? ns_leave(back, CLONE_NEWNET) : 0;
+
+	if (ret)
+		pr_err("dump: back into the tool's network namespace: %s", strerror(-ret));
+	return ret;
 }
 
 void dump_ns_free(struct dump_ctx *ctx)

@@ -26,6 +26,7 @@ struct dump_ns_ops {
 int dump_mnt_tmpfs(struct dump_ctx *ctx, pid_t pid, const char *mp, unsigned long dev);
 
 /* the kinds restored (dump-ns-<kind>.c) */
-extern const struct dump_ns_ops dump_ns_pid, dump_ns_uts, dump_ns_ipc, dump_ns_mnt, dump_ns_cgroup;
+extern const struct dump_ns_ops dump_ns_pid, dump_ns_uts, dump_ns_ipc, dump_ns_mnt, dump_ns_cgroup,
+	dump_ns_time, dump_ns_net;
 
 #endif

@@ -214,6 +214,15 @@ int dump_ns_collect(struct dump_ctx *ctx);
 /* Sets the *_ns_id fields of @e (every process shares the root's). */
 void dump_ns_fill_ids(const struct dump_ctx *ctx, struct TaskKobjIdsEntry *e);
 void dump_ns_free(struct dump_ctx *ctx);
+/* Whether the root has a network namespace of its own (its sockets are there). */
+bool dump_ns_net_own(const struct dump_ctx *ctx);
+/*
+ * Moves the calling thread into the root's network namespace when it has one
+ * of its own (sock_diag sees only the sockets of the caller's): *@back is -1
+ * otherwise. Logs. dump_ns_net_leave(*@back) goes back (-1: nothing).
+ */
+int dump_ns_net_enter(const struct dump_ctx *ctx, int *back);
+int dump_ns_net_leave(int back);
 /*
  * @pid or tid (the tool's view) in the tree's pid namespace: itself when the
  * tree is in the tool's, 0 when the tree's does not see it.

@@ -19,6 +19,7 @@
 #include "ipc-var.pb-c.h"
 #include "memfd.pb-c.h"
 #include "mnt.pb-c.h"
+#include "netdev.pb-c.h"
 #include "mm.pb-c.h"
 #include "pagecsum.pb-c.h"
 #include "pagemap.pb-c.h"
@@ -29,6 +30,7 @@
 #include "sk-packet.pb-c.h"
 #include "stats.pb-c.h"
 #include "tcp-stream.pb-c.h"
+#include "timens.pb-c.h"
 #include "tracker.pb-c.h"
 #include "tty.pb-c.h"
 #include "utsns.pb-c.h"
@@ -108,6 +110,18 @@ static const struct img_kind_desc kinds[IMG_KIND_MAX] = {
 			   IMG_PAYLOAD_NONE},
 	[IMG_CGROUP] = {"cgroup.img", "CGROUP", 0x59383330, IMG_FIRST_COMMON, NULL,
 			&cgroup_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_TIMENS] = {"timens-%lu.img", "TIMENS", 0x43114433, IMG_FIRST_COMMON, NULL,
+			&timens_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_NETNS] = {"netns-%lu.img", "NETNS", 0x55933752, IMG_FIRST_COMMON, NULL,
+		       &netns_entry__descriptor, IMG_PAYLOAD_NONE},
+	[IMG_NETDEV] = {"netdev-%lu.img", "NETDEV", 0x57373951, IMG_FIRST_COMMON, NULL,
+			&net_device_entry__descriptor, IMG_PAYLOAD_NONE},
+	/* raw netlink dumps, as CRIU keeps them (iproute2's save format) */
+	[IMG_IFADDR] = {"ifaddr-%lu.img", "IFADDR", 0, IMG_FIRST_NONE, NULL, NULL,
+			IMG_PAYLOAD_NONE},
+	[IMG_ROUTE] = {"route-%lu.img", "ROUTE", 0, IMG_FIRST_NONE, NULL, NULL, IMG_PAYLOAD_NONE},
+	[IMG_ROUTE6] = {"route6-%lu.img", "ROUTE6", 0, IMG_FIRST_NONE, NULL, NULL,
+			IMG_PAYLOAD_NONE},
 };
 
 const struct img_kind_desc *img_kind_desc(enum img_kind k)

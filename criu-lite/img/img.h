@@ -58,6 +58,12 @@ enum img_kind {
 	IMG_MNTS,
 	IMG_TMPFS_DEV, /* a tmpfs's files: a gzip'ed tar, named by the kernel's dev number */
 	IMG_CGROUP,
+	IMG_TIMENS,
+	IMG_NETNS,
+	IMG_NETDEV,
+	IMG_IFADDR, /* raw: `ip addr save` stream of RTM_NEWADDR messages */
+	IMG_ROUTE,  /* raw: `ip route save` stream of IPv4 RTM_NEWROUTE messages */
+	IMG_ROUTE6, /* raw: the same for IPv6 */
 	IMG_KIND_MAX,
 };
 

@@ -169,4 +169,5 @@ static int rst_ipc_apply(const void *st, const char **what)
 	return ret;
 }
 
-const struct rst_ns_ops rst_ns_ipc = {rst_ipc_read, rst_ipc_apply, rst_ipc_free, true, NULL};
+const struct rst_ns_ops rst_ns_ipc = {rst_ipc_read, rst_ipc_apply, rst_ipc_free, true,
+				      NULL,	    NULL,	   NULL};

@@ -284,5 +284,5 @@ static int rst_mnt_devpts(const void *st, unsigned int maj, unsigned int min)
 	return -ENOENT;
 }
 
-const struct rst_ns_ops rst_ns_mnt = {rst_mnt_read, rst_mnt_apply, rst_mnt_free, false,
-				      rst_mnt_devpts};
+const struct rst_ns_ops rst_ns_mnt = {rst_mnt_read,   rst_mnt_apply, rst_mnt_free, false,
+				      rst_mnt_devpts, NULL,	     NULL};

@@ -49,4 +49,5 @@ static void rst_uts_free(void *st)
 	img_free_msg(st);
 }
 
-const struct rst_ns_ops rst_ns_uts = {rst_uts_read, rst_uts_apply, rst_uts_free, false, NULL};
+const struct rst_ns_ops rst_ns_uts = {rst_uts_read, rst_uts_apply, rst_uts_free, false,
+				      NULL,	    NULL,	   NULL};

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "log.h"
 #include "nsfs.h"
+#include "options.h"
 #include "proc-stat.h"
 #include "restore-ns.h"
 #include "restore.h"
@@ -23,17 +25,25 @@
 struct rst_ns_kind {
 	const char *name;
 	int nstype;
+	unsigned int empty;	/* the --empty-ns bit that makes an empty one */
 	size_t has_off, id_off; /* in TaskKobjIdsEntry */
 	const struct rst_ns_ops *ops;
 };
 
 #define NS_FIELDS(f) offsetof(TaskKobjIdsEntry, has_##f), offsetof(TaskKobjIdsEntry, f)
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* In the order the root rebuilds them: time before mnt, which replaces /proc. */
 static const struct rst_ns_kind rst_ns_kinds[] = {
-	{"uts", CLONE_NEWUTS, NS_FIELDS(uts_ns_id), &rst_ns_uts},
-	{"ipc", CLONE_NEWIPC, NS_FIELDS(ipc_ns_id), &rst_ns_ipc},
-	{"mnt", CLONE_NEWNS, NS_FIELDS(mnt_ns_id), &rst_ns_mnt},
-	{"cgroup", CLONE_NEWCGROUP, NS_FIELDS(cgroup_ns_id), &rst_ns_cgroup},
+	{"time", CLONE_NEWTIME, 0, NS_FIELDS(time_ns_id), &rst_ns_time},
+	{"uts", CLONE_NEWUTS, 0, NS_FIELDS(uts_ns_id), &rst_ns_uts},
+	{"ipc", CLONE_NEWIPC, 0, NS_FIELDS(ipc_ns_id), &rst_ns_ipc},
+	{"mnt", CLONE_NEWNS, 0, NS_FIELDS(mnt_ns_id), &rst_ns_mnt},
+	{"cgroup", CLONE_NEWCGROUP, 0, NS_FIELDS(cgroup_ns_id), &rst_ns_cgroup},
+	{"net", CLONE_NEWNET, OPTS_EMPTY_NS_NET, NS_FIELDS(net_ns_id), &rst_ns_net},
 };
 
 #define RST_NS_KINDS (sizeof(rst_ns_kinds) / sizeof(rst_ns_kinds[0]))
@@ -41,6 +51,7 @@ static const struct rst_ns_kind rst_ns_kinds[] = {
 struct rst_ns {
 	void *st[RST_NS_KINDS]; /* NULL: the tool's namespace */
 	int nstypes;		/* what the root unshares */
+	int back[RST_NS_KINDS]; /* made by the tool: its own, to go back to (fd + 1) */
 };
 
 /* Namespace id of kind @k of @ids, or 0 when not recorded. */
@@ -83,6 +94,8 @@ int rst_ns_read(struct rst_ctx *c)
 		ret = rst_ns_check_shared(c, k, id);
 		if (!ret)
 			ret = rst_ns_kinds[k].ops->read(&c->dir, c->o, id, &st);
+		if (ret == -ENOENT && (rst_ns_kinds[k].empty & c->o->empty_ns))
+			ret = rst_ns_kinds[k].ops->empty(&st);
 		if (ret == -ENOENT) {
 			ret = 0;
 			continue;
@@ -95,23 +108,73 @@ int rst_ns_read(struct rst_ctx *c)
 			break;
 		}
 		c->ns->st[k] = st;
-		c->ns->nstypes |= rst_ns_kinds[k].nstype;
+		if (!rst_ns_kinds[k].ops->make)
+			c->ns->nstypes |= rst_ns_kinds[k].nstype;
 		pr_info("restore: the root gets its own %s namespace (id %u)", rst_ns_kinds[k].name,
 			id);
 	}
 	return ret;
 }
 
+int rst_ns_make(struct rst_ctx *c)
+{
+	for (size_t k = 0; c->ns && k < RST_NS_KINDS; k++) {
+		const struct rst_ns_kind *kd = &rst_ns_kinds[k];
+		char path[64];
+		int back, ret;
+
+		if (!c->ns->st[k] || !kd->ops->make)
+			continue;
+		snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", kd->name);
+		back = open(path, O_RDONLY | O_CLOEXEC);
+		if (back < 0 || unshare(kd->nstype)) {
+			ret = -errno;
+			pr_err("restore: a new %s namespace for the tree: %s", kd->name,
+			       strerror(-ret));
+			if (back >= 0)
+				close(back);
+			return ret;
+		}
+		c->ns->back[k] = back + 1;
+		pr_info("restore: the tool makes the new %s namespace of the tree", kd->name);
+		ret = kd->ops->make(c->ns->st[k], &(struct rst_ns_env){c->o, back});
+		if (ret)
+			return ret; /* rst_ns_back goes back */
+	}
+	return 0;
+}
+
+int rst_ns_back(struct rst_ctx *c)
+{
+	int ret = 0;
+
+	for (size_t k = 0; c->ns && k < RST_NS_KINDS; k++) {
+		int back = c->ns->back[k] - 1;
+
+		if (back < 0)
+			continue;
+		if (setns(back, rst_ns_kinds[k].nstype) && !ret) {
+			ret = -errno;
+			pr_err("restore: back into the tool's %s namespace: %s",
+			       rst_ns_kinds[k].name, strerror(-ret));
+		}
+		close(back);
+		c->ns->back[k] = 0;
+	}
+	return ret;
+}
+
 int rst_ns_apply(const struct rst_ctx *c, const char **what)
 {
-	if (!c->ns)
+	if (!c->ns || !c->ns->nstypes)
 		return 0;
 	if (unshare(c->ns->nstypes)) {
 		*what = "unshare";
 		return -errno;
 	}
 	for (size_t k = 0; k < RST_NS_KINDS; k++) {
-		int ret = c->ns->st[k] ? rst_ns_kinds[k].ops->apply(c->ns->st[k], what) : 0;
+		const struct rst_ns_ops *ops = rst_ns_kinds[k].ops;
+		int ret = c->ns->st[k] && ops->apply ? ops->apply(c->ns->st[k], what) : 0;
 
 		if (ret)
 			return ret;
@@ -229,6 +292,7 @@ pid_t rst_ns_outer_tid(const struct rst_ctx *c, pid_t pid, pid_t vtid)
 
 void rst_ns_free(struct rst_ctx *c)
 {
+	rst_ns_back(c);
 	for (size_t k = 0; c->ns && k < RST_NS_KINDS; k++)
 		if (c->ns->st[k])
 			rst_ns_kinds[k].ops->free(c->ns->st[k]);

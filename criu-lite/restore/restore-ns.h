@@ -11,6 +11,12 @@
 struct img_dir;
 struct opts;
 
+/* What a namespace the tool makes (ops->make) is given besides its images. */
+struct rst_ns_env {
+	const struct opts *o;
+	int outside; /* an fd of the tool's own namespace of that kind */
+};
+
 struct rst_ns_ops {
 	/*
 	 * Reads namespace @id's images into *@st before any process exists
@@ -32,8 +38,18 @@ struct rst_ns_ops {
 	 * are opened there); -ENOENT if none.
 	 */
 	int (*devpts)(const void *st, unsigned int maj, unsigned int min);
+	/*
+	 * Optional. Made by the tool instead of the root: the tool's thread,
+	 * just moved into a new namespace, rebuilds @st there before the files
+	 * are opened, and the root inherits it (net: sockets are made in it).
+	 * Logs.
+	 */
+	int (*make)(const void *st, const struct rst_ns_env *env);
+	/* Optional: the state of an empty namespace (--empty-ns), in *@st. */
+	int (*empty)(void **st);
 };
 
-extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt, rst_ns_cgroup;
+extern const struct rst_ns_ops rst_ns_uts, rst_ns_ipc, rst_ns_mnt, rst_ns_cgroup, rst_ns_time,
+	rst_ns_net;
 
 #endif

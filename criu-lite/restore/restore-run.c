@@ -3,6 +3,7 @@
  * script stage between them, and the tree killed if any phase fails.
  * cmd-restore.c (also --staged) and the RPC layer call it.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -67,6 +68,9 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 		 */
 		rst_stage_apply_ctx(stage, &c, &st);
 	}
+	/* before the files: sockets are made in the namespaces the tool makes */
+	if (!ret)
+		ret = rst_ns_make(&c);
 	if (!ret)
 		ret = rst_files_open(&c);
 	if (!ret)
@@ -96,6 +100,8 @@ int rst_run(const struct opts *o, const char *dir, struct rst_stage *stage, pid_
 	pr_debug("restore: the tool's copies released at %.6f", rst_now());
 	if (!ret)
 		ret = rst_rebuild_all(&c);
+	if (rst_ns_back(&c) && !ret)
+		ret = -EIO;
 	if (!ret && o->pidfile)
 		ret = pidfile_write(o->pidfile, c.tasks[0].pid);
 	if (ret) {

@@ -443,6 +443,13 @@ int rst_ns_apply(const struct rst_ctx *c, const char **what);
 int rst_ns_devpts(const struct rst_ctx *c, unsigned int maj, unsigned int min);
 int rst_ns_join(const struct rst_ctx *c);
 /*
+ * Namespaces the tool makes itself (net): before the files are opened, its
+ * thread moves into each, rebuilt (the root inherits them); rst_ns_back, once
+ * the tree exists (or on failure), moves it back into its own. Both log.
+ */
+int rst_ns_make(struct rst_ctx *c);
+int rst_ns_back(struct rst_ctx *c);
+/*
  * The pid namespace: a root recorded as pid 1 was the init of its own, and
  * is forked with CLONE_NEWPID (rst_ns_clone_flags); every process keeps its
  * recorded pid there. Once the tree exists, rst_ns_outer moves each task's

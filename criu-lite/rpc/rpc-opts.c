@@ -79,6 +79,8 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->has_network_lock && (co->network_lock < CRIU_NETWORK_LOCK_METHOD__IPTABLES ||
 					  co->network_lock > CRIU_NETWORK_LOCK_METHOD__SKIP),
 		 "network_lock", "iptables 1, nftables 2 and skip 3 are taken"},
+		{co->has_empty_ns && (co->empty_ns & ~OPTS_EMPTY_NS_NET), "empty_ns",
+		 "only CLONE_NEWNET (0x40000000) is taken, as criu"},
 		{co->has_mntns_compat_mode && co->mntns_compat_mode, "mntns_compat_mode", mnt},
 	};
 
@@ -147,6 +149,8 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 	/* criu's numbers are ours (OPTS_NETLOCK_*); unset means iptables, as criu */
 	if (co->has_network_lock)
 		o->network_lock = (int)co->network_lock;
+	if (co->has_empty_ns)
+		o->empty_ns = co->empty_ns;
 	o->shell_job = co->has_shell_job && co->shell_job;
 	o->track_mem = co->has_track_mem && co->track_mem;
 	/* restore --lazy-pages; a dump refuses it (rpc-serve.c) */

@@ -40,7 +40,9 @@ while read -r opt pat; do
 done <<'EOF'
 --lazy-pages dump --lazy-pages is not supported yet
 --external=mnt[]:s :s: expected mnt.KEY.:VAL
---external=dev[1/2]:x :x: only mnt.KEY.:VAL (an external mount) is supported
+--external=dev[1/2]:x :x: only mnt.KEY.:VAL (an external mount) and veth.IN.:OUT.@BRIDGE. are supported
+--external=veth[v0]: invalid veth pair 'veth.v0.:' .veth.IN.:OUT.@BRIDGE., names of 1-15 characters.
+--veth-pair=v0 invalid veth pair 'v0' .IN=OUT.@BRIDGE., names of 1-15 characters.
 --inherit-fd=fd[3]:x --inherit-fd is not supported yet
 -Mnokey --ext-mount-map nokey: expected KEY:VAL
 --auto-dedup --auto-dedup is not supported yet

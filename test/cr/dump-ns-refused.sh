@@ -7,7 +7,8 @@
 # process in
 # its own pid namespace that is not its init (pid 2 there), an ipc
 # namespace holding a message queue (not restored yet), and a tree spread
-# over two uts namespaces (a child that entered its own).
+# over two uts namespaces (a child that entered its own), a network namespace
+# holding a bridge, a TCP connection in it with a peer outside the tree.
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 command -v unshare >/dev/null || { echo "SKIP: no unshare (util-linux)"; exit 77; }
@@ -38,7 +39,7 @@ refused() {
 	crl_check_alive "$pid"
 	after=$(ls -l /proc/$pid/ns /proc/$pid/task/*/children 2>/dev/null | md5sum)
 	[ "$before" = "$after" ] || fail "$name: the target's namespaces or children changed"
-	ok "$name refused: $(grep -o 'pid [0-9]* .*namespace[^:]*' "$CRL_TMP/err-$name" | head -1)"
+	ok "$name refused: $(grep -o 'pid [0-9]* .*namespace[^:]*\|network namespace of pid .*' "$CRL_TMP/err-$name" | head -1)"
 	kill -KILL "$pid" $(cat /proc/$pid/task/*/children 2>/dev/null)
 }
 
@@ -72,4 +73,15 @@ refused remount "pid [0-9]+ is in its own mount namespace, whose mount point '/p
 	unshare -m sh -c 'mount -o remount,bind,ro /proc && exec sleep 1000'
 refused spread "pid [0-9]+ is in another uts namespace .* than the root, pid [0-9]+" \
 	sh -c 'unshare -u sleep 1000 & wait'
+# network namespaces (net19): a link kind that is not restored
+refused netbridge "network namespace of pid [0-9]+ has link 'crlbr0' of kind 'bridge'" \
+	unshare -n sh -c 'ip link add crlbr0 type bridge && exec sleep 1000'
+# a TCP connection whose peer (a listener's accepted socket, of a process that
+# left the tree and exits in 30 s) is outside the tree, in the tree's network
+# namespace: the lock would have to be there
+refused nettcp "a TCP connection of the tree \\(port [0-9]+\\) in the network namespace of pid [0-9]+" \
+	unshare -n bash -c 'ip link set lo up && (timeout 30 /usr/bin/python3 -c "import socket, time
+s = socket.socket(); s.bind((\"127.0.0.1\", 5077)); s.listen(); time.sleep(1000)" &) &&
+		for i in $(seq 100); do exec 3<>/dev/tcp/127.0.0.1/5077 && break; sleep 0.1
+		done 2>/dev/null; exec sleep 1000'
 exit 0

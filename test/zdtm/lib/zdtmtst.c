@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,7 +142,8 @@ static void redirect_stdio(void)
 
 /*
  * The namespaces the test runs in, from --ns=LIST or $ZDTM_NS (the runner's
- * ns mode): "pid", "mnt", "uts", "ipc", comma-separated. CLONE_NEW* flags.
+ * ns mode): "pid", "mnt", "uts", "ipc", "net", comma-separated (and "time",
+ * ns_time()). CLONE_NEW* flags.
  */
 static int ns_flags(void)
 {
@@ -150,7 +153,8 @@ static int ns_flags(void)
 	} kinds[] = {{"pid", CLONE_NEWPID},
 		     {"mnt", CLONE_NEWNS},
 		     {"uts", CLONE_NEWUTS},
-		     {"ipc", CLONE_NEWIPC}};
+		     {"ipc", CLONE_NEWIPC},
+		     {"net", CLONE_NEWNET}};
 	const char *list = test_arg("ns", getenv("ZDTM_NS"));
 	int flags = 0;
 
@@ -158,6 +162,50 @@ static int ns_flags(void)
 		if (strstr(list, kinds[i].name))
 			flags |= kinds[i].flag;
 	return flags;
+}
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/*
+ * "time" in the list: the test's root goes into a new time namespace with
+ * CLOCK_MONOTONIC +1000 s and CLOCK_BOOTTIME +2000 s (clone() cannot take
+ * CLONE_NEWTIME: the caller unshares it for its children first).
+ */
+static void ns_time(void)
+{
+	static const char off[] = "monotonic 1000 0\nboottime 2000 0\n";
+	const char *list = test_arg("ns", getenv("ZDTM_NS"));
+	int fd;
+
+	if (!list || !strstr(list, "time"))
+		return;
+	if (unshare(CLONE_NEWTIME))
+		test_skip("unshare(CLONE_NEWTIME): %m");
+	fd = open("/proc/self/timens_offsets", O_WRONLY);
+	if (fd < 0 || write(fd, off, sizeof(off) - 1) != (ssize_t)sizeof(off) - 1) {
+		perror("timens_offsets");
+		exit(1);
+	}
+	close(fd);
+}
+
+/* A new network namespace's lo, up (it starts down). */
+static int lo_up(void)
+{
+	struct ifreq ifr = {0};
+	int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (sk < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	ret = ioctl(sk, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	if (!ret)
+		ret = ioctl(sk, SIOCSIFFLAGS, &ifr);
+	close(sk);
+	return ret;
 }
 
 /*
@@ -171,6 +219,7 @@ static pid_t ns_fork(void)
 	char self[32] = {0};
 	pid_t pid;
 
+	ns_time();
 	if (!flags)
 		return fork();
 	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
@@ -178,6 +227,10 @@ static pid_t ns_fork(void)
 		return pid;
 	if (readlink("/proc/self", self, sizeof(self) - 1) > 0)
 		tst.outer = (pid_t)atoi(self);
+	if ((flags & CLONE_NEWNET) && lo_up()) {
+		perror("lo up");
+		exit(1);
+	}
 	if ((flags & CLONE_NEWNS) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
 		perror("mount --make-rprivate /");
 		exit(1);
