@@ -48,5 +48,5 @@ static void rst_cgroup_ns_free(void *st)
 	(void)st;
 }
 
-const struct rst_ns_ops rst_ns_cgroup = {rst_cgroup_ns_read, rst_cgroup_ns_apply,
-					 rst_cgroup_ns_free, false, NULL, NULL, NULL};
+const struct rst_ns_ops rst_ns_cgroup = {
+	rst_cgroup_ns_read, rst_cgroup_ns_apply, rst_cgroup_ns_free, false, NULL, NULL, NULL};
