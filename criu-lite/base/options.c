@@ -40,6 +40,9 @@ static void src_set(struct opt_src *s, const char *path, unsigned int line)
 		s->where[0] = '\0';
 }
 
+/* Built once from the const table (first opts_parse), read-only after. */
+static struct opt_parser opt_parser_main;
+
 static void parser_init(struct opt_parser *p)
 {
 	size_t n = 0, k = 0;
@@ -108,6 +111,28 @@ static int parse_long(const struct opt_src *s, const char *arg, const char *what
 	if (errno || end == arg || *end || v < min || v > max)
 		return bad(s, "invalid %s '%s'", what, arg);
 	*out = v;
+	return 0;
+}
+
+/* criu's --inherit-fd value: "fd[N]:KEY". */
+static int inherit_parse(const struct opt_src *s, const char *arg, struct opts *o)
+{
+	const char *key;
+	char *end;
+	long fd;
+
+	if (strncmp(arg, "fd[", 3))
+		return bad(s, "invalid --inherit-fd '%s' (fd[N]:KEY)", arg);
+	errno = 0;
+	fd = strtol(arg + 3, &end, 10);
+	if (errno || end == arg + 3 || fd < 0 || fd > (1 << 20) || strncmp(end, "]:", 2) || !end[2])
+		return bad(s, "invalid --inherit-fd '%s' (fd[N]:KEY)", arg);
+	key = end + 2;
+	if (o->n_inherit >= OPTS_MAX_INHERIT)
+		return bad(s, "more than %d --inherit-fd", OPTS_MAX_INHERIT);
+	o->inherit[o->n_inherit].fd = (int)fd;
+	o->inherit[o->n_inherit].key = key;
+	o->n_inherit++;
 	return 0;
 }
 
@@ -476,6 +501,11 @@ static int parse_one(const struct opt_src *s, enum opt_id id, const char *arg, b
 	case OI_STAGED:
 		o->staged = true;
 		return 0;
+	case OI_RESTORE_SIBLING:
+		o->restore_sibling = !neg;
+		return 0;
+	case OI_INHERIT_FD:
+		return inherit_parse(s, arg, o);
 	case OI_LAZY_PAGES:
 		o->lazy_pages = !neg;
 		return 0;
@@ -697,6 +727,11 @@ static int check_combination(struct opts *o)
 		       "needs --lazy-pages, --address and --port");
 		return -EINVAL;
 	}
+	if (o->restore_sibling && !o->restore_detached) {
+		pr_err("restore --restore-sibling (-S) needs --restore-detached (-d): the root "
+		       "is the caller's parent's child, not ours to wait for");
+		return -EINVAL;
+	}
 	if (o->lazy_pages && o->staged) {
 		pr_err("restore --lazy-pages and --staged exclude each other (staged memory is "
 		       "already in place)");
@@ -709,7 +744,7 @@ static int check_combination(struct opts *o)
 
 int opts_parse(int argc, char **argv, struct opts *o)
 {
-	static struct opt_parser p; /* built once from the const table, read-only after */
+	struct opt_parser *const pp = &opt_parser_main;
 	struct opt_src s;
 
 	memset(o, 0, sizeof(*o));
@@ -718,13 +753,13 @@ int opts_parse(int argc, char **argv, struct opts *o)
 	o->status_fd = -1;
 	o->tracker = "auto";
 	o->ghost_limit = DEFAULT_GHOST_LIMIT;
-	if (!p.longs[0].name)
-		parser_init(&p);
+	if (!pp->longs[0].name)
+		parser_init(pp);
 
-	if (read_configs(&p, argc, argv, o))
+	if (read_configs(pp, argc, argv, o))
 		return -EINVAL;
 	src_set(&s, NULL, 0);
-	if (parse_argv(&p, &s, argc, argv, o))
+	if (parse_argv(pp, &s, argc, argv, o))
 		return -EINVAL;
 	if (o->version)
 		return 0;
@@ -740,6 +775,21 @@ int opts_parse(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	return check_combination(o);
+}
+
+int opts_add_inherit(struct opts *o, const char *arg)
+{
+	struct opt_src s;
+
+	src_set(&s, NULL, 0);
+	return inherit_parse(&s, arg, o);
+}
+
+int opts_apply_config(struct opts *o, const char *path)
+{
+	if (!opt_parser_main.longs[0].name)
+		parser_init(&opt_parser_main);
+	return read_config(&opt_parser_main, path, "", false, o) ? -EINVAL : 0;
 }
 
 void opts_fini(struct opts *o)

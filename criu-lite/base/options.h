@@ -50,6 +50,14 @@ enum opts_cg_mode {
 	OPTS_CG_STRICT,
 };
 
+#define OPTS_MAX_INHERIT 16
+
+/* --inherit-fd fd[N]:KEY: the caller's fd N stands for the dumped file named KEY */
+struct opts_inherit {
+	int fd;
+	const char *key; /* "pipe:[INODE]", or a regular file's path without its leading '/' */
+};
+
 struct opts {
 	const char *command;
 	pid_t pid;			/* -t */
@@ -113,6 +121,10 @@ struct opts {
 	unsigned int empty_ns;		      /* --empty-ns net: OPTS_EMPTY_NS_NET */
 	struct opts_veth veth[OPTS_MAX_VETH]; /* --veth-pair IN=OUT[@BRIDGE] */
 	int n_veth;
+	/* runc's restore (runc19) */
+	bool restore_sibling; /* restore -S: the root becomes our parent's child (CLONE_PARENT) */
+	struct opts_inherit inherit[OPTS_MAX_INHERIT]; /* restore --inherit-fd */
+	int n_inherit;
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;
 	size_t n_cfg_words;
@@ -124,6 +136,14 @@ struct opts {
  * --help and exits 0 when asked to.
  */
 int opts_parse(int argc, char **argv, struct opts *o);
+/*
+ * Applies config file @path onto @o as if it were --config (RPC's
+ * config_file): a missing file is skipped, as criu. 0, or -errno/-EINVAL
+ * after printing one line naming the file and the line.
+ */
+int opts_apply_config(struct opts *o, const char *path);
+/* Parses one --inherit-fd value "fd[N]:KEY" into @o. 0 or -EINVAL (logged). */
+int opts_add_inherit(struct opts *o, const char *arg);
 /* Frees what opts_parse() read from config files. */
 void opts_fini(struct opts *o);
 

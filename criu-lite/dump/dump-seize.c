@@ -330,7 +330,8 @@ static int seize_task(struct dump_ctx *ctx, struct dump_task *t)
 		pr_err("dump: status of pid %d: %s", t->pid, strerror(-ret));
 		return ret;
 	}
-	return dump_seccomp_check_seized(ctx, t);
+	ret = dump_seccomp_check_seized(ctx, t);
+	return ret ? ret : dump_lsm_check(t);
 }
 
 /* Children of every (now stopped) thread of tasks[idx]: they cannot change any more. */

@@ -241,6 +241,10 @@ int dump_seccomp_thread(struct dump_ctx *ctx, struct dump_task *t, pid_t tid, in
  * not seize with PTRACE_O_SUSPEND_SECCOMP: injecting into it could be fatal.
  */
 int dump_seccomp_check_seized(struct dump_ctx *ctx, struct dump_task *t);
+/* dump-lsm.c: refuses (logs) a task confined by an AppArmor profile; 0 when unconfined. */
+int dump_lsm_check(const struct dump_task *t);
+/* Whether an attr/apparmor/current text is "unconfined" (or empty). */
+bool dump_lsm_unconfined(const char *label);
 /* Writes seccomp.img when any thread had a filter. */
 /* dump-cgroup.c: @t's cgroup set (its id in *@set), cgroup.img, the root's set. Log. */
 int dump_cgroup_task(struct dump_ctx *ctx, const struct dump_task *t, uint32_t *set);

@@ -123,6 +123,41 @@ static int rst_files_room(const struct rst_ctx *c)
 	return 0;
 }
 
+/*
+ * --inherit-fd (RPC inherit_fd): the caller's fd stands for a dumped file
+ * that lies outside the tree, named as criu names it: "pipe:[INODE]" for a
+ * pipe (runc's stdio pipes), else a regular file's path without its leading
+ * '/'. 1 with *@fd a duplicate of it, 0 when no key names @fe, or -errno.
+ */
+static int rst_file_inherited(const struct rst_ctx *c, const FileEntry *fe, int *fd)
+{
+	char key[64];
+	const char *name = key;
+
+	if (fe->type == FD_TYPES__PIPE && fe->pipe)
+		snprintf(key, sizeof(key), "pipe:[%u]", fe->pipe->pipe_id);
+	else if (fe->type == FD_TYPES__REG && fe->reg && fe->reg->name)
+		name = fe->reg->name + (fe->reg->name[0] == '/');
+	else
+		return 0;
+	for (int i = 0; i < c->o->n_inherit; i++) {
+		if (strcmp(c->o->inherit[i].key, name))
+			continue;
+		*fd = fcntl(c->o->inherit[i].fd, F_DUPFD_CLOEXEC, 0);
+		if (*fd < 0) {
+			int e = errno;
+
+			pr_err("inherit fd[%d] for '%s' (file id %u): %s", c->o->inherit[i].fd,
+			       name, fe->id, strerror(e));
+			return -e;
+		}
+		pr_info("file id %u ('%s') is the caller's fd %d", fe->id, name,
+			c->o->inherit[i].fd);
+		return 1;
+	}
+	return 0;
+}
+
 int rst_files_open(struct rst_ctx *c)
 {
 	int ret = rst_files_room(c);
@@ -145,8 +180,14 @@ int rst_files_open(struct rst_ctx *c)
 			const struct fd_rst_ops *k = rst_fd_kind(f->fe->type);
 
 			/* The first process holding a file, an ancestor of the rest, opens it. */
-			if (f->fd < 0 && !(k && k->install))
+			if (f->fd >= 0 || (k && k->install))
+				continue;
+			ret = rst_file_inherited(c, f->fe, &f->fd);
+			f->inherited = ret > 0;
+			if (!ret)
 				ret = k ? k->open(c, t, f->fe, &f->fd) : -EOPNOTSUPP;
+			else if (ret > 0)
+				ret = 0;
 		}
 	}
 	if (!ret)

@@ -174,7 +174,7 @@ static int rst_pipes_finish(struct rst_ctx *c)
 	for (size_t i = 0; c->files && i < c->nr_files; i++) {
 		struct rst_file *f = &c->files[i];
 
-		if (f->fd >= 0 && f->fe->type == FD_TYPES__PIPE)
+		if (f->fd >= 0 && !f->inherited && f->fe->type == FD_TYPES__PIPE)
 			fcntl(f->fd, F_SETFL, (int)f->fe->pipe->flags & ~O_ACCMODE);
 	}
 	return 0;

@@ -492,6 +492,7 @@ static void rst_tree_inherited_handlers(struct rst_ctx *c)
 
 int rst_tree_create(struct rst_ctx *c)
 {
+	uint64_t flags;
 	pid_t pid;
 	int ret;
 
@@ -522,7 +523,9 @@ int rst_tree_create(struct rst_ctx *c)
 	fflush(NULL);
 	c->tool_pid = getpid();
 	rst_tree_inherited_handlers(c);
-	pid = rst_fork_pid_wait(c->tasks[0].pid, (uint64_t)rst_ns_clone_flags(c));
+	/* RPC rst_sibling (restore -S): the root is the caller's child, which waits on it */
+	flags = (uint64_t)rst_ns_clone_flags(c) | (c->o->restore_sibling ? CLONE_PARENT : 0);
+	pid = rst_fork_pid_wait(c->tasks[0].pid, flags);
 	if (pid < 0) {
 		int e = errno;
 		bool zombie = false;

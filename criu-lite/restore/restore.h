@@ -122,7 +122,8 @@ struct rst_task {
 /* One open-file object of files.img, opened by the tool before forking. */
 struct rst_file {
 	FileEntry *fe;
-	int fd; /* -1 until opened */
+	int fd;		/* -1 until opened */
+	bool inherited; /* fd is the caller's (--inherit-fd): not ours to set up */
 };
 
 /* The first mapping of a shared anonymous object; later ones map it through /proc. */

@@ -31,11 +31,17 @@ int rpc_send(int sk, const CriuResp *resp);
 int rpc_notify(void *arg, const char *stage, pid_t pid);
 
 /*
- * rpc-opts.c: fills r->o from @co over @base. 0, or -EBADRQC with @why
- * naming the refused field, or another -errno with @why filled.
+ * rpc-opts.c: r->o from @base with @co's directories (images_dir_fd,
+ * work_dir_fd) and log_file, so that the request's log opens before anything
+ * else is said. 0, or -errno with @why filled.
  */
-int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
-		   size_t len);
+int rpc_opts_dirs(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
+		  size_t len);
+/*
+ * Then the rest of @co onto r->o: 0, or -EBADRQC with @why naming the
+ * refused field, or another -errno with @why filled.
+ */
+int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, char *why, size_t len);
 void rpc_opts_fini(struct rpc_req *r);
 
 /*

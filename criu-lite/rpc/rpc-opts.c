@@ -53,9 +53,7 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 		{co->n_exec_cmd, "exec_cmd", "planned"},
 		{co->n_ext_mnt > OPTS_MAX_EXT_MNT, "ext_mnt (too many)", mnt},
 		{co->n_cg_root > OPTS_MAX_CG_ROOTS, "cg_root", "at most 16 entries are taken"},
-		{co->has_rst_sibling && co->rst_sibling, "rst_sibling",
-		 "planned: restore as a sibling"},
-		{co->n_inherit_fd, "inherit_fd", ext},
+		{co->n_inherit_fd > OPTS_MAX_INHERIT, "inherit_fd", "at most 16 are taken"},
 		{co->has_auto_ext_mnt && co->auto_ext_mnt, "auto_ext_mnt", mnt},
 		{co->has_ext_sharing && co->ext_sharing, "ext_sharing", mnt},
 		{co->has_ext_masters && co->ext_masters, "ext_masters", mnt},
@@ -89,11 +87,6 @@ static const char *rpc_refused(const CriuOpts *co, const char **plan)
 			*plan = t[i].plan;
 			return t[i].name;
 		}
-	}
-	/* criu skips a missing config file; one that exists would change the options */
-	if (co->config_file && !access(co->config_file, F_OK)) {
-		*plan = "planned: config files over RPC";
-		return "config_file";
 	}
 	return NULL;
 }
@@ -182,29 +175,28 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 	o->manage_cgroups = rpc_cg_mode(co);
 	if (co->freeze_cgroup && co->freeze_cgroup[0])
 		o->freeze_cgroup = co->freeze_cgroup;
+	o->restore_sibling = co->has_rst_sibling && co->rst_sibling;
+	for (size_t i = 0; i < co->n_inherit_fd && i < OPTS_MAX_INHERIT; i++) {
+		o->inherit[i].fd = co->inherit_fd[i]->fd;
+		o->inherit[i].key = co->inherit_fd[i]->key;
+	}
+	o->n_inherit =
+		(int)(co->n_inherit_fd < OPTS_MAX_INHERIT ? co->n_inherit_fd : OPTS_MAX_INHERIT);
 }
 
-int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
-		   size_t len)
+int rpc_opts_dirs(struct rpc_req *r, const CriuOpts *co, const struct opts *base, char *why,
+		  size_t len)
 {
-	const char *field, *plan = NULL;
 	int ret;
 
 	r->o = *base;
+	r->o.cfg_words = NULL; /* base's own: rpc_opts_fini frees only the request's */
+	r->o.n_cfg_words = 0;
 	r->o.n_close = 0;
-	r->o.log_file = NULL;
+	r->o.log_file = co->log_file && co->log_file[0] ? co->log_file : NULL;
+	r->o.verbosity = co->log_level;
 	r->images_fd = r->work_fd = -1;
 	memset(r->cg_roots, 0, sizeof(r->cg_roots));
-	field = rpc_refused(co, &plan);
-	if (field) {
-		snprintf(why, len, "criu_opts.%s is not supported (%s)", field, plan);
-		return -EBADRQC;
-	}
-	rpc_opts_take(&r->o, co);
-	r->o.n_cg_roots = 0;
-	ret = rpc_cg_roots(r, co, why, len);
-	if (ret)
-		return ret;
 	ret = rpc_dir_fd(r->peer, co->images_dir_fd, &r->images_fd, r->images_dir,
 			 sizeof(r->images_dir));
 	if (ret) {
@@ -223,6 +215,34 @@ int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *bas
 		}
 		r->o.work_dir = r->work_dir;
 	}
+	return 0;
+}
+
+int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, char *why, size_t len)
+{
+	const char *field, *plan = NULL;
+	int ret;
+
+	field = rpc_refused(co, &plan);
+	if (field) {
+		snprintf(why, len, "criu_opts.%s is not supported (%s)", field, plan);
+		return -EBADRQC;
+	}
+	rpc_opts_take(&r->o, co);
+	r->o.n_cg_roots = 0;
+	ret = rpc_cg_roots(r, co, why, len);
+	if (ret)
+		return ret;
+	/*
+	 * config_file (runc: /etc/criu/runc.conf) is read like --config, over
+	 * the request's options, so that a user can override what the engine
+	 * sends (as criu); a missing file is skipped.
+	 */
+	if (co->config_file && co->config_file[0] && opts_apply_config(&r->o, co->config_file)) {
+		snprintf(why, len, "criu_opts.config_file '%s': see the line above",
+			 co->config_file);
+		return -EINVAL;
+	}
 	if (co->has_notify_scripts && co->notify_scripts) {
 		r->o.notify = rpc_notify;
 		r->o.notify_arg = r;
@@ -232,6 +252,7 @@ int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, const struct opts *bas
 
 void rpc_opts_fini(struct rpc_req *r)
 {
+	opts_fini(&r->o);
 	if (r->images_fd >= 0)
 		close(r->images_fd);
 	if (r->work_fd >= 0)

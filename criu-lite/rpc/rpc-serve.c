@@ -190,15 +190,20 @@ static int rpc_run(struct rpc_req *r, const CriuReq *req, const struct opts *bas
 		a->resp.cr_errno = EBADRQC;
 		return 1;
 	}
-	ret = rpc_opts_apply(r, req->opts, base, why, sizeof(why));
+	ret = rpc_opts_dirs(r, req->opts, base, why, sizeof(why));
+	/* the log in the work dir first: a client shows it whatever fails (runc: dump.log) */
+	if (!ret)
+		rpc_log_open(r);
+	if (!ret)
+		ret = rpc_opts_apply(r, req->opts, why, sizeof(why));
 	if (ret) {
 		pr_err("%s: %s", rpc_type_name(req->type), why);
 		a->resp.has_cr_errno = ret == -EBADRQC;
 		a->resp.cr_errno = EBADRQC;
+		rpc_log_close(base);
 		rpc_opts_fini(r);
 		return 1;
 	}
-	rpc_log_open(r);
 	ret = rpc_op(r, req, a);
 	rpc_log_close(base);
 	rpc_opts_fini(r);
