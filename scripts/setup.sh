@@ -32,6 +32,9 @@ PKGS=(
 	# container mount trees (test/cr/mnt-container.sh): a busybox rootfs; GNU
 	# tar keeps a tmpfs's files (tmpfs-dev-N.tar.gz.img) at dump and restore
 	busybox-static tar gzip
+	# containers end to end (test/containers, CTest label containers; .ci/run
+	# runs them after the apps): runc, Podman with runc
+	runc podman
 )
 
 if [ "$(id -u)" != 0 ]; then

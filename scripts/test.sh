@@ -10,7 +10,7 @@ if [ ! -x build/criu-lite ]; then
 	exit 1
 fi
 cmake --build build || exit 1
-labels=(-LE apps)
+labels=(-LE "apps|containers")
 for a in "$@"; do
 	case $a in
 	-L | -LE | -L?* | --label-regex* | --label-exclude* | -R | --tests-regex*) labels=() ;;
