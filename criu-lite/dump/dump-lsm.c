@@ -31,9 +31,9 @@ int dump_lsm_check(const struct dump_task *t)
 
 	snprintf(path, sizeof(path), "/proc/%d/attr/apparmor/current", t->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* none: no AppArmor (a kernel before 5.8 has only attr/current, maybe another LSM's) */
 	if (fd < 0)
-		return 0; /* no AppArmor (or a kernel before 5.8, whose attr/current may be another
-			     LSM's) */
+		return 0;
 	n = read(fd, label, sizeof(label) - 1);
 	close(fd);
 	if (n <= 0)

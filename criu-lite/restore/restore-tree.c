@@ -71,7 +71,8 @@ static pid_t rst_fork_pid(pid_t pid, uint64_t flags)
 
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = flags;
-	ca.exit_signal = SIGCHLD;
+	/* clone3 takes no exit_signal with CLONE_PARENT: the parent's own is used (SIGCHLD) */
+	ca.exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD;
 	ca.set_tid = (uint64_t)(uintptr_t)&tid;
 	ca.set_tid_size = 1;
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
@@ -370,6 +371,14 @@ static void rst_child_cgroups(struct rst_ctx *c, size_t i, bool ns_root)
 	}
 }
 
+/* The root's parent as it sees it: none in a new pid namespace, else the tool or its parent. */
+static pid_t rst_root_parent(const struct rst_ctx *c)
+{
+	if (rst_ns_pid_new(c))
+		return 0;
+	return c->o->restore_sibling ? c->tool_ppid : c->tool_pid;
+}
+
 static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 {
 	const struct rst_task *t = &c->tasks[i];
@@ -380,8 +389,7 @@ static void __attribute__((noreturn)) rst_child_run(struct rst_ctx *c, size_t i)
 	 */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* the init of a new pid namespace has no parent in it */
-	if (getppid() !=
-	    (i ? c->tasks[c->tasks[i].parent].pid : (rst_ns_pid_new(c) ? 0 : c->tool_pid)))
+	if (getppid() != (i ? c->tasks[c->tasks[i].parent].pid : rst_root_parent(c)))
 		_exit(1);
 	/* before its children exist, so they start there; the root's namespace after */
 	rst_child_cgroups(c, i, i == 0 && rst_cg_own_ns(c));
@@ -522,6 +530,7 @@ int rst_tree_create(struct rst_ctx *c)
 		rst_premap_fini(c); /* the rebuild then makes every mapping */
 	fflush(NULL);
 	c->tool_pid = getpid();
+	c->tool_ppid = getppid();
 	rst_tree_inherited_handlers(c);
 	/* RPC rst_sibling (restore -S): the root is the caller's child, which waits on it */
 	flags = (uint64_t)rst_ns_clone_flags(c) | (c->o->restore_sibling ? CLONE_PARENT : 0);

@@ -163,6 +163,7 @@ struct rst_ctx {
 	size_t status_len;
 	unsigned long page_size;
 	pid_t tool_pid;
+	pid_t tool_ppid;	   /* the root's parent with restore_sibling (RPC rst_sibling) */
 	struct rst_stage *stage;   /* memory staged ahead (restore --staged), or NULL */
 	struct rst_cow *cow;	   /* restore-cow.c: areas shared by parents and children */
 	struct rst_filler *filler; /* made on first use; a staged restore borrows the stage's */
