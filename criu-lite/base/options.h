@@ -125,6 +125,7 @@ struct opts {
 	bool restore_sibling; /* restore -S: the root becomes our parent's child (CLONE_PARENT) */
 	struct opts_inherit inherit[OPTS_MAX_INHERIT]; /* restore --inherit-fd */
 	int n_inherit;
+	bool orphan_pts_master; /* RPC: a console pty whose master the caller holds (refused) */
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;
 	size_t n_cfg_words;

@@ -169,6 +169,13 @@ static int tty_shell_job(struct dump_ctx *ctx, struct dump_tty_state *s, const s
 	uint32_t cc[NCCS];
 	int tty_nr = 0, tpgid = 0, sid = 0, excl = 0, ret;
 
+	if (ctx->o->orphan_pts_master && t->side != DUMP_TTY_MASTER) {
+		pr_err("unsupported fd %d of %d: /dev/pts/%u, a console whose master the engine "
+		       "holds (RPC orphan_pts_master, runc's terminal: true): not supported yet; "
+		       "run the container with terminal false (podman: without -t)",
+		       t->fd, t->pid, t->index);
+		return -EOPNOTSUPP;
+	}
 	if (!ctx->o->shell_job || t->side != DUMP_TTY_SLAVE) {
 		pr_err("unsupported fd %d of %d: tty %s/dev/pts/%u, a pseudo-terminal whose master "
 		       "(/dev/ptmx) no process of the tree holds: dump the tree that holds it too "

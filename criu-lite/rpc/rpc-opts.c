@@ -176,6 +176,7 @@ static void rpc_opts_take(struct opts *o, const CriuOpts *co)
 	if (co->freeze_cgroup && co->freeze_cgroup[0])
 		o->freeze_cgroup = co->freeze_cgroup;
 	o->restore_sibling = co->has_rst_sibling && co->rst_sibling;
+	o->orphan_pts_master = co->has_orphan_pts_master && co->orphan_pts_master;
 	for (size_t i = 0; i < co->n_inherit_fd && i < OPTS_MAX_INHERIT; i++) {
 		o->inherit[i].fd = co->inherit_fd[i]->fd;
 		o->inherit[i].key = co->inherit_fd[i]->key;
