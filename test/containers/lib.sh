@@ -62,7 +62,7 @@ ctr_rootfs() {
 }
 
 # ctr_bundle DIR: `runc spec` with ctr-counter as the process, no terminal,
-# and a tmpfs on /data (the counter's state and seed live there).
+# no network namespace (the host's network) and a tmpfs on /data (the counter's state and seed live there).
 ctr_bundle() {
 	local b=$1
 	mkdir -p "$b"
@@ -76,6 +76,8 @@ c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/ctr-counter"]
 c["root"]["readonly"] = False
 c["hostname"] = "runc19"
+# the host's network, as in the RPC trace: the network namespace is not the point here
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
 c["mounts"].append({"destination": "/data", "type": "tmpfs", "source": "tmpfs",
                     "options": ["nosuid", "nodev", "mode=755", "size=4m"]})
 json.dump(c, open(p, "w"), indent=1)
@@ -140,14 +142,15 @@ ctr_checkpoint() {
 		ctr_fail "runc checkpoint $* $id: $(cat "$CTR_TMP/checkpoint-$id.out")"
 }
 
-# ctr_restore ID BUNDLE IMG WORK: restored detached, stdio on a new pipe
+# ctr_restore ID BUNDLE IMG WORK: restored detached; runc passes its stdio
+# (here a file) as inherit_fd for the container's pipes of the checkpoint
 ctr_restore() {
 	local id=$1 b=$2 img=$3 work=$4
 	mkdir -p "$work"
 	CTR_IDS+=("$id")
 	ctr_log "runc restore -d $id"
-	(cd "$b" && : | timeout 120 runc --criu "$CRL_BIN" restore -d --image-path "$img" \
-		--work-path "$work" "$id" 2>"$CTR_TMP/restore-$id.err" | cat >>"$CTR_TMP/$id.out") ||
+	(cd "$b" && timeout 120 runc --criu "$CRL_BIN" restore -d --image-path "$img" \
+		--work-path "$work" "$id" </dev/null >>"$CTR_TMP/$id.out" 2>"$CTR_TMP/restore-$id.err") ||
 		ctr_fail "runc restore $id: $(cat "$CTR_TMP/restore-$id.err")"
 	ctr_wait_running "$id"
 }

@@ -16,6 +16,15 @@ mkdir -p "$CTR_TMP/bin"
 ln -s "$CRL_BIN" "$CTR_TMP/bin/criu"
 export PATH=$CTR_TMP/bin:$PATH
 
+# podman's failure names runc's "log file: PATH" (criu-lite's log in podman's storage,
+# which podman rm removes): its last lines, before the cleanup
+pfail() {
+	local log
+	log=$(grep -o 'log file: [^"]*' "$CTR_TMP/$1.log" 2>/dev/null | head -1 | sed 's/^log file: //; s/\\n.*//')
+	[ -n "$log" ] && [ -f "$log" ] && { echo "--- $log"; tail -n 15 "$log"; }
+	ctr_fail "podman container $1: $(cat "$CTR_TMP/$1.log")"
+}
+
 pstate() {
 	timeout 10 podman exec "$NAME" /bin/cat /data/state 2>&1
 }
@@ -36,11 +45,11 @@ done
 [ -n "$c0" ] && [ "$c0" -ge 20 ] || ctr_fail "the podman container does not count: '$(pstate)'"
 ctr_log "podman container checkpoint --export at count $c0"
 timeout 120 podman container checkpoint --export "$CTR_TMP/ckpt.tar.gz" "$NAME" \
-	>"$CTR_TMP/checkpoint.log" 2>&1 || ctr_fail "podman container checkpoint: $(cat "$CTR_TMP/checkpoint.log")"
+	>"$CTR_TMP/checkpoint.log" 2>&1 || pfail checkpoint
 timeout 60 podman rm -f "$NAME" >/dev/null || ctr_fail "podman rm"
 ctr_log "podman container restore --import"
 timeout 120 podman container restore --import "$CTR_TMP/ckpt.tar.gz" >"$CTR_TMP/restore.log" 2>&1 ||
-	ctr_fail "podman container restore: $(cat "$CTR_TMP/restore.log")"
+	pfail restore
 s=$(pstate)
 c=$(ctr_count_of "$s")
 [ -n "$c" ] && [ "$c" -ge "$c0" ] && [ "$c" -lt $((c0 + 300)) ] ||
