@@ -727,7 +727,7 @@ static int check_combination(struct opts *o)
 		       "needs --lazy-pages, --address and --port");
 		return -EINVAL;
 	}
-	if (o->restore_sibling && !o->restore_detached) {
+	if (o->restore_sibling && !o->restore_detached && !strcmp(o->command, "restore")) {
 		pr_err("restore --restore-sibling (-S) needs --restore-detached (-d): the root "
 		       "is the caller's parent's child, not ours to wait for");
 		return -EINVAL;

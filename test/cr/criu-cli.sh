@@ -43,14 +43,13 @@ done <<'EOF'
 --external=dev[1/2]:x :x: only mnt.KEY.:VAL (an external mount) and veth.IN.:OUT.@BRIDGE. are supported
 --external=veth[v0]: invalid veth pair 'veth.v0.:' .veth.IN.:OUT.@BRIDGE., names of 1-15 characters.
 --veth-pair=v0 invalid veth pair 'v0' .IN=OUT.@BRIDGE., names of 1-15 characters.
---inherit-fd=fd[3]:x --inherit-fd is not supported yet
+--inherit-fd=3:x invalid --inherit-fd '3:x'
 -Mnokey --ext-mount-map nokey: expected KEY:VAL
 --auto-dedup --auto-dedup is not supported yet
 --stream --stream is not supported yet
 --cgroup-root=x invalid --cgroup-root 'x'
 --manage-cgroups=bogus invalid --manage-cgroups 'bogus'
 --cpu-cap=ins --cpu-cap=ins is not supported yet
--S --restore-sibling (-S) is not supported yet
 --tls --tls is not supported yet
 --network-lock=bogus invalid --network-lock 'bogus'
 --pre-dump-mode=fast invalid --pre-dump-mode 'fast'
@@ -64,6 +63,8 @@ done <<'EOF'
 EOF
 one_line_fail "restore -s" "restore --leave-stopped (-s) is not supported yet" \
 	"$CRL_BIN" restore -s -D "$T/none"
+one_line_fail "restore -S" "restore --restore-sibling (-S) needs --restore-detached (-d)" \
+	"$CRL_BIN" restore -S -D "$T/none"
 one_line_fail "swrk" "swrk: usage: swrk FD" "$CRL_BIN" swrk
 one_line_fail "swrk 99" "RPC: fd 99 is not a unix socket" "$CRL_BIN" swrk 99
 ok "refused and bad options: one line each, nonzero exit"
