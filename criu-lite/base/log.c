@@ -86,7 +86,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		dprintf(lg.fd, "(%6ld.%03ld) %d %s%s", ms / 1000, ms % 1000, (int)getpid(),
 			prefix[lvl], line);
 	}
-	if (lvl == LOG_ERROR && lg.keep)
+	/* the first error, as criu's cr_errmsg: the cause, not the "failed" lines after it */
+	if (lvl == LOG_ERROR && lg.keep && !lg.keep[0])
 		snprintf(lg.keep, lg.keep_len, "%.*s", n - 1, line);
 	/* Errors always go to stderr; other levels only when not logging to a file. */
 	if (lvl == LOG_ERROR || lg.fd < 0)

@@ -16,8 +16,9 @@ int log_init(int level, const char *path);
 void log_fini(void);
 
 /*
- * Every error line is also copied into @buf (@len bytes, NUL-terminated), the
- * last one kept: RPC answers with it (the buffer may be shared with workers).
+ * The first error line while @buf is empty is copied into it (@len bytes,
+ * NUL-terminated): RPC answers with it, as criu's cr_errmsg; the caller
+ * empties @buf before each request (the buffer may be shared with workers).
  */
 void log_keep_errors(char *buf, size_t len);
 

@@ -303,6 +303,7 @@ static void rpc_bad_packet(struct rpc_req *r, int err)
 {
 	CriuResp resp = CRIU_RESP__INIT;
 
+	r->errmsg[0] = '\0';
 	if (err == -EMSGSIZE)
 		pr_err("RPC: request larger than %d bytes refused", RPC_MSG_MAX);
 	else

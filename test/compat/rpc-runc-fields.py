@@ -154,6 +154,8 @@ resp = call(sk, req)
 resp.success and fail("a console pty with orphan_pts_master was dumped")
 log = open(os.path.join(work, "pty.log")).read()
 "orphan_pts_master" in log or fail("orphan_pts_master refusal: %r" % log[-400:])
+# cr_errmsg is the first error (the cause), as criu's, not the "dump failed" after it
+"orphan_pts_master" in resp.cr_errmsg or fail("cr_errmsg: %r" % resp.cr_errmsg)
 time.sleep(0.2)
 t2.poll() is None or fail("the console target died after the refused dump")
 t2.kill()

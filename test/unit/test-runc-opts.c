@@ -22,8 +22,8 @@ static void inherit(void)
 	ok(!opts_add_inherit(&o, "fd[1]:pipe:[754736]") && o.n_inherit == 1 &&
 		   o.inherit[0].fd == 1 && !strcmp(o.inherit[0].key, "pipe:[754736]"),
 	   "fd[1]:pipe:[754736] is fd 1 for key pipe:[754736]");
-	ok(!opts_add_inherit(&o, "fd[12]:tmp/log") && o.n_inherit == 2 &&
-		   o.inherit[1].fd == 12 && !strcmp(o.inherit[1].key, "tmp/log"),
+	ok(!opts_add_inherit(&o, "fd[12]:tmp/log") && o.n_inherit == 2 && o.inherit[1].fd == 12 &&
+		   !strcmp(o.inherit[1].key, "tmp/log"),
 	   "fd[12]:tmp/log: a file key");
 	ok(opts_add_inherit(&o, "1:pipe:[1]") && o.n_inherit == 2, "no fd[ refused");
 	ok(opts_add_inherit(&o, "fd[x]:k") && opts_add_inherit(&o, "fd[1]:") &&
@@ -52,8 +52,7 @@ static void config_over(void)
 	fclose(f);
 	o.log_file = "dump.log";
 	ret = opts_apply_config(&o, path);
-	ok(!ret && o.shell_job && o.leave_running &&
-		   !strcmp(o.log_file, "mine.log"),
+	ok(!ret && o.shell_job && o.leave_running && !strcmp(o.log_file, "mine.log"),
 	   "a config file is applied over options already set");
 	opts_fini(&o);
 	unlink(path);
