@@ -1,14 +1,13 @@
 /* /proc/PID/cgroup and the mounts of cgroup hierarchies. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "array.h"
 #include "proc-cgroup.h"
+#include "proc-maps.h"
 
 static int parse_line(char *line, struct proc_cgroup *c)
 {
@@ -63,25 +62,20 @@ int proc_parse_cgroup(const char *buf, struct proc_cgroups *out)
 
 int proc_read_cgroup(pid_t pid, struct proc_cgroups *out)
 {
-	char path[64], buf[8192];
-	ssize_t n;
-	int fd;
+	char path[64], *buf;
+	size_t len;
+	int ret;
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/cgroup");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n == sizeof(buf) - 1)
-		return -E2BIG;
-	buf[n] = '\0';
-	return proc_parse_cgroup(buf, out);
+	ret = proc_read_file(path, &buf, &len);
+	if (ret)
+		return ret;
+	ret = proc_parse_cgroup(buf, out);
+	free(buf);
+	return ret;
 }
 
 void proc_cgroups_free(struct proc_cgroups *cs)

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "proc-maps.h"
 #include "timens.h"
 
 /* CLOCK_MONOTONIC (1) and CLOCK_BOOTTIME (7), named or numbered. */
@@ -50,23 +52,20 @@ int timens_parse_offsets(const char *buf, struct timens_offsets *out)
 
 int timens_read_offsets(pid_t pid, struct timens_offsets *out)
 {
-	char path[64], buf[256];
-	ssize_t n;
-	int fd;
+	char path[64], *buf;
+	size_t len;
+	int ret;
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%d/timens_offsets", (int)pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/timens_offsets");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return timens_parse_offsets(buf, out);
+	ret = proc_read_file(path, &buf, &len);
+	if (ret)
+		return ret;
+	ret = timens_parse_offsets(buf, out);
+	free(buf);
+	return ret;
 }
 
 int timens_write_offsets(const struct timens_offsets *o)
