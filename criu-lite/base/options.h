@@ -94,6 +94,8 @@ struct opts {
 	 * client, which must agree (0) for the operation to go on (action.c).
 	 */
 	int (*notify)(void *arg, const char *stage, pid_t pid);
+	/* The same with an fd for the client (orphan-pts-master: a console's new master). */
+	int (*notify_fd)(void *arg, const char *stage, int fd);
 	void *notify_arg;
 	bool version;		 /* -V */
 	bool check_extra;	 /* check --extra / --all */
@@ -125,7 +127,7 @@ struct opts {
 	bool restore_sibling; /* restore -S: the root becomes our parent's child (CLONE_PARENT) */
 	struct opts_inherit inherit[OPTS_MAX_INHERIT]; /* restore --inherit-fd */
 	int n_inherit;
-	bool orphan_pts_master; /* RPC: a console pty whose master the caller holds (refused) */
+	bool orphan_pts_master; /* RPC: a console pty whose master the caller holds */
 	/* "--name=value" words made from config files: strings above may point in them */
 	char **cfg_words;
 	size_t n_cfg_words;

@@ -29,6 +29,8 @@ int rpc_recv(int sk, CriuReq **req);
 int rpc_send(int sk, const CriuResp *resp);
 /* NOTIFY round trip for one stage (struct opts' notify hook; @arg: the rpc_req). */
 int rpc_notify(void *arg, const char *stage, pid_t pid);
+/* The same with @fd attached (SCM_RIGHTS): struct opts' notify_fd hook. */
+int rpc_notify_fd(void *arg, const char *stage, int fd);
 
 /*
  * rpc-opts.c: r->o from @base with @co's directories (images_dir_fd,

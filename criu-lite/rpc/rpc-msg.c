@@ -72,17 +72,31 @@ int rpc_recv(int sk, CriuReq **req)
 	return *req ? 0 : -EBADMSG;
 }
 
-int rpc_send(int sk, const CriuResp *resp)
+/* @resp in one packet, with @fd attached (SCM_RIGHTS) unless it is -1. */
+static int rpc_send_fd(int sk, const CriuResp *resp, int fd)
 {
 	size_t len = criu_resp__get_packed_size(resp);
 	uint8_t *buf = malloc(len ? len : 1);
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {buf, len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
 	ssize_t n;
 
 	if (!buf)
 		return -ENOMEM;
 	criu_resp__pack(resp, buf);
+	if (fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
 	do
-		n = send(sk, buf, len, MSG_NOSIGNAL);
+		n = sendmsg(sk, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	free(buf);
 	if (n < 0)
@@ -90,9 +104,14 @@ int rpc_send(int sk, const CriuResp *resp)
 	return (size_t)n == len ? 0 : -EMSGSIZE;
 }
 
-int rpc_notify(void *arg, const char *stage, pid_t pid)
+int rpc_send(int sk, const CriuResp *resp)
 {
-	struct rpc_req *r = arg;
+	return rpc_send_fd(sk, resp, -1);
+}
+
+/* NOTIFY round trip for @stage, with @pid and @fd when set. */
+static int rpc_notify_one(struct rpc_req *r, const char *stage, pid_t pid, int fd)
+{
 	CriuResp resp = CRIU_RESP__INIT;
 	CriuNotify nt = CRIU_NOTIFY__INIT;
 	CriuReq *ans;
@@ -106,7 +125,7 @@ int rpc_notify(void *arg, const char *stage, pid_t pid)
 		nt.has_pid = true;
 		nt.pid = pid;
 	}
-	ret = rpc_send(r->sk, &resp);
+	ret = rpc_send_fd(r->sk, &resp, fd);
 	if (!ret)
 		ret = rpc_recv(r->sk, &ans);
 	if (ret == -EPIPE)
@@ -117,4 +136,14 @@ int rpc_notify(void *arg, const char *stage, pid_t pid)
 		ret = -ECANCELED;
 	criu_req__free_unpacked(ans, NULL);
 	return ret;
+}
+
+int rpc_notify(void *arg, const char *stage, pid_t pid)
+{
+	return rpc_notify_one(arg, stage, pid, -1);
+}
+
+int rpc_notify_fd(void *arg, const char *stage, int fd)
+{
+	return rpc_notify_one(arg, stage, 0, fd);
 }

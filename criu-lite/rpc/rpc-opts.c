@@ -246,6 +246,7 @@ int rpc_opts_apply(struct rpc_req *r, const CriuOpts *co, char *why, size_t len)
 	}
 	if (co->has_notify_scripts && co->notify_scripts) {
 		r->o.notify = rpc_notify;
+		r->o.notify_fd = rpc_notify_fd;
 		r->o.notify_arg = r;
 	}
 	return 0;
