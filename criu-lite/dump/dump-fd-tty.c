@@ -9,7 +9,9 @@
  *   master, slave and /dev/tty entries of it, state and queued bytes;
  * - a pty slave whose master is elsewhere is the terminal the tree shares
  *   with someone outside it: only with --shell-job (criu's meaning: the
- *   calling shell's terminal, which restore gives the tool's own);
+ *   calling shell's terminal, which restore gives the tool's own), or with
+ *   RPC orphan_pts_master (a container's console whose master the engine
+ *   holds: restore makes a new pair and gives the client its master);
  * - consoles, virtual and serial terminals are refused.
  */
 #include <errno.h>
@@ -157,7 +159,8 @@ static int tty_ctl(pid_t pid, int *tty_nr, int *tpgid, int *sid)
 
 /*
  * A pty slave whose master is not in the tree: with --shell-job, the
- * terminal restore replaces by its own (index, termios, window size, and
+ * terminal restore replaces by its own, or with orphan_pts_master the
+ * console restore makes again (index, termios, window size, and
  * the session and foreground group it controls, if any). Logs.
  */
 static int tty_shell_job(struct dump_ctx *ctx, struct dump_tty_state *s, const struct dump_tty *t)
@@ -169,14 +172,14 @@ static int tty_shell_job(struct dump_ctx *ctx, struct dump_tty_state *s, const s
 	uint32_t cc[NCCS];
 	int tty_nr = 0, tpgid = 0, sid = 0, excl = 0, ret;
 
-	if (ctx->o->orphan_pts_master && t->side != DUMP_TTY_MASTER) {
-		pr_err("unsupported fd %d of %d: /dev/pts/%u, a console whose master the engine "
-		       "holds (RPC orphan_pts_master, runc's terminal: true): not supported yet; "
-		       "run the container with terminal false (podman: without -t)",
-		       t->fd, t->pid, t->index);
+	if (ctx->o->orphan_pts_master && t->side == DUMP_TTY_CTTY) {
+		pr_err("unsupported fd %d of %d: /dev/tty of /dev/pts/%u, a console whose master "
+		       "the engine holds (RPC orphan_pts_master): only its /dev/pts/%u fds are "
+		       "dumped, not /dev/tty",
+		       t->fd, t->pid, t->index, t->index);
 		return -EOPNOTSUPP;
 	}
-	if (!ctx->o->shell_job || t->side != DUMP_TTY_SLAVE) {
+	if (!(ctx->o->shell_job || ctx->o->orphan_pts_master) || t->side != DUMP_TTY_SLAVE) {
 		pr_err("unsupported fd %d of %d: tty %s/dev/pts/%u, a pseudo-terminal whose master "
 		       "(/dev/ptmx) no process of the tree holds: dump the tree that holds it too "
 		       "(the tmux or screen server, sshd's session, the terminal emulator)%s",

@@ -16,6 +16,12 @@
  * slave its controlling terminal (TIOCSCTTY) before forking, and the leader
  * of the recorded foreground group makes its group the foreground one
  * (rst_pty_session, restore-tree.c).
+ *
+ * With RPC orphan_pts_master, a slave whose master was outside the tree (a
+ * container's console, runc's terminal: true) is made the same way on a new
+ * pair; its master, which has no state of its own in the images, goes to the
+ * RPC client in the notify "orphan-pts-master" (the fd attached), as criu
+ * sends it: runc hands it on to its --console-socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +50,11 @@ struct rst_pty {
 	const TtyInfoEntry *master, *slave; /* the slave's may be missing */
 	const ProtobufCBinaryData *out, *in;
 	int mfd, sfd; /* the tool's master and slave, -1 until made */
+	bool orphan;  /* the master was outside the tree: the RPC client gets it */
 };
+
+/* The master of an orphan slave: no state (not exclusive, locked or in packet mode). */
+static const TtyInfoEntry rst_pty_no_master = TTY_INFO_ENTRY__INIT;
 
 struct rst_pty_state {
 	bool loaded;
@@ -145,6 +155,30 @@ static int rst_pty_read(struct rst_ctx *c, enum img_kind k, const ProtobufCMessa
 	return ret < 0 ? ret : 0;
 }
 
+/* Slaves without a master in the images: pairs whose master the RPC client gets. */
+static int rst_pty_orphans(struct rst_pty_state *s)
+{
+	for (size_t i = 0; i < s->nr_infos; i++) {
+		const TtyInfoEntry *ti = s->infos[i];
+		struct rst_pty *p;
+
+		if (ti->type != TTY_TYPE__PTY || !ti->pty || rst_pty_is_master(ti) ||
+		    rst_pty_by_index(s, ti->pty->index))
+			continue;
+		if (ARRAY_GROW(s->p, s->nr))
+			return -ENOMEM;
+		p = &s->p[s->nr++];
+		memset(p, 0, sizeof(*p));
+		p->index = ti->pty->index;
+		p->master = &rst_pty_no_master;
+		p->slave = ti;
+		p->in = rst_pty_bytes(s, ti);
+		p->mfd = p->sfd = -1;
+		p->orphan = true;
+	}
+	return 0;
+}
+
 /* tty-info.img and tty-data.img, once; the pairs whose master the images hold. Logs. */
 static int rst_pty_load(struct rst_ctx *c, struct rst_pty_state *s)
 {
@@ -182,6 +216,8 @@ static int rst_pty_load(struct rst_ctx *c, struct rst_pty_state *s)
 			p->in = rst_pty_bytes(s, ti);
 		}
 	}
+	if (!ret && c->o->orphan_pts_master)
+		ret = rst_pty_orphans(s);
 	return ret;
 }
 
@@ -266,7 +302,7 @@ static int rst_pty_ptmx(int dfd, unsigned int want, int flags, int *out)
 /* The flags of the master's file entry (O_NONBLOCK...). */
 static int rst_pty_master_flags(const struct rst_ctx *c, const struct rst_pty *p)
 {
-	for (size_t i = 0; i < c->nr_files; i++) {
+	for (size_t i = 0; !p->orphan && i < c->nr_files; i++) {
 		const FileEntry *fe = c->fentries[i];
 
 		if (fe->type == FD_TYPES__TTY && fe->tty && fe->tty->tty_info_id == p->master->id)
@@ -343,6 +379,12 @@ static int rst_pty_make(struct rst_ctx *c, struct rst_pty *p)
 	}
 	if (!ret)
 		ret = rst_pty_setup(p, &what);
+	if (!ret && p->orphan) {
+		what = "the RPC client's notify orphan-pts-master with the new master";
+		ret = c->o->notify_fd
+			      ? c->o->notify_fd(c->o->notify_arg, "orphan-pts-master", p->mfd)
+			      : -ENOTCONN;
+	}
 	if (ret)
 		pr_err("pty %u: %s: %s", p->index, what, strerror(-ret));
 	else
