@@ -11,6 +11,9 @@
  * - pty: a pair it opened on /dev/ptmx (the container's devpts) and keeps;
  *   each round a message written to the master is read back from the peer.
  * The state file is replaced atomically (rename), so a reader never sees half.
+ * Each count also goes to stdout; when stdin is a terminal (runc's
+ * terminal: true console), a line read from it is answered "heard=LINE" on
+ * stdout (the console's echo of the line has no "heard=").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -97,6 +100,23 @@ static int write_file(const char *path, const char *text)
 	return rename(tmp, path);
 }
 
+/* A line on terminal stdin, if one is there, answered on stdout. */
+static void console_answer(void)
+{
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	char buf[64];
+	ssize_t n;
+
+	if (!isatty(STDIN_FILENO) || poll(&p, 1, 0) != 1)
+		return;
+	n = read(STDIN_FILENO, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	printf("heard=%s\n", buf);
+}
+
 int main(void)
 {
 	char seed[64], got[64], line[128];
@@ -122,6 +142,7 @@ int main(void)
 			 tmpfs_ok ? "ok" : "FAIL", pty_ok ? "ok" : "FAIL");
 		write_file("/data/state", line);
 		printf("%ld\n", count);
+		console_answer();
 		fflush(stdout);
 		nanosleep(&nap, NULL);
 	}

@@ -84,12 +84,51 @@ json.dump(c, open(p, "w"), indent=1)
 PY
 }
 
-# ctr_run ID BUNDLE: started detached, its stdio on pipes (as an engine
-# gives them; runc's restore passes them back as inherit_fd).
+# ctr_console_bundle DIR: the bundle's process on a console (terminal: true).
+ctr_console_bundle() {
+	python3 - "$1/config.json" <<'PY' || ctr_fail "config.json of '$1'"
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = True
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+
+# ctr_console_recv N: a receiver (console-recv.py) on $CTR_TMP/console-N.sock
+# whose consoles are read into $CTR_TMP/con-N/console.K; killed at exit.
+ctr_console_recv() {
+	local n=$1 i
+	mkdir -p "$CTR_TMP/con-$n"
+	python3 "$(dirname "${BASH_SOURCE[0]}")/console-recv.py" "$CTR_TMP/console-$n.sock" \
+		"$CTR_TMP/con-$n" &
+	CTR_CLEANUP_EXTRA+="kill $! 2>/dev/null;"
+	for i in $(seq 50); do
+		[ -S "$CTR_TMP/console-$n.sock" ] && return 0
+		sleep 0.1
+	done
+	ctr_fail "console receiver $n did not start"
+}
+
+# ctr_console_count FILE MIN: waits until FILE (a console's output) shows a
+# count of MIN or more, and prints it; fails (1) after 5 s.
+ctr_console_count() {
+	local f=$1 min=$2 i c
+	for i in $(seq 50); do
+		c=$(tr -d '\r' <"$f" 2>/dev/null | grep -E '^[0-9]+$' | tail -n 1)
+		[ -n "$c" ] && [ "$c" -ge "$min" ] && echo "$c" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ctr_run ID BUNDLE [runc run options...]: started detached, its stdio on
+# pipes (as an engine gives them; runc's restore passes them back as inherit_fd).
 ctr_run() {
 	local id=$1 b=$2
+	shift 2
 	CTR_IDS+=("$id")
-	(cd "$b" && : | runc run -d "$id" 2>&1 | cat >>"$CTR_TMP/$id.out") &
+	(cd "$b" && : | runc run -d "$@" "$id" 2>&1 | cat >>"$CTR_TMP/$id.out") &
 	ctr_wait_running "$id"
 }
 
@@ -142,15 +181,17 @@ ctr_checkpoint() {
 		ctr_fail "runc checkpoint $* $id: $(cat "$CTR_TMP/checkpoint-$id.out")"
 }
 
-# ctr_restore ID BUNDLE IMG WORK: restored detached; runc passes its stdio
-# (here a file) as inherit_fd for the container's pipes of the checkpoint
+# ctr_restore ID BUNDLE IMG WORK [runc restore options...]: restored detached;
+# runc passes its stdio (here a file) as inherit_fd for the container's pipes
+# of the checkpoint
 ctr_restore() {
 	local id=$1 b=$2 img=$3 work=$4
+	shift 4
 	mkdir -p "$work"
 	CTR_IDS+=("$id")
 	ctr_log "runc restore -d $id"
 	(cd "$b" && timeout 120 runc --criu "$CRL_BIN" restore -d --image-path "$img" \
-		--work-path "$work" "$id" </dev/null >>"$CTR_TMP/$id.out" 2>"$CTR_TMP/restore-$id.err") ||
+		--work-path "$work" "$@" "$id" </dev/null >>"$CTR_TMP/$id.out" 2>"$CTR_TMP/restore-$id.err") ||
 		ctr_fail "runc restore $id: $(cat "$CTR_TMP/restore-$id.err")"
 	ctr_wait_running "$id"
 }

@@ -8,13 +8,24 @@
 #   runc.sh leave-running  checkpoint --leave-running: it runs on; then deleted and restored
 #   runc.sh pre-dump       checkpoint --pre-dump, then the final one with --parent-path
 #   runc.sh new-id         the checkpoint restored under another container id
+#   runc.sh console        terminal: true: the console master goes to a receiver on
+#                          --console-socket (console-recv.py); restored with a new
+#                          one, which gets a new master (criu-lite's notify
+#                          orphan-pts-master through runc), the count goes on
+#                          through it and a line written into it is answered
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-mode=${1:?usage: runc.sh checkpoint|leave-running|pre-dump|new-id}
+mode=${1:?usage: runc.sh checkpoint|leave-running|pre-dump|new-id|console}
 ctr_require
 B=$CTR_TMP/bundle
 ID=runc19-$mode-$$
 ctr_bundle "$B"
-ctr_run "$ID" "$B"
+RUN_OPTS=()
+if [ "$mode" = console ]; then
+	ctr_console_bundle "$B"
+	ctr_console_recv 1
+	RUN_OPTS=(--console-socket "$CTR_TMP/console-1.sock")
+fi
+ctr_run "$ID" "$B" "${RUN_OPTS[@]}"
 ctr_wait_count "$ID" 20
 
 case $mode in
@@ -53,6 +64,30 @@ pre-dump)
 	runc delete -f "$ID" >/dev/null 2>&1
 	ctr_restore "$ID" "$B" "$CTR_TMP/img" "$CTR_TMP/work-restore"
 	ctr_check_restored "$ID" "$c0" "$((c0 + 300))"
+	;;
+console)
+	ctr_console_count "$CTR_TMP/con-1/console.1" 1 >/dev/null ||
+		ctr_fail "nothing counts on the console runc sent to --console-socket"
+	c0=$(ctr_count_of "$(ctr_state "$ID")")
+	ctr_checkpoint "$ID" "$CTR_TMP/img" "$CTR_TMP/work-dump"
+	[ "$(ctr_status "$ID")" = running ] && ctr_fail "$ID still runs after runc checkpoint"
+	runc delete -f "$ID" >/dev/null 2>&1
+	ctr_console_recv 2
+	ctr_restore "$ID" "$B" "$CTR_TMP/img" "$CTR_TMP/work-restore" \
+		--console-socket "$CTR_TMP/console-2.sock"
+	ctr_check_restored "$ID" "$c0" "$((c0 + 300))"
+	con=$CTR_TMP/con-2/console.1
+	[ -e "$con" ] || ctr_fail "the restore sent no console master to the new --console-socket"
+	c1=$(ctr_console_count "$con" "$c0") ||
+		ctr_fail "the new console master shows no count from $c0 on: '$(tail -c 200 "$con")'"
+	echo hello-console >"$CTR_TMP/con-2/say.1"
+	for i in $(seq 50); do
+		grep -q 'heard=hello-console' "$con" && break
+		sleep 0.1
+	done
+	grep -q 'heard=hello-console' "$con" ||
+		ctr_fail "the restored process did not answer a line written into the new master: '$(tail -c 200 "$con")'"
+	ctr_log "console: count $c1 through the new master (checkpoint at $c0); a line read back"
 	;;
 *)
 	ctr_fail "unknown mode '$mode'"
