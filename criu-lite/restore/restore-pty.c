@@ -380,7 +380,10 @@ static int rst_pty_make(struct rst_ctx *c, struct rst_pty *p)
 	if (!ret)
 		ret = rst_pty_setup(p, &what);
 	if (!ret && p->orphan) {
-		what = "the RPC client's notify orphan-pts-master with the new master";
+		what = c->o->notify_fd ? "the RPC client's notify orphan-pts-master with the new "
+					 "master"
+				       : "orphan_pts_master without notify_scripts: no notify "
+					 "orphan-pts-master to send the new master in";
 		ret = c->o->notify_fd
 			      ? c->o->notify_fd(c->o->notify_arg, "orphan-pts-master", p->mfd)
 			      : -ENOTCONN;

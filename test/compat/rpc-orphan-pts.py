@@ -122,6 +122,20 @@ ok("DUMP with orphan_pts_master: a console slave whose master we hold is dumped 
    % c0)
 os.close(m) # the old pair goes away: restore makes the pty number again
 
+# without notify_scripts there is no notify to send the master in: refused by name
+sk, p = swrk()
+req = rpc.criu_req(type=rpc.RESTORE)
+opts(req, img, "restore-no-notify.log")
+req.opts.notify_scripts = False
+req.opts.rst_sibling = True
+resp = call(sk, req, [])
+resp.success and fail("restored with orphan_pts_master but no notify_scripts")
+"notify_scripts" in open(os.path.join(TMP, "restore-no-notify.log")).read() or \
+    fail("no notify_scripts: not named in the log")
+sk.close()
+p.wait()
+ok("RESTORE with orphan_pts_master but without notify_scripts fails naming notify_scripts")
+
 sk, p = swrk()
 req = rpc.criu_req(type=rpc.RESTORE)
 opts(req, img, "restore.log")
