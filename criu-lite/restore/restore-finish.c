@@ -5,10 +5,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -27,6 +30,7 @@
 
 #define RST_SEIZE_TIMEOUT_MS 5000
 #define RST_SIGINFO_SIZE 128
+#define RST_RAN_TIMEOUT_MS 1000
 
 static uint64_t rst_thread_sigmask(const struct rst_task *t, const struct rst_thread *th)
 {
@@ -211,8 +215,77 @@ static int rst_stop_signal(const struct rst_task *t)
 	return SIGSTOP;
 }
 
+/*
+ * CPU time @tid has run so far (the first field of /proc/TID/schedstat, in
+ * ns), or UINT64_MAX when it cannot be read (the thread is gone, or the
+ * kernel has no schedstat).
+ */
+static uint64_t rst_thread_runtime(pid_t tid)
+{
+	char path[64], buf[128];
+	unsigned long long ns;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return UINT64_MAX;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return UINT64_MAX;
+	buf[n] = '\0';
+	return sscanf(buf, "%llu", &ns) == 1 ? (uint64_t)ns : UINT64_MAX;
+}
+
+struct rst_ran {
+	pid_t tid;
+	uint64_t runtime; /* before the detach */
+};
+
+/*
+ * Waits (up to RST_RAN_TIMEOUT_MS) until every thread set running has been
+ * on a CPU since @ran was taken. A thread restored inside a blocking call
+ * (nanosleep, a read) re-issues it as its first instruction: until it has run,
+ * a signal sent to it would run its handler before the call, which then
+ * blocks, where the original was interrupted in the call. Once each has run,
+ * the tree behaves as the dumped one for whoever signals it next.
+ */
+static void rst_wait_ran(struct rst_ran *ran, size_t n)
+{
+	struct timespec t0, now;
+	size_t left = n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (now = t0;
+	     left && (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 <
+			     RST_RAN_TIMEOUT_MS;) {
+		left = 0;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t rt;
+
+			if (!ran[i].tid)
+				continue;
+			rt = rst_thread_runtime(ran[i].tid);
+			if (rt == UINT64_MAX || rt != ran[i].runtime)
+				ran[i].tid = 0;
+			else
+				left++;
+		}
+		if (left)
+			usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	}
+	if (left)
+		pr_info("restore: %zu thread(s) not on a CPU yet %d ms after the tree was let run",
+			left, RST_RAN_TIMEOUT_MS);
+}
+
 int rst_rebuild_all(struct rst_ctx *c)
 {
+	struct rst_ran *ran;
+	size_t nr_ran = 0;
 	int ret;
 
 	for (size_t i = 0; i < c->nr_tasks; i++) {
@@ -238,15 +311,26 @@ int rst_rebuild_all(struct rst_ctx *c)
 		ret = rst_lazy_go(c);
 	if (ret)
 		return ret;
+	for (size_t i = 0; i < c->nr_tasks; i++)
+		nr_ran += c->tasks[i].seized && !c->tasks[i].stopped ? c->tasks[i].nr_th : 0;
+	ran = calloc(nr_ran ? nr_ran : 1, sizeof(*ran)); /* NULL: no wait, as before */
+	nr_ran = 0;
 	/* Everything is in place: let the whole tree run. */
 	for (size_t i = 0; i < c->nr_tasks; i++) {
 		struct rst_task *t = &c->tasks[i];
 
 		int stop = t->stopped && t->seized ? rst_stop_signal(t) : 0;
 
-		for (size_t j = 0; t->seized && j < t->nr_th; j++)
+		for (size_t j = 0; t->seized && j < t->nr_th; j++) {
+			if (ran && !t->stopped)
+				ran[nr_ran++] = (struct rst_ran){t->th[j].tid,
+								 rst_thread_runtime(t->th[j].tid)};
 			ptrace_detach(t->th[j].tid, j == 0 ? stop : 0);
+		}
 		t->seized = false;
 	}
+	if (ran)
+		rst_wait_ran(ran, nr_ran);
+	free(ran);
 	return 0;
 }
