@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include "inject.h"
 #include "log.h"
 #include "netlock.h"
+#include "nsfs.h"
 #include "proc-misc.h"
 #include "ptrace.h"
 #include "tcp-repair.h"
@@ -47,6 +49,7 @@ struct guard_journal {
 	int uffd_fd;	    /* at this number: the keeper closes it */
 	int netlock_method; /* a network lock held (NF_LOCK_*), 0 none */
 	pid_t netlock_root;
+	pid_t netlock_ns_pid; /* the lock is in this pid's network namespace; 0: the tool's */
 	int frozen; /* the freezer cgroup below may be frozen: the keeper thaws it */
 	char freezer[4096];
 	unsigned int nr_tcp;
@@ -78,13 +81,14 @@ void dump_guard_note_tcp(pid_t pid, int fd, uint64_t ino, int reuse)
 	__atomic_store_n(&j->nr_tcp, j->nr_tcp + 1, __ATOMIC_RELEASE);
 }
 
-void dump_guard_note_netlock(int method, pid_t root)
+void dump_guard_note_netlock(int method, pid_t root, pid_t ns_pid)
 {
 	struct guard_journal *j = guard_journal;
 
 	if (!j)
 		return;
 	j->netlock_root = root;
+	j->netlock_ns_pid = ns_pid;
 	__atomic_store_n(&j->netlock_method, method, __ATOMIC_RELEASE);
 }
 
@@ -223,6 +227,26 @@ static void keeper_uffd(const struct guard_journal *j)
 		pr_info("keeper: closed the userfaultfd %d the dump worker left in %d", fd, pid);
 }
 
+/* The lock the worker held, released where it is: the tool's or the tree's network namespace. */
+static int keeper_netlock(const struct guard_journal *gj)
+{
+	int back = -1, ret = 0;
+
+	if (gj->netlock_ns_pid) {
+		ret = ns_enter(gj->netlock_ns_pid, "net", CLONE_NEWNET, &back);
+		if (ret) {
+			pr_err("keeper: entering the network namespace of pid %d to release the "
+			       "network lock: %s",
+			       (int)gj->netlock_ns_pid, strerror(-ret));
+			return ret;
+		}
+	}
+	netlock_release_left(gj->netlock_method, gj->netlock_root);
+	if (back >= 0)
+		ret = ns_leave(back, CLONE_NEWNET);
+	return ret;
+}
+
 static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journal *gj)
 {
 	const struct inject_journal *j = &gj->inject;
@@ -264,7 +288,7 @@ static int keeper_main(int worker_pidfd, int ready_fd, const struct guard_journa
 	}
 	/* After repair mode: a tree that lives on gets its connections back. */
 	if (!gj->killing && __atomic_load_n(&gj->netlock_method, __ATOMIC_ACQUIRE))
-		netlock_release_left(gj->netlock_method, gj->netlock_root);
+		failed += keeper_netlock(gj) != 0;
 	return failed ? 1 : 0;
 }
 

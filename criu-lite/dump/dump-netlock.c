@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "dump.h"
 #include "log.h"
 #include "netlock.h"
+#include "nsfs.h"
 #include "proc-misc.h"
 #include "proc-task.h"
 #include "sock-diag.h"
@@ -38,6 +40,7 @@
 
 struct dump_netlock {
 	struct netlock lock;
+	pid_t ns_pid; /* the lock is in this pid's network namespace (the tree's own); 0: the tool's */
 	uint32_t *inos; /* the frozen tree's socket inodes, sorted; loaded on first use */
 	size_t nr_inos;
 	bool inos_loaded;
@@ -160,9 +163,12 @@ static int queued_now(const uint32_t *inos, size_t n, uint16_t *port, uint32_t *
  * (or right after) the rules go in leaves none behind; releasing a lock that
  * was never made finds nothing and says so.
  */
-static int take(struct dump_ctx *ctx, int method)
+static int take(struct dump_ctx *ctx, int method, pid_t ns_pid)
 {
-	dump_guard_note_netlock(method, ctx->o->pid);
+	if (ctx->netlock->lock.held)
+		return 0;
+	ctx->netlock->ns_pid = ns_pid;
+	dump_guard_note_netlock(method, ctx->o->pid, ns_pid);
 	return netlock_take(&ctx->netlock->lock, method, ctx->o->pid);
 }
 
@@ -184,7 +190,7 @@ static int hold_listeners(struct dump_ctx *ctx, const uint32_t *inos, size_t n, 
 	for (size_t i = 0; !ret && i < nr; i++) {
 		if (!is_tree_listener(&socks[i], inos, n))
 			continue;
-		ret = take(ctx, method);
+		ret = take(ctx, method, 0);
 		if (!ret)
 			ret = netlock_port(&ctx->netlock->lock, socks[i].sport);
 	}
@@ -283,7 +289,8 @@ int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
 	struct dump_netlock *nl = ctx->netlock;
 	int method = netlock_method(ctx->o);
 	struct nf_tuple t;
-	int ret = 0;
+	pid_t ns_pid;
+	int back, ret = 0;
 
 	if (!nl || !method || ctx->o->tcp_close)
 		return 0;
@@ -309,16 +316,30 @@ int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
 	}
 	if (peer_in_tree(nl, s, all, n))
 		return 0;
-	if (dump_ns_net_own(ctx)) {
-		pr_err("dump: a TCP connection of the tree (port %u) in the network namespace of "
-		       "pid %d: the network lock inside a namespace is not supported yet; close "
-		       "it, dump with --tcp-close, or with --network-lock skip",
-		       s->sport, ctx->tasks[0].pid);
-		return -EOPNOTSUPP;
+	/*
+	 * In the tree's own network namespace the lock goes there (this thread
+	 * enters it: iptables-restore is forked from it, libnftables opens its
+	 * netlink socket in it); a listener hold taken before the freeze, in the
+	 * tool's namespace, cannot be (the tool's sock_diag does not see the
+	 * tree's listeners there).
+	 */
+	ns_pid = dump_ns_net_own(ctx) ? ctx->tasks[0].pid : 0;
+	if (nl->lock.held && nl->ns_pid != ns_pid) {
+		pr_err("dump: the network lock is in another network namespace than the TCP "
+		       "connection of port %u",
+		       s->sport);
+		return -EINVAL;
 	}
 	tuple_of(s, &t);
-	ret = take(ctx, method);
-	return ret ? ret : netlock_conn(&nl->lock, &t);
+	ret = dump_ns_net_enter(ctx, &back);
+	if (ret)
+		return ret;
+	ret = take(ctx, method, ns_pid);
+	if (!ret)
+		ret = netlock_conn(&nl->lock, &t);
+	if (dump_ns_net_leave(back) && !ret)
+		ret = -EIO;
+	return ret;
 }
 
 int dump_netlock_method(const struct dump_ctx *ctx)
@@ -326,19 +347,49 @@ int dump_netlock_method(const struct dump_ctx *ctx)
 	return ctx->netlock && ctx->netlock->lock.held ? ctx->netlock->lock.method : 0;
 }
 
+bool dump_netlock_in_netns(const struct dump_ctx *ctx)
+{
+	return dump_netlock_method(ctx) && ctx->netlock->ns_pid;
+}
+
+/* Removes the lock where it is: the tree still exists, its namespace with it. */
+static void release_where(struct dump_netlock *nl)
+{
+	int back = -1, ret = 0;
+
+	if (nl->ns_pid)
+		ret = ns_enter(nl->ns_pid, "net", CLONE_NEWNET, &back);
+	if (ret) {
+		pr_warn("network lock (%s): cannot enter the network namespace of pid %d to "
+			"remove '%s': %s; remove it by hand",
+			nl->lock.ops->name, (int)nl->ns_pid, nl->lock.name, strerror(-ret));
+		nl->lock.held = false;
+		return;
+	}
+	netlock_release(&nl->lock);
+	if (back >= 0 && ns_leave(back, CLONE_NEWNET))
+		pr_warn("network lock: back into the tool's network namespace failed");
+}
+
 void dump_netlock_release(struct dump_ctx *ctx, bool keep)
 {
 	if (!ctx->netlock)
 		return;
 	/* either way the keeper has nothing left to release (nor after a failed take) */
-	dump_guard_note_netlock(0, 0);
+	dump_guard_note_netlock(0, 0, 0);
 	if (!ctx->netlock->lock.held)
 		return;
-	if (keep)
+	if (keep && ctx->netlock->ns_pid)
+		pr_info("network lock: %s '%s' kept in the network namespace of pid %d: it goes "
+			"with that namespace when nothing else holds it, and the restore makes "
+			"its own in the new one",
+			ctx->netlock->lock.ops->name, ctx->netlock->lock.name,
+			(int)ctx->netlock->ns_pid);
+	else if (keep)
 		pr_info("network lock: %s '%s' kept for the restore", ctx->netlock->lock.ops->name,
 			ctx->netlock->lock.name);
 	else
-		netlock_release(&ctx->netlock->lock);
+		release_where(ctx->netlock);
 }
 
 void dump_netlock_fini(struct dump_ctx *ctx)

@@ -129,6 +129,8 @@ int dump_write_inventory(struct dump_ctx *ctx)
 	inv.has_crl_netlock_pid = inv.has_network_lock_method && ctx->nr_tasks &&
 				  ctx->tasks[0].vpid != ctx->tasks[0].pid;
 	inv.crl_netlock_pid = inv.has_crl_netlock_pid ? (uint32_t)ctx->tasks[0].pid : 0;
+	inv.has_crl_netlock_netns = dump_netlock_in_netns(ctx);
+	inv.crl_netlock_netns = inv.has_crl_netlock_netns;
 	inv.root_cg_set = dump_cgroup_root_set(ctx);
 	inv.has_root_cg_set = inv.root_cg_set != 0;
 	inv.has_tcp_close = ctx->o->tcp_close;

@@ -270,6 +270,8 @@ int dump_netlock_conn(struct dump_ctx *ctx, const struct sock_diag_inet *s,
 		      const struct sock_diag_inet *all, size_t n);
 /* The method of the lock held (NF_LOCK_*, for inventory.img), or 0. */
 int dump_netlock_method(const struct dump_ctx *ctx);
+/* The lock held is inside the tree's own network namespace. */
+bool dump_netlock_in_netns(const struct dump_ctx *ctx);
 /* Releases the lock, or keeps it for the restore (@keep: the tree is gone or stopped). */
 void dump_netlock_release(struct dump_ctx *ctx, bool keep);
 void dump_netlock_fini(struct dump_ctx *ctx);
@@ -325,8 +327,11 @@ void dump_guard_note_killing(void);
 void dump_guard_note_freezer(const char *dir);
 /* A userfaultfd is being made in @pid at number @fd; @fd -1: closed there again. */
 void dump_guard_note_uffd(pid_t pid, int fd);
-/* A network lock of @method (NF_LOCK_*, 0: none any more) for the tree of @root is held. */
-void dump_guard_note_netlock(int method, pid_t root);
+/*
+ * A network lock of @method (NF_LOCK_*, 0: none any more) for the tree of
+ * @root is held, in the network namespace of @ns_pid (0: the tool's).
+ */
+void dump_guard_note_netlock(int method, pid_t root, pid_t ns_pid);
 
 /* dump-files.c */
 int dump_files_init(struct dump_ctx *ctx);

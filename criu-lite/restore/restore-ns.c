@@ -137,6 +137,10 @@ int rst_ns_make(struct rst_ctx *c)
 		}
 		c->ns->back[k] = back + 1;
 		pr_info("restore: the tool makes the new %s namespace of the tree", kd->name);
+		/* the lock first: no link, address or socket there is reachable unlocked */
+		ret = kd->nstype == CLONE_NEWNET ? rst_netlock_ns_take(c) : 0;
+		if (ret)
+			return ret;
 		ret = kd->ops->make(c->ns->st[k], &(struct rst_ns_env){c->o, back});
 		if (ret)
 			return ret; /* rst_ns_back goes back */

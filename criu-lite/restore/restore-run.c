@@ -31,10 +31,10 @@ static double rst_now(void)
  */
 static void rst_netlock_release(const struct rst_ctx *c)
 {
-	if (c->inv && c->inv->has_network_lock_method && c->pstree && c->nr_tasks)
-		netlock_release_left((int)c->inv->network_lock_method,
-				     c->inv->has_crl_netlock_pid ? (pid_t)c->inv->crl_netlock_pid
-								 : (pid_t)c->pstree[0]->pid);
+	if (rst_netlock_in_netns(c)) /* the restore's own, in the tree's namespace */
+		rst_netlock_ns_release(c);
+	else if (c->inv && c->inv->has_network_lock_method && c->pstree && c->nr_tasks)
+		netlock_release_left((int)c->inv->network_lock_method, rst_netlock_root(c));
 }
 
 /* One restore from @dir, with memory staged ahead in @stage (or NULL). */

@@ -450,6 +450,18 @@ int rst_ns_join(const struct rst_ctx *c);
  * the tree exists (or on failure), moves it back into its own. Both log.
  */
 int rst_ns_make(struct rst_ctx *c);
+/*
+ * restore-netlock.c: a dump that locked the tree's connections inside its own
+ * network namespace (inventory crl_netlock_netns). in_netns: that is the case;
+ * root: the pid the lock is named after; ns_take: the lock made in the new
+ * namespace the calling thread is in (rst_ns_make, before its links and the
+ * sockets), with every TCP connection of the images, 0 or -errno, logs;
+ * ns_release: removed from inside the tree's namespace at the end.
+ */
+bool rst_netlock_in_netns(const struct rst_ctx *c);
+pid_t rst_netlock_root(const struct rst_ctx *c);
+int rst_netlock_ns_take(struct rst_ctx *c);
+void rst_netlock_ns_release(const struct rst_ctx *c);
 int rst_ns_back(struct rst_ctx *c);
 /*
  * The pid namespace: a root recorded as pid 1 was the init of its own, and
