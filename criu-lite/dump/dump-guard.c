@@ -49,8 +49,8 @@ struct guard_journal {
 	int uffd_fd;	    /* at this number: the keeper closes it */
 	int netlock_method; /* a network lock held (NF_LOCK_*), 0 none */
 	pid_t netlock_root;
-	pid_t netlock_ns_pid; /* the lock is in this pid's network namespace; 0: the tool's */
-	int frozen; /* the freezer cgroup below may be frozen: the keeper thaws it */
+	pid_t netlock_ns_pid; /* its network namespace is this pid's; 0: the tool's */
+	int frozen;	      /* the freezer cgroup below may be frozen: the keeper thaws it */
 	char freezer[4096];
 	unsigned int nr_tcp;
 	struct guard_tcp {

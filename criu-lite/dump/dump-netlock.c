@@ -14,7 +14,9 @@
  * never takes one) and stays when the tree dies (or is left stopped for a
  * migration): inventory.img then records its method and the restore releases
  * it at its end. The keeper releases it when the worker dies
- * (dump_guard_note_netlock).
+ * (dump_guard_note_netlock). When the tree's root is in its own network
+ * namespace the connections are locked inside it, and released there
+ * (docs/containers.md "network lock inside the namespace").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,7 +42,7 @@
 
 struct dump_netlock {
 	struct netlock lock;
-	pid_t ns_pid; /* the lock is in this pid's network namespace (the tree's own); 0: the tool's */
+	pid_t ns_pid;	/* the lock is in this pid's network namespace; 0: the tool's */
 	uint32_t *inos; /* the frozen tree's socket inodes, sorted; loaded on first use */
 	size_t nr_inos;
 	bool inos_loaded;

@@ -40,9 +40,8 @@ pid_t rst_netlock_root(const struct rst_ctx *c)
 static void rst_netlock_tuple(const InetSkEntry *e, struct nf_tuple *t)
 {
 	bool v6 = e->family == AF_INET6;
-	bool mapped = v6 && !e->src_addr[0] && !e->src_addr[1] &&
-		      e->src_addr[2] == htonl(0xffff) && !e->dst_addr[0] && !e->dst_addr[1] &&
-		      e->dst_addr[2] == htonl(0xffff);
+	bool mapped = v6 && !e->src_addr[0] && !e->src_addr[1] && e->src_addr[2] == htonl(0xffff) &&
+		      !e->dst_addr[0] && !e->dst_addr[1] && e->dst_addr[2] == htonl(0xffff);
 
 	memset(t, 0, sizeof(*t));
 	t->family = v6 && !mapped ? AF_INET6 : AF_INET;

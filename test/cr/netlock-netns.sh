@@ -8,7 +8,8 @@
 # lock first (before the veth, the addresses and the sockets), the veth's
 # outer end again in the bridge (--external veth[IN]:OUT@BRIDGE), repairs the
 # connection, and releases the lock from inside the new namespace: the peer,
-# which retransmitted all along, finds every byte echoed in order.
+# which retransmitted all along, finds every byte echoed in order. First a
+# dump -R: the lock is taken and released inside A, the tree streams on.
 . "$(dirname "$0")/lib.sh"
 crl_need_root nocrit
 . "$(dirname "$0")/netlock.inc"
@@ -29,6 +30,25 @@ for ns in "$NSA" "$NSB"; do
 done
 ip -n "$NSB" link set "$BR" up && ip -n "$NSA" link set "nla$$" up &&
 	ip -n "$NSB" link set "nlb$$" up || fail "links up"
+
+# dump -R: the lock taken inside A is released inside A, the tree goes on
+nl_need nftables
+nl_server "$T/d-R"
+rm -f "$T/pR"
+nl_peer stream 10.77.0.1 3 "$T/pR"
+nl_wait_conn 1
+sleep 0.3
+in_b "$CRL_BIN" dump -R -t "$TPID" -D "$T/img-R" -o "$T/dump-R.log" -v4 --network-lock nftables ||
+	fail "-R: dump: $(grep -i error "$T/dump-R.log")"
+grep -q "network lock: nftables '.*' released" "$T/dump-R.log" ||
+	fail "-R: the lock was not released: $(grep -i 'network lock' "$T/dump-R.log")"
+nl_no_rules "-R"
+r=$(nl_result "$T/pR")
+case "$r" in
+PASS*) ok "-R: locked and released inside the tree's namespace; $r" ;;
+*) fail "-R: peer: $r" ;;
+esac
+kill -KILL "$TPID" 2>/dev/null
 
 for method in nftables iptables; do
 	nl_need $method
